@@ -1,0 +1,128 @@
+/// A half-open range of byte offsets in a source file.
+struct SourceRange: Hashable, Sendable {
+    var start: Int
+    var end: Int
+
+    init(_ start: Int, _ end: Int) {
+        self.start = start
+        self.end = max(start, end)
+    }
+
+    /// The smallest range that covers both.
+    func union(_ other: SourceRange) -> SourceRange {
+        SourceRange(min(start, other.start), max(end, other.end))
+    }
+}
+
+/// A message about a spec, tied to a place in it: an error, a warning or a note.
+struct Diagnostic: Sendable {
+    /// How serious a diagnostic is.
+    enum Severity: String, Sendable {
+        case error, warning, note
+    }
+
+    var severity: Severity
+    var message: String
+    /// Where in the file; nil for a diagnostic about the file as a whole.
+    var range: SourceRange?
+    /// The file the range points into; nil for a problem outside any file (a bad option).
+    var file: SourceFile?
+    /// Advice lines shown under the caret, each introduced with `hint:`.
+    var hints: [String]
+
+    init(_ severity: Severity, _ message: String, at range: SourceRange? = nil, in file: SourceFile? = nil,
+         hint: String? = nil) {
+        self.severity = severity
+        self.message = message
+        self.range = range
+        self.file = file
+        self.hints = hint.map { [$0] } ?? []
+    }
+
+    /// The 1-based line and column where the diagnostic points, if it has a place.
+    var location: (line: Int, column: Int)? {
+        guard let range, let file else { return nil }
+        return file.location(of: range.start)
+    }
+}
+
+/// Diagnostics in the order they were found, each reported once.
+struct DiagnosticList: Error, Sendable {
+    private(set) var items: [Diagnostic] = []
+    private var seen: Set<String> = []
+
+    /// Adds a diagnostic unless the same message was already given at the same place.
+    mutating func append(_ diagnostic: Diagnostic) {
+        let key = "\(diagnostic.file?.name ?? "")|\(diagnostic.range?.start ?? -1)|\(diagnostic.message)"
+        if seen.insert(key).inserted { items.append(diagnostic) }
+    }
+
+    mutating func append(contentsOf other: DiagnosticList) {
+        for item in other.items { append(item) }
+    }
+
+    var hasErrors: Bool { items.contains { $0.severity == .error } }
+    var isEmpty: Bool { items.isEmpty }
+}
+
+/// Renders diagnostics the way compilers do: `FILE:LINE:COL: error: message`, the source line,
+/// a caret under the place, then hints.
+struct DiagnosticRenderer {
+    var color: Bool
+    /// Lines longer than this are cropped around the caret.
+    var maxLineWidth = 120
+
+    func render(_ diagnostic: Diagnostic) -> String {
+        let bold = color ? "\u{1B}[1m" : ""
+        let reset = color ? "\u{1B}[0m" : ""
+        let severityColor: String
+        switch diagnostic.severity {
+        case .error: severityColor = color ? "\u{1B}[1;31m" : ""
+        case .warning: severityColor = color ? "\u{1B}[1;35m" : ""
+        case .note: severityColor = color ? "\u{1B}[1;36m" : ""
+        }
+        let green = color ? "\u{1B}[1;32m" : ""
+        var out = ""
+        var place = "netcalc"
+        if let file = diagnostic.file {
+            place = file.name
+            if let (line, column) = diagnostic.location { place += ":\(line):\(column)" }
+        }
+        out += "\(bold)\(place):\(reset) \(severityColor)\(diagnostic.severity.rawValue):\(reset) "
+        out += "\(bold)\(diagnostic.message)\(reset)\n"
+        if let file = diagnostic.file, let range = diagnostic.range {
+            let (line, column) = file.location(of: range.start)
+            let source = Array(file.lineText(line))
+            // The underline covers the range on its first line, at least one character.
+            let endLocation = file.location(of: range.end)
+            let endColumn = endLocation.line == line ? endLocation.column : source.count + 1
+            let width = max(1, endColumn - column)
+            var first = 0
+            var last = source.count
+            if source.count > maxLineWidth {
+                first = max(0, min(column - 1 - maxLineWidth / 2, source.count - maxLineWidth))
+                last = min(source.count, first + maxLineWidth)
+            }
+            let shown = String(source[first..<last])
+            let prefix = first > 0 ? "..." : ""
+            let suffix = last < source.count ? "..." : ""
+            out += prefix + shown + suffix + "\n"
+            var marker = String(repeating: " ", count: prefix.count)
+            let caretIndex = column - 1
+            for index in first..<min(caretIndex, last) {
+                marker += source[index] == "\t" ? "\t" : " "
+            }
+            let underline = min(width, max(1, last - caretIndex))
+            marker += "^" + String(repeating: "~", count: max(0, underline - 1))
+            out += green + marker + reset + "\n"
+        }
+        for hint in diagnostic.hints {
+            out += "\(bold)hint:\(reset) \(hint)\n"
+        }
+        return out
+    }
+
+    func render(_ list: DiagnosticList) -> String {
+        list.items.map(render).joined()
+    }
+}

@@ -1,0 +1,230 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The version `--version` prints.
+let netcalcVersion = "0.1.0"
+
+/// One run of netcalc, with its inputs given as values so that tests can run it in-process.
+public struct Invocation: Sendable {
+    /// The arguments after the program name.
+    public var arguments: [String]
+    /// Reads all of standard input; called only when a spec is read from it.
+    public var readStandardInput: @Sendable () -> [UInt8]
+    public var standardInputIsTerminal = false
+    public var standardOutputIsTerminal = false
+    public var standardErrorIsTerminal = false
+    public var environment: [String: String] = [:]
+
+    public init(arguments: [String], standardInput: [UInt8] = []) {
+        self.arguments = arguments
+        self.readStandardInput = { standardInput }
+    }
+}
+
+/// What a run printed, and its exit status.
+public struct Outcome: Sendable {
+    public var status: Int32
+    public var standardOutput: String
+    public var standardError: String
+}
+
+/// Runs netcalc: parses the command line, reads every spec, analyzes, renders.
+public func run(_ invocation: Invocation) -> Outcome {
+    var outcome = Outcome(status: 0, standardOutput: "", standardError: "")
+    let options: Options
+    switch Options.parse(invocation.arguments) {
+    case .success(let parsed): options = parsed
+    case .failure(let error):
+        outcome.standardError = "netcalc: error: \(error.message)\n" + (error.hint.map { "hint: \($0)\n" } ?? "")
+        outcome.status = 2
+        return outcome
+    }
+    switch options.command {
+    case .help:
+        outcome.standardOutput = Options.usage + "\n"
+        return outcome
+    case .version:
+        outcome.standardOutput = "netcalc \(netcalcVersion)\n"
+        return outcome
+    case .check:
+        return trouble("netcalc check is not implemented yet")
+    case .analyze:
+        break
+    }
+    if options.explain { return trouble("--explain is not implemented yet") }
+    if options.fit != nil { return trouble("--fit is not implemented yet") }
+    if options.format == .csv || options.format == .markdown {
+        return trouble("--format \(options.format.rawValue) is not implemented yet", hint: "use --format table or json")
+    }
+
+    var inputs = options.inputs
+    if inputs.isEmpty {
+        if invocation.standardInputIsTerminal {
+            return trouble("no spec given", hint: "netcalc FILE, netcalc -e 'INPUT[32x32x3] -> ...', or pipe a spec in; netcalc --help for more")
+        }
+        inputs = [.standardInput]
+    }
+
+    let colorAllowed = options.color == .always
+        || (options.color == .auto && invocation.environment["NO_COLOR"].map(\.isEmpty) ?? true)
+    let colorOut = options.color == .always || (colorAllowed && invocation.standardOutputIsTerminal)
+    let colorErr = options.color == .always || (colorAllowed && invocation.standardErrorIsTerminal)
+    let renderer = DiagnosticRenderer(color: colorErr)
+
+    var networks: [NetworkReport] = []
+    var diagnostics: [Diagnostic] = []
+    var standardInputUsed = false
+    for input in inputs {
+        let file: SourceFile
+        switch load(input, invocation: invocation, standardInputUsed: &standardInputUsed) {
+        case .success(let loaded):
+            file = loaded
+        case .failure(.trouble(let message)):
+            outcome.standardError += "netcalc: error: \(message)\n"
+            outcome.status = max(outcome.status, 2)
+            continue
+        case .failure(.invalid(let list)):
+            diagnostics.append(contentsOf: list.items)
+            outcome.standardError += renderer.render(list)
+            outcome.status = max(outcome.status, 1)
+            continue
+        }
+        var parser = Parser(file: file)
+        let syntax = parser.parse()
+        let (found, analysisDiagnostics) = Analyzer(spec: syntax, overrides: options.overrides).analyze()
+        var list = parser.diagnostics
+        list.append(contentsOf: analysisDiagnostics)
+        let sorted = list.items.enumerated().sorted { a, b in
+            let (x, y) = (a.element.range?.start ?? -1, b.element.range?.start ?? -1)
+            return x != y ? x < y : a.offset < b.offset
+        }.map(\.element)
+        networks.append(contentsOf: found)
+        diagnostics.append(contentsOf: sorted)
+        for diagnostic in sorted { outcome.standardError += renderer.render(diagnostic) }
+        if list.hasErrors { outcome.status = max(outcome.status, 1) }
+    }
+    switch options.format {
+    case .json:
+        outcome.standardOutput = JSONRenderer().render(networks, diagnostics: diagnostics)
+    default:
+        outcome.standardOutput = TableRenderer(color: colorOut).render(networks)
+    }
+    return outcome
+}
+
+/// Why an input could not become a source file.
+private enum LoadFailure: Error {
+    /// The file cannot be read at all (exit status 2).
+    case trouble(String)
+    /// It was read but is not valid text (exit status 1).
+    case invalid(DiagnosticList)
+}
+
+private func load(_ input: InputSource, invocation: Invocation,
+                  standardInputUsed: inout Bool) -> Result<SourceFile, LoadFailure> {
+    let name: String
+    let bytes: [UInt8]
+    switch input {
+    case .expression(let text):
+        name = "<expr>"
+        bytes = Array(text.utf8)
+    case .standardInput:
+        if standardInputUsed { return .failure(.trouble("standard input can be read only once")) }
+        standardInputUsed = true
+        name = "<stdin>"
+        bytes = invocation.readStandardInput()
+    case .file(let path):
+        name = path
+        switch readFile(path) {
+        case .success(let read): bytes = read
+        case .failure(let error): return .failure(.trouble(error.message))
+        }
+    }
+    return SourceFile.load(name: name, bytes: bytes).mapError { .invalid($0) }
+}
+
+/// Why a file could not be read.
+struct ReadError: Error {
+    var message: String
+    init(_ message: String) { self.message = message }
+}
+
+/// The most bytes a spec file may have.
+let maximumSpecBytes = 64 << 20
+
+/// Reads a whole file with POSIX calls, naming the reason when it cannot.
+func readFile(_ path: String) -> Result<[UInt8], ReadError> {
+    let descriptor = open(path, O_RDONLY)
+    guard descriptor >= 0 else { return .failure(ReadError("cannot read '\(path)': \(String(cString: strerror(errno)))")) }
+    defer { close(descriptor) }
+    var status = stat()
+    if fstat(descriptor, &status) == 0, (status.st_mode & S_IFMT) == S_IFDIR {
+        return .failure(ReadError("'\(path)' is a directory, not a spec file"))
+    }
+    var bytes: [UInt8] = []
+    var buffer = [UInt8](repeating: 0, count: 65536)
+    while true {
+        let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+        if count < 0 {
+            if errno == EINTR { continue }
+            return .failure(ReadError("cannot read '\(path)': \(String(cString: strerror(errno)))"))
+        }
+        if count == 0 { break }
+        bytes.append(contentsOf: buffer[0..<count])
+        if bytes.count > maximumSpecBytes {
+            return .failure(ReadError("'\(path)' is larger than \(maximumSpecBytes >> 20) MiB, the most netcalc reads"))
+        }
+    }
+    return .success(bytes)
+}
+
+private func trouble(_ message: String, hint: String? = nil) -> Outcome {
+    Outcome(status: 2, standardOutput: "",
+            standardError: "netcalc: error: \(message)\n" + (hint.map { "hint: \($0)\n" } ?? ""))
+}
+
+/// Runs netcalc as a process: real arguments, standard streams and environment. Returns the exit status.
+public func main(arguments: [String] = CommandLine.arguments) -> Int32 {
+    signal(SIGPIPE, SIG_IGN)
+    var environment: [String: String] = [:]
+    if let value = getenv("NO_COLOR") { environment["NO_COLOR"] = String(cString: value) }
+    var invocation = Invocation(arguments: Array(arguments.dropFirst()))
+    invocation.readStandardInput = {
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while bytes.count <= maximumSpecBytes {
+            let count = buffer.withUnsafeMutableBytes { read(0, $0.baseAddress, $0.count) }
+            if count < 0 && errno == EINTR { continue }
+            if count <= 0 { break }
+            bytes.append(contentsOf: buffer[0..<count])
+        }
+        return bytes
+    }
+    invocation.standardInputIsTerminal = isatty(0) != 0
+    invocation.standardOutputIsTerminal = isatty(1) != 0
+    invocation.standardErrorIsTerminal = isatty(2) != 0
+    invocation.environment = environment
+    let outcome = run(invocation)
+    writeAll(1, outcome.standardOutput)
+    writeAll(2, outcome.standardError)
+    return outcome.status
+}
+
+/// Writes all of a string to a file descriptor; a closed pipe ends the writing quietly.
+private func writeAll(_ descriptor: Int32, _ text: String) {
+    var text = text
+    text.withUTF8 { buffer in
+        var offset = 0
+        while offset < buffer.count {
+            let written = write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
+            if written < 0 {
+                if errno == EINTR { continue }
+                return
+            }
+            offset += written
+        }
+    }
+}

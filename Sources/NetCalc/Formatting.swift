@@ -1,0 +1,84 @@
+/// Number formatting shared by the renderers: thousands separators and human units, exact to the digit shown.
+
+/// `138357544` -> `138,357,544`.
+func formatCount(_ value: Int) -> String {
+    let digits = String(value.magnitude)
+    var out = ""
+    out.reserveCapacity(digits.count + digits.count / 3 + 1)
+    for (offset, character) in digits.enumerated() {
+        if offset > 0, (digits.count - offset) % 3 == 0 { out.append(",") }
+        out.append(character)
+    }
+    return value < 0 ? "-" + out : out
+}
+
+/// `value / unit` with one decimal, rounded half up, computed in integers.
+private func scaled(_ value: Int, by unit: Int, decimals: Int) -> String {
+    let whole = value / unit
+    let remainder = value % unit
+    var scale = 1
+    for _ in 0..<decimals { scale *= 10 }
+    let (product, overflow) = remainder.multipliedReportingOverflow(by: scale)
+    var fraction = overflow ? Int((Double(remainder) / Double(unit) * Double(scale)).rounded())
+        : (product + unit / 2) / unit
+    var wholePart = whole
+    if fraction >= scale {
+        wholePart += 1
+        fraction -= scale
+    }
+    guard decimals > 0 else { return "\(wholePart)" }
+    let text = String(fraction)
+    return "\(wholePart).\(String(repeating: "0", count: decimals - text.count))\(text)"
+}
+
+/// Bytes in 1024-based units with one decimal: `58.1 MiB`; below 1 KiB, `512 B`.
+func formatBytes(_ bytes: Int) -> String {
+    let units = ["KiB", "MiB", "GiB", "TiB", "PiB", "EiB"]
+    guard bytes >= 1024 else { return "\(bytes) B" }
+    var unit = 1024
+    var index = 0
+    while index < units.count - 1, bytes / unit >= 1024 {
+        unit *= 1024
+        index += 1
+    }
+    var text = scaled(bytes, by: unit, decimals: 1)
+    if text.hasPrefix("1024."), index < units.count - 1 {
+        unit *= 1024
+        index += 1
+        text = scaled(bytes, by: unit, decimals: 1)
+    }
+    return "\(text) \(units[index])"
+}
+
+/// A count with three significant digits and a 1000-based suffix: `138M`, `15.5G`, `34.9K`, `512`.
+func formatApproximate(_ value: Int) -> String {
+    let suffixes = ["", "K", "M", "G", "T", "P", "E"]
+    var unit = 1
+    var index = 0
+    while index < suffixes.count - 1, value / unit >= 1000 {
+        unit *= 1000
+        index += 1
+    }
+    if index == 0 { return "\(value)" }
+    let leading = value / unit
+    let decimals = leading >= 100 ? 0 : leading >= 10 ? 1 : 2
+    var text = scaled(value, by: unit, decimals: decimals)
+    if text.hasPrefix("1000"), index < suffixes.count - 1 {
+        unit *= 1000
+        index += 1
+        text = scaled(value, by: unit, decimals: 2)
+    }
+    return text + suffixes[index]
+}
+
+/// Pads a string on the left to a width, in characters.
+func padLeft(_ text: String, _ width: Int) -> String {
+    let count = text.count
+    return count >= width ? text : String(repeating: " ", count: width - count) + text
+}
+
+/// Pads a string on the right to a width, in characters.
+func padRight(_ text: String, _ width: Int) -> String {
+    let count = text.count
+    return count >= width ? text : text + String(repeating: " ", count: width - count)
+}

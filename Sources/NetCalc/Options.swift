@@ -1,0 +1,141 @@
+/// The command line: what each option means, and how the arguments become `Options`.
+
+/// Where a spec comes from.
+enum InputSource: Equatable, Sendable {
+    case file(String)
+    case standardInput
+    /// The text of a `-e` option.
+    case expression(String)
+}
+
+/// The output formats.
+enum OutputFormat: String, CaseIterable, Sendable {
+    case table, json, csv, markdown
+}
+
+/// When to colour output.
+enum ColorChoice: String, CaseIterable, Sendable {
+    case auto, always, never
+}
+
+/// A parsed command line.
+struct Options: Sendable {
+    enum Command: Equatable, Sendable { case analyze, check, help, version }
+
+    var command = Command.analyze
+    var format = OutputFormat.table
+    var explain = false
+    var fit: String?
+    var color = ColorChoice.auto
+    var overrides = SettingsOverride()
+    var inputs: [InputSource] = []
+}
+
+/// A command line that cannot be run: a message, and advice.
+struct UsageError: Error, Equatable {
+    var message: String
+    var hint: String?
+}
+
+extension Options {
+    static let usage = """
+        netcalc: sizes, parameters, MACs and memory of convolutional networks, layer by layer, exactly
+
+        usage: netcalc [options] [FILE ...]     analyze specs; no FILE, or "-", reads standard input
+               netcalc -e 'INPUT[32x32x3] -> CONV(12,3,p1) -> RELU -> POOL(2) -> FC(10)'
+               netcalc check [options] FILE ...  grade the answers written in a spec
+
+        options:
+          -e, --expr SPEC        analyze SPEC given on the command line (may be repeated)
+          --format FORMAT        table (default) or json
+          --batch N              images per batch (default 1, or the spec's @batch)
+          --dtype TYPE           fp32 (default), fp16, bf16, fp64, int8
+          --optimizer NAME       sgd, momentum (default), adam: state kept per parameter
+          --rounding MODE        strict (default: sizes must fit), floor (PyTorch), ceil (Caffe pooling)
+          --color WHEN           auto (default), always, never; NO_COLOR turns auto off
+          -h, --help             show this help
+          --version              show the version
+
+        exit status: 0 all well, 1 errors in a spec, 2 trouble (a bad option, an unreadable file)
+        the spec language and how each number is counted: README.md; example specs: specs/
+        """
+
+    /// Parses the arguments after the program name.
+    static func parse(_ arguments: [String]) -> Result<Options, UsageError> {
+        var options = Options()
+        var index = 0
+        var onlyFiles = false
+        let valueOptions = ["--format", "--batch", "--dtype", "--optimizer", "--rounding", "--color", "--fit", "--expr"]
+        let flagOptions = ["--help", "--version", "--explain"]
+
+        func choice<T: RawRepresentable & CaseIterable>(_ value: String, _ option: String, _: T.Type) throws(UsageError) -> T
+            where T.RawValue == String {
+            if let result = T(rawValue: value.lowercased()) { return result }
+            let allowed = T.allCases.map(\.rawValue)
+            throw UsageError(message: "'\(value)' is not a value for \(option)",
+                             hint: didYouMean(value, allowed) ?? "\(option) takes \(allowed.joined(separator: ", "))")
+        }
+
+        do throws(UsageError) {
+            if let first = arguments.first, first == "check" {
+                options.command = .check
+                index = 1
+            }
+            while index < arguments.count {
+                let argument = arguments[index]
+                index += 1
+                if onlyFiles || argument == "-" || !argument.hasPrefix("-") {
+                    options.inputs.append(argument == "-" && !onlyFiles ? .standardInput : .file(argument))
+                    continue
+                }
+                if argument == "--" { onlyFiles = true; continue }
+                var name = argument
+                var value: String?
+                if let equals = argument.firstIndex(of: "="), argument.hasPrefix("--") {
+                    name = String(argument[..<equals])
+                    value = String(argument[argument.index(after: equals)...])
+                }
+                if name == "-e" { name = "--expr" }
+                if name == "-h" { name = "--help" }
+                if valueOptions.contains(name) {
+                    if value == nil {
+                        guard index < arguments.count else {
+                            throw UsageError(message: "\(name) needs a value", hint: nil)
+                        }
+                        value = arguments[index]
+                        index += 1
+                    }
+                } else if flagOptions.contains(name) {
+                    if value != nil { throw UsageError(message: "\(name) takes no value", hint: nil) }
+                } else {
+                    throw UsageError(message: "unknown option '\(argument)'",
+                                     hint: didYouMean(name, valueOptions + flagOptions + ["-e"])
+                                         ?? "netcalc --help lists the options")
+                }
+                let text = value ?? ""
+                switch name {
+                case "--help": options.command = .help
+                case "--version": options.command = .version
+                case "--explain": options.explain = true
+                case "--expr": options.inputs.append(.expression(text))
+                case "--format": options.format = try choice(text, name, OutputFormat.self)
+                case "--dtype": options.overrides.dataType = try choice(text, name, DataType.self)
+                case "--optimizer": options.overrides.optimizer = try choice(text, name, Optimizer.self)
+                case "--rounding": options.overrides.rounding = try choice(text, name, Rounding.self)
+                case "--color": options.color = try choice(text, name, ColorChoice.self)
+                case "--fit": options.fit = text
+                case "--batch":
+                    guard let batch = Int(text), batch >= 1 else {
+                        throw UsageError(message: "'\(text)' is not a value for --batch",
+                                         hint: "--batch takes a whole number of at least 1")
+                    }
+                    options.overrides.batch = batch
+                default: break
+                }
+            }
+        } catch {
+            return .failure(error)
+        }
+        return .success(options)
+    }
+}

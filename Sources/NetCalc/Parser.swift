@@ -1,0 +1,452 @@
+/// Builds the syntax tree of a spec from its tokens, reporting every syntax error it can recover from.
+///
+/// The grammar, in full:
+///
+///     file       := statement*
+///     statement  := '@' NAME VALUE                       a directive, for the rest of the file
+///                 | NAME '=' chain                       a network (chain starts with INPUT) or a block
+///                 | NAME '(' NAME (',' NAME)* ')' '=' chain   a block with integer parameters
+///                 | chain                                an unnamed network (starts with INPUT)
+///                   ... each network may be followed by  'total' '{' answers '}'
+///     chain      := element ('->' element)*              '→' is the same arrow
+///     element    := 'INPUT' '[' INT ('x' INT)* ']'
+///                 | '[' chain ']' '*' atom               repetition
+///                 | ('ADD' | 'CONCAT' | 'MUL') '(' chain ('|' chain)* ')'
+///                 | 'ID'                                 the identity branch
+///                 | NAME ('(' argument (',' argument)* ')')?   a layer or a block use
+///                   ... each element may be followed by  '{' answers '}'
+///     argument   := NAME '=' value | value | NAME        tagged, positional, flag or glued tag (s4)
+///     value      := expr ('x' expr)? | DECIMAL | NAME
+///     expr       := term (('+' | '-') term)*;  term := unary (('*' | '/') unary)*
+///     unary      := '-' unary | atom;          atom := INT | NAME | '(' expr ')'
+///
+/// A statement ends where its chain has no further arrow; the next statement must start on a new line.
+struct Parser {
+    /// How deeply brackets, merges and parentheses may nest.
+    static let maximumNesting = 64
+
+    let file: SourceFile
+    private let tokens: [Token]
+    private var position = 0
+    private var nesting = 0
+    private(set) var diagnostics = DiagnosticList()
+
+    /// Thrown to abandon the current statement after its error has been recorded.
+    private struct Abandon: Error {}
+
+    init(file: SourceFile) {
+        var lexer = Lexer(file: file)
+        self.tokens = lexer.tokenize()
+        self.file = file
+        self.diagnostics = lexer.diagnostics
+    }
+
+    /// Parses the whole file.
+    mutating func parse() -> SpecSyntax {
+        var statements: [Statement] = []
+        while current.kind != .endOfFile {
+            let before = position
+            do {
+                if let statement = try parseStatement() { statements.append(statement) }
+                if current.kind != .endOfFile, !current.startsLine {
+                    error("expected '->' or the end of the line after this", at: tokens[position - 1].range,
+                          hint: current.kind == .identifier || current.kind == .leftBracket
+                              ? "join layers with ->" : nil)
+                    throw Abandon()
+                }
+            } catch {
+                recover(from: before)
+            }
+        }
+        return SpecSyntax(file: file, statements: statements)
+    }
+
+    // MARK: Statements
+
+    private mutating func parseStatement() throws -> Statement? {
+        if current.kind == .at { return try parseDirective() }
+        if current.kind == .identifier, !isKeyword(current, "INPUT") {
+            let nameToken = current
+            let name = text(nameToken)
+            if peek(1).kind == .equals || (peek(1).kind == .leftParen && isBlockHeader()) {
+                advance()
+                var parameters: [(name: String, range: SourceRange)] = []
+                if current.kind == .leftParen {
+                    advance()
+                    while true {
+                        let token = try expect(.identifier, "a parameter name")
+                        let parameter = text(token)
+                        if parameters.contains(where: { $0.name == parameter }) {
+                            error("the parameter '\(parameter)' is named twice", at: token.range)
+                        }
+                        parameters.append((parameter, token.range))
+                        if current.kind == .comma { advance(); continue }
+                        _ = try expect(.rightParen, "',' or ')' after a parameter")
+                        break
+                    }
+                }
+                _ = try expect(.equals, "'='")
+                let chain = try parseChain()
+                if case .input = chain.elements.first {
+                    if !parameters.isEmpty {
+                        error("a network cannot take parameters", at: nameToken.range,
+                              hint: "only blocks (chains that do not start with INPUT) take parameters")
+                    }
+                    return .network(name: name, nameRange: nameToken.range, chain: chain, total: try parseTotal())
+                }
+                return .block(BlockDefinition(name: name, nameRange: nameToken.range, parameters: parameters,
+                                              body: chain))
+            }
+        }
+        let chain = try parseChain()
+        guard case .input = chain.elements.first else {
+            error("a network must start with INPUT[WxHxD]", at: chain.elements.first?.range ?? current.range,
+                  hint: "write INPUT[227x227x3] -> ... for a network, or name = ... to define a block")
+            return nil
+        }
+        return .network(name: nil, nameRange: nil, chain: chain, total: try parseTotal())
+    }
+
+    /// True when the tokens from here read `NAME ( NAME, ... ) =`.
+    private func isBlockHeader() -> Bool {
+        var index = position + 2
+        while index < tokens.count {
+            switch tokens[index].kind {
+            case .identifier, .comma: index += 1
+            case .rightParen: return index + 1 < tokens.count && tokens[index + 1].kind == .equals
+            default: return false
+            }
+        }
+        return false
+    }
+
+    private mutating func parseDirective() throws -> Statement {
+        advance()  // @
+        let name = try expect(.identifier, "a directive name after '@' (rounding, batch, dtype, optimizer)")
+        guard !current.startsLine, current.kind != .endOfFile else {
+            error("@\(text(name)) needs a value on the same line", at: name.range)
+            throw Abandon()
+        }
+        let value = current
+        advance()
+        return .directive(name: text(name), value: text(value), nameRange: name.range, valueRange: value.range)
+    }
+
+    private mutating func parseTotal() throws -> AnswerSyntax? {
+        guard current.kind == .identifier, text(current).lowercased() == "total", peek(1).kind == .leftBrace else {
+            return nil
+        }
+        advance()
+        return try parseAnswer()
+    }
+
+    // MARK: Chains
+
+    private mutating func parseChain() throws -> Chain {
+        var elements = [try parseElement()]
+        while current.kind == .arrow {
+            advance()
+            elements.append(try parseElement())
+        }
+        let range = elements[0].range.union(elements[elements.count - 1].range)
+        return Chain(elements: elements, range: range)
+    }
+
+    private mutating func parseElement() throws -> ChainElement {
+        let token = current
+        switch token.kind {
+        case .leftBracket:
+            try enterNesting(at: token.range)
+            defer { nesting -= 1 }
+            advance()
+            let inner = try parseChain()
+            _ = try expect(.rightBracket, "']' to close the '[' of a repetition", opening: token.range)
+            guard current.kind == .star else {
+                error("expected '*N' after ']'", at: current.range, hint: "a repetition reads [CONV(64,3,p1)]*2")
+                throw Abandon()
+            }
+            advance()
+            let count = try parseAtom()
+            return .repetition(inner, count: count, range: token.range.union(count.range))
+        case .identifier:
+            let name = text(token)
+            let upper = name.uppercased()
+            if upper == "INPUT" && peek(1).kind == .leftBracket {
+                return try parseInput()
+            }
+            if upper == "ID" {
+                advance()
+                return .identity(token.range)
+            }
+            if let kind = MergeKind(rawValue: name.lowercased()), peek(1).kind == .leftParen {
+                return try parseMerge(kind)
+            }
+            let call = try parseCall()
+            let answer = current.kind == .leftBrace ? try parseAnswer() : nil
+            return .layer(call, answer: answer)
+        case .endOfFile:
+            error("expected a layer, but the input ends here", at: token.range)
+            throw Abandon()
+        default:
+            error("expected a layer, found \(describe(token))", at: token.range)
+            throw Abandon()
+        }
+    }
+
+    private mutating func parseInput() throws -> ChainElement {
+        let start = current.range
+        advance()  // INPUT
+        let open = current.range
+        advance()  // [
+        var dimensions: [Expression] = []
+        while true {
+            let token = current
+            guard case .integer(let value) = token.kind else {
+                error("expected a size in INPUT[...], found \(describe(token))", at: token.range,
+                      hint: "write INPUT[WxHxD], e.g. INPUT[227x227x3], or INPUT[N] for a vector")
+                throw Abandon()
+            }
+            advance()
+            dimensions.append(.literal(value, token.range))
+            if current.kind == .times { advance(); continue }
+            break
+        }
+        let close = try expect(.rightBracket, "']' to close INPUT[", opening: open)
+        return .input(dimensions: dimensions, range: start.union(close.range))
+    }
+
+    private mutating func parseMerge(_ kind: MergeKind) throws -> ChainElement {
+        let keyword = current.range
+        try enterNesting(at: keyword)
+        defer { nesting -= 1 }
+        advance()
+        let open = current.range
+        advance()  // (
+        var branches = [try parseChain()]
+        while current.kind == .pipe {
+            advance()
+            branches.append(try parseChain())
+        }
+        let close = try expect(.rightParen, "'|' or ')' in \(kind.rawValue.uppercased())(...)", opening: open)
+        return .merge(kind, branches: branches, keywordRange: keyword, range: keyword.union(close.range))
+    }
+
+    private mutating func parseCall() throws -> LayerCall {
+        let nameToken = current
+        advance()
+        guard current.kind == .leftParen else {
+            return LayerCall(name: text(nameToken), nameRange: nameToken.range, arguments: nil, range: nameToken.range)
+        }
+        let open = current.range
+        advance()
+        var arguments: [Argument] = []
+        if current.kind != .rightParen {
+            while true {
+                arguments.append(try parseArgument())
+                if current.kind == .comma { advance(); continue }
+                break
+            }
+        }
+        let close = try expect(.rightParen, "',' or ')' in the arguments of \(text(nameToken))", opening: open)
+        return LayerCall(name: text(nameToken), nameRange: nameToken.range, arguments: arguments,
+                         range: nameToken.range.union(close.range))
+    }
+
+    private mutating func parseArgument() throws -> Argument {
+        let start = current
+        if start.kind == .identifier && peek(1).kind == .equals {
+            advance()
+            advance()
+            let valueStart = current.range
+            let value = try parseValue()
+            return Argument(tag: text(start), value: value, flag: nil, range: start.range.union(previousEnd),
+                            valueRange: valueStart.union(previousEnd))
+        }
+        if start.kind == .identifier, [.comma, .rightParen].contains(peek(1).kind) {
+            advance()
+            return Argument(tag: nil, value: nil, flag: text(start), range: start.range, valueRange: start.range)
+        }
+        let value = try parseValue()
+        return Argument(tag: nil, value: value, flag: nil, range: start.range.union(previousEnd),
+                        valueRange: start.range.union(previousEnd))
+    }
+
+    private mutating func parseValue() throws -> ArgumentValue {
+        if current.kind == .decimal {
+            let token = current
+            advance()
+            return .decimal(text(token))
+        }
+        if current.kind == .identifier, [.comma, .rightParen].contains(peek(1).kind) {
+            let token = current
+            advance()
+            return .word(text(token))
+        }
+        let first = try parseExpression()
+        if current.kind == .times {
+            advance()
+            let second = try parseExpression()
+            return .size(first, second)
+        }
+        return .scalar(first)
+    }
+
+    // MARK: Expressions
+
+    private mutating func parseExpression() throws -> Expression {
+        var result = try parseTerm()
+        while current.kind == .plus || current.kind == .minus {
+            let op: Expression.BinaryOperator = current.kind == .plus ? .add : .subtract
+            advance()
+            let rhs = try parseTerm()
+            result = .binary(op, result, rhs, result.range.union(rhs.range))
+        }
+        return result
+    }
+
+    private mutating func parseTerm() throws -> Expression {
+        var result = try parseUnary()
+        while current.kind == .star || current.kind == .slash {
+            let op: Expression.BinaryOperator = current.kind == .star ? .multiply : .divide
+            advance()
+            let rhs = try parseUnary()
+            result = .binary(op, result, rhs, result.range.union(rhs.range))
+        }
+        return result
+    }
+
+    private mutating func parseUnary() throws -> Expression {
+        if current.kind == .minus {
+            let start = current.range
+            try enterNesting(at: start)
+            defer { nesting -= 1 }
+            advance()
+            let operand = try parseUnary()
+            return .negate(operand, start.union(operand.range))
+        }
+        return try parseAtom()
+    }
+
+    private mutating func parseAtom() throws -> Expression {
+        let token = current
+        switch token.kind {
+        case .integer(let value):
+            advance()
+            return .literal(value, token.range)
+        case .identifier:
+            advance()
+            return .name(text(token), token.range)
+        case .leftParen:
+            try enterNesting(at: token.range)
+            defer { nesting -= 1 }
+            advance()
+            let inner = try parseExpression()
+            _ = try expect(.rightParen, "')'", opening: token.range)
+            return inner
+        case .decimal:
+            error("expected a whole number, found \(text(token))", at: token.range)
+            throw Abandon()
+        default:
+            error("expected a number, found \(describe(token))", at: token.range)
+            throw Abandon()
+        }
+    }
+
+    // MARK: Answers
+
+    /// Skips a brace-enclosed answer, keeping its range for `netcalc check`.
+    private mutating func parseAnswer() throws -> AnswerSyntax {
+        let open = current
+        advance()
+        while current.kind != .rightBrace {
+            if current.kind == .endOfFile || current.kind == .leftBrace {
+                error("expected '}' to close the answer", at: current.range, opening: open.range)
+                throw Abandon()
+            }
+            advance()
+        }
+        let close = current
+        advance()
+        return AnswerSyntax(range: open.range.union(close.range))
+    }
+
+    // MARK: Helpers
+
+    private var current: Token { tokens[position] }
+    private var previousEnd: SourceRange {
+        let end = tokens[max(0, position - 1)].range.end
+        return SourceRange(end, end)
+    }
+
+    private func peek(_ offset: Int) -> Token { tokens[min(position + offset, tokens.count - 1)] }
+
+    private mutating func advance() {
+        if position < tokens.count - 1 { position += 1 }
+    }
+
+    private func text(_ token: Token) -> String {
+        String(decoding: file.bytes[token.range.start..<token.range.end], as: UTF8.self)
+    }
+
+    private func isKeyword(_ token: Token, _ keyword: String) -> Bool {
+        token.kind == .identifier && text(token).uppercased() == keyword
+    }
+
+    private func describe(_ token: Token) -> String {
+        switch token.kind {
+        case .endOfFile: return "the end of the input"
+        case .integer, .decimal: return "the number \(text(token))"
+        case .identifier: return "'\(text(token))'"
+        default: return "'\(text(token))'"
+        }
+    }
+
+    private mutating func enterNesting(at range: SourceRange) throws {
+        nesting += 1
+        if nesting > Parser.maximumNesting {
+            nesting -= 1
+            error("nesting is deeper than \(Parser.maximumNesting) levels", at: range,
+                  hint: "brackets, merges and parentheses may nest \(Parser.maximumNesting) deep; define a block instead")
+            throw Abandon()
+        }
+    }
+
+    private mutating func expect(_ kind: Token.Kind, _ what: String, opening: SourceRange? = nil) throws -> Token {
+        let token = current
+        guard token.kind == kind else {
+            var diagnostic = Diagnostic(.error, "expected \(what), found \(describe(token))", at: token.range, in: file)
+            if let opening {
+                let (line, column) = file.location(of: opening.start)
+                diagnostic.hints.append("the opening bracket is at \(line):\(column)")
+            }
+            diagnostics.append(diagnostic)
+            throw Abandon()
+        }
+        advance()
+        return token
+    }
+
+    private mutating func error(_ message: String, at range: SourceRange, hint: String? = nil,
+                                opening: SourceRange? = nil) {
+        var diagnostic = Diagnostic(.error, message, at: range, in: file, hint: hint)
+        if let opening {
+            let (line, column) = file.location(of: opening.start)
+            diagnostic.hints.append("it opened at \(line):\(column)")
+        }
+        diagnostics.append(diagnostic)
+    }
+
+    /// Skips to the first token that can start a new statement: on a new line, not continuing a chain.
+    private mutating func recover(from start: Int) {
+        if position == start { advance() }
+        while current.kind != .endOfFile {
+            let previous = tokens[position - 1].kind
+            let continues = [.arrow, .pipe, .leftParen, .leftBracket, .comma, .equals].contains(previous)
+            if current.startsLine && !continues && (current.kind == .at || current.kind == .identifier) {
+                let isDefinition = peek(1).kind == .equals || (peek(1).kind == .leftParen && isBlockHeader())
+                if current.kind == .at || isDefinition || isKeyword(current, "INPUT") { return }
+            }
+            advance()
+        }
+    }
+}

@@ -1,0 +1,141 @@
+/// What the analyzer computes: one row per layer, totals per network, and the settings they used.
+
+/// A volume: width x height x depth, the notes' order.
+struct Shape: Equatable, Sendable {
+    var width: Int
+    var height: Int
+    var depth: Int
+
+    /// `55x55x96`, or `4096` for a 1x1 vector.
+    var text: String {
+        width == 1 && height == 1 ? "\(depth)" : "\(width)x\(height)x\(depth)"
+    }
+
+    /// `55x55x96` always.
+    var fullText: String { "\(width)x\(height)x\(depth)" }
+
+    func volume() throws(Overflow) -> Int { try checkedProduct(width, height, depth) }
+}
+
+/// Bytes per stored value.
+enum DataType: String, CaseIterable, Sendable {
+    case fp32, fp16, bf16, fp64, int8
+
+    var bytes: Int {
+        switch self {
+        case .fp32: return 4
+        case .fp16, .bf16: return 2
+        case .fp64: return 8
+        case .int8: return 1
+        }
+    }
+}
+
+/// The optimizer, for the memory its state takes per parameter.
+enum Optimizer: String, CaseIterable, Sendable {
+    case sgd, momentum, adam
+
+    /// Values kept per parameter while training: the weight, its gradient and the optimizer's state.
+    var copiesPerParameter: Int {
+        switch self {
+        case .sgd: return 2
+        case .momentum: return 3
+        case .adam: return 4
+        }
+    }
+
+    /// The copies named, for the totals.
+    var copiesDescription: String {
+        switch self {
+        case .sgd: return "weights + gradients"
+        case .momentum: return "weights + gradients + momentum"
+        case .adam: return "weights + gradients + 2 Adam moments"
+        }
+    }
+}
+
+/// The settings a network is computed with.
+struct Settings: Equatable, Sendable {
+    var batch = 1
+    var dataType = DataType.fp32
+    var optimizer = Optimizer.momentum
+    var rounding = Rounding.strict
+}
+
+/// Settings given on the command line, which override the spec's `@` directives.
+struct SettingsOverride: Sendable {
+    var batch: Int?
+    var dataType: DataType?
+    var optimizer: Optimizer?
+    var rounding: Rounding?
+
+    func applied(to base: Settings) -> Settings {
+        var result = base
+        if let batch { result.batch = batch }
+        if let dataType { result.dataType = dataType }
+        if let optimizer { result.optimizer = optimizer }
+        if let rounding { result.rounding = rounding }
+        return result
+    }
+}
+
+/// One layer of an analyzed network, with everything counted for it.
+struct LayerRow: Sendable {
+    var index: Int
+    /// The auto-name: `CONV1`, `POOL2`, `INPUT`.
+    var name: String
+    var kind: LayerKind
+    /// The layer as written, white space folded.
+    var text: String
+    var output: Shape
+    var weights = 0
+    var biases = 0
+    var nonTrainable = 0
+    var macs = 0
+    var activations = 0
+    var forwardBytes = 0
+    var receptiveField = Pair(square: 1)
+    var jump = Pair(square: 1)
+    /// How many merges this row sits inside (0 on the main chain).
+    var depth = 0
+    /// The rows whose outputs this layer reads.
+    var inputs: [Int] = []
+    var range: SourceRange
+
+    var params: Int { weights + biases }
+    var backwardBytes: Int { forwardBytes }
+}
+
+/// A network's totals, DESIGN §2.
+struct Totals: Sendable {
+    var params = 0
+    var weights = 0
+    var biases = 0
+    var nonTrainable = 0
+    var macs = 0
+    var activations = 0
+    var forwardBytes = 0
+    var backwardBytes = 0
+    var paramBytes = 0
+    /// Parameter bytes times the copies the optimizer keeps.
+    var trainingParamBytes = 0
+    var trainingBytes = 0
+    var inferencePeakBytes = 0
+    /// The largest number of activation values alive at once (per image) while the layers run.
+    var peakLiveActivations = 0
+    /// The row at which that peak is reached.
+    var peakRow = 0
+    var batch = 1
+    var bytesPerValue = 4
+}
+
+/// One analyzed network.
+struct NetworkReport: Sendable {
+    var name: String
+    var file: String
+    var settings: Settings
+    var rows: [LayerRow]
+    var totals: Totals
+
+    var input: Shape { rows.first?.output ?? Shape(width: 0, height: 0, depth: 0) }
+}

@@ -1,0 +1,123 @@
+/// The syntax tree of a spec, as the parser builds it: nothing is evaluated or checked yet.
+
+/// An integer expression in a layer argument or a repeat count: `4*c`, `(c+1)/2`, `64`.
+indirect enum Expression: Sendable {
+    case literal(Int, SourceRange)
+    /// A block parameter's name.
+    case name(String, SourceRange)
+    case negate(Expression, SourceRange)
+    case binary(BinaryOperator, Expression, Expression, SourceRange)
+
+    enum BinaryOperator: String, Sendable {
+        case add = "+", subtract = "-", multiply = "*", divide = "/"
+    }
+
+    var range: SourceRange {
+        switch self {
+        case .literal(_, let range), .name(_, let range), .negate(_, let range), .binary(_, _, _, let range):
+            return range
+        }
+    }
+
+    /// The literal value, when the expression is a plain number.
+    var literalValue: Int? {
+        if case .literal(let value, _) = self { return value }
+        return nil
+    }
+}
+
+/// The value of one layer argument.
+enum ArgumentValue: Sendable {
+    /// A single integer expression: `96`, `4*c`.
+    case scalar(Expression)
+    /// A size `AxB` (width x height): `7x1`.
+    case size(Expression, Expression)
+    /// A word: `same`, `valid`.
+    case word(String)
+    /// A number with a fraction: `0.5`.
+    case decimal(String)
+}
+
+/// One argument of a layer call: positional (`96`), tagged (`s4`, `s=4`, `stride=4`) or a flag (`nobias`).
+struct Argument: Sendable {
+    /// The tag as written (`s`, `stride`), nil for a positional argument.
+    var tag: String?
+    /// The value; nil for a flag (`nobias`, `floor`).
+    var value: ArgumentValue?
+    /// The flag's word when `value` is nil.
+    var flag: String?
+    var range: SourceRange
+    /// Where the value starts, for errors about the value alone.
+    var valueRange: SourceRange
+}
+
+/// A layer or block use: `CONV(96,11,s4)`, `RELU`, `basic(128,2)`.
+struct LayerCall: Sendable {
+    var name: String
+    var nameRange: SourceRange
+    /// The arguments in parentheses; nil when there were no parentheses.
+    var arguments: [Argument]?
+    var range: SourceRange
+}
+
+/// The kind of merge that joins branches.
+enum MergeKind: String, Sendable {
+    case add, concat, mul
+}
+
+/// An answer written in braces for `netcalc check`: `{55x55x96, params: 34944}`.
+struct AnswerSyntax: Sendable {
+    var range: SourceRange
+}
+
+/// One element of a chain.
+indirect enum ChainElement: Sendable {
+    /// `INPUT[WxHxD]` or `INPUT[N]`.
+    case input(dimensions: [Expression], range: SourceRange)
+    case layer(LayerCall, answer: AnswerSyntax?)
+    /// `[chain]*N`.
+    case repetition(Chain, count: Expression, range: SourceRange)
+    /// `ADD(a | b)`, `CONCAT(a | b)`, `MUL(a | b)`.
+    case merge(MergeKind, branches: [Chain], keywordRange: SourceRange, range: SourceRange)
+    /// `ID`, the identity branch of a merge.
+    case identity(SourceRange)
+
+    var range: SourceRange {
+        switch self {
+        case .input(_, let range), .repetition(_, _, let range), .merge(_, _, _, let range), .identity(let range):
+            return range
+        case .layer(let call, _):
+            return call.range
+        }
+    }
+}
+
+/// Layers joined by arrows.
+struct Chain: Sendable {
+    var elements: [ChainElement]
+    var range: SourceRange
+}
+
+/// One top-level statement of a spec file.
+enum Statement: Sendable {
+    /// A network: a chain that starts with INPUT, named or not.
+    case network(name: String?, nameRange: SourceRange?, chain: Chain, total: AnswerSyntax?)
+    /// `name = chain` or `name(a, b) = chain`: a block that the name stands for.
+    case block(BlockDefinition)
+    /// `@rounding floor`, `@batch 32`, ...
+    case directive(name: String, value: String, nameRange: SourceRange, valueRange: SourceRange)
+}
+
+/// A named chain that does not start with INPUT, possibly with integer parameters.
+struct BlockDefinition: Sendable {
+    var name: String
+    var nameRange: SourceRange
+    var parameters: [(name: String, range: SourceRange)]
+    var body: Chain
+}
+
+/// A parsed spec file: its statements in written order.
+struct SpecSyntax: Sendable {
+    var file: SourceFile
+    var statements: [Statement]
+}

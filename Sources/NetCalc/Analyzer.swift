@@ -10,6 +10,8 @@ struct Analyzer {
 
     let spec: SpecSyntax
     let overrides: SettingsOverride
+    /// True when the parser already reported errors (a missing network is then no news).
+    var syntaxErrors = false
 
     /// The networks that analyzed cleanly, and every diagnostic.
     func analyze() -> (networks: [NetworkReport], diagnostics: DiagnosticList) {
@@ -65,12 +67,14 @@ struct Analyzer {
                 break
             }
         }
-        if spec.statements.isEmpty && !diagnostics.hasErrors {
+        if syntaxErrors || diagnostics.hasErrors {
+            // The errors already say what is wrong.
+        } else if spec.statements.isEmpty {
             let lexicallyEmpty = file.bytes.allSatisfy { [0x20, 0x09, 0x0A, 0x0D].contains($0) }
             diagnostics.append(Diagnostic(
                 .error, lexicallyEmpty ? "the spec is empty" : "the spec has no network", at: SourceRange(0, 0),
                 in: file, hint: "a network starts with INPUT[WxHxD], e.g. INPUT[32x32x3] -> CONV(12,3,p1) -> FC(10)"))
-        } else if networks.isEmpty && !diagnostics.hasErrors {
+        } else if networks.isEmpty, !spec.statements.contains(where: { if case .network = $0 { true } else { false } }) {
             diagnostics.append(Diagnostic(
                 .error, "the spec defines blocks but no network", at: SourceRange(0, 0), in: file,
                 hint: "a network is a chain that starts with INPUT[WxHxD]"))
@@ -293,6 +297,15 @@ final class NetworkWalker {
                     try fail("a repetition needs a count of at least 1, not \(count)", at: countExpression.range,
                          hint: "to leave the layers out, delete the whole [ ... ]*\(count)")
                 }
+                if let perCopy = estimatedRows(inner, visiting: []) {
+                    let (total, overflow) = perCopy.multipliedReportingOverflow(by: count)
+                    if overflow || total > rowBudget - rows.count {
+                        try fail("the network expands to more than \(formatCount(Analyzer.maximumRows)) layers",
+                                 at: range, hint: overflow || total > Analyzer.maximumRows
+                                     ? "this repetition alone makes \(overflow ? "more than 2^63" : formatCount(total)) layers; netcalc analyzes up to \(formatCount(Analyzer.maximumRows)) per network"
+                                     : "netcalc analyzes up to \(formatCount(Analyzer.maximumRows)) layers per network")
+                    }
+                }
                 var next = current
                 for _ in 0..<count {
                     next = try walk(inner, flow: next) ?? next
@@ -376,6 +389,69 @@ final class NetworkWalker {
         return try walk(block.body, flow: flow) ?? flow
     }
 
+    /// How many rows a chain makes, counted without walking it; nil when a count depends on a
+    /// block parameter of another scope or a block is recursive.
+    private func estimatedRows(_ chain: Chain, visiting: Set<String>) -> Int? {
+        var total = 0
+        for element in chain.elements {
+            var rows: Int
+            switch element {
+            case .input: rows = 1
+            case .identity: rows = 0
+            case .layer(let call, _):
+                if LayerKind.keywords[call.name.uppercased()] != nil || blocks[call.name] == nil {
+                    rows = 1
+                } else {
+                    guard !visiting.contains(call.name), visiting.count < Analyzer.maximumCallDepth,
+                          let body = blocks[call.name]?.body,
+                          let inner = estimatedRows(body, visiting: visiting.union([call.name])) else { return nil }
+                    rows = inner
+                }
+            case .repetition(let inner, let count, _):
+                let times = visiting.isEmpty ? (try? quietEvaluate(count)) : count.literalValue
+                guard let times, let perCopy = estimatedRows(inner, visiting: visiting) else { return nil }
+                let (product, overflow) = perCopy.multipliedReportingOverflow(by: max(times, 0))
+                rows = overflow ? Int.max : product
+            case .merge(_, let branches, _, _):
+                rows = 1
+                for branch in branches {
+                    guard let inner = estimatedRows(branch, visiting: visiting) else { return nil }
+                    let (sum, overflow) = rows.addingReportingOverflow(inner)
+                    rows = overflow ? Int.max : sum
+                }
+            }
+            let (sum, overflow) = total.addingReportingOverflow(rows)
+            total = overflow ? Int.max : sum
+        }
+        return total
+    }
+
+    /// Evaluates an expression in the current scope without reporting anything.
+    private func quietEvaluate(_ expression: Expression) throws -> Int {
+        switch expression {
+        case .literal(let value, _): return value
+        case .name(let name, _):
+            guard let value = scopes.last?[name] else { throw Stop() }
+            return value
+        case .negate(let inner, _): return try checkedSubtract(0, try quietEvaluate(inner))
+        case .binary(let op, let lhs, let rhs, _):
+            let (a, b) = (try quietEvaluate(lhs), try quietEvaluate(rhs))
+            switch op {
+            case .add: return try checkedAdd(a, b)
+            case .subtract: return try checkedSubtract(a, b)
+            case .multiply: return try checkedMultiply(a, b)
+            case .divide:
+                guard b != 0, a % b == 0 else { throw Stop() }
+                return a / b
+            }
+        }
+    }
+
+    /// The name the next layer with this keyword will get: `CONV3`.
+    private func upcomingName(_ keyword: String) -> String {
+        "\(keyword)\((counters[keyword] ?? 0) + 1)"
+    }
+
     private func signature(_ block: BlockDefinition) -> String {
         block.parameters.isEmpty ? "use it as \(block.name)"
             : "use it as \(block.name)(\(block.parameters.map(\.name).joined(separator: ", ")))"
@@ -406,7 +482,7 @@ final class NetworkWalker {
             }
             var total = 0
             for shape in shapes {
-                guard let sum = try? checkedAdd(total, shape.depth) else { try overflow(keyword, at: range) }
+                guard let sum = try? checkedAdd(total, shape.depth) else { try overflow(upcomingName(keyword), at: range) }
                 total = sum
             }
             output.depth = total
@@ -453,7 +529,7 @@ final class NetworkWalker {
         do {
             return try compute(layer, call: call, flow: flow)
         } catch is Overflow {
-            try overflow(layer.keyword, at: call.range)
+            try overflow(upcomingName(layer.keyword), at: call.range)
         }
     }
 
@@ -464,7 +540,7 @@ final class NetworkWalker {
         row.inputs = [flow.producer]
         row.receptiveField = flow.receptiveField
         row.jump = flow.jump
-        let name = layer.keyword
+        let name = upcomingName(layer.keyword)
         do {
             switch layer.kind {
             case .conv, .dwconv:
@@ -517,7 +593,7 @@ final class NetworkWalker {
             default:
                 break  // elementwise: same shape, no parameters
             }
-            try finish(&row, keyword: name, at: call.range)
+            try finish(&row, keyword: layer.keyword, at: call.range)
         } catch is Overflow {
             try overflow(name, at: call.range)
         }
@@ -547,8 +623,9 @@ final class NetworkWalker {
                 case .output(let size):
                     outputs.append(size)
                 case .tooLarge(let padded, let effective):
-                    let what = axes[0].kernel == axes[1].kernel ? "\(axis.kernel)x\(axis.kernel)" : "\(layer.kernel.width)x\(layer.kernel.height)"
-                    try fail("\(layer.keyword)'s \(what) window (extent \(effective)) is larger than its padded input (\(padded))",
+                    let what = layer.kind == .maxpool || layer.kind == .avgpool ? "window" : "filter"
+                    let extent = effective == axis.kernel ? "" : " (dilated to \(effective))"
+                    try fail("\(upcomingName(layer.keyword))'s \(layer.kernel.width)x\(layer.kernel.height) \(what)\(extent) is larger than its padded input (\(padded) wide)",
                          at: call.range,
                          hint: "the input here is \(flow.shape.fullText); use a smaller filter, more padding, or p=same")
                 case .notWhole:
@@ -557,7 +634,7 @@ final class NetworkWalker {
                 }
             }
         } catch is Overflow {
-            try overflow(layer.keyword, at: call.range)
+            try overflow(upcomingName(layer.keyword), at: call.range)
         }
         return (outputs[0], outputs[1])
     }
@@ -597,7 +674,7 @@ final class NetworkWalker {
             let span = axis.input + 2 * axis.padding - effective
             return "\(axis.formula) = \(WindowAxis.decimal(span: span, stride: axis.stride))"
         }
-        var message = "\(layer.keyword) does not fit its \(flow.shape.fullText) input: "
+        var message = "\(upcomingName(layer.keyword)) does not fit its \(flow.shape.fullText) input: "
         if square {
             message += arithmetic(axes[failing[0]]) + " is not a whole number"
         } else {

@@ -17,6 +17,8 @@ public struct Invocation: Sendable {
     public var standardOutputIsTerminal = false
     public var standardErrorIsTerminal = false
     public var environment: [String: String] = [:]
+    /// Where relative file paths are read from; nil for the process's working directory.
+    public var currentDirectory: String?
 
     public init(arguments: [String], standardInput: [UInt8] = []) {
         self.arguments = arguments
@@ -94,7 +96,8 @@ public func run(_ invocation: Invocation) -> Outcome {
         }
         var parser = Parser(file: file)
         let syntax = parser.parse()
-        let (found, analysisDiagnostics) = Analyzer(spec: syntax, overrides: options.overrides).analyze()
+        let (found, analysisDiagnostics) = Analyzer(spec: syntax, overrides: options.overrides,
+                                                   syntaxErrors: parser.diagnostics.hasErrors).analyze()
         var list = parser.diagnostics
         list.append(contentsOf: analysisDiagnostics)
         let sorted = list.items.enumerated().sorted { a, b in
@@ -138,7 +141,9 @@ private func load(_ input: InputSource, invocation: Invocation,
         bytes = invocation.readStandardInput()
     case .file(let path):
         name = path
-        switch readFile(path) {
+        var fullPath = path
+        if let directory = invocation.currentDirectory, !path.hasPrefix("/") { fullPath = directory + "/" + path }
+        switch readFile(fullPath, shownAs: path) {
         case .success(let read): bytes = read
         case .failure(let error): return .failure(.trouble(error.message))
         }
@@ -156,8 +161,8 @@ struct ReadError: Error {
 let maximumSpecBytes = 64 << 20
 
 /// Reads a whole file with POSIX calls, naming the reason when it cannot.
-func readFile(_ path: String) -> Result<[UInt8], ReadError> {
-    let descriptor = open(path, O_RDONLY)
+func readFile(_ fullPath: String, shownAs path: String) -> Result<[UInt8], ReadError> {
+    let descriptor = open(fullPath, O_RDONLY)
     guard descriptor >= 0 else { return .failure(ReadError("cannot read '\(path)': \(String(cString: strerror(errno)))")) }
     defer { close(descriptor) }
     var status = stat()

@@ -171,6 +171,8 @@ struct LayerResolver {
         var diagnostics = DiagnosticList()
         var given: [String: (ArgumentResult, Argument)] = [:]
         var nextPositional = 0
+        var evaluationFailed = false
+        var reportedTooMany = false
         let positionals = schema.parameters.filter(\.positional)
 
         func error(_ message: String, _ range: SourceRange, hint: String? = nil) {
@@ -212,6 +214,8 @@ struct LayerResolver {
             }
             if spec == nil {
                 guard nextPositional < positionals.count else {
+                    if reportedTooMany { continue }
+                    reportedTooMany = true
                     error("\(call.name.uppercased()) takes at most \(positionals.count) positional argument\(positionals.count == 1 ? "" : "s")",
                           argument.range, hint: usage(kind, schema))
                     continue
@@ -228,10 +232,11 @@ struct LayerResolver {
             do throws(DiagnosticList) {
                 given[canonical] = (try evaluateValue(value, as: spec, argument: argument), argument)
             } catch {
+                evaluationFailed = true
                 diagnostics.append(contentsOf: error)
             }
         }
-        if diagnostics.hasErrors { throw diagnostics }
+        if diagnostics.hasErrors || evaluationFailed { throw diagnostics }
 
         let missing = positionals.prefix(schema.required).filter { given[$0.names[0]] == nil }
         if let first = missing.first {
@@ -334,6 +339,7 @@ struct LayerResolver {
     }
 
     private func describe(_ spec: ParameterSpec) -> String {
+        if spec.type == .fraction { return spec.names.count > 1 ? spec.names[1] : spec.names[0] }
         switch spec.names[0] {
         case "k": return "number of filters (K)"
         case "f": return "filter size (F)"

@@ -25,6 +25,8 @@ struct Token: Sendable {
 struct Lexer {
     let file: SourceFile
     private(set) var diagnostics = DiagnosticList()
+    /// The start offsets of integer tokens too large for 64 bits (already reported).
+    private(set) var overflowed: Set<Int> = []
 
     init(file: SourceFile) {
         self.file = file
@@ -87,6 +89,7 @@ struct Lexer {
                             at: SourceRange(start, index), in: file,
                             hint: "numbers must fit in 64 bits (at most \(Int.max))"))
                         value = Int.max
+                        overflowed.insert(start)
                     }
                     kind = .integer(value)
                 }

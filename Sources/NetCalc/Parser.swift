@@ -28,8 +28,11 @@ struct Parser {
     let file: SourceFile
     private let tokens: [Token]
     private var position = 0
+    private var hitOverflow = false
     private var nesting = 0
     private(set) var diagnostics = DiagnosticList()
+    /// Integer tokens the lexer found too large; a statement holding one is abandoned quietly.
+    private let overflowed: Set<Int>
 
     /// Thrown to abandon the current statement after its error has been recorded.
     private struct Abandon: Error {}
@@ -39,6 +42,7 @@ struct Parser {
         self.tokens = lexer.tokenize()
         self.file = file
         self.diagnostics = lexer.diagnostics
+        self.overflowed = lexer.overflowed
     }
 
     /// Parses the whole file.
@@ -47,7 +51,10 @@ struct Parser {
         while current.kind != .endOfFile {
             let before = position
             do {
-                if let statement = try parseStatement() { statements.append(statement) }
+                hitOverflow = false
+                let statement = try parseStatement()
+                if hitOverflow { throw Abandon() }
+                if let statement { statements.append(statement) }
                 if current.kind != .endOfFile, !current.startsLine {
                     error("expected '->' or the end of the line after this", at: tokens[position - 1].range,
                           hint: current.kind == .identifier || current.kind == .leftBracket
@@ -381,6 +388,10 @@ struct Parser {
     private func peek(_ offset: Int) -> Token { tokens[min(position + offset, tokens.count - 1)] }
 
     private mutating func advance() {
+        if case .integer = current.kind, overflowed.contains(current.range.start) {
+            // The lexer reported it; abandoning here avoids errors that only follow from it.
+            hitOverflow = true
+        }
         if position < tokens.count - 1 { position += 1 }
     }
 

@@ -1,0 +1,81 @@
+import Foundation
+import Testing
+@testable import NetCalc
+
+/// Whole outputs compared with files under Golden/. Set NETCALC_RECORD=1 to write them anew, then
+/// review the diff before committing.
+@Suite struct GoldenTests {
+    static let record = ProcessInfo.processInfo.environment["NETCALC_RECORD"] == "1"
+    static let goldenRoot = packageRoot + "/Tests/NetCalcTests/Golden"
+
+    static func files(in folder: String, ending: String) -> [String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+        return names.filter { $0.hasSuffix(ending) }.sorted()
+    }
+
+    static let specNames = files(in: packageRoot + "/specs", ending: ".net").map { String($0.dropLast(4)) }
+    static let errorNames = files(in: goldenRoot + "/errors", ending: ".net").map { String($0.dropLast(4)) }
+
+    /// Compares text with a golden file, or records it.
+    func compare(_ actual: String, _ path: String) {
+        if Self.record {
+            try? actual.write(toFile: path, atomically: true, encoding: .utf8)
+            return
+        }
+        guard let expected = try? String(contentsOfFile: path, encoding: .utf8) else {
+            Issue.record("missing golden file \(path); run NETCALC_RECORD=1 swift test and review it")
+            return
+        }
+        if actual != expected {
+            let a = actual.split(separator: "\n", omittingEmptySubsequences: false)
+            let e = expected.split(separator: "\n", omittingEmptySubsequences: false)
+            let line = Array(zip(a, e)).firstIndex { $0.0 != $0.1 } ?? min(a.count, e.count)
+            Issue.record("""
+                \(path) differs at line \(line + 1):
+                expected: \(line < e.count ? String(e[line]) : "<end>")
+                actual:   \(line < a.count ? String(a[line]) : "<end>")
+                """)
+        }
+    }
+
+    @Test func everySpecHasGoldenFiles() {
+        #expect(Self.specNames.count >= 9)
+    }
+
+    @Test(arguments: specNames)
+    func specTable(_ name: String) {
+        let outcome = runNetCalc(["specs/\(name).net"])
+        #expect(outcome.status == 0)
+        #expect(outcome.standardError == "")
+        compare(outcome.standardOutput, "\(Self.goldenRoot)/specs/\(name).txt")
+    }
+
+    @Test(arguments: specNames)
+    func specJSON(_ name: String) {
+        let outcome = runNetCalc(["--format", "json", "specs/\(name).net"])
+        #expect(outcome.status == 0)
+        compare(outcome.standardOutput, "\(Self.goldenRoot)/specs/\(name).json")
+    }
+
+    @Test func atLeastTwentyErrorCases() {
+        #expect(Self.errorNames.count >= 20)
+    }
+
+    /// Each Golden/errors/NAME.net is run from that folder; NAME.err holds stderr and the exit status.
+    /// A first line `# args: ...` adds arguments.
+    @Test(arguments: errorNames)
+    func errorOutput(_ name: String) throws {
+        let folder = "\(Self.goldenRoot)/errors"
+        let text = String(decoding: try Data(contentsOf: URL(fileURLWithPath: "\(folder)/\(name).net")), as: UTF8.self)
+        var arguments: [String] = []
+        if text.hasPrefix("# args: ") {
+            let line = text.prefix { $0 != "\n" }.dropFirst("# args: ".count)
+            arguments = line.split(separator: " ").map(String.init)
+        }
+        var invocation = Invocation(arguments: arguments + ["\(name).net"])
+        invocation.currentDirectory = folder
+        let outcome = run(invocation)
+        #expect(outcome.status != 0, "\(name) should fail")
+        compare(outcome.standardError + "exit status: \(outcome.status)\n", "\(folder)/\(name).err")
+    }
+}

@@ -1,0 +1,115 @@
+import Testing
+@testable import NetCalc
+
+/// The spec language: spelling, tags, repetition, blocks and several networks per file.
+@Suite struct LanguageTests {
+    @Test func keywordsAreCaseInsensitiveAndArrowsAreEqual() throws {
+        let a = try #require(network("INPUT[32x32x3] -> conv(8,3,p1) → Relu -> pool(2)"))
+        let b = try #require(network("INPUT[32x32x3] -> CONV(8,3,p1) -> RELU -> POOL(2)"))
+        #expect(a.rows.map(\.output) == b.rows.map(\.output))
+        #expect(a.rows.map(\.kind) == [.input, .conv, .relu, .maxpool])
+    }
+
+    @Test(arguments: ["CONV(8,3,s2,p1)", "CONV(8,3,s=2,p=1)", "CONV(8,3,stride=2,padding=1)", "CONV(8,3,2,1)",
+                      "CONV(k=8,f=3,s2,pad=1)"])
+    func tagSpellings(_ layer: String) throws {
+        let net = try #require(network("INPUT[31x31x3] -> \(layer)"))
+        #expect(net.rows[1].output == Shape(width: 16, height: 16, depth: 8))
+    }
+
+    @Test func nonSquareSizes() throws {
+        let net = try #require(network("INPUT[32x16x3] -> CONV(8,7x1,p=3x0) -> POOL(2x1) -> CONV(4,4x3,s2x1,p1)"))
+        #expect(net.rows[1].output == Shape(width: 32, height: 16, depth: 8))
+        #expect(net.rows[2].output == Shape(width: 16, height: 16, depth: 8))
+        #expect(net.rows[3].output == Shape(width: 8, height: 16, depth: 4))
+    }
+
+    @Test func vectorInputAndRepetitionAndNames() throws {
+        let (networks, diagnostics) = analyze("""
+            # two networks in one file
+            mlp = INPUT[784] -> [FC(256) -> RELU]*2 -> FC(10)
+            INPUT[8x8x1] -> FLATTEN -> FC(2)
+            """)
+        #expect(diagnostics.isEmpty)
+        #expect(networks.map(\.name) == ["mlp", "test"])
+        #expect(networks[0].rows.map(\.name) == ["INPUT", "FC1", "RELU1", "FC2", "RELU2", "FC3"])
+        #expect(networks[0].totals.params == 784 * 256 + 256 + 256 * 256 + 256 + 2570)
+        #expect(networks[1].rows[1].output == Shape(width: 1, height: 1, depth: 64))
+    }
+
+    @Test func blocksWithAndWithoutParameters() throws {
+        let net = try #require(network("""
+            @rounding floor
+            stem = CONV(64,7,s2,p3) -> BN -> RELU
+            basic(c, s) = CONV(c,3,s=s,p1) -> BN -> RELU
+            net = INPUT[224x224x3] -> stem -> basic(128, 2) -> basic(c=4*32, s=1) -> GAP -> FC(10)
+            """))
+        #expect(net.rows.map(\.output.text) == ["224x224x3", "112x112x64", "112x112x64", "112x112x64",
+                                                "56x56x128", "56x56x128", "56x56x128", "56x56x128", "56x56x128",
+                                                "56x56x128", "128", "10"])
+    }
+
+    @Test func branchesAddConcatAndMultiply() throws {
+        let net = try #require(network("""
+            INPUT[28x28x256]
+              -> CONCAT(CONV(128,1) | CONV(192,3,p1) | CONV(96,5,p2) | POOL(3,s1,p1))
+              -> ADD(CONV(672,1) | ID)
+              -> MUL(ID | GAP -> FC(672))
+            """))
+        #expect(net.rows[5].output.depth == 672)
+        #expect(net.rows[5].kind == .concat)
+        #expect(net.totals.macs > 854_196_224)
+        #expect(net.rows.last?.output == Shape(width: 28, height: 28, depth: 672))
+    }
+
+    @Test func naiveInceptionModule() throws {
+        let net = try #require(network(
+            "INPUT[28x28x256] -> CONCAT(CONV(128,1) | CONV(192,3,p1) | CONV(96,5,p2) | POOL(3,s1,p1))"))
+        #expect(net.totals.macs == 854_196_224)
+        #expect(net.totals.params == 1_089_952)
+        #expect(net.rows.last?.output.depth == 672)
+    }
+
+    @Test func flagsAndPerLayerRounding() throws {
+        let net = try #require(network("INPUT[7x7x4] -> CONV(4,3,s3,nobias,floor) -> POOL(2,ceil)"))
+        #expect(net.rows[1].biases == 0)
+        #expect(net.rows[1].output.width == 2)
+        #expect(net.rows[2].output.width == 1)
+    }
+
+    @Test(arguments: [
+        ("INPUT[8x8x3] -> CONV(4,3) -> INPUT[8x8x3]", "INPUT can only start a network"),
+        ("INPUT[8x8x3] -> [RELU]*0", "a repetition needs a count of at least 1, not 0"),
+        ("a = RELU -> a\nINPUT[8x8x3] -> a", "the block 'a' uses itself"),
+        ("INPUT[8x8x3] -> CONV(4,3,g2)", "groups (2) must divide both the input depth (3) and the filters (4)"),
+        ("INPUT[8x8x3] -> CONV(4,3,s0)", "stride (S) must be at least 1, not 0"),
+        ("INPUT[8x8x3] -> CONV(4,3,p=-1)", "padding (P) cannot be negative (-1)"),
+        ("INPUT[8x8x3] -> CONVV(4,3)", "unknown layer or block 'CONVV'"),
+        ("INPUT[8x8x3] -> CONV(4,3,stide=2)", "CONV has no argument 'stide'"),
+        ("@rounding flor\nINPUT[8x8x3]", "'flor' is not a value for @rounding"),
+        ("", "the spec is empty"),
+        ("RELU", "a network must start with INPUT[WxHxD]"),
+    ])
+    func errorMessages(_ text: String, _ message: String) {
+        #expect(errors(text).contains(message), "\(errors(text))")
+    }
+
+    @Test func everyErrorOfAFileIsReported() {
+        let found = errors("""
+            a = INPUT[8x8x3] -> CONVV(4,3)
+            b = INPUT[8x8x3] -> CONV(4,3,s0)
+            c = INPUT[8x8x3] -> FC(0)
+            """)
+        #expect(found.count == 3)
+    }
+
+    @Test func caretsStayUnderTabsAndWideCharacters() {
+        let file = SourceFile(name: "t.net", text: "\tINPUT[8x8x3] → CONVV(4,3)")
+        let start = Array(file.bytes).firstIndex(of: UInt8(ascii: "C"))!
+        let rendered = DiagnosticRenderer(color: false).render(
+            Diagnostic(.error, "x", at: SourceRange(start, start + 5), in: file))
+        let lines = rendered.split(separator: "\n")
+        #expect(lines[0] == "t.net:1:17: error: x")
+        #expect(lines[2] == "\t               ^~~~~")
+    }
+}

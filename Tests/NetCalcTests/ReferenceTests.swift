@@ -1,0 +1,214 @@
+import Testing
+@testable import NetCalc
+
+/// Every number of REFERENCE.md's lecture-notes section that a chain can express.
+@Suite struct ReferenceTests {
+    /// Output size `(W - F + 2P)/S + 1` along one axis, as the notes work it.
+    @Test(arguments: [
+        (7, 3, 1, 0, WindowOutcome.output(5)),
+        (7, 3, 2, 0, .output(3)),
+        (7, 3, 3, 0, .notWhole(span: 4)),
+        (7, 3, 1, 1, .output(7)),
+        (11, 5, 2, 0, .output(4)),            // the notes' numpy example: 11x11x14, F=5, S=2
+        (227, 11, 4, 0, .output(55)),
+        (224, 11, 4, 0, .notWhole(span: 213)),  // AlexNet's stated 224: 54.25
+        (5, 7, 1, 0, .tooLarge(padded: 5, effectiveKernel: 7)),
+    ])
+    func outputSize(input: Int, kernel: Int, stride: Int, padding: Int, expected: WindowOutcome) throws {
+        let axis = WindowAxis(input: input, kernel: kernel, stride: stride, padding: padding, dilation: 1, mode: .explicit)
+        #expect(try axis.outcome(.strict) == expected)
+    }
+
+    @Test func alexNet224ArithmeticIsShown() {
+        #expect(WindowAxis.decimal(span: 213, stride: 4) == "54.25")
+        #expect(WindowAxis.decimal(span: 4, stride: 3) == "2.33")
+        let message = errors("INPUT[224x224x3] -> CONV(96,11,s4,p0)").first ?? ""
+        #expect(message.contains("(224 - 11 + 2*0)/4 + 1 = 54.25"))
+    }
+
+    /// Floor, ceil (with PyTorch's rule for a window starting in the padding) and TensorFlow's SAME.
+    @Test(arguments: [
+        (7, 3, 3, 0, Rounding.floor, 2),
+        (7, 3, 3, 0, .ceil, 3),
+        (5, 2, 2, 1, .ceil, 3),      // ceil(5/2)+1 = 4, but the 4th window would start in the right padding
+        (6, 2, 2, 1, .ceil, 4),
+        (112, 3, 2, 0, .ceil, 56),   // ceil_mode pooling in GoogLeNet: 112 -> 56
+        (55, 3, 2, 0, .floor, 27),
+    ])
+    func rounding(input: Int, kernel: Int, stride: Int, padding: Int, rounding: Rounding, expected: Int) throws {
+        let axis = WindowAxis(input: input, kernel: kernel, stride: stride, padding: padding, dilation: 1, mode: .explicit)
+        #expect(try axis.outcome(rounding) == .output(expected))
+    }
+
+    @Test func samePaddingIsCeilOfInputOverStride() throws {
+        let axis = WindowAxis(input: 7, kernel: 3, stride: 2, padding: 0, dilation: 1, mode: .same)
+        #expect(try axis.outcome(.strict) == .output(4))
+        let net = try #require(network("INPUT[224x224x3] -> CONV(64,7,s2,p=same) -> CONV(64,3,p=valid)"))
+        #expect(net.rows[1].output == Shape(width: 112, height: 112, depth: 64))
+        #expect(net.rows[2].output == Shape(width: 110, height: 110, depth: 64))
+    }
+
+    @Test func dilationWidensTheFilter() throws {
+        let net = try #require(network("INPUT[32x32x8] -> CONV(8,3,d2) -> CONV(8,3,p2,d2)"))
+        #expect(net.rows[1].output.width == 28)   // Fe = 2*(3-1)+1 = 5
+        #expect(net.rows[2].output.width == 28)
+        #expect(net.rows[1].receptiveField.width == 5)
+    }
+
+    @Test func convParamsOnThreeChannels() throws {
+        // N filters of k1 x k2 on 3 channels: N*(k1*k2*3+1); k=3, N=4 -> 112.
+        let net = try #require(network("INPUT[8x8x3] -> CONV(4,3)"))
+        #expect(net.rows[1].params == 112)
+        let rect = try #require(network("INPUT[16x16x3] -> CONV(4,5x3)"))
+        #expect(rect.rows[1].params == 4 * (5 * 3 * 3 + 1))
+        #expect(rect.rows[1].output == Shape(width: 12, height: 14, depth: 4))
+    }
+
+    @Test func cifar10Example() throws {
+        let net = try #require(network("INPUT[32x32x3] -> CONV(12,3,p1) -> RELU -> POOL(2) -> FC(10)"))
+        #expect(net.rows.map(\.output.fullText) == ["32x32x3", "32x32x12", "32x32x12", "16x16x12", "1x1x10"])
+        #expect(net.totals.params == 31_066)
+    }
+
+    static let alexNet = """
+        INPUT[227x227x3]
+          -> CONV(96,11,s4,p0) -> POOL(3,s2) -> NORM
+          -> CONV(256,5,p2) -> POOL(3,s2) -> NORM
+          -> [CONV(384,3,p1)]*2 -> CONV(256,3,p1) -> POOL(3,s2)
+          -> FC(4096) -> FC(4096) -> FC(1000)
+        """
+
+    @Test func alexNetTable() throws {
+        let net = try #require(network(Self.alexNet))
+        #expect(net.rows.dropFirst().map(\.output.text) == [
+            "55x55x96", "27x27x96", "27x27x96", "27x27x256", "13x13x256", "13x13x256", "13x13x384", "13x13x384",
+            "13x13x256", "6x6x256", "4096", "4096", "1000",
+        ])
+        #expect(net.rows[1].params == 34_944)
+        #expect(net.rows[1].weights == 34_848)
+        #expect(net.totals.params == 62_378_344)
+    }
+
+    @Test func alexNetWithTwoGPUGroups() throws {
+        let text = Self.alexNet
+            .replacingOccurrences(of: "CONV(256,5,p2)", with: "CONV(256,5,p2,g2)")
+            .replacingOccurrences(of: "[CONV(384,3,p1)]*2 -> CONV(256,3,p1)",
+                                  with: "CONV(384,3,p1) -> CONV(384,3,p1,g2) -> CONV(256,3,p1,g2)")
+        let net = try #require(network(text))
+        #expect(net.totals.params == 60_965_224)
+    }
+
+    @Test func zfNetShapes() throws {
+        let net = try #require(network(try String(contentsOfFile: packageRoot + "/specs/zfnet.net", encoding: .utf8)))
+        let sizes = net.rows.filter { $0.kind == .conv || $0.kind == .maxpool }.map(\.output.width)
+        #expect(sizes == [110, 55, 26, 13, 13, 13, 13, 6])
+    }
+
+    static let vgg16 = """
+        INPUT[224x224x3]
+          -> [CONV(64,3,p1)]*2 -> POOL(2) -> [CONV(128,3,p1)]*2 -> POOL(2)
+          -> [CONV(256,3,p1)]*3 -> POOL(2) -> [CONV(512,3,p1)]*3 -> POOL(2)
+          -> [CONV(512,3,p1)]*3 -> POOL(2) -> FC(4096) -> FC(4096) -> FC(1000)
+        """
+
+    @Test func vgg16EveryRow() throws {
+        let net = try #require(network(Self.vgg16))
+        let memory = [150_528, 3_211_264, 3_211_264, 802_816, 1_605_632, 1_605_632, 401_408, 802_816, 802_816, 802_816,
+                      200_704, 401_408, 401_408, 401_408, 100_352, 100_352, 100_352, 100_352, 25_088, 4_096, 4_096, 1_000]
+        let weights = [0, 1_728, 36_864, 0, 73_728, 147_456, 0, 294_912, 589_824, 589_824, 0, 1_179_648, 2_359_296,
+                       2_359_296, 0, 2_359_296, 2_359_296, 2_359_296, 0, 102_760_448, 16_777_216, 4_096_000]
+        #expect(net.rows.map(\.activations) == memory)
+        #expect(net.rows.map(\.weights) == weights)
+        #expect(net.totals.params == 138_357_544)
+        #expect(net.totals.weights == 138_344_128)
+        #expect(net.totals.biases == 13_416)
+        #expect(net.totals.activations == 15_237_608)
+        #expect(net.totals.forwardBytes == 60_950_432)
+        #expect(net.totals.backwardBytes == 60_950_432)
+        #expect(net.totals.macs == 15_470_264_320)
+    }
+
+    /// The VGG paper's Table 2, configurations A to E.
+    @Test(arguments: [
+        ("A", "CONV(64,3,p1) -> POOL(2) -> CONV(128,3,p1) -> POOL(2) -> [CONV(256,3,p1)]*2 -> POOL(2) -> [CONV(512,3,p1)]*2 -> POOL(2) -> [CONV(512,3,p1)]*2", 132_863_336, 9_116_136),
+        ("B", "[CONV(64,3,p1)]*2 -> POOL(2) -> [CONV(128,3,p1)]*2 -> POOL(2) -> [CONV(256,3,p1)]*2 -> POOL(2) -> [CONV(512,3,p1)]*2 -> POOL(2) -> [CONV(512,3,p1)]*2", 133_047_848, 13_933_032),
+        ("C", "[CONV(64,3,p1)]*2 -> POOL(2) -> [CONV(128,3,p1)]*2 -> POOL(2) -> [CONV(256,3,p1)]*2 -> CONV(256,1) -> POOL(2) -> [CONV(512,3,p1)]*2 -> CONV(512,1) -> POOL(2) -> [CONV(512,3,p1)]*2 -> CONV(512,1)", 133_638_952, nil),
+        ("D", "[CONV(64,3,p1)]*2 -> POOL(2) -> [CONV(128,3,p1)]*2 -> POOL(2) -> [CONV(256,3,p1)]*3 -> POOL(2) -> [CONV(512,3,p1)]*3 -> POOL(2) -> [CONV(512,3,p1)]*3", 138_357_544, 15_237_608),
+        ("E", "[CONV(64,3,p1)]*2 -> POOL(2) -> [CONV(128,3,p1)]*2 -> POOL(2) -> [CONV(256,3,p1)]*4 -> POOL(2) -> [CONV(512,3,p1)]*4 -> POOL(2) -> [CONV(512,3,p1)]*4", 143_667_240, 16_542_184),
+    ] as [(String, String, Int, Int?)])
+    func vggConfigurations(name: String, body: String, params: Int, activations: Int?) throws {
+        let net = try #require(network("INPUT[224x224x3] -> \(body) -> POOL(2) -> FC(4096) -> FC(4096) -> FC(1000)"))
+        #expect(net.totals.params == params, "VGG \(name)")
+        if let activations { #expect(net.totals.activations == activations, "VGG \(name)") }
+    }
+
+    @Test func threeStackedThreeByThreeSeeSevenBySeven() throws {
+        let c = 64
+        let stack = try #require(network("INPUT[56x56x\(c)] -> [CONV(\(c),3,p1,nobias)]*3"))
+        let single = try #require(network("INPUT[56x56x\(c)] -> CONV(\(c),7,p3,nobias)"))
+        #expect(stack.rows.last?.receptiveField == Pair(square: 7))
+        #expect(single.rows.last?.receptiveField == Pair(square: 7))
+        #expect(stack.totals.weights == 27 * c * c)
+        #expect(single.totals.weights == 49 * c * c)
+    }
+
+    @Test func fullyConnectedEqualsConvolutionOverTheWholeInput() throws {
+        let fc = try #require(network("INPUT[7x7x512] -> FC(4096)"))
+        let conv = try #require(network("INPUT[7x7x512] -> CONV(4096,7)"))
+        #expect(fc.totals.params == 102_764_544)
+        #expect(conv.totals.params == 102_764_544)
+        #expect(conv.rows[1].output == Shape(width: 1, height: 1, depth: 4096))
+        #expect(fc.totals.macs == conv.totals.macs)
+    }
+
+    @Test func depthwiseSeparableWeights() throws {
+        let (c, k, c2) = (32, 3, 64)
+        let full = try #require(network("INPUT[16x16x\(c)] -> CONV(\(c2),\(k),p1,nobias)"))
+        let separable = try #require(network("INPUT[16x16x\(c)] -> DWCONV(\(k),p1,nobias) -> CONV(\(c2),1,nobias)"))
+        #expect(full.totals.weights == c * k * k * c2)
+        #expect(separable.totals.weights == c * (k * k + c2))
+    }
+
+    @Test func leNet5() throws {
+        let net = try #require(network(try String(contentsOfFile: packageRoot + "/specs/lenet5.net", encoding: .utf8)))
+        #expect(net.totals.params == 61_706)
+    }
+
+    @Test func batchNormCountsRunningStatisticsApart() throws {
+        let net = try #require(network("INPUT[8x8x16] -> BN"))
+        #expect(net.rows[1].params == 32)
+        #expect(net.rows[1].nonTrainable == 32)
+        #expect(net.totals.params == 32)
+    }
+
+    @Test func memoryFollowsBatchDataTypeAndOptimizer() throws {
+        var overrides = SettingsOverride()
+        overrides.batch = 32
+        overrides.dataType = .fp16
+        overrides.optimizer = .adam
+        let (networks, _) = analyze("INPUT[10x10x3] -> CONV(8,3,p1) -> FC(10)", overrides: overrides)
+        let t = try #require(networks.first?.totals)
+        let activations = 300 + 800 + 10
+        #expect(t.forwardBytes == activations * 32 * 2)
+        #expect(t.paramBytes == t.params * 2)
+        #expect(t.trainingParamBytes == t.paramBytes * 4)
+        #expect(t.trainingBytes == 2 * t.forwardBytes + t.trainingParamBytes)
+        // The chain's peak: CONV1's input and output, 300 + 800 values.
+        #expect(t.inferencePeakBytes == t.paramBytes + (300 + 800) * 32 * 2)
+    }
+
+    @Test func directivesSetOptionsAndTheCommandLineOverrides() throws {
+        let text = "@batch 8\n@dtype fp16\n@rounding floor\nINPUT[7x7x1] -> CONV(1,3,s3)"
+        let net = try #require(network(text))
+        #expect(net.settings == Settings(batch: 8, dataType: .fp16, optimizer: .momentum, rounding: .floor))
+        #expect(net.rows[1].output.width == 2)
+        let ceil = try #require(network(text, rounding: .ceil))
+        #expect(ceil.rows[1].output.width == 3)
+    }
+
+    @Test func overflowIsAnErrorNamingTheLayer() {
+        #expect(errors("INPUT[99999999999x99999999999x3]").first?.contains("INPUT overflow") == true)
+        #expect(errors("INPUT[100000x100000x1000] -> FC(100000000)").first?.contains("FC1 overflow") == true)
+        #expect(errors("INPUT[3037000500x3037000500x1]").first?.contains("overflow") == true)
+    }
+}

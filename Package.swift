@@ -12,7 +12,8 @@ let package = Package(
         .executableTarget(name: "netcalc", dependencies: ["NetCalc"]),
         .testTarget(
             name: "NetCalcTests",
-            dependencies: ["NetCalc"]
+            dependencies: ["NetCalc"],
+            exclude: ["Golden"]
         ),
     ]
 )

@@ -71,14 +71,20 @@ func formatApproximate(_ value: Int) -> String {
     return text + suffixes[index]
 }
 
-/// Pads a string on the left to a width, in characters.
+/// Pads a string on the left to a width, in characters (UTF-8 bytes for ASCII text, which is cheaper).
 func padLeft(_ text: String, _ width: Int) -> String {
-    let count = text.count
+    let count = displayWidth(text)
     return count >= width ? text : String(repeating: " ", count: width - count) + text
 }
 
 /// Pads a string on the right to a width, in characters.
 func padRight(_ text: String, _ width: Int) -> String {
-    let count = text.count
+    let count = displayWidth(text)
     return count >= width ? text : text + String(repeating: " ", count: width - count)
+}
+
+/// The number of characters of a string, counted fast when it is ASCII.
+func displayWidth(_ text: String) -> Int {
+    let bytes = text.utf8.count
+    return text.utf8.allSatisfy { $0 < 0x80 } ? bytes : text.count
 }

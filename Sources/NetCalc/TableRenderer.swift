@@ -29,7 +29,7 @@ struct TableRenderer {
         var widths = headers.map(\.count)
         for line in cells {
             for (column, cell) in line.enumerated() where column < headers.count - 1 {
-                widths[column] = max(widths[column], cell.count)
+                widths[column] = max(widths[column], displayWidth(cell))
             }
         }
         func format(_ line: [String]) -> String {

@@ -57,6 +57,13 @@ import Testing
         compare(outcome.standardOutput, "\(Self.goldenRoot)/specs/\(name).json")
     }
 
+    /// The README pastes real output; `python3 tools/update_readme.py` pastes it anew.
+    @Test func readmeShowsCurrentOutput() throws {
+        let readme = try String(contentsOfFile: packageRoot + "/README.md", encoding: .utf8)
+        #expect(readme.contains(runNetCalc(["specs/alexnet.net"]).standardOutput),
+                "README.md is out of date: run swift build && python3 tools/update_readme.py")
+    }
+
     @Test func atLeastTwentyErrorCases() {
         #expect(Self.errorNames.count >= 20)
     }

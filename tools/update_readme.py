@@ -1,0 +1,21 @@
+#!/usr/bin/env python3
+"""Pastes real netcalc output into README.md from docs/README.template.md. Run after `swift build`."""
+import json, pathlib, subprocess
+root = pathlib.Path(__file__).resolve().parent.parent
+netcalc = str(root / ".build/debug/netcalc")
+def run(args, stdin=None, stream="stdout"):
+    p = subprocess.run([netcalc] + args, input=stdin, capture_output=True, text=True, cwd=root)
+    return (p.stdout if stream == "stdout" else p.stderr).rstrip("\n")
+alex224 = (root / "specs/alexnet.net").read_text().replace("227x227x3", "224x224x3")
+rows = []
+for spec in sorted((root / "specs").glob("*.net")):
+    doc = json.loads(run(["--format", "json", f"specs/{spec.name}"]))
+    for net in doc["networks"]:
+        t = net["totals"]
+        rows.append(f"| `{spec.name}` | {t['params']:,} | {t['macs']:,} |")
+text = (root / "docs/README.template.md").read_text()
+text = text.replace("{{ALEX}}", run(["specs/alexnet.net"]))
+text = text.replace("{{ERR}}", run([], stdin=alex224, stream="stderr"))
+text = text.replace("{{FLOOR}}", "\n".join(run(["--rounding", "floor"], stdin="INPUT[7x7x1] -> CONV(1,3,s3)").splitlines()[:6]))
+text = text.replace("{{SPECS}}", "\n".join(rows))
+(root / "README.md").write_text(text)

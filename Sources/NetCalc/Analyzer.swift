@@ -709,8 +709,9 @@ final class NetworkWalker {
         }
         let strideChoices = failing.map { index -> [Int] in
             let axis = axes[index]
-            let span = axis.input + 2 * axis.padding - ((try? axis.effectiveKernel()) ?? axis.kernel)
-            return axis.fittingStrides(span: span)
+            guard let padded = try? checkedAdd(axis.input, try checkedMultiply(2, axis.padding)),
+                  let effective = try? axis.effectiveKernel() else { return [] }
+            return axis.fittingStrides(span: padded - effective)
         }
         if strideChoices.allSatisfy({ !$0.isEmpty }) {
             for choice in 0..<(strideChoices.map(\.count).min() ?? 0) {
@@ -739,6 +740,7 @@ final class NetworkWalker {
             var found: [Shape] = []
             for delta in [-distance, distance] {
                 var candidate = original
+                guard original.width < Int.max / 2, original.height < Int.max / 2 else { return nil }
                 if square || failingAxes.contains(0) { candidate.width += delta }
                 if square || failingAxes.contains(1) { candidate.height += delta }
                 guard candidate.width >= 1, candidate.height >= 1 else { continue }

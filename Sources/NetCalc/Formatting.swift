@@ -18,9 +18,10 @@ private func scaled(_ value: Int, by unit: Int, decimals: Int) -> String {
     let remainder = value % unit
     var scale = 1
     for _ in 0..<decimals { scale *= 10 }
-    let (product, overflow) = remainder.multipliedReportingOverflow(by: scale)
-    var fraction = overflow ? Int((Double(remainder) / Double(unit) * Double(scale)).rounded())
-        : (product + unit / 2) / unit
+    // remainder * scale + unit / 2 must not overflow; past that, a Double is exact enough for the digits shown.
+    let fits = remainder <= (Int.max - unit / 2) / scale
+    var fraction = fits ? (remainder * scale + unit / 2) / unit
+        : Int((Double(remainder) / Double(unit) * Double(scale)).rounded())
     var wholePart = whole
     if fraction >= scale {
         wholePart += 1

@@ -85,9 +85,11 @@ extension WindowAxis {
 
     /// Paddings near the given one that make the window fit exactly, nearest first (at most two).
     func fittingPaddings() -> [Int] {
-        guard mode == .explicit, let effective = try? effectiveKernel() else { return [] }
+        let limit = Int.max / 8
+        guard mode == .explicit, let effective = try? effectiveKernel(), input < limit, padding < limit,
+              stride < limit else { return [] }
         var found: [Int] = []
-        for distance in 1...max(1, stride) {
+        for distance in 1...max(1, min(stride, 64)) {
             for candidate in [padding - distance, padding + distance] where candidate >= 0 {
                 let padded = input + 2 * candidate
                 if padded >= effective, (padded - effective) % stride == 0, !found.contains(candidate) {
@@ -103,7 +105,7 @@ extension WindowAxis {
     func fittingStrides(span: Int) -> [Int] {
         var found: [Int] = []
         var distance = 1
-        while found.isEmpty, distance <= stride + 16 {
+        while found.isEmpty, distance <= 64 {
             for candidate in [stride - distance, stride + distance] where candidate >= 1 && candidate <= max(span, 1) {
                 if span % candidate == 0 { found.append(candidate) }
             }

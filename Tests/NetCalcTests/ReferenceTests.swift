@@ -212,3 +212,34 @@ import Testing
         #expect(errors("INPUT[3037000500x3037000500x1]").first?.contains("overflow") == true)
     }
 }
+
+/// Human units, exact to the digit shown, for any 64-bit value.
+@Suite struct FormattingTests {
+    @Test(arguments: [
+        (0, "0 B"), (1023, "1023 B"), (1024, "1.0 KiB"), (60_950_432, "58.1 MiB"), (1_048_575, "1.0 MiB"),
+        (Int.max, "8.0 EiB"), (3_999_999_999_999_999_999, "3.5 EiB"),
+    ])
+    func bytes(_ value: Int, _ expected: String) {
+        #expect(formatBytes(value) == expected)
+    }
+
+    @Test(arguments: [
+        (999, "999"), (34_944, "34.9K"), (138_357_544, "138M"), (15_470_264_320, "15.5G"), (999_999, "1.00M"),
+        (Int.max, "9.22E"),
+    ])
+    func approximate(_ value: Int, _ expected: String) {
+        #expect(formatApproximate(value) == expected)
+    }
+
+    @Test func counts() {
+        #expect(formatCount(138_357_544) == "138,357,544")
+        #expect(formatCount(Int.max) == "9,223,372,036,854,775,807")
+    }
+
+    /// Found by fuzzing: a batch of 999,999,999,999 made the byte figures overflow while formatting.
+    @Test func hugeBatchFormatsWithoutTrapping() {
+        let outcome = runNetCalc(["--batch", "999999999999", "specs/alexnet_groups.net"])
+        #expect(outcome.status == 0)
+        #expect(outcome.standardOutput.contains("EiB"))
+    }
+}

@@ -70,6 +70,18 @@ import Testing
         #expect(net.rows.last?.output.depth == 672)
     }
 
+    @Test func inceptionModuleWithReductions() throws {
+        let net = try #require(network("""
+            INPUT[28x28x256] -> CONCAT(CONV(128,1) | CONV(64,1) -> CONV(192,3,p1)
+                                       | CONV(64,1) -> CONV(96,5,p2) | POOL(3,s1,p1) -> CONV(64,1))
+            """))
+        #expect(net.totals.macs == 271_351_808)
+        #expect(net.totals.params == 346_720)
+        #expect(net.rows.last?.output.depth == 480)
+        // The input stays alive until the last branch has read it.
+        #expect(net.rows.last?.inputs.count == 4)
+    }
+
     @Test func flagsAndPerLayerRounding() throws {
         let net = try #require(network("INPUT[7x7x4] -> CONV(4,3,s3,nobias,floor) -> POOL(2,ceil)"))
         #expect(net.rows[1].biases == 0)

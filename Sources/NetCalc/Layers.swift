@@ -90,7 +90,6 @@ enum ParameterType {
     case count        // a positive integer
     case size         // a positive integer or AxB
     case padding      // a non-negative integer, AxB, same or valid
-    case nonNegative  // a non-negative integer
     case fraction     // a number from 0 to 1 (dropout rate, slope)
 }
 
@@ -299,7 +298,7 @@ struct LayerResolver {
                     throw fail("\(describe(spec)) must be at least 1, not \(number)",
                                hint: name == "s" ? "a stride of 0 would never move the window" : nil)
                 }
-            case .padding, .nonNegative:
+            case .padding:
                 if number < 0 { throw fail("\(describe(spec)) cannot be negative (\(number))") }
             case .fraction:
                 break

@@ -243,3 +243,25 @@ import Testing
         #expect(outcome.standardOutput.contains("EiB"))
     }
 }
+
+/// Branching networks against torchvision's totals and a MAC count derived here, layer by layer.
+@Suite struct ZooTests {
+    @Test func resnet18() throws {
+        let net = try #require(network(try String(contentsOfFile: packageRoot + "/specs/resnet18.net", encoding: .utf8)))
+        #expect(net.totals.params == 11_689_512)
+        // Stem, then four stages of two basic blocks; each stage after the first halves the size, doubles
+        // the channels and has a strided first conv and a 1x1 projection shortcut.
+        var macs = 112 * 112 * 64 * (7 * 7 * 3)
+        var (size, channels) = (56, 64)
+        for stage in 0..<4 {
+            let input = channels
+            if stage > 0 { size /= 2; channels *= 2 }
+            let conv = { (cin: Int) in size * size * channels * 9 * cin }
+            macs += conv(input) + 3 * conv(channels)
+            if stage > 0 { macs += size * size * channels * input }
+        }
+        macs += 512 * 1000
+        #expect(net.totals.macs == macs)
+        #expect(net.totals.macs == 1_814_073_344)
+    }
+}

@@ -241,6 +241,8 @@ final class NetworkWalker {
     private var depth = 0
     private var networkChain: Chain?
     private var textCache: [Int: String] = [:]
+    /// True while an expression is evaluated only to estimate a size: its errors come later, if at all.
+    private var silenced = false
 
     init(file: SourceFile, blocks: [String: BlockDefinition], settings: Settings, quiet: Bool) {
         self.file = file
@@ -428,23 +430,9 @@ final class NetworkWalker {
 
     /// Evaluates an expression in the current scope without reporting anything.
     private func quietEvaluate(_ expression: Expression) throws -> Int {
-        switch expression {
-        case .literal(let value, _): return value
-        case .name(let name, _):
-            guard let value = scopes.last?[name] else { throw Stop() }
-            return value
-        case .negate(let inner, _): return try checkedSubtract(0, try quietEvaluate(inner))
-        case .binary(let op, let lhs, let rhs, _):
-            let (a, b) = (try quietEvaluate(lhs), try quietEvaluate(rhs))
-            switch op {
-            case .add: return try checkedAdd(a, b)
-            case .subtract: return try checkedSubtract(a, b)
-            case .multiply: return try checkedMultiply(a, b)
-            case .divide:
-                guard b != 0, a % b == 0 else { throw Stop() }
-                return a / b
-            }
-        }
+        silenced = true
+        defer { silenced = false }
+        return try evaluate(expression)
     }
 
     /// The name the next layer with this keyword will get: `CONV3`.
@@ -736,11 +724,11 @@ final class NetworkWalker {
     private func fittingInputSize(failingAxes: [Int]) -> Shape? {
         guard !quiet, let chain = networkChain, rows.count < 20_000, let original = rows.first?.output else { return nil }
         let square = original.width == original.height
+        guard original.width < Int.max / 2, original.height < Int.max / 2 else { return nil }
         for distance in 1...32 {
             var found: [Shape] = []
             for delta in [-distance, distance] {
                 var candidate = original
-                guard original.width < Int.max / 2, original.height < Int.max / 2 else { return nil }
                 if square || failingAxes.contains(0) { candidate.width += delta }
                 if square || failingAxes.contains(1) { candidate.height += delta }
                 guard candidate.width >= 1, candidate.height >= 1 else { continue }
@@ -884,7 +872,7 @@ final class NetworkWalker {
     }
 
     private func record(_ diagnostic: Diagnostic) {
-        if !quiet { diagnostics.append(diagnostic) }
+        if !quiet && !silenced { diagnostics.append(diagnostic) }
     }
 
     /// Records an error and stops the walk.

@@ -1,0 +1,117 @@
+#!/usr/bin/env python3
+"""Checks every zoo spec in specs/ against the real network in PyTorch.
+
+Not part of CI (it needs torch and torchvision): run by hand after `swift build -c release` with
+`python3 tools/crosscheck_zoo.py [NAME ...]`. For each spec it builds the model (torchvision's, or a small
+definition here for the networks torchvision lacks), runs a zero input of the spec's size, and compares
+in execution order every convolution's and linear layer's output shape, parameter count and MACs (bias
+excluded) with netcalc's conv/dwconv/fc rows, plus the network's total parameters and MACs.
+"""
+import json, subprocess, sys
+import torch
+import torch.nn as nn
+import torchvision.models as tvm
+
+NETCALC = ".build/release/netcalc"
+
+def mobilenet_v1():
+    def conv_bn(i, o, s):
+        return [nn.Conv2d(i, o, 3, s, 1, bias=False), nn.BatchNorm2d(o), nn.ReLU(inplace=True)]
+    def dw(i, o, s):
+        return [nn.Conv2d(i, i, 3, s, 1, groups=i, bias=False), nn.BatchNorm2d(i), nn.ReLU(inplace=True),
+                nn.Conv2d(i, o, 1, bias=False), nn.BatchNorm2d(o), nn.ReLU(inplace=True)]
+    cfg = [(32, 64, 1), (64, 128, 2), (128, 128, 1), (128, 256, 2), (256, 256, 1), (256, 512, 2)] + \
+          [(512, 512, 1)] * 5 + [(512, 1024, 2), (1024, 1024, 1)]
+    layers = conv_bn(3, 32, 2)
+    for i, o, s in cfg:
+        layers += dw(i, o, s)
+    return nn.Sequential(*layers, nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(1024, 1000))
+
+class SEBottleneck(nn.Module):
+    def __init__(self, inplanes, planes, stride, downsample):
+        super().__init__()
+        w, c = planes, planes * 4
+        self.body = nn.Sequential(
+            nn.Conv2d(inplanes, w, 1, bias=False), nn.BatchNorm2d(w), nn.ReLU(),
+            nn.Conv2d(w, w, 3, stride, 1, bias=False), nn.BatchNorm2d(w), nn.ReLU(),
+            nn.Conv2d(w, c, 1, bias=False), nn.BatchNorm2d(c))
+        self.se = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(c, c // 16), nn.ReLU(),
+                                nn.Linear(c // 16, c), nn.Sigmoid())
+        self.down = nn.Sequential(nn.Conv2d(inplanes, c, 1, stride, bias=False), nn.BatchNorm2d(c)) \
+            if downsample else None
+    def forward(self, x):
+        y = self.body(x)
+        y = y * self.se(y)[:, :, None, None]
+        return torch.relu(y + (self.down(x) if self.down is not None else x))
+
+def se_resnet50():
+    layers = [nn.Conv2d(3, 64, 7, 2, 3, bias=False), nn.BatchNorm2d(64), nn.ReLU(), nn.MaxPool2d(3, 2, 1)]
+    inplanes = 64
+    for planes, blocks, stride in [(64, 3, 1), (128, 4, 2), (256, 6, 2), (512, 3, 2)]:
+        for b in range(blocks):
+            layers.append(SEBottleneck(inplanes, planes, stride if b == 0 else 1, b == 0))
+            inplanes = planes * 4
+    return nn.Sequential(*layers, nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(2048, 1000))
+
+MODELS = {
+    "alexnet_torchvision": lambda: tvm.alexnet(),
+    "vgg16_bn": lambda: tvm.vgg16_bn(),
+    "resnet18": lambda: tvm.resnet18(), "resnet34": lambda: tvm.resnet34(), "resnet50": lambda: tvm.resnet50(),
+    "resnet101": lambda: tvm.resnet101(), "resnet152": lambda: tvm.resnet152(),
+    "resnext50_32x4d": lambda: tvm.resnext50_32x4d(), "wide_resnet50_2": lambda: tvm.wide_resnet50_2(),
+    "googlenet": lambda: tvm.googlenet(aux_logits=False, init_weights=False),
+    "inception_v3": lambda: tvm.inception_v3(aux_logits=False, init_weights=False),
+    "mobilenet_v1": mobilenet_v1, "mobilenet_v2": lambda: tvm.mobilenet_v2(),
+    "squeezenet1_0": lambda: tvm.squeezenet1_0(), "squeezenet1_1": lambda: tvm.squeezenet1_1(),
+    "densenet121": lambda: tvm.densenet121(), "se_resnet50": se_resnet50,
+    "efficientnet_b0": lambda: tvm.efficientnet_b0(),
+}
+
+def torch_layers(model, shape):
+    rows = []
+    def hook(module, inputs, output):
+        if isinstance(module, nn.Conv2d):
+            macs = output.numel() * module.in_channels // module.groups * module.kernel_size[0] * module.kernel_size[1]
+        else:
+            macs = module.in_features * module.out_features
+        out = list(output.shape)
+        rows.append(([out[3], out[2], out[1]] if len(out) == 4 else [1, 1, out[1]],
+                     sum(p.numel() for p in module.parameters()), macs))
+    for module in model.modules():
+        if isinstance(module, (nn.Conv2d, nn.Linear)):
+            module.register_forward_hook(hook)
+    model.eval()
+    with torch.no_grad():
+        model(torch.zeros(1, shape[2], shape[1], shape[0]))
+    return rows
+
+def check(name):
+    doc = json.loads(subprocess.run([NETCALC, "--format", "json", f"specs/{name}.net"],
+                                    capture_output=True, text=True).stdout)
+    if not doc["networks"]:
+        return f"{name}: netcalc reports errors {doc['errors'][:1]}"
+    net = doc["networks"][0]
+    mine = [(r["output"], r["params"], r["macs"]) for r in net["layers"] if r["op"] in ("conv", "dwconv", "fc")]
+    model = MODELS[name]()
+    theirs = torch_layers(model, net["input"])
+    total = sum(p.numel() for p in model.parameters())
+    problems = []
+    if net["totals"]["params"] != total:
+        problems.append(f"params {net['totals']['params']:,} vs torch {total:,}")
+    if len(mine) != len(theirs):
+        problems.append(f"{len(mine)} conv/fc rows vs torch {len(theirs)}")
+    for i, (a, b) in enumerate(zip(mine, theirs)):
+        if a[0] != b[0] or a[1] != b[1] or a[2] != b[2]:
+            problems.append(f"conv/fc row {i}: netcalc {a} vs torch {b}")
+            break
+    macs = sum(r[2] for r in theirs)
+    if not problems and net["totals"]["macs"] != macs:
+        problems.append(f"MACs {net['totals']['macs']:,} vs torch {macs:,}")
+    status = "OK" if not problems else "MISMATCH " + "; ".join(problems)
+    return f"{name}: {status} ({len(theirs)} conv/fc layers, {total:,} params, {macs:,} MACs)"
+
+if __name__ == "__main__":
+    names = sys.argv[1:] or [n for n in MODELS if __import__("os").path.exists(f"specs/{n}.net")]
+    results = [check(n) for n in names]
+    print("\n".join(results))
+    sys.exit(0 if all(": OK" in r for r in results) else 1)

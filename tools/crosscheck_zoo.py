@@ -88,7 +88,7 @@ def torch_layers(model, shape):
 def check(name):
     doc = json.loads(subprocess.run([NETCALC, "--format", "json", f"specs/{name}.net"],
                                     capture_output=True, text=True).stdout)
-    if not doc["networks"]:
+    if doc["errors"] or not doc["networks"]:
         return f"{name}: netcalc reports errors {doc['errors'][:1]}"
     net = doc["networks"][0]
     mine = [(r["output"], r["params"], r["macs"]) for r in net["layers"] if r["op"] in ("conv", "dwconv", "fc")]

@@ -18,4 +18,9 @@ text = text.replace("{{ALEX}}", run(["specs/alexnet.net"]))
 text = text.replace("{{ERR}}", run([], stdin=alex224, stream="stderr"))
 text = text.replace("{{FLOOR}}", "\n".join(run(["--rounding", "floor"], stdin="INPUT[7x7x1] -> CONV(1,3,s3)").splitlines()[:6]))
 text = text.replace("{{SPECS}}", "\n".join(rows))
+basic = """\
+basic(c) = ADD(CONV(c,3,p1,nobias) -> BN -> RELU -> CONV(c,3,p1,nobias) -> BN | ID) -> RELU
+INPUT[56x56x64] -> basic(64)"""
+text = text.replace("{{BASIC_SPEC}}", basic)
+text = text.replace("{{BASIC}}", "\n".join(run(["-e", basic]).splitlines()[:11]))
 (root / "README.md").write_text(text)

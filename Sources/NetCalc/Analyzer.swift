@@ -151,7 +151,7 @@ struct StaticChecker {
             switch element {
             case .layer(let call, _):
                 if let kind = LayerKind.keywords[call.name.uppercased()] {
-                    guard !usesNames(call), ![.input, .add, .concat, .mul].contains(kind) else { continue }
+                    guard !call.mentions(parameters), ![.input, .add, .concat, .mul].contains(kind) else { continue }
                     let resolver = LayerResolver(file: file, evaluate: { expression throws(DiagnosticList) in
                         expression.literalValue ?? 1
                     }, isParameter: { _ in false })
@@ -171,33 +171,6 @@ struct StaticChecker {
                 break
             }
         }
-    }
-
-    /// True when any argument mentions a name, whose value only a walk knows.
-    private func usesNames(_ call: LayerCall) -> Bool {
-        func mentions(_ expression: Expression) -> Bool {
-            switch expression {
-            case .literal: return false
-            case .name: return true
-            case .negate(let inner, _): return mentions(inner)
-            case .binary(_, let lhs, let rhs, _): return mentions(lhs) || mentions(rhs)
-            }
-        }
-        for argument in call.arguments ?? [] {
-            switch argument.value {
-            case .scalar(let expression)?: if mentions(expression) { return true }
-            case .size(let width, let height)?: if mentions(width) || mentions(height) { return true }
-            case .word?, .decimal?: continue
-            case nil:
-                // A bare word that is not a flag or a glued tag may be a block parameter.
-                if let flag = argument.flag, blocksMayBindName(flag) { return true }
-            }
-        }
-        return false
-    }
-
-    private func blocksMayBindName(_ name: String) -> Bool {
-        blocks.values.contains { $0.parameters.contains { $0.name == name } }
     }
 }
 
@@ -241,6 +214,8 @@ final class NetworkWalker {
     private var depth = 0
     private var networkChain: Chain?
     private var textCache: [Int: String] = [:]
+    /// True until the first row of a merge's branch is made.
+    private var branchStarts = false
     /// True while an expression is evaluated only to estimate a size: its errors come later, if at all.
     private var silenced = false
 
@@ -437,7 +412,12 @@ final class NetworkWalker {
 
     /// The name the next layer with this keyword will get: `CONV3`.
     private func upcomingName(_ keyword: String) -> String {
-        "\(keyword)\((counters[keyword] ?? 0) + 1)"
+        rowName(keyword, (counters[keyword] ?? 0) + 1)
+    }
+
+    /// `CONV3`; a keyword that ends in a digit takes a separator, so the sixth RELU6 is `RELU6_6`.
+    private func rowName(_ keyword: String, _ count: Int) -> String {
+        keyword.last?.isNumber == true ? "\(keyword)_\(count)" : "\(keyword)\(count)"
     }
 
     private func signature(_ block: BlockDefinition) -> String {
@@ -449,11 +429,17 @@ final class NetworkWalker {
                        flow: Flow) throws -> Flow {
         depth += 1
         var outputs: [Flow] = []
+        var branchSizes: [Int] = []
         for branch in branches {
+            let before = rows.count
+            branchStarts = true
             outputs.append(try walk(branch, flow: flow) ?? flow)
+            branchSizes.append(rows.count - before)
         }
+        branchStarts = false
         depth -= 1
         let keyword = kind.rawValue.uppercased()
+        let summary = branchSizes.map { $0 == 0 ? "ID" : "\($0) layer\($0 == 1 ? "" : "s")" }.joined(separator: " | ")
         let shapes = outputs.map(\.shape)
         let listed = shapes.enumerated().map { "\($0.element.fullText) (branch \($0.offset + 1))" }.joined(separator: ", ")
         var output = shapes[0]
@@ -487,12 +473,15 @@ final class NetworkWalker {
             }
             output = broadcastsA ? b : a
         }
-        var row = LayerRow(index: 0, name: "", kind: LayerKind(rawValue: kind.rawValue) ?? .add, text: keyword,
+        var row = LayerRow(index: 0, name: "", kind: LayerKind(rawValue: kind.rawValue) ?? .add,
+                           text: "\(keyword)(\(summary))",
                            output: output, range: range)
         row.inputs = outputs.map(\.producer)
         row.receptiveField = Pair(outputs.map(\.receptiveField.width).max() ?? 1,
                                   outputs.map(\.receptiveField.height).max() ?? 1)
-        row.jump = Pair(outputs.map(\.jump.width).max() ?? 1, outputs.map(\.jump.height).max() ?? 1)
+        // The jump is the step of the branches that keep the output's size (not a broadcast 1x1xD one).
+        let spatial = outputs.filter { $0.shape.width == output.width && $0.shape.height == output.height }
+        row.jump = Pair(spatial.map(\.jump.width).max() ?? 1, spatial.map(\.jump.height).max() ?? 1)
         try finish(&row, keyword: keyword, at: range)
         return Flow(shape: output, receptiveField: row.receptiveField, jump: row.jump, producer: row.index)
     }
@@ -523,8 +512,10 @@ final class NetworkWalker {
 
     private func compute(_ layer: Layer, call: LayerCall, flow: Flow) throws -> Flow {
         let input = flow.shape
-        var row = LayerRow(index: 0, name: "", kind: layer.kind, text: cachedText(call.range), output: input,
-                           range: call.range)
+        // In a block with parameters, the row shows the values the parameters had: CONV(128,3,s2,p1).
+        let parameters = scopes.last.map { Set($0.keys) } ?? []
+        let text = !parameters.isEmpty && call.mentions(parameters) ? layer.canonicalText : cachedText(call.range)
+        var row = LayerRow(index: 0, name: "", kind: layer.kind, text: text, output: input, range: call.range)
         row.inputs = [flow.producer]
         row.receptiveField = flow.receptiveField
         row.jump = flow.jump
@@ -549,13 +540,26 @@ final class NetworkWalker {
                 let width = try transposedSize(input.width, layer.kernel.width, layer.stride.width, layer.padding, \.width)
                 let height = try transposedSize(input.height, layer.kernel.height, layer.stride.height, layer.padding, \.height)
                 guard width >= 1, height >= 1 else {
-                    try fail("DECONV's output would be \(width)x\(height): the padding is too large", at: call.range)
+                    let pad: Int = if case .explicit(let p) = layer.padding { width < 1 ? p.width : p.height } else { 0 }
+                    let (size, kernel, stride) = width < 1 ? (input.width, layer.kernel.width, layer.stride.width)
+                        : (input.height, layer.kernel.height, layer.stride.height)
+                    try fail("\(name)'s output would be \(width)x\(height): (W-1)S - 2P + F = (\(size)-1)*\(stride) - 2*\(pad) + \(kernel) = \(min(width, height))",
+                             at: call.range, hint: "a transposed convolution's padding crops its output; use less padding")
                 }
                 row.output = Shape(width: width, height: height, depth: layer.filters)
                 let perInput = try checkedProduct(layer.kernel.width, layer.kernel.height, layer.filters)
                 row.weights = try checkedMultiply(perInput, input.depth)
                 row.biases = layer.hasBias ? layer.filters : 0
                 row.macs = try checkedProduct(input.width, input.height, input.depth, perInput)
+                // An output of a transposed conv sees at most ceil(F/S) inputs along an axis; its step
+                // in input pixels shrinks by S (not below one pixel).
+                row.receptiveField = Pair(
+                    try checkedAdd(flow.receptiveField.width, try checkedMultiply(
+                        ceilDivide(layer.kernel.width, layer.stride.width) - 1, flow.jump.width)),
+                    try checkedAdd(flow.receptiveField.height, try checkedMultiply(
+                        ceilDivide(layer.kernel.height, layer.stride.height) - 1, flow.jump.height)))
+                row.jump = Pair(max(1, flow.jump.width / layer.stride.width),
+                                max(1, flow.jump.height / layer.stride.height))
             case .maxpool, .avgpool:
                 let (width, height) = try window(layer, call: call, flow: flow)
                 row.output = Shape(width: width, height: height, depth: input.depth)
@@ -572,8 +576,7 @@ final class NetworkWalker {
                 row.receptiveField = Pair(
                     try checkedAdd(flow.receptiveField.width, try checkedMultiply(input.width - 1, flow.jump.width)),
                     try checkedAdd(flow.receptiveField.height, try checkedMultiply(input.height - 1, flow.jump.height)))
-                row.jump = Pair(try checkedMultiply(flow.jump.width, input.width),
-                                try checkedMultiply(flow.jump.height, input.height))
+                // The output is 1x1, so no later window steps over it: the jump stays as it was.
             case .bn:
                 row.weights = input.depth
                 row.biases = input.depth
@@ -762,10 +765,12 @@ final class NetworkWalker {
         }
         row.index = rows.count
         row.depth = depth
+        row.startsBranch = branchStarts
+        branchStarts = false
         if row.kind != .input {
             let count = (counters[keyword] ?? 0) + 1
             counters[keyword] = count
-            row.name = "\(keyword)\(count)"
+            row.name = rowName(keyword, count)
         }
         do {
             row.activations = try row.output.volume()

@@ -85,6 +85,41 @@ struct Layer: Sendable {
     var rounding: Rounding?
 }
 
+extension Layer {
+    /// The layer written out with its values, defaults left out: `CONV(128,3,s2,p1,nobias)`.
+    var canonicalText: String {
+        var arguments: [String] = []
+        func tag(_ letter: String, _ value: Pair, unless fallback: Pair) {
+            if value != fallback { arguments.append(letter + value.text) }
+        }
+        switch kind {
+        case .conv, .deconv:
+            arguments.append("\(filters)")
+            arguments.append(kernel.text)
+        case .dwconv, .maxpool, .avgpool:
+            arguments.append(kernel.text)
+        case .fc:
+            arguments.append("\(filters)")
+        default:
+            return keyword
+        }
+        if kind == .conv || kind == .dwconv || kind == .deconv || kind == .maxpool || kind == .avgpool {
+            tag("s", stride, unless: kind == .maxpool || kind == .avgpool ? kernel : Pair(square: 1))
+            switch padding {
+            case .explicit(let pad): tag("p", pad, unless: Pair(square: 0))
+            case .same: arguments.append("p=same")
+            case .valid: arguments.append("p=valid")
+            }
+            if kind != .deconv { tag("d", dilation, unless: Pair(square: 1)) }
+        }
+        if groups != 1 { arguments.append("g\(groups)") }
+        if multiplier != 1 { arguments.append("m\(multiplier)") }
+        if !hasBias { arguments.append("nobias") }
+        if let rounding { arguments.append(rounding.rawValue) }
+        return "\(keyword)(\(arguments.joined(separator: ",")))"
+    }
+}
+
 /// What a layer argument's value must be.
 enum ParameterType {
     case count        // a positive integer

@@ -16,7 +16,7 @@
 ///                 | NAME ('(' argument (',' argument)* ')')?   a layer or a block use
 ///                   ... each element may be followed by  '{' answers '}'
 ///     argument   := NAME '=' value | value | NAME        tagged, positional, flag or glued tag (s4)
-///     value      := expr ('x' expr)? | DECIMAL | NAME
+///     value      := expr ('x' expr)? | DECIMAL | NAME     with names: `k x 1`
 ///     expr       := term (('+' | '-') term)*;  term := unary (('*' | '/') unary)*
 ///     unary      := '-' unary | atom;          atom := INT | NAME | '(' expr ')'
 ///
@@ -290,7 +290,8 @@ struct Parser {
             return .word(text(token))
         }
         let first = try parseExpression()
-        if current.kind == .times {
+        // `7x1` lexes with a times token; with names the x stands apart: `k x 1`.
+        if current.kind == .times || (current.kind == .identifier && text(current).lowercased() == "x") {
             advance()
             let second = try parseExpression()
             return .size(first, second)

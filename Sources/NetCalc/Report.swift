@@ -98,6 +98,8 @@ struct LayerRow: Sendable {
     var jump = Pair(square: 1)
     /// How many merges this row sits inside (0 on the main chain).
     var depth = 0
+    /// True for the first row of a merge's branch.
+    var startsBranch = false
     /// The rows whose outputs this layer reads.
     var inputs: [Int] = []
     var range: SourceRange

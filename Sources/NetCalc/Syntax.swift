@@ -60,6 +60,31 @@ struct LayerCall: Sendable {
     var range: SourceRange
 }
 
+extension LayerCall {
+    /// True when an argument depends on a name: any name inside an expression, or a bare word or
+    /// flag that is one of `parameters` (`CONV(c,3,s=s)` in a block with parameters c and s).
+    func mentions(_ parameters: Set<String>) -> Bool {
+        func mentions(_ expression: Expression) -> Bool {
+            switch expression {
+            case .literal: return false
+            case .name: return true
+            case .negate(let inner, _): return mentions(inner)
+            case .binary(_, let lhs, let rhs, _): return mentions(lhs) || mentions(rhs)
+            }
+        }
+        for argument in arguments ?? [] {
+            switch argument.value {
+            case .scalar(let expression)?: if mentions(expression) { return true }
+            case .size(let width, let height)?: if mentions(width) || mentions(height) { return true }
+            case .word(let word)?: if parameters.contains(word) { return true }
+            case .decimal?: continue
+            case nil: if let flag = argument.flag, parameters.contains(flag) { return true }
+            }
+        }
+        return false
+    }
+}
+
 /// The kind of merge that joins branches.
 enum MergeKind: String, Sendable {
     case add, concat, mul

@@ -17,13 +17,15 @@ struct TableRenderer {
         var cells: [[String]] = []
         cells.reserveCapacity(network.rows.count)
         for row in network.rows {
-            let indent = String(repeating: "  ", count: row.depth)
+            // Branch rows hang under their merge: ├ starts a branch, │ continues it.
+            let indent = row.depth == 0 ? ""
+                : String(repeating: "│ ", count: row.depth - 1) + (row.startsBranch ? "├ " : "│ ")
             let rf = row.receptiveField.width == row.receptiveField.height ? "\(row.receptiveField.width)"
                 : "\(row.receptiveField.width)x\(row.receptiveField.height)"
             cells.append([
                 "\(row.index)", indent + row.name, row.output.fullText, formatCount(row.activations),
                 formatBytes(row.forwardBytes), formatCount(row.params), formatCount(row.weights),
-                formatCount(row.macs), rf, row.kind == .input ? "" : indent + row.text,
+                formatCount(row.macs), rf, row.kind == .input ? "" : row.text,
             ])
         }
         var widths = headers.map(\.count)

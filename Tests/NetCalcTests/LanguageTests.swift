@@ -82,6 +82,62 @@ import Testing
         #expect(net.rows.last?.inputs.count == 4)
     }
 
+    @Test func transposedConvolution() throws {
+        let net = try #require(network("INPUT[7x7x512] -> DECONV(256,4,s2,p1) -> DECONV(3,4,s2,p=same,nobias)"))
+        #expect(net.rows[1].output == Shape(width: 14, height: 14, depth: 256))  // (7-1)*2 - 2*1 + 4
+        #expect(net.rows[1].params == 4 * 4 * 512 * 256 + 256)
+        #expect(net.rows[1].macs == 7 * 7 * 512 * 256 * 4 * 4)                  // per input position
+        #expect(net.rows[2].output == Shape(width: 28, height: 28, depth: 3))    // same: W x S
+        #expect(net.rows[2].biases == 0)
+    }
+
+    @Test func branchInputStaysAliveUntilTheMerge() throws {
+        // INPUT (100 values) is read by the ADD after the 3-layer branch: it lives through all of it.
+        let net = try #require(network("INPUT[10x10x1] -> ADD(CONV(4,3,p1) -> CONV(4,3,p1) -> CONV(1,3,p1) | ID)"))
+        // At CONV2: INPUT 100 + CONV1 400 + CONV2 400 alive.
+        #expect(net.totals.peakLiveActivations == 900)
+        #expect(net.rows.last?.inputs == [3, 0])
+        #expect(net.rows.last?.text == "ADD(3 layers | ID)")
+        #expect(net.rows.map(\.depth) == [0, 1, 1, 1, 0])
+        #expect(net.rows.map(\.startsBranch) == [false, true, false, false, false])
+    }
+
+    @Test func mulBroadcastsChannelWeights() throws {
+        let net = try #require(network("INPUT[14x14x64] -> MUL(ID | GAP -> FC(4) -> RELU -> FC(64) -> SIGMOID)"))
+        #expect(net.rows.last?.output == Shape(width: 14, height: 14, depth: 64))
+        #expect(net.totals.params == 64 * 4 + 4 + 4 * 64 + 64)
+    }
+
+    /// Regression: a GAP inside a branch multiplied the jump by its input's width, and repeated
+    /// squeeze-and-excitation blocks overflowed 64 bits.
+    @Test func manySqueezeExcitationBlocksDoNotOverflow() throws {
+        let net = try #require(network("""
+            se(c) = MUL(ID | GAP -> FC(c/16) -> RELU -> FC(c) -> SIGMOID)
+            INPUT[56x56x256] -> [CONV(256,3,p1) -> se(256)]*40
+            """))
+        #expect(net.rows.last?.jump == Pair(square: 1))
+    }
+
+    /// Regression: `s=s` in a block whose other arguments are constants was checked as if `s` were a word.
+    @Test func parameterNamesAsTagValues() throws {
+        let net = try #require(network("""
+            down(s) = DWCONV(3,s=s,p1)
+            INPUT[9x9x4] -> down(2)
+            """))
+        #expect(net.rows[1].output.width == 5)
+        #expect(net.rows[1].text == "DWCONV(3,s2,p1)")
+    }
+
+    @Test func sizesWithNamesAndFilledInText() throws {
+        let net = try #require(network("""
+            row(c, k) = CONV(c, k x 1, p=(k-1)/2 x 0, nobias)
+            INPUT[17x17x8] -> row(16, 7)
+            """))
+        #expect(net.rows[1].output == Shape(width: 17, height: 17, depth: 16))
+        #expect(net.rows[1].weights == 7 * 1 * 8 * 16)
+        #expect(net.rows[1].text == "CONV(16,7x1,p3x0,nobias)")
+    }
+
     @Test func flagsAndPerLayerRounding() throws {
         let net = try #require(network("INPUT[7x7x4] -> CONV(4,3,s3,nobias,floor) -> POOL(2,ceil)"))
         #expect(net.rows[1].biases == 0)

@@ -246,8 +246,60 @@ import Testing
 
 /// Branching networks against torchvision's totals and a MAC count derived here, layer by layer.
 @Suite struct ZooTests {
-    @Test func resnet18() throws {
-        let net = try #require(network(try String(contentsOfFile: packageRoot + "/specs/resnet18.net", encoding: .utf8)))
+    static func spec(_ name: String) -> NetworkReport? {
+        guard let text = try? String(contentsOfFile: packageRoot + "/specs/\(name).net", encoding: .utf8) else { return nil }
+        return network(text)
+    }
+
+    /// REFERENCE.md's torchvision column; mobilenet_v1 and se_resnet50 are checked against PyTorch
+    /// definitions in tools/crosscheck_zoo.py (torchvision has neither).
+    @Test(arguments: [
+        ("alexnet_torchvision", 61_100_840), ("vgg16_bn", 138_365_992), ("resnet18", 11_689_512),
+        ("resnet34", 21_797_672), ("resnet50", 25_557_032), ("resnet101", 44_549_160), ("resnet152", 60_192_808),
+        ("resnext50_32x4d", 25_028_904), ("wide_resnet50_2", 68_883_240), ("googlenet", 6_624_904),
+        ("inception_v3", 23_834_568), ("mobilenet_v1", 4_231_976), ("mobilenet_v2", 3_504_872),
+        ("squeezenet1_0", 1_248_424), ("squeezenet1_1", 1_235_496), ("densenet121", 7_978_856),
+        ("se_resnet50", 28_088_024), ("efficientnet_b0", 5_288_548),
+    ])
+    func totalParams(_ name: String, _ params: Int) throws {
+        let net = try #require(Self.spec(name), "specs/\(name).net must analyze without errors")
+        #expect(net.totals.params == params)
+    }
+
+    @Test func inceptionModuleSpecs() throws {
+        let naive = try #require(Self.spec("inception_module_naive"))
+        #expect(naive.totals.macs == 854_196_224)
+        #expect(naive.rows.last?.output == Shape(width: 28, height: 28, depth: 672))
+        let reduced = try #require(Self.spec("inception_module_reduced"))
+        #expect(reduced.totals.macs == 271_351_808)
+        #expect(reduced.rows.last?.output == Shape(width: 28, height: 28, depth: 480))
+        #expect(reduced.totals.macs < 358_000_000)  // the slides' 358M assumes 128 channels into the 3x3
+    }
+
+    @Test func resnet50MACs() throws {
+        let net = try #require(Self.spec("resnet50"))
+        var macs = 112 * 112 * 64 * (7 * 7 * 3)
+        var (size, inputDepth) = (56, 64)
+        for (stage, blocks) in [3, 4, 6, 3].enumerated() {
+            let width = 64 << stage
+            let output = width * 4
+            if stage > 0 { size /= 2 }
+            for block in 0..<blocks {
+                let cin = block == 0 ? inputDepth : output
+                // 1x1 reduce (at the input's size: the stride sits on the 3x3), 3x3, 1x1 expand.
+                let inSize = block == 0 && stage > 0 ? size * 2 : size
+                macs += inSize * inSize * width * cin + size * size * width * width * 9 + size * size * output * width
+                if block == 0 { macs += size * size * output * cin }
+            }
+            inputDepth = output
+        }
+        macs += 2048 * 1000
+        #expect(net.totals.macs == macs)
+        #expect(net.totals.macs == 4_089_184_256)
+    }
+
+    @Test func resnet18MACs() throws {
+        let net = try #require(Self.spec("resnet18"))
         #expect(net.totals.params == 11_689_512)
         // Stem, then four stages of two basic blocks; each stage after the first halves the size, doubles
         // the channels and has a strided first conv and a 1x1 projection shortcut.

@@ -23,4 +23,12 @@ basic(c) = ADD(CONV(c,3,p1,nobias) -> BN -> RELU -> CONV(c,3,p1,nobias) -> BN | 
 INPUT[56x56x64] -> basic(64)"""
 text = text.replace("{{BASIC_SPEC}}", basic)
 text = text.replace("{{BASIC}}", "\n".join(run(["-e", basic]).splitlines()[:11]))
+homework = """INPUT[227x227x3]
+  -> CONV(96,11,s4,p0) {55x55x96, params: 34,848}
+  -> POOL(3,s2)        {27x27x96, memory: 280K, bytes: 273KB}
+  -> CONV(256,5,p2)    {23x23x256}"""
+text = text.replace("{{HOMEWORK_SPEC}}", homework)
+text = text.replace("{{HOMEWORK}}", run(["check", "-"], stdin=homework).replace("<stdin>", "homework.net"))
+explain = run(["--explain", "specs/alexnet.net"]).split("worked formulas")[1].strip().splitlines()
+text = text.replace("{{EXPLAIN}}", "\n".join(explain[4:12]))
 (root / "README.md").write_text(text)

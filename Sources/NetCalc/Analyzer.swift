@@ -12,6 +12,15 @@ struct Analyzer {
     let overrides: SettingsOverride
     /// True when the parser already reported errors (a missing network is then no news).
     var syntaxErrors = false
+    /// `netcalc check`: a layer that does not fit but carries an answer is graded, not an error.
+    var checkMode = false
+
+    init(spec: SpecSyntax, overrides: SettingsOverride, syntaxErrors: Bool = false, checkMode: Bool = false) {
+        self.spec = spec
+        self.overrides = overrides
+        self.syntaxErrors = syntaxErrors
+        self.checkMode = checkMode
+    }
 
     /// The networks that analyzed cleanly, and every diagnostic.
     func analyze() -> (networks: [NetworkReport], diagnostics: DiagnosticList) {
@@ -43,7 +52,7 @@ struct Analyzer {
             switch statement {
             case .directive(let name, let value, let nameRange, let valueRange):
                 applyDirective(name, value, nameRange, valueRange, to: &settings, diagnostics: &diagnostics)
-            case .network(let name, let nameRange, let chain, _):
+            case .network(let name, let nameRange, let chain, let total):
                 var networkName = name ?? stem
                 if name == nil {
                     unnamedCount += 1
@@ -56,11 +65,18 @@ struct Analyzer {
                 names.insert(networkName)
                 let effective = overrides.applied(to: settings)
                 let walker = NetworkWalker(file: file, blocks: blocks, settings: effective, quiet: false)
+                walker.checkMode = checkMode
                 if let rows = walker.run(chain) {
                     if let totals = walker.totals(rows, at: nameRange ?? chain.range) {
                         networks.append(NetworkReport(name: networkName, file: file.name, settings: effective,
-                                                      rows: rows, totals: totals))
+                                                      rows: rows, totals: totals, answerRows: walker.answerRows,
+                                                      sourceRange: chain.range, totalAnswer: total))
                     }
+                } else if let unfit = walker.unfit {
+                    networks.append(NetworkReport(name: networkName, file: file.name, settings: effective,
+                                                  rows: walker.partialRows, totals: Totals(),
+                                                  answerRows: walker.answerRows, sourceRange: chain.range,
+                                                  totalAnswer: total, unfit: unfit))
                 }
                 diagnostics.append(contentsOf: walker.diagnostics)
             case .block:
@@ -207,7 +223,17 @@ final class NetworkWalker {
     var rowBudget = Analyzer.maximumRows
 
     private(set) var diagnostics = DiagnosticList()
+    /// Check mode: a strict-size failure at a layer with an answer stops the walk without an error.
+    var checkMode = false
+    /// The layer that stopped a check-mode walk, if one did.
+    private(set) var unfit: UnfitLayer?
+    /// Each answer's start offset and the row it answers (the last row its call made).
+    private(set) var answerRows: [Int: Int] = [:]
+    /// The answer written after the layer being applied.
+    private var currentAnswer: AnswerSyntax?
     private var rows: [LayerRow] = []
+    /// The rows made before the walk stopped.
+    var partialRows: [LayerRow] { rows }
     private var counters: [String: Int] = [:]
     private var scopes: [[String: Int]] = [[:]]
     private var activeBlocks: [String] = []
@@ -243,19 +269,22 @@ final class NetworkWalker {
         var flow = start
         for element in chain.elements {
             switch element {
-            case .input(let dimensions, let range):
+            case .input(let dimensions, let range, let answer):
                 guard flow == nil else {
                     try fail("INPUT can only start a network", at: range,
                          hint: "to start another network, begin a new line: name = INPUT[...]")
                 }
                 flow = try input(dimensions, range: range)
+                if let answer { answerRows[answer.range.start] = 0 }
             case .identity:
                 guard flow != nil else { try fail("a network must start with INPUT[WxHxD]", at: element.range) }
-            case .layer(let call, _):
+            case .layer(let call, let answer):
                 guard let current = flow else {
                     try fail("a network must start with INPUT[WxHxD]", at: call.range)
                 }
                 if let kind = LayerKind.keywords[call.name.uppercased()], ![.input, .add, .concat, .mul].contains(kind) {
+                    currentAnswer = answer
+                    defer { currentAnswer = nil }
                     flow = try apply(call, kind: kind, to: current)
                 } else if let block = blocks[call.name] {
                     flow = try expand(block, call: call, flow: current)
@@ -266,6 +295,10 @@ final class NetworkWalker {
                 } else {
                     record(unknownLayerDiagnostic(call, file: file, blocks: blocks))
                     throw Stop()
+                }
+                // An answer grades the last row its call made (a block's output); the first expansion only.
+                if let answer, answerRows[answer.range.start] == nil, !rows.isEmpty {
+                    answerRows[answer.range.start] = rows.count - 1
                 }
             case .repetition(let inner, let countExpression, let range):
                 guard let current = flow else { try fail("a network must start with INPUT[WxHxD]", at: range) }
@@ -477,6 +510,7 @@ final class NetworkWalker {
                            text: "\(keyword)(\(summary))",
                            output: output, range: range)
         row.inputs = outputs.map(\.producer)
+        row.input = flow.shape
         row.receptiveField = Pair(outputs.map(\.receptiveField.width).max() ?? 1,
                                   outputs.map(\.receptiveField.height).max() ?? 1)
         // The jump is the step of the branches that keep the output's size (not a broadcast 1x1xD one).
@@ -516,6 +550,9 @@ final class NetworkWalker {
         let parameters = scopes.last.map { Set($0.keys) } ?? []
         let text = !parameters.isEmpty && call.mentions(parameters) ? layer.canonicalText : cachedText(call.range)
         var row = LayerRow(index: 0, name: "", kind: layer.kind, text: text, output: input, range: call.range)
+        row.input = input
+        row.layer = layer
+        row.rounding = layer.rounding ?? settings.rounding
         row.inputs = [flow.producer]
         row.receptiveField = flow.receptiveField
         row.jump = flow.jump
@@ -605,7 +642,7 @@ final class NetworkWalker {
 
     /// Applies a sliding window along both axes, recording errors for settings that do not fit.
     private func window(_ layer: Layer, call: LayerCall, flow: Flow) throws -> (Int, Int) {
-        let axes = windowAxes(layer, input: flow.shape)
+        let axes = layer.windowAxes(input: flow.shape)
         let rounding = layer.rounding ?? settings.rounding
         var outputs: [Int] = []
         do {
@@ -620,6 +657,11 @@ final class NetworkWalker {
                          at: call.range,
                          hint: "the input here is \(flow.shape.fullText); use a smaller filter, more padding, or p=same")
                 case .notWhole:
+                    if checkMode, let answer = currentAnswer {
+                        unfit = UnfitLayer(answerStart: answer.range.start, name: upcomingName(layer.keyword),
+                                           text: cachedText(call.range), input: flow.shape, layer: layer, axes: axes)
+                        throw Stop()
+                    }
                     reportNotWhole(layer, axes: axes, call: call, flow: flow)
                     throw Stop()
                 }
@@ -632,27 +674,12 @@ final class NetworkWalker {
 
     /// Grows the receptive field by a window: `rf + (Fe - 1) * jump`, and the jump by the stride.
     private func growReceptiveField(_ row: inout LayerRow, _ layer: Layer, flow: Flow) throws {
-        let axes = windowAxes(layer, input: flow.shape)
+        let axes = layer.windowAxes(input: flow.shape)
         row.receptiveField = Pair(
             try checkedAdd(flow.receptiveField.width, try checkedMultiply(try axes[0].effectiveKernel() - 1, flow.jump.width)),
             try checkedAdd(flow.receptiveField.height, try checkedMultiply(try axes[1].effectiveKernel() - 1, flow.jump.height)))
         row.jump = Pair(try checkedMultiply(flow.jump.width, layer.stride.width),
                         try checkedMultiply(flow.jump.height, layer.stride.height))
-    }
-
-    private func windowAxes(_ layer: Layer, input: Shape) -> [WindowAxis] {
-        func axis(_ keyPath: KeyPath<Pair, Int>, _ size: Int) -> WindowAxis {
-            var result = WindowAxis(input: size, kernel: layer.kernel[keyPath: keyPath],
-                                    stride: layer.stride[keyPath: keyPath], padding: 0,
-                                    dilation: layer.dilation[keyPath: keyPath], mode: .explicit)
-            switch layer.padding {
-            case .explicit(let pad): result.padding = pad[keyPath: keyPath]
-            case .same: result.mode = .same
-            case .valid: result.mode = .valid
-            }
-            return result
-        }
-        return [axis(\.width, input.width), axis(\.height, input.height)]
     }
 
     /// The strict-mode error: the arithmetic, and the nearest settings that fit.

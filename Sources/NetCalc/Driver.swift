@@ -51,12 +51,12 @@ public func run(_ invocation: Invocation) -> Outcome {
     case .version:
         outcome.standardOutput = "netcalc \(netcalcVersion)\n"
         return outcome
-    case .check:
-        return trouble("netcalc check is not implemented yet")
-    case .analyze:
+    case .quiz:
+        outcome.standardOutput = QuizMaker(settings: options.quiz).sheet()
+        return outcome
+    case .check, .analyze:
         break
     }
-    if options.explain { return trouble("--explain is not implemented yet") }
     if options.fit != nil { return trouble("--fit is not implemented yet") }
     if options.format == .csv || options.format == .markdown {
         return trouble("--format \(options.format.rawValue) is not implemented yet", hint: "use --format table or json")
@@ -78,6 +78,8 @@ public func run(_ invocation: Invocation) -> Outcome {
 
     var networks: [NetworkReport] = []
     var diagnostics: [Diagnostic] = []
+    var verdicts: [Verdict] = []
+    let checking = options.command == .check
     var standardInputUsed = false
     for input in inputs {
         let file: SourceFile
@@ -97,9 +99,19 @@ public func run(_ invocation: Invocation) -> Outcome {
         var parser = Parser(file: file)
         let syntax = parser.parse()
         let (found, analysisDiagnostics) = Analyzer(spec: syntax, overrides: options.overrides,
-                                                   syntaxErrors: parser.diagnostics.hasErrors).analyze()
+                                                   syntaxErrors: parser.diagnostics.hasErrors,
+                                                   checkMode: checking).analyze()
         var list = parser.diagnostics
         list.append(contentsOf: analysisDiagnostics)
+        if checking {
+            let (graded, answerDiagnostics) = Checker(file: file, syntax: syntax).grade(found)
+            verdicts.append(contentsOf: graded)
+            list.append(contentsOf: answerDiagnostics)
+            if graded.isEmpty && !list.hasErrors {
+                list.append(Diagnostic(.error, "there are no answers to check", at: SourceRange(0, 0), in: file,
+                                       hint: "write answers in braces after a layer: CONV(96,11,s4) {55x55x96, params: 34944}"))
+            }
+        }
         let sorted = list.items.enumerated().sorted { a, b in
             let (x, y) = (a.element.range?.start ?? -1, b.element.range?.start ?? -1)
             return x != y ? x < y : a.offset < b.offset
@@ -109,11 +121,18 @@ public func run(_ invocation: Invocation) -> Outcome {
         for diagnostic in sorted { outcome.standardError += renderer.render(diagnostic) }
         if list.hasErrors { outcome.status = max(outcome.status, 1) }
     }
+    if checking {
+        let report = CheckRenderer(color: colorOut)
+        outcome.standardOutput = options.format == .json ? report.json(verdicts, diagnostics: diagnostics)
+            : report.text(verdicts)
+        if verdicts.contains(where: { $0.outcome != .right }) { outcome.status = max(outcome.status, 1) }
+        return outcome
+    }
     switch options.format {
     case .json:
-        outcome.standardOutput = JSONRenderer().render(networks, diagnostics: diagnostics)
+        outcome.standardOutput = JSONRenderer().render(networks, diagnostics: diagnostics, explain: options.explain)
     default:
-        outcome.standardOutput = TableRenderer(color: colorOut).render(networks)
+        outcome.standardOutput = TableRenderer(color: colorOut, explain: options.explain).render(networks)
     }
     return outcome
 }

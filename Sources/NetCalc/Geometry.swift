@@ -114,3 +114,20 @@ extension WindowAxis {
         return found
     }
 }
+
+extension Layer {
+    /// The sliding window of a CONV, DWCONV or POOL along the width and the height of an input.
+    func windowAxes(input: Shape) -> [WindowAxis] {
+        func axis(_ keyPath: KeyPath<Pair, Int>, _ size: Int) -> WindowAxis {
+            var result = WindowAxis(input: size, kernel: kernel[keyPath: keyPath], stride: stride[keyPath: keyPath],
+                                    padding: 0, dilation: dilation[keyPath: keyPath], mode: .explicit)
+            switch padding {
+            case .explicit(let pad): result.padding = pad[keyPath: keyPath]
+            case .same: result.mode = .same
+            case .valid: result.mode = .valid
+            }
+            return result
+        }
+        return [axis(\.width, input.width), axis(\.height, input.height)]
+    }
+}

@@ -41,6 +41,7 @@ struct JSONRenderer {
         var jump: [Int]
         var depth: Int
         var inputs: [Int]
+        var explain: [String]?
     }
 
     private struct TotalsJSON: Encodable {
@@ -61,7 +62,7 @@ struct JSONRenderer {
         var bytesPerValue: Int
     }
 
-    private struct DiagnosticJSON: Encodable {
+    struct DiagnosticJSON: Encodable {
         var file: String?
         var line: Int?
         var column: Int?
@@ -70,7 +71,7 @@ struct JSONRenderer {
         var hints: [String]
     }
 
-    func render(_ networks: [NetworkReport], diagnostics: [Diagnostic]) -> String {
+    func render(_ networks: [NetworkReport], diagnostics: [Diagnostic], explain: Bool = false) -> String {
         let document = Document(
             networks: networks.map { network in
                 NetworkJSON(
@@ -80,13 +81,16 @@ struct JSONRenderer {
                                            optimizer: network.settings.optimizer.rawValue,
                                            rounding: network.settings.rounding.rawValue),
                     layers: network.rows.map { row in
+                        let explanation = explain ? Explainer(network: network).lines(for: row) : nil
+                        return
                         LayerJSON(index: row.index, name: row.name, op: row.kind.rawValue, text: row.text,
                                   output: [row.output.width, row.output.height, row.output.depth],
                                   params: row.params, weights: row.weights, biases: row.biases,
                                   nonTrainable: row.nonTrainable, macs: row.macs, activations: row.activations,
                                   forwardBytes: row.forwardBytes, backwardBytes: row.backwardBytes,
                                   receptiveField: [row.receptiveField.width, row.receptiveField.height],
-                                  jump: [row.jump.width, row.jump.height], depth: row.depth, inputs: row.inputs)
+                                  jump: [row.jump.width, row.jump.height], depth: row.depth, inputs: row.inputs,
+                                  explain: explanation)
                     },
                     totals: {
                         let t = network.totals
@@ -100,15 +104,91 @@ struct JSONRenderer {
                                           bytesPerValue: t.bytesPerValue)
                     }())
             },
-            errors: diagnostics.map { diagnostic in
-                let location = diagnostic.location
-                return DiagnosticJSON(file: diagnostic.file?.name, line: location?.line, column: location?.column,
-                                      severity: diagnostic.severity.rawValue, message: diagnostic.message,
-                                      hints: diagnostic.hints)
-            })
+            errors: diagnostics.map(Self.diagnostic))
+        return Self.encode(document)
+    }
+
+    static func diagnostic(_ diagnostic: Diagnostic) -> DiagnosticJSON {
+        let location = diagnostic.location
+        return DiagnosticJSON(file: diagnostic.file?.name, line: location?.line, column: location?.column,
+                              severity: diagnostic.severity.rawValue, message: diagnostic.message, hints: diagnostic.hints)
+    }
+
+    /// Encodes a document with sorted keys, so that output is the same from run to run.
+    static func encode<T: Encodable>(_ document: T) -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        guard let data = try? encoder.encode(document) else { return "{\"networks\": [], \"errors\": []}\n" }
+        guard let data = try? encoder.encode(document) else { return "{}\n" }
         return String(decoding: data, as: UTF8.self) + "\n"
+    }
+}
+
+/// Renders `netcalc check` verdicts: one line per answer, the worked formula and the mistake under a
+/// wrong one, and a summary; or the same as JSON for auto-graders.
+struct CheckRenderer {
+    var color = false
+
+    func text(_ verdicts: [Verdict]) -> String {
+        let green = color ? "\u{1B}[1;32m" : ""
+        let red = color ? "\u{1B}[1;31m" : ""
+        let bold = color ? "\u{1B}[1m" : ""
+        let reset = color ? "\u{1B}[0m" : ""
+        var out = ""
+        for verdict in verdicts {
+            let (line, column) = verdict.file.location(of: verdict.range.start)
+            let place = "\(bold)\(verdict.file.name):\(line):\(column):\(reset)"
+            let what = "\(verdict.layer) \(verdict.key.rawValue)"
+            switch verdict.outcome {
+            case .right:
+                out += "\(place) \(green)right:\(reset) \(what) \(verdict.answer)\n"
+            case .wrong:
+                out += "\(place) \(red)wrong:\(reset) \(what) \(verdict.answer); the answer is \(verdict.expected)\n"
+                out += "  \(verdict.formula)\n"
+                if let mistake = verdict.mistake { out += "  mistake: \(mistake)\n" }
+                if let note = verdict.note { out += "  note: \(note)\n" }
+            case .unanswered:
+                out += "\(place) \(red)unanswered:\(reset) \(what)\n"
+            case .ungraded:
+                out += "\(place) \(red)cannot grade:\(reset) \(what): \(verdict.formula)\n"
+            }
+        }
+        let right = verdicts.filter { $0.outcome == .right }.count
+        let unanswered = verdicts.filter { $0.outcome == .unanswered }.count
+        out += "\(bold)\(right) of \(verdicts.count) answer\(verdicts.count == 1 ? "" : "s") right\(unanswered > 0 ? " (\(unanswered) unanswered)" : "")\(reset)\n"
+        return out
+    }
+
+    private struct Document: Encodable {
+        var answers: [Answer]
+        var right: Int
+        var total: Int
+        var errors: [JSONRenderer.DiagnosticJSON]
+    }
+
+    private struct Answer: Encodable {
+        var file: String
+        var line: Int
+        var column: Int
+        var network: String
+        var layer: String
+        var key: String
+        var answer: String
+        var expected: String
+        var verdict: String
+        var formula: String
+        var mistake: String?
+        var note: String?
+    }
+
+    func json(_ verdicts: [Verdict], diagnostics: [Diagnostic]) -> String {
+        let answers = verdicts.map { verdict in
+            let (line, column) = verdict.file.location(of: verdict.range.start)
+            return Answer(file: verdict.file.name, line: line, column: column, network: verdict.network,
+                          layer: verdict.layer, key: verdict.key.rawValue, answer: verdict.answer,
+                          expected: verdict.expected, verdict: verdict.outcome.rawValue, formula: verdict.formula,
+                          mistake: verdict.mistake, note: verdict.note)
+        }
+        return JSONRenderer.encode(Document(answers: answers, right: verdicts.filter { $0.outcome == .right }.count,
+                                            total: verdicts.count, errors: diagnostics.map(JSONRenderer.diagnostic)))
     }
 }

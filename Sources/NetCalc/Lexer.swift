@@ -121,7 +121,16 @@ struct Lexer {
                 case UInt8(ascii: ")"): kind = .rightParen
                 case UInt8(ascii: "["): kind = .leftBracket
                 case UInt8(ascii: "]"): kind = .rightBracket
-                case UInt8(ascii: "{"): kind = .leftBrace
+                case UInt8(ascii: "{"):
+                    // An answer list for `netcalc check` is read raw (Answers.swift), up to its `}`.
+                    tokens.append(Token(kind: .leftBrace, range: SourceRange(start, index), startsLine: lineStart))
+                    lineStart = false
+                    while index < count, bytes[index] != UInt8(ascii: "}") { index += 1 }
+                    guard index < count else { continue }
+                    tokens.append(Token(kind: .rightBrace, range: SourceRange(index, index + 1), startsLine: false))
+                    lineStart = false
+                    index += 1
+                    continue
                 case UInt8(ascii: "}"): kind = .rightBrace
                 case UInt8(ascii: ","): kind = .comma
                 case UInt8(ascii: "="): kind = .equals

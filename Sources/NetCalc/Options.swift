@@ -20,7 +20,7 @@ enum ColorChoice: String, CaseIterable, Sendable {
 
 /// A parsed command line.
 struct Options: Sendable {
-    enum Command: Equatable, Sendable { case analyze, check, help, version }
+    enum Command: Equatable, Sendable { case analyze, check, quiz, help, version }
 
     var command = Command.analyze
     var format = OutputFormat.table
@@ -29,6 +29,7 @@ struct Options: Sendable {
     var color = ColorChoice.auto
     var overrides = SettingsOverride()
     var inputs: [InputSource] = []
+    var quiz = QuizSettings()
 }
 
 /// A command line that cannot be run: a message, and advice.
@@ -44,10 +45,12 @@ extension Options {
         usage: netcalc [options] [FILE ...]     analyze specs; no FILE, or "-", reads standard input
                netcalc -e 'INPUT[32x32x3] -> CONV(12,3,p1) -> RELU -> POOL(2) -> FC(10)'
                netcalc check [options] FILE ...  grade the answers written in a spec
+               netcalc quiz [--seed N] [--layers N] [--level 1|2|3] [--key]   make an exercise sheet
 
         options:
           -e, --expr SPEC        analyze SPEC given on the command line (may be repeated)
           --format FORMAT        table (default) or json
+          --explain              show every layer's worked formulas (W2 = (W - F + 2P)/S + 1 = ...)
           --batch N              images per batch (default 1, or the spec's @batch)
           --dtype TYPE           fp32 (default), fp16, bf16, fp64, int8
           --optimizer NAME       sgd, momentum (default), adam: state kept per parameter
@@ -65,8 +68,9 @@ extension Options {
         var options = Options()
         var index = 0
         var onlyFiles = false
-        let valueOptions = ["--format", "--batch", "--dtype", "--optimizer", "--rounding", "--color", "--fit", "--expr"]
-        let flagOptions = ["--help", "--version", "--explain"]
+        let valueOptions = ["--format", "--batch", "--dtype", "--optimizer", "--rounding", "--color", "--fit", "--expr",
+                            "--seed", "--layers", "--level"]
+        let flagOptions = ["--help", "--version", "--explain", "--key"]
 
         func choice<T: RawRepresentable & CaseIterable>(_ value: String, _ option: String, _: T.Type) throws(UsageError) -> T
             where T.RawValue == String {
@@ -77,8 +81,8 @@ extension Options {
         }
 
         do throws(UsageError) {
-            if let first = arguments.first, first == "check" {
-                options.command = .check
+            if let first = arguments.first, first == "check" || first == "quiz" {
+                options.command = first == "check" ? .check : .quiz
                 index = 1
             }
             while index < arguments.count {
@@ -124,6 +128,19 @@ extension Options {
                 case "--rounding": options.overrides.rounding = try choice(text, name, Rounding.self)
                 case "--color": options.color = try choice(text, name, ColorChoice.self)
                 case "--fit": options.fit = text
+                case "--key": options.quiz.key = true
+                case "--seed":
+                    guard let seed = UInt64(text) else {
+                        throw UsageError(message: "'\(text)' is not a value for --seed", hint: "--seed takes a whole number")
+                    }
+                    options.quiz.seed = seed
+                case "--layers", "--level":
+                    let range = name == "--layers" ? 1...50 : 1...3
+                    guard let number = Int(text), range.contains(number) else {
+                        throw UsageError(message: "'\(text)' is not a value for \(name)",
+                                         hint: "\(name) takes a whole number from \(range.lowerBound) to \(range.upperBound)")
+                    }
+                    if name == "--layers" { options.quiz.layers = number } else { options.quiz.level = number }
                 case "--batch":
                     guard let batch = Int(text), batch >= 1 else {
                         throw UsageError(message: "'\(text)' is not a value for --batch",

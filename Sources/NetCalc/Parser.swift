@@ -219,7 +219,8 @@ struct Parser {
             break
         }
         let close = try expect(.rightBracket, "']' to close INPUT[", opening: open)
-        return .input(dimensions: dimensions, range: start.union(close.range))
+        let answer = current.kind == .leftBrace ? try parseAnswer() : nil
+        return .input(dimensions: dimensions, range: start.union(close.range), answer: answer)
     }
 
     private mutating func parseMerge(_ kind: MergeKind) throws -> ChainElement {
@@ -362,16 +363,13 @@ struct Parser {
 
     // MARK: Answers
 
-    /// Skips a brace-enclosed answer, keeping its range for `netcalc check`.
+    /// Takes a brace-enclosed answer list (the lexer keeps its text raw) for `netcalc check`.
     private mutating func parseAnswer() throws -> AnswerSyntax {
         let open = current
         advance()
-        while current.kind != .rightBrace {
-            if current.kind == .endOfFile || current.kind == .leftBrace {
-                error("expected '}' to close the answer", at: current.range, opening: open.range)
-                throw Abandon()
-            }
-            advance()
+        guard current.kind == .rightBrace else {
+            error("expected '}' to close the answer", at: open.range)
+            throw Abandon()
         }
         let close = current
         advance()

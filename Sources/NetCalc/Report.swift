@@ -102,6 +102,12 @@ struct LayerRow: Sendable {
     var startsBranch = false
     /// The rows whose outputs this layer reads.
     var inputs: [Int] = []
+    /// The volume the layer reads (for a merge, its first branch's).
+    var input = Shape(width: 0, height: 0, depth: 0)
+    /// The resolved layer, for worked formulas; nil for INPUT and merges.
+    var layer: Layer?
+    /// The rounding the layer's windows used.
+    var rounding = Rounding.strict
     var range: SourceRange
 
     var params: Int { weights + biases }
@@ -131,6 +137,17 @@ struct Totals: Sendable {
     var bytesPerValue = 4
 }
 
+/// A layer whose sizes do not fit, met in `netcalc check` where its answer may say so.
+struct UnfitLayer: Sendable {
+    /// Where its answer starts in the source.
+    var answerStart: Int
+    var name: String
+    var text: String
+    var input: Shape
+    var layer: Layer
+    var axes: [WindowAxis]
+}
+
 /// One analyzed network.
 struct NetworkReport: Sendable {
     var name: String
@@ -138,6 +155,14 @@ struct NetworkReport: Sendable {
     var settings: Settings
     var rows: [LayerRow]
     var totals: Totals
+    /// Answers written in the spec: where each starts, and the row it answers.
+    var answerRows: [Int: Int] = [:]
+    /// Where the network's chain is written.
+    var sourceRange = SourceRange(0, 0)
+    /// `total {...}`, when the spec has one.
+    var totalAnswer: AnswerSyntax?
+    /// In check mode, the layer that did not fit and stopped the network (its rows end before it).
+    var unfit: UnfitLayer?
 
     var input: Shape { rows.first?.output ?? Shape(width: 0, height: 0, depth: 0) }
 }

@@ -98,7 +98,7 @@ struct AnswerSyntax: Sendable {
 /// One element of a chain.
 indirect enum ChainElement: Sendable {
     /// `INPUT[WxHxD]` or `INPUT[N]`.
-    case input(dimensions: [Expression], range: SourceRange)
+    case input(dimensions: [Expression], range: SourceRange, answer: AnswerSyntax?)
     case layer(LayerCall, answer: AnswerSyntax?)
     /// `[chain]*N`.
     case repetition(Chain, count: Expression, range: SourceRange)
@@ -109,10 +109,12 @@ indirect enum ChainElement: Sendable {
 
     var range: SourceRange {
         switch self {
-        case .input(_, let range), .repetition(_, _, let range), .merge(_, _, _, let range), .identity(let range):
+        case .input(_, let range, let answer):
+            return answer.map { range.union($0.range) } ?? range
+        case .repetition(_, _, let range), .merge(_, _, _, let range), .identity(let range):
             return range
-        case .layer(let call, _):
-            return call.range
+        case .layer(let call, let answer):
+            return answer.map { call.range.union($0.range) } ?? call.range
         }
     }
 }

@@ -2,6 +2,8 @@
 /// the conventions they follow.
 struct TableRenderer {
     var color = false
+    /// Adds every layer's worked formulas after the totals.
+    var explain = false
 
     func render(_ network: NetworkReport) -> String {
         let bold = color ? "\u{1B}[1m" : ""
@@ -71,6 +73,14 @@ struct TableRenderer {
             out += "  \(padRight(label, labelWidth))  \(value)\n"
         }
         out += "\(dim)  units: KiB, MiB, GiB are 1024-based; K, M, G after counts are 1000-based\(reset)\n"
+        if explain {
+            let explainer = Explainer(network: network)
+            out += "\n\(bold)worked formulas\(reset)\n"
+            for row in network.rows {
+                out += "\(bold)\(row.name)\(reset)  \(row.kind == .input ? "" : row.text + " on \(row.input.fullText)")\n"
+                for line in explainer.lines(for: row) { out += "  \(line)\n" }
+            }
+        }
         return out
     }
 

@@ -57,6 +57,20 @@ import Testing
         compare(outcome.standardOutput, "\(Self.goldenRoot)/specs/\(name).json")
     }
 
+    static let homeworkNames = files(in: packageRoot + "/specs/homework", ending: ".net").map { String($0.dropLast(4)) }
+
+    /// `netcalc check` on every sheet of specs/homework: the verdicts, formulas, mistakes and status.
+    @Test(arguments: homeworkNames)
+    func homeworkCheck(_ name: String) {
+        let outcome = runNetCalc(["check", "specs/homework/\(name).net"])
+        #expect(outcome.standardError == "")
+        compare(outcome.standardOutput + "exit status: \(outcome.status)\n", "\(Self.goldenRoot)/homework/\(name).txt")
+    }
+
+    @Test func everyHomeworkSheetHasAGoldenFile() {
+        #expect(Self.homeworkNames.count >= 4)
+    }
+
     /// The README pastes real output; `python3 tools/update_readme.py` pastes it anew.
     @Test func readmeShowsCurrentOutput() throws {
         let readme = try String(contentsOfFile: packageRoot + "/README.md", encoding: .utf8)

@@ -1,0 +1,157 @@
+import Foundation
+import Testing
+@testable import NetCalc
+
+/// `netcalc check`, `--explain` and `netcalc quiz`.
+@Suite struct TeachingTests {
+    /// Grades one answer list written after the last layer of `spec`; returns the verdicts.
+    func check(_ spec: String) -> [Verdict] {
+        let file = SourceFile(name: "<test>", text: spec)
+        var parser = Parser(file: file)
+        let syntax = parser.parse()
+        let (networks, _) = Analyzer(spec: syntax, overrides: SettingsOverride(), checkMode: true).analyze()
+        return Checker(file: file, syntax: syntax).grade(networks).verdicts
+    }
+
+    @Test(arguments: [
+        ("34944", true), ("34,944", true), ("34_944", true), ("35K", true), ("34.9K", true), ("(11*11*3)*96 + 96", true),
+        ("34848", false), ("35000", false), ("34.8K", false), ("0.03M", true), ("35k", true),
+    ])
+    func numbersAreJudgedToTheirPrecision(_ answer: String, _ right: Bool) {
+        let verdicts = check("INPUT[227x227x3] -> CONV(96,11,s4) {params: \(answer)}")
+        #expect(verdicts.first?.outcome == (right ? .right : .wrong), "\(answer)")
+    }
+
+    @Test(arguments: [
+        ("memory: 3.2M", true), ("memory: 3,211,264", true), ("memory: 224*224*64", true), ("memory: 224x224x64", true),
+        ("memory: 3M", true), ("memory: 3.21M", true), ("memory: 3.3M", false), ("bytes: 12.8MB", true),
+        ("bytes: 12.25MiB", true), ("bytes: 12MiB", true), ("bytes: 13MiB", false), ("bytes: 12845056", true),
+    ])
+    func abbreviationsAndUnits(_ answer: String, _ right: Bool) {
+        let verdicts = check("INPUT[224x224x3] -> CONV(64,3,p1) {\(answer)}")
+        #expect(verdicts.first?.outcome == (right ? .right : .wrong), "\(answer)")
+    }
+
+    @Test func theNotesTotalOf24MIsWrong() {
+        let vgg = ReferenceTests.vgg16.replacingOccurrences(of: "FC(1000)", with: "FC(1000)\ntotal {memory: 24M, params: 138M}")
+        let verdicts = check(vgg)
+        #expect(verdicts.map(\.outcome) == [.wrong, .right])
+        #expect(verdicts[0].expected == "15,237,608")
+        #expect(verdicts[0].formula.hasPrefix("memory = the sum of the rows: 150,528 + 3,211,264"))
+    }
+
+    /// Every recognised mistake, named in the verdict; the answer stays wrong.
+    @Test(arguments: [
+        ("INPUT[227x227x3] -> CONV(96,11,s4) {params: 34848}", "the biases are left out"),
+        ("INPUT[227x227x3] -> CONV(96,11,s4) {params: 11*11*96 + 96}", "the input depth is left out"),
+        ("INPUT[227x227x3] -> CONV(96,11,s4) {weights: 34944}", "the biases are counted"),
+        ("INPUT[7x7x1] -> CONV(1,3,p1) {5x5x1}", "the padding is left out"),
+        ("INPUT[227x227x3] -> CONV(96,11,s4) {54x54x96}", "the +1 is forgotten"),
+        ("INPUT[227x227x3] -> CONV(96,11,s4) {14x14x96}", "the stride is applied twice"),
+        ("INPUT[227x227x3] -> CONV(96,11,s4) {217x217x96}", "the stride is not applied"),
+        ("INPUT[227x227x3] -> CONV(96,11,s4) {55x55x3}", "the depth is the number of filters"),
+        ("INPUT[227x227x3] -> CONV(96,11,s4) {bytes: 290400}", "values given where bytes were asked"),
+        ("INPUT[227x227x3] -> CONV(96,11,s4) {memory: 1161600}", "bytes given where values were asked"),
+        ("INPUT[227x227x3] -> CONV(96,11,s4) {bytes: 1.1MB}", "1000 for 1024"),
+        ("INPUT[224x224x3] -> CONV(64,3,p1) {bytes: 12.8MiB}", "1024 for 1000"),
+        ("INPUT[227x227x3] -> CONV(96,11,s4) {fwd+bwd: 1161600}", "forward only"),
+        ("INPUT[227x227x3] -> CONV(96,11,s4) {macs: 105705600}", "the bias additions are counted"),
+        ("INPUT[227x227x3] -> CONV(96,11,s4) {macs: 210830400}", "FLOPs (2 x MACs)"),
+        ("INPUT[7x7x1] -> CONV(1,3,s3) {2x2x1}", "is the floor (PyTorch) result"),
+        ("INPUT[7x7x1] -> CONV(1,3,s3) {3x3x1}", "is the ceil (Caffe pooling) result"),
+        ("INPUT[8x8x16] -> BN {params: 64}", "running mean and variance are counted"),
+    ])
+    func mistakesAreNamed(_ spec: String, _ mistake: String) throws {
+        let verdict = try #require(check(spec).first)
+        #expect(verdict.outcome == .wrong)
+        #expect(verdict.mistake?.contains(mistake) == true, "\(verdict.mistake ?? "no mistake named")")
+    }
+
+    @Test func layersThatDoNotFitAreAnsweredInvalid() {
+        #expect(check("INPUT[7x7x1] -> CONV(1,3,s3) {invalid}").map(\.outcome) == [.right])
+        #expect(check("INPUT[7x7x1] -> CONV(1,3,s2) {invalid}").map(\.outcome) == [.wrong])
+        // Answers after a layer that does not fit cannot be graded.
+        #expect(check("INPUT[7x7x1] -> CONV(1,3,s3) {invalid} -> RELU {2x2x1}").map(\.outcome) == [.right, .ungraded])
+    }
+
+    @Test func checkCommandExitsAndSummarises() {
+        let spec = "INPUT[227x227x3] -> CONV(96,11,s4) {55x55x96, params: 34848}"
+        let outcome = runNetCalc(["check", "-"], standardInput: spec)
+        #expect(outcome.status == 1)
+        #expect(outcome.standardOutput.contains("<stdin>:1:37: right: CONV1 shape 55x55x96"))
+        #expect(outcome.standardOutput.contains("wrong: CONV1 params 34848; the answer is 34,944"))
+        #expect(outcome.standardOutput.contains("  params = (11*11*3)*96 + 96 = 34,944"))
+        #expect(outcome.standardOutput.hasSuffix("1 of 2 answers right\n"))
+        let allRight = runNetCalc(["check", "-"], standardInput: "INPUT[7x7x1] -> CONV(1,3,s2) {3x3x1}")
+        #expect(allRight.status == 0)
+        let none = runNetCalc(["check", "-"], standardInput: "INPUT[7x7x1] -> CONV(1,3,s2)")
+        #expect(none.status == 1)
+        #expect(none.standardError.contains("there are no answers to check"))
+    }
+
+    @Test func checkJSONForAutoGraders() throws {
+        let outcome = runNetCalc(["check", "--format", "json", "-"],
+                                 standardInput: "INPUT[227x227x3] -> CONV(96,11,s4) {55x55x96, params: 34848}")
+        let object = try JSONSerialization.jsonObject(with: Data(outcome.standardOutput.utf8)) as? [String: Any]
+        #expect(object?["right"] as? Int == 1)
+        #expect(object?["total"] as? Int == 2)
+        let answers = try #require(object?["answers"] as? [[String: Any]])
+        #expect(answers[1]["verdict"] as? String == "wrong")
+        #expect(answers[1]["expected"] as? String == "34,944")
+        #expect((answers[1]["mistake"] as? String)?.contains("biases") == true)
+        #expect(answers[1]["column"] as? Int == 55)
+    }
+
+    @Test func badAnswersAreErrors() {
+        let outcome = runNetCalc(["check", "-"], standardInput: "INPUT[8x8x3] -> CONV(4,3) {paramz: 112, 6x6}")
+        #expect(outcome.status == 1)
+        #expect(outcome.standardError.contains("unknown answer key 'paramz'"))
+        #expect(outcome.standardError.contains("did you mean 'params'?"))
+    }
+
+    @Test func explainShowsTheNotesFormulas() throws {
+        let outcome = runNetCalc(["--explain", "specs/alexnet.net"])
+        let text = outcome.standardOutput
+        #expect(text.contains("W2 = (227 - 11 + 2*0)/4 + 1 = 55; H2 the same; D2 = K = 96"))
+        #expect(text.contains("params = (11*11*3)*96 + 96 = 34,944"))
+        #expect(text.contains("memory = 55*55*96 = 290,400 values"))
+        #expect(text.contains("bytes = 290,400 values x 4 bytes (fp32) = 1,161,600 bytes"))
+        #expect(text.contains("MACs = 55*55*96 outputs x (11*11*3) = 105,415,200"))
+        #expect(text.contains("im2col: input columns 363 x 3025 (11*11*3 by 55*55), weights 96 x 363, product 96 x 3025"))
+        #expect(text.contains("rf = rf1 + (F - 1)*jump1 = 1 + (11 - 1)*1 = 11; jump = 1*4 = 4"))
+        let json = runNetCalc(["--explain", "--format", "json", "specs/alexnet.net"])
+        #expect(json.standardOutput.contains("\"im2col: input columns 363 x 3025"))
+    }
+
+    @Test func explainSaysHowSizesWereRounded() {
+        let text = runNetCalc(["--explain", "--rounding", "floor", "-e", "INPUT[224x224x3] -> CONV(96,11,s4)"]).standardOutput
+        #expect(text.contains("W2 = (224 - 11 + 2*0)/4 + 1 = 54.25, rounded down to 54"))
+    }
+
+    /// Every generated key passes its own check: 1,000 seeds over the three levels.
+    @Test func quizKeysPassTheirOwnCheck() {
+        for seed in 1...1000 {
+            var settings = QuizSettings()
+            settings.seed = UInt64(seed)
+            settings.level = 1 + seed % 3
+            settings.layers = 2 + seed % 6
+            settings.key = true
+            let sheet = QuizMaker(settings: settings).sheet()
+            let verdicts = check(sheet)
+            let wrong = verdicts.filter { $0.outcome != .right }
+            #expect(!verdicts.isEmpty && wrong.isEmpty, "seed \(seed): \(wrong.first.map { "\($0.layer) \($0.key) \($0.answer) vs \($0.expected)" } ?? "no answers")\n\(sheet)")
+            if !wrong.isEmpty || verdicts.isEmpty { break }
+        }
+    }
+
+    @Test func quizSheetsAreBlankAndReproducible() {
+        let first = runNetCalc(["quiz", "--seed", "42", "--level", "2"])
+        #expect(first.status == 0)
+        #expect(first.standardOutput == runNetCalc(["quiz", "--seed", "42", "--level", "2"]).standardOutput)
+        #expect(first.standardOutput.contains("{shape: _, params: _, memory: _, bytes: _, macs: _}"))
+        let graded = runNetCalc(["check", "-"], standardInput: first.standardOutput)
+        #expect(graded.status == 1)
+        #expect(graded.standardOutput.contains("unanswered"))
+        #expect(runNetCalc(["quiz", "--level", "4"]).status == 2)
+    }
+}

@@ -53,13 +53,19 @@ struct NumberAnswer: Equatable, Sendable {
 
     /// True when the value equals `truth`, or rounds to it at the precision it was written with.
     func matches(_ truth: Int) -> Bool {
-        let scaledTruth = Int128(truth) * denominator
-        let value = numerator * multiplier
+        let (scaledTruth, o1) = Int128(truth).multipliedReportingOverflow(by: denominator)
+        let (value, o2) = numerator.multipliedReportingOverflow(by: multiplier)
+        guard !o1, !o2 else { return false }
         if exact { return scaledTruth == value }
-        let difference = scaledTruth > value ? scaledTruth - value : value - scaledTruth
+        let (difference, o3) = scaledTruth.subtractingReportingOverflow(value)
         var step = multiplier
-        for _ in 0..<trailingZeros { step *= 10 }
-        return difference * 2 <= step
+        for _ in 0..<trailingZeros {
+            let (next, overflow) = step.multipliedReportingOverflow(by: 10)
+            guard !overflow else { return true }  // a tolerance past 2^127 covers every count
+            step = next
+        }
+        let (twice, o4) = difference.magnitude.multipliedReportingOverflow(by: 2)
+        return !o3 && !o4 && twice <= UInt128(step)
     }
 
     /// The same digits read with another unit of the same power: MB as MiB, MiB as MB.
@@ -185,7 +191,7 @@ struct AnswerParser {
                 .map { $0.filter { $0 != " " && $0 != "," && $0 != "_" } }
             guard parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy(\.isNumber) }), let numbers = Optional(parts.compactMap { Int($0) }),
                   numbers.count == parts.count, numbers.count == 1 || numbers.count == 3 else {
-                return .failure(ValueError(text: "'\(text)' is not a shape",
+                return .failure(ValueError(text: "'\(text.shortened)' is not a shape",
                                            hint: "write a shape as WxHxD (55x55x96), a vector as its length, or invalid"))
             }
             return .success(.shape(numbers.count == 1 ? Shape(width: 1, height: 1, depth: numbers[0])
@@ -204,18 +210,20 @@ private struct NumberReader {
     var decimals = 0
     var literals = 0
     var operators = 0
+    /// Parentheses open now; bounded so that no answer can exhaust the stack.
+    var depth = 0
 
     typealias Fraction = (numerator: Int128, denominator: Int128)
 
     mutating func read() -> Result<NumberAnswer, AnswerParser.ValueError> {
         let original = String(decoding: text, as: UTF8.self)
         guard let value = expression() else {
-            return .failure(.init(text: "'\(original)' is not a number", hint: "write 34944, 34,944, 35K, 3.2M, (3*3*3)*64 or 58MiB"))
+            return .failure(.init(text: "'\(original.shortened)' is not a number", hint: "write 34944, 34,944, 35K, 3.2M, (3*3*3)*64 or 58MiB"))
         }
         skipSpaces()
         let unitText = String(decoding: text[index...], as: UTF8.self)
         guard let (unit, power) = Self.unit(unitText) else {
-            return .failure(.init(text: "'\(unitText)' is not a unit", hint: "units: K M G T (values), B KB MB GB (bytes, 1000-based), KiB MiB GiB (1024-based)"))
+            return .failure(.init(text: "'\(unitText.shortened)' is not a unit", hint: "units: K M G T (values), B KB MB GB (bytes, 1000-based), KiB MiB GiB (1024-based)"))
         }
         var multiplier: Int128 = 1
         for _ in 0..<power { multiplier *= unit == .binaryBytes ? 1024 : 1000 }
@@ -297,7 +305,10 @@ private struct NumberReader {
         skipSpaces()
         guard index < text.count else { return nil }
         if text[index] == UInt8(ascii: "(") {
+            guard depth < Parser.maximumNesting else { return nil }
             index += 1
+            depth += 1
+            defer { depth -= 1 }
             guard let inner = expression() else { return nil }
             skipSpaces()
             guard index < text.count, text[index] == UInt8(ascii: ")") else { return nil }
@@ -337,6 +348,11 @@ private struct NumberReader {
         guard !o1, !o2, d != 0 else { return nil }
         return d < 0 ? (-n, -d) : (n, d)
     }
+}
+
+extension String {
+    /// The text, cut to 40 characters for quoting in a message.
+    var shortened: String { count > 40 ? String(prefix(37)) + "..." : self }
 }
 
 extension StringProtocol {

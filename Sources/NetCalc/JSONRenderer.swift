@@ -152,6 +152,7 @@ struct CheckRenderer {
                 out += "\(place) \(red)cannot grade:\(reset) \(what): \(verdict.formula)\n"
             }
         }
+        guard !verdicts.isEmpty else { return "" }
         let right = verdicts.filter { $0.outcome == .right }.count
         let unanswered = verdicts.filter { $0.outcome == .unanswered }.count
         out += "\(bold)\(right) of \(verdicts.count) answer\(verdicts.count == 1 ? "" : "s") right\(unanswered > 0 ? " (\(unanswered) unanswered)" : "")\(reset)\n"

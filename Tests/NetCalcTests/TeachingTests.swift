@@ -155,3 +155,16 @@ import Testing
         #expect(runNetCalc(["quiz", "--level", "4"]).status == 2)
     }
 }
+
+/// Answers that must not crash: deep parentheses, numbers past 128 bits, division by zero.
+@Suite struct AnswerHardeningTests {
+    @Test(arguments: [
+        String(repeating: "(", count: 100_000) + "1" + String(repeating: ")", count: 100_000),
+        "99999999999999999999999999999999999999999999", "1/0", "9999999999999999999*9999999999999999999*99999999999",
+        "170141183460469231731687303715884105727K", "1.5.5", "--1", "(", ")", "K", "MiB",
+    ])
+    func badNumbersAreErrorsOrWrong(_ answer: String) {
+        let outcome = runNetCalc(["check", "-"], standardInput: "INPUT[8x8x3] -> CONV(4,3) {params: \(answer)}")
+        #expect(outcome.status == 1)
+    }
+}

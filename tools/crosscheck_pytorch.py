@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Cross-checks netcalc against PyTorch on random chains of CONV/POOL/FC/BN/activation layers.
+"""Cross-checks netcalc against PyTorch on random chains of CONV/POOL/FC/BN/activation layers, and the
+module `--emit pytorch` writes for each chain against netcalc's output shape and parameter count.
 
 Not part of CI (it needs torch): run by hand with `python3 tools/crosscheck_pytorch.py [COUNT] [SEED]`
 after `swift build -c release`. Each random network is analyzed with `--rounding floor --format json`
@@ -129,6 +130,18 @@ def main():
         got_params = [r["params"] for r in rows]
         if got_shapes != shapes or got_params != params:
             print("MISMATCH:", spec, "netcalc:", got_shapes, got_params, "torch:", shapes, params, sep="\n")
+            sys.exit(1)
+        # The module netcalc emits must build, run and agree too.
+        code = subprocess.run([NETCALC, "--rounding", "floor", "--emit", "pytorch", "-e", spec],
+                              capture_output=True, text=True).stdout
+        scope = {"__name__": "emitted"}
+        exec(code, scope)
+        model = next(v for k, v in scope.items() if k.startswith("Net_"))().eval()
+        with torch.no_grad():
+            y = model(torch.zeros(1, input_shape[2], input_shape[1], input_shape[0]))
+        if [y.shape[3], y.shape[2], y.shape[1]] != got_shapes[-1] or \
+                sum(p.numel() for p in model.parameters()) != result["networks"][0]["totals"]["params"]:
+            print("EMIT MISMATCH:", spec, list(y.shape), got_shapes[-1], sep="\n")
             sys.exit(1)
         checked += 1
     print(f"{checked} networks agree with PyTorch ({skipped} rejected by both, "

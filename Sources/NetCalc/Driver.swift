@@ -57,9 +57,8 @@ public func run(_ invocation: Invocation) -> Outcome {
     case .check, .analyze:
         break
     }
-    if options.fit != nil { return trouble("--fit is not implemented yet") }
-    if options.format == .csv || options.format == .markdown {
-        return trouble("--format \(options.format.rawValue) is not implemented yet", hint: "use --format table or json")
+    if options.inference && options.fit == nil {
+        return trouble("--inference goes with --fit", hint: "netcalc --fit 12GiB --inference FILE")
     }
 
     var inputs = options.inputs
@@ -128,11 +127,30 @@ public func run(_ invocation: Invocation) -> Outcome {
         if verdicts.contains(where: { $0.outcome != .right }) { outcome.status = max(outcome.status, 1) }
         return outcome
     }
+    let fit = options.fit.map { (size: $0, inference: options.inference) }
+    if let fit, networks.contains(where: { FitPlanner(network: $0).plan(fit.size, inference: fit.inference).batch == 0 }) {
+        outcome.status = max(outcome.status, 1)  // like diff: the answer to "does it fit?" is no
+    }
+    if options.emit == .pytorch {
+        outcome.standardOutput = PyTorchEmitter().render(networks)
+        return outcome
+    }
     switch options.format {
     case .json:
-        outcome.standardOutput = JSONRenderer().render(networks, diagnostics: diagnostics, explain: options.explain)
-    default:
-        outcome.standardOutput = TableRenderer(color: colorOut, explain: options.explain).render(networks)
+        outcome.standardOutput = JSONRenderer(fit: fit).render(networks, diagnostics: diagnostics, explain: options.explain)
+    case .csv:
+        outcome.standardOutput = CSVRenderer(columns: options.columns ?? Column.csvDefault).render(networks)
+    case .markdown:
+        outcome.standardOutput = MarkdownRenderer(columns: options.columns ?? Column.tableDefault, units: options.units,
+                                                  fit: fit).render(networks)
+    case .dot:
+        outcome.standardOutput = DotRenderer().render(networks)
+    case .table:
+        var table = TableRenderer(color: colorOut, explain: options.explain, units: options.units)
+        table.columns = options.columns ?? Column.tableDefault
+        table.fit = fit
+        table.maxWidth = invocation.environment["COLUMNS"].flatMap(Int.init).flatMap { $0 >= 20 ? $0 : nil }
+        outcome.standardOutput = table.render(networks)
     }
     return outcome
 }
@@ -215,6 +233,12 @@ public func main(arguments: [String] = CommandLine.arguments) -> Int32 {
     signal(SIGPIPE, SIG_IGN)
     var environment: [String: String] = [:]
     if let value = getenv("NO_COLOR") { environment["NO_COLOR"] = String(cString: value) }
+    if let value = getenv("COLUMNS") {
+        environment["COLUMNS"] = String(cString: value)
+    } else if isatty(1) != 0 {
+        var size = winsize()
+        if ioctl(1, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 { environment["COLUMNS"] = "\(size.ws_col)" }
+    }
     var invocation = Invocation(arguments: Array(arguments.dropFirst()))
     invocation.readStandardInput = {
         var bytes: [UInt8] = []

@@ -32,23 +32,34 @@ private func scaled(_ value: Int, by unit: Int, decimals: Int) -> String {
     return "\(wholePart).\(String(repeating: "0", count: decimals - text.count))\(text)"
 }
 
-/// Bytes in 1024-based units with one decimal: `58.1 MiB`; below 1 KiB, `512 B`.
-func formatBytes(_ bytes: Int) -> String {
-    let units = ["KiB", "MiB", "GiB", "TiB", "PiB", "EiB"]
-    guard bytes >= 1024 else { return "\(bytes) B" }
-    var unit = 1024
+/// How byte figures are shown: 1024-based (KiB, MiB, GiB) or 1000-based (KB, MB, GB).
+enum ByteUnits: String, CaseIterable, Sendable {
+    case iec, si
+
+    var base: Int { self == .iec ? 1024 : 1000 }
+    var names: [String] { self == .iec ? ["KiB", "MiB", "GiB", "TiB", "PiB", "EiB"] : ["KB", "MB", "GB", "TB", "PB", "EB"] }
+    var description: String { self == .iec ? "KiB, MiB, GiB are 1024-based" : "KB, MB, GB are 1000-based" }
+}
+
+/// Bytes with one decimal in the chosen units: `58.1 MiB` (or `61.0 MB`); below one unit, `512 B`.
+func formatBytes(_ bytes: Int, _ units: ByteUnits = .iec) -> String {
+    let names = units.names
+    let base = units.base
+    guard bytes >= base else { return "\(bytes) B" }
+    var unit = base
     var index = 0
-    while index < units.count - 1, bytes / unit >= 1024 {
-        unit *= 1024
+    while index < names.count - 1, bytes / unit >= base {
+        unit *= base
         index += 1
     }
     var text = scaled(bytes, by: unit, decimals: 1)
-    if text.hasPrefix("1024."), index < units.count - 1 {
-        unit *= 1024
+    if text.hasPrefix("\(base).") || text.hasPrefix("\(base)"), text.split(separator: ".").first == Substring("\(base)"),
+       index < names.count - 1 {
+        unit *= base
         index += 1
         text = scaled(bytes, by: unit, decimals: 1)
     }
-    return "\(text) \(units[index])"
+    return "\(text) \(names[index])"
 }
 
 /// A count with three significant digits and a 1000-based suffix: `138M`, `15.5G`, `34.9K`, `512`.

@@ -2,6 +2,9 @@ import Foundation
 
 /// Renders analyzed networks and diagnostics as the JSON document of DESIGN §4.
 struct JSONRenderer {
+    /// `--fit`: each network gets a `fit` object.
+    var fit: (size: MemorySize, inference: Bool)?
+
     private struct Document: Encodable {
         var networks: [NetworkJSON]
         var errors: [DiagnosticJSON]
@@ -14,6 +17,22 @@ struct JSONRenderer {
         var settings: SettingsJSON
         var layers: [LayerJSON]
         var totals: TotalsJSON
+        var fit: FitJSON?
+    }
+
+    private struct FitJSON: Encodable {
+        var sizeBytes: Int
+        var mode: String
+        var batch: Int
+        var usedBytes: Int
+        var fixedBytes: Int
+        var weightBytes: Int
+        var gradientBytes: Int
+        var optimizerBytes: Int
+        var perImageBytes: Int
+        var forwardBytesPerImage: Int
+        var backwardBytesPerImage: Int
+        var paramsFit: Bool
     }
 
     private struct SettingsJSON: Encodable {
@@ -102,7 +121,16 @@ struct JSONRenderer {
                                           trainingParamBytes: t.trainingParamBytes, trainingBytes: t.trainingBytes,
                                           inferencePeakBytes: t.inferencePeakBytes, batch: t.batch,
                                           bytesPerValue: t.bytesPerValue)
-                    }())
+                    }(),
+                    fit: fit.map { fit in
+                        let r = FitPlanner(network: network).plan(fit.size, inference: fit.inference)
+                        return FitJSON(sizeBytes: r.size.bytes, mode: r.inference ? "inference" : "training",
+                                       batch: r.batch, usedBytes: r.usedBytes, fixedBytes: r.fixedBytes,
+                                       weightBytes: r.weightBytes, gradientBytes: r.gradientBytes,
+                                       optimizerBytes: r.optimizerBytes, perImageBytes: r.perImageBytes,
+                                       forwardBytesPerImage: r.forwardPerImage, backwardBytesPerImage: r.backwardPerImage,
+                                       paramsFit: r.paramsFit)
+                    })
             },
             errors: diagnostics.map(Self.diagnostic))
         return Self.encode(document)

@@ -10,7 +10,12 @@ enum InputSource: Equatable, Sendable {
 
 /// The output formats.
 enum OutputFormat: String, CaseIterable, Sendable {
-    case table, json, csv, markdown
+    case table, json, csv, markdown, dot
+}
+
+/// Code that `--emit` writes instead of a report.
+enum EmitTarget: String, CaseIterable, Sendable {
+    case pytorch
 }
 
 /// When to colour output.
@@ -25,7 +30,12 @@ struct Options: Sendable {
     var command = Command.analyze
     var format = OutputFormat.table
     var explain = false
-    var fit: String?
+    var fit: MemorySize?
+    /// `--inference`: `--fit` sizes the inference peak instead of training.
+    var inference = false
+    var units = ByteUnits.iec
+    var columns: [Column]?
+    var emit: EmitTarget?
     var color = ColorChoice.auto
     var overrides = SettingsOverride()
     var inputs: [InputSource] = []
@@ -49,7 +59,14 @@ extension Options {
 
         options:
           -e, --expr SPEC        analyze SPEC given on the command line (may be repeated)
-          --format FORMAT        table (default) or json
+          --format FORMAT        table (default), json, csv, markdown or dot (a Graphviz graph)
+          --columns LIST         choose and order the columns of table, csv and markdown output:
+                                 index,layer,op,output,memory,mem%,bytes,bwdbytes,params,params%,
+                                 weights,biases,nontrainable,macs,rf,spec
+          --units iec|si         byte figures in KiB, MiB, GiB (default) or KB, MB, GB
+          --fit SIZE             the largest batch whose training memory fits in SIZE (12GiB, 16GB,
+                                 80G = 80GiB, 24000MiB); with --inference, the inference peak
+          --emit pytorch         print a runnable PyTorch module of the spec instead of a report
           --explain              show every layer's worked formulas (W2 = (W - F + 2P)/S + 1 = ...)
           --batch N              images per batch (default 1, or the spec's @batch)
           --dtype TYPE           fp32 (default), fp16, bf16, fp64, int8
@@ -69,8 +86,8 @@ extension Options {
         var index = 0
         var onlyFiles = false
         let valueOptions = ["--format", "--batch", "--dtype", "--optimizer", "--rounding", "--color", "--fit", "--expr",
-                            "--seed", "--layers", "--level"]
-        let flagOptions = ["--help", "--version", "--explain", "--key"]
+                            "--seed", "--layers", "--level", "--units", "--columns", "--emit"]
+        let flagOptions = ["--help", "--version", "--explain", "--key", "--inference"]
 
         func choice<T: RawRepresentable & CaseIterable>(_ value: String, _ option: String, _: T.Type) throws(UsageError) -> T
             where T.RawValue == String {
@@ -127,7 +144,20 @@ extension Options {
                 case "--optimizer": options.overrides.optimizer = try choice(text, name, Optimizer.self)
                 case "--rounding": options.overrides.rounding = try choice(text, name, Rounding.self)
                 case "--color": options.color = try choice(text, name, ColorChoice.self)
-                case "--fit": options.fit = text
+                case "--fit":
+                    guard let size = MemorySize.parse(text) else {
+                        throw UsageError(message: "'\(text)' is not a memory size",
+                                         hint: "write a size such as 12GiB, 16GB, 80G (= 80GiB) or 24000MiB")
+                    }
+                    options.fit = size
+                case "--inference": options.inference = true
+                case "--units": options.units = try choice(text, name, ByteUnits.self)
+                case "--emit": options.emit = try choice(text, name, EmitTarget.self)
+                case "--columns":
+                    switch Column.list(text) {
+                    case .success(let columns): options.columns = columns
+                    case .failure(let error): throw error
+                    }
                 case "--key": options.quiz.key = true
                 case "--seed":
                     guard let seed = UInt64(text) else {

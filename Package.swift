@@ -10,6 +10,8 @@ let package = Package(
     targets: [
         .target(name: "NetCalc"),
         .executableTarget(name: "netcalc", dependencies: ["NetCalc"]),
+        // Fuzz/run.sh builds this as a libFuzzer target; built normally it replays a corpus.
+        .executableTarget(name: "netcalc-fuzz", dependencies: ["NetCalc"], path: "Fuzz/NetCalcFuzz"),
         .testTarget(
             name: "NetCalcTests",
             dependencies: ["NetCalc"],

@@ -1,0 +1,64 @@
+/// The fuzz target: every input runs through the whole pipeline — parse, analyze, every output format,
+/// --explain, --fit, --emit pytorch and check mode — and every result is used, so that the optimiser
+/// keeps every check.
+///
+/// Built by Fuzz/run.sh with `swift build --sanitize=fuzzer --product netcalc-fuzz -Xswiftc -DFUZZING`,
+/// it is a libFuzzer binary. Built normally (as `swift build` and `swift test` do), it replays files:
+/// `netcalc-fuzz FILE...` runs each through the same pipeline, which is how CI replays the corpus.
+import NetCalc
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Runs one input through every mode; returns a digest of everything produced.
+func exercise(_ bytes: [UInt8]) -> Int {
+    let modes: [[String]] = [
+        [], ["--format", "json", "--explain"], ["--format", "csv"], ["--format", "markdown", "--units", "si"],
+        ["--format", "dot"], ["--emit", "pytorch"], ["--fit", "12GiB"], ["--rounding", "floor", "--explain"],
+        ["--rounding", "ceil", "--fit", "1GiB", "--inference"], ["check"], ["check", "--format", "json"],
+        ["fmt", "-"],
+    ]
+    var digest = 0
+    for mode in modes {
+        let outcome = run(Invocation(arguments: mode + ["-"], standardInput: bytes))
+        digest &+= Int(outcome.status) &+ outcome.standardOutput.utf8.count &* 31 &+ outcome.standardError.utf8.count
+    }
+    return digest
+}
+
+#if FUZZING
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzOne(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+    let digest = exercise(Array(UnsafeBufferPointer(start: data, count: size)))
+    // Use the result, so nothing computed is optimised away.
+    if digest == Int.min { print(digest) }
+    return 0
+}
+#else
+/// Replays files through the same pipeline: `netcalc-fuzz FILE...`.
+@main
+struct Replay {
+    static func main() {
+        var total = 0
+        var count = 0
+        for path in CommandLine.arguments.dropFirst() {
+            guard let file = fopen(path, "rb") else {
+                print("netcalc-fuzz: cannot read \(path)")
+                exit(2)
+            }
+            var bytes: [UInt8] = []
+            var buffer = [UInt8](repeating: 0, count: 65536)
+            while true {
+                let read = fread(&buffer, 1, buffer.count, file)
+                if read <= 0 { break }
+                bytes.append(contentsOf: buffer[0..<read])
+            }
+            fclose(file)
+            total &+= exercise(bytes)
+            count += 1
+        }
+        print("replayed \(count) inputs (digest \(total & 0xFFFF))")
+    }
+}
+#endif

@@ -352,7 +352,9 @@ final class NetworkWalker {
                  hint: "blocks cannot be recursive: " + (activeBlocks + [block.name]).joined(separator: " -> "))
         }
         guard activeBlocks.count < Analyzer.maximumCallDepth else {
-            try fail("blocks nest more than \(Analyzer.maximumCallDepth) deep", at: call.nameRange)
+            try fail("blocks nest more than \(Analyzer.maximumCallDepth) deep", at: call.nameRange,
+                     hint: "a block may use blocks that use blocks, \(Analyzer.maximumCallDepth) levels in all: "
+                         + activeBlocks.prefix(3).joined(separator: " -> ") + " -> ...")
         }
         var scope: [String: Int] = [:]
         let arguments = call.arguments ?? []

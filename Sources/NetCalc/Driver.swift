@@ -54,7 +54,7 @@ public func run(_ invocation: Invocation) -> Outcome {
     case .quiz:
         outcome.standardOutput = QuizMaker(settings: options.quiz).sheet()
         return outcome
-    case .check, .analyze:
+    case .check, .analyze, .fmt:
         break
     }
     if options.inference && options.fit == nil {
@@ -74,6 +74,9 @@ public func run(_ invocation: Invocation) -> Outcome {
     let colorOut = options.color == .always || (colorAllowed && invocation.standardOutputIsTerminal)
     let colorErr = options.color == .always || (colorAllowed && invocation.standardErrorIsTerminal)
     let renderer = DiagnosticRenderer(color: colorErr)
+
+    if options.command == .fmt { return format(inputs, options: options, invocation: invocation, renderer: DiagnosticRenderer(color: colorErr)) }
+    if options.write { return trouble("-w goes with netcalc fmt", hint: "netcalc fmt -w FILE") }
 
     var networks: [NetworkReport] = []
     var diagnostics: [Diagnostic] = []
@@ -116,8 +119,13 @@ public func run(_ invocation: Invocation) -> Outcome {
             return x != y ? x < y : a.offset < b.offset
         }.map(\.element)
         networks.append(contentsOf: found)
-        diagnostics.append(contentsOf: sorted)
-        for diagnostic in sorted { outcome.standardError += renderer.render(diagnostic) }
+        // Every error is counted; the first hundred of a file are shown, which is plenty to act on.
+        let shown = sorted.prefix(maximumDiagnosticsShown)
+        diagnostics.append(contentsOf: shown)
+        for diagnostic in shown { outcome.standardError += renderer.render(diagnostic) }
+        if sorted.count > shown.count {
+            outcome.standardError += "\(file.name): \(sorted.count - shown.count) more errors not shown (netcalc shows the first \(maximumDiagnosticsShown) of a file)\n"
+        }
         if list.hasErrors { outcome.status = max(outcome.status, 1) }
     }
     if checking {
@@ -153,6 +161,77 @@ public func run(_ invocation: Invocation) -> Outcome {
         outcome.standardOutput = table.render(networks)
     }
     return outcome
+}
+
+/// `netcalc fmt`: prints each spec in canonical form, or with `-w` rewrites each file that parses,
+/// atomically (a temporary file renamed over it), so that a failed run leaves the file as it was.
+private func format(_ inputs: [InputSource], options: Options, invocation: Invocation,
+                    renderer: DiagnosticRenderer) -> Outcome {
+    var outcome = Outcome(status: 0, standardOutput: "", standardError: "")
+    var standardInputUsed = false
+    for input in inputs {
+        let file: SourceFile
+        switch load(input, invocation: invocation, standardInputUsed: &standardInputUsed) {
+        case .success(let loaded): file = loaded
+        case .failure(.trouble(let message)):
+            outcome.standardError += "netcalc: error: \(message)\n"
+            outcome.status = max(outcome.status, 2)
+            continue
+        case .failure(.invalid(let list)):
+            outcome.standardError += renderer.render(list)
+            outcome.status = max(outcome.status, 1)
+            continue
+        }
+        var parser = Parser(file: file)
+        let syntax = parser.parse()
+        guard !parser.diagnostics.hasErrors else {
+            outcome.standardError += renderer.render(parser.diagnostics)
+            if options.write { outcome.standardError += "\(file.name): not rewritten: it does not parse\n" }
+            outcome.status = max(outcome.status, 1)
+            continue
+        }
+        let text = Formatter(syntax: syntax, comments: parser.comments).format()
+        guard options.write, case .file(let path) = input else {
+            outcome.standardOutput += text
+            continue
+        }
+        var fullPath = path
+        if let directory = invocation.currentDirectory, !path.hasPrefix("/") { fullPath = directory + "/" + path }
+        if let problem = writeAtomically(Array(text.utf8), to: fullPath) {
+            outcome.standardError += "netcalc: error: cannot rewrite '\(path)': \(problem)\n"
+            outcome.status = max(outcome.status, 2)
+        }
+    }
+    return outcome
+}
+
+/// Writes a file by writing a temporary file beside it and renaming it over the original, keeping the
+/// original's permissions; returns why it could not, or nil.
+func writeAtomically(_ bytes: [UInt8], to path: String) -> String? {
+    let temporary = path + ".netcalc-\(getpid()).tmp"
+    var mode: mode_t = 0o644
+    var status = stat()
+    if stat(path, &status) == 0 { mode = status.st_mode & 0o7777 }
+    let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL, mode)
+    guard descriptor >= 0 else { return String(cString: strerror(errno)) }
+    var offset = 0
+    var failure: String?
+    bytes.withUnsafeBytes { buffer in
+        while offset < buffer.count {
+            let written = write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
+            if written < 0 {
+                if errno == EINTR { continue }
+                failure = String(cString: strerror(errno))
+                return
+            }
+            offset += written
+        }
+    }
+    if failure == nil, fsync(descriptor) != 0 { failure = String(cString: strerror(errno)) }
+    close(descriptor)
+    if failure == nil, rename(temporary, path) != 0 { failure = String(cString: strerror(errno)) }
+    if failure != nil { unlink(temporary) }
+    return failure
 }
 
 /// Why an input could not become a source file.
@@ -193,6 +272,9 @@ struct ReadError: Error {
     var message: String
     init(_ message: String) { self.message = message }
 }
+
+/// The most diagnostics shown for one file.
+let maximumDiagnosticsShown = 100
 
 /// The most bytes a spec file may have.
 let maximumSpecBytes = 64 << 20

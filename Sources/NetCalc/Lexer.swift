@@ -25,6 +25,8 @@ struct Token: Sendable {
 struct Lexer {
     let file: SourceFile
     private(set) var diagnostics = DiagnosticList()
+    /// Every comment, `#` to the end of its line (for `netcalc fmt`, which keeps them).
+    private(set) var comments: [SourceRange] = []
     /// The start offsets of integer tokens too large for 64 bits (already reported).
     private(set) var overflowed: Set<Int> = []
 
@@ -59,6 +61,9 @@ struct Lexer {
                 continue
             case UInt8(ascii: "#"):
                 while index < count, bytes[index] != UInt8(ascii: "\n") { index += 1 }
+                var end = index
+                if end > start, bytes[end - 1] == UInt8(ascii: "\r") { end -= 1 }
+                comments.append(SourceRange(start, end))
                 continue
             default:
                 break

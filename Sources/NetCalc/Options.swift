@@ -25,7 +25,7 @@ enum ColorChoice: String, CaseIterable, Sendable {
 
 /// A parsed command line.
 struct Options: Sendable {
-    enum Command: Equatable, Sendable { case analyze, check, quiz, help, version }
+    enum Command: Equatable, Sendable { case analyze, check, quiz, fmt, help, version }
 
     var command = Command.analyze
     var format = OutputFormat.table
@@ -40,6 +40,8 @@ struct Options: Sendable {
     var overrides = SettingsOverride()
     var inputs: [InputSource] = []
     var quiz = QuizSettings()
+    /// `fmt -w`: rewrite the files in place.
+    var write = false
 }
 
 /// A command line that cannot be run: a message, and advice.
@@ -56,6 +58,7 @@ extension Options {
                netcalc -e 'INPUT[32x32x3] -> CONV(12,3,p1) -> RELU -> POOL(2) -> FC(10)'
                netcalc check [options] FILE ...  grade the answers written in a spec
                netcalc quiz [--seed N] [--layers N] [--level 1|2|3] [--key]   make an exercise sheet
+               netcalc fmt [-w] FILE ...          print specs in canonical form; -w rewrites them in place
 
         options:
           -e, --expr SPEC        analyze SPEC given on the command line (may be repeated)
@@ -87,7 +90,7 @@ extension Options {
         var onlyFiles = false
         let valueOptions = ["--format", "--batch", "--dtype", "--optimizer", "--rounding", "--color", "--fit", "--expr",
                             "--seed", "--layers", "--level", "--units", "--columns", "--emit"]
-        let flagOptions = ["--help", "--version", "--explain", "--key", "--inference"]
+        let flagOptions = ["--help", "--version", "--explain", "--key", "--inference", "--write"]
 
         func choice<T: RawRepresentable & CaseIterable>(_ value: String, _ option: String, _: T.Type) throws(UsageError) -> T
             where T.RawValue == String {
@@ -98,8 +101,8 @@ extension Options {
         }
 
         do throws(UsageError) {
-            if let first = arguments.first, first == "check" || first == "quiz" {
-                options.command = first == "check" ? .check : .quiz
+            if let first = arguments.first, ["check", "quiz", "fmt"].contains(first) {
+                options.command = first == "check" ? .check : first == "quiz" ? .quiz : .fmt
                 index = 1
             }
             while index < arguments.count {
@@ -118,6 +121,7 @@ extension Options {
                 }
                 if name == "-e" { name = "--expr" }
                 if name == "-h" { name = "--help" }
+                if name == "-w" { name = "--write" }
                 if valueOptions.contains(name) {
                     if value == nil {
                         guard index < arguments.count else {
@@ -159,6 +163,7 @@ extension Options {
                     case .failure(let error): throw error
                     }
                 case "--key": options.quiz.key = true
+                case "--write": options.write = true
                 case "--seed":
                     guard let seed = UInt64(text) else {
                         throw UsageError(message: "'\(text)' is not a value for --seed", hint: "--seed takes a whole number")

@@ -24,13 +24,19 @@
 struct Parser {
     /// How deeply brackets, merges and parentheses may nest.
     static let maximumNesting = 64
+    /// How many operators one expression may have (its tree, and so its evaluation, stays shallow).
+    static let maximumOperators = 256
 
     let file: SourceFile
     private let tokens: [Token]
     private var position = 0
     private var hitOverflow = false
+    /// Operators in the expression being read.
+    private var operators = 0
     private var nesting = 0
     private(set) var diagnostics = DiagnosticList()
+    /// The file's comments, for `netcalc fmt`.
+    let comments: [SourceRange]
     /// Integer tokens the lexer found too large; a statement holding one is abandoned quietly.
     private let overflowed: Set<Int>
 
@@ -43,6 +49,7 @@ struct Parser {
         self.file = file
         self.diagnostics = lexer.diagnostics
         self.overflowed = lexer.overflowed
+        self.comments = lexer.comments
     }
 
     /// Parses the whole file.
@@ -173,6 +180,7 @@ struct Parser {
                 throw Abandon()
             }
             advance()
+            operators = 0
             let count = try parseAtom()
             return .repetition(inner, count: count, range: token.range.union(count.range))
         case .identifier:
@@ -280,6 +288,7 @@ struct Parser {
     }
 
     private mutating func parseValue() throws -> ArgumentValue {
+        operators = 0
         if current.kind == .decimal {
             let token = current
             advance()
@@ -302,10 +311,20 @@ struct Parser {
 
     // MARK: Expressions
 
+    private mutating func countOperator(at range: SourceRange) throws {
+        operators += 1
+        if operators > Parser.maximumOperators {
+            error("the expression has more than \(Parser.maximumOperators) operators", at: range,
+                  hint: "netcalc reads expressions of up to \(Parser.maximumOperators) operators; compute the value instead")
+            throw Abandon()
+        }
+    }
+
     private mutating func parseExpression() throws -> Expression {
         var result = try parseTerm()
         while current.kind == .plus || current.kind == .minus {
             let op: Expression.BinaryOperator = current.kind == .plus ? .add : .subtract
+            try countOperator(at: current.range)
             advance()
             let rhs = try parseTerm()
             result = .binary(op, result, rhs, result.range.union(rhs.range))
@@ -317,6 +336,7 @@ struct Parser {
         var result = try parseUnary()
         while current.kind == .star || current.kind == .slash {
             let op: Expression.BinaryOperator = current.kind == .star ? .multiply : .divide
+            try countOperator(at: current.range)
             advance()
             let rhs = try parseUnary()
             result = .binary(op, result, rhs, result.range.union(rhs.range))
@@ -329,6 +349,7 @@ struct Parser {
             let start = current.range
             try enterNesting(at: start)
             defer { nesting -= 1 }
+            try countOperator(at: start)
             advance()
             let operand = try parseUnary()
             return .negate(operand, start.union(operand.range))

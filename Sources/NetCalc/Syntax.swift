@@ -127,6 +127,18 @@ struct Chain: Sendable {
 
 /// One top-level statement of a spec file.
 enum Statement: Sendable {
+    /// Where the statement is written, from its first token to its last (answers included).
+    var range: SourceRange {
+        switch self {
+        case .network(_, let nameRange, let chain, let total):
+            var range = nameRange.map { $0.union(chain.range) } ?? chain.range
+            if let total { range = range.union(total.range) }
+            return range
+        case .block(let block): return block.nameRange.union(block.body.range)
+        case .directive(_, _, let nameRange, let valueRange): return SourceRange(nameRange.start - 1, valueRange.end)
+        }
+    }
+
     /// A network: a chain that starts with INPUT, named or not.
     case network(name: String?, nameRange: SourceRange?, chain: Chain, total: AnswerSyntax?)
     /// `name = chain` or `name(a, b) = chain`: a block that the name stands for.

@@ -97,3 +97,33 @@ import Testing
         #expect(errors.first?["file"] as? String == "<expr>")
     }
 }
+
+/// Input hygiene and limits that need real files or a real process.
+@Suite struct HygieneTests {
+    @Test func filesPastTheSizeLimitAreRefused() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("netcalc-big-\(getpid()).net").path
+        FileManager.default.createFile(atPath: path, contents: nil)
+        let handle = try #require(FileHandle(forWritingAtPath: path))
+        try handle.truncate(atOffset: UInt64(maximumSpecBytes + 1))  // sparse: no disk used
+        try handle.close()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let outcome = run(Invocation(arguments: [path]))
+        #expect(outcome.status == 2)
+        #expect(outcome.standardError.contains("is larger than 64 MiB, the most netcalc reads"))
+    }
+
+    @Test func byteOrderMarkAndCRLFAreAccepted() {
+        let outcome = runNetCalc(["-"], standardInput: "\u{FEFF}INPUT[8x8x3]\r\n  -> CONV(4,3)\r\n")
+        #expect(outcome.status == 0)
+        #expect(outcome.standardOutput.contains("6x6x4"))
+    }
+
+    /// `netcalc big.net | head -1` ends quietly: no error, no trace.
+    @Test func aClosedPipeEndsQuietly() throws {
+        let binary = packageRoot + "/.build/debug/netcalc"
+        guard FileManager.default.isExecutableFile(atPath: binary) else { return }
+        let (status, output) = try runProcess("bash", ["-c", "set -o pipefail; '\(binary)' '\(packageRoot)/specs/resnet152.net' 2>&1 | head -1; echo \"status ${PIPESTATUS[0]}\""])
+        #expect(status == 0)
+        #expect(output == "resnet152  (\(packageRoot)/specs/resnet152.net; input 224x224x3; batch 1, fp32, rounding floor)\nstatus 0\n")
+    }
+}

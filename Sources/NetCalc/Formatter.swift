@@ -1,0 +1,320 @@
+/// `netcalc fmt`: prints a spec in canonical form — keywords in upper case, arguments positional then
+/// tagged in a fixed order (`CONV(96,11,s4,p2)`), one space around arrows, a chain on one line when it
+/// fits in 100 columns and otherwise one `-> layer` per line, merges that do not fit with a branch per
+/// line — keeping every comment and answer. The canonical form depends on the syntax alone, so `fmt` of
+/// `fmt` is unchanged.
+struct Formatter {
+    static let width = 100
+
+    let syntax: SpecSyntax
+    let comments: [SourceRange]
+    private var file: SourceFile { syntax.file }
+
+    init(syntax: SpecSyntax, comments: [SourceRange]) {
+        self.syntax = syntax
+        self.comments = comments
+    }
+
+    func format() -> String {
+        var out = ""
+        var nextComment = 0
+        var previousEnd = 0
+        for statement in syntax.statements {
+            let range = statement.range
+            // Comments before the statement, each on its line, keeping one blank line where there was one.
+            while nextComment < comments.count, comments[nextComment].start < range.start {
+                let comment = comments[nextComment]
+                if !out.isEmpty && blankLine(between: previousEnd, and: comment.start) { out += "\n" }
+                out += text(comment) + "\n"
+                previousEnd = comment.end
+                nextComment += 1
+            }
+            if !out.isEmpty && blankLine(between: previousEnd, and: range.start) { out += "\n" }
+            let inside = comments[nextComment...].prefix { $0.start < range.end }
+            nextComment += inside.count
+            out += format(statement, comments: Array(inside))
+            previousEnd = range.end
+            // A comment on the statement's last line stays at its end.
+            if nextComment < comments.count, sameLine(range.end, comments[nextComment].start) {
+                out.removeLast()
+                out += "  " + text(comments[nextComment]) + "\n"
+                previousEnd = comments[nextComment].end
+                nextComment += 1
+            }
+        }
+        while nextComment < comments.count {
+            if !out.isEmpty && blankLine(between: previousEnd, and: comments[nextComment].start) { out += "\n" }
+            out += text(comments[nextComment]) + "\n"
+            previousEnd = comments[nextComment].end
+            nextComment += 1
+        }
+        return out
+    }
+
+    // MARK: Statements
+
+    private func format(_ statement: Statement, comments: [SourceRange]) -> String {
+        switch statement {
+        case .directive(let name, let value, _, _):
+            return "@\(name.lowercased()) \(value.lowercased())\n"
+        case .block(let block):
+            let parameters = block.parameters.isEmpty ? "" : "(" + block.parameters.map(\.name).joined(separator: ", ") + ")"
+            return chain(block.body, prefix: "\(block.name)\(parameters) = ", comments: comments)
+        case .network(let name, _, let body, let total):
+            var out = chain(body, prefix: name.map { "\($0) = " } ?? "", comments: comments)
+            if let total { out += "total " + answer(total) + "\n" }
+            return out
+        }
+    }
+
+    /// A chain on one line when it fits and holds no comment, else one `-> element` per line; comments
+    /// written inside it go on their own lines before the element they came before (or after its line's end).
+    private func chain(_ chain: Chain, prefix: String, comments: [SourceRange]) -> String {
+        let oneLine = prefix + chain.elements.map { element($0, column: 0, inline: true) }.joined(separator: " -> ")
+        if comments.isEmpty, !oneLine.contains("\n"), displayWidth(oneLine) <= Self.width {
+            return oneLine + "\n"
+        }
+        var out = ""
+        var pending = comments[...]
+        for (index, item) in chain.elements.enumerated() {
+            let lead = index == 0 ? prefix : "  -> "
+            // Comments that came before this element in the source.
+            while let comment = pending.first, comment.start < item.range.start {
+                if index == 0 { break }
+                out += "  " + text(comment) + "\n"
+                pending = pending.dropFirst()
+            }
+            out += lead + element(item, column: displayWidth(lead), inline: false)
+            // A comment after the element on its line in the source stays at the end of that line.
+            let nextStart = index + 1 < chain.elements.count ? chain.elements[index + 1].range.start : Int.max
+            if let comment = pending.first, comment.start >= item.range.end, comment.start < nextStart,
+               sameLine(item.range.end, comment.start) {
+                out += "  " + text(comment)
+                pending = pending.dropFirst()
+            }
+            out += "\n"
+            // Comments inside the element (within a merge or a repetition) follow it.
+            while let comment = pending.first, comment.start < item.range.end {
+                out += "  " + text(comment) + "\n"
+                pending = pending.dropFirst()
+            }
+        }
+        for comment in pending { out += "  " + text(comment) + "\n" }
+        return out
+    }
+
+    // MARK: Elements
+
+    /// An element printed from `column`; `inline` forbids line breaks inside it.
+    private func element(_ element: ChainElement, column: Int, inline: Bool) -> String {
+        switch element {
+        case .input(let dimensions, _, let answer):
+            let sizes = dimensions.map { expression($0) }.joined(separator: "x")
+            return "INPUT[\(sizes)]" + (answer.map { " " + self.answer($0) } ?? "")
+        case .identity:
+            return "ID"
+        case .layer(let call, let answer):
+            return layer(call) + (answer.map { " " + self.answer($0) } ?? "")
+        case .repetition(let inner, let count, _):
+            let body = inner.elements.map { self.element($0, column: 0, inline: true) }.joined(separator: " -> ")
+            return "[\(body)]*" + atom(count)
+        case .merge(let kind, let branches, _, _):
+            let keyword = kind.rawValue.uppercased()
+            let flat = branches.map { branch($0, column: 0, inline: true) }
+            let oneLine = "\(keyword)(\(flat.joined(separator: " | ")))"
+            if inline || (!oneLine.contains("\n") && column + displayWidth(oneLine) <= Self.width) { return oneLine }
+            // A branch per line, the bars under the opening parenthesis.
+            let bar = column + keyword.count
+            var out = keyword + "("
+            for (index, item) in branches.enumerated() {
+                if index > 0 { out += "\n" + String(repeating: " ", count: bar) + "| " }
+                out += branch(item, column: bar + (index == 0 ? 1 : 2), inline: false)
+            }
+            return out + ")"
+        }
+    }
+
+    private func branch(_ chain: Chain, column: Int, inline: Bool) -> String {
+        var out = ""
+        var current = column
+        for (index, item) in chain.elements.enumerated() {
+            if index > 0 {
+                out += " -> "
+                current += 4
+            }
+            let text = element(item, column: current, inline: inline)
+            out += text
+            current = text.contains("\n") ? displayWidth(String(text.split(separator: "\n").last ?? "")) : current + displayWidth(text)
+        }
+        return out
+    }
+
+    /// A layer call with canonical arguments: the required ones by position, then tags in the
+    /// schema's order (glued when their value is a number), then flags.
+    private func layer(_ call: LayerCall) -> String {
+        guard let kind = LayerKind.keywords[call.name.uppercased()] else {
+            // A block use: its arguments as written, tidied.
+            guard let arguments = call.arguments else { return call.name }
+            return call.name + "(" + arguments.map(argument).joined(separator: ",") + ")"
+        }
+        let keyword = call.name.uppercased()
+        guard let arguments = call.arguments else { return keyword }
+        let schema = LayerSchema.schema(for: kind)
+        let positionals = schema.parameters.filter(\.positional)
+        var values: [String: ArgumentValue] = [:]
+        var flags: [String] = []
+        var leftovers: [String] = []
+        var next = 0
+        for item in arguments {
+            if let flag = item.flag {
+                if schema.flags.contains(flag.lowercased()) {
+                    flags.append(flag.lowercased())
+                } else if let spec = schema.parameters.first(where: { $0.glued && flag.lowercased().hasPrefix($0.names[0]) }),
+                          let value = gluedValue(String(flag.dropFirst())), values[spec.names[0]] == nil {
+                    values[spec.names[0]] = value
+                } else if next < positionals.count, values[positionals[next].names[0]] == nil {
+                    values[positionals[next].names[0]] = .scalar(.name(flag, item.range))  // a block parameter
+                    next += 1
+                } else {
+                    leftovers.append(argument(item))
+                }
+                continue
+            }
+            if let tag = item.tag {
+                if let spec = schema.parameters.first(where: { $0.names.contains(tag.lowercased()) }),
+                   values[spec.names[0]] == nil, let value = item.value {
+                    values[spec.names[0]] = value
+                } else {
+                    leftovers.append(argument(item))
+                }
+                continue
+            }
+            if next < positionals.count, values[positionals[next].names[0]] == nil, let value = item.value {
+                values[positionals[next].names[0]] = value
+                next += 1
+            } else {
+                leftovers.append(argument(item))
+            }
+        }
+        var parts: [String] = []
+        var positionalRun = true
+        for (index, spec) in schema.parameters.enumerated() {
+            guard let value = values[spec.names[0]] else {
+                positionalRun = false
+                continue
+            }
+            if positionalRun && spec.positional && (index < schema.required || index == 0) {
+                parts.append(self.value(value))
+            } else {
+                positionalRun = false
+                parts.append(tagged(spec, value))
+            }
+        }
+        parts += leftovers
+        for flag in ["nobias", "floor", "ceil"] where flags.contains(flag) { parts.append(flag) }
+        return parts.isEmpty ? keyword : "\(keyword)(\(parts.joined(separator: ",")))"
+    }
+
+    /// `s4`, `s2x1` or `s=expr`; `p=same`.
+    private func tagged(_ spec: ParameterSpec, _ value: ArgumentValue) -> String {
+        let name = spec.names[0]
+        switch value {
+        case .scalar(.literal(let number, _)) where spec.glued && number >= 0:
+            return "\(name)\(number)"
+        case .size(.literal(let a, _), .literal(let b, _)) where spec.glued && a >= 0 && b >= 0:
+            return "\(name)\(a)x\(b)"
+        default:
+            return "\(name)=\(self.value(value))"
+        }
+    }
+
+    private func gluedValue(_ text: String) -> ArgumentValue? {
+        let parts = text.lowercased().split(separator: "x", omittingEmptySubsequences: false)
+        let numbers = parts.compactMap { Int($0) }
+        guard !parts.isEmpty, numbers.count == parts.count, parts.count <= 2 else { return nil }
+        let zero = SourceRange(0, 0)
+        return parts.count == 2 ? .size(.literal(numbers[0], zero), .literal(numbers[1], zero)) : .scalar(.literal(numbers[0], zero))
+    }
+
+    private func argument(_ item: Argument) -> String {
+        if let flag = item.flag { return flag }
+        let value = item.value.map(self.value) ?? ""
+        return item.tag.map { "\($0)=\(value)" } ?? value
+    }
+
+    private func value(_ value: ArgumentValue) -> String {
+        switch value {
+        case .scalar(let expression): return self.expression(expression)
+        case .size(let width, let height):
+            let (a, b) = (expression(width), expression(height))
+            let literal = width.literalValue != nil && height.literalValue != nil
+            return literal ? "\(a)x\(b)" : "\(a) x \(b)"
+        case .word(let word): return ["same", "valid"].contains(word.lowercased()) ? word.lowercased() : word
+        case .decimal(let text): return text
+        }
+    }
+
+    // MARK: Expressions
+
+    private func precedence(_ expression: Expression) -> Int {
+        switch expression {
+        case .literal, .name: return 4
+        case .negate: return 3
+        case .binary(let op, _, _, _): return op == .add || op == .subtract ? 1 : 2
+        }
+    }
+
+    /// An expression with the parentheses its tree needs and no more.
+    private func expression(_ expression: Expression) -> String {
+        switch expression {
+        case .literal(let value, _): return "\(value)"
+        case .name(let name, _): return name
+        case .negate(let inner, _):
+            return "-" + (precedence(inner) < 3 ? "(\(self.expression(inner)))" : self.expression(inner))
+        case .binary(let op, let lhs, let rhs, _):
+            let mine = precedence(expression)
+            let left = precedence(lhs) < mine ? "(\(self.expression(lhs)))" : self.expression(lhs)
+            let right = precedence(rhs) <= mine ? "(\(self.expression(rhs)))" : self.expression(rhs)
+            return left + op.rawValue + right
+        }
+    }
+
+    private func atom(_ expression: Expression) -> String {
+        precedence(expression) >= 4 ? self.expression(expression) : "(\(self.expression(expression)))"
+    }
+
+    // MARK: Text
+
+    private func answer(_ answer: AnswerSyntax) -> String {
+        let inner = SourceRange(answer.range.start + 1, max(answer.range.start + 1, answer.range.end - 1))
+        let raw = String(decoding: file.bytes[inner.start..<inner.end], as: UTF8.self)
+        return "{" + raw.trimmingSpaces().trimmingCharacters(in: "\n") + "}"
+    }
+
+    private func text(_ range: SourceRange) -> String {
+        var text = String(decoding: file.bytes[range.start..<range.end], as: UTF8.self)
+        while text.hasSuffix(" ") || text.hasSuffix("\t") { text.removeLast() }
+        return text
+    }
+
+    private func sameLine(_ a: Int, _ b: Int) -> Bool {
+        let low = min(a, b)
+        let high = min(max(a, b), file.bytes.count)
+        return !file.bytes[low..<high].contains(UInt8(ascii: "\n"))
+    }
+
+    /// True when an empty line separates the two offsets.
+    private func blankLine(between a: Int, and b: Int) -> Bool {
+        guard a < b else { return false }
+        var newlines = 0
+        for byte in file.bytes[a..<min(b, file.bytes.count)] {
+            if byte == UInt8(ascii: "\n") {
+                newlines += 1
+                if newlines >= 2 { return true }
+            } else if byte != 0x20 && byte != 0x09 && byte != 0x0D {
+                newlines = 0
+            }
+        }
+        return false
+    }
+}

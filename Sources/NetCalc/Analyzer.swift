@@ -240,6 +240,8 @@ final class NetworkWalker {
     private var depth = 0
     private var networkChain: Chain?
     private var textCache: [Int: String] = [:]
+    /// Layers already resolved from calls with constant arguments, by where the call starts.
+    private var resolvedLayers: [Int: ResolvedLayer] = [:]
     /// True until the first row of a merge's branch is made.
     private var branchStarts = false
     /// True while an expression is evaluated only to estimate a size: its errors come later, if at all.
@@ -255,6 +257,7 @@ final class NetworkWalker {
     /// The rows of the network, or nil after an error.
     func run(_ chain: Chain) -> [LayerRow]? {
         networkChain = chain
+        if let estimate = estimatedRows(chain, visiting: []) { rows.reserveCapacity(min(estimate, rowBudget) + 1) }
         do throws {
             _ = try walk(chain, flow: nil)
             return rows
@@ -525,6 +528,16 @@ final class NetworkWalker {
     // MARK: Layers
 
     private func apply(_ call: LayerCall, kind: LayerKind, to flow: Flow) throws -> Flow {
+        // A call whose arguments name nothing means the same wherever it is expanded: resolve it once.
+        let parameters = scopes.last.map { Set($0.keys) } ?? []
+        let constant = parameters.isEmpty || !call.mentions(parameters)
+        if constant, let resolved = resolvedLayers[call.range.start] {
+            do {
+                return try compute(resolved, call: call, flow: flow)
+            } catch is Overflow {
+                try overflow(upcomingName(resolved.layer.keyword), at: call.range)
+            }
+        }
         let resolver = LayerResolver(file: file, evaluate: { [self] expression throws(DiagnosticList) in
             do throws {
                 return try evaluate(expression)
@@ -539,26 +552,28 @@ final class NetworkWalker {
             for diagnostic in error.items { record(diagnostic) }
             throw Stop()
         }
+        // In a block with parameters, the row shows the values the parameters had: CONV(128,3,s2,p1).
+        let resolved = ResolvedLayer(layer, text: constant ? cachedText(call.range) : nil)
+        if constant { resolvedLayers[call.range.start] = resolved }
         do {
-            return try compute(layer, call: call, flow: flow)
+            return try compute(resolved, call: call, flow: flow)
         } catch is Overflow {
             try overflow(upcomingName(layer.keyword), at: call.range)
         }
     }
 
-    private func compute(_ layer: Layer, call: LayerCall, flow: Flow) throws -> Flow {
+    private func compute(_ resolved: ResolvedLayer, call: LayerCall, flow: Flow) throws -> Flow {
+        let layer = resolved.layer
         let input = flow.shape
         // In a block with parameters, the row shows the values the parameters had: CONV(128,3,s2,p1).
-        let parameters = scopes.last.map { Set($0.keys) } ?? []
-        let text = !parameters.isEmpty && call.mentions(parameters) ? layer.canonicalText : cachedText(call.range)
+        let text = resolved.text ?? layer.canonicalText
         var row = LayerRow(index: 0, name: "", kind: layer.kind, text: text, output: input, range: call.range)
         row.input = input
-        row.layer = layer
+        row.resolved = resolved
         row.rounding = layer.rounding ?? settings.rounding
-        row.inputs = [flow.producer]
+        row.firstInput = flow.producer
         row.receptiveField = flow.receptiveField
         row.jump = flow.jump
-        let name = upcomingName(layer.keyword)
         do {
             switch layer.kind {
             case .conv, .dwconv:
@@ -582,7 +597,7 @@ final class NetworkWalker {
                     let pad: Int = if case .explicit(let p) = layer.padding { width < 1 ? p.width : p.height } else { 0 }
                     let (size, kernel, stride) = width < 1 ? (input.width, layer.kernel.width, layer.stride.width)
                         : (input.height, layer.kernel.height, layer.stride.height)
-                    try fail("\(name)'s output would be \(width)x\(height): (W-1)S - 2P + F = (\(size)-1)*\(stride) - 2*\(pad) + \(kernel) = \(min(width, height))",
+                    try fail("\(upcomingName(layer.keyword))'s output would be \(width)x\(height): (W-1)S - 2P + F = (\(size)-1)*\(stride) - 2*\(pad) + \(kernel) = \(min(width, height))",
                              at: call.range, hint: "a transposed convolution's padding crops its output; use less padding")
                 }
                 row.output = Shape(width: width, height: height, depth: layer.filters)
@@ -625,7 +640,7 @@ final class NetworkWalker {
             }
             try finish(&row, keyword: layer.keyword, at: call.range)
         } catch is Overflow {
-            try overflow(name, at: call.range)
+            try overflow(upcomingName(layer.keyword), at: call.range)
         }
         return Flow(shape: row.output, receptiveField: row.receptiveField, jump: row.jump, producer: row.index)
     }
@@ -646,12 +661,12 @@ final class NetworkWalker {
     private func window(_ layer: Layer, call: LayerCall, flow: Flow) throws -> (Int, Int) {
         let axes = layer.windowAxes(input: flow.shape)
         let rounding = layer.rounding ?? settings.rounding
-        var outputs: [Int] = []
+        var outputs = (0, 0)
         do {
-            for axis in axes {
+            for (index, axis) in axes.enumerated() {
                 switch try axis.outcome(rounding) {
                 case .output(let size):
-                    outputs.append(size)
+                    if index == 0 { outputs.0 = size } else { outputs.1 = size }
                 case .tooLarge(let padded, let effective):
                     let what = layer.kind == .maxpool || layer.kind == .avgpool ? "window" : "filter"
                     let extent = effective == axis.kernel ? "" : " (dilated to \(effective))"
@@ -671,15 +686,16 @@ final class NetworkWalker {
         } catch is Overflow {
             try overflow(upcomingName(layer.keyword), at: call.range)
         }
-        return (outputs[0], outputs[1])
+        return outputs
     }
 
     /// Grows the receptive field by a window: `rf + (Fe - 1) * jump`, and the jump by the stride.
     private func growReceptiveField(_ row: inout LayerRow, _ layer: Layer, flow: Flow) throws {
-        let axes = layer.windowAxes(input: flow.shape)
+        let width = try checkedAdd(try checkedMultiply(layer.dilation.width, layer.kernel.width - 1), 1)
+        let height = try checkedAdd(try checkedMultiply(layer.dilation.height, layer.kernel.height - 1), 1)
         row.receptiveField = Pair(
-            try checkedAdd(flow.receptiveField.width, try checkedMultiply(try axes[0].effectiveKernel() - 1, flow.jump.width)),
-            try checkedAdd(flow.receptiveField.height, try checkedMultiply(try axes[1].effectiveKernel() - 1, flow.jump.height)))
+            try checkedAdd(flow.receptiveField.width, try checkedMultiply(width - 1, flow.jump.width)),
+            try checkedAdd(flow.receptiveField.height, try checkedMultiply(height - 1, flow.jump.height)))
         row.jump = Pair(try checkedMultiply(flow.jump.width, layer.stride.width),
                         try checkedMultiply(flow.jump.height, layer.stride.height))
     }
@@ -824,7 +840,8 @@ final class NetworkWalker {
                 totals.macs = try checkedAdd(totals.macs, row.macs)
                 totals.activations = try checkedAdd(totals.activations, row.activations)
                 totals.forwardBytes = try checkedAdd(totals.forwardBytes, row.forwardBytes)
-                for input in row.inputs { lastUse[input] = max(lastUse[input], row.index) }
+                if row.firstInput >= 0 { lastUse[row.firstInput] = max(lastUse[row.firstInput], row.index) }
+                for input in row.moreInputs { lastUse[input] = max(lastUse[input], row.index) }
             }
             totals.params = try checkedAdd(totals.weights, totals.biases)
             totals.backwardBytes = totals.forwardBytes

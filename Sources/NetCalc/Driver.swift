@@ -29,8 +29,21 @@ public struct Invocation: Sendable {
 /// What a run printed, and its exit status.
 public struct Outcome: Sendable {
     public var status: Int32
-    public var standardOutput: String
+    /// What goes to standard output, as bytes: a million-layer table is not copied into a String.
+    public var standardOutputBytes: [UInt8]
     public var standardError: String
+
+    public init(status: Int32, standardOutput: String, standardError: String) {
+        self.status = status
+        self.standardOutputBytes = Array(standardOutput.utf8)
+        self.standardError = standardError
+    }
+
+    /// Standard output as text.
+    public var standardOutput: String {
+        get { String(decoding: standardOutputBytes, as: UTF8.self) }
+        set { standardOutputBytes = Array(newValue.utf8) }
+    }
 }
 
 /// Runs netcalc: parses the command line, reads every spec, analyzes, renders.
@@ -145,7 +158,7 @@ public func run(_ invocation: Invocation) -> Outcome {
     }
     switch options.format {
     case .json:
-        outcome.standardOutput = JSONRenderer(fit: fit).render(networks, diagnostics: diagnostics, explain: options.explain)
+        outcome.standardOutputBytes = JSONRenderer(fit: fit).render(networks, diagnostics: diagnostics, explain: options.explain)
     case .csv:
         outcome.standardOutput = CSVRenderer(columns: options.columns ?? Column.csvDefault).render(networks)
     case .markdown:
@@ -158,7 +171,7 @@ public func run(_ invocation: Invocation) -> Outcome {
         table.columns = options.columns ?? Column.tableDefault
         table.fit = fit
         table.maxWidth = invocation.environment["COLUMNS"].flatMap(Int.init).flatMap { $0 >= 20 ? $0 : nil }
-        outcome.standardOutput = table.render(networks)
+        outcome.standardOutputBytes = table.renderBytes(networks)
     }
     return outcome
 }
@@ -338,15 +351,19 @@ public func main(arguments: [String] = CommandLine.arguments) -> Int32 {
     invocation.standardErrorIsTerminal = isatty(2) != 0
     invocation.environment = environment
     let outcome = run(invocation)
-    writeAll(1, outcome.standardOutput)
+    writeAll(1, outcome.standardOutputBytes)
     writeAll(2, outcome.standardError)
     return outcome.status
 }
 
 /// Writes all of a string to a file descriptor; a closed pipe ends the writing quietly.
 private func writeAll(_ descriptor: Int32, _ text: String) {
-    var text = text
-    text.withUTF8 { buffer in
+    writeAll(descriptor, Array(text.utf8))
+}
+
+/// Writes all bytes to a file descriptor; a closed pipe ends the writing quietly.
+private func writeAll(_ descriptor: Int32, _ bytes: [UInt8]) {
+    bytes.withUnsafeBufferPointer { buffer in
         var offset = 0
         while offset < buffer.count {
             let written = write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)

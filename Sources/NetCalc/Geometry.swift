@@ -118,16 +118,21 @@ extension WindowAxis {
 extension Layer {
     /// The sliding window of a CONV, DWCONV or POOL along the width and the height of an input.
     func windowAxes(input: Shape) -> [WindowAxis] {
-        func axis(_ keyPath: KeyPath<Pair, Int>, _ size: Int) -> WindowAxis {
-            var result = WindowAxis(input: size, kernel: kernel[keyPath: keyPath], stride: stride[keyPath: keyPath],
-                                    padding: 0, dilation: dilation[keyPath: keyPath], mode: .explicit)
-            switch padding {
-            case .explicit(let pad): result.padding = pad[keyPath: keyPath]
-            case .same: result.mode = .same
-            case .valid: result.mode = .valid
-            }
-            return result
+        var width = WindowAxis(input: input.width, kernel: kernel.width, stride: stride.width, padding: 0,
+                               dilation: dilation.width, mode: .explicit)
+        var height = WindowAxis(input: input.height, kernel: kernel.height, stride: stride.height, padding: 0,
+                                dilation: dilation.height, mode: .explicit)
+        switch padding {
+        case .explicit(let pad):
+            width.padding = pad.width
+            height.padding = pad.height
+        case .same:
+            width.mode = .same
+            height.mode = .same
+        case .valid:
+            width.mode = .valid
+            height.mode = .valid
         }
-        return [axis(\.width, input.width), axis(\.height, input.height)]
+        return [width, height]
     }
 }

@@ -1,84 +1,84 @@
 import Foundation
 
-/// Renders analyzed networks and diagnostics as the JSON document of DESIGN §4.
+/// Renders analyzed networks and diagnostics as the JSON document of DESIGN §4, keys sorted, a layer
+/// per line. It writes bytes directly: JSONEncoder took half a minute and gigabytes on a million layers.
 struct JSONRenderer {
     /// `--fit`: each network gets a `fit` object.
     var fit: (size: MemorySize, inference: Bool)?
 
-    private struct Document: Encodable {
-        var networks: [NetworkJSON]
-        var errors: [DiagnosticJSON]
+    func render(_ networks: [NetworkReport], diagnostics: [Diagnostic], explain: Bool = false) -> [UInt8] {
+        var json = JSONWriter()
+        json.buffer.bytes.reserveCapacity(networks.reduce(0) { $0 + $1.rows.count } * 420 + 4096)
+        json.raw("{\n  \"errors\" : [")
+        for (index, diagnostic) in diagnostics.enumerated() {
+            json.raw(index == 0 ? "\n    " : ",\n    ")
+            let location = diagnostic.location
+            json.object([
+                ("column", location.map { .int($0.column) } ?? .null),
+                ("file", diagnostic.file.map { .string($0.name) } ?? .null),
+                ("hints", .strings(diagnostic.hints)),
+                ("line", location.map { .int($0.line) } ?? .null),
+                ("message", .string(diagnostic.message)),
+                ("severity", .string(diagnostic.severity.rawValue)),
+            ])
+        }
+        json.raw(diagnostics.isEmpty ? "],\n  \"networks\" : [" : "\n  ],\n  \"networks\" : [")
+        for (number, network) in networks.enumerated() {
+            json.raw(number == 0 ? "\n    {\n" : ",\n    {\n")
+            json.raw("      \"file\" : ")
+            json.string(network.file)
+            if let fit {
+                let r = FitPlanner(network: network).plan(fit.size, inference: fit.inference)
+                json.raw(",\n      \"fit\" : ")
+                json.object([
+                    ("backwardBytesPerImage", .int(r.backwardPerImage)), ("batch", .int(r.batch)),
+                    ("fixedBytes", .int(r.fixedBytes)), ("forwardBytesPerImage", .int(r.forwardPerImage)),
+                    ("gradientBytes", .int(r.gradientBytes)), ("mode", .string(r.inference ? "inference" : "training")),
+                    ("optimizerBytes", .int(r.optimizerBytes)), ("paramsFit", .bool(r.paramsFit)),
+                    ("perImageBytes", .int(r.perImageBytes)), ("sizeBytes", .int(r.size.bytes)),
+                    ("usedBytes", .int(r.usedBytes)), ("weightBytes", .int(r.weightBytes)),
+                ])
+            }
+            json.raw(",\n      \"input\" : ")
+            json.ints([network.input.width, network.input.height, network.input.depth])
+            json.raw(",\n      \"layers\" : [")
+            let explainer = explain ? Explainer(network: network) : nil
+            for row in network.rows {
+                json.raw(row.index == 0 ? "\n        " : ",\n        ")
+                json.layer(row, explain: explainer?.lines(for: row))
+            }
+            json.raw(network.rows.isEmpty ? "],\n      \"name\" : " : "\n      ],\n      \"name\" : ")
+            json.string(network.name)
+            json.raw(",\n      \"settings\" : ")
+            let settings = network.settings
+            json.object([
+                ("batch", .int(settings.batch)), ("dtype", .string(settings.dataType.rawValue)),
+                ("optimizer", .string(settings.optimizer.rawValue)), ("rounding", .string(settings.rounding.rawValue)),
+            ])
+            json.raw(",\n      \"totals\" : ")
+            let t = network.totals
+            let (flops, overflow) = t.macs.multipliedReportingOverflow(by: 2)
+            json.object([
+                ("activations", .int(t.activations)), ("backwardBytes", .int(t.backwardBytes)), ("batch", .int(t.batch)),
+                ("biases", .int(t.biases)), ("bytesPerValue", .int(t.bytesPerValue)),
+                ("flops", overflow ? .null : .int(flops)), ("forwardBytes", .int(t.forwardBytes)),
+                ("inferencePeakBytes", .int(t.inferencePeakBytes)), ("macs", .int(t.macs)),
+                ("nonTrainable", .int(t.nonTrainable)), ("paramBytes", .int(t.paramBytes)), ("params", .int(t.params)),
+                ("trainingBytes", .int(t.trainingBytes)), ("trainingParamBytes", .int(t.trainingParamBytes)),
+                ("weights", .int(t.weights)),
+            ])
+            json.raw("\n    }")
+        }
+        json.raw(networks.isEmpty ? "]\n}\n" : "\n  ]\n}\n")
+        return json.buffer.bytes
     }
 
-    private struct NetworkJSON: Encodable {
-        var name: String
-        var file: String
-        var input: [Int]
-        var settings: SettingsJSON
-        var layers: [LayerJSON]
-        var totals: TotalsJSON
-        var fit: FitJSON?
-    }
-
-    private struct FitJSON: Encodable {
-        var sizeBytes: Int
-        var mode: String
-        var batch: Int
-        var usedBytes: Int
-        var fixedBytes: Int
-        var weightBytes: Int
-        var gradientBytes: Int
-        var optimizerBytes: Int
-        var perImageBytes: Int
-        var forwardBytesPerImage: Int
-        var backwardBytesPerImage: Int
-        var paramsFit: Bool
-    }
-
-    private struct SettingsJSON: Encodable {
-        var batch: Int
-        var dtype: String
-        var optimizer: String
-        var rounding: String
-    }
-
-    private struct LayerJSON: Encodable {
-        var index: Int
-        var name: String
-        var op: String
-        var text: String
-        var output: [Int]
-        var params: Int
-        var weights: Int
-        var biases: Int
-        var nonTrainable: Int
-        var macs: Int
-        var activations: Int
-        var forwardBytes: Int
-        var backwardBytes: Int
-        var receptiveField: [Int]
-        var jump: [Int]
-        var depth: Int
-        var inputs: [Int]
-        var explain: [String]?
-    }
-
-    private struct TotalsJSON: Encodable {
-        var params: Int
-        var weights: Int
-        var biases: Int
-        var nonTrainable: Int
-        var macs: Int
-        var flops: Int?
-        var activations: Int
-        var forwardBytes: Int
-        var backwardBytes: Int
-        var paramBytes: Int
-        var trainingParamBytes: Int
-        var trainingBytes: Int
-        var inferencePeakBytes: Int
-        var batch: Int
-        var bytesPerValue: Int
+    /// Encodes a small document with JSONEncoder, sorted keys, so that output is the same from run to run.
+    static func encode<T: Encodable>(_ document: T) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        guard let data = try? encoder.encode(document) else { return "{}\n" }
+        return String(decoding: data, as: UTF8.self) + "\n"
     }
 
     struct DiagnosticJSON: Encodable {
@@ -90,64 +90,114 @@ struct JSONRenderer {
         var hints: [String]
     }
 
-    func render(_ networks: [NetworkReport], diagnostics: [Diagnostic], explain: Bool = false) -> String {
-        let document = Document(
-            networks: networks.map { network in
-                NetworkJSON(
-                    name: network.name, file: network.file,
-                    input: [network.input.width, network.input.height, network.input.depth],
-                    settings: SettingsJSON(batch: network.settings.batch, dtype: network.settings.dataType.rawValue,
-                                           optimizer: network.settings.optimizer.rawValue,
-                                           rounding: network.settings.rounding.rawValue),
-                    layers: network.rows.map { row in
-                        let explanation = explain ? Explainer(network: network).lines(for: row) : nil
-                        return
-                        LayerJSON(index: row.index, name: row.name, op: row.kind.rawValue, text: row.text,
-                                  output: [row.output.width, row.output.height, row.output.depth],
-                                  params: row.params, weights: row.weights, biases: row.biases,
-                                  nonTrainable: row.nonTrainable, macs: row.macs, activations: row.activations,
-                                  forwardBytes: row.forwardBytes, backwardBytes: row.backwardBytes,
-                                  receptiveField: [row.receptiveField.width, row.receptiveField.height],
-                                  jump: [row.jump.width, row.jump.height], depth: row.depth, inputs: row.inputs,
-                                  explain: explanation)
-                    },
-                    totals: {
-                        let t = network.totals
-                        let (flops, overflow) = t.macs.multipliedReportingOverflow(by: 2)
-                        return TotalsJSON(params: t.params, weights: t.weights, biases: t.biases,
-                                          nonTrainable: t.nonTrainable, macs: t.macs, flops: overflow ? nil : flops,
-                                          activations: t.activations, forwardBytes: t.forwardBytes,
-                                          backwardBytes: t.backwardBytes, paramBytes: t.paramBytes,
-                                          trainingParamBytes: t.trainingParamBytes, trainingBytes: t.trainingBytes,
-                                          inferencePeakBytes: t.inferencePeakBytes, batch: t.batch,
-                                          bytesPerValue: t.bytesPerValue)
-                    }(),
-                    fit: fit.map { fit in
-                        let r = FitPlanner(network: network).plan(fit.size, inference: fit.inference)
-                        return FitJSON(sizeBytes: r.size.bytes, mode: r.inference ? "inference" : "training",
-                                       batch: r.batch, usedBytes: r.usedBytes, fixedBytes: r.fixedBytes,
-                                       weightBytes: r.weightBytes, gradientBytes: r.gradientBytes,
-                                       optimizerBytes: r.optimizerBytes, perImageBytes: r.perImageBytes,
-                                       forwardBytesPerImage: r.forwardPerImage, backwardBytesPerImage: r.backwardPerImage,
-                                       paramsFit: r.paramsFit)
-                    })
-            },
-            errors: diagnostics.map(Self.diagnostic))
-        return Self.encode(document)
-    }
-
     static func diagnostic(_ diagnostic: Diagnostic) -> DiagnosticJSON {
         let location = diagnostic.location
         return DiagnosticJSON(file: diagnostic.file?.name, line: location?.line, column: location?.column,
                               severity: diagnostic.severity.rawValue, message: diagnostic.message, hints: diagnostic.hints)
     }
+}
 
-    /// Encodes a document with sorted keys, so that output is the same from run to run.
-    static func encode<T: Encodable>(_ document: T) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        guard let data = try? encoder.encode(document) else { return "{}\n" }
-        return String(decoding: data, as: UTF8.self) + "\n"
+/// Writes JSON text into a byte buffer.
+struct JSONWriter {
+    /// A value of a flat JSON object.
+    enum Value {
+        case int(Int), string(String), strings([String]), bool(Bool), null
+    }
+
+    var buffer = TextBuffer()
+
+    mutating func raw(_ text: StaticString) {
+        text.withUTF8Buffer { buffer.bytes.append(contentsOf: $0) }
+    }
+
+    mutating func int(_ value: Int) {
+        buffer.count(value, separators: false)
+    }
+
+    mutating func ints(_ values: [Int]) {
+        raw("[")
+        for (index, value) in values.enumerated() {
+            if index > 0 { raw(", ") }
+            int(value)
+        }
+        raw("]")
+    }
+
+    /// A string literal, escaped as JSON requires.
+    mutating func string(_ text: String) {
+        buffer.bytes.append(UInt8(ascii: "\""))
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): raw("\\\"")
+            case UInt8(ascii: "\\"): raw("\\\\")
+            case UInt8(ascii: "\n"): raw("\\n")
+            case UInt8(ascii: "\r"): raw("\\r")
+            case UInt8(ascii: "\t"): raw("\\t")
+            case 0..<0x20:
+                raw("\\u00")
+                buffer.bytes.append(contentsOf: hex(byte).utf8)
+            default: buffer.bytes.append(byte)
+            }
+        }
+        buffer.bytes.append(UInt8(ascii: "\""))
+    }
+
+    /// A one-line object of keys already in sorted order.
+    mutating func object(_ fields: [(String, Value)]) {
+        raw("{")
+        for (index, (key, value)) in fields.enumerated() {
+            if index > 0 { raw(", ") }
+            string(key)
+            raw(" : ")
+            switch value {
+            case .int(let number): int(number)
+            case .string(let text): string(text)
+            case .bool(let flag): raw(flag ? "true" : "false")
+            case .null: raw("null")
+            case .strings(let texts):
+                raw("[")
+                for (position, text) in texts.enumerated() {
+                    if position > 0 { raw(", ") }
+                    string(text)
+                }
+                raw("]")
+            }
+        }
+        raw("}")
+    }
+
+    /// A layer as one line, keys sorted (DESIGN §4's keys, then depth, inputs and explain).
+    mutating func layer(_ row: LayerRow, explain: [String]?) {
+        raw("{\"activations\" : "); int(row.activations)
+        raw(", \"backwardBytes\" : "); int(row.backwardBytes)
+        raw(", \"biases\" : "); int(row.biases)
+        raw(", \"depth\" : "); int(row.depth)
+        if let explain {
+            raw(", \"explain\" : [")
+            for (index, line) in explain.enumerated() {
+                if index > 0 { raw(", ") }
+                string(line)
+            }
+            raw("]")
+        }
+        raw(", \"forwardBytes\" : "); int(row.forwardBytes)
+        raw(", \"index\" : "); int(row.index)
+        raw(", \"inputs\" : [")
+        if row.firstInput >= 0 {
+            int(row.firstInput)
+            for input in row.moreInputs { raw(", "); int(input) }
+        }
+        raw("], \"jump\" : ["); int(row.jump.width); raw(", "); int(row.jump.height)
+        raw("], \"macs\" : "); int(row.macs)
+        raw(", \"name\" : "); string(row.name)
+        raw(", \"nonTrainable\" : "); int(row.nonTrainable)
+        raw(", \"op\" : "); string(row.kind.rawValue)
+        raw(", \"output\" : ["); int(row.output.width); raw(", "); int(row.output.height); raw(", "); int(row.output.depth)
+        raw("], \"params\" : "); int(row.params)
+        raw(", \"receptiveField\" : ["); int(row.receptiveField.width); raw(", "); int(row.receptiveField.height)
+        raw("], \"text\" : "); string(row.text)
+        raw(", \"weights\" : "); int(row.weights)
+        raw("}")
     }
 }
 

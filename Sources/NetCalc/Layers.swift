@@ -147,7 +147,16 @@ struct LayerSchema {
     /// How many leading positional parameters must be given.
     var required: Int
 
+    /// Every kind's schema, made once.
+    private static let all: [LayerKind: LayerSchema] = Dictionary(
+        uniqueKeysWithValues: LayerKind.allCases.map { ($0, make($0)) })
+
     static func schema(for kind: LayerKind) -> LayerSchema {
+        all[kind]!
+    }
+
+    /// The arguments each layer kind takes.
+    private static func make(_ kind: LayerKind) -> LayerSchema {
         let filters = ParameterSpec(names: ["k", "filters", "out"], type: .count, positional: true)
         let kernel = ParameterSpec(names: ["f", "kernel", "size"], type: .size, positional: true)
         let stride = ParameterSpec(names: ["s", "stride"], type: .size, positional: true)

@@ -100,18 +100,44 @@ struct LayerRow: Sendable {
     var depth = 0
     /// True for the first row of a merge's branch.
     var startsBranch = false
-    /// The rows whose outputs this layer reads.
-    var inputs: [Int] = []
+    /// The row whose output this layer reads first (-1 for INPUT), and any others (a merge's branches):
+    /// kept apart so that the common row of one input allocates nothing.
+    var firstInput = -1
+    var moreInputs: [Int] = []
     /// The volume the layer reads (for a merge, its first branch's).
     var input = Shape(width: 0, height: 0, depth: 0)
+    /// The resolved layer, shared by every row its call made; nil for INPUT and merges.
+    var resolved: ResolvedLayer?
+
+    /// The rows whose outputs this layer reads.
+    var inputs: [Int] {
+        get { firstInput < 0 ? [] : [firstInput] + moreInputs }
+        set {
+            firstInput = newValue.first ?? -1
+            moreInputs = Array(newValue.dropFirst())
+        }
+    }
+
     /// The resolved layer, for worked formulas; nil for INPUT and merges.
-    var layer: Layer?
+    var layer: Layer? { resolved?.layer }
     /// The rounding the layer's windows used.
     var rounding = Rounding.strict
     var range: SourceRange
 
     var params: Int { weights + biases }
     var backwardBytes: Int { forwardBytes }
+}
+
+/// A resolved layer held by reference, so that the rows of a repeated call share one.
+final class ResolvedLayer: Sendable {
+    let layer: Layer
+    /// The call as written, when it names no block parameter (else the rows show the filled-in layer).
+    let text: String?
+
+    init(_ layer: Layer, text: String?) {
+        self.layer = layer
+        self.text = text
+    }
 }
 
 /// A network's totals, DESIGN §2.

@@ -10,8 +10,9 @@ struct TableRenderer {
     var maxWidth: Int?
     /// `--fit`: the breakdown of the largest batch, after the totals.
     var fit: (size: MemorySize, inference: Bool)?
+    let cache = HumanCache()
 
-    func render(_ network: NetworkReport) -> String {
+    private func render(_ network: NetworkReport, into buffer: inout TextBuffer) {
         let bold = color ? "\u{1B}[1m" : ""
         let dim = color ? "\u{1B}[2m" : ""
         let reset = color ? "\u{1B}[0m" : ""
@@ -21,32 +22,49 @@ struct TableRenderer {
         out += "\(settings.dataType.rawValue), rounding \(settings.rounding.rawValue))\n\n"
 
         var columns = self.columns
-        var cells = cells(network, columns)
-        var widths = widths(cells, columns)
+        cache.reset()  // shares depend on the network's totals
+        var widths = columns.map { displayWidth($0.header) }
+        for row in network.rows {
+            for (index, column) in columns.enumerated() {
+                widths[index] = max(widths[index], width(column, row, network))
+            }
+        }
+        var specWidth: Int?
         if let maxWidth {
             for column in Column.dropOrder where tableWidth(widths) > maxWidth && columns.count > 2 {
                 guard let index = columns.firstIndex(of: column) else { continue }
                 columns.remove(at: index)
                 widths.remove(at: index)
-                for row in cells.indices { cells[row].remove(at: index) }
             }
             // Last, the spec text is cut to what is left.
             if let last = columns.last, last == .spec, tableWidth(widths) > maxWidth {
                 let room = max(8, widths.last! - (tableWidth(widths) - maxWidth))
-                for row in cells.indices where displayWidth(cells[row][columns.count - 1]) > room {
-                    cells[row][columns.count - 1] = String(cells[row][columns.count - 1].prefix(room - 1)) + "…"
-                }
                 widths[widths.count - 1] = room
+                specWidth = room
             }
         }
-        for (index, line) in cells.enumerated() {
-            var text = format(line, columns, widths)
-            if index == 0 {
-                text = bold + text + reset
-            } else if color {
-                text = colorBars(text)
+        buffer.append(out)
+        out = ""
+        buffer.append(bold)
+        for (index, column) in columns.enumerated() {
+            if index > 0 { buffer.spaces(2) }
+            let header = column.header
+            let last = index == columns.count - 1
+            if column.rightAligned { buffer.spaces(widths[index] - displayWidth(header)) }
+            buffer.append(header)
+            if !column.rightAligned && !last { buffer.spaces(widths[index] - displayWidth(header)) }
+        }
+        buffer.append(reset)
+        buffer.append("\n")
+        for row in network.rows {
+            let start = buffer.bytes.count
+            for (index, column) in columns.enumerated() {
+                if index > 0 { buffer.spaces(2) }
+                let last = index == columns.count - 1
+                write(column, row, network, width: widths[index], last: last, cut: last ? specWidth : nil, into: &buffer)
             }
-            out += text + "\n"
+            while buffer.bytes.count > start, buffer.bytes.last == 0x20 { buffer.bytes.removeLast() }
+            buffer.append("\n")
         }
 
         out += "\n\(bold)totals\(reset)\n"
@@ -69,76 +87,179 @@ struct TableRenderer {
                 for line in explainer.lines(for: row) { out += "  \(line)\n" }
             }
         }
-        return out
+        buffer.append(out)
     }
 
     func render(_ networks: [NetworkReport]) -> String {
-        networks.map(render).joined(separator: "\n")
+        String(decoding: renderBytes(networks), as: UTF8.self)
+    }
+
+    /// Every network's table, a blank line between them.
+    func renderBytes(_ networks: [NetworkReport]) -> [UInt8] {
+        var buffer = TextBuffer()
+        buffer.bytes.reserveCapacity(networks.reduce(0) { $0 + $1.rows.count } * 150 + 4096)
+        for (index, network) in networks.enumerated() {
+            if index > 0 { buffer.append("\n") }
+            render(network, into: &buffer)
+        }
+        return buffer.bytes
+    }
+
+    func render(_ network: NetworkReport) -> String {
+        var buffer = TextBuffer()
+        render(network, into: &buffer)
+        return buffer.string
     }
 
     // MARK: Layout
 
-    /// The header and one line of cells per row; branch rows hang under their merge (├ starts a branch).
-    private func cells(_ network: NetworkReport, _ columns: [Column]) -> [[String]] {
-        var cells = [columns.map(\.header)]
-        cells.reserveCapacity(network.rows.count + 1)
-        for row in network.rows {
-            cells.append(columns.map { column in
-                guard column == .layer else { return column.human(row, network, units: units, bars: true) }
-                let indent = row.depth == 0 ? ""
-                    : String(repeating: "│ ", count: row.depth - 1) + (row.startsBranch ? "├ " : "│ ")
-                return indent + row.name
-            })
-        }
-        return cells
+    /// The tree drawn before a branch row's name: `├ ` starts a branch, `│ ` continues it.
+    private func indent(_ row: LayerRow) -> String {
+        row.depth == 0 ? "" : String(repeating: "│ ", count: row.depth - 1) + (row.startsBranch ? "├ " : "│ ")
     }
 
-    private func widths(_ cells: [[String]], _ columns: [Column]) -> [Int] {
-        var widths = Array(repeating: 0, count: columns.count)
-        for line in cells {
-            for (column, cell) in line.enumerated() { widths[column] = max(widths[column], displayWidth(cell)) }
+    /// The width of a cell, worked out without building it where that is cheap.
+    private func width(_ column: Column, _ row: LayerRow, _ network: NetworkReport) -> Int {
+        switch column {
+        case .index: return digits(row.index)
+        case .layer: return 2 * row.depth + row.name.utf8.count
+        case .output: return digits(row.output.width) + digits(row.output.height) + digits(row.output.depth) + 2
+        case .memory: return countWidth(row.activations)
+        case .params: return countWidth(row.params)
+        case .weights: return countWidth(row.weights)
+        case .biases: return countWidth(row.biases)
+        case .nonTrainable: return countWidth(row.nonTrainable)
+        case .macs: return countWidth(row.macs)
+        case .spec: return displayWidth(row.kind == .input ? "" : row.text)
+        default: return displayWidth(cache.human(column, row, network, units: units))
         }
-        return widths
+    }
+
+    /// Writes a cell padded to its column's width.
+    private func write(_ column: Column, _ row: LayerRow, _ network: NetworkReport, width: Int, last: Bool, cut: Int?,
+                       into buffer: inout TextBuffer) {
+        func count(_ value: Int) {
+            buffer.spaces(width - countWidth(value))
+            buffer.count(value)
+        }
+        switch column {
+        case .index:
+            buffer.spaces(width - digits(row.index))
+            buffer.count(row.index, separators: false)
+        case .memory: count(row.activations)
+        case .params: count(row.params)
+        case .weights: count(row.weights)
+        case .biases: count(row.biases)
+        case .nonTrainable: count(row.nonTrainable)
+        case .macs: count(row.macs)
+        case .layer:
+            let text = indent(row)
+            buffer.append(text)
+            buffer.append(row.name)
+            if !last { buffer.spaces(width - 2 * row.depth - row.name.utf8.count) }
+        case .output:
+            buffer.count(row.output.width, separators: false)
+            buffer.append("x")
+            buffer.count(row.output.height, separators: false)
+            buffer.append("x")
+            buffer.count(row.output.depth, separators: false)
+            if !last { buffer.spaces(width - self.width(.output, row, network)) }
+        default:
+            var text = column == .spec ? (row.kind == .input ? "" : row.text) : cache.human(column, row, network, units: units)
+            if let cut, displayWidth(text) > cut { text = String(text.prefix(cut - 1)) + "…" }
+            let pad = width - displayWidth(text)
+            if column.rightAligned { buffer.spaces(pad) }
+            if color, column == .memoryShare || column == .paramShare, let split = text.firstIndex(where: { "█▉▊▋▌▍▎▏".contains($0) }) {
+                buffer.append(String(text[..<split]))
+                buffer.append(column == .memoryShare ? "\u{1B}[36m" : "\u{1B}[33m")
+                buffer.append(String(text[split...]))
+                buffer.append("\u{1B}[0m")
+            } else {
+                buffer.append(text)
+            }
+            if !column.rightAligned && !last { buffer.spaces(pad) }
+        }
     }
 
     private func tableWidth(_ widths: [Int]) -> Int {
         widths.reduce(0, +) + 2 * max(0, widths.count - 1)
     }
+}
 
-    private func format(_ line: [String], _ columns: [Column], _ widths: [Int]) -> String {
-        var text = ""
-        for (index, cell) in line.enumerated() {
-            if index > 0 { text += "  " }
-            if index == line.count - 1 && !columns[index].rightAligned {
-                text += cell
-            } else {
-                text += columns[index].rightAligned ? padLeft(cell, widths[index]) : padRight(cell, widths[index])
-            }
-        }
-        while text.hasSuffix(" ") { text.removeLast() }
-        return text
+/// Human cells already made: networks repeat the same values over and over.
+final class HumanCache {
+    private var cells: [Column: [Int: String]] = [:]
+
+    func reset() {
+        cells = [:]
     }
 
-    /// Colours the bars on a terminal: cyan for memory, yellow for parameters.
-    private func colorBars(_ line: String) -> String {
-        var out = ""
-        var inBar = false
-        var barIndex = 0
-        for character in line {
-            let isBlock = "█▉▊▋▌▍▎▏".contains(character)
-            if isBlock && !inBar {
-                let share = columns.filter { $0 == .memoryShare || $0 == .paramShare }
-                let kind = barIndex < share.count ? share[barIndex] : .memoryShare
-                out += kind == .memoryShare ? "\u{1B}[36m" : "\u{1B}[33m"
-                inBar = true
-                barIndex += 1
-            } else if !isBlock && inBar {
-                out += "\u{1B}[0m"
-                inBar = false
-            }
-            out.append(character)
+    func human(_ column: Column, _ row: LayerRow, _ network: NetworkReport, units: ByteUnits) -> String {
+        let key: Int
+        switch column {
+        case .bytes: key = row.forwardBytes
+        case .backwardBytes: key = row.backwardBytes
+        case .memoryShare: key = row.activations
+        case .paramShare: key = row.params
+        default: return column.human(row, network, units: units, bars: true)
         }
-        return inBar ? out + "\u{1B}[0m" : out
+        if let text = cells[column]?[key] { return text }
+        let text = column.human(row, network, units: units, bars: true)
+        cells[column, default: [:]][key] = text
+        return text
+    }
+}
+
+/// The number of decimal digits of a value (and a minus sign).
+func digits(_ value: Int) -> Int {
+    var count = value < 0 ? 2 : 1
+    var rest = value.magnitude / 10
+    while rest > 0 {
+        count += 1
+        rest /= 10
+    }
+    return count
+}
+
+/// The width of a count with thousands separators: `34,944` is 6.
+func countWidth(_ value: Int) -> Int {
+    let plain = digits(value) - (value < 0 ? 1 : 0)
+    return plain + (plain - 1) / 3 + (value < 0 ? 1 : 0)
+}
+
+/// Output text built as bytes, for speed on networks of a million layers.
+struct TextBuffer {
+    var bytes: [UInt8] = []
+
+    var string: String { String(decoding: bytes, as: UTF8.self) }
+
+    mutating func append(_ text: String) {
+        bytes.append(contentsOf: text.utf8)
+    }
+
+    mutating func spaces(_ count: Int) {
+        if count > 0 { bytes.append(contentsOf: repeatElement(0x20, count: count)) }
+    }
+
+    /// Appends a whole number, with thousands separators unless told otherwise.
+    mutating func count(_ value: Int, separators: Bool = true) {
+        if value < 0 { bytes.append(UInt8(ascii: "-")) }
+        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+                     UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
+            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var count = 0
+        var rest = value.magnitude
+        withUnsafeMutableBytes(of: &digits) { buffer in
+            repeat {
+                buffer[count] = UInt8(rest % 10) + 0x30
+                rest /= 10
+                count += 1
+            } while rest > 0
+            for index in stride(from: count - 1, through: 0, by: -1) {
+                bytes.append(buffer[index])
+                if separators, index > 0, index % 3 == 0 { bytes.append(UInt8(ascii: ",")) }
+            }
+        }
     }
 }
 

@@ -41,7 +41,9 @@ struct Analyzer {
                 blocks[block.name] = block
             }
         }
-        diagnostics.append(contentsOf: StaticChecker(file: file, blocks: blocks).check(spec.statements))
+        let checker = StaticChecker(file: file, blocks: blocks)
+        diagnostics.append(contentsOf: checker.check(spec.statements))
+        let resolved = checker.resolved
 
         var settings = Settings()
         var networks: [NetworkReport] = []
@@ -66,6 +68,7 @@ struct Analyzer {
                 let effective = overrides.applied(to: settings)
                 let walker = NetworkWalker(file: file, blocks: blocks, settings: effective, quiet: false)
                 walker.checkMode = checkMode
+                walker.resolvedLayers = resolved
                 if let rows = walker.run(chain) {
                     if let totals = walker.totals(rows, at: nameRange ?? chain.range) {
                         networks.append(NetworkReport(name: networkName, file: file.name, settings: effective,
@@ -146,9 +149,35 @@ private extension String {
 
 /// Checks what can be checked without walking a network: that every name is a layer or a block, and
 /// that layer calls with constant arguments are well formed — in networks and in every block, used or not.
-struct StaticChecker {
+final class StaticChecker {
     let file: SourceFile
     let blocks: [String: BlockDefinition]
+    /// The layer calls with constant arguments it resolved, by where each starts: walkers reuse them.
+    private(set) var resolved: [Int: ResolvedLayer] = [:]
+    private var byText: [String: ResolvedLayer] = [:]
+
+    init(file: SourceFile, blocks: [String: BlockDefinition]) {
+        self.file = file
+        self.blocks = blocks
+    }
+
+    /// The value of an expression without names, or nil when it overflows or divides inexactly.
+    static func constant(_ expression: Expression) -> Int? {
+        switch expression {
+        case .literal(let value, _): return value
+        case .name: return nil
+        case .negate(let inner, _):
+            return constant(inner).flatMap { try? checkedSubtract(0, $0) }
+        case .binary(let op, let lhs, let rhs, _):
+            guard let a = constant(lhs), let b = constant(rhs) else { return nil }
+            switch op {
+            case .add: return try? checkedAdd(a, b)
+            case .subtract: return try? checkedSubtract(a, b)
+            case .multiply: return try? checkedMultiply(a, b)
+            case .divide: return b != 0 && a % b == 0 && !(a == Int.min && b == -1) ? a / b : nil
+            }
+        }
+    }
 
     func check(_ statements: [Statement]) -> DiagnosticList {
         var diagnostics = DiagnosticList()
@@ -168,11 +197,22 @@ struct StaticChecker {
             case .layer(let call, _):
                 if let kind = LayerKind.keywords[call.name.uppercased()] {
                     guard !call.mentions(parameters), ![.input, .add, .concat, .mul].contains(kind) else { continue }
+                    // Arguments are constant here; any that cannot be worked out (an overflow, an inexact
+                    // division) is left for the walk, which reports it where it is used.
                     let resolver = LayerResolver(file: file, evaluate: { expression throws(DiagnosticList) in
-                        expression.literalValue ?? 1
+                        guard let value = Self.constant(expression) else { throw DiagnosticList() }
+                        return value
                     }, isParameter: { _ in false })
+                    // The same text means the same layer: a written-out chain repeats its few calls.
+                    let text = file.text(of: call.range)
+                    if let same = byText[text] {
+                        resolved[call.range.start] = same
+                        continue
+                    }
                     do throws(DiagnosticList) {
-                        _ = try resolver.resolve(call, kind: kind)
+                        let layer = ResolvedLayer(try resolver.resolve(call, kind: kind), text: text)
+                        resolved[call.range.start] = layer
+                        byText[text] = layer
                     } catch {
                         diagnostics.append(contentsOf: error)
                     }
@@ -241,7 +281,7 @@ final class NetworkWalker {
     private var networkChain: Chain?
     private var textCache: [Int: String] = [:]
     /// Layers already resolved from calls with constant arguments, by where the call starts.
-    private var resolvedLayers: [Int: ResolvedLayer] = [:]
+    var resolvedLayers: [Int: ResolvedLayer] = [:]
     /// True until the first row of a merge's branch is made.
     private var branchStarts = false
     /// True while an expression is evaluated only to estimate a size: its errors come later, if at all.

@@ -28,7 +28,7 @@ struct Parser {
     static let maximumOperators = 256
 
     let file: SourceFile
-    private let tokens: [Token]
+    private var tokens: [Token]
     private var position = 0
     private var hitOverflow = false
     /// Operators in the expression being read.
@@ -72,6 +72,8 @@ struct Parser {
                 recover(from: before)
             }
         }
+        tokens = [tokens[tokens.count - 1]]  // the tree holds what is needed: free the tokens now
+        position = 0
         return SpecSyntax(file: file, statements: statements)
     }
 

@@ -133,10 +133,13 @@ final class ResolvedLayer: Sendable {
     let layer: Layer
     /// The call as written, when it names no block parameter (else the rows show the filled-in layer).
     let text: String?
+    /// The width of the text the rows show, worked out once.
+    let textWidth: Int
 
     init(_ layer: Layer, text: String?) {
         self.layer = layer
         self.text = text
+        self.textWidth = displayWidth(text ?? layer.canonicalText)
     }
 }
 

@@ -1,12 +1,13 @@
 /// The syntax tree of a spec, as the parser builds it: nothing is evaluated or checked yet.
 
 /// An integer expression in a layer argument or a repeat count: `4*c`, `(c+1)/2`, `64`.
-indirect enum Expression: Sendable {
+enum Expression: Sendable {
     case literal(Int, SourceRange)
     /// A block parameter's name.
     case name(String, SourceRange)
-    case negate(Expression, SourceRange)
-    case binary(BinaryOperator, Expression, Expression, SourceRange)
+    // Only the recursive cases are boxed: a literal costs no allocation.
+    indirect case negate(Expression, SourceRange)
+    indirect case binary(BinaryOperator, Expression, Expression, SourceRange)
 
     enum BinaryOperator: String, Sendable {
         case add = "+", subtract = "-", multiply = "*", divide = "/"
@@ -30,8 +31,8 @@ indirect enum Expression: Sendable {
 enum ArgumentValue: Sendable {
     /// A single integer expression: `96`, `4*c`.
     case scalar(Expression)
-    /// A size `AxB` (width x height): `7x1`.
-    case size(Expression, Expression)
+    /// A size `AxB` (width x height): `7x1`. Boxed, so that a plain argument stays small.
+    indirect case size(Expression, Expression)
     /// A word: `same`, `valid`.
     case word(String)
     /// A number with a fraction: `0.5`.
@@ -95,8 +96,8 @@ struct AnswerSyntax: Sendable {
     var range: SourceRange
 }
 
-/// One element of a chain.
-indirect enum ChainElement: Sendable {
+/// One element of a chain (nested chains live in arrays, so no case needs boxing).
+enum ChainElement: Sendable {
     /// `INPUT[WxHxD]` or `INPUT[N]`.
     case input(dimensions: [Expression], range: SourceRange, answer: AnswerSyntax?)
     case layer(LayerCall, answer: AnswerSyntax?)

@@ -130,8 +130,10 @@ struct TableRenderer {
         case .biases: return countWidth(row.biases)
         case .nonTrainable: return countWidth(row.nonTrainable)
         case .macs: return countWidth(row.macs)
-        case .spec: return displayWidth(row.kind == .input ? "" : row.text)
-        default: return displayWidth(cache.human(column, row, network, units: units))
+        case .spec: return row.kind == .input ? 0 : row.resolved?.textWidth ?? displayWidth(row.text)
+        case .memoryShare: return shareWidth(row.activations, of: network.totals.activations)
+        case .paramShare: return shareWidth(row.params, of: network.totals.params)
+        default: return cache.human(column, row, network, units: units).width
         }
     }
 
@@ -165,9 +167,13 @@ struct TableRenderer {
             buffer.count(row.output.depth, separators: false)
             if !last { buffer.spaces(width - self.width(.output, row, network)) }
         default:
-            var text = column == .spec ? (row.kind == .input ? "" : row.text) : cache.human(column, row, network, units: units)
-            if let cut, displayWidth(text) > cut { text = String(text.prefix(cut - 1)) + "…" }
-            let pad = width - displayWidth(text)
+            var (text, textWidth) = column == .spec ? (row.kind == .input ? "" : row.text, self.width(.spec, row, network))
+                : cache.human(column, row, network, units: units)
+            if let cut, textWidth > cut {
+                text = String(text.prefix(cut - 1)) + "…"
+                textWidth = displayWidth(text)
+            }
+            let pad = width - textWidth
             if column.rightAligned { buffer.spaces(pad) }
             if color, column == .memoryShare || column == .paramShare, let split = text.firstIndex(where: { "█▉▊▋▌▍▎▏".contains($0) }) {
                 buffer.append(String(text[..<split]))
@@ -181,32 +187,46 @@ struct TableRenderer {
         }
     }
 
+    /// The width of a share cell, `" 21.1% ██▏"`, worked out without making it (see `bar`).
+    private func shareWidth(_ part: Int, of whole: Int) -> Int {
+        guard whole > 0, part > 0 else { return 7 }
+        let eighths = Int((Int128(part) * 80 + Int128(whole) / 2) / Int128(whole))
+        return 7 + max(1, eighths / 8 + (eighths % 8 > 0 ? 1 : 0))
+    }
+
     private func tableWidth(_ widths: [Int]) -> Int {
         widths.reduce(0, +) + 2 * max(0, widths.count - 1)
     }
 }
 
-/// Human cells already made: networks repeat the same values over and over.
+/// Human cells already made, with their widths: networks repeat the same values over and over.
 final class HumanCache {
-    private var cells: [Column: [Int: String]] = [:]
+    private var bytes: [Int: (String, Int)] = [:]
+    private var memoryShares: [Int: (String, Int)] = [:]
+    private var paramShares: [Int: (String, Int)] = [:]
 
     func reset() {
-        cells = [:]
+        bytes = [:]
+        memoryShares = [:]
+        paramShares = [:]
     }
 
-    func human(_ column: Column, _ row: LayerRow, _ network: NetworkReport, units: ByteUnits) -> String {
-        let key: Int
-        switch column {
-        case .bytes: key = row.forwardBytes
-        case .backwardBytes: key = row.backwardBytes
-        case .memoryShare: key = row.activations
-        case .paramShare: key = row.params
-        default: return column.human(row, network, units: units, bars: true)
+    func human(_ column: Column, _ row: LayerRow, _ network: NetworkReport, units: ByteUnits) -> (text: String, width: Int) {
+        func cached(_ table: inout [Int: (String, Int)], _ key: Int) -> (String, Int) {
+            if let cell = table[key] { return cell }
+            let text = column.human(row, network, units: units, bars: true)
+            let cell = (text, displayWidth(text))
+            table[key] = cell
+            return cell
         }
-        if let text = cells[column]?[key] { return text }
-        let text = column.human(row, network, units: units, bars: true)
-        cells[column, default: [:]][key] = text
-        return text
+        switch column {
+        case .bytes, .backwardBytes: return cached(&bytes, row.forwardBytes)
+        case .memoryShare: return cached(&memoryShares, row.activations)
+        case .paramShare: return cached(&paramShares, row.params)
+        default:
+            let text = column.human(row, network, units: units, bars: true)
+            return (text, displayWidth(text))
+        }
     }
 }
 
@@ -237,8 +257,15 @@ struct TextBuffer {
         bytes.append(contentsOf: text.utf8)
     }
 
+    private static let blanks = [UInt8](repeating: 0x20, count: 256)
+
     mutating func spaces(_ count: Int) {
-        if count > 0 { bytes.append(contentsOf: repeatElement(0x20, count: count)) }
+        var left = count
+        while left > 0 {
+            let run = min(left, 256)
+            bytes.append(contentsOf: TextBuffer.blanks[0..<run])
+            left -= run
+        }
     }
 
     /// Appends a whole number, with thousands separators unless told otherwise.

@@ -152,6 +152,9 @@ import Testing
         ("INPUT[8x8x3] -> CONV(4,3,g2)", "groups (2) must divide both the input depth (3) and the filters (4)"),
         ("INPUT[8x8x3] -> CONV(4,3,s0)", "stride (S) must be at least 1, not 0"),
         ("INPUT[8x8x3] -> CONV(4,3,p=-1)", "padding (P) cannot be negative (-1)"),
+        // Regression: constant arithmetic was once resolved ahead of the walk as if it were 1.
+        ("INPUT[8x8x3] -> CONV(4,3,p=1-2)", "padding (P) cannot be negative (-1)"),
+        ("INPUT[8x8x3] -> CONV(4,3,s=2/0)", "division by zero"),
         ("INPUT[8x8x3] -> CONVV(4,3)", "unknown layer or block 'CONVV'"),
         ("INPUT[8x8x3] -> CONV(4,3,stide=2)", "CONV has no argument 'stide'"),
         ("@rounding flor\nINPUT[8x8x3]", "'flor' is not a value for @rounding"),

@@ -134,18 +134,13 @@ struct Analyzer {
 
 /// The file name without folders and extension: `specs/alexnet.net` -> `alexnet`.
 func fileStem(_ path: String) -> String {
-    if path.hasPrefix("<") { return path.trimmingCharacters(in: ["<", ">"]) }
+    if path.hasPrefix("<") { return path.trimmingCharacters(in: "<").trimmingCharacters(in: ">") }
     var name = Substring(path)
     if let slash = name.lastIndex(of: "/") { name = name[name.index(after: slash)...] }
     if let dot = name.lastIndex(of: "."), dot != name.startIndex { name = name[..<dot] }
     return name.isEmpty ? "network" : String(name)
 }
 
-private extension String {
-    func trimmingCharacters(in set: Set<Character>) -> String {
-        String(drop(while: { set.contains($0) }).reversed().drop(while: { set.contains($0) }).reversed())
-    }
-}
 
 /// Checks what can be checked without walking a network: that every name is a layer or a block, and
 /// that layer calls with constant arguments are well formed — in networks and in every block, used or not.

@@ -10,9 +10,13 @@ struct Formatter {
     let comments: [SourceRange]
     private var file: SourceFile { syntax.file }
 
-    init(syntax: SpecSyntax, comments: [SourceRange]) {
+    /// The parameters of the block being printed: a bare word that names one is a value, not a flag.
+    private let parameters: Set<String>
+
+    init(syntax: SpecSyntax, comments: [SourceRange], parameters: Set<String> = []) {
         self.syntax = syntax
         self.comments = comments
+        self.parameters = parameters
     }
 
     func format() -> String {
@@ -59,7 +63,8 @@ struct Formatter {
             return "@\(name.lowercased()) \(value.lowercased())\n"
         case .block(let block):
             let parameters = block.parameters.isEmpty ? "" : "(" + block.parameters.map(\.name).joined(separator: ", ") + ")"
-            return chain(block.body, prefix: "\(block.name)\(parameters) = ", comments: comments)
+            return chain(block.body, prefix: "\(block.name)\(parameters) = ", comments: comments,
+                         parameters: Set(block.parameters.map(\.name)))
         case .network(let name, _, let body, let total):
             var out = chain(body, prefix: name.map { "\($0) = " } ?? "", comments: comments)
             if let total { out += "total " + answer(total) + "\n" }
@@ -69,7 +74,12 @@ struct Formatter {
 
     /// A chain on one line when it fits and holds no comment, else one `-> element` per line; comments
     /// written inside it go on their own lines before the element they came before (or after its line's end).
-    private func chain(_ chain: Chain, prefix: String, comments: [SourceRange]) -> String {
+    private func chain(_ chain: Chain, prefix: String, comments: [SourceRange], parameters: Set<String> = []) -> String {
+        let printer = Formatter(syntax: syntax, comments: self.comments, parameters: parameters)
+        return printer.layout(chain, prefix: prefix, comments: comments)
+    }
+
+    private func layout(_ chain: Chain, prefix: String, comments: [SourceRange]) -> String {
         let oneLine = prefix + chain.elements.map { element($0, column: 0, inline: true) }.joined(separator: " -> ")
         if comments.isEmpty, !oneLine.contains("\n"), displayWidth(oneLine) <= Self.width {
             return oneLine + "\n"
@@ -172,7 +182,7 @@ struct Formatter {
                 } else if let spec = schema.parameters.first(where: { $0.glued && flag.lowercased().hasPrefix($0.names[0]) }),
                           let value = gluedValue(String(flag.dropFirst())), values[spec.names[0]] == nil {
                     values[spec.names[0]] = value
-                } else if next < positionals.count, values[positionals[next].names[0]] == nil {
+                } else if parameters.contains(flag), next < positionals.count, values[positionals[next].names[0]] == nil {
                     values[positionals[next].names[0]] = .scalar(.name(flag, item.range))  // a block parameter
                     next += 1
                 } else {

@@ -36,7 +36,8 @@ import Testing
             }
         }
         object["networks"] = networks
-        object["errors"] = (object["errors"] as? [[String: Any]])?.map { $0["message"] as? String ?? "" }
+        // Arguments may move (flags last), so errors are compared as a set of messages, not in order.
+        object["errors"] = (object["errors"] as? [[String: Any]])?.map { $0["message"] as? String ?? "" }.sorted()
         let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
         return String(decoding: data, as: UTF8.self)
     }

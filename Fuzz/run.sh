@@ -9,7 +9,8 @@ seconds=${1:-600}
 sanitizer=${2:-fuzzer}
 scratch=.build-fuzz-$sanitizer
 flags=(--sanitize=fuzzer)
-[ "$sanitizer" = address ] && flags+=(--sanitize=address)
+# With a second sanitizer SwiftPM drops the coverage instrumentation libFuzzer is guided by: ask for it.
+[ "$sanitizer" = address ] && flags+=(--sanitize=address -Xswiftc -sanitize-coverage=edge,inline-8bit-counters,pc-table,trace-cmp)
 # FUZZING turns the target's replay main off and its libFuzzer entry point on.
 swift build -c release --scratch-path "$scratch" "${flags[@]}" -Xswiftc -DFUZZING --product netcalc-fuzz
 corpus=$scratch/corpus

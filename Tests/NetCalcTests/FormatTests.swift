@@ -9,7 +9,9 @@ import Testing
         var paths: [String] = []
         for folder in ["specs", "specs/homework", "Tests/NetCalcTests/Golden/errors", "Fuzz/regressions"] {
             let names = (try? FileManager.default.contentsOfDirectory(atPath: packageRoot + "/" + folder)) ?? []
-            paths += names.filter { $0.hasSuffix(".net") || folder.hasPrefix("Fuzz") }.sorted().map { "\(folder)/\($0)" }
+            // Regressions named huge- expand to a million layers: too slow for a debug-build property test.
+            paths += names.filter { ($0.hasSuffix(".net") || folder.hasPrefix("Fuzz")) && !$0.hasPrefix("huge") }
+                .sorted().map { "\(folder)/\($0)" }
         }
         return paths
     }()

@@ -13,7 +13,7 @@ trap 'rm -rf "$work"' EXIT
 # Chains written out layer by layer: INPUT then N-1 more (CONV and RELU in turn).
 chain() {
   { printf 'INPUT[32x32x16]\n'
-    yes '  -> CONV(16,3,p1) -> RELU' | head -n $(( ($1 - 1) / 2 ))
+    yes '  -> CONV(16,3,p1) -> RELU' | head -n $(( ($1 - 1) / 2 )) || true  # yes ends on SIGPIPE
     [ $(( ($1 - 1) % 2 )) = 1 ] && printf '  -> RELU\n'
     true; } > "$work/chain_$1.net"
 }
@@ -38,6 +38,7 @@ measure() {  # FILE FORMAT -> "seconds kilobytes"
   echo "$(printf '%s\n' "${times[@]}" | median) $(printf '%s\n' "${memories[@]}" | median)"
 }
 
+declare -A result
 {
   echo "# Benchmark results"
   echo
@@ -55,6 +56,9 @@ measure() {  # FILE FORMAT -> "seconds kilobytes"
       read -r seconds kilobytes <<< "$(measure "$file" "$format")"
       per=$(awk -v s="$seconds" -v n="$layers" 'BEGIN { printf "%.2f", s * 1e6 / n }')
       echo "| $spec | $layers | $format | $seconds | $per | $((kilobytes / 1024)) MiB |"
+      result["$spec.$format.seconds"]=$seconds
+      result["$spec.$format.per"]=$per
+      result["$spec.$format.mib"]=$((kilobytes / 1024))
     done
   done
   echo
@@ -64,7 +68,24 @@ measure() {  # FILE FORMAT -> "seconds kilobytes"
     start=$(date +%s%N); "$netcalc" specs/vgg16.net > /dev/null; end=$(date +%s%N)
     vgg+=($(( (end - start) / 1000 )))
   done
-  echo "VGG16 (\`netcalc specs/vgg16.net\`), process start to table: median $(printf '%s\n' "${vgg[@]}" | median) µs over 51 runs."
+  vgg_median=$(printf '%s\n' "${vgg[@]}" | median)
+  echo "VGG16 (\`netcalc specs/vgg16.net\`), process start to table: median $vgg_median µs over 51 runs"
+  echo "(measured with \`date +%s%N\` around each run, so it includes starting the process from bash)."
+  echo
+  echo "## Targets"
+  echo
+  verdict() { awk -v v="$1" -v t="$2" 'BEGIN { if (v <= t) print "met"; else printf "missed, %.1fx the target", v / t }'; }
+  for spec in chain_1000000 repeated; do
+    for format in table json; do
+      s=${result[$spec.$format.seconds]}; m=${result[$spec.$format.mib]}
+      echo "- $spec, $format: $s s (target 2 s: $(verdict "$s" 2)); $m MiB (target 1024 MiB: $(verdict "$m" 1024))."
+    done
+  done
+  for format in table json; do
+    a=${result[chain_10000.$format.per]}; b=${result[chain_1000000.$format.per]}; c=${result[chain_1000.$format.per]}
+    echo "- time per layer, $format: $a µs at 10k and $b µs at 1M layers, a ratio of $(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.2f", (a > b ? a / b : b / a) }') (target within 1.5); at 1k layers it is $c µs, most of it the process start-up."
+  done
+  echo "- VGG16 from process start to table: $((vgg_median / 1000)).$(( (vgg_median % 1000) / 100 )) ms (target 10 ms: $(verdict "$vgg_median" 10000))."
 } > bench/RESULTS.md.new
 mv bench/RESULTS.md.new bench/RESULTS.md
 cat bench/RESULTS.md

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// Renders analyzed networks and diagnostics as the JSON document of DESIGN §4, keys sorted, a layer
 /// per line. It writes bytes directly: JSONEncoder took half a minute and gigabytes on a million layers.

@@ -5,7 +5,9 @@ Not part of CI (it needs torch and torchvision): run by hand after `swift build 
 `python3 tools/crosscheck_zoo.py [NAME ...]`. For each spec it builds the model (torchvision's, or a small
 definition here for the networks torchvision lacks), runs a zero input of the spec's size, and compares
 in execution order every convolution's and linear layer's output shape, parameter count and MACs (bias
-excluded) with netcalc's conv/dwconv/fc rows, plus the network's total parameters and MACs.
+excluded) with netcalc's conv/dwconv/fc rows, plus the network's total parameters, non-trainable values
+(batch-norm running statistics), MACs and final output shape. A name not listed in MODELS is looked up in
+torchvision.models (and torchvision.models.segmentation, built with 21 classes and no auxiliary head).
 """
 import json, subprocess, sys
 import torch
@@ -67,22 +69,46 @@ MODELS = {
     "efficientnet_b0": lambda: tvm.efficientnet_b0(),
 }
 
+def build(name):
+    """The model for a spec name: MODELS first, then torchvision's classification and segmentation zoo."""
+    if name in MODELS:
+        return MODELS[name]()
+    if hasattr(tvm.segmentation, name):
+        return getattr(tvm.segmentation, name)(weights=None, weights_backbone=None, num_classes=21, aux_loss=False)
+    return getattr(tvm, name)(weights=None)
+
+def final_output(model, shape):
+    """The model's output for a zero input, as [W, H, D] (a segmentation model's 'out')."""
+    model.eval()
+    with torch.no_grad():
+        out = model(torch.zeros(1, shape[2], shape[1], shape[0]))
+    if isinstance(out, dict):
+        out = out["out"]
+    out = list(out.shape)
+    return [out[3], out[2], out[1]] if len(out) == 4 else [1, 1, out[1]]
+
+def non_trainable(model):
+    """Batch-norm running means and variances (num_batches_tracked is not a value of the network)."""
+    return sum(b.numel() for n, b in model.named_buffers() if n.endswith(("running_mean", "running_var")))
+
 def torch_layers(model, shape):
     rows = []
     def hook(module, inputs, output):
         if isinstance(module, nn.Conv2d):
             macs = output.numel() * module.in_channels // module.groups * module.kernel_size[0] * module.kernel_size[1]
+            out = list(output.shape)
+            shape = [out[3], out[2], out[1]]
         else:
-            macs = module.in_features * module.out_features
-        out = list(output.shape)
-        rows.append(([out[3], out[2], out[1]] if len(out) == 4 else [1, 1, out[1]],
+            # A Linear on channels-last features (ConvNeXt) acts at every position: a 1x1 convolution.
+            macs = output.numel() // module.out_features * module.in_features * module.out_features
+            out = list(output.shape)
+            shape = [out[2], out[1], out[3]] if len(out) == 4 else [1, 1, out[1]]
+        rows.append((shape,
                      sum(p.numel() for p in module.parameters()), macs))
     for module in model.modules():
         if isinstance(module, (nn.Conv2d, nn.Linear)):
             module.register_forward_hook(hook)
-    model.eval()
-    with torch.no_grad():
-        model(torch.zeros(1, shape[2], shape[1], shape[0]))
+    final_output(model, shape)
     return rows
 
 def check(name):
@@ -92,12 +118,18 @@ def check(name):
         return f"{name}: netcalc reports errors {doc['errors'][:1]}"
     net = doc["networks"][0]
     mine = [(r["output"], r["params"], r["macs"]) for r in net["layers"] if r["op"] in ("conv", "dwconv", "fc")]
-    model = MODELS[name]()
+    model = build(name)
     theirs = torch_layers(model, net["input"])
     total = sum(p.numel() for p in model.parameters())
+    fixed = non_trainable(model)
     problems = []
     if net["totals"]["params"] != total:
         problems.append(f"params {net['totals']['params']:,} vs torch {total:,}")
+    if net["totals"]["nonTrainable"] != fixed:
+        problems.append(f"non-trainable {net['totals']['nonTrainable']:,} vs torch {fixed:,}")
+    output = final_output(model, net["input"])
+    if net["layers"][-1]["output"] != output:
+        problems.append(f"output {net['layers'][-1]['output']} vs torch {output}")
     if len(mine) != len(theirs):
         problems.append(f"{len(mine)} conv/fc rows vs torch {len(theirs)}")
     for i, (a, b) in enumerate(zip(mine, theirs)):
@@ -111,7 +143,11 @@ def check(name):
     return f"{name}: {status} ({len(theirs)} conv/fc layers, {total:,} params, {macs:,} MACs)"
 
 if __name__ == "__main__":
-    names = sys.argv[1:] or [n for n in MODELS if __import__("os").path.exists(f"specs/{n}.net")]
+    import os
+    zoo = [n for n in MODELS] + sorted(f[:-4] for f in os.listdir("specs") if f.endswith(".net"))
+    # specs/alexnet.net is the notes' AlexNet (227 input, no torchvision twin): alexnet_torchvision is.
+    names = sys.argv[1:] or [n for n in dict.fromkeys(zoo) if n != "alexnet"
+                             and (n in MODELS or hasattr(tvm, n) or hasattr(tvm.segmentation, n))]
     results = [check(n) for n in names]
     print("\n".join(results))
     sys.exit(0 if all(": OK" in r for r in results) else 1)

@@ -21,7 +21,7 @@ import Testing
         var parser = Parser(file: file)
         let syntax = parser.parse()
         guard !parser.diagnostics.hasErrors else { return nil }
-        return Formatter(syntax: syntax, comments: parser.comments).format()
+        return SpecFormatter(syntax: syntax, comments: parser.comments).format()
     }
 
     /// The analysis as JSON without the fields that name the source (file, text, diagnostics' places).

@@ -7,7 +7,7 @@ import Testing
         let a = try #require(network("INPUT[32x32x3] -> conv(8,3,p1) → Relu -> pool(2)"))
         let b = try #require(network("INPUT[32x32x3] -> CONV(8,3,p1) -> RELU -> POOL(2)"))
         #expect(a.rows.map(\.output) == b.rows.map(\.output))
-        #expect(a.rows.map(\.kind) == [.input, .conv, .relu, .maxpool])
+        #expect(a.rows.map(\.op) == ["input", "conv", "relu", "maxpool"])
     }
 
     @Test(arguments: ["CONV(8,3,s2,p1)", "CONV(8,3,s=2,p=1)", "CONV(8,3,stride=2,padding=1)", "CONV(8,3,2,1)",
@@ -57,7 +57,7 @@ import Testing
               -> MUL(ID | GAP -> FC(672))
             """))
         #expect(net.rows[5].output.depth == 672)
-        #expect(net.rows[5].kind == .concat)
+        #expect(net.rows[5].role == .merge(.concat))
         #expect(net.totals.macs > 854_196_224)
         #expect(net.rows.last?.output == Shape(width: 28, height: 28, depth: 672))
     }

@@ -100,7 +100,7 @@ import Testing
 
     @Test func zfNetShapes() throws {
         let net = try #require(network(try String(contentsOfFile: packageRoot + "/specs/zfnet.net", encoding: .utf8)))
-        let sizes = net.rows.filter { $0.kind == .conv || $0.kind == .maxpool }.map(\.output.width)
+        let sizes = net.rows.filter { $0.op == "conv" || $0.op == "maxpool" }.map(\.output.width)
         #expect(sizes == [110, 55, 26, 13, 13, 13, 13, 6])
     }
 

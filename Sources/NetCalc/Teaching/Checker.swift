@@ -151,10 +151,9 @@ struct Checker {
     }
 
     private func gradeUnfit(_ item: AnswerItem, unfit: UnfitLayer, network: NetworkReport) -> Verdict {
-        let explainer = Explainer(network: network)
         let axes = unfit.axes
         let formulas = axes.enumerated().map { index, axis in
-            explainer.axisFormula(axis, rounding: .strict, name: index == 0 ? "W2" : "H2", result: 0)
+            axis.explained(rounding: .strict, name: index == 0 ? "W2" : "H2", result: 0)
         }
         let formula = axes[0] == axes[1] ? formulas[0] : formulas.joined(separator: "; ")
         guard item.key == .shape else {
@@ -169,8 +168,7 @@ struct Checker {
                     if case .output(let size)? = try? axis.outcome(rounding) { return size }
                     return 0
                 }
-                let depth = unfit.layer.kind == .conv ? unfit.layer.filters : unfit.input.depth
-                if answer == Shape(width: sizes[0], height: sizes[1], depth: depth) {
+                if answer == Shape(width: sizes[0], height: sizes[1], depth: unfit.depth) {
                     mistake = "\(sizes[0])x\(sizes[1]) is the \(name) result; with these settings the sizes do not fit, which the notes call an invalid setting: write invalid"
                     break
                 }
@@ -250,22 +248,25 @@ struct Checker {
             if key == .weights, row.biases > 0 {
                 list.append((.count(row.params), "the biases are counted; weights are the filters alone"))
             }
-            if let layer = row.layer, row.kind == .conv || row.kind == .fc {
-                let area = row.kind == .fc ? row.input.width * row.input.height : layer.kernel.width * layer.kernel.height
+            let convolution = row.operation as? Convolution
+            let dense = row.operation is FullyConnected
+            if convolution != nil || dense {
+                let kernel = convolution?.window.kernel ?? Pair(square: 1)
+                let area = dense ? row.input.width &* row.input.height : kernel.width * kernel.height
                 let withoutDepth = area &* k
                 let bias = key == .params ? row.biases : 0
-                list.append((.count(withoutDepth &+ bias), "the input depth is left out: each filter spans all \(din) input channels (\(row.kind == .fc ? "W*H*D" : "F*F*D"))"))
+                list.append((.count(withoutDepth &+ bias), "the input depth is left out: each filter spans all \(din) input channels (\(dense ? "W*H*D" : "F*F*D"))"))
                 if key == .params, row.biases > 0 {
                     list.append((.count(withoutDepth), "the input depth and the biases are left out"))
                 }
             }
-            if row.kind == .bn {
+            if row.operation is BatchNorm {
                 list.append((.count(row.params &* 2), "the running mean and variance are counted; they are not trainable"))
                 list.append((.count(row.params / 2), "batch norm learns two values per channel (gamma and beta)"))
             }
         case .shape:
-            guard let layer = row.layer, [.conv, .dwconv, .maxpool, .avgpool].contains(row.kind) else { break }
-            let axes = layer.windowAxes(input: row.input)
+            guard let windowed = row.operation as? any WindowedOperation else { break }
+            let axes = windowed.window.axes(input: row.input)
             func shape(_ transform: (WindowAxis) -> Int?) -> Candidate? {
                 guard let width = transform(axes[0]), let height = transform(axes[1]), width > 0, height > 0 else { return nil }
                 return .shape(Shape(width: width, height: height, depth: k))
@@ -289,7 +290,7 @@ struct Checker {
                     list.append((candidate, "the stride is not applied: divide (W - F + 2P) by S"))
                 }
             }
-            if row.kind == .conv, din != k {
+            if row.operation is Convolution, din != k {
                 list.append((.shape(Shape(width: row.output.width, height: row.output.height, depth: din)),
                              "the depth is the number of filters K = \(k), not the input's depth"))
             }

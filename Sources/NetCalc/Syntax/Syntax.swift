@@ -86,10 +86,6 @@ extension LayerCall {
     }
 }
 
-/// The kind of merge that joins branches.
-enum MergeKind: String, Sendable {
-    case add, concat, mul
-}
 
 /// An answer written in braces for `netcalc check`: `{55x55x96, params: 34944}`.
 struct AnswerSyntax: Sendable {

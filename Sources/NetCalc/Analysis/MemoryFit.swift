@@ -1,5 +1,5 @@
 /// `--fit SIZE`: the largest batch whose training memory (or, with `--inference`, inference peak) fits
-/// in a memory size, with the breakdown that decides it. DESIGN §2:
+/// in a memory size, with the breakdown that decides it (README, "How each number is counted"):
 /// training = batch x (forward + backward bytes per image) + param bytes x (1 + 1 + optimizer states).
 
 /// A memory size given on the command line: `12GiB`, `16GB`, `80G` (= GiB), `24000MiB`, `1.5TiB`.

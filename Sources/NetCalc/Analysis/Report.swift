@@ -79,12 +79,19 @@ struct SettingsOverride: Sendable {
     }
 }
 
+/// What made a row: the network's input, a layer, or a merge of branches.
+enum RowRole: Equatable, Sendable {
+    case input
+    case layer
+    case merge(MergeKind)
+}
+
 /// One layer of an analyzed network, with everything counted for it.
 struct LayerRow: Sendable {
     var index: Int
     /// The auto-name: `CONV1`, `POOL2`, `INPUT`.
     var name: String
-    var kind: LayerKind
+    var role: RowRole
     /// The layer as written, white space folded.
     var text: String
     var output: Shape
@@ -120,6 +127,17 @@ struct LayerRow: Sendable {
 
     /// The resolved layer, for worked formulas; nil for INPUT and merges.
     var layer: Layer? { resolved?.layer }
+    /// The layer's operation; nil for INPUT and merges.
+    var operation: (any LayerOperation)? { resolved?.layer.operation }
+
+    /// The JSON `op`: `input`, the layer's (`conv`), or the merge's (`add`).
+    var op: String {
+        switch role {
+        case .input: return "input"
+        case .layer: return resolved?.layer.operation.op ?? "layer"
+        case .merge(let kind): return kind.rawValue
+        }
+    }
     /// The rounding the layer's windows used.
     var rounding = Rounding.strict
     var range: SourceRange
@@ -143,7 +161,7 @@ final class ResolvedLayer: Sendable {
     }
 }
 
-/// A network's totals, DESIGN §2.
+/// A network's totals (README, "How each number is counted").
 struct Totals: Sendable {
     var params = 0
     var weights = 0
@@ -173,7 +191,8 @@ struct UnfitLayer: Sendable {
     var name: String
     var text: String
     var input: Shape
-    var layer: Layer
+    /// The output depth the layer would have had.
+    var depth: Int
     var axes: [WindowAxis]
 }
 

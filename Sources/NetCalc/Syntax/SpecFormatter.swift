@@ -3,7 +3,7 @@
 /// fits in 100 columns and otherwise one `-> layer` per line, merges that do not fit with a branch per
 /// line — keeping every comment and answer. The canonical form depends on the syntax alone, so `fmt` of
 /// `fmt` is unchanged.
-struct Formatter {
+struct SpecFormatter {
     static let width = 100
 
     let syntax: SpecSyntax
@@ -75,7 +75,7 @@ struct Formatter {
     /// A chain on one line when it fits and holds no comment, else one `-> element` per line; comments
     /// written inside it go on their own lines before the element they came before (or after its line's end).
     private func chain(_ chain: Chain, prefix: String, comments: [SourceRange], parameters: Set<String> = []) -> String {
-        let printer = Formatter(syntax: syntax, comments: self.comments, parameters: parameters)
+        let printer = SpecFormatter(syntax: syntax, comments: self.comments, parameters: parameters)
         return printer.layout(chain, prefix: prefix, comments: comments)
     }
 
@@ -159,69 +159,31 @@ struct Formatter {
         return out
     }
 
-    /// A layer call with canonical arguments: the required ones by position, then tags in the
-    /// schema's order (glued when their value is a number), then flags.
+    /// A layer call with canonical arguments, bound as analysis binds them: the leading ones by
+    /// position, then tags in the schema's order (glued when their value is a number), arguments that
+    /// bind to nothing as written, then flags.
     private func layer(_ call: LayerCall) -> String {
-        guard let kind = LayerKind.keywords[call.name.uppercased()] else {
+        guard let definition = LayerCatalog.definition(for: call.name) else {
             // A block use: its arguments as written, tidied.
             guard let arguments = call.arguments else { return call.name }
             return call.name + "(" + arguments.map(argument).joined(separator: ",") + ")"
         }
         let keyword = call.name.uppercased()
-        guard let arguments = call.arguments else { return keyword }
-        let schema = LayerSchema.schema(for: kind)
-        let positionals = schema.parameters.filter(\.positional)
-        var values: [String: ArgumentValue] = [:]
-        var flags: [String] = []
-        var leftovers: [String] = []
-        var next = 0
-        for item in arguments {
-            if let flag = item.flag {
-                if schema.flags.contains(flag.lowercased()) {
-                    flags.append(flag.lowercased())
-                } else if let spec = schema.parameters.first(where: { $0.glued && flag.lowercased().hasPrefix($0.names[0]) }),
-                          let value = gluedValue(String(flag.dropFirst())), values[spec.names[0]] == nil {
-                    values[spec.names[0]] = value
-                } else if parameters.contains(flag), next < positionals.count, values[positionals[next].names[0]] == nil {
-                    values[positionals[next].names[0]] = .scalar(.name(flag, item.range))  // a block parameter
-                    next += 1
-                } else {
-                    leftovers.append(argument(item))
-                }
-                continue
-            }
-            if let tag = item.tag {
-                if let spec = schema.parameters.first(where: { $0.names.contains(tag.lowercased()) }),
-                   values[spec.names[0]] == nil, let value = item.value {
-                    values[spec.names[0]] = value
-                } else {
-                    leftovers.append(argument(item))
-                }
-                continue
-            }
-            if next < positionals.count, values[positionals[next].names[0]] == nil, let value = item.value {
-                values[positionals[next].names[0]] = value
-                next += 1
-            } else {
-                leftovers.append(argument(item))
-            }
-        }
+        guard call.arguments != nil else { return keyword }
+        let schema = definition.schema
+        let bound = ArgumentBinder(definition: definition, isParameter: { parameters.contains($0) }).bind(call)
         var parts: [String] = []
         var positionalRun = true
-        for (index, spec) in schema.parameters.enumerated() {
-            guard let value = values[spec.names[0]] else {
-                positionalRun = false
-                continue
-            }
-            if positionalRun && spec.positional && (index < schema.required || index == 0) {
-                parts.append(self.value(value))
+        for (index, entry) in bound.values.enumerated() {
+            if positionalRun, entry.spec.positional, index < schema.bareCount, entry.spec.name == schema.parameters[index].name {
+                parts.append(value(entry.value))
             } else {
                 positionalRun = false
-                parts.append(tagged(spec, value))
+                parts.append(tagged(entry.spec, entry.value))
             }
         }
-        parts += leftovers
-        for flag in ["nobias", "floor", "ceil"] where flags.contains(flag) { parts.append(flag) }
+        parts += bound.leftovers.map(argument)
+        parts += bound.flags
         return parts.isEmpty ? keyword : "\(keyword)(\(parts.joined(separator: ",")))"
     }
 
@@ -236,14 +198,6 @@ struct Formatter {
         default:
             return "\(name)=\(self.value(value))"
         }
-    }
-
-    private func gluedValue(_ text: String) -> ArgumentValue? {
-        let parts = text.lowercased().split(separator: "x", omittingEmptySubsequences: false)
-        let numbers = parts.compactMap { Int($0) }
-        guard !parts.isEmpty, numbers.count == parts.count, parts.count <= 2 else { return nil }
-        let zero = SourceRange(0, 0)
-        return parts.count == 2 ? .size(.literal(numbers[0], zero), .literal(numbers[1], zero)) : .scalar(.literal(numbers[0], zero))
     }
 
     private func argument(_ item: Argument) -> String {

@@ -203,7 +203,7 @@ private func format(_ inputs: [InputSource], options: Options, invocation: Invoc
             outcome.status = max(outcome.status, 1)
             continue
         }
-        let text = Formatter(syntax: syntax, comments: parser.comments).format()
+        let text = SpecFormatter(syntax: syntax, comments: parser.comments).format()
         guard options.write, case .file(let path) = input else {
             outcome.standardOutput += text
             continue

@@ -71,7 +71,7 @@ enum Column: String, CaseIterable, Sendable {
         switch self {
         case .index: return "\(row.index)"
         case .layer: return row.name
-        case .op: return row.kind.rawValue
+        case .op: return row.op
         case .output: return row.output.fullText
         case .memory: return "\(row.activations)"
         case .memoryShare: return share(row.activations, of: network.totals.activations, decimals: 4)
@@ -84,7 +84,7 @@ enum Column: String, CaseIterable, Sendable {
         case .nonTrainable: return "\(row.nonTrainable)"
         case .macs: return "\(row.macs)"
         case .rf: return row.receptiveField.text
-        case .spec: return row.kind == .input ? "" : row.text
+        case .spec: return row.role == .input ? "" : row.text
         }
     }
 

@@ -83,7 +83,7 @@ struct TableRenderer {
             let explainer = Explainer(network: network)
             out += "\n\(bold)worked formulas\(reset)\n"
             for row in network.rows {
-                out += "\(bold)\(row.name)\(reset)  \(row.kind == .input ? "" : row.text + " on \(row.input.fullText)")\n"
+                out += "\(bold)\(row.name)\(reset)  \(row.role == .input ? "" : row.text + " on \(row.input.fullText)")\n"
                 for line in explainer.lines(for: row) { out += "  \(line)\n" }
             }
         }
@@ -130,7 +130,7 @@ struct TableRenderer {
         case .biases: return countWidth(row.biases)
         case .nonTrainable: return countWidth(row.nonTrainable)
         case .macs: return countWidth(row.macs)
-        case .spec: return row.kind == .input ? 0 : row.resolved?.textWidth ?? displayWidth(row.text)
+        case .spec: return row.role == .input ? 0 : row.resolved?.textWidth ?? displayWidth(row.text)
         case .memoryShare: return shareWidth(row.activations, of: network.totals.activations)
         case .paramShare: return shareWidth(row.params, of: network.totals.params)
         default: return cache.human(column, row, network, units: units).width
@@ -167,7 +167,7 @@ struct TableRenderer {
             buffer.count(row.output.depth, separators: false)
             if !last { buffer.spaces(width - self.width(.output, row, network)) }
         default:
-            var (text, textWidth) = column == .spec ? (row.kind == .input ? "" : row.text, self.width(.spec, row, network))
+            var (text, textWidth) = column == .spec ? (row.role == .input ? "" : row.text, self.width(.spec, row, network))
                 : cache.human(column, row, network, units: units)
             if let cut, textWidth > cut {
                 text = String(text.prefix(cut - 1)) + "…"

@@ -1,0 +1,143 @@
+/// Analysis of a parsed spec, statement by statement: block definitions, `@` directives and networks,
+/// each network walked by a `NetworkWalker` (NetworkWalker.swift) after the static checks
+/// (StaticChecker.swift).
+
+/// Analyzes every network of a spec file.
+struct Analyzer {
+    /// The most layers one network may expand to.
+    static let maximumRows = 2_000_000
+    /// How deeply block uses may nest.
+    static let maximumCallDepth = 64
+
+    let spec: SpecSyntax
+    let overrides: SettingsOverride
+    /// True when the parser already reported errors (a missing network is then no news).
+    var syntaxErrors = false
+    /// `netcalc check`: a layer that does not fit but carries an answer is graded, not an error.
+    var checkMode = false
+
+    init(spec: SpecSyntax, overrides: SettingsOverride, syntaxErrors: Bool = false, checkMode: Bool = false) {
+        self.spec = spec
+        self.overrides = overrides
+        self.syntaxErrors = syntaxErrors
+        self.checkMode = checkMode
+    }
+
+    /// The networks that analyzed cleanly, and every diagnostic.
+    func analyze() -> (networks: [NetworkReport], diagnostics: DiagnosticList) {
+        let file = spec.file
+        var diagnostics = DiagnosticList()
+        var blocks: [String: BlockDefinition] = [:]
+        for statement in spec.statements {
+            guard case .block(let block) = statement else { continue }
+            if LayerCatalog.isReserved(block.name) {
+                diagnostics.append(Diagnostic(.error, "'\(block.name)' is a layer keyword and cannot name a block",
+                                              at: block.nameRange, in: file, hint: "choose another name"))
+            } else if let earlier = blocks[block.name] {
+                let (line, _) = file.location(of: earlier.nameRange.start)
+                diagnostics.append(Diagnostic(.error, "the block '\(block.name)' is defined twice",
+                                              at: block.nameRange, in: file,
+                                              hint: "the first definition is on line \(line)"))
+            } else {
+                blocks[block.name] = block
+            }
+        }
+        let checker = StaticChecker(file: file, blocks: blocks)
+        diagnostics.append(contentsOf: checker.check(spec.statements))
+        let resolved = checker.resolved
+
+        var settings = Settings()
+        var networks: [NetworkReport] = []
+        var unnamedCount = 0
+        var names: Set<String> = []
+        let stem = fileStem(file.name)
+        for statement in spec.statements {
+            switch statement {
+            case .directive(let name, let value, let nameRange, let valueRange):
+                applyDirective(name, value, nameRange, valueRange, to: &settings, diagnostics: &diagnostics)
+            case .network(let name, let nameRange, let chain, let total):
+                var networkName = name ?? stem
+                if name == nil {
+                    unnamedCount += 1
+                    if unnamedCount > 1 { networkName = "\(stem)-\(unnamedCount)" }
+                }
+                if names.contains(networkName), let nameRange {
+                    diagnostics.append(Diagnostic(.error, "the network '\(networkName)' is defined twice",
+                                                  at: nameRange, in: file))
+                }
+                names.insert(networkName)
+                let effective = overrides.applied(to: settings)
+                let walker = NetworkWalker(file: file, blocks: blocks, settings: effective, quiet: false)
+                walker.checkMode = checkMode
+                walker.resolvedLayers = resolved
+                if let rows = walker.run(chain) {
+                    if let totals = walker.totals(of: rows, at: nameRange ?? chain.range) {
+                        networks.append(NetworkReport(name: networkName, file: file.name, settings: effective,
+                                                      rows: rows, totals: totals, answerRows: walker.answerRows,
+                                                      sourceRange: chain.range, totalAnswer: total))
+                    }
+                } else if let unfit = walker.unfit {
+                    networks.append(NetworkReport(name: networkName, file: file.name, settings: effective,
+                                                  rows: walker.partialRows, totals: Totals(),
+                                                  answerRows: walker.answerRows, sourceRange: chain.range,
+                                                  totalAnswer: total, unfit: unfit))
+                }
+                diagnostics.append(contentsOf: walker.diagnostics)
+            case .block:
+                break
+            }
+        }
+        if syntaxErrors || diagnostics.hasErrors {
+            // The errors already say what is wrong.
+        } else if spec.statements.isEmpty {
+            let lexicallyEmpty = file.bytes.allSatisfy { [0x20, 0x09, 0x0A, 0x0D].contains($0) }
+            diagnostics.append(Diagnostic(
+                .error, lexicallyEmpty ? "the spec is empty" : "the spec has no network", at: SourceRange(0, 0),
+                in: file, hint: "a network starts with INPUT[WxHxD], e.g. INPUT[32x32x3] -> CONV(12,3,p1) -> FC(10)"))
+        } else if networks.isEmpty, !spec.statements.contains(where: { if case .network = $0 { true } else { false } }) {
+            diagnostics.append(Diagnostic(
+                .error, "the spec defines blocks but no network", at: SourceRange(0, 0), in: file,
+                hint: "a network is a chain that starts with INPUT[WxHxD]"))
+        }
+        return (networks, diagnostics)
+    }
+
+    private func applyDirective(_ name: String, _ value: String, _ nameRange: SourceRange, _ valueRange: SourceRange,
+                                to settings: inout Settings, diagnostics: inout DiagnosticList) {
+        let file = spec.file
+        func bad(_ allowed: [String]) {
+            diagnostics.append(Diagnostic(
+                .error, "'\(value)' is not a value for @\(name)", at: valueRange, in: file,
+                hint: didYouMean(value, allowed) ?? "@\(name) takes \(allowed.joined(separator: ", "))"))
+        }
+        switch name.lowercased() {
+        case "rounding":
+            guard let rounding = Rounding(rawValue: value.lowercased()) else { return bad(Rounding.allCases.map(\.rawValue)) }
+            settings.rounding = rounding
+        case "batch":
+            guard let batch = Int(value), batch >= 1 else { return bad(["a whole number of at least 1"]) }
+            settings.batch = batch
+        case "dtype":
+            guard let type = DataType(rawValue: value.lowercased()) else { return bad(DataType.allCases.map(\.rawValue)) }
+            settings.dataType = type
+        case "optimizer":
+            guard let optimizer = Optimizer(rawValue: value.lowercased()) else {
+                return bad(Optimizer.allCases.map(\.rawValue))
+            }
+            settings.optimizer = optimizer
+        default:
+            let known = ["rounding", "batch", "dtype", "optimizer"]
+            diagnostics.append(Diagnostic(.error, "unknown directive @\(name)", at: nameRange, in: file,
+                                          hint: didYouMean(name, known) ?? "directives: @rounding, @batch, @dtype, @optimizer"))
+        }
+    }
+}
+
+/// The file name without folders and extension: `specs/alexnet.net` -> `alexnet`.
+func fileStem(_ path: String) -> String {
+    if path.hasPrefix("<") { return path.trimmingCharacters(in: "<").trimmingCharacters(in: ">") }
+    var name = Substring(path)
+    if let slash = name.lastIndex(of: "/") { name = name[name.index(after: slash)...] }
+    if let dot = name.lastIndex(of: "."), dot != name.startIndex { name = name[..<dot] }
+    return name.isEmpty ? "network" : String(name)
+}

@@ -1,0 +1,481 @@
+/// Expansion of one network: walks its chain — INPUT, layers, repetitions, block uses with their
+/// arguments, merges of branches — applying each layer to the volume flowing in and recording a row.
+
+/// Walks one network's chain, building its rows.
+final class NetworkWalker {
+    /// What flows along a chain: the volume, where it came from, and its receptive field.
+    struct Flow {
+        var shape: Shape
+        var receptiveField: Pair
+        var jump: Pair
+        /// The row that produced it.
+        var producer: Int
+    }
+
+    /// Thrown to stop walking a network after its error has been recorded.
+    struct Stop: Error {}
+
+    let file: SourceFile
+    let blocks: [String: BlockDefinition]
+    let settings: Settings
+    /// A quiet walker records no diagnostics; it only learns whether the network fits.
+    let quiet: Bool
+    /// Replaces the network's INPUT size (to look for an input size that fits).
+    var inputOverride: Shape?
+    /// The most rows this walker may make.
+    var rowBudget = Analyzer.maximumRows
+
+    private(set) var diagnostics = DiagnosticList()
+    /// Check mode: a strict-size failure at a layer with an answer stops the walk without an error.
+    var checkMode = false
+    /// The layer that stopped a check-mode walk, if one did.
+    private(set) var unfit: UnfitLayer?
+    /// Each answer's start offset and the row it answers (the last row its call made).
+    private(set) var answerRows: [Int: Int] = [:]
+    /// The answer written after the layer being applied.
+    private var currentAnswer: AnswerSyntax?
+    private(set) var rows: [LayerRow] = []
+    /// The rows made before the walk stopped.
+    var partialRows: [LayerRow] { rows }
+    private var counters: [String: Int] = [:]
+    private var scopes: [[String: Int]] = [[:]]
+    private var activeBlocks: [String] = []
+    private var depth = 0
+    private(set) var networkChain: Chain?
+    private var textCache: [Int: String] = [:]
+    /// Layers already resolved from calls with constant arguments, by where the call starts.
+    var resolvedLayers: [Int: ResolvedLayer] = [:]
+    /// True until the first row of a merge's branch is made.
+    private var branchStarts = false
+    /// True while an expression is evaluated only to estimate a size: its errors come later, if at all.
+    private var silenced = false
+
+    init(file: SourceFile, blocks: [String: BlockDefinition], settings: Settings, quiet: Bool) {
+        self.file = file
+        self.blocks = blocks
+        self.settings = settings
+        self.quiet = quiet
+    }
+
+    /// The rows of the network, or nil after an error.
+    func run(_ chain: Chain) -> [LayerRow]? {
+        networkChain = chain
+        if let estimate = estimatedRows(chain, visiting: []) { rows.reserveCapacity(min(estimate, rowBudget) + 1) }
+        do throws {
+            _ = try walk(chain, flow: nil)
+            return rows
+        } catch {
+            return nil
+        }
+    }
+
+    // MARK: Walking
+
+    private func walk(_ chain: Chain, flow start: Flow?) throws -> Flow? {
+        var flow = start
+        for element in chain.elements {
+            switch element {
+            case .input(let dimensions, let range, let answer):
+                guard flow == nil else {
+                    try fail("INPUT can only start a network", at: range,
+                         hint: "to start another network, begin a new line: name = INPUT[...]")
+                }
+                flow = try input(dimensions, range: range)
+                if let answer { answerRows[answer.range.start] = 0 }
+            case .identity:
+                guard flow != nil else { try fail("a network must start with INPUT[WxHxD]", at: element.range) }
+            case .layer(let call, let answer):
+                guard let current = flow else {
+                    try fail("a network must start with INPUT[WxHxD]", at: call.range)
+                }
+                if let definition = LayerCatalog.definition(for: call.name) {
+                    currentAnswer = answer
+                    defer { currentAnswer = nil }
+                    flow = try apply(call, definition: definition, to: current)
+                } else if let block = blocks[call.name] {
+                    flow = try expand(block, call: call, flow: current)
+                } else if LayerCatalog.isReserved(call.name) {
+                    let word = call.name.uppercased()
+                    try fail(word == "INPUT" ? "INPUT can only start a network" : "\(word) needs branches: \(word)(a | b)",
+                         at: call.range, hint: word == "INPUT" ? "write INPUT[WxHxD] at the start of the chain" : nil)
+                } else {
+                    record(unknownLayerDiagnostic(call, file: file, blocks: blocks))
+                    throw Stop()
+                }
+                // An answer grades the last row its call made (a block's output); the first expansion only.
+                if let answer, answerRows[answer.range.start] == nil, !rows.isEmpty {
+                    answerRows[answer.range.start] = rows.count - 1
+                }
+            case .repetition(let inner, let countExpression, let range):
+                guard let current = flow else { try fail("a network must start with INPUT[WxHxD]", at: range) }
+                let count = try evaluate(countExpression)
+                guard count >= 1 else {
+                    try fail("a repetition needs a count of at least 1, not \(count)", at: countExpression.range,
+                         hint: "to leave the layers out, delete the whole [ ... ]*\(count)")
+                }
+                if let perCopy = estimatedRows(inner, visiting: []) {
+                    let (total, overflow) = perCopy.multipliedReportingOverflow(by: count)
+                    if overflow || total > rowBudget - rows.count {
+                        try fail("the network expands to more than \(formatCount(Analyzer.maximumRows)) layers",
+                                 at: range, hint: overflow || total > Analyzer.maximumRows
+                                     ? "this repetition alone makes \(overflow ? "more than 2^63" : formatCount(total)) layers; netcalc analyzes up to \(formatCount(Analyzer.maximumRows)) per network"
+                                     : "netcalc analyzes up to \(formatCount(Analyzer.maximumRows)) layers per network")
+                    }
+                }
+                var next = current
+                for _ in 0..<count {
+                    next = try walk(inner, flow: next) ?? next
+                }
+                flow = next
+            case .merge(let kind, let branches, let keywordRange, let range):
+                guard let current = flow else { try fail("a network must start with INPUT[WxHxD]", at: range) }
+                flow = try merge(kind, branches: branches, keywordRange: keywordRange, range: range, flow: current)
+            }
+        }
+        return flow
+    }
+
+    private func input(_ dimensions: [Expression], range: SourceRange) throws -> Flow {
+        var values = dimensions.compactMap(\.literalValue)
+        guard values.count == 1 || values.count == 3 else {
+            try fail("INPUT takes WxHxD or a single N, not \(values.count) sizes", at: range,
+                 hint: values.count == 2 ? "for one channel write INPUT[\(values[0])x\(values[1])x1]" : nil)
+        }
+        if values.count == 1 { values = [1, 1, values[0]] }
+        if let zero = values.first(where: { $0 < 1 }) {
+            try fail("an input size must be at least 1, not \(zero)", at: range)
+        }
+        var shape = Shape(width: values[0], height: values[1], depth: values[2])
+        if let inputOverride { shape = inputOverride }
+        var row = LayerRow(index: 0, name: "INPUT", role: .input, text: cachedText(range), output: shape, range: range)
+        try finish(&row, at: range)
+        return Flow(shape: shape, receptiveField: Pair(square: 1), jump: Pair(square: 1), producer: row.index)
+    }
+
+    private func expand(_ block: BlockDefinition, call: LayerCall, flow: Flow) throws -> Flow {
+        if activeBlocks.contains(block.name) {
+            try fail("the block '\(block.name)' uses itself", at: call.nameRange,
+                 hint: "blocks cannot be recursive: " + (activeBlocks + [block.name]).joined(separator: " -> "))
+        }
+        guard activeBlocks.count < Analyzer.maximumCallDepth else {
+            try fail("blocks nest more than \(Analyzer.maximumCallDepth) deep", at: call.nameRange,
+                     hint: "a block may use blocks that use blocks, \(Analyzer.maximumCallDepth) levels in all: "
+                         + activeBlocks.prefix(3).joined(separator: " -> ") + " -> ...")
+        }
+        var scope: [String: Int] = [:]
+        let arguments = call.arguments ?? []
+        let parameterNames = block.parameters.map(\.name)
+        var position = 0
+        for argument in arguments {
+            let name: String
+            if let tag = argument.tag {
+                guard parameterNames.contains(tag) else {
+                    try fail("the block '\(block.name)' has no parameter '\(tag)'", at: argument.range,
+                         hint: didYouMean(tag, parameterNames)
+                             ?? (parameterNames.isEmpty ? "it takes no arguments"
+                                 : "its parameters: \(parameterNames.joined(separator: ", "))"))
+                }
+                name = tag
+            } else {
+                guard position < parameterNames.count else {
+                    try fail("the block '\(block.name)' takes \(parameterNames.count) argument\(parameterNames.count == 1 ? "" : "s"), not \(arguments.count)",
+                         at: argument.range, hint: signature(block))
+                }
+                name = parameterNames[position]
+                position += 1
+            }
+            guard scope[name] == nil else { try fail("\(name) is given twice", at: argument.range) }
+            let expression: Expression
+            switch argument.value {
+            case .scalar(let value)?: expression = value
+            case .word(let word)?: expression = .name(word, argument.valueRange)
+            case nil: expression = .name(argument.flag ?? "", argument.range)
+            case .size?, .decimal?:
+                try fail("block arguments are whole numbers", at: argument.valueRange, hint: signature(block))
+            }
+            scope[name] = try evaluate(expression)
+        }
+        if let missing = parameterNames.first(where: { scope[$0] == nil }) {
+            try fail("the block '\(block.name)' needs a value for \(missing)", at: call.range, hint: signature(block))
+        }
+        scopes.append(scope)
+        activeBlocks.append(block.name)
+        defer {
+            scopes.removeLast()
+            activeBlocks.removeLast()
+        }
+        return try walk(block.body, flow: flow) ?? flow
+    }
+
+    /// How many rows a chain makes, counted without walking it; nil when a count depends on a
+    /// block parameter of another scope or a block is recursive.
+    private func estimatedRows(_ chain: Chain, visiting: Set<String>) -> Int? {
+        var total = 0
+        for element in chain.elements {
+            var rows: Int
+            switch element {
+            case .input: rows = 1
+            case .identity: rows = 0
+            case .layer(let call, _):
+                if LayerCatalog.isReserved(call.name) || blocks[call.name] == nil {
+                    rows = 1
+                } else {
+                    guard !visiting.contains(call.name), visiting.count < Analyzer.maximumCallDepth,
+                          let body = blocks[call.name]?.body,
+                          let inner = estimatedRows(body, visiting: visiting.union([call.name])) else { return nil }
+                    rows = inner
+                }
+            case .repetition(let inner, let count, _):
+                let times = visiting.isEmpty ? (try? quietEvaluate(count)) : count.literalValue
+                guard let times, let perCopy = estimatedRows(inner, visiting: visiting) else { return nil }
+                let (product, overflow) = perCopy.multipliedReportingOverflow(by: max(times, 0))
+                rows = overflow ? Int.max : product
+            case .merge(_, let branches, _, _):
+                rows = 1
+                for branch in branches {
+                    guard let inner = estimatedRows(branch, visiting: visiting) else { return nil }
+                    let (sum, overflow) = rows.addingReportingOverflow(inner)
+                    rows = overflow ? Int.max : sum
+                }
+            }
+            let (sum, overflow) = total.addingReportingOverflow(rows)
+            total = overflow ? Int.max : sum
+        }
+        return total
+    }
+
+    /// Evaluates an expression in the current scope without reporting anything.
+    private func quietEvaluate(_ expression: Expression) throws -> Int {
+        silenced = true
+        defer { silenced = false }
+        return try evaluate(expression)
+    }
+
+    /// The name the next layer with this keyword will get: `CONV3`.
+    private func upcomingName(_ keyword: String) -> String {
+        rowName(keyword, (counters[keyword] ?? 0) + 1)
+    }
+
+    /// `CONV3`; a keyword that ends in a digit takes a separator, so the sixth RELU6 is `RELU6_6`.
+    private func rowName(_ keyword: String, _ count: Int) -> String {
+        keyword.last?.isNumber == true ? "\(keyword)_\(count)" : "\(keyword)\(count)"
+    }
+
+    private func signature(_ block: BlockDefinition) -> String {
+        block.parameters.isEmpty ? "use it as \(block.name)"
+            : "use it as \(block.name)(\(block.parameters.map(\.name).joined(separator: ", ")))"
+    }
+
+    private func merge(_ kind: MergeKind, branches: [Chain], keywordRange: SourceRange, range: SourceRange,
+                       flow: Flow) throws -> Flow {
+        depth += 1
+        var outputs: [Flow] = []
+        var branchSizes: [Int] = []
+        for branch in branches {
+            let before = rows.count
+            branchStarts = true
+            outputs.append(try walk(branch, flow: flow) ?? flow)
+            branchSizes.append(rows.count - before)
+        }
+        branchStarts = false
+        depth -= 1
+        let keyword = kind.keyword
+        let summary = branchSizes.map { $0 == 0 ? "ID" : "\($0) layer\($0 == 1 ? "" : "s")" }.joined(separator: " | ")
+        let output: Shape
+        do throws(LayerFailure) {
+            output = try kind.combine(outputs.map(\.shape))
+        } catch {
+            try report(error, name: upcomingName(keyword), at: keywordRange)
+        }
+        var row = LayerRow(index: 0, name: "", role: .merge(kind), text: "\(keyword)(\(summary))",
+                           output: output, range: range)
+        row.inputs = outputs.map(\.producer)
+        row.input = flow.shape
+        row.receptiveField = Pair(outputs.map(\.receptiveField.width).max() ?? 1,
+                                  outputs.map(\.receptiveField.height).max() ?? 1)
+        // The jump is the step of the branches that keep the output's size (not a broadcast 1x1xD one).
+        let spatial = outputs.filter { $0.shape.width == output.width && $0.shape.height == output.height }
+        row.jump = Pair(spatial.map(\.jump.width).max() ?? 1, spatial.map(\.jump.height).max() ?? 1)
+        try finish(&row, keyword: keyword, at: range)
+        return Flow(shape: output, receptiveField: row.receptiveField, jump: row.jump, producer: row.index)
+    }
+
+    // MARK: Layers
+
+    private func apply(_ call: LayerCall, definition: LayerDefinition, to flow: Flow) throws -> Flow {
+        // A call whose arguments name nothing means the same wherever it is expanded: resolve it once.
+        let parameters = scopes.last.map { Set($0.keys) } ?? []
+        let constant = parameters.isEmpty || !call.mentions(parameters)
+        if constant, let resolved = resolvedLayers[call.range.start] {
+            return try compute(resolved, call: call, flow: flow)
+        }
+        let resolver = LayerResolver(file: file, evaluate: { [self] expression throws(DiagnosticList) in
+            do throws {
+                return try evaluate(expression)
+            } catch {
+                throw DiagnosticList()
+            }
+        }, isParameter: { [self] name in scopes.last?[name] != nil })
+        let layer: Layer
+        do throws(DiagnosticList) {
+            layer = try resolver.resolve(call, definition: definition)
+        } catch {
+            for diagnostic in error.items { record(diagnostic) }
+            throw Stop()
+        }
+        // In a block with parameters, the row shows the values the parameters had: CONV(128,3,s2,p1).
+        let resolved = ResolvedLayer(layer, text: constant ? cachedText(call.range) : nil)
+        if constant { resolvedLayers[call.range.start] = resolved }
+        return try compute(resolved, call: call, flow: flow)
+    }
+
+    /// Applies a resolved layer to the flow and records its row.
+    private func compute(_ resolved: ResolvedLayer, call: LayerCall, flow: Flow) throws -> Flow {
+        let layer = resolved.layer
+        let name = upcomingName(layer.keyword)
+        let input = LayerInput(shape: flow.shape, receptiveField: flow.receptiveField, jump: flow.jump,
+                               rounding: settings.rounding, name: name)
+        let effect: LayerEffect
+        do throws(LayerFailure) {
+            effect = try layer.operation.apply(to: input)
+        } catch {
+            if case .notWhole(let axes, let depth) = error {
+                if checkMode, let answer = currentAnswer {
+                    unfit = UnfitLayer(answerStart: answer.range.start, name: name, text: cachedText(call.range),
+                                       input: flow.shape, depth: depth, axes: axes)
+                    throw Stop()
+                }
+                reportNotWhole(name: name, axes: axes, call: call, flow: flow)
+                throw Stop()
+            }
+            try report(error, name: name, at: call.range)
+        }
+        // In a block with parameters, the row shows the values the parameters had: CONV(128,3,s2,p1).
+        var row = LayerRow(index: 0, name: "", role: .layer, text: resolved.text ?? layer.canonicalText,
+                           output: effect.output, range: call.range)
+        row.input = flow.shape
+        row.resolved = resolved
+        row.rounding = effect.rounding
+        row.firstInput = flow.producer
+        row.receptiveField = effect.receptiveField
+        row.jump = effect.jump
+        row.weights = effect.weights
+        row.biases = effect.biases
+        row.nonTrainable = effect.nonTrainable
+        row.macs = effect.macs
+        try finish(&row, keyword: layer.keyword, at: call.range)
+        return Flow(shape: row.output, receptiveField: row.receptiveField, jump: row.jump, producer: row.index)
+    }
+
+    /// Records why a layer or merge cannot be applied, and stops the walk.
+    private func report(_ failure: LayerFailure, name: String, at range: SourceRange) throws -> Never {
+        switch failure {
+        case .overflow:
+            try overflow(name, at: range)
+        case .invalid(let message, let hint):
+            try fail(message, at: range, hint: hint)
+        case .notWhole:
+            try fail("\(name) does not fit its input", at: range)
+        }
+    }
+
+    // MARK: Rows
+
+    /// Names, counts and stores a row; it must have its output, parameters and MACs set.
+    private func finish(_ row: inout LayerRow, keyword: String = "INPUT", at range: SourceRange) throws {
+        guard rows.count < rowBudget else {
+            try fail("the network expands to more than \(formatCount(Analyzer.maximumRows)) layers", at: range,
+                 hint: "netcalc analyzes up to \(formatCount(Analyzer.maximumRows)) layers per network; check the repetition counts")
+        }
+        row.index = rows.count
+        row.depth = depth
+        row.startsBranch = branchStarts
+        branchStarts = false
+        if row.role != .input {
+            let count = (counters[keyword] ?? 0) + 1
+            counters[keyword] = count
+            row.name = rowName(keyword, count)
+        }
+        do {
+            row.activations = try row.output.volume()
+            row.forwardBytes = try checkedProduct(row.activations, settings.batch, settings.dataType.bytes)
+        } catch {
+            try overflow(row.role == .input ? "INPUT" : row.name, at: range)
+        }
+        rows.append(row)
+    }
+
+    /// The totals of a finished network; nil after an overflow (recorded).
+    func totals(of rows: [LayerRow], at range: SourceRange) -> Totals? {
+        do {
+            return try Totals(rows: rows, settings: settings)
+        } catch {
+            record(Diagnostic(.error, "the network's totals overflow 64 bits", at: range, in: file,
+                              hint: "a total past \(formatCount(Int.max)) cannot be counted exactly"))
+            return nil
+        }
+    }
+
+    // MARK: Expressions
+
+    private func evaluate(_ expression: Expression) throws -> Int {
+        switch expression {
+        case .literal(let value, _):
+            return value
+        case .name(let name, let range):
+            if let value = scopes.last?[name] { return value }
+            let known = scopes.last.map { Array($0.keys).sorted() } ?? []
+            try fail("unknown name '\(name)'", at: range,
+                 hint: didYouMean(name, known) ?? (known.isEmpty ? "names in arguments stand for block parameters"
+                     : "the parameters here: \(known.joined(separator: ", "))"))
+        case .negate(let inner, let range):
+            do { return try checkedSubtract(0, try evaluate(inner)) } catch is Overflow {
+                try fail("the expression overflows 64 bits", at: range)
+            }
+        case .binary(let op, let lhs, let rhs, let range):
+            let a = try evaluate(lhs)
+            let b = try evaluate(rhs)
+            do {
+                switch op {
+                case .add: return try checkedAdd(a, b)
+                case .subtract: return try checkedSubtract(a, b)
+                case .multiply: return try checkedMultiply(a, b)
+                case .divide:
+                    guard b != 0 else { try fail("division by zero", at: range) }
+                    guard a % b == 0, !(a == Int.min && b == -1) else {
+                        try fail("\(a)/\(b) is not a whole number", at: range,
+                             hint: "division in arguments must be exact")
+                    }
+                    return a / b
+                }
+            } catch is Overflow {
+                try fail("the expression overflows 64 bits", at: range)
+            }
+        }
+    }
+
+    // MARK: Diagnostics
+
+    private func cachedText(_ range: SourceRange) -> String {
+        if let text = textCache[range.start] { return text }
+        let text = file.text(of: range)
+        textCache[range.start] = text
+        return text
+    }
+
+    func record(_ diagnostic: Diagnostic) {
+        if !quiet && !silenced { diagnostics.append(diagnostic) }
+    }
+
+    /// Records an error and stops the walk.
+    private func fail(_ message: String, at range: SourceRange, hint: String? = nil) throws -> Never {
+        record(Diagnostic(.error, message, at: range, in: file, hint: hint))
+        throw Stop()
+    }
+
+    /// Records that a layer's numbers overflow 64 bits, and stops the walk.
+    private func overflow(_ layer: String, at range: SourceRange) throws -> Never {
+        try fail("the numbers of \(layer) overflow 64 bits", at: range,
+                 hint: "netcalc counts exactly in 64-bit integers (up to \(formatCount(Int.max))); check the sizes")
+    }
+}

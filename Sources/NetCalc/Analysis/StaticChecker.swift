@@ -1,0 +1,92 @@
+/// The checks made before any network is walked, and constant folding.
+
+/// Checks what can be checked without walking a network: that every name is a layer or a block, and
+/// that layer calls with constant arguments are well formed — in networks and in every block, used or not.
+final class StaticChecker {
+    let file: SourceFile
+    let blocks: [String: BlockDefinition]
+    /// The layer calls with constant arguments it resolved, by where each starts: walkers reuse them.
+    private(set) var resolved: [Int: ResolvedLayer] = [:]
+    private var byText: [String: ResolvedLayer] = [:]
+
+    init(file: SourceFile, blocks: [String: BlockDefinition]) {
+        self.file = file
+        self.blocks = blocks
+    }
+
+    /// The value of an expression without names, or nil when it overflows or divides inexactly.
+    static func constant(_ expression: Expression) -> Int? {
+        switch expression {
+        case .literal(let value, _): return value
+        case .name: return nil
+        case .negate(let inner, _):
+            return constant(inner).flatMap { try? checkedSubtract(0, $0) }
+        case .binary(let op, let lhs, let rhs, _):
+            guard let a = constant(lhs), let b = constant(rhs) else { return nil }
+            switch op {
+            case .add: return try? checkedAdd(a, b)
+            case .subtract: return try? checkedSubtract(a, b)
+            case .multiply: return try? checkedMultiply(a, b)
+            case .divide: return b != 0 && a % b == 0 && !(a == Int.min && b == -1) ? a / b : nil
+            }
+        }
+    }
+
+    func check(_ statements: [Statement]) -> DiagnosticList {
+        var diagnostics = DiagnosticList()
+        for statement in statements {
+            switch statement {
+            case .network(_, _, let chain, _): check(chain, parameters: [], into: &diagnostics)
+            case .block(let block): check(block.body, parameters: Set(block.parameters.map(\.name)), into: &diagnostics)
+            case .directive: break
+            }
+        }
+        return diagnostics
+    }
+
+    private func check(_ chain: Chain, parameters: Set<String>, into diagnostics: inout DiagnosticList) {
+        for element in chain.elements {
+            switch element {
+            case .layer(let call, _):
+                if let definition = LayerCatalog.definition(for: call.name) {
+                    guard !call.mentions(parameters) else { continue }
+                    // Arguments are constant here; any that cannot be worked out (an overflow, an inexact
+                    // division) is left for the walk, which reports it where it is used.
+                    let resolver = LayerResolver(file: file, evaluate: { expression throws(DiagnosticList) in
+                        guard let value = Self.constant(expression) else { throw DiagnosticList() }
+                        return value
+                    }, isParameter: { _ in false })
+                    // The same text means the same layer: a written-out chain repeats its few calls.
+                    let text = file.text(of: call.range)
+                    if let same = byText[text] {
+                        resolved[call.range.start] = same
+                        continue
+                    }
+                    do throws(DiagnosticList) {
+                        let layer = ResolvedLayer(try resolver.resolve(call, definition: definition), text: text)
+                        resolved[call.range.start] = layer
+                        byText[text] = layer
+                    } catch {
+                        diagnostics.append(contentsOf: error)
+                    }
+                } else if blocks[call.name] == nil, !LayerCatalog.isReserved(call.name) {
+                    diagnostics.append(unknownLayerDiagnostic(call, file: file, blocks: blocks))
+                }
+            case .repetition(let inner, _, _):
+                check(inner, parameters: parameters, into: &diagnostics)
+            case .merge(_, let branches, _, _):
+                for branch in branches { check(branch, parameters: parameters, into: &diagnostics) }
+            case .input, .identity:
+                break
+            }
+        }
+    }
+}
+
+/// The error for a name that is neither a layer keyword nor a block.
+func unknownLayerDiagnostic(_ call: LayerCall, file: SourceFile, blocks: [String: BlockDefinition]) -> Diagnostic {
+    let candidates = LayerCatalog.allKeywords + blocks.keys.sorted()
+    return Diagnostic(.error, "unknown layer or block '\(call.name)'", at: call.nameRange, in: file,
+                      hint: didYouMean(call.name, candidates)
+                          ?? "layers: CONV, DWCONV, POOL, AVGPOOL, GAP, FC, FLATTEN, BN, NORM, RELU, ...; or define it: \(call.name) = ...")
+}

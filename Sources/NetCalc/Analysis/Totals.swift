@@ -1,0 +1,45 @@
+/// A network's totals: the rows' counts added up, memory for training and inference, and the live
+/// activations at each step, from which the inference peak comes.
+
+extension Totals {
+    /// The totals of a network's rows under its settings.
+    init(rows: [LayerRow], settings: Settings) throws(Overflow) {
+        self.init()
+        batch = settings.batch
+        bytesPerValue = settings.dataType.bytes
+        var lastUse = Array(0..<rows.count)
+        for row in rows {
+            weights = try checkedAdd(weights, row.weights)
+            biases = try checkedAdd(biases, row.biases)
+            nonTrainable = try checkedAdd(nonTrainable, row.nonTrainable)
+            macs = try checkedAdd(macs, row.macs)
+            activations = try checkedAdd(activations, row.activations)
+            forwardBytes = try checkedAdd(forwardBytes, row.forwardBytes)
+            if row.firstInput >= 0 { lastUse[row.firstInput] = max(lastUse[row.firstInput], row.index) }
+            for input in row.moreInputs { lastUse[input] = max(lastUse[input], row.index) }
+        }
+        params = try checkedAdd(weights, biases)
+        backwardBytes = forwardBytes
+        paramBytes = try checkedMultiply(params, settings.dataType.bytes)
+        trainingParamBytes = try checkedMultiply(paramBytes, settings.optimizer.copiesPerParameter)
+        trainingBytes = try checkedAdd(try checkedAdd(forwardBytes, backwardBytes), trainingParamBytes)
+        // Inference peak: each output lives from its layer until the last layer that reads it.
+        var change = Array(repeating: 0, count: rows.count + 1)
+        for row in rows {
+            change[row.index] += row.activations
+            change[lastUse[row.index] + 1] -= row.activations
+        }
+        var live = 0
+        var peak = 0
+        for step in 0..<rows.count {
+            live = try checkedAdd(live, change[step])
+            if live > peak {
+                peak = live
+                peakRow = step
+            }
+        }
+        peakLiveActivations = peak
+        let peakBytes = try checkedProduct(peak, settings.batch, settings.dataType.bytes)
+        inferencePeakBytes = try checkedAdd(paramBytes, peakBytes)
+    }
+}

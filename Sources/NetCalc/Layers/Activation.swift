@@ -1,0 +1,173 @@
+/// Activations and regularization: functions applied value by value (RELU, SIGMOID, GELU, ...),
+/// PRELU with its learned slopes, SOFTMAX over the channels, and DROPOUT and DROPPATH (stochastic
+/// depth), which are the identity at inference. The shape is kept; only PRELU has parameters.
+
+/// A function applied to every value.
+struct Activation: LayerOperation {
+    /// The functions, each with its keyword, JSON op and PyTorch module.
+    enum Function: CaseIterable, Sendable {
+        case relu, relu6, leakyrelu, sigmoid, hardsigmoid, tanh, elu, gelu, silu, hardswish, mish, softmax
+
+        var keyword: String {
+            switch self {
+            case .relu: return "RELU"
+            case .relu6: return "RELU6"
+            case .leakyrelu: return "LEAKYRELU"
+            case .sigmoid: return "SIGMOID"
+            case .hardsigmoid: return "HARDSIGMOID"
+            case .tanh: return "TANH"
+            case .elu: return "ELU"
+            case .gelu: return "GELU"
+            case .silu: return "SILU"
+            case .hardswish: return "HARDSWISH"
+            case .mish: return "MISH"
+            case .softmax: return "SOFTMAX"
+            }
+        }
+
+        /// Other spellings: SWISH is SiLU.
+        var aliases: [String] {
+            switch self {
+            case .silu: return ["SWISH"]
+            case .relu, .relu6, .leakyrelu, .sigmoid, .hardsigmoid, .tanh, .elu, .gelu, .hardswish, .mish, .softmax:
+                return []
+            }
+        }
+
+        /// The argument it takes: the negative slope of LEAKYRELU, ELU's alpha.
+        var parameter: ParameterSpec? {
+            switch self {
+            case .leakyrelu:
+                return ParameterSpec(names: ["a", "slope", "alpha"], type: .fraction, positional: true, description: "slope")
+            case .elu:
+                return ParameterSpec(names: ["a", "alpha"], type: .fraction, positional: true, description: "alpha")
+            case .relu, .relu6, .sigmoid, .hardsigmoid, .tanh, .gelu, .silu, .hardswish, .mish, .softmax:
+                return nil
+            }
+        }
+
+        /// The PyTorch module, given the argument as written.
+        func pytorch(_ argument: String?) -> String {
+            switch self {
+            case .relu: return "nn.ReLU()"
+            case .relu6: return "nn.ReLU6()"
+            case .leakyrelu: return "nn.LeakyReLU(\(argument ?? "0.01"))"
+            case .sigmoid: return "nn.Sigmoid()"
+            case .hardsigmoid: return "nn.Hardsigmoid()"
+            case .tanh: return "nn.Tanh()"
+            case .elu: return "nn.ELU(\(argument ?? "1.0"))"
+            case .gelu: return "nn.GELU()"
+            case .silu: return "nn.SiLU()"
+            case .hardswish: return "nn.Hardswish()"
+            case .mish: return "nn.Mish()"
+            case .softmax: return "nn.Softmax(dim=1)"
+            }
+        }
+    }
+
+    static let definitions: [LayerDefinition] = Function.allCases.map { function in
+        LayerDefinition(keyword: function.keyword, aliases: function.aliases,
+                        schema: LayerSchema(parameters: function.parameter.map { [$0] } ?? [])) { values throws(ArgumentProblem) in
+            Activation(function: function, argument: function.parameter.flatMap { values.fraction($0.name) })
+        }
+    } + [ParametricReLU.definition]
+
+    var function: Function
+    /// The argument as written (`0.1`), when given.
+    var argument: String?
+
+    var op: String { function.keyword.lowercased() }
+
+    func apply(to input: LayerInput) throws(LayerFailure) -> LayerEffect { LayerEffect(keeping: input) }
+
+    func explain(_ explained: ExplainedRow) -> LayerExplanation {
+        let row = explained.row
+        let what = function == .softmax ? "softmax over the channels" : "elementwise"
+        return .parameterFree(row, shape: "\(what): shape kept, \(row.output.fullText)",
+                              receptiveField: LayerExplanation.unchangedReceptiveField(row))
+    }
+
+    func pytorch(_ row: LayerRow) -> PyTorchModule { PyTorchModule(function.pytorch(argument)) }
+}
+
+/// `PRELU`, `PRELU(per_channel)`: a ReLU whose negative slope is learned, one shared or one per channel.
+struct ParametricReLU: LayerOperation {
+    static let definition = LayerDefinition(
+        keyword: "PRELU", schema: LayerSchema(parameters: [], flagGroups: [["per_channel"]]),
+        usage: "PRELU or PRELU(per_channel)") { values throws(ArgumentProblem) in
+            ParametricReLU(perChannel: values.has("per_channel"))
+        }
+
+    var perChannel: Bool
+
+    var op: String { "prelu" }
+
+    func apply(to input: LayerInput) throws(LayerFailure) -> LayerEffect {
+        var effect = LayerEffect(keeping: input)
+        effect.weights = perChannel ? input.shape.depth : 1
+        return effect
+    }
+
+    func explain(_ explained: ExplainedRow) -> LayerExplanation {
+        let row = explained.row
+        let count = perChannel ? "D = \(formatCount(row.weights)) (one slope per channel)" : "1 (one slope shared by all channels)"
+        return LayerExplanation(shape: "elementwise: shape kept, \(row.output.fullText)", weights: "weights = \(count)",
+                                params: "params = \(count)", macs: LayerExplanation.noMACs,
+                                receptiveField: LayerExplanation.unchangedReceptiveField(row))
+    }
+
+    func pytorch(_ row: LayerRow) -> PyTorchModule {
+        PyTorchModule("nn.PReLU(\(perChannel ? row.input.depth : 1))")
+    }
+}
+
+/// `DROPOUT(p)` and `DROPPATH(p)`: random zeroing while training (of values, or of a whole residual
+/// branch), the identity at inference.
+struct Regularization: LayerOperation {
+    enum Method: Sendable { case dropout, droppath }
+
+    static let definitions = [
+        definition("DROPOUT", .dropout, usage: "DROPOUT(p): e.g. DROPOUT(0.5)"),
+        definition("DROPPATH", .droppath, usage: "DROPPATH(p): e.g. DROPPATH(0.1), stochastic depth"),
+    ]
+
+    private static func definition(_ keyword: String, _ method: Method, usage: String) -> LayerDefinition {
+        LayerDefinition(keyword: keyword,
+                        schema: LayerSchema(parameters: [ParameterSpec(names: ["p", "rate"], type: .fraction,
+                                                                       positional: true, description: "rate")]),
+                        usage: usage) { values throws(ArgumentProblem) in
+            Regularization(method: method, rate: values.fraction("p"))
+        }
+    }
+
+    var method: Method
+    /// The rate as written, when given.
+    var rate: String?
+
+    var op: String {
+        switch method {
+        case .dropout: return "dropout"
+        case .droppath: return "droppath"
+        }
+    }
+
+    func apply(to input: LayerInput) throws(LayerFailure) -> LayerEffect { LayerEffect(keeping: input) }
+
+    func explain(_ explained: ExplainedRow) -> LayerExplanation {
+        let row = explained.row
+        let what: String
+        switch method {
+        case .dropout: what = "dropout zeroes values at random while training"
+        case .droppath: what = "stochastic depth drops a whole residual branch at random while training"
+        }
+        return .parameterFree(row, shape: "\(what), the identity at inference: shape kept, \(row.output.fullText)",
+                              receptiveField: LayerExplanation.unchangedReceptiveField(row))
+    }
+
+    func pytorch(_ row: LayerRow) -> PyTorchModule {
+        switch method {
+        case .dropout: return PyTorchModule("nn.Dropout(\(rate ?? ""))")
+        case .droppath: return PyTorchModule("nn.Identity()")  // stochastic depth is the identity at inference
+        }
+    }
+}

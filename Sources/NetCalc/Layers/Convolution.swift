@@ -1,0 +1,238 @@
+/// Convolutions: CONV (grouped and dilated), DWCONV (depthwise, with a channel multiplier) and DECONV
+/// (transposed). Each filter spans F x F x D/G input values; MACs count one multiply-accumulate per
+/// weight per output position, biases left out.
+
+/// `CONV(K, F, sS, pP, dD, gG, nobias)`.
+struct Convolution: WindowedOperation {
+    static let definition = LayerDefinition(
+        keyword: "CONV",
+        schema: LayerSchema(parameters: [.filters, .kernel, .stride, .padding, .dilation, .groups],
+                            flagGroups: [["nobias"], roundingFlags], required: 2),
+        usage: "CONV(K, F, sS, pP, dD, gG, nobias): e.g. CONV(96,11,s4,p0)") { values throws(ArgumentProblem) in
+            Convolution(filters: values.count("k") ?? 1, groups: values.count("g") ?? 1, hasBias: !values.has("nobias"),
+                        window: SlidingWindow(values, strideDefaultsToKernel: false))
+        }
+
+    var filters: Int
+    var groups: Int
+    var hasBias: Bool
+    var window: SlidingWindow
+
+    var op: String { "conv" }
+
+    func apply(to input: LayerInput) throws(LayerFailure) -> LayerEffect {
+        let depth = input.shape.depth
+        if depth % groups != 0 || filters % groups != 0 {
+            throw .invalid("groups (\(groups)) must divide both the input depth (\(depth)) and the filters (\(filters))",
+                           hint: commonDivisorsHint(depth, filters))
+        }
+        let (width, height) = try window.outputSize(input, what: "filter", depth: filters)
+        var effect = LayerEffect(keeping: input)
+        try counting { () throws(Overflow) in
+            effect.output = Shape(width: width, height: height, depth: filters)
+            (effect.receptiveField, effect.jump) = try window.receptiveField(input)
+            let perFilter = try checkedProduct(window.kernel.width, window.kernel.height, depth / groups)
+            effect.weights = try checkedMultiply(perFilter, filters)
+            effect.biases = hasBias ? filters : 0
+            effect.macs = try checkedProduct(width, height, filters, perFilter)
+        }
+        effect.rounding = window.rounding ?? input.rounding
+        return effect
+    }
+
+    /// `11*11*3`, or `3*3*(64/32)` with groups.
+    func perFilter(_ row: LayerRow) -> String {
+        let depth = groups == 1 ? "\(row.input.depth)" : "(\(row.input.depth)/\(groups))"
+        return "\(window.kernel.width)*\(window.kernel.height)*\(depth)"
+    }
+
+    func explain(_ explained: ExplainedRow) -> LayerExplanation {
+        let row = explained.row
+        let out = row.output
+        let each = perFilter(row)
+        let bias = row.biases > 0 ? " + \(row.biases)" : " (no bias)"
+        var explanation = LayerExplanation(
+            shape: window.shapeFormula(row) + "; D2 = K = \(out.depth) -> \(out.fullText)",
+            weights: "weights = (\(each))*\(out.depth) = \(formatCount(row.weights))",
+            params: "params = (\(each))*\(out.depth)\(bias) = \(formatCount(row.params))",
+            macs: "MACs = \(out.width)*\(out.height)*\(out.depth) outputs x (\(each)) = \(formatCount(row.macs))",
+            receptiveField: window.receptiveFieldFormula(explained))
+        if groups == 1 {
+            let value = row.weights / max(1, out.depth)
+            let positions = out.width &* out.height
+            explanation.extra.append("im2col: input columns \(value) x \(positions) (\(each) by \(out.width)*\(out.height)), weights \(out.depth) x \(value), product \(out.depth) x \(positions)")
+        }
+        return explanation
+    }
+
+    func pytorch(_ row: LayerRow) -> PyTorchModule {
+        PyTorchModule(window.pytorch(
+            "nn.Conv2d(\(row.input.depth), \(row.output.depth), \(window.kernel.python), stride=\(window.stride.python), padding=0, dilation=\(window.dilation.python), groups=\(groups), bias=\(hasBias ? "True" : "False"))",
+            row))
+    }
+}
+
+/// `DWCONV(F, sS, pP, dD, m=M, nobias)`: one filter per input channel (times the multiplier).
+struct DepthwiseConvolution: WindowedOperation {
+    static let definition = LayerDefinition(
+        keyword: "DWCONV",
+        schema: LayerSchema(parameters: [.kernel, .stride, .padding, .dilation,
+                                         ParameterSpec(names: ["m", "multiplier"], type: .count, positional: false,
+                                                       description: "channel multiplier (m)")],
+                            flagGroups: [["nobias"], roundingFlags], required: 1),
+        usage: "DWCONV(F, sS, pP, dD, m=M, nobias): e.g. DWCONV(3,s2,p1)") { values throws(ArgumentProblem) in
+            DepthwiseConvolution(multiplier: values.count("m") ?? 1, hasBias: !values.has("nobias"),
+                                 window: SlidingWindow(values, strideDefaultsToKernel: false))
+        }
+
+    var multiplier: Int
+    var hasBias: Bool
+    var window: SlidingWindow
+
+    var op: String { "dwconv" }
+
+    func apply(to input: LayerInput) throws(LayerFailure) -> LayerEffect {
+        let filters = try counting { () throws(Overflow) in try checkedMultiply(input.shape.depth, multiplier) }
+        let (width, height) = try window.outputSize(input, what: "filter", depth: filters)
+        var effect = LayerEffect(keeping: input)
+        try counting { () throws(Overflow) in
+            effect.output = Shape(width: width, height: height, depth: filters)
+            (effect.receptiveField, effect.jump) = try window.receptiveField(input)
+            let perFilter = try checkedMultiply(window.kernel.width, window.kernel.height)
+            effect.weights = try checkedMultiply(perFilter, filters)
+            effect.biases = hasBias ? filters : 0
+            effect.macs = try checkedProduct(width, height, filters, perFilter)
+        }
+        effect.rounding = window.rounding ?? input.rounding
+        return effect
+    }
+
+    func explain(_ explained: ExplainedRow) -> LayerExplanation {
+        let row = explained.row
+        let out = row.output
+        let each = "\(window.kernel.width)*\(window.kernel.height)"
+        let bias = row.biases > 0 ? " + \(row.biases)" : " (no bias)"
+        let depth = multiplier == 1 ? "; D2 = D1 = \(out.depth)"
+            : "; D2 = D1*m = \(row.input.depth)*\(multiplier) = \(out.depth)"
+        return LayerExplanation(
+            shape: window.shapeFormula(row) + depth + " -> \(out.fullText)",
+            weights: "weights = (\(each))*\(out.depth) = \(formatCount(row.weights))",
+            params: "params = (\(each))*\(out.depth)\(bias) = \(formatCount(row.params))",
+            macs: "MACs = \(out.width)*\(out.height)*\(out.depth) outputs x (\(each)) = \(formatCount(row.macs))",
+            receptiveField: window.receptiveFieldFormula(explained))
+    }
+
+    func pytorch(_ row: LayerRow) -> PyTorchModule {
+        PyTorchModule(window.pytorch(
+            "nn.Conv2d(\(row.input.depth), \(row.output.depth), \(window.kernel.python), stride=\(window.stride.python), padding=0, dilation=\(window.dilation.python), groups=\(row.input.depth), bias=\(hasBias ? "True" : "False"))",
+            row))
+    }
+}
+
+/// `DECONV(K, F, sS, pP, nobias)`: a transposed convolution, output `(W-1)S - 2P + F`.
+struct TransposedConvolution: LayerOperation {
+    static let definition = LayerDefinition(
+        keyword: "DECONV",
+        schema: LayerSchema(parameters: [.filters, .kernel, .stride, .padding], flagGroups: [["nobias"]], required: 2),
+        usage: "DECONV(K, F, sS, pP): e.g. DECONV(64,4,s2,p1)") { values throws(ArgumentProblem) in
+            TransposedConvolution(filters: values.count("k") ?? 1, kernel: values.pair("f") ?? Pair(square: 1),
+                                  stride: values.pair("s") ?? Pair(square: 1), padding: Padding(values.result("p")),
+                                  hasBias: !values.has("nobias"))
+        }
+
+    var filters: Int
+    var kernel: Pair
+    var stride: Pair
+    var padding: Padding
+    var hasBias: Bool
+
+    var op: String { "deconv" }
+
+    /// `(W-1)S - 2P + F` along one axis.
+    private func size(_ input: Int, _ kernel: Int, _ stride: Int, _ pad: Int) throws(Overflow) -> Int {
+        switch padding {
+        case .same: return try checkedMultiply(input, stride)
+        case .valid: return try checkedAdd(try checkedMultiply(input - 1, stride), kernel)
+        case .explicit:
+            return try checkedSubtract(try checkedAdd(try checkedMultiply(input - 1, stride), kernel),
+                                       try checkedMultiply(2, pad))
+        }
+    }
+
+    private var explicitPadding: Pair {
+        if case .explicit(let pad) = padding { return pad }
+        return Pair(square: 0)
+    }
+
+    func apply(to input: LayerInput) throws(LayerFailure) -> LayerEffect {
+        let shape = input.shape
+        let pad = explicitPadding
+        var effect = LayerEffect(keeping: input)
+        try counting { () throws(Overflow) in
+            let width = try size(shape.width, kernel.width, stride.width, pad.width)
+            let height = try size(shape.height, kernel.height, stride.height, pad.height)
+            effect.output = Shape(width: width, height: height, depth: filters)
+            let perInput = try checkedProduct(kernel.width, kernel.height, filters)
+            effect.weights = try checkedMultiply(perInput, shape.depth)
+            effect.biases = hasBias ? filters : 0
+            effect.macs = try checkedProduct(shape.width, shape.height, shape.depth, perInput)
+            // An output of a transposed conv sees at most ceil(F/S) inputs along an axis; its step in
+            // input pixels shrinks by S (not below one pixel).
+            effect.receptiveField = Pair(
+                try checkedAdd(input.receptiveField.width, try checkedMultiply(
+                    ceilDivide(kernel.width, stride.width) - 1, input.jump.width)),
+                try checkedAdd(input.receptiveField.height, try checkedMultiply(
+                    ceilDivide(kernel.height, stride.height) - 1, input.jump.height)))
+            effect.jump = Pair(max(1, input.jump.width / stride.width), max(1, input.jump.height / stride.height))
+        }
+        let (width, height) = (effect.output.width, effect.output.height)
+        guard width >= 1, height >= 1 else {
+            let (size, kernel, stride, pad) = width < 1 ? (shape.width, kernel.width, stride.width, pad.width)
+                : (shape.height, kernel.height, stride.height, pad.height)
+            throw .invalid("\(input.name)'s output would be \(width)x\(height): (W-1)S - 2P + F = (\(size)-1)*\(stride) - 2*\(pad) + \(kernel) = \(min(width, height))",
+                           hint: "a transposed convolution's padding crops its output; use less padding")
+        }
+        return effect
+    }
+
+    func explain(_ explained: ExplainedRow) -> LayerExplanation {
+        let row = explained.row
+        let out = row.output
+        let input = row.input
+        let pad = explicitPadding
+        let each = "\(kernel.width)*\(kernel.height)*\(input.depth)"
+        let bias = row.biases > 0 ? " + \(row.biases)" : " (no bias)"
+        let rf = row.receptiveField
+        return LayerExplanation(
+            shape: "W2 = (W1-1)*S - 2P + F = (\(input.width)-1)*\(stride.width) - 2*\(pad.width) + \(kernel.width) = \(out.width)"
+                + (out.width == out.height && input.width == input.height ? "; H2 the same" : "; H2 = \(out.height)")
+                + "; D2 = K = \(out.depth) -> \(out.fullText)",
+            weights: "weights = (\(each))*\(out.depth) = \(formatCount(row.weights))",
+            params: "params = (\(each))*\(out.depth)\(bias) = \(formatCount(row.params))",
+            macs: "MACs = \(input.width)*\(input.height)*\(input.depth) inputs x (\(kernel.width)*\(kernel.height)*\(out.depth)) = \(formatCount(row.macs))",
+            receptiveField: "rf = rf1 + (ceil(F/S) - 1)*jump1 = \(explained.inputReceptiveField.width) + (\(ceilDivide(kernel.width, stride.width)) - 1)*\(explained.inputJump.width) = \(rf.width); jump = max(1, \(explained.inputJump.width)/\(stride.width)) = \(row.jump.width)")
+    }
+
+    func pytorch(_ row: LayerRow) -> PyTorchModule {
+        // output = (input-1)*stride - 2*pad + kernel + extra, with 0 <= extra < stride
+        func axis(_ input: Int, _ kernel: Int, _ stride: Int, _ output: Int) -> (Int, Int) {
+            let base = (input &- 1) &* stride &+ kernel &- output
+            let pad = max(0, (base &+ 1) / 2)
+            return (pad, 2 &* pad &- base)
+        }
+        let width = axis(row.input.width, kernel.width, stride.width, row.output.width)
+        let height = axis(row.input.height, kernel.height, stride.height, row.output.height)
+        return PyTorchModule("nn.ConvTranspose2d(\(row.input.depth), \(row.output.depth), \(kernel.python), stride=\(stride.python), padding=\(Pair(width.0, height.0).python), output_padding=\(Pair(width.1, height.1).python), bias=\(hasBias ? "True" : "False"))")
+    }
+}
+
+/// The common divisors of a depth and a filter count, as a hint for groups.
+func commonDivisorsHint(_ depth: Int, _ filters: Int) -> String {
+    var common: [Int] = []
+    var candidate = 1
+    while candidate <= min(depth, filters), common.count < 64 {
+        if depth % candidate == 0, filters % candidate == 0 { common.append(candidate) }
+        candidate += 1
+    }
+    return "groups that divide both: " + common.suffix(8).map(String.init).joined(separator: ", ")
+}

@@ -1,0 +1,70 @@
+/// Every layer keyword of the language, listed once. To add a kind, write its file in this folder
+/// (a `LayerOperation` with its `LayerDefinition`s) and add its definitions to `definitions` below.
+
+/// One keyword: its schema, a one-line usage for hints, and how checked arguments make its operation.
+struct LayerDefinition: Sendable {
+    /// The keyword, upper case: `CONV`.
+    var keyword: String
+    /// Other spellings of the same layer: `POOL` for MAXPOOL.
+    var aliases: [String] = []
+    var schema: LayerSchema
+    /// `CONV(K, F, sS, pP, dD, gG, nobias): e.g. CONV(96,11,s4,p0)`.
+    var usage: String
+    /// Makes the operation; a problem found in the arguments alone is reported at the call.
+    var make: @Sendable (ArgumentValues) throws(ArgumentProblem) -> any LayerOperation
+
+    init(keyword: String, aliases: [String] = [], schema: LayerSchema, usage: String? = nil,
+         make: @escaping @Sendable (ArgumentValues) throws(ArgumentProblem) -> any LayerOperation) {
+        self.keyword = keyword
+        self.aliases = aliases
+        self.schema = schema
+        self.usage = usage ?? (schema.parameters.isEmpty && schema.flags.isEmpty ? "\(keyword) takes no arguments"
+            : "\(keyword)(\((schema.parameters.map(\.name) + schema.flags).joined(separator: ", ")))")
+        self.make = make
+    }
+}
+
+/// The layer keywords of the language.
+enum LayerCatalog {
+    /// Every layer definition, by family.
+    static let definitions: [LayerDefinition] = [
+        Convolution.definition, DepthwiseConvolution.definition, TransposedConvolution.definition,
+    ] + Pooling.definitions + [
+        GlobalAveragePooling.definition, AdaptivePooling.average, AdaptivePooling.maximum,
+        FullyConnected.definition, Flatten.definition,
+        BatchNorm.definition, LayerNorm.definition, GroupNorm.definition, InstanceNorm.definition,
+        LocalResponseNorm.definition, ChannelScale.definition,
+    ] + Activation.definitions + Regularization.definitions + [
+        Upsample.definition, PixelShuffle.definition,
+        ZeroPad.definition, CenterCrop.definition, ChannelSlice.definition, ChannelShuffle.definition,
+    ]
+
+    /// Definitions by keyword and alias, upper case.
+    static let byKeyword: [String: LayerDefinition] = {
+        var table: [String: LayerDefinition] = [:]
+        for definition in definitions {
+            for word in [definition.keyword] + definition.aliases {
+                precondition(table[word] == nil, "the keyword \(word) is defined twice")
+                table[word] = definition
+            }
+        }
+        return table
+    }()
+
+    /// Words that are not layers but cannot name a block: `INPUT`, `ID` and the merges.
+    static let reservedWords: Set<String> = Set(["INPUT", "ID"] + MergeKind.allCases.map(\.keyword))
+
+    /// The definition a written name calls, if it is a layer keyword (any case).
+    static func definition(for name: String) -> LayerDefinition? {
+        byKeyword[name.uppercased()]
+    }
+
+    /// True when a word is a layer keyword or reserved, in any case.
+    static func isReserved(_ name: String) -> Bool {
+        let upper = name.uppercased()
+        return byKeyword[upper] != nil || reservedWords.contains(upper)
+    }
+
+    /// Every keyword and alias, sorted, for suggestions.
+    static let allKeywords: [String] = Array(byKeyword.keys).sorted()
+}

@@ -1,0 +1,199 @@
+/// Normalization and per-channel scaling: BN (batch norm), LAYERNORM (over the channels at each
+/// position, ConvNeXt's), GROUPNORM, INSTANCENORM, NORM/LRN (local response normalization) and SCALE
+/// (a learned multiplier per channel, ConvNeXt's layer scale). All keep the shape; the learned values
+/// count as weights (gamma, the scale) and biases (beta).
+
+/// `BN`: gamma and beta per channel, trained; the running mean and variance stored, not trained.
+struct BatchNorm: LayerOperation {
+    static let definition = LayerDefinition(keyword: "BN", schema: .none) { _ throws(ArgumentProblem) in BatchNorm() }
+
+    var op: String { "bn" }
+
+    func apply(to input: LayerInput) throws(LayerFailure) -> LayerEffect {
+        var effect = LayerEffect(keeping: input)
+        effect.weights = input.shape.depth
+        effect.biases = input.shape.depth
+        effect.nonTrainable = try counting { () throws(Overflow) in try checkedMultiply(2, input.shape.depth) }
+        return effect
+    }
+
+    func explain(_ explained: ExplainedRow) -> LayerExplanation {
+        let row = explained.row
+        return LayerExplanation(
+            shape: "batch norm: shape kept, \(row.output.fullText)",
+            weights: "weights (gamma) = D = \(formatCount(row.weights))",
+            params: "params = 2*D = 2*\(row.output.depth) = \(formatCount(row.params)) (gamma and beta)",
+            nonTrainable: "non-trainable = 2*\(row.output.depth) = \(formatCount(row.nonTrainable)) (running mean and variance)",
+            macs: LayerExplanation.noMACs, receptiveField: LayerExplanation.unchangedReceptiveField(row))
+    }
+
+    func pytorch(_ row: LayerRow) -> PyTorchModule { PyTorchModule("nn.BatchNorm2d(\(row.input.depth))") }
+}
+
+/// The explanation of a normalization with gamma and beta per channel (or none).
+private func affineExplanation(_ row: LayerRow, what: String) -> LayerExplanation {
+    guard row.params > 0 else {
+        return .parameterFree(row, shape: "\(what): shape kept, \(row.output.fullText)",
+                              receptiveField: LayerExplanation.unchangedReceptiveField(row))
+    }
+    return LayerExplanation(
+        shape: "\(what): shape kept, \(row.output.fullText)",
+        weights: "weights (gamma) = D = \(formatCount(row.weights))",
+        params: "params = 2*D = 2*\(row.output.depth) = \(formatCount(row.params)) (gamma and beta)",
+        macs: LayerExplanation.noMACs, receptiveField: LayerExplanation.unchangedReceptiveField(row))
+}
+
+/// Gamma and beta for every channel.
+private func affineEffect(_ input: LayerInput) -> LayerEffect {
+    var effect = LayerEffect(keeping: input)
+    effect.weights = input.shape.depth
+    effect.biases = input.shape.depth
+    return effect
+}
+
+/// `LAYERNORM`: normalizes the channels at each position (PyTorch's LayerNorm over C, channels last).
+struct LayerNorm: LayerOperation {
+    static let definition = LayerDefinition(keyword: "LAYERNORM", schema: .none) { _ throws(ArgumentProblem) in LayerNorm() }
+
+    var op: String { "layernorm" }
+
+    func apply(to input: LayerInput) throws(LayerFailure) -> LayerEffect { affineEffect(input) }
+
+    func explain(_ explained: ExplainedRow) -> LayerExplanation {
+        affineExplanation(explained.row, what: "layer norm over the channels at each position")
+    }
+
+    func pytorch(_ row: LayerRow) -> PyTorchModule {
+        PyTorchModule("LayerNorm2d(\(row.input.depth))", helpers: [PyTorchHelper(name: "LayerNorm2d", source: """
+            class LayerNorm2d(nn.LayerNorm):
+                \"\"\"Layer norm over the channels at each position, as ConvNeXt's.\"\"\"
+
+                def forward(self, x):
+                    return super().forward(x.permute(0, 2, 3, 1)).permute(0, 3, 1, 2)
+            """)])
+    }
+}
+
+/// `GROUPNORM(G)`: normalizes G groups of channels; G must divide the depth.
+struct GroupNorm: LayerOperation {
+    static let definition = LayerDefinition(
+        keyword: "GROUPNORM",
+        schema: LayerSchema(parameters: [ParameterSpec(names: ["g", "groups"], type: .count, positional: true,
+                                                       description: "number of groups (G)")], required: 1),
+        usage: "GROUPNORM(G): e.g. GROUPNORM(32)") { values throws(ArgumentProblem) in
+            GroupNorm(groups: values.count("g") ?? 1)
+        }
+
+    var groups: Int
+
+    var op: String { "groupnorm" }
+
+    func apply(to input: LayerInput) throws(LayerFailure) -> LayerEffect {
+        guard input.shape.depth % groups == 0 else {
+            throw .invalid("GROUPNORM's \(groups) groups do not divide the input depth (\(input.shape.depth))",
+                           hint: commonDivisorsHint(input.shape.depth, input.shape.depth).replacingFirst("both", with: "the depth"))
+        }
+        return affineEffect(input)
+    }
+
+    func explain(_ explained: ExplainedRow) -> LayerExplanation {
+        affineExplanation(explained.row, what: "group norm over \(groups) groups of \(explained.row.input.depth / max(1, groups)) channels")
+    }
+
+    func pytorch(_ row: LayerRow) -> PyTorchModule { PyTorchModule("nn.GroupNorm(\(groups), \(row.input.depth))") }
+}
+
+/// `INSTANCENORM`, `INSTANCENORM(affine)`: normalizes each channel of each image; learned gamma and
+/// beta only with `affine` (PyTorch's default has none).
+struct InstanceNorm: LayerOperation {
+    static let definition = LayerDefinition(
+        keyword: "INSTANCENORM", schema: LayerSchema(parameters: [], flagGroups: [["affine"]]),
+        usage: "INSTANCENORM or INSTANCENORM(affine)") { values throws(ArgumentProblem) in
+            InstanceNorm(affine: values.has("affine"))
+        }
+
+    var affine: Bool
+
+    var op: String { "instancenorm" }
+
+    func apply(to input: LayerInput) throws(LayerFailure) -> LayerEffect {
+        affine ? affineEffect(input) : LayerEffect(keeping: input)
+    }
+
+    func explain(_ explained: ExplainedRow) -> LayerExplanation {
+        affineExplanation(explained.row, what: "instance norm\(affine ? "" : " (no affine: nothing learned)")")
+    }
+
+    func pytorch(_ row: LayerRow) -> PyTorchModule {
+        PyTorchModule("nn.InstanceNorm2d(\(row.input.depth), affine=\(affine ? "True" : "False"))")
+    }
+}
+
+/// `NORM(n)` or `LRN(n)`: local response normalization across n neighbouring channels.
+struct LocalResponseNorm: LayerOperation {
+    static let definition = LayerDefinition(
+        keyword: "LRN", aliases: ["NORM"],
+        schema: LayerSchema(parameters: [ParameterSpec(names: ["n", "size"], type: .count, positional: true,
+                                                       description: "window size (n)")]),
+        usage: "NORM or NORM(n): e.g. NORM(5)") { values throws(ArgumentProblem) in
+            LocalResponseNorm(size: values.count("n") ?? 5)
+        }
+
+    var size: Int
+
+    var op: String { "lrn" }
+
+    func apply(to input: LayerInput) throws(LayerFailure) -> LayerEffect { LayerEffect(keeping: input) }
+
+    func explain(_ explained: ExplainedRow) -> LayerExplanation {
+        .parameterFree(explained.row, shape: "local response norm across \(size) channels: shape kept, \(explained.row.output.fullText)",
+                       receptiveField: LayerExplanation.unchangedReceptiveField(explained.row))
+    }
+
+    func pytorch(_ row: LayerRow) -> PyTorchModule { PyTorchModule("nn.LocalResponseNorm(\(size))") }
+}
+
+/// `SCALE`, `SCALE(bias)`: a learned multiplier per channel (layer scale), and a learned bias with `bias`.
+struct ChannelScale: LayerOperation {
+    static let definition = LayerDefinition(
+        keyword: "SCALE", schema: LayerSchema(parameters: [], flagGroups: [["bias"]]),
+        usage: "SCALE or SCALE(bias): e.g. SCALE") { values throws(ArgumentProblem) in
+            ChannelScale(hasBias: values.has("bias"))
+        }
+
+    var hasBias: Bool
+
+    var op: String { "scale" }
+
+    func apply(to input: LayerInput) throws(LayerFailure) -> LayerEffect {
+        var effect = LayerEffect(keeping: input)
+        effect.weights = input.shape.depth
+        effect.biases = hasBias ? input.shape.depth : 0
+        return effect
+    }
+
+    func explain(_ explained: ExplainedRow) -> LayerExplanation {
+        let row = explained.row
+        return LayerExplanation(
+            shape: "a learned scale per channel: shape kept, \(row.output.fullText)",
+            weights: "weights = D = \(formatCount(row.weights)) (one scale per channel)",
+            params: hasBias ? "params = 2*D = 2*\(row.output.depth) = \(formatCount(row.params)) (a scale and a bias per channel)"
+                : "params = D = \(formatCount(row.params)) (one scale per channel)",
+            macs: LayerExplanation.noMACs, receptiveField: LayerExplanation.unchangedReceptiveField(row))
+    }
+
+    func pytorch(_ row: LayerRow) -> PyTorchModule {
+        PyTorchModule("Scale(\(row.input.depth), \(hasBias ? "True" : "False"))", helpers: [PyTorchHelper(name: "Scale", source: """
+            class Scale(nn.Module):
+                \"\"\"A learned multiplier per channel (layer scale), and a learned bias if asked.\"\"\"
+
+                def __init__(self, channels, bias):
+                    super().__init__()
+                    self.weight = nn.Parameter(torch.ones(channels, 1, 1))
+                    self.bias = nn.Parameter(torch.zeros(channels, 1, 1)) if bias else None
+
+                def forward(self, x):
+                    return x * self.weight if self.bias is None else x * self.weight + self.bias
+            """)])
+    }
+}

@@ -1,0 +1,335 @@
+/// Sliding windows (CONV, DWCONV, DECONV's kernel, POOL): the arithmetic along one axis with its
+/// rounding rules and the worked formula the notes write, `(W - F + 2P)/S + 1`, and the window on both
+/// axes that convolution and pooling kinds share: output size, receptive field, explanation, PyTorch padding.
+
+/// How a window that does not tile its input exactly is treated.
+enum Rounding: String, CaseIterable, Sendable {
+    /// An error, as the notes require ("an invalid setting of hyperparameters").
+    case strict
+    /// Drop the incomplete last window (PyTorch, TensorFlow 'valid', Caffe convolution).
+    case floor
+    /// Keep it (Caffe pooling, PyTorch `ceil_mode=True`), unless it would start in the right padding.
+    case ceil
+}
+
+/// A width and a height.
+struct Pair: Equatable, Sendable {
+    var width: Int
+    var height: Int
+
+    init(_ width: Int, _ height: Int) {
+        self.width = width
+        self.height = height
+    }
+
+    init(square value: Int) {
+        self.init(value, value)
+    }
+
+    /// `3` for a square pair, `7x1` otherwise.
+    var text: String { width == height ? "\(width)" : "\(width)x\(height)" }
+    /// `(7, 1)` as PyTorch writes (height, width).
+    var python: String { "(\(height), \(width))" }
+}
+
+/// A layer's zero padding.
+enum Padding: Equatable, Sendable {
+    /// P on the left and right (width), P on the top and bottom (height).
+    case explicit(Pair)
+    /// TensorFlow's SAME: output `ceil(W/S)`, padding split as needed.
+    case same
+    /// TensorFlow's VALID: no padding, an incomplete last window dropped.
+    case valid
+
+    init(_ result: ArgumentResult?) {
+        switch result {
+        case .pair(let pair)?: self = .explicit(pair)
+        case .same?: self = .same
+        case .valid?: self = .valid
+        case .fraction?, nil: self = .explicit(Pair(square: 0))
+        }
+    }
+}
+
+
+/// A window sliding along one axis: its input size and hyperparameters.
+struct WindowAxis: Equatable, Sendable {
+    var input: Int
+    var kernel: Int
+    var stride: Int
+    /// Zero padding on each side; for `same` the larger side's share.
+    var padding: Int
+    var dilation: Int
+    var mode: Mode
+
+    /// How the padding was given.
+    enum Mode: Equatable, Sendable { case explicit, same, valid }
+
+    /// `Fe = D(F-1)+1`, the extent the dilated filter covers.
+    func effectiveKernel() throws(Overflow) -> Int {
+        try checkedAdd(try checkedMultiply(dilation, kernel - 1), 1)
+    }
+}
+
+/// What a window does along one axis.
+enum WindowOutcome: Equatable, Sendable {
+    /// The output size.
+    case output(Int)
+    /// `(W - Fe + 2P)` is not a multiple of S and the rounding is strict.
+    case notWhole(span: Int)
+    /// The filter is larger than the padded input.
+    case tooLarge(padded: Int, effectiveKernel: Int)
+}
+
+extension WindowAxis {
+    /// The output size along this axis under a rounding rule.
+    func outcome(_ rounding: Rounding) throws(Overflow) -> WindowOutcome {
+        let effective = try effectiveKernel()
+        switch mode {
+        case .same:
+            return .output(ceilDivide(input, stride))
+        case .valid:
+            if input < effective { return .tooLarge(padded: input, effectiveKernel: effective) }
+            return .output((input - effective) / stride + 1)
+        case .explicit:
+            let padded = try checkedAdd(input, try checkedMultiply(2, padding))
+            if padded < effective { return .tooLarge(padded: padded, effectiveKernel: effective) }
+            let span = padded - effective
+            if span % stride == 0 { return .output(span / stride + 1) }
+            switch rounding {
+            case .strict:
+                return .notWhole(span: span)
+            case .floor:
+                return .output(span / stride + 1)
+            case .ceil:
+                // PyTorch's and Caffe's rule: a last window that would start in the right padding is dropped.
+                var output = ceilDivide(span, stride) + 1
+                if try checkedMultiply(output - 1, stride) >= (try checkedAdd(input, padding)) { output -= 1 }
+                return .output(output)
+            }
+        }
+    }
+
+    /// The notes' formula with this axis's numbers: `(224 - 11 + 2*0)/4 + 1`.
+    var formula: String {
+        let kernelText = dilation == 1 ? "\(kernel)" : "\(kernel + (kernel - 1) * (dilation - 1))"
+        switch mode {
+        case .same: return "ceil(\(input)/\(stride))"
+        case .valid: return "(\(input) - \(kernelText))/\(stride) + 1"
+        case .explicit: return "(\(input) - \(kernelText) + 2*\(padding))/\(stride) + 1"
+        }
+    }
+
+    /// `span/S + 1` as a decimal with up to two places: `54.25`, `2.33`.
+    static func decimal(span: Int, stride: Int) -> String {
+        let whole = span / stride + 1
+        let remainder = span % stride
+        let (scaled, overflow) = remainder.multipliedReportingOverflow(by: 100)
+        guard !overflow else { return "\(whole) + \(remainder)/\(stride)" }
+        var hundredths = (scaled + stride / 2) / stride
+        var wholePart = whole
+        if hundredths >= 100 { wholePart += 1; hundredths -= 100 }
+        var fraction = hundredths < 10 ? "0\(hundredths)" : "\(hundredths)"
+        while fraction.hasSuffix("0") { fraction.removeLast() }
+        return fraction.isEmpty ? "\(wholePart)" : "\(wholePart).\(fraction)"
+    }
+
+    /// Paddings near the given one that make the window fit exactly, nearest first (at most two).
+    func fittingPaddings() -> [Int] {
+        let limit = Int.max / 8
+        guard mode == .explicit, let effective = try? effectiveKernel(), input < limit, padding < limit,
+              stride < limit else { return [] }
+        var found: [Int] = []
+        for distance in 1...max(1, min(stride, 64)) {
+            for candidate in [padding - distance, padding + distance] where candidate >= 0 {
+                let padded = input + 2 * candidate
+                if padded >= effective, (padded - effective) % stride == 0, !found.contains(candidate) {
+                    found.append(candidate)
+                }
+            }
+            if !found.isEmpty { break }
+        }
+        return found
+    }
+
+    /// Strides near the given one that divide the span exactly, nearest first (at most two).
+    func fittingStrides(span: Int) -> [Int] {
+        var found: [Int] = []
+        var distance = 1
+        while found.isEmpty, distance <= 64 {
+            for candidate in [stride - distance, stride + distance] where candidate >= 1 && candidate <= max(span, 1) {
+                if span % candidate == 0 { found.append(candidate) }
+            }
+            distance += 1
+        }
+        return found
+    }
+}
+
+extension WindowAxis {
+    /// `W2 = (227 - 11 + 2*0)/4 + 1 = 55`, with the rounding said when it was needed.
+    func explained(rounding: Rounding, name: String, result: Int) -> String {
+        let effective = (try? effectiveKernel()) ?? kernel
+        var text = "\(name) = \(formula)"
+        if mode == .explicit {
+            let (padded, overflow) = input.addingReportingOverflow(padding &* 2)
+            let span = overflow ? -1 : padded - effective
+            if stride > 0, span >= 0, span % stride != 0 {
+                let exact = WindowAxis.decimal(span: span, stride: stride)
+                switch rounding {
+                case .strict: return text + " = \(exact), not a whole number: the sizes do not fit"
+                case .floor: return text + " = \(exact), rounded down to \(result)"
+                case .ceil: return text + " = \(exact), rounded up to \(result)"
+                }
+            }
+        } else if mode == .valid, stride > 0, (input - effective) % stride != 0 {
+            return text + " rounded down = \(result)"
+        }
+        text += " = \(result)"
+        if dilation != 1 {
+            text += " (dilated filter extent D(F-1)+1 = \(dilation)*(\(kernel)-1)+1 = \(effective))"
+        }
+        return text
+    }
+}
+
+/// A layer that slides a window over its input (CONV, DWCONV, the pools).
+protocol WindowedOperation: LayerOperation {
+    var window: SlidingWindow { get }
+}
+
+/// A window's hyperparameters on both axes, as CONV, DWCONV and the pools take them.
+struct SlidingWindow: Sendable {
+    var kernel: Pair
+    var stride: Pair
+    var padding: Padding
+    var dilation: Pair
+    /// A `floor` or `ceil` tag, overriding the network's rounding.
+    var rounding: Rounding?
+
+    /// The window of a layer's arguments; a pool's stride defaults to its extent, a convolution's to 1.
+    init(_ values: ArgumentValues, strideDefaultsToKernel: Bool) {
+        kernel = values.pair("f") ?? Pair(square: 1)
+        stride = values.pair("s") ?? (strideDefaultsToKernel ? kernel : Pair(square: 1))
+        padding = Padding(values.result("p"))
+        dilation = values.pair("d") ?? Pair(square: 1)
+        rounding = values.rounding
+    }
+
+    /// The window along the width and the height of an input.
+    func axes(input: Shape) -> [WindowAxis] {
+        var width = WindowAxis(input: input.width, kernel: kernel.width, stride: stride.width, padding: 0,
+                               dilation: dilation.width, mode: .explicit)
+        var height = WindowAxis(input: input.height, kernel: kernel.height, stride: stride.height, padding: 0,
+                                dilation: dilation.height, mode: .explicit)
+        switch padding {
+        case .explicit(let pad):
+            width.padding = pad.width
+            height.padding = pad.height
+        case .same:
+            width.mode = .same
+            height.mode = .same
+        case .valid:
+            width.mode = .valid
+            height.mode = .valid
+        }
+        return [width, height]
+    }
+
+    /// The output width and height; `what` names the window in messages (`filter`, `window`), `depth`
+    /// is the output depth a strict-size failure reports.
+    func outputSize(_ input: LayerInput, what: String, depth: Int) throws(LayerFailure) -> (Int, Int) {
+        let axes = axes(input: input.shape)
+        var sizes: [Int] = []
+        for axis in axes {
+            let outcome: WindowOutcome
+            do { outcome = try axis.outcome(rounding ?? input.rounding) } catch { throw .overflow }
+            switch outcome {
+            case .output(let size):
+                sizes.append(size)
+            case .tooLarge(let padded, let effective):
+                let extent = effective == axis.kernel ? "" : " (dilated to \(effective))"
+                throw .invalid("\(input.name)'s \(kernel.width)x\(kernel.height) \(what)\(extent) is larger than its padded input (\(padded) wide)",
+                               hint: "the input here is \(input.shape.fullText); use a smaller filter, more padding, or p=same")
+            case .notWhole:
+                throw .notWhole(axes: axes, depth: depth)
+            }
+        }
+        return (sizes[0], sizes[1])
+    }
+
+    /// The receptive field grown by the dilated window, `rf + (Fe - 1) * jump`, and the jump by the stride.
+    func receptiveField(_ input: LayerInput) throws(Overflow) -> (field: Pair, jump: Pair) {
+        let width = try checkedAdd(try checkedMultiply(dilation.width, kernel.width - 1), 1)
+        let height = try checkedAdd(try checkedMultiply(dilation.height, kernel.height - 1), 1)
+        let field = Pair(
+            try checkedAdd(input.receptiveField.width, try checkedMultiply(width - 1, input.jump.width)),
+            try checkedAdd(input.receptiveField.height, try checkedMultiply(height - 1, input.jump.height)))
+        let jump = Pair(try checkedMultiply(input.jump.width, stride.width),
+                        try checkedMultiply(input.jump.height, stride.height))
+        return (field, jump)
+    }
+
+    /// `W2 = ...; H2 the same`, for a row this window made.
+    func shapeFormula(_ row: LayerRow) -> String {
+        let axes = axes(input: row.input)
+        let out = row.output
+        var text = axes[0].explained(rounding: row.rounding, name: "W2", result: out.width)
+        text += axes[0] == axes[1] ? "; H2 the same"
+            : "; " + axes[1].explained(rounding: row.rounding, name: "H2", result: out.height)
+        return text
+    }
+
+    /// `rf = rf1 + (F - 1)*jump1 = ...; jump = ...`.
+    func receptiveFieldFormula(_ explained: ExplainedRow) -> String {
+        let row = explained.row
+        let rf = row.receptiveField
+        let before = explained.inputReceptiveField.width
+        let jump = explained.inputJump.width
+        let effective = (try? axes(input: row.input)[0].effectiveKernel()) ?? kernel.width
+        return "rf = rf1 + (F - 1)*jump1 = \(before) + (\(effective) - 1)*\(jump) = \(rf.width)"
+            + (rf.width == rf.height ? "" : " (height \(rf.height))")
+            + "; jump = \(jump)*\(stride.width) = \(row.jump.width)"
+    }
+
+    /// A PyTorch window module with netcalc's padding made explicit (left, right, top, bottom), so that
+    /// floor, ceil and SAME give exactly netcalc's output size. `module` has `padding=0` to replace.
+    func pytorch(_ module: String, _ row: LayerRow, padValue: String = "0.0", paddingArgument: Bool = true) -> String {
+        var pads: [(Int, Int)] = []
+        for (axis, output) in zip(axes(input: row.input), [row.output.width, row.output.height]) {
+            let effective = (try? axis.effectiveKernel()) ?? axis.kernel
+            let needed = (output - 1) &* axis.stride &+ effective  // the input extent the windows cover
+            switch axis.mode {
+            case .same:
+                let total = max(0, needed &- axis.input)
+                pads.append((total / 2, total - total / 2))
+            case .valid:
+                pads.append((0, 0))
+            case .explicit:
+                // Windows past the padded input are dropped (floor); ceil adds what the last window needs.
+                pads.append((axis.padding, max(0, needed &- axis.input &- axis.padding)))
+            }
+        }
+        let (left, right) = pads[0]
+        let (top, bottom) = pads[1]
+        if left == 0 && right == 0 && top == 0 && bottom == 0 { return module }
+        if left == right && top == bottom && padValue == "0.0" && paddingArgument {
+            return module.replacingFirst("padding=0", with: "padding=(\(top), \(left))")
+        }
+        return "nn.Sequential(nn.ConstantPad2d((\(left), \(right), \(top), \(bottom)), \(padValue)), \(module))"
+    }
+}
+
+extension String {
+    /// The string with the first occurrence of `target` replaced.
+    func replacingFirst(_ target: String, with replacement: String) -> String {
+        var index = startIndex
+        while index < endIndex {
+            if self[index...].hasPrefix(target) {
+                return String(self[..<index]) + replacement + String(self[self.index(index, offsetBy: target.count)...])
+            }
+            index = self.index(after: index)
+        }
+        return self
+    }
+}

@@ -105,10 +105,11 @@ def torch_layers(model, shape):
             shape = [out[2], out[1], out[3]] if len(out) == 4 else [1, 1, out[1]]
         rows.append((shape,
                      sum(p.numel() for p in module.parameters()), macs))
-    for module in model.modules():
-        if isinstance(module, (nn.Conv2d, nn.Linear)):
-            module.register_forward_hook(hook)
+    handles = [module.register_forward_hook(hook) for module in model.modules()
+               if isinstance(module, (nn.Conv2d, nn.Linear))]
     final_output(model, shape)
+    for handle in handles:  # a later forward pass must not append to rows again
+        handle.remove()
     return rows
 
 def check(name):

@@ -122,7 +122,8 @@ struct ArgumentBinder {
                         bound.problems.append(("\(lower) is given twice", argument.range, nil))
                     } else if let group = schema.flagGroups.first(where: { $0.contains(lower) }),
                               let other = group.first(where: { flagsGiven[$0] != nil }) {
-                        bound.problems.append(("\(other) and \(lower) cannot both be given", argument.range,
+                        let pair = group.filter { $0 == other || $0 == lower }  // in the schema's order
+                        bound.problems.append(("\(pair.joined(separator: " and ")) cannot both be given", argument.range,
                                                "\(keyword) takes one of \(group.joined(separator: ", "))"))
                     }
                     flagsGiven[lower] = argument
@@ -336,7 +337,7 @@ struct LayerResolver {
             case .count, .size:
                 if number < 1 {
                     throw fail("\(spec.description) must be at least 1, not \(number)",
-                               hint: spec.name == "s" ? "a stride of 0 would never move the window" : nil)
+                               hint: spec.description == ParameterSpec.stride.description ? "a stride of 0 would never move the window" : nil)
                 }
             case .padding, .offset:
                 if number < 0 { throw fail("\(spec.description) cannot be negative (\(number))") }

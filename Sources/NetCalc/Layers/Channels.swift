@@ -9,7 +9,7 @@ struct ChannelSlice: LayerOperation {
             ParameterSpec(names: ["start"], type: .offset, positional: true, description: "first channel"),
             ParameterSpec(names: ["end"], type: .count, positional: true, description: "end channel"),
         ], required: 2),
-        usage: "SLICE(start, end): the channels start..end-1, e.g. SLICE(0, c/2) and SLICE(c/2, c)") { values throws(ArgumentProblem) in
+        usage: "SLICE(start, end): the channels start to end-1, e.g. SLICE(0,32); ShuffleNet's halves are SLICE(0, c/2) and SLICE(c/2, c)") { values throws(ArgumentProblem) in
             let start = values.count("start") ?? 0
             let end = values.count("end") ?? 1
             guard start < end else {

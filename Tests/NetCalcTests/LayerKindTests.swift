@@ -1,0 +1,157 @@
+import Testing
+@testable import NetCalc
+
+/// The layer kinds one by one: each formula on worked numbers, the catalog's own examples, and the
+/// facets every kind must have (explain lines, a PyTorch module, canonical text that parses again).
+@Suite struct LayerKindTests {
+    /// One layer applied to an input: the output, parameters, non-trainable values, MACs and receptive field.
+    struct Case: CustomTestStringConvertible, Sendable {
+        var input: String
+        var layer: String
+        var output: String
+        var params: Int
+        var nonTrainable = 0
+        var macs = 0
+        var rf = 1
+        var testDescription: String { "\(layer) on \(input)" }
+    }
+
+    static let cases: [Case] = [
+        Case(input: "14x14x64", layer: "UPSAMPLE(2)", output: "28x28x64", params: 0),
+        Case(input: "14x14x64", layer: "UPSAMPLE(2x3)", output: "28x42x64", params: 0),
+        Case(input: "14x14x64", layer: "UPSAMPLE(size=224x224,bilinear)", output: "224x224x64", params: 0, rf: 2),
+        Case(input: "1x1x64", layer: "UPSAMPLE(size=28x28,bilinear)", output: "28x28x64", params: 0, rf: 1),
+        Case(input: "7x7x64", layer: "PIXELSHUFFLE(2)", output: "14x14x16", params: 0),
+        Case(input: "7x7x27", layer: "PIXELSHUFFLE(3)", output: "21x21x3", params: 0),
+        Case(input: "13x13x8", layer: "ADAPTIVEAVGPOOL(6x6)", output: "6x6x8", params: 0, rf: 3),
+        Case(input: "224x224x8", layer: "ADAPTIVEMAXPOOL(7)", output: "7x7x8", params: 0, rf: 32),
+        Case(input: "5x5x8", layer: "ADAPTIVEAVGPOOL(3)", output: "3x3x8", params: 0, rf: 3),
+        Case(input: "2x2x8", layer: "ADAPTIVEAVGPOOL(3)", output: "3x3x8", params: 0, rf: 2),
+        Case(input: "56x56x96", layer: "LAYERNORM", output: "56x56x96", params: 192),
+        Case(input: "56x56x96", layer: "GROUPNORM(32)", output: "56x56x96", params: 192),
+        Case(input: "56x56x96", layer: "INSTANCENORM", output: "56x56x96", params: 0),
+        Case(input: "56x56x96", layer: "INSTANCENORM(affine)", output: "56x56x96", params: 192),
+        Case(input: "56x56x96", layer: "SCALE", output: "56x56x96", params: 96),
+        Case(input: "56x56x96", layer: "SCALE(bias)", output: "56x56x96", params: 192),
+        Case(input: "56x56x96", layer: "PRELU", output: "56x56x96", params: 1),
+        Case(input: "56x56x96", layer: "PRELU(per_channel)", output: "56x56x96", params: 96),
+        Case(input: "56x56x96", layer: "HARDSIGMOID", output: "56x56x96", params: 0),
+        Case(input: "56x56x96", layer: "MISH", output: "56x56x96", params: 0),
+        Case(input: "56x56x96", layer: "SWISH", output: "56x56x96", params: 0),
+        Case(input: "56x56x96", layer: "DROPPATH(0.1)", output: "56x56x96", params: 0),
+        Case(input: "56x56x96", layer: "DROPPATH", output: "56x56x96", params: 0),
+        Case(input: "30x30x3", layer: "PAD(1)", output: "32x32x3", params: 0),
+        Case(input: "30x30x3", layer: "PAD(0,1,2,3)", output: "31x35x3", params: 0),
+        Case(input: "64x64x512", layer: "CROP(56x56)", output: "56x56x512", params: 0),
+        Case(input: "64x63x512", layer: "CROP(57x60)", output: "57x60x512", params: 0),
+        Case(input: "28x28x116", layer: "SLICE(0,58)", output: "28x28x58", params: 0),
+        Case(input: "28x28x116", layer: "SLICE(58,116)", output: "28x28x58", params: 0),
+        Case(input: "28x28x116", layer: "SHUFFLE(2)", output: "28x28x116", params: 0),
+        // The kinds that were there before, on the same footing.
+        Case(input: "227x227x3", layer: "CONV(96,11,s4)", output: "55x55x96", params: 34_944, macs: 105_415_200, rf: 11),
+        Case(input: "56x56x64", layer: "DWCONV(3,p1,nobias)", output: "56x56x64", params: 576, macs: 1_806_336, rf: 3),
+        Case(input: "7x7x512", layer: "DECONV(256,4,s2,p1)", output: "14x14x256", params: 2_097_408, macs: 102_760_448, rf: 2),
+        Case(input: "55x55x96", layer: "POOL(3,s2)", output: "27x27x96", params: 0, rf: 3),
+        Case(input: "56x56x64", layer: "BN", output: "56x56x64", params: 128, nonTrainable: 128),
+        Case(input: "6x6x256", layer: "FC(4096)", output: "4096", params: 37_752_832, macs: 37_748_736, rf: 6),
+    ]
+
+    @Test(arguments: cases)
+    func formula(_ item: Case) throws {
+        let net = try #require(network("INPUT[\(item.input)] -> \(item.layer)"), "\(errors("INPUT[\(item.input)] -> \(item.layer)"))")
+        let row = try #require(net.rows.last)
+        #expect(row.output.text == item.output)
+        #expect(row.params == item.params)
+        #expect(row.nonTrainable == item.nonTrainable)
+        #expect(row.macs == item.macs)
+        #expect(row.receptiveField.width == item.rf)
+    }
+
+    /// The closed form of PyTorch's largest adaptive window, against counting every window.
+    @Test func adaptiveWindowMatchesEveryWindow() {
+        for input in 1...60 {
+            for output in 1...60 {
+                var largest = 0
+                for index in 0..<output {
+                    let start = index * input / output
+                    let end = ((index + 1) * input + output - 1) / output
+                    largest = max(largest, end - start)
+                }
+                #expect(AdaptivePooling.largestWindow(input: input, output: output) == largest,
+                        "input \(input), output \(output)")
+            }
+        }
+    }
+
+    /// Every keyword's usage example (`e.g. ...`) analyzes on a typical volume.
+    @Test(arguments: LayerCatalog.definitions.map(\.keyword))
+    func usageExampleAnalyzes(_ keyword: String) throws {
+        let definition = try #require(LayerCatalog.definition(for: keyword))
+        guard let range = definition.usage.range(of: "e.g. ") else {
+            // Keywords without arguments: the keyword alone is the example.
+            #expect(network("INPUT[64x64x64] -> \(keyword)") != nil, "\(errors("INPUT[64x64x64] -> \(keyword)"))")
+            return
+        }
+        let examples = definition.usage[range.upperBound...].split(separator: ";")[0].components(separatedBy: ", ")
+            .filter { example in
+                ([keyword] + definition.aliases).contains { example.uppercased().hasPrefix($0) }
+            }
+        #expect(!examples.isEmpty, "\(definition.usage)")
+        for example in examples {
+            let text = "INPUT[64x64x64] -> \(example)"
+            #expect(network(text, rounding: .floor) != nil, "\(text): \(errors(text))")
+        }
+    }
+
+    /// Every kind explains itself, emits a PyTorch module, and writes canonical text that analyzes
+    /// to the same row.
+    @Test(arguments: cases)
+    func everyFacet(_ item: Case) throws {
+        let net = try #require(network("INPUT[\(item.input)] -> \(item.layer)"))
+        let row = try #require(net.rows.last)
+        let lines = Explainer(network: net).lines(for: row)
+        #expect(lines.count >= 6)
+        #expect(lines.allSatisfy { !$0.isEmpty })
+        let module = try #require(row.operation).pytorch(row)
+        #expect(!module.expression.isEmpty)
+        let canonical = try #require(row.layer).canonicalText
+        let again = try #require(network("INPUT[\(item.input)] -> \(canonical)"))
+        #expect(again.rows.last?.output == row.output)
+        #expect(again.rows.last?.params == row.params)
+    }
+
+    @Test func keywordsAreListedOnce() {
+        let words = LayerCatalog.definitions.flatMap { [$0.keyword] + $0.aliases }
+        #expect(Set(words).count == words.count)
+        #expect(LayerCatalog.definition(for: "swish")?.keyword == "SILU")
+        #expect(LayerCatalog.definition(for: "Pool")?.keyword == "MAXPOOL")
+    }
+
+    @Test func shuffleNetUnitReadsNaturally() throws {
+        let net = try #require(network("""
+            unit(c) = CONCAT(SLICE(0, c/2) | SLICE(c/2, c) -> CONV(c/2,1,nobias) -> BN -> RELU
+                             -> DWCONV(3,p1,nobias) -> BN -> CONV(c/2,1,nobias) -> BN -> RELU) -> SHUFFLE(2)
+            INPUT[28x28x116] -> unit(116)
+            """))
+        #expect(net.rows.last?.output == Shape(width: 28, height: 28, depth: 116))
+        #expect(net.totals.params == 58 * 58 * 2 + 58 * 9 + 3 * 2 * 58)  // two 1x1 convs, a depthwise 3x3, three BNs
+    }
+
+    @Test func fmtWritesNewKindsCanonically() {
+        let text = "INPUT[8x8x8] -> upsample(size = 16x16, bilinear) -> pad(1, 1, 2, 2) -> slice(0, 4) -> prelu(per_channel)\n"
+        var parser = Parser(file: SourceFile(name: "<test>", text: text))
+        let syntax = parser.parse()
+        let formatted = SpecFormatter(syntax: syntax, comments: parser.comments).format()
+        #expect(formatted == "INPUT[8x8x8] -> UPSAMPLE(size=16x16,bilinear) -> PAD(1,1,2,2) -> SLICE(0,4) -> PRELU(per_channel)\n")
+    }
+
+    @Test func conflictingFlagsAreAnError() {
+        #expect(errors("INPUT[8x8x1] -> CONV(1,3,s2,ceil,floor)") == ["floor and ceil cannot both be given"])
+        #expect(errors("INPUT[8x8x1] -> UPSAMPLE(2,nearest,bilinear)") == ["nearest and bilinear cannot both be given"])
+    }
+
+    @Test func poolPaddingIsAtMostHalfTheWindow() {
+        #expect(errors("INPUT[8x8x1] -> POOL(2,p9)") == ["a pool's padding (9) can be at most half its window (1)"])
+        #expect(network("INPUT[9x9x1] -> POOL(3,s2,p1)") != nil)
+    }
+}

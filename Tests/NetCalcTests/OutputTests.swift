@@ -23,7 +23,7 @@ import Testing
         #expect(runNetCalc(["--fit", text, "specs/vgg16.net"]).status == 2)
     }
 
-    /// The largest batch by DESIGN §2, computed here from the reported totals.
+    /// The largest batch by the documented rule, computed here from the reported totals.
     @Test func fitVGG16In12GiB() throws {
         let object = try json(["--fit", "12GiB", "specs/vgg16.net"])
         let network = try #require((object["networks"] as? [[String: Any]])?.first)

@@ -1,7 +1,7 @@
 import Testing
 @testable import NetCalc
 
-/// Every number of REFERENCE.md's lecture-notes section that a chain can express.
+/// Every number of the lecture notes (AlexNet, VGG, the worked examples) that a chain can express.
 @Suite struct ReferenceTests {
     /// Output size `(W - F + 2P)/S + 1` along one axis, as the notes work it.
     @Test(arguments: [
@@ -251,7 +251,7 @@ import Testing
         return network(text)
     }
 
-    /// REFERENCE.md's torchvision column; mobilenet_v1 and se_resnet50 are checked against PyTorch
+    /// torchvision's published parameter counts; mobilenet_v1 and se_resnet50 are checked against PyTorch
     /// definitions in tools/crosscheck_zoo.py (torchvision has neither).
     @Test(arguments: [
         ("alexnet_torchvision", 61_100_840), ("vgg16_bn", 138_365_992), ("resnet18", 11_689_512),
@@ -264,6 +264,34 @@ import Testing
     func totalParams(_ name: String, _ params: Int) throws {
         let net = try #require(Self.spec(name), "specs/\(name).net must analyze without errors")
         #expect(net.totals.params == params)
+    }
+
+    /// The modern zoo against PyTorch 2.15 / torchvision 0.29 (tools/crosscheck_zoo.py): the sum of
+    /// every parameter's numel, the conv, transposed-conv and linear MACs, and the output.
+    @Test(arguments: [
+        ("convnext_tiny", 28_589_128, 4_455_531_264, "1000"), ("convnext_small", 50_223_688, 8_683_712_256, "1000"),
+        ("convnext_base", 88_591_464, 15_354_729_472, "1000"),
+        ("mobilenet_v3_large", 5_483_032, 216_589_760, "1000"), ("mobilenet_v3_small", 2_542_856, 56_510_400, "1000"),
+        ("regnet_x_400mf", 5_495_976, 413_812_608, "1000"), ("regnet_y_400mf", 4_344_144, 401_842_848, "1000"),
+        ("regnet_y_1_6gf", 11_202_430, 1_612_076_160, "1000"),
+        ("shufflenet_v2_x1_0", 2_278_604, 144_907_992, "1000"), ("shufflenet_v2_x0_5", 1_366_792, 40_476_448, "1000"),
+        ("mnasnet1_0", 4_383_312, 314_415_872, "1000"), ("mnasnet0_5", 2_218_512, 104_455_968, "1000"),
+        ("efficientnet_b1", 7_794_184, 686_802_832, "1000"), ("efficientnet_b3", 12_233_232, 1_827_141_392, "1000"),
+        ("efficientnet_v2_s", 21_458_488, 8_365_617_152, "1000"),
+        ("densenet161", 28_681_000, 7_727_907_072, "1000"), ("densenet169", 14_149_480, 3_359_843_328, "1000"),
+        ("densenet201", 20_013_928, 4_291_365_888, "1000"),
+        ("resnext101_32x8d", 88_791_336, 16_414_015_488, "1000"), ("wide_resnet101_2", 126_886_696, 22_753_050_624, "1000"),
+        ("vgg11_bn", 132_868_840, 7_609_090_048, "1000"), ("vgg19_bn", 143_678_248, 19_632_062_464, "1000"),
+        ("fcn_resnet50", 32_957_013, 26_484_498_432, "224x224x21"),
+        ("deeplabv3_resnet50", 39_638_869, 31_310_548_992, "224x224x21"),
+        ("lraspp_mobilenet_v3_large", 3_221_538, 379_281_312, "224x224x21"),
+        ("unet", 31_030_658, 150_428_424_448, "388x388x2"),
+    ] as [(String, Int, Int, String)])
+    func modernZoo(_ name: String, _ params: Int, _ macs: Int, _ output: String) throws {
+        let net = try #require(Self.spec(name), "specs/\(name).net must analyze without errors")
+        #expect(net.totals.params == params)
+        #expect(net.totals.macs == macs)
+        #expect(net.rows.last?.output.text == output)
     }
 
     @Test func inceptionModuleSpecs() throws {

@@ -256,10 +256,6 @@ final class NetworkWalker {
         rowName(keyword, (counters[keyword] ?? 0) + 1)
     }
 
-    /// `CONV3`; a keyword that ends in a digit takes a separator, so the sixth RELU6 is `RELU6_6`.
-    private func rowName(_ keyword: String, _ count: Int) -> String {
-        keyword.last?.isNumber == true ? "\(keyword)_\(count)" : "\(keyword)\(count)"
-    }
 
     private func signature(_ block: BlockDefinition) -> String {
         block.parameters.isEmpty ? "use it as \(block.name)"
@@ -331,14 +327,15 @@ final class NetworkWalker {
 
     /// Applies a resolved layer to the flow and records its row.
     private func compute(_ resolved: ResolvedLayer, call: LayerCall, flow: Flow) throws -> Flow {
-        let layer = resolved.layer
-        let name = upcomingName(layer.keyword)
+        // Read through the shared layer rather than copy it: this runs once per row.
+        let keyword = resolved.layer.keyword
         let input = LayerInput(shape: flow.shape, receptiveField: flow.receptiveField, jump: flow.jump,
-                               rounding: settings.rounding, name: name)
+                               rounding: settings.rounding, keyword: keyword, ordinal: (counters[keyword] ?? 0) + 1)
         let effect: LayerEffect
         do throws(LayerFailure) {
-            effect = try layer.operation.apply(to: input)
+            effect = try resolved.layer.operation.apply(to: input)
         } catch {
+            let name = input.name
             if case .notWhole(let axes, let depth) = error {
                 if checkMode, let answer = currentAnswer {
                     unfit = UnfitLayer(answerStart: answer.range.start, name: name, text: cachedText(call.range),
@@ -351,7 +348,7 @@ final class NetworkWalker {
             try report(error, name: name, at: call.range)
         }
         // In a block with parameters, the row shows the values the parameters had: CONV(128,3,s2,p1).
-        var row = LayerRow(index: 0, name: "", role: .layer, text: resolved.text ?? layer.canonicalText,
+        var row = LayerRow(index: 0, name: "", role: .layer, text: resolved.text ?? resolved.layer.canonicalText,
                            output: effect.output, range: call.range)
         row.input = flow.shape
         row.resolved = resolved
@@ -363,7 +360,7 @@ final class NetworkWalker {
         row.biases = effect.biases
         row.nonTrainable = effect.nonTrainable
         row.macs = effect.macs
-        try finish(&row, keyword: layer.keyword, at: call.range)
+        try finish(&row, keyword: keyword, ordinal: input.ordinal, at: call.range)
         return Flow(shape: row.output, receptiveField: row.receptiveField, jump: row.jump, producer: row.index)
     }
 
@@ -382,7 +379,9 @@ final class NetworkWalker {
     // MARK: Rows
 
     /// Names, counts and stores a row; it must have its output, parameters and MACs set.
-    private func finish(_ row: inout LayerRow, keyword: String = "INPUT", at range: SourceRange) throws {
+    /// `ordinal` is the row's number among rows of its keyword, when the caller has looked it up.
+    private func finish(_ row: inout LayerRow, keyword: String = "INPUT", ordinal: Int? = nil,
+                        at range: SourceRange) throws {
         guard rows.count < rowBudget else {
             try fail("the network expands to more than \(formatCount(Analyzer.maximumRows)) layers", at: range,
                  hint: "netcalc analyzes up to \(formatCount(Analyzer.maximumRows)) layers per network; check the repetition counts")
@@ -392,7 +391,7 @@ final class NetworkWalker {
         row.startsBranch = branchStarts
         branchStarts = false
         if row.role != .input {
-            let count = (counters[keyword] ?? 0) + 1
+            let count = ordinal ?? (counters[keyword] ?? 0) + 1
             counters[keyword] = count
             row.name = rowName(keyword, count)
         }

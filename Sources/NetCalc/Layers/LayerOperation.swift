@@ -40,8 +40,17 @@ struct LayerInput: Sendable {
     var jump: Pair
     /// The network's rounding, for windows that have no `floor` or `ceil` tag.
     var rounding: Rounding
-    /// The name the row will take (`CONV3`), for messages.
-    var name: String
+    /// The layer's keyword and how many rows of that keyword come before it plus one.
+    var keyword: String
+    var ordinal: Int
+
+    /// The name the row will take (`CONV3`), for messages; made only when one is needed.
+    var name: String { rowName(keyword, ordinal) }
+}
+
+/// `CONV3`; a keyword that ends in a digit takes a separator, so the sixth RELU6 is `RELU6_6`.
+func rowName(_ keyword: String, _ count: Int) -> String {
+    keyword.last?.isNumber == true ? "\(keyword)_\(count)" : "\(keyword)\(count)"
 }
 
 /// What a layer makes of its input: the counts of its row.

@@ -31,7 +31,7 @@ PyTorch module it is checked against:
   SHUFFLE(G)                            nn.ChannelShuffle(G); G mostly divides D, sometimes not
 A network netcalc rejects (JSON `errors` non-empty) must make PyTorch raise, at the same layer, and the
 other way round; the one known exception (a `ceil` pool whose window is larger than its padded input:
-PyTorch's ceil_mode accepts it, DESIGN.md makes it an error) is counted apart. For ADAPTIVE*POOL layers
+PyTorch's ceil_mode accepts it, netcalc makes it an error) is counted apart. For ADAPTIVE*POOL layers
 the receptive field is checked too: rf = rf_in + (largest window - 1)*jump_in, the windows taken from
 PyTorch's own adaptive pooling of one-hot inputs. Every disagreement is printed with its spec (and, for
 the first few of each kind, a shrunk spec that still shows it); the exit status is 1 if there was any.
@@ -441,7 +441,7 @@ def main():
             CHECKED.update(saved)
         sys.stdout.flush()
     print(f"{tally.get('agree', 0)} networks agree with PyTorch ({tally.get('both', 0)} rejected by both at the same "
-          f"layer, {tally.get('contract', 0)} accepted by PyTorch's ceil_mode but errors by DESIGN.md)")
+          f"layer, {tally.get('contract', 0)} accepted by PyTorch's ceil_mode but errors in netcalc)")
     print("layers checked, by keyword: " + ", ".join(f"{k} {v}" for k, v in sorted(CHECKED.items())))
     disagreements = {k: v for k, v in tally.items() if k not in ("agree", "both", "contract")}
     print(f"{sum(disagreements.values())} disagreements" + "".join(f"\n  {v:5d}  {k}" for k, v in sorted(disagreements.items())))

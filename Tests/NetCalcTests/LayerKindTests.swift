@@ -150,6 +150,14 @@ import Testing
         #expect(errors("INPUT[8x8x1] -> UPSAMPLE(2,nearest,bilinear)") == ["nearest and bilinear cannot both be given"])
     }
 
+    /// Found by tools/crosscheck_pytorch.py: PyTorch refuses to normalize a single value.
+    @Test func normalizingOneValueIsAnError() {
+        #expect(errors("INPUT[44x44x4] -> GAP -> INSTANCENORM") == ["INSTANCENORM on a 1x1 input normalizes each value alone"])
+        #expect(errors("INPUT[18x50x1] -> FC(9) -> GROUPNORM(9)") == ["GROUPNORM(9) on a 1x1x9 input normalizes each value alone"])
+        #expect(network("INPUT[8x8x4] -> GAP -> GROUPNORM(2)") != nil)
+        #expect(network("INPUT[2x1x4] -> INSTANCENORM") != nil)
+    }
+
     @Test func poolPaddingIsAtMostHalfTheWindow() {
         #expect(errors("INPUT[8x8x1] -> POOL(2,p9)") == ["a pool's padding (9) can be at most half its window (1)"])
         #expect(network("INPUT[9x9x1] -> POOL(3,s2,p1)") != nil)

@@ -228,11 +228,16 @@ struct TransposedConvolution: LayerOperation {
 
 /// The common divisors of a depth and a filter count, as a hint for groups.
 func commonDivisorsHint(_ depth: Int, _ filters: Int) -> String {
+    "groups that divide both: " + divisors(of: depth, and: filters).map(String.init).joined(separator: ", ")
+}
+
+/// The largest (up to eight) numbers that divide both values, found among the first million.
+func divisors(of a: Int, and b: Int) -> [Int] {
     var common: [Int] = []
     var candidate = 1
-    while candidate <= min(depth, filters), common.count < 64 {
-        if depth % candidate == 0, filters % candidate == 0 { common.append(candidate) }
+    while candidate <= min(a, b, 1_000_000) {
+        if a % candidate == 0, b % candidate == 0 { common.append(candidate) }
         candidate += 1
     }
-    return "groups that divide both: " + common.suffix(8).map(String.init).joined(separator: ", ")
+    return Array(common.suffix(8))
 }

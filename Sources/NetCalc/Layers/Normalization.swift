@@ -89,9 +89,16 @@ struct GroupNorm: LayerOperation {
     var op: String { "groupnorm" }
 
     func apply(to input: LayerInput) throws(LayerFailure) -> LayerEffect {
-        guard input.shape.depth % groups == 0 else {
-            throw .invalid("GROUPNORM's \(groups) groups do not divide the input depth (\(input.shape.depth))",
-                           hint: commonDivisorsHint(input.shape.depth, input.shape.depth).replacingFirst("both", with: "the depth"))
+        let shape = input.shape
+        guard shape.depth % groups == 0 else {
+            throw .invalid("GROUPNORM's \(groups) groups do not divide the input depth (\(shape.depth))",
+                           hint: "groups that divide the depth: "
+                               + divisors(of: shape.depth, and: shape.depth).map(String.init).joined(separator: ", "))
+        }
+        // PyTorch refuses statistics over one value (the output would be 0): a group of one channel at 1x1.
+        if shape.width == 1, shape.height == 1, shape.depth == groups {
+            throw .invalid("GROUPNORM(\(groups)) on a 1x1x\(shape.depth) input normalizes each value alone",
+                           hint: "each group needs more than one value; use fewer groups (PyTorch rejects this too)")
         }
         return affineEffect(input)
     }
@@ -117,7 +124,12 @@ struct InstanceNorm: LayerOperation {
     var op: String { "instancenorm" }
 
     func apply(to input: LayerInput) throws(LayerFailure) -> LayerEffect {
-        affine ? affineEffect(input) : LayerEffect(keeping: input)
+        // Each channel is normalized over its positions: one position leaves nothing to normalize.
+        if input.shape.width == 1, input.shape.height == 1 {
+            throw .invalid("INSTANCENORM on a 1x1 input normalizes each value alone",
+                           hint: "instance norm needs more than one position per channel (PyTorch rejects this too)")
+        }
+        return affine ? affineEffect(input) : LayerEffect(keeping: input)
     }
 
     func explain(_ explained: ExplainedRow) -> LayerExplanation {

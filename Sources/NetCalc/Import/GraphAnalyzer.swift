@@ -80,7 +80,8 @@ struct GraphAnalyzer {
                     diagnostics.append(diagnostic(error, layer: layer, text: text, input: flows[0].shape))
                     return (nil, diagnostics)
                 }
-                row = LayerRow(resolved, effect: effect, reading: flows[0], text: text, range: layer.range)
+                // Rows show the canonical call (`CONV(64,1)`, not the reader's `CONV(64,1,s1,p0)`).
+                row = LayerRow(resolved, effect: effect, reading: flows[0], text: resolved.text ?? resolved.layer.canonicalText, range: layer.range)
             case .merge(let kind):
                 let output: Shape
                 do throws(LayerFailure) {
@@ -128,7 +129,8 @@ struct GraphAnalyzer {
             return value
         }, isParameter: { _ in false })
         do throws(DiagnosticList) {
-            return .success(ResolvedLayer(try resolver.resolve(call, definition: definition), text: text))
+            let layer = try resolver.resolve(call, definition: definition)
+            return .success(ResolvedLayer(layer, text: layer.canonicalText))
         } catch {
             for item in error.items {
                 var moved = Diagnostic(.error, "layer '\(layer.name)' (\(text)): \(item.message)", at: layer.range, in: file)

@@ -59,7 +59,7 @@ public func run(_ invocation: Invocation) -> Outcome {
     }
     switch options.command {
     case .help:
-        outcome.standardOutput = Options.usage + "\n"
+        outcome.standardOutput = (options.helpTopic.map(Options.usage(of:)) ?? Options.usage) + "\n"
         return outcome
     case .version:
         outcome.standardOutput = "netcalc \(netcalcVersion)\n"
@@ -96,12 +96,15 @@ public func run(_ invocation: Invocation) -> Outcome {
     var verdicts: [Verdict] = []
     let checking = options.command == .check
     var standardInputUsed = false
+    var expressionsRead = 0
     for input in inputs {
         let raw: (name: String, bytes: [UInt8])
-        switch loadBytes(input, invocation: invocation, standardInputUsed: &standardInputUsed) {
+        switch loadBytes(input, invocation: invocation, standardInputUsed: &standardInputUsed,
+                         expressionsRead: &expressionsRead) {
         case .success(let loaded): raw = loaded
         case .failure(let trouble):
             outcome.standardError += "netcalc: error: \(trouble.message)\n"
+            diagnostics.append(Diagnostic(.error, trouble.message))  // JSON's errors list names it too
             outcome.status = max(outcome.status, 2)
             continue
         }
@@ -155,7 +158,9 @@ public func run(_ invocation: Invocation) -> Outcome {
             let (x, y) = (a.element.range?.start ?? -1, b.element.range?.start ?? -1)
             return x != y ? x < y : a.offset < b.offset
         }.map(\.element)
-        networks.append(contentsOf: found)
+        // A file with an error gives no numbers: a broken line changes what the rest of it means.
+        // `check` still grades what it can, and says what it cannot.
+        if checking || !list.hasErrors { networks.append(contentsOf: found) }
         // Every error is counted; the first hundred of a file are shown, which is plenty to act on.
         let shown = sorted.prefix(maximumDiagnosticsShown)
         diagnostics.append(contentsOf: shown)
@@ -176,6 +181,7 @@ public func run(_ invocation: Invocation) -> Outcome {
     if let fit, networks.contains(where: { FitPlanner(network: $0).plan(fit.size, inference: fit.inference).batch == 0 }) {
         outcome.status = max(outcome.status, 1)  // like diff: the answer to "does it fit?" is no
     }
+    for index in networks.indices { networks[index].layout = options.layout }
     switch options.emit {
     case .pytorch?:
         outcome.standardOutput = PyTorchEmitter().render(networks)
@@ -188,6 +194,14 @@ public func run(_ invocation: Invocation) -> Outcome {
         return outcome
     case nil:
         break
+    }
+    // --depth: block uses folded into one row each; the totals stay the whole network's.
+    if let depth = options.depth { networks = networks.map { $0.folded(toDepth: depth) } }
+    if options.summary {
+        var summary = SummaryRenderer(units: options.units)
+        summary.fit = fit
+        outcome.standardOutput = summary.render(networks)
+        return outcome
     }
     switch options.format {
     case .json:
@@ -314,11 +328,13 @@ func importModel(_ name: String, _ bytes: [UInt8], format: InputFormat,
 }
 
 /// Reads an input's bytes and the name diagnostics show for it, or says why it cannot.
-private func loadBytes(_ input: InputSource, invocation: Invocation,
-                       standardInputUsed: inout Bool) -> Result<(name: String, bytes: [UInt8]), TroubleMessage> {
+private func loadBytes(_ input: InputSource, invocation: Invocation, standardInputUsed: inout Bool,
+                       expressionsRead: inout Int) -> Result<(name: String, bytes: [UInt8]), TroubleMessage> {
     switch input {
     case .expression(let text):
-        return .success(("<expr>", Array(text.utf8)))
+        // Several -e networks get distinct names: expr, expr-2, ...
+        expressionsRead += 1
+        return .success((expressionsRead == 1 ? "<expr>" : "<expr-\(expressionsRead)>", Array(text.utf8)))
     case .standardInput:
         if standardInputUsed { return .failure(TroubleMessage("standard input can be read only once")) }
         standardInputUsed = true

@@ -41,9 +41,15 @@ struct TableRenderer {
                 let room = max(8, widths.last! - (tableWidth(widths) - maxWidth))
                 widths[widths.count - 1] = room
                 specWidth = room
+                // Too narrow even for eight columns of it: the spec text goes.
+                if tableWidth(widths) > maxWidth, columns.count > 2 {
+                    columns.removeLast()
+                    widths.removeLast()
+                    specWidth = nil
+                }
             }
         }
-        buffer.append(out)
+        buffer.append(wrappedLines(out, width: maxWidth))
         out = ""
         buffer.append(bold)
         for (index, column) in columns.enumerated() {
@@ -88,7 +94,8 @@ struct TableRenderer {
                 for line in explainer.lines(for: row) { out += "  \(line)\n" }
             }
         }
-        buffer.append(out)
+        // Totals, notes, fit and worked formulas wrap to the terminal; the rows fit by their columns.
+        buffer.append(wrappedLines(out, width: maxWidth))
     }
 
     func render(_ networks: [NetworkReport]) -> String {

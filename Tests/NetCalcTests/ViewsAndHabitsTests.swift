@@ -222,3 +222,11 @@ import Testing
         #expect(lines[1].hasPrefix(String(repeating: " ", count: 18)))
     }
 }
+
+extension ViewsAndHabitsTests {
+    @Test func foldedViewsNameTheirPeak() throws {
+        let text = runNetCalc(["--depth", "1", "specs/resnet50.net"]).standardOutput
+        #expect(text.contains("live values x batch x 4 bytes (at stage#1)") || text.contains("(at RELU1)") || text.contains("(at CONV1)"))
+        #expect(!text.contains("(at ?)"))
+    }
+}

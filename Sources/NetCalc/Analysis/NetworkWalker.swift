@@ -41,6 +41,8 @@ final class NetworkWalker {
     private var textCache: [Int: String] = [:]
     /// Layers already resolved from calls with constant arguments, by where the call starts.
     var resolvedLayers: [Int: ResolvedLayer] = [:]
+    /// Rows one use of each block makes (nil: it depends on a parameter), worked out once.
+    private var blockRowEstimates: [String: Int?] = [:]
     /// True until the first row of a merge's branch is made.
     private var branchStarts = false
     /// True while an expression is evaluated only to estimate a size: its errors come later, if at all.
@@ -89,6 +91,11 @@ final class NetworkWalker {
                     defer { currentAnswer = nil }
                     flow = try apply(call, definition: definition, to: current)
                 } else if let block = blocks[call.name] {
+                    // A use that would pass the layer limit is an error here, before any expansion.
+                    if let rows = estimatedBlockRows(block.name, visiting: Set(activeBlocks)), rows > rowBudget - self.rows.count {
+                        try fail("\(call.name) expands to \(rows == Int.max ? "more than 2^63" : formatCount(rows)) layers, more than the \(formatCount(Analyzer.maximumRows)) netcalc analyzes in a network",
+                                 at: call.nameRange, hint: "each use of \(call.name) makes \(rows == Int.max ? "more than 2^63" : formatCount(rows)) rows; check how its blocks use each other")
+                    }
                     flow = try expand(block, call: call, flow: current)
                 } else if LayerCatalog.isReserved(call.name) {
                     let word = call.name.uppercased()
@@ -221,6 +228,19 @@ final class NetworkWalker {
 
     /// How many rows a chain makes, counted without walking it; nil when a count depends on a
     /// block parameter of another scope or a block is recursive.
+    /// How many rows one use of a block makes, worked out once per block (its body means the same
+    /// wherever it is used): linear in the blocks, where following every use would double with each
+    /// block that uses the previous one twice. nil when a count needs a parameter's value.
+    private func estimatedBlockRows(_ name: String, visiting: Set<String>) -> Int? {
+        if let known = blockRowEstimates[name] { return known }
+        guard !visiting.contains(name), visiting.count < Analyzer.maximumCallDepth, let body = blocks[name]?.body else {
+            return nil
+        }
+        let estimate = estimatedRows(body, visiting: visiting.union([name]))
+        blockRowEstimates[name] = estimate
+        return estimate
+    }
+
     private func estimatedRows(_ chain: Chain, visiting: Set<String>) -> Int? {
         var total = 0
         for element in chain.elements {
@@ -232,9 +252,7 @@ final class NetworkWalker {
                 if LayerCatalog.isReserved(call.name) || blocks[call.name] == nil {
                     rows = 1
                 } else {
-                    guard !visiting.contains(call.name), visiting.count < Analyzer.maximumCallDepth,
-                          let body = blocks[call.name]?.body,
-                          let inner = estimatedRows(body, visiting: visiting.union([call.name])) else { return nil }
+                    guard let inner = estimatedBlockRows(call.name, visiting: visiting) else { return nil }
                     rows = inner
                 }
             case .repetition(let inner, let count, _):
@@ -435,12 +453,13 @@ final class NetworkWalker {
                 case .subtract: return try checkedSubtract(a, b)
                 case .multiply: return try checkedMultiply(a, b)
                 case .divide:
-                    guard b != 0 else { try fail("division by zero", at: range) }
-                    guard a % b == 0, !(a == Int.min && b == -1) else {
-                        try fail("\(a)/\(b) is not a whole number", at: range,
-                             hint: "division in arguments must be exact")
+                    switch exactDivide(a, b) {
+                    case .exact(let quotient): return quotient
+                    case .byZero: try fail("division by zero", at: range)
+                    case .overflow: try fail("the expression overflows 64 bits", at: range)
+                    case .inexact:
+                        try fail("\(a)/\(b) is not a whole number", at: range, hint: "division in arguments must be exact")
                     }
-                    return a / b
                 }
             } catch is Overflow {
                 try fail("the expression overflows 64 bits", at: range)

@@ -174,7 +174,9 @@ public func run(_ invocation: Invocation) -> Outcome {
         let shown = sorted.prefix(maximumDiagnosticsShown)
         diagnostics.append(contentsOf: shown)
         for diagnostic in shown { outcome.standardError += renderer.render(diagnostic) }
-        if sorted.count > shown.count {
+        if list.dropped > 0 || list.isFull {
+            outcome.standardError += "\(file.name): more errors not shown (netcalc shows the first \(maximumDiagnosticsShown) of a file and stops looking after \(DiagnosticList.limit))\n"
+        } else if sorted.count > shown.count {
             outcome.standardError += "\(file.name): \(sorted.count - shown.count) more errors not shown (netcalc shows the first \(maximumDiagnosticsShown) of a file)\n"
         }
         if list.hasErrors { outcome.status = max(outcome.status, 1) }

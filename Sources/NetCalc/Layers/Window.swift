@@ -128,11 +128,14 @@ extension WindowAxis {
     static func decimal(span: Int, stride: Int) -> String {
         let whole = span / stride + 1
         let remainder = span % stride
-        let (scaled, overflow) = remainder.multipliedReportingOverflow(by: 100)
-        guard !overflow else { return "\(whole) + \(remainder)/\(stride)" }
-        var hundredths = (scaled + stride / 2) / stride
+        // Rounded to hundredths; where that would hide the remainder (or cannot be counted), the exact
+        // fraction: `1 + 31/9223372036854775743` is not 1.
+        let exact = "\(whole) + \(remainder)/\(stride)"
+        guard let rounded = (CheckedInt(remainder) * 100 + stride / 2).value else { return exact }
+        var hundredths = rounded / stride
         var wholePart = whole
         if hundredths >= 100 { wholePart += 1; hundredths -= 100 }
+        if hundredths == 0, remainder != 0 { return exact }
         var fraction = hundredths < 10 ? "0\(hundredths)" : "\(hundredths)"
         while fraction.hasSuffix("0") { fraction.removeLast() }
         return fraction.isEmpty ? "\(wholePart)" : "\(wholePart).\(fraction)"
@@ -161,7 +164,8 @@ extension WindowAxis {
         var found: [Int] = []
         var distance = 1
         while found.isEmpty, distance <= 64 {
-            for candidate in [stride - distance, stride + distance] where candidate >= 1 && candidate <= max(span, 1) {
+            let (above, overflow) = stride.addingReportingOverflow(distance)
+            for candidate in [stride - distance, overflow ? 0 : above] where candidate >= 1 && candidate <= max(span, 1) {
                 if span % candidate == 0 { found.append(candidate) }
             }
             distance += 1
@@ -176,8 +180,7 @@ extension WindowAxis {
         let effective = (try? effectiveKernel()) ?? kernel
         var text = "\(name) = \(formula)"
         if mode == .explicit {
-            let (padded, overflow) = input.addingReportingOverflow(padding &* 2)
-            let span = overflow ? -1 : padded - effective
+            let span = (CheckedInt(input) + 2 * CheckedInt(padding) - effective).value ?? -1
             if stride > 0, span >= 0, span % stride != 0 {
                 let exact = WindowAxis.decimal(span: span, stride: stride)
                 switch rounding {
@@ -302,16 +305,17 @@ struct SlidingWindow: Sendable {
         var pads: [(Int, Int)] = []
         for (axis, output) in zip(axes(input: row.input), [row.output.width, row.output.height]) {
             let effective = (try? axis.effectiveKernel()) ?? axis.kernel
-            let needed = (output - 1) &* axis.stride &+ effective  // the input extent the windows cover
+            // The input extent the windows cover; apply counted it, so it fits (0 padding if it ever did not).
+            let needed = ((CheckedInt(output) - 1) * axis.stride + effective).value ?? axis.input
             switch axis.mode {
             case .same:
-                let total = max(0, needed &- axis.input)
+                let total = max(0, needed - axis.input)
                 pads.append((total / 2, total - total / 2))
             case .valid:
                 pads.append((0, 0))
             case .explicit:
                 // Windows past the padded input are dropped (floor); ceil adds what the last window needs.
-                pads.append((axis.padding, max(0, needed &- axis.input &- axis.padding)))
+                pads.append((axis.padding, max(0, (CheckedInt(needed) - axis.input - axis.padding).value ?? 0)))
             }
         }
         let (left, right) = pads[0]

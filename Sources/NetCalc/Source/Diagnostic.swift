@@ -47,22 +47,44 @@ struct Diagnostic: Sendable {
 }
 
 /// Diagnostics in the order they were found, each reported once.
+/// Diagnostics in the order they were found, each reported once, at most `limit` of them: past that
+/// they are only counted, and the checks that make many (one per layer) stop looking, so that a file
+/// of a million mistakes costs what a hundred do.
 struct DiagnosticList: Error, Sendable {
+    /// How many diagnostics a list keeps; netcalc shows the first hundred of a file.
+    static let limit = 200
+
     private(set) var items: [Diagnostic] = []
     private var seen: Set<String> = []
+    /// Diagnostics not kept because the list was full.
+    private(set) var dropped = 0
+    private var errorCount = 0
 
     /// Adds a diagnostic unless the same message was already given at the same place.
     mutating func append(_ diagnostic: Diagnostic) {
+        if diagnostic.severity == .error { errorCount += 1 }
+        guard !isFull else {
+            dropped += 1
+            return
+        }
         let key = "\(diagnostic.file?.name ?? "")|\(diagnostic.range?.start ?? -1)|\(diagnostic.message)"
-        if seen.insert(key).inserted { items.append(diagnostic) }
+        if seen.insert(key).inserted {
+            items.append(diagnostic)
+        } else if diagnostic.severity == .error {
+            errorCount -= 1
+        }
     }
 
     mutating func append(contentsOf other: DiagnosticList) {
         for item in other.items { append(item) }
+        dropped += other.dropped
+        if other.dropped > 0 { errorCount += 1 }
     }
 
-    var hasErrors: Bool { items.contains { $0.severity == .error } }
-    var isEmpty: Bool { items.isEmpty }
+    /// True once the list keeps no more: checks that report per layer stop here.
+    var isFull: Bool { items.count >= Self.limit }
+    var hasErrors: Bool { errorCount > 0 }
+    var isEmpty: Bool { items.isEmpty && dropped == 0 }
 }
 
 /// Renders diagnostics the way compilers do: `FILE:LINE:COL: error: message`, the source line,
@@ -98,11 +120,14 @@ struct DiagnosticRenderer {
             ?? diagnostic.message
         out += "\(bold)\(message)\(reset)\n"
         if let file = diagnostic.file, let range = diagnostic.range {
-            let (line, column) = file.location(of: range.start)
-            let source = Array(file.lineText(line))
+            let (line, lineColumn) = file.location(of: range.start)
+            // Only the part of the line around the caret is read: a line may be megabytes long.
+            let window = file.lineWindow(around: range.start, radius: 4 * maxLineWidth)
+            let source = Array(window.text)
+            let column = lineColumn - window.firstColumn + 1
             // The underline covers the range on its first line, at least one character.
             let endLocation = file.location(of: range.end)
-            let endColumn = endLocation.line == line ? endLocation.column : source.count + 1
+            let endColumn = endLocation.line == line ? endLocation.column - window.firstColumn + 1 : source.count + 1
             let width = max(1, endColumn - column)
             var first = 0
             var last = source.count
@@ -111,8 +136,8 @@ struct DiagnosticRenderer {
                 last = min(source.count, first + maxLineWidth)
             }
             let shown = String(source[first..<last])
-            let prefix = first > 0 ? "..." : ""
-            let suffix = last < source.count ? "..." : ""
+            let prefix = first > 0 || window.cutBefore ? "..." : ""
+            let suffix = last < source.count || window.cutAfter ? "..." : ""
             out += prefix + shown + suffix + "\n"
             var marker = String(repeating: " ", count: prefix.count)
             let caretIndex = column - 1

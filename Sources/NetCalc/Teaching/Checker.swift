@@ -29,6 +29,13 @@ private enum Candidate {
     case count(Int)
     case shape(Shape)
     case invalid
+    /// A count past 64 bits: no answer matches it, and it is never printed as a number.
+    case tooLarge
+
+    /// A count computed with checked steps.
+    init(_ value: CheckedInt) {
+        self = value.value.map(Candidate.count) ?? .tooLarge
+    }
 }
 
 /// Grades the answers of one analyzed file.
@@ -139,7 +146,7 @@ struct Checker {
         case .weights: truth = .count(row.weights)
         case .memory: truth = .count(row.activations)
         case .bytes: truth = .count(row.forwardBytes)
-        case .fwdBwd: truth = .count(row.forwardBytes &* 2)
+        case .fwdBwd: truth = Candidate(CheckedInt(row.forwardBytes) * 2)
         case .macs: truth = .count(row.macs)
         case .rf: truth = .count(row.receptiveField.width)
         case .note: truth = .count(0)
@@ -198,13 +205,13 @@ struct Checker {
         case .bytes:
             truth = .count(totals.forwardBytes)
             alternatives.append((.count(totals.activations), "values given where bytes were asked: x \(network.settings.dataType.bytes) bytes per \(network.settings.dataType.rawValue) value"))
-            alternatives.append((.count(totals.forwardBytes &* 2), "forward + backward given where the forward bytes were asked"))
+            alternatives.append((Candidate(CheckedInt(totals.forwardBytes) * 2), "forward + backward given where the forward bytes were asked"))
         case .fwdBwd:
-            truth = .count(totals.forwardBytes &+ totals.backwardBytes)
+            truth = Candidate(CheckedInt(totals.forwardBytes) + totals.backwardBytes)
             alternatives.append((.count(totals.forwardBytes), "forward only: the backward pass keeps a gradient for every value, x2"))
         case .macs:
             truth = .count(totals.macs)
-            alternatives.append((.count(totals.macs &* 2), "FLOPs (2 x MACs) given where MACs were asked"))
+            alternatives.append((Candidate(CheckedInt(totals.macs) * 2), "FLOPs (2 x MACs) given where MACs were asked"))
         case .rf: truth = .count(network.rows.last?.receptiveField.width ?? 0)
         case .note: truth = .count(0)
         }
@@ -222,6 +229,7 @@ struct Checker {
         case .count(let value): return formatCount(value)
         case .shape(let shape): return shape.fullText
         case .invalid: return "invalid"
+        case .tooLarge: return "too large to count (past 2^63)"
         }
     }
 
@@ -252,16 +260,16 @@ struct Checker {
             let dense = row.operation is FullyConnected
             if convolution != nil || dense {
                 let kernel = convolution?.window.kernel ?? Pair(square: 1)
-                let area = dense ? row.input.width &* row.input.height : kernel.width * kernel.height
-                let withoutDepth = area &* k
+                let area = dense ? CheckedInt(row.input.width) * row.input.height : CheckedInt(kernel.width) * kernel.height
+                let withoutDepth = area * k
                 let bias = key == .params ? row.biases : 0
-                list.append((.count(withoutDepth &+ bias), "the input depth is left out: each filter spans all \(din) input channels (\(dense ? "W*H*D" : "F*F*D"))"))
+                list.append((Candidate(withoutDepth + bias), "the input depth is left out: each filter spans all \(din) input channels (\(dense ? "W*H*D" : "F*F*D"))"))
                 if key == .params, row.biases > 0 {
-                    list.append((.count(withoutDepth), "the input depth and the biases are left out"))
+                    list.append((Candidate(withoutDepth), "the input depth and the biases are left out"))
                 }
             }
             if row.operation is BatchNorm {
-                list.append((.count(row.params &* 2), "the running mean and variance are counted; they are not trainable"))
+                list.append((Candidate(CheckedInt(row.params) * 2), "the running mean and variance are counted; they are not trainable"))
                 list.append((.count(row.params / 2), "batch norm learns two values per channel (gamma and beta)"))
             }
         case .shape:
@@ -273,7 +281,7 @@ struct Checker {
             }
             func span(_ axis: WindowAxis, padding: Int? = nil) -> Int? {
                 guard axis.mode == .explicit, let effective = try? axis.effectiveKernel() else { return nil }
-                return axis.input + 2 * (padding ?? axis.padding) - effective
+                return (CheckedInt(axis.input) + 2 * CheckedInt(padding ?? axis.padding) - effective).value
             }
             if axes.contains(where: { $0.padding > 0 }),
                let candidate = shape({ axis in span(axis, padding: 0).flatMap { $0 >= 0 ? $0 / axis.stride + 1 : nil } }) {
@@ -283,7 +291,10 @@ struct Checker {
                 list.append((candidate, "the +1 is forgotten: (W - F + 2P)/S counts the steps; the first position adds one"))
             }
             if axes.contains(where: { $0.stride > 1 }) {
-                if let candidate = shape({ axis in span(axis).map { $0 / (axis.stride * axis.stride) + 1 } }) {
+                if let candidate = shape({ axis in
+                    guard let span = span(axis), let squared = (CheckedInt(axis.stride) * axis.stride).value else { return nil }
+                    return span / squared + 1
+                }) {
                     list.append((candidate, "the stride is applied twice"))
                 }
                 if let candidate = shape({ axis in span(axis).map { $0 + 1 } }) {
@@ -299,13 +310,13 @@ struct Checker {
             list.append((.count(row.input.width * row.input.height * row.input.depth), "the layer's input is counted, not its output"))
         case .bytes:
             list.append((.count(row.activations), "values given where bytes were asked: x 4 bytes per fp32 value"))
-            list.append((.count(row.forwardBytes &* 2), "forward + backward given where the forward bytes were asked"))
+            list.append((Candidate(CheckedInt(row.forwardBytes) * 2), "forward + backward given where the forward bytes were asked"))
         case .fwdBwd:
             list.append((.count(row.forwardBytes), "forward only: the backward pass keeps a gradient for every value, x2"))
-            list.append((.count(row.activations &* 2), "values given where bytes were asked"))
+            list.append((Candidate(CheckedInt(row.activations) * 2), "values given where bytes were asked"))
         case .macs:
-            list.append((.count(row.macs &+ row.activations), "the bias additions are counted; MACs here leave them out"))
-            list.append((.count(row.macs &* 2), "FLOPs (2 x MACs) given where MACs were asked"))
+            list.append((Candidate(CheckedInt(row.macs) + row.activations), "the bias additions are counted; MACs here leave them out"))
+            list.append((Candidate(CheckedInt(row.macs) * 2), "FLOPs (2 x MACs) given where MACs were asked"))
         case .rf, .note:
             break
         }

@@ -15,7 +15,7 @@ let package = Package(
         .testTarget(
             name: "NetCalcTests",
             dependencies: ["NetCalc"],
-            exclude: ["Golden"]
+            exclude: ["Golden", "Fixtures"]
         ),
     ]
 )

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer target over the whole netcalc pipeline and runs it.
 #   Fuzz/run.sh [SECONDS] [fuzzer|address]     default: 600 seconds, libFuzzer alone
-# The seed corpus is made from specs/, specs/homework/, the golden error cases and Fuzz/regressions/;
+# The seed corpus is made from specs/, specs/homework/, the golden error cases, the model fixtures and Fuzz/regressions/;
 # crashes are written to Fuzz/regressions/ (commit each with its fix: CI replays them).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,7 +15,7 @@ flags=(--sanitize=fuzzer)
 swift build -c release --scratch-path "$scratch" "${flags[@]}" -Xswiftc -DFUZZING --product netcalc-fuzz
 corpus=$scratch/corpus
 mkdir -p "$corpus" Fuzz/regressions
-for file in specs/*.net specs/homework/*.net Tests/NetCalcTests/Golden/errors/*.net Fuzz/regressions/*; do
+for file in specs/*.net specs/homework/*.net Tests/NetCalcTests/Golden/errors/* Tests/NetCalcTests/Fixtures/*/* Fuzz/regressions/*; do
   [ -f "$file" ] && cp "$file" "$corpus/$(echo "$file" | tr '/' '_')"
 done
 # Swift's crash handler would hide crashes from libFuzzer.

@@ -1,6 +1,6 @@
 /// The fuzz target: every input runs through the whole pipeline — parse, analyze, every output format,
-/// --explain, --fit, --emit pytorch and check mode — and every result is used, so that the optimiser
-/// keeps every check.
+/// --explain, --fit, --emit pytorch and spec, check mode, and the Caffe and ONNX readers — and every
+/// result is used, so that the optimiser keeps every check.
 ///
 /// Built by Fuzz/run.sh with `swift build --sanitize=fuzzer --product netcalc-fuzz -Xswiftc -DFUZZING`,
 /// it is a libFuzzer binary. Built normally (as `swift build` and `swift test` do), it replays files:
@@ -17,7 +17,10 @@ func exercise(_ bytes: [UInt8]) -> Int {
         [], ["--format", "json", "--explain"], ["--format", "csv"], ["--format", "markdown", "--units", "si"],
         ["--format", "dot"], ["--emit", "pytorch"], ["--fit", "12GiB"], ["--rounding", "floor", "--explain"],
         ["--rounding", "ceil", "--fit", "1GiB", "--inference"], ["check"], ["check", "--format", "json"],
-        ["fmt", "-"],
+        ["fmt", "-"], ["--emit", "spec"],
+        // The model readers, whatever the bytes look like: Caffe's text format and ONNX's wire format.
+        ["--input-format", "prototxt", "--format", "json"], ["--input-format", "prototxt", "--emit", "spec"],
+        ["--input-format", "onnx", "--format", "json"], ["--input-format", "onnx", "--emit", "spec"],
     ]
     var digest = 0
     // A spec that expands to a huge network (a million layers is legal) goes through the fast formats

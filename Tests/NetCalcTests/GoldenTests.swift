@@ -14,7 +14,40 @@ import Testing
     }
 
     static let specNames = files(in: packageRoot + "/specs", ending: ".net").map { String($0.dropLast(4)) }
-    static let errorNames = files(in: goldenRoot + "/errors", ending: ".net").map { String($0.dropLast(4)) }
+    /// Error cases: specs, Caffe prototxts and ONNX files, by file name.
+    static let errorNames = [".net", ".prototxt", ".onnx"].flatMap { files(in: goldenRoot + "/errors", ending: $0) }.sorted()
+    /// Model files read as they are given (Fixtures/caffe and Fixtures/onnx), by path from the package root.
+    static let modelPaths = ["caffe"].flatMap { folder in
+        (files(in: packageRoot + "/Tests/NetCalcTests/Fixtures/\(folder)", ending: ".prototxt")
+            + files(in: packageRoot + "/Tests/NetCalcTests/Fixtures/\(folder)", ending: ".onnx"))
+            .filter { !["truncated.onnx", "unsupported_op.onnx", "external_data.onnx"].contains($0) }
+            .map { "Tests/NetCalcTests/Fixtures/\(folder)/\($0)" }
+    }
+
+    /// A model's table, JSON and emitted spec; the emitted spec analyzes to the same totals.
+    @Test(arguments: modelPaths)
+    func modelOutputs(_ path: String) throws {
+        let name = String(path.split(separator: "/").last ?? "")
+        let table = runNetCalc([path])
+        #expect(table.status == 0)
+        #expect(table.standardError == "")
+        compare(table.standardOutput, "\(Self.goldenRoot)/models/\(name).txt")
+        let json = runNetCalc(["--format", "json", path])
+        compare(json.standardOutput, "\(Self.goldenRoot)/models/\(name).json")
+        let spec = runNetCalc(["--emit", "spec", path])
+        #expect(spec.status == 0)
+        compare(spec.standardOutput, "\(Self.goldenRoot)/models/\(name).net")
+        let again = runNetCalc(["--format", "json", "-"], standardInput: spec.standardOutput)
+        #expect(try totals(again.standardOutput) == (try totals(json.standardOutput)))
+    }
+
+    /// The totals object of a JSON report's first network, as text with sorted keys.
+    func totals(_ json: String) throws -> String {
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+        let network = try #require((document["networks"] as? [[String: Any]])?.first)
+        let totals = try #require(network["totals"] as? [String: Any])
+        return totals.keys.sorted().map { "\($0)=\(totals[$0] ?? "")" }.joined(separator: ",")
+    }
 
     /// Compares text with a golden file, or records it.
     func compare(_ actual: String, _ path: String) {
@@ -82,18 +115,19 @@ import Testing
         #expect(Self.errorNames.count >= 20)
     }
 
-    /// Each Golden/errors/NAME.net is run from that folder; NAME.err holds stderr and the exit status.
-    /// A first line `# args: ...` adds arguments.
+    /// Each Golden/errors/NAME.net (or .prototxt, .onnx) is run from that folder; NAME.err holds stderr
+    /// and the exit status. A first line `# args: ...` adds arguments.
     @Test(arguments: errorNames)
-    func errorOutput(_ name: String) throws {
+    func errorOutput(_ file: String) throws {
         let folder = "\(Self.goldenRoot)/errors"
-        let text = String(decoding: try Data(contentsOf: URL(fileURLWithPath: "\(folder)/\(name).net")), as: UTF8.self)
+        let name = String(file[..<(file.lastIndex(of: ".") ?? file.endIndex)])
+        let text = String(decoding: try Data(contentsOf: URL(fileURLWithPath: "\(folder)/\(file)")), as: UTF8.self)
         var arguments: [String] = []
         if text.hasPrefix("# args: ") {
             let line = text.prefix { $0 != "\n" }.dropFirst("# args: ".count)
             arguments = line.split(separator: " ").map(String.init)
         }
-        var invocation = Invocation(arguments: arguments + ["\(name).net"])
+        var invocation = Invocation(arguments: arguments + [file])
         invocation.currentDirectory = folder
         let outcome = run(invocation)
         #expect(outcome.status != 0, "\(name) should fail")

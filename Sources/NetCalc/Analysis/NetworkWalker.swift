@@ -3,15 +3,6 @@
 
 /// Walks one network's chain, building its rows.
 final class NetworkWalker {
-    /// What flows along a chain: the volume, where it came from, and its receptive field.
-    struct Flow {
-        var shape: Shape
-        var receptiveField: Pair
-        var jump: Pair
-        /// The row that produced it.
-        var producer: Int
-    }
-
     /// Thrown to stop walking a network after its error has been recorded.
     struct Stop: Error {}
 
@@ -283,15 +274,8 @@ final class NetworkWalker {
         } catch {
             try report(error, name: upcomingName(keyword), at: keywordRange)
         }
-        var row = LayerRow(index: 0, name: "", role: .merge(kind), text: "\(keyword)(\(summary))",
-                           output: output, range: range)
-        row.inputs = outputs.map(\.producer)
+        var row = LayerRow(merging: kind, of: outputs, output: output, text: "\(keyword)(\(summary))", range: range)
         row.input = flow.shape
-        row.receptiveField = Pair(outputs.map(\.receptiveField.width).max() ?? 1,
-                                  outputs.map(\.receptiveField.height).max() ?? 1)
-        // The jump is the step of the branches that keep the output's size (not a broadcast 1x1xD one).
-        let spatial = outputs.filter { $0.shape.width == output.width && $0.shape.height == output.height }
-        row.jump = Pair(spatial.map(\.jump.width).max() ?? 1, spatial.map(\.jump.height).max() ?? 1)
         try finish(&row, keyword: keyword, at: range)
         return Flow(shape: output, receptiveField: row.receptiveField, jump: row.jump, producer: row.index)
     }
@@ -333,7 +317,7 @@ final class NetworkWalker {
                                rounding: settings.rounding, keyword: keyword, ordinal: (counters[keyword] ?? 0) + 1)
         let effect: LayerEffect
         do throws(LayerFailure) {
-            effect = try resolved.layer.operation.apply(to: input)
+            effect = try resolved.apply(to: input)
         } catch {
             let name = input.name
             if case .notWhole(let axes, let depth) = error {
@@ -348,18 +332,8 @@ final class NetworkWalker {
             try report(error, name: name, at: call.range)
         }
         // In a block with parameters, the row shows the values the parameters had: CONV(128,3,s2,p1).
-        var row = LayerRow(index: 0, name: "", role: .layer, text: resolved.text ?? resolved.layer.canonicalText,
-                           output: effect.output, range: call.range)
-        row.input = flow.shape
-        row.resolved = resolved
-        row.rounding = effect.rounding
-        row.firstInput = flow.producer
-        row.receptiveField = effect.receptiveField
-        row.jump = effect.jump
-        row.weights = effect.weights
-        row.biases = effect.biases
-        row.nonTrainable = effect.nonTrainable
-        row.macs = effect.macs
+        var row = LayerRow(resolved, effect: effect, reading: flow, text: resolved.text ?? resolved.layer.canonicalText,
+                           range: call.range)
         try finish(&row, keyword: keyword, ordinal: input.ordinal, at: call.range)
         return Flow(shape: row.output, receptiveField: row.receptiveField, jump: row.jump, producer: row.index)
     }
@@ -396,8 +370,7 @@ final class NetworkWalker {
             row.name = rowName(keyword, count)
         }
         do {
-            row.activations = try row.output.volume()
-            row.forwardBytes = try checkedProduct(row.activations, settings.batch, settings.dataType.bytes)
+            try row.countMemory(settings)
         } catch {
             try overflow(row.role == .input ? "INPUT" : row.name, at: range)
         }

@@ -79,6 +79,15 @@ struct SettingsOverride: Sendable {
     }
 }
 
+/// What flows from one row to the next: the volume, the row that made it, and its receptive field.
+struct Flow: Sendable {
+    var shape: Shape
+    var receptiveField: Pair
+    var jump: Pair
+    /// The row that produced it.
+    var producer: Int
+}
+
 /// What made a row: the network's input, a layer, or a merge of branches.
 enum RowRole: Equatable, Sendable {
     case input
@@ -144,6 +153,47 @@ struct LayerRow: Sendable {
 
     var params: Int { weights + biases }
     var backwardBytes: Int { forwardBytes }
+    /// True for a layer that writes over its input (a Caffe in-place layer): it stores nothing new.
+    var inPlace = false
+
+    /// Counts the row's activation values and bytes under a network's settings; a layer that writes
+    /// over its input stores nothing new.
+    mutating func countMemory(_ settings: Settings) throws(Overflow) {
+        activations = inPlace ? 0 : try output.volume()
+        forwardBytes = try checkedProduct(activations, settings.batch, settings.dataType.bytes)
+    }
+
+    /// What flows out of the row.
+    var flow: Flow { Flow(shape: output, receptiveField: receptiveField, jump: jump, producer: index) }
+}
+
+extension LayerRow {
+    /// The row of a layer applied to a flow (its index, name and memory are set when it is added).
+    init(_ resolved: ResolvedLayer, effect: LayerEffect, reading flow: Flow, text: String, range: SourceRange) {
+        self.init(index: 0, name: "", role: .layer, text: text, output: effect.output, range: range)
+        input = flow.shape
+        self.resolved = resolved
+        rounding = effect.rounding
+        firstInput = flow.producer
+        receptiveField = effect.receptiveField
+        jump = effect.jump
+        weights = effect.weights
+        biases = effect.biases
+        nonTrainable = effect.nonTrainable
+        macs = effect.macs
+        inPlace = resolved.layer.arguments.inPlace
+    }
+
+    /// The row of a merge of flows: the largest receptive field of its inputs, and the step of those
+    /// that keep the output's size (not a broadcast 1x1xD one).
+    init(merging kind: MergeKind, of inputs: [Flow], output: Shape, text: String, range: SourceRange) {
+        self.init(index: 0, name: "", role: .merge(kind), text: text, output: output, range: range)
+        self.inputs = inputs.map(\.producer)
+        input = inputs.first?.shape ?? output
+        receptiveField = Pair(inputs.map(\.receptiveField.width).max() ?? 1, inputs.map(\.receptiveField.height).max() ?? 1)
+        let spatial = inputs.filter { $0.shape.width == output.width && $0.shape.height == output.height }
+        jump = Pair(spatial.map(\.jump.width).max() ?? 1, spatial.map(\.jump.height).max() ?? 1)
+    }
 }
 
 /// A resolved layer held by reference, so that the rows of a repeated call share one.
@@ -153,6 +203,16 @@ final class ResolvedLayer: Sendable {
     let text: String?
     /// The width of the text the rows show, worked out once.
     let textWidth: Int
+
+    /// Applies the layer; one that works in place must keep its input's shape.
+    func apply(to input: LayerInput) throws(LayerFailure) -> LayerEffect {
+        let effect = try layer.operation.apply(to: input)
+        if layer.arguments.inPlace, effect.output != input.shape {
+            throw .invalid("\(input.name) works in place, so its output must have its input's shape, not \(input.shape.fullText) -> \(effect.output.fullText)",
+                           hint: "inplace suits layers that keep the shape: activations, batch norm, dropout")
+        }
+        return effect
+    }
 
     init(_ layer: Layer, text: String?) {
         self.layer = layer
@@ -211,6 +271,8 @@ struct NetworkReport: Sendable {
     var totalAnswer: AnswerSyntax?
     /// In check mode, the layer that did not fit and stopped the network (its rows end before it).
     var unfit: UnfitLayer?
+    /// What the output states about how the network was read (an imported model's conventions).
+    var notes: [String] = []
 
     var input: Shape { rows.first?.output ?? Shape(width: 0, height: 0, depth: 0) }
 }

@@ -97,8 +97,32 @@ public func run(_ invocation: Invocation) -> Outcome {
     let checking = options.command == .check
     var standardInputUsed = false
     for input in inputs {
+        let raw: (name: String, bytes: [UInt8])
+        switch loadBytes(input, invocation: invocation, standardInputUsed: &standardInputUsed) {
+        case .success(let loaded): raw = loaded
+        case .failure(let trouble):
+            outcome.standardError += "netcalc: error: \(trouble.message)\n"
+            outcome.status = max(outcome.status, 2)
+            continue
+        }
+        let inputFormat = options.inputFormat ?? input.path.flatMap(InputFormat.byExtension)
+            ?? (input == .standardInput || input.path != nil ? InputFormat.sniff(raw.bytes) : .spec)
+        if inputFormat != .spec {
+            if checking {
+                outcome.standardError += "netcalc: error: check grades specs; \(raw.name) is a \(inputFormat.rawValue) model\n"
+                    + "hint: write it as a spec with netcalc --emit spec \(raw.name), then add answers\n"
+                outcome.status = max(outcome.status, 2)
+                continue
+            }
+            let (imported, importDiagnostics) = importModel(raw.name, raw.bytes, format: inputFormat, overrides: options.overrides)
+            if let imported { networks.append(imported) }
+            diagnostics.append(contentsOf: importDiagnostics.items)
+            outcome.standardError += renderer.render(importDiagnostics)
+            if importDiagnostics.hasErrors { outcome.status = max(outcome.status, 1) }
+            continue
+        }
         let file: SourceFile
-        switch load(input, invocation: invocation, standardInputUsed: &standardInputUsed) {
+        switch SourceFile.load(name: raw.name, bytes: raw.bytes).mapError({ LoadFailure.invalid($0) }) {
         case .success(let loaded):
             file = loaded
         case .failure(.trouble(let message)):
@@ -152,9 +176,18 @@ public func run(_ invocation: Invocation) -> Outcome {
     if let fit, networks.contains(where: { FitPlanner(network: $0).plan(fit.size, inference: fit.inference).batch == 0 }) {
         outcome.status = max(outcome.status, 1)  // like diff: the answer to "does it fit?" is no
     }
-    if options.emit == .pytorch {
+    switch options.emit {
+    case .pytorch?:
         outcome.standardOutput = PyTorchEmitter().render(networks)
         return outcome
+    case .spec?:
+        let (text, problems) = SpecEmitter().render(networks)
+        outcome.standardOutput = text
+        outcome.standardError += renderer.render(problems)
+        if problems.hasErrors { outcome.status = max(outcome.status, 1) }
+        return outcome
+    case nil:
+        break
     }
     switch options.format {
     case .json:
@@ -253,6 +286,57 @@ private enum LoadFailure: Error {
     case trouble(String)
     /// It was read but is not valid text (exit status 1).
     case invalid(DiagnosticList)
+}
+
+/// Reads a Caffe or ONNX model and analyzes its graph.
+func importModel(_ name: String, _ bytes: [UInt8], format: InputFormat,
+                 overrides: SettingsOverride) -> (NetworkReport?, DiagnosticList) {
+    let file: SourceFile
+    let network: ImportedNetwork
+    do throws(ImportFailure) {
+        switch format {
+        case .prototxt:
+            switch SourceFile.load(name: name, bytes: bytes) {
+            case .success(let text): file = text
+            case .failure(let list): return (nil, list)
+            }
+            network = try CaffeReader(file: file).read()
+        case .onnx:
+            file = SourceFile(name: name, text: "")
+            network = try ONNXReader.read(bytes, fileName: name)
+        case .spec:
+            return (nil, DiagnosticList())
+        }
+    } catch {
+        return (nil, error.diagnostics)
+    }
+    return GraphAnalyzer(network: network, file: file, overrides: overrides).analyze()
+}
+
+/// Reads an input's bytes and the name diagnostics show for it, or says why it cannot.
+private func loadBytes(_ input: InputSource, invocation: Invocation,
+                       standardInputUsed: inout Bool) -> Result<(name: String, bytes: [UInt8]), TroubleMessage> {
+    switch input {
+    case .expression(let text):
+        return .success(("<expr>", Array(text.utf8)))
+    case .standardInput:
+        if standardInputUsed { return .failure(TroubleMessage("standard input can be read only once")) }
+        standardInputUsed = true
+        return .success(("<stdin>", invocation.readStandardInput()))
+    case .file(let path):
+        var fullPath = path
+        if let directory = invocation.currentDirectory, !path.hasPrefix("/") { fullPath = directory + "/" + path }
+        switch readFile(fullPath, shownAs: path) {
+        case .success(let read): return .success((path, read))
+        case .failure(let error): return .failure(TroubleMessage(error.message))
+        }
+    }
+}
+
+/// A reason to exit with status 2, as a message.
+struct TroubleMessage: Error {
+    var message: String
+    init(_ message: String) { self.message = message }
 }
 
 private func load(_ input: InputSource, invocation: Invocation,

@@ -6,6 +6,14 @@ enum InputSource: Equatable, Sendable {
     case standardInput
     /// The text of a `-e` option.
     case expression(String)
+
+    /// The file's path, for a file.
+    var path: String? {
+        switch self {
+        case .file(let path): return path
+        case .standardInput, .expression: return nil
+        }
+    }
 }
 
 /// The output formats.
@@ -15,7 +23,7 @@ enum OutputFormat: String, CaseIterable, Sendable {
 
 /// Code that `--emit` writes instead of a report.
 enum EmitTarget: String, CaseIterable, Sendable {
-    case pytorch
+    case pytorch, spec
 }
 
 /// When to colour output.
@@ -36,6 +44,8 @@ struct Options: Sendable {
     var units = ByteUnits.iec
     var columns: [Column]?
     var emit: EmitTarget?
+    /// `--input-format`: how to read every input, instead of by its extension or content.
+    var inputFormat: InputFormat?
     var color = ColorChoice.auto
     var overrides = SettingsOverride()
     var inputs: [InputSource] = []
@@ -54,7 +64,8 @@ extension Options {
     static let usage = """
         netcalc: sizes, parameters, MACs and memory of convolutional networks, layer by layer, exactly
 
-        usage: netcalc [options] [FILE ...]     analyze specs; no FILE, or "-", reads standard input
+        usage: netcalc [options] [FILE ...]     analyze specs, Caffe .prototxt or .onnx models; no FILE,
+                                                or "-", reads standard input
                netcalc -e 'INPUT[32x32x3] -> CONV(12,3,p1) -> RELU -> POOL(2) -> FC(10)'
                netcalc check [options] FILE ...  grade the answers written in a spec
                netcalc quiz [--seed N] [--layers N] [--level 1|2|3] [--key]   make an exercise sheet
@@ -70,11 +81,15 @@ extension Options {
           --fit SIZE             the largest batch whose training memory fits in SIZE (12GiB, 16GB,
                                  80G = 80GiB, 24000MiB); with --inference, the inference peak
           --emit pytorch         print a runnable PyTorch module of the spec instead of a report
+          --emit spec            print the network as a netcalc spec (for a Caffe or ONNX model)
+          --input-format FMT     spec, prototxt or onnx (default: by the file's extension, or by
+                                 its content on standard input)
           --explain              show every layer's worked formulas (W2 = (W - F + 2P)/S + 1 = ...)
           --batch N              images per batch (default 1, or the spec's @batch)
           --dtype TYPE           fp32 (default), fp16, bf16, fp64, int8
           --optimizer NAME       sgd, momentum (default), adam: state kept per parameter
-          --rounding MODE        strict (default: sizes must fit), floor (PyTorch), ceil (Caffe pooling)
+          --rounding MODE        strict (default: sizes must fit), floor (PyTorch), ceil (PyTorch's
+                                 ceil_mode), caffe (Caffe's pooling)
           --color WHEN           auto (default), always, never; NO_COLOR turns auto off
           -h, --help             show this help
           --version              show the version
@@ -89,7 +104,7 @@ extension Options {
         var index = 0
         var onlyFiles = false
         let valueOptions = ["--format", "--batch", "--dtype", "--optimizer", "--rounding", "--color", "--fit", "--expr",
-                            "--seed", "--layers", "--level", "--units", "--columns", "--emit"]
+                            "--seed", "--layers", "--level", "--units", "--columns", "--emit", "--input-format"]
         let flagOptions = ["--help", "--version", "--explain", "--key", "--inference", "--write"]
 
         func choice<T: RawRepresentable & CaseIterable>(_ value: String, _ option: String, _: T.Type) throws(UsageError) -> T
@@ -157,6 +172,7 @@ extension Options {
                 case "--inference": options.inference = true
                 case "--units": options.units = try choice(text, name, ByteUnits.self)
                 case "--emit": options.emit = try choice(text, name, EmitTarget.self)
+                case "--input-format": options.inputFormat = try choice(text, name, InputFormat.self)
                 case "--columns":
                     switch Column.list(text) {
                     case .success(let columns): options.columns = columns

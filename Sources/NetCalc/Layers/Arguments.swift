@@ -74,8 +74,12 @@ struct LayerSchema: Sendable {
     var bareCount: Int { bareArguments ?? max(required, 1) }
 }
 
+/// The flag every layer accepts: the layer writes its output over its input (Caffe's in-place
+/// layers, PyTorch's `inplace=True`), so its row stores no activations of its own.
+let inPlaceFlag = "inplace"
+
 /// The rounding flags a sliding window accepts.
-let roundingFlags = ["floor", "ceil"]
+let roundingFlags = ["floor", "ceil", "caffe"]
 
 // MARK: Binding
 
@@ -87,6 +91,8 @@ struct BoundCall {
     var flags: [String] = []
     /// Arguments that match no parameter, kept as written (so `fmt` never drops one).
     var leftovers: [Argument] = []
+    /// `inplace`, which every layer accepts: it writes over its input and stores nothing new.
+    var inPlace = false
     /// What is wrong, each at the argument (or the call) it concerns.
     var problems: [(message: String, range: SourceRange, hint: String?)] = []
 
@@ -128,13 +134,17 @@ struct ArgumentBinder {
                     }
                     flagsGiven[lower] = argument
                     continue
+                } else if lower == inPlaceFlag {
+                    if bound.inPlace { bound.problems.append(("\(lower) is given twice", argument.range, nil)) }
+                    bound.inPlace = true
+                    continue
                 } else if let (glued, rest) = splitGluedTag(flag, schema: schema) {
                     spec = glued
                     value = rest
                 } else {
                     bound.leftovers.append(argument)
                     bound.problems.append(("\(keyword) has no argument '\(flag)'", argument.range,
-                                           didYouMean(flag, schema.flags + schema.parameters.flatMap(\.names))
+                                           didYouMean(flag, schema.flags + schema.parameters.flatMap(\.names) + [inPlaceFlag])
                                                ?? definition.usage))
                     continue
                 }
@@ -223,6 +233,8 @@ enum ArgumentResult: Sendable, Equatable {
 struct ArgumentValues: Sendable {
     var entries: [(spec: ParameterSpec, result: ArgumentResult)] = []
     var flags: [String] = []
+    /// `inplace` was given.
+    var inPlace = false
     /// How many leading arguments canonical text writes without their tag.
     var bare = 1
     /// The schema's parameter names in order: an argument is written bare only in its own position.
@@ -250,7 +262,7 @@ struct ArgumentValues: Sendable {
     func has(_ flag: String) -> Bool { flags.contains(flag) }
 
     /// The `floor` or `ceil` tag, when given.
-    var rounding: Rounding? { has("floor") ? .floor : has("ceil") ? .ceil : nil }
+    var rounding: Rounding? { has("floor") ? .floor : has("ceil") ? .ceil : has("caffe") ? .caffe : nil }
 
     /// `CONV(128,3,s2,p1,nobias)`: required arguments by position, then tags, then flags.
     func canonicalText(keyword: String) -> String {
@@ -274,6 +286,7 @@ struct ArgumentValues: Sendable {
             }
         }
         parts += flags
+        if inPlace { parts.append(inPlaceFlag) }
         return parts.isEmpty ? keyword : "\(keyword)(\(parts.joined(separator: ",")))"
     }
 }
@@ -305,7 +318,7 @@ struct LayerResolver {
             diagnostics.append(Diagnostic(.error, problem.message, at: problem.range, in: file, hint: problem.hint))
         }
         if diagnostics.hasErrors { throw diagnostics }
-        var values = ArgumentValues(flags: bound.flags, bare: definition.schema.bareCount,
+        var values = ArgumentValues(flags: bound.flags, inPlace: bound.inPlace, bare: definition.schema.bareCount,
                                     order: definition.schema.parameters.map(\.name))
         var failed = false
         for (spec, value, argument) in bound.values {

@@ -43,9 +43,11 @@ struct LayerInput: Sendable {
     /// The layer's keyword and how many rows of that keyword come before it plus one.
     var keyword: String
     var ordinal: Int
+    /// The row's name when it has its own (an imported layer's name in its file).
+    var givenName: String? = nil
 
     /// The name the row will take (`CONV3`), for messages; made only when one is needed.
-    var name: String { rowName(keyword, ordinal) }
+    var name: String { givenName ?? rowName(keyword, ordinal) }
 }
 
 /// `CONV3`; a keyword that ends in a digit takes a separator, so the sixth RELU6 is `RELU6_6`.

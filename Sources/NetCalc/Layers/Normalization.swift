@@ -4,21 +4,42 @@
 /// count as weights (gamma, the scale) and biases (beta).
 
 /// `BN`: gamma and beta per channel, trained; the running mean and variance stored, not trained.
+/// `BN(caffe)` is Caffe's BatchNorm layer: the mean, the variance and one scale factor, 2D+1 values,
+/// none trained (Caffe puts gamma and beta in the Scale layer after it).
 struct BatchNorm: LayerOperation {
-    static let definition = LayerDefinition(keyword: "BN", schema: .none) { _ throws(ArgumentProblem) in BatchNorm() }
+    static let definition = LayerDefinition(
+        keyword: "BN", schema: LayerSchema(parameters: [], flagGroups: [["caffe"]]),
+        usage: "BN, or BN(caffe) for Caffe's statistics-only BatchNorm") { values throws(ArgumentProblem) in
+            BatchNorm(statisticsOnly: values.has("caffe"))
+        }
+
+    /// Caffe's form: statistics only.
+    var statisticsOnly: Bool
 
     var op: String { "bn" }
 
     func apply(to input: LayerInput) throws(LayerFailure) -> LayerEffect {
         var effect = LayerEffect(keeping: input)
-        effect.weights = input.shape.depth
-        effect.biases = input.shape.depth
-        effect.nonTrainable = try counting { () throws(Overflow) in try checkedMultiply(2, input.shape.depth) }
+        let depth = input.shape.depth
+        if statisticsOnly {
+            effect.nonTrainable = try counting { () throws(Overflow) in try checkedAdd(try checkedMultiply(2, depth), 1) }
+            return effect
+        }
+        effect.weights = depth
+        effect.biases = depth
+        effect.nonTrainable = try counting { () throws(Overflow) in try checkedMultiply(2, depth) }
         return effect
     }
 
     func explain(_ explained: ExplainedRow) -> LayerExplanation {
         let row = explained.row
+        if statisticsOnly {
+            var explanation = LayerExplanation.parameterFree(
+                row, shape: "Caffe's batch norm (statistics only): shape kept, \(row.output.fullText)",
+                receptiveField: LayerExplanation.unchangedReceptiveField(row))
+            explanation.nonTrainable = "non-trainable = 2*\(row.output.depth) + 1 = \(formatCount(row.nonTrainable)) (mean, variance and Caffe's scale factor)"
+            return explanation
+        }
         return LayerExplanation(
             shape: "batch norm: shape kept, \(row.output.fullText)",
             weights: "weights (gamma) = D = \(formatCount(row.weights))",
@@ -27,7 +48,9 @@ struct BatchNorm: LayerOperation {
             macs: LayerExplanation.noMACs, receptiveField: LayerExplanation.unchangedReceptiveField(row))
     }
 
-    func pytorch(_ row: LayerRow) -> PyTorchModule { PyTorchModule("nn.BatchNorm2d(\(row.input.depth))") }
+    func pytorch(_ row: LayerRow) -> PyTorchModule {
+        PyTorchModule("nn.BatchNorm2d(\(row.input.depth)\(statisticsOnly ? ", affine=False" : ""))")
+    }
 }
 
 /// The explanation of a normalization with gamma and beta per channel (or none).

@@ -8,8 +8,11 @@ enum Rounding: String, CaseIterable, Sendable {
     case strict
     /// Drop the incomplete last window (PyTorch, TensorFlow 'valid', Caffe convolution).
     case floor
-    /// Keep it (Caffe pooling, PyTorch `ceil_mode=True`), unless it would start in the right padding.
+    /// Keep it (PyTorch `ceil_mode=True`), unless it would start in the right padding.
     case ceil
+    /// Caffe's pooling: keep it, and drop a last window that starts in the right padding only when
+    /// there is padding.
+    case caffe
 }
 
 /// A width and a height.
@@ -101,10 +104,11 @@ extension WindowAxis {
                 return .notWhole(span: span)
             case .floor:
                 return .output(span / stride + 1)
-            case .ceil:
-                // PyTorch's and Caffe's rule: a last window that would start in the right padding is dropped.
+            case .ceil, .caffe:
+                // A last window that would start in the right padding is dropped (Caffe: only with padding).
                 var output = ceilDivide(span, stride) + 1
-                if try checkedMultiply(output - 1, stride) >= (try checkedAdd(input, padding)) { output -= 1 }
+                let dropsLast = rounding == .ceil || padding > 0
+                if dropsLast, try checkedMultiply(output - 1, stride) >= (try checkedAdd(input, padding)) { output -= 1 }
                 return .output(output)
             }
         }
@@ -179,7 +183,7 @@ extension WindowAxis {
                 switch rounding {
                 case .strict: return text + " = \(exact), not a whole number: the sizes do not fit"
                 case .floor: return text + " = \(exact), rounded down to \(result)"
-                case .ceil: return text + " = \(exact), rounded up to \(result)"
+                case .ceil, .caffe: return text + " = \(exact), rounded up to \(result)"
                 }
             }
         } else if mode == .valid, stride > 0, (input - effective) % stride != 0 {

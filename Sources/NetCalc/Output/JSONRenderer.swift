@@ -49,6 +49,14 @@ struct JSONRenderer {
             }
             json.raw(network.rows.isEmpty ? "],\n      \"name\" : " : "\n      ],\n      \"name\" : ")
             json.string(network.name)
+            if !network.notes.isEmpty {  // how an imported model was read
+                json.raw(",\n      \"notes\" : [")
+                for (index, note) in network.notes.enumerated() {
+                    if index > 0 { json.raw(", ") }
+                    json.string(note)
+                }
+                json.raw("]")
+            }
             json.raw(",\n      \"settings\" : ")
             let settings = network.settings
             json.object([

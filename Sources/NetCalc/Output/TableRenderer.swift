@@ -74,6 +74,7 @@ struct TableRenderer {
             out += "  \(padRight(label, labelWidth))  \(value)\n"
         }
         out += "\(dim)  units: \(units.description); K, M, G after counts are 1000-based\(reset)\n"
+        for note in network.notes { out += "  note: \(note)\n" }
         if let fit {
             let planner = FitPlanner(network: network)
             out += "\n" + planner.lines(planner.plan(fit.size, inference: fit.inference), units: units)

@@ -184,6 +184,7 @@ struct SpecFormatter {
         }
         parts += bound.leftovers.map(argument)
         parts += bound.flags
+        if bound.inPlace { parts.append(inPlaceFlag) }
         return parts.isEmpty ? keyword : "\(keyword)(\(parts.joined(separator: ",")))"
     }
 

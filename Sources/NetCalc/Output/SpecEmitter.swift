@@ -1,0 +1,213 @@
+/// `--emit spec`: writes an analyzed network (an imported model's graph, or a spec's) as a spec that
+/// analyzes to the same numbers. A fan-out whose paths meet again at one merge, reading nothing from
+/// outside, becomes that merge's branches (`ID` for the path that skips); a merge text used more than
+/// once becomes a block; consecutive repeats become `[...]*N`. A graph that does not nest (a tensor
+/// read across a branch, several outputs) is an error naming the tensor.
+
+/// Writes networks as specs.
+struct SpecEmitter {
+    /// The spec text of every network that can be written, and an error for each that cannot.
+    func render(_ networks: [NetworkReport]) -> (String, DiagnosticList) {
+        var out = ""
+        var problems = DiagnosticList()
+        for network in networks {
+            do throws(NestingProblem) {
+                out += tidy(try spec(network) + "\n", name: network.file)
+            } catch {
+                problems.append(Diagnostic(.error, "\(network.file): \(error.message)", hint: error.hint))
+            }
+        }
+        return (out, problems)
+    }
+
+    /// Why a graph cannot be written as nested branches.
+    struct NestingProblem: Error {
+        var message: String
+        var hint: String? = "the spec language nests branches inside merges; this graph crosses them"
+    }
+
+    private func spec(_ network: NetworkReport) throws(NestingProblem) -> String {
+        let graph = Graph(rows: network.rows)
+        let sinks = network.rows.indices.filter { graph.consumers[$0].isEmpty }
+        guard sinks.count == 1 else {
+            throw NestingProblem(message: "the network '\(network.name)' has \(sinks.count) outputs ("
+                                     + sinks.prefix(4).map { "'\(network.rows[$0].name)'" }.joined(separator: ", ")
+                                     + "); a spec has one", hint: "netcalc writes networks with one output")
+        }
+        var elements = try graph.chain(from: 0, join: nil).elements
+        // Merge texts that repeat become blocks: ResNet's bottlenecks, Inception's modules.
+        var counts: [String: Int] = [:]
+        for element in elements where element.isMerge { counts[element.text, default: 0] += 1 }
+        var blocks: [(name: String, body: String)] = []
+        var blockNames: [String: String] = [:]
+        for element in elements where element.isMerge && (counts[element.text] ?? 0) > 1 && blockNames[element.text] == nil {
+            let name = "block\(blocks.count + 1)"
+            blockNames[element.text] = name
+            blocks.append((name, element.text))
+        }
+        elements = elements.map { element in
+            guard let name = blockNames[element.text] else { return element }
+            return Element(text: name, isMerge: false, comment: element.comment)
+        }
+        let settings = network.settings
+        var lines = ["# \(network.name), written by netcalc --emit spec from \(commentSafe(network.file))."]
+        for note in network.notes { lines.append("# " + commentSafe(note)) }
+        if settings.rounding != .strict { lines.append("@rounding \(settings.rounding.rawValue)") }
+        if settings.batch != 1 { lines.append("@batch \(settings.batch)") }
+        for block in blocks { lines.append("\(block.name) = \(block.body)") }
+        let name = identifierSafe(network.name)
+        lines.append("\(name) = INPUT[\(network.input.fullText)]")
+        for (text, count, comment) in collapseRepeats(elements) {
+            let body = count > 1 ? "[\(text)]*\(count)" : text
+            lines.append("  -> \(body)" + (comment.map { "  # " + commentSafe($0) } ?? ""))
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    /// The spec laid out as `netcalc fmt` lays it out (a branch per line where a merge is long).
+    private func tidy(_ text: String, name: String) -> String {
+        var parser = Parser(file: SourceFile(name: name, text: text))
+        let syntax = parser.parse()
+        guard !parser.diagnostics.hasErrors else { return text }
+        return SpecFormatter(syntax: syntax, comments: parser.comments).format()
+    }
+
+    /// Runs of the same one to four elements that hold a merge or a block become `[a -> b]*N`.
+    private func collapseRepeats(_ elements: [Element]) -> [(String, Int, String?)] {
+        var result: [(String, Int, String?)] = []
+        var index = 0
+        while index < elements.count {
+            var best = (length: 1, count: 1)
+            for length in 1...4 where index + 2 * length <= elements.count {
+                let unit = elements[index..<index + length]
+                guard unit.contains(where: \.isMergeOrBlock) else { continue }
+                var count = 1
+                while index + (count + 1) * length <= elements.count,
+                      elements[index + count * length..<index + (count + 1) * length].map(\.text) == unit.map(\.text) {
+                    count += 1
+                }
+                if count > 1, count * length > best.count * best.length { best = (length, count) }
+            }
+            if best.count > 1 {
+                let text = elements[index..<index + best.length].map(\.text).joined(separator: " -> ")
+                result.append((text, best.count, nil))
+                index += best.length * best.count
+            } else {
+                result.append((elements[index].text, 1, elements[index].comment))
+                index += 1
+            }
+        }
+        return result
+    }
+
+    /// A name the language accepts as a network name: letters, digits and `_`.
+    private func identifierSafe(_ name: String) -> String {
+        var out = String(name.map { $0.isASCII && ($0.isLetter || $0.isNumber) ? $0 : "_" })
+        if out.isEmpty || out.first!.isNumber { out = "net_" + out }
+        if LayerCatalog.isReserved(out) { out += "_net" }
+        return out
+    }
+
+    /// Text for a `#` comment: one line, no control characters.
+    private func commentSafe(_ text: String) -> String {
+        String(text.unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7F ? " " : Character($0) })
+    }
+}
+
+/// One element of an emitted chain: a layer call, a merge with its branches, or a block use.
+private struct Element {
+    var text: String
+    var isMerge: Bool
+    /// The layer's name in the model file, for a comment.
+    var comment: String?
+
+    var isMergeOrBlock: Bool { isMerge || text.hasPrefix("block") }
+}
+
+/// The rows as a graph: who reads whom.
+private struct Graph {
+    let rows: [LayerRow]
+    let consumers: [[Int]]
+
+    init(rows: [LayerRow]) {
+        self.rows = rows
+        var consumers = Array(repeating: [Int](), count: rows.count)
+        for row in rows {
+            for input in row.inputs where input >= 0 && input < rows.count { consumers[input].append(row.index) }
+        }
+        self.consumers = consumers
+    }
+
+    /// The elements after row `start` up to the row whose only reader is `join` (or the end), and
+    /// the last row written.
+    func chain(from start: Int, join: Int?) throws(SpecEmitter.NestingProblem) -> (elements: [Element], last: Int) {
+        var elements: [Element] = []
+        var current = start
+        var steps = 0
+        while true {
+            steps += 1
+            if steps > rows.count + 1 { throw SpecEmitter.NestingProblem(message: "the graph has a cycle at '\(rows[current].name)'") }
+            let next = consumers[current]
+            if let join, next == [join] { return (elements, current) }
+            if next.isEmpty {
+                if join == nil { return (elements, current) }
+                throw SpecEmitter.NestingProblem(message: "'\(rows[current].name)' is an output inside a branch")
+            }
+            if next.count == 1, case .layer = rows[next[0]].role {
+                let row = rows[next[0]]
+                elements.append(Element(text: row.text, isMerge: false, comment: row.name))
+                current = next[0]
+                continue
+            }
+            let merge = try joinOf(current)
+            var ends: [Int: [Element]] = [:]
+            for first in next where first != merge {
+                guard case .layer = rows[first].role else {
+                    throw SpecEmitter.NestingProblem(message: "'\(rows[first].name)' merges '\(rows[current].name)' with a tensor from inside another branch")
+                }
+                let (inner, last) = try chain(from: first, join: merge)
+                ends[last] = [Element(text: rows[first].text, isMerge: false, comment: nil)] + inner
+            }
+            var branches: [String] = []
+            for input in rows[merge].inputs {
+                if input == current {
+                    branches.append("ID")
+                } else if let branch = ends.removeValue(forKey: input) {
+                    branches.append(branch.map(\.text).joined(separator: " -> "))
+                } else {
+                    throw SpecEmitter.NestingProblem(message: "'\(rows[merge].name)' reads '\(rows[input].name)', which is not the end of one of its branches")
+                }
+            }
+            guard case .merge(let kind) = rows[merge].role else {
+                throw SpecEmitter.NestingProblem(message: "the branches from '\(rows[current].name)' meet at '\(rows[merge].name)', which is not a merge")
+            }
+            elements.append(Element(text: "\(kind.keyword)(\(branches.joined(separator: " | ")))", isMerge: true, comment: nil))
+            current = merge
+        }
+    }
+
+    /// The merge where every path from `start` meets again: the first later row up to which every
+    /// edge from the rows between leads, and that reads only rows between (else the graph crosses).
+    func joinOf(_ start: Int) throws(SpecEmitter.NestingProblem) -> Int {
+        var inside: Set<Int> = [start]
+        var furthest = consumers[start].max() ?? start
+        var row = start + 1
+        while row < rows.count {
+            let reads = rows[row].inputs
+            let fromInside = reads.contains { inside.contains($0) }
+            if fromInside, let outsider = reads.first(where: { !inside.contains($0) }) {
+                throw SpecEmitter.NestingProblem(message: "'\(rows[row].name)' reads '\(rows[outsider].name)' from outside the branches that start at '\(rows[start].name)'")
+            }
+            if row == furthest {
+                guard fromInside else { break }
+                return row
+            }
+            if fromInside {
+                inside.insert(row)
+                furthest = max(furthest, consumers[row].max() ?? row)
+            }
+            row += 1
+        }
+        throw SpecEmitter.NestingProblem(message: "the branches that start at '\(rows[start].name)' do not meet again in one merge")
+    }
+}

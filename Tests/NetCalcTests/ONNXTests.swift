@@ -201,50 +201,6 @@ func importError(_ body: () throws(ImportFailure) -> ImportedNetwork) -> String?
     }
 }
 
-/// An imported network's numbers, computed layer by layer by netcalc's own analysis of each call
-/// on its input's shape (a stand-in for the graph analysis): totals and each tensor's shape.
-struct ImportedTotals {
-    var params = 0
-    var nonTrainable = 0
-    var macs = 0
-    var shapes: [String: Shape] = [:]
-    var last: Shape?
-    var errors: [String] = []
-
-    init(_ network: ImportedNetwork) {
-        shapes[network.inputName] = network.input
-        for layer in network.layers {
-            let inputs = layer.inputs.compactMap { shapes[$0] }
-            guard inputs.count == layer.inputs.count, let first = inputs.first else {
-                errors.append("\(layer.name): an input is unknown")
-                return
-            }
-            switch layer.computation {
-            case .merge(let kind):
-                do throws(LayerFailure) {
-                    shapes[layer.output] = try kind.combine(inputs)
-                } catch {
-                    errors.append("\(layer.name): \(kind.keyword) of \(inputs.map(\.fullText))")
-                    return
-                }
-            case .call(let text):
-                let spec = "@rounding floor\nINPUT[\(first.fullText)] -> \(text)"
-                let (reports, diagnostics) = analyze(spec)
-                guard diagnostics.isEmpty, let report = reports.first, report.rows.count == 2 else {
-                    errors.append("\(layer.name): \(text) on \(first.fullText): \(diagnostics.map(\.message))")
-                    return
-                }
-                let row = report.rows[1]
-                params += row.params
-                nonTrainable += row.nonTrainable
-                macs += row.macs
-                shapes[layer.output] = row.output
-            }
-            last = shapes[layer.output]
-        }
-    }
-}
-
 @Suite struct ProtobufReaderTests {
     func reader(_ bytes: [UInt8]) -> ProtobufReader { ProtobufReader(bytes: bytes, messageName: "TestProto") }
 
@@ -335,15 +291,31 @@ struct ImportedTotals {
     }
 
     @Test func lengthsAreChecked() throws {
-        // A length past the file's end, and one past its enclosing message's end.
-        var r = reader([0x0A, 0x05, 0x01, 0x02])
+        // A length past the file's end: the message is read up to the end, and the error names the
+        // innermost message cut, at its start.
+        var r = reader([0x0A, 0x05, 0x08, 0x01])
         _ = try r.nextField()
         do throws(ProtobufError) {
-            _ = try r.readMessage("NodeProto")
+            var node = try r.readMessage("NodeProto")
+            #expect(try node.nextField()?.number == 1)
+            #expect(try node.readInt() == 1)
+            _ = try node.nextField()
             Issue.record("a truncated message was accepted")
         } catch {
             #expect(error.message == "the file ends inside a NodeProto")
             #expect(error.offset == 1)
+        }
+        var cut = reader([0x0A, 0x06, 0x12, 0x04, 0x0A, 0x09, 0x08])
+        _ = try cut.nextField()
+        do throws(ProtobufError) {
+            var node = try cut.readMessage("NodeProto")
+            _ = try node.nextField()
+            var attribute = try node.readMessage("AttributeProto")
+            while let field = try attribute.nextField() { try attribute.skip(field) }
+            Issue.record("a truncated message was accepted")
+        } catch {
+            #expect(error.message == "the file ends inside a field 1 of an AttributeProto")
+            #expect(error.offset == 5)
         }
         var outer = reader([0x0A, 0x03, 0x12, 0x05, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00])
         _ = try outer.nextField()
@@ -464,33 +436,128 @@ struct ImportedTotals {
     }
 }
 
-@Suite struct ONNXDumpTests {
-    @Test func dump() throws {
+/// Reads and analyzes a fixture end to end, as `netcalc NAME.onnx` does.
+func analyzeONNXFixture(_ name: String) -> NetworkReport? {
+    guard let bytes = onnxFixture(name) else { return nil }
+    let (report, diagnostics) = importModel(name, bytes, format: .onnx, overrides: SettingsOverride())
+    if report == nil || diagnostics.hasErrors {
+        Issue.record("\(name): \(diagnostics.items.map(\.message))")
+    }
+    return report
+}
+
+/// The exported torchvision models: netcalc's totals, last output and convolution and dense rows
+/// against what the exporting script measured on the unstripped file and in PyTorch.
+@Suite struct ONNXFixtureTests {
+    static let models = [
+        "convnext_tiny", "convnext_tiny_opset11", "convnext_tiny_opset21", "densenet121", "efficientnet_b0",
+        "googlenet", "inception_v3", "lraspp_mobilenet_v3_large", "lraspp_mobilenet_v3_large_opset9",
+        "mobilenet_v2", "mobilenet_v2_opset10", "mobilenet_v3_small", "regnet_y_400mf", "resnet18", "resnet18_bn",
+        "resnet18_train", "resnet50", "shufflenet_v2_x0_5", "squeezenet1_1", "tiny_conv", "vgg11",
+    ]
+
+    /// Every NAME.expected.json in the folder is one of the models tested here.
+    @Test func everyFixtureIsTested() {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: onnxFixtures)) ?? []
-        for name in names.sorted() where name.hasSuffix(".onnx") {
-            guard let bytes = onnxFixture(name) else { continue }
-            do throws(ImportFailure) {
-                let network = try ONNXReader.read(bytes, fileName: name)
-                let totals = ImportedTotals(network)
-                print("== \(name): \(network.name) input \(network.input.fullText) batch \(String(describing: network.batch)) layers \(network.layers.count) params \(totals.params) nontrainable \(totals.nonTrainable) macs \(totals.macs) last \(totals.last?.fullText ?? "?") errors \(totals.errors.prefix(3)) notes \(network.notes)")
-            } catch {
-                print("== \(name): \(error.diagnostics.items.map(\.message))")
+        let listed = Set(names.filter { $0.hasSuffix(".expected.json") }.map { String($0.dropLast(".expected.json".count)) })
+        #expect(listed == Set(Self.models))
+    }
+
+    @Test(arguments: models) func model(_ name: String) throws {
+        guard let json = onnxFixture(name + ".expected.json"), let report = analyzeONNXFixture(name + ".onnx") else { return }
+        let expected = try #require(try JSONSerialization.jsonObject(with: Data(json)) as? [String: Any])
+        let input = try #require((expected["input"] as? [String: Any])?["shape"] as? [Int])
+        let output = try #require(expected["output"] as? [Int])
+        #expect(report.totals.params == expected["params_in_file"] as? Int)
+        #expect(report.totals.nonTrainable == expected["nontrainable_in_file"] as? Int)
+        #expect(report.totals.macs == expected["macs"] as? Int)
+        #expect(report.rows.first?.output == Shape(width: input[0], height: input[1], depth: input[2]))
+        #expect(report.rows.last?.output == Shape(width: output[0], height: output[1], depth: output[2]))
+        // Each Conv, ConvTranspose, Gemm and MatMul is a row of its node's name, with the same output
+        // and MACs, and the same parameters (a MatMul's row also holds the bias Add folded into it).
+        let rows = Dictionary(report.rows.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        let layers = try #require(expected["layers"] as? [[String: Any]])
+        for layer in layers {
+            let node = try #require(layer["name"] as? String)
+            guard let row = rows[node] else {
+                Issue.record("\(name): no row for \(node)")
+                continue
+            }
+            let shape = try #require(layer["output"] as? [Int])
+            #expect(row.output == Shape(width: shape[0], height: shape[1], depth: shape[2]), "\(node)")
+            #expect(row.macs == layer["macs"] as? Int, "\(node)")
+            if layer["op"] as? String == "MatMul" {
+                #expect(row.params == (layer["params"] as? Int ?? 0) + row.biases, "\(node)")
+            } else {
+                #expect(row.params == layer["params"] as? Int, "\(node)")
             }
         }
     }
-}
 
-@Suite struct ONNXDumpLayers {
-    @Test func layers() throws {
-        let only = (ProcessInfo.processInfo.environment["ONNX_DUMP"] ?? "").split(separator: ",").map(String.init)
-        for name in only {
-            guard let bytes = onnxFixture(name + ".onnx") else { continue }
-            let network = try ONNXReader.read(bytes, fileName: name)
-            let totals = ImportedTotals(network)
-            print("#### \(name) notes \(network.notes)")
-            for layer in network.layers {
-                print("  \(layer.name) | \(computationText(layer)) | \(layer.inputs) -> \(layer.output) | \(totals.shapes[layer.output]?.fullText ?? "?")")
-            }
+    /// The number of rows of each operation a model gives.
+    func counts(_ report: NetworkReport) -> [String: Int] {
+        var counts: [String: Int] = [:]
+        for row in report.rows.dropFirst() { counts[row.op, default: 0] += 1 }
+        return counts
+    }
+
+    @Test func resnet18() throws {
+        let bytes = try #require(onnxFixture("resnet18.onnx"))
+        let network = try ONNXReader.read(bytes, fileName: "Fixtures/resnet18.onnx")
+        #expect(network.name == "resnet18")
+        #expect(network.inputName == "input")
+        #expect(network.input == Shape(width: 224, height: 224, depth: 3))
+        #expect(network.batch == 1)
+        #expect(computationText(network.layers[0]) == "CONV(64,7,s2,p3)")
+        #expect(network.layers[0].inputs == ["input"])
+        #expect(network.layers.filter { if case .merge(.add) = $0.computation { return true } else { return false } }.count == 8)
+        #expect(network.layers.last.map(computationText) == "FC(1000)")
+        #expect(network.layers.last?.output == "output")
+        #expect(network.notes == ["batch norm is folded into the convolutions (an eval-mode export): the parameters are the file's, which differ from the framework's"])
+        #expect(network.layers.allSatisfy { $0.range == SourceRange(0, 0) })
+    }
+
+    @Test func batchNormKept() throws {
+        for name in ["resnet18_bn", "resnet18_train"] {
+            let report = try #require(analyzeONNXFixture(name + ".onnx"))
+            #expect(counts(report)["bn"] == 20)
+            let bytes = try #require(onnxFixture(name + ".onnx"))
+            #expect(try ONNXReader.read(bytes, fileName: name).notes.isEmpty)
         }
+    }
+
+    @Test func writtenOutPatterns() throws {
+        // ConvNeXt before opset 17 writes LayerNorm and GELU out; each is one row, nothing left over.
+        for name in ["convnext_tiny", "convnext_tiny_opset11", "convnext_tiny_opset21"] {
+            let report = try #require(analyzeONNXFixture(name + ".onnx"))
+            let ops = counts(report)
+            #expect(ops["layernorm"] == 23, "\(name)")
+            #expect(ops["gelu"] == 18, "\(name)")
+            #expect(ops["scale"] == 18, "\(name)")
+            #expect(ops["add"] == 18, "\(name)")
+            let bytes = try #require(onnxFixture(name + ".onnx"))
+            #expect(try ONNXReader.read(bytes, fileName: name).notes.isEmpty, "\(name)")
+        }
+        let efficientnet = try #require(analyzeONNXFixture("efficientnet_b0.onnx"))
+        #expect(counts(efficientnet)["silu"] == 49)
+        #expect(counts(efficientnet)["sigmoid"] == 16)
+        #expect(counts(efficientnet)["mul"] == 16)
+        let mobilenet = try #require(analyzeONNXFixture("mobilenet_v3_small.onnx"))
+        #expect(counts(mobilenet)["hardswish"] == 19)
+        #expect(counts(mobilenet)["hardsigmoid"] == 9)
+        // Opset 9 has no HardSwish: HardSigmoid times its input is one.
+        let lraspp = try #require(analyzeONNXFixture("lraspp_mobilenet_v3_large_opset9.onnx"))
+        #expect(counts(lraspp)["hardswish"] == 20)
+        #expect(counts(lraspp)["upsample"] == 2)
+    }
+
+    @Test func channelShuffle() throws {
+        let report = try #require(analyzeONNXFixture("shufflenet_v2_x0_5.onnx"))
+        let ops = counts(report)
+        #expect(ops["shuffle"] == 16)
+        #expect(ops["slice"] == 26)
+        #expect(ops["concat"] == 16)
+        let texts = report.rows.filter { $0.op == "shuffle" }.map(\.text)
+        #expect(Set(texts) == ["SHUFFLE(2)"])
     }
 }

@@ -362,7 +362,8 @@ extension ONNXTensor {
                  (7, .varint), (7, .lengthDelimited), (10, .fixed64), (10, .lengthDelimited):
                 let start = reader.position
                 let size: Int? = field.number == 4 ? 4 : field.number == 10 ? 8 : nil
-                let count = try reader.countValues(field, elementSize: size, "TensorProto field \(field.number)")
+                let names = [4: "float_data", 5: "int32_data", 7: "int64_data", 10: "double_data"]
+                let count = try reader.countValues(field, elementSize: size, names[field.number] ?? "values")
                 let (sum, overflow) = typedCount.addingReportingOverflow(count)
                 typedCount = overflow ? Int.max : sum
                 if typedCount > valueLimit || typed.count >= 256 {

@@ -46,6 +46,9 @@ struct ProtobufReader: Sendable {
     let end: Int
     /// The message's type, for messages: `NodeProto`.
     let messageName: String
+    /// Where the message starts, when the file ends inside it: its fields are read up to the
+    /// file's end, so that the error names the innermost message cut.
+    let cutStart: Int?
 
     /// A reader of a whole buffer holding one message.
     init(bytes: [UInt8], messageName: String) {
@@ -53,14 +56,16 @@ struct ProtobufReader: Sendable {
         self.position = 0
         self.end = bytes.count
         self.messageName = messageName
+        self.cutStart = nil
     }
 
     /// A reader of the message in `range`, which the caller has checked lies inside `bytes`.
-    private init(bytes: [UInt8], range: Range<Int>, messageName: String) {
+    private init(bytes: [UInt8], range: Range<Int>, messageName: String, cutStart: Int? = nil) {
         self.bytes = bytes
         self.position = range.lowerBound
         self.end = range.upperBound
         self.messageName = messageName
+        self.cutStart = cutStart
     }
 
     /// True when every field of the message has been read.
@@ -70,7 +75,7 @@ struct ProtobufReader: Sendable {
     /// when the message reaches it, else the message's own end.
     private func truncated(at offset: Int) -> ProtobufError {
         if end >= bytes.count {
-            return ProtobufError(message: "the file ends inside \(article(messageName))", offset: offset)
+            return ProtobufError(message: "the file ends inside \(article(messageName))", offset: cutStart ?? offset)
         }
         return ProtobufError(message: "a value runs past the end of its \(messageName), which ends at byte \(end)",
                              offset: offset)
@@ -80,7 +85,12 @@ struct ProtobufReader: Sendable {
 
     /// The next field's key, or nil at the message's end.
     mutating func nextField() throws(ProtobufError) -> ProtobufField? {
-        guard !isAtEnd else { return nil }
+        guard !isAtEnd else {
+            if let cutStart {
+                throw ProtobufError(message: "the file ends inside \(article(messageName))", offset: cutStart)
+            }
+            return nil
+        }
         let start = position
         let key = try readVarint(item: "field key")
         let number = key >> 3
@@ -178,7 +188,7 @@ struct ProtobufReader: Sendable {
         let left = end - position
         guard length <= UInt64(left) else {
             if end >= bytes.count {
-                throw ProtobufError(message: "the file ends inside \(article(item))", offset: start)
+                throw ProtobufError(message: "the file ends inside \(article(item)) of \(article(messageName))", offset: start)
             }
             throw ProtobufError(message: "\(article(item)) in \(article(messageName)) claims \(length) bytes, but only \(left) are left in it",
                                 offset: start)
@@ -194,8 +204,19 @@ struct ProtobufReader: Sendable {
         return String(decoding: bytes[range], as: UTF8.self)
     }
 
-    /// A reader of a nested message of type `name`.
+    /// A reader of a nested message of type `name`. When the file ends inside it, the reader
+    /// reads what is there and fails at the first field cut (or at its end), naming the innermost
+    /// message the file ends in.
     mutating func readMessage(_ name: String) throws(ProtobufError) -> ProtobufReader {
+        let start = position
+        let length = try readVarint(item: "length of \(article(name))")
+        let left = end - position
+        if length > UInt64(left), end >= bytes.count {
+            let range = position..<end
+            position = end
+            return ProtobufReader(bytes: bytes, range: range, messageName: name, cutStart: start)
+        }
+        position = start
         let range = try readLengthDelimited(name)
         return ProtobufReader(bytes: bytes, range: range, messageName: name)
     }

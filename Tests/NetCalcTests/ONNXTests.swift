@@ -72,6 +72,9 @@ struct ModelBuilder {
     var initializers: [(name: String, dims: [Int], type: Int, raw: [UInt8])] = []
     var output = "output"
     var producer = "test"
+    var graphName = "test_graph"
+    /// Node domains by node name, for nodes outside the default domain.
+    var domains: [String: String] = [:]
 
     /// An initializer without data (a stripped weight), or with int64 values.
     mutating func weight(_ name: String, _ dims: [Int]) { initializers.append((name, dims, 1, [])) }
@@ -143,10 +146,11 @@ struct ModelBuilder {
                     for output in node.outputs { writer.string(2, output) }
                     writer.string(3, node.name)
                     writer.string(4, node.op)
+                    if let domain = domains[node.name] { writer.string(7, domain) }
                     for attribute in node.attributes { writer.message(5, attribute) }
                 }
             }
-            graph.string(2, "test_graph")
+            graph.string(2, graphName)
             for tensor in initializers {
                 graph.message(5) { writer in
                     writer.packed(1, tensor.dims)
@@ -559,5 +563,468 @@ func analyzeONNXFixture(_ name: String) -> NetworkReport? {
         #expect(ops["concat"] == 16)
         let texts = report.rows.filter { $0.op == "shuffle" }.map(\.text)
         #expect(Set(texts) == ["SHUFFLE(2)"])
+    }
+}
+
+/// Operators one by one, on small hand-made graphs: the calls they become, the shapes that follow,
+/// and the errors that name the node.
+@Suite struct ONNXOperatorTests {
+    typealias Build = (inout ModelBuilder) -> Void
+
+    /// A model with a 1x3x8x8 input (unless changed) built by `build`.
+    func model(_ build: Build) -> ModelBuilder {
+        var model = ModelBuilder()
+        build(&model)
+        return model
+    }
+
+    /// The imported network, analyzed: its calls and the last row's output.
+    func run(_ build: Build, sourceLocation: SourceLocation = #_sourceLocation) -> (calls: [String], output: String, network: ImportedNetwork)? {
+        let built = model(build)
+        do throws(ImportFailure) {
+            let network = try built.read()
+            let (report, diagnostics) = GraphAnalyzer(network: network, file: SourceFile(name: "test.onnx", text: ""),
+                                                      overrides: SettingsOverride()).analyze()
+            guard let report else {
+                Issue.record("analysis failed: \(diagnostics.items.map(\.message))", sourceLocation: sourceLocation)
+                return nil
+            }
+            return (network.layers.map(computationText), report.rows.last?.output.fullText ?? "", network)
+        } catch {
+            Issue.record("import failed: \(error.diagnostics.items.map(\.message))", sourceLocation: sourceLocation)
+            return nil
+        }
+    }
+
+    /// The import's first error message.
+    func failure(_ build: Build) -> String {
+        importError { () throws(ImportFailure) in try model(build).read() } ?? "no error"
+    }
+
+    @Test func convolutions() {
+        // Asymmetric padding is a PAD first; SAME padding is computed; depthwise, grouped, non-square.
+        let asymmetric = run { m in
+            m.weight("w", [4, 3, 3, 3])
+            m.node("Conv", "conv", ["input", "w"], ["output"], [ModelBuilder.ints("pads", [0, 0, 1, 1]), ModelBuilder.ints("strides", [2, 2])])
+        }
+        #expect(asymmetric?.calls == ["PAD(0,1,0,1)", "CONV(4,3,s2,nobias)"])
+        #expect(asymmetric?.output == "4x4x4")
+        #expect(asymmetric?.network.layers.map(\.name) == ["conv/pad", "conv"])
+        let sameUpper = run { m in
+            m.weight("w", [4, 3, 3, 3])
+            m.node("Conv", "conv", ["input", "w"], ["output"], [ModelBuilder.string("auto_pad", "SAME_UPPER"), ModelBuilder.ints("strides", [2, 2])])
+        }
+        #expect(sameUpper?.calls == ["PAD(0,1,0,1)", "CONV(4,3,s2,nobias)"])
+        let sameLower = run { m in
+            m.weight("w", [4, 3, 3, 3])
+            m.node("Conv", "conv", ["input", "w"], ["output"], [ModelBuilder.string("auto_pad", "SAME_LOWER"), ModelBuilder.ints("strides", [2, 2])])
+        }
+        #expect(sameLower?.calls == ["PAD(1,0,1,0)", "CONV(4,3,s2,nobias)"])
+        let sameSymmetric = run { m in
+            m.weight("w", [4, 3, 3, 3])
+            m.weight("b", [4])
+            m.node("Conv", "conv", ["input", "w", "b"], ["output"], [ModelBuilder.string("auto_pad", "SAME_UPPER")])
+        }
+        #expect(sameSymmetric?.calls == ["CONV(4,3,p1)"])
+        let depthwise = run { m in
+            m.weight("w", [6, 1, 3, 3])
+            m.node("Conv", "conv", ["input", "w"], ["output"], [ModelBuilder.int("group", 3), ModelBuilder.ints("pads", [1, 1, 1, 1]),
+                                                               ModelBuilder.ints("dilations", [2, 2])])
+        }
+        #expect(depthwise?.calls == ["DWCONV(3,p1,d2,m=2,nobias)"])
+        #expect(depthwise?.output == "6x6x6")
+        let grouped = run { m in
+            m.inputDims = [1, 4, 8, 8]
+            m.weight("w", [8, 2, 3, 3])
+            m.node("Conv", "conv", ["input", "w"], ["output"], [ModelBuilder.int("group", 2)])
+        }
+        #expect(grouped?.calls == ["CONV(8,3,g2,nobias)"])
+        let nonSquare = run { m in
+            m.weight("w", [4, 3, 1, 7])
+            m.node("Conv", "conv", ["input", "w"], ["output"], [ModelBuilder.ints("pads", [0, 3, 0, 3]), ModelBuilder.ints("strides", [2, 1])])
+        }
+        #expect(nonSquare?.calls == ["CONV(4,7x1,s1x2,p3x0,nobias)"])
+        #expect(nonSquare?.output == "8x4x4")
+        #expect(failure { m in
+            m.weight("w", [4, 2, 3, 3])
+            m.node("Conv", "conv", ["input", "w"], ["output"])
+        } == "test.onnx: node 'conv' (Conv) has a weight of dims [4, 2, 3, 3] and group 1, which do not fit its 3 input channels")
+        #expect(failure { m in
+            m.weight("w", [4, 3, 9, 9])
+            m.node("Conv", "conv", ["input", "w"], ["output"])
+        }.contains("larger than its padded input"))
+    }
+
+    @Test func transposedConvolutions() {
+        let deconv = run { m in
+            m.weight("w", [3, 5, 4, 4])
+            m.node("ConvTranspose", "up", ["input", "w"], ["output"], [ModelBuilder.ints("strides", [2, 2]), ModelBuilder.ints("pads", [1, 1, 1, 1])])
+        }
+        #expect(deconv?.calls == ["DECONV(5,4,s2,p1,nobias)"])
+        #expect(deconv?.output == "16x16x5")
+        #expect(failure { m in
+            m.weight("w", [3, 5, 4, 4])
+            m.node("ConvTranspose", "up", ["input", "w"], ["output"], [ModelBuilder.ints("strides", [2, 2]), ModelBuilder.ints("output_padding", [1, 1])])
+        } == "test.onnx: node 'up' (ConvTranspose) has output_padding [1, 1], which netcalc's DECONV cannot state")
+    }
+
+    @Test func pools() {
+        let pools = run { m in
+            m.node("MaxPool", "max", ["input"], ["a"], [ModelBuilder.ints("kernel_shape", [3, 3]), ModelBuilder.ints("strides", [2, 2]), ModelBuilder.int("ceil_mode", 1)])
+            m.node("AveragePool", "avg", ["a"], ["b"], [ModelBuilder.ints("kernel_shape", [2, 2])])
+            m.node("GlobalMaxPool", "gmp", ["b"], ["output"])
+        }
+        #expect(pools?.calls == ["POOL(3,s2,ceil)", "AVGPOOL(2,s1)", "ADAPTIVEMAXPOOL(1)"])
+        #expect(pools?.output == "1x1x3")
+        let means = run { m in
+            m.int64s("axes", [-1, -2])
+            m.node("ReduceMean", "mean", ["input", "axes"], ["output"], [ModelBuilder.int("keepdims", 0)])
+        }
+        #expect(means?.calls == ["GAP"])
+        #expect(failure { m in
+            m.node("ReduceMean", "mean", ["input"], ["output"], [ModelBuilder.ints("axes", [1])])
+        }.hasPrefix("test.onnx: node 'mean' (ReduceMean) averages a tensor of dims [1, 3, 8, 8] (NCHW) over the axes [1]"))
+    }
+
+    @Test func activations() {
+        let chain = run { m in
+            m.opset = 10
+            m.weight("slope", [3, 1, 1])
+            m.weight("one", [1])
+            m.node("LeakyRelu", "leaky", ["input"], ["a"], [ModelBuilder.float("alpha", 0.1)])
+            m.node("Elu", "elu", ["a"], ["b"], [ModelBuilder.float("alpha", 2)])
+            m.node("PRelu", "prelu", ["b"], ["c"])
+            m.node("PRelu", "prelu1", ["c", "one"], ["c1"])
+            m.node("Clip", "relu6", ["c1"], ["d"], [ModelBuilder.float("min", 0), ModelBuilder.float("max", 6)])
+            m.node("Tanh", "tanh", ["d"], ["e"])
+            m.node("LRN", "lrn", ["e"], ["f"], [ModelBuilder.int("size", 5)])
+            m.node("Dropout", "drop", ["f"], ["g"])
+            m.node("Identity", "id", ["g"], ["h"])
+            m.node("Softmax", "softmax", ["h"], ["output"], [ModelBuilder.int("axis", 1)])
+            m.nodes[2].inputs = ["b", "slope"]
+        }
+        #expect(chain?.calls == ["LEAKYRELU(0.1)", "ELU", "PRELU(per_channel)", "PRELU", "RELU6", "TANH", "LRN(5)", "DROPOUT", "SOFTMAX"])
+        let clips = run { m in
+            m.floats("zero", [], [0])
+            m.node("Clip", "relu", ["input", "zero"], ["output"])
+        }
+        #expect(clips?.calls == ["RELU"])
+        #expect(failure { m in
+            m.floats("low", [], [-1])
+            m.floats("high", [], [1])
+            m.node("Clip", "clip", ["input", "low", "high"], ["output"])
+        } == "test.onnx: node 'clip' (Clip) clips to [-1.0, 1.0]; netcalc has RELU (Clip at 0) and RELU6 (Clip to [0, 6])")
+        #expect(CallText.decimal(0.01) == "0.01")
+        #expect(CallText.decimal(1e-05) == "0.00001")
+        #expect(CallText.decimal(1.5e-7) == "0.00000015")
+        #expect(CallText.decimal(1) == "1")
+        #expect(CallText.decimal(2.5e10) == "25000000000")
+    }
+
+    @Test func normalizations() {
+        let norms = run { m in
+            m.inputDims = [1, 4, 8, 8]
+            m.weight("s", [4])
+            m.node("BatchNormalization", "bn", ["input", "s", "s", "s", "s"], ["a"])
+            m.node("InstanceNormalization", "in", ["a", "s", "s"], ["b"])
+            m.node("GroupNormalization", "gn", ["b", "s", "s"], ["c"], [ModelBuilder.int("num_groups", 2)])
+            m.node("Transpose", "nhwc", ["c"], ["d"], [ModelBuilder.ints("perm", [0, 2, 3, 1])])
+            m.node("LayerNormalization", "ln", ["d", "s", "s"], ["e"], [ModelBuilder.int("axis", -1)])
+            m.node("Transpose", "nchw", ["e"], ["output"], [ModelBuilder.ints("perm", [0, 3, 1, 2])])
+        }
+        #expect(norms?.calls == ["BN", "INSTANCENORM(affine)", "GROUPNORM(2)", "LAYERNORM"])
+        #expect(norms?.output == "8x8x4")
+        #expect(failure { m in
+            m.weight("s", [8])
+            m.node("LayerNormalization", "ln", ["input", "s", "s"], ["output"], [ModelBuilder.int("axis", -1)])
+        }.contains("netcalc's LAYERNORM normalizes the channels at each position"))
+    }
+
+    @Test func merges() {
+        let merged = run { m in
+            m.node("Relu", "a", ["input"], ["a"])
+            m.node("Sigmoid", "b", ["input"], ["b"])
+            m.node("Add", "add", ["a", "b"], ["c"])
+            m.node("GlobalAveragePool", "gap", ["c"], ["g"])
+            m.node("Mul", "se", ["c", "g"], ["d"])
+            m.node("Concat", "cat", ["d", "c"], ["output"], [ModelBuilder.int("axis", 1)])
+        }
+        #expect(merged?.calls == ["RELU", "SIGMOID", "ADD", "GAP", "MUL", "CONCAT"])
+        #expect(merged?.network.layers[2].inputs == ["a", "b"])
+        #expect(merged?.output == "8x8x6")
+        #expect(failure { m in
+            m.node("Relu", "a", ["input"], ["a"])
+            m.node("Sub", "sub", ["a", "input"], ["output"])
+        } == "test.onnx: node 'sub' (Sub) computes Sub of two computed tensors; netcalc merges tensors by ADD, MUL and CONCAT only")
+        #expect(failure { m in
+            m.node("MaxPool", "pool", ["input"], ["a"], [ModelBuilder.ints("kernel_shape", [2, 2]), ModelBuilder.ints("strides", [2, 2])])
+            m.node("Add", "add", ["a", "input"], ["output"])
+        }.contains("netcalc's ADD needs equal shapes"))
+    }
+
+    @Test func arithmeticWithConstants() {
+        // A scalar makes no row (and a note); per-channel Mul and Add are SCALE(bias).
+        let scaled = run { m in
+            m.floats("two", [], [2])
+            m.weight("gamma", [3, 1, 1])
+            m.weight("beta", [3, 1, 1])
+            m.node("Mul", "double", ["input", "two"], ["a"])
+            m.node("Mul", "gamma", ["a", "gamma"], ["b"])
+            m.node("Add", "beta", ["b", "beta"], ["output"])
+        }
+        #expect(scaled?.calls == ["SCALE(bias)"])
+        #expect(scaled?.network.layers.first?.inputs == ["input"])
+        #expect(scaled?.network.notes == ["1 elementwise operation the exporter wrote out is not a row"])
+        #expect(failure { m in
+            m.weight("map", [1, 3, 8, 8])
+            m.node("Add", "add", ["input", "map"], ["output"])
+        }.contains("netcalc follows constants that are one value or one per channel"))
+    }
+
+    @Test func denseLayers() {
+        let dense = run { m in
+            m.inputDims = [1, 16]
+            m.weight("w1", [16, 8])
+            m.weight("b1", [8])
+            m.weight("w2", [8, 4])
+            m.weight("w3", [2, 4])
+            m.node("MatMul", "fc1", ["input", "w1"], ["a"])
+            m.node("Add", "bias1", ["b1", "a"], ["b"])
+            m.node("MatMul", "fc2", ["b", "w2"], ["c"])
+            m.node("Gemm", "fc3", ["c", "w3"], ["output"], [ModelBuilder.int("transB", 1)])
+        }
+        #expect(dense?.calls == ["FC(8)", "FC(4,nobias)", "FC(2,nobias)"])
+        #expect(dense?.network.input == Shape(width: 1, height: 1, depth: 16))
+        #expect(dense?.output == "1x1x2")
+        // A channels-last MatMul is a 1x1 convolution.
+        let pointwise = run { m in
+            m.weight("w", [3, 12])
+            m.weight("b", [12])
+            m.node("Transpose", "nhwc", ["input"], ["a"], [ModelBuilder.ints("perm", [0, 2, 3, 1])])
+            m.node("MatMul", "linear", ["a", "w"], ["b0"])
+            m.node("Add", "bias", ["b0", "b"], ["c"])
+            m.node("Transpose", "nchw", ["c"], ["output"], [ModelBuilder.ints("perm", [0, 3, 1, 2])])
+        }
+        #expect(pointwise?.calls == ["CONV(12,1)"])
+        #expect(pointwise?.output == "8x8x12")
+        #expect(failure { m in
+            m.weight("w", [8, 4])
+            m.node("MatMul", "mm", ["input", "w"], ["output"])
+        }.contains("netcalc reads [N, F] x [F, K] (FC)"))
+    }
+
+    @Test func plumbing() {
+        // Shape arithmetic around Reshape (the legacy exporter's flatten), Squeeze and Unsqueeze.
+        let flatten = run { m in
+            m.int64s("zero", [0])
+            m.int64s("minus", [-1])
+            m.node("Shape", "shape", ["input"], ["s"])
+            m.node("Constant", "index", [], ["i"], [{ w in
+                w.string(1, "value")
+                w.message(5) { t in t.int(2, 7); t.bytes(9, [0, 0, 0, 0, 0, 0, 0, 0]) }
+                w.int(20, 4)
+            }])
+            m.node("Gather", "batch", ["s", "i"], ["n"], [ModelBuilder.int("axis", 0)])
+            m.node("Unsqueeze", "n1", ["n", "zero"], ["n2"])
+            m.node("Concat", "target", ["n2", "minus"], ["t"], [ModelBuilder.int("axis", 0)])
+            m.node("Reshape", "flatten", ["input", "t"], ["output"])
+        }
+        #expect(flatten?.calls == ["FLATTEN"])
+        #expect(flatten?.output == "1x1x192")
+        let squeezes = run { m in
+            m.opset = 11
+            m.weight("w", [5, 3, 1, 1])
+            m.node("GlobalAveragePool", "gap", ["input"], ["a"])
+            m.node("Squeeze", "squeeze", ["a"], ["b"], [ModelBuilder.ints("axes", [2, 3])])
+            m.node("Unsqueeze", "unsqueeze", ["b"], ["c"], [ModelBuilder.ints("axes", [2, 3])])
+            m.node("Conv", "conv", ["c", "w"], ["output"])
+        }
+        #expect(squeezes?.calls == ["GAP", "CONV(5,1,nobias)"])
+        let split = run { m in
+            m.inputDims = [1, 4, 8, 8]
+            m.int64s("sizes", [1, 3])
+            m.node("Split", "split", ["input", "sizes"], ["a", "b"], [ModelBuilder.int("axis", 1)])
+            m.node("Concat", "cat", ["b", "a"], ["output"], [ModelBuilder.int("axis", 1)])
+        }
+        #expect(split?.calls == ["SLICE(0,1)", "SLICE(1,4)", "CONCAT"])
+        #expect(split?.network.layers.map(\.name) == ["split:0", "split:1", "cat"])
+        let shuffle = run { m in
+            m.inputDims = [1, 4, 8, 8]
+            m.int64s("grouped", [1, 2, 2, 8, 8])
+            m.int64s("back", [1, -1, 8, 8])
+            m.node("Reshape", "r1", ["input", "grouped"], ["a"])
+            m.node("Transpose", "t", ["a"], ["b"], [ModelBuilder.ints("perm", [0, 2, 1, 3, 4])])
+            m.node("Reshape", "r2", ["b", "back"], ["output"])
+        }
+        #expect(shuffle?.calls == ["SHUFFLE(2)"])
+        #expect(failure { m in
+            m.int64s("grouped", [1, 3, 1, 8, 8])
+            m.node("Reshape", "r1", ["input", "grouped"], ["a"])
+            m.node("Relu", "relu", ["a"], ["output"])
+        } == "test.onnx: node 'relu' (Relu) reads a tensor of dims [1, 3, 1, 8, 8] (5-D channel groups); netcalc follows such a tensor only into the Reshape, Transpose or Gather that completes a channel shuffle or an as_strided view")
+        #expect(failure { m in
+            m.node("Transpose", "t", ["input"], ["output"], [ModelBuilder.ints("perm", [0, 1, 3, 2])])
+        } == "test.onnx: node 't' (Transpose) permutes a tensor of dims [1, 3, 8, 8] (NCHW) by [0, 1, 3, 2]; netcalc follows NCHW <-> NHWC and a channel shuffle")
+        #expect(failure { m in
+            m.int64s("i", [0])
+            m.node("Gather", "g", ["input", "i"], ["output"], [ModelBuilder.int("axis", 1)])
+        }.contains("netcalc follows Gather on constants"))
+    }
+
+    @Test func resampling() {
+        let cases: [(scales: [Float]?, sizes: [Int]?, mode: String, call: String, output: String)] = [
+            ([1, 1, 2, 2], nil, "nearest", "UPSAMPLE(2)", "16x16x3"),
+            ([1, 1, 2, 3], nil, "nearest", "UPSAMPLE(3x2)", "24x16x3"),
+            ([1, 1, 1.5, 1.5], nil, "linear", "UPSAMPLE(size=12x12,bilinear)", "12x12x3"),
+            (nil, [1, 3, 12, 20], "linear", "UPSAMPLE(size=20x12,bilinear)", "20x12x3"),
+        ]
+        for item in cases {
+            let result = run { m in
+                var inputs = ["input", ""]
+                if let scales = item.scales {
+                    m.floats("scales", [4], scales)
+                    inputs.append("scales")
+                } else if let sizes = item.sizes {
+                    m.int64s("sizes", sizes)
+                    inputs += ["", "sizes"]
+                }
+                m.node("Resize", "resize", inputs, ["output"], [ModelBuilder.string("mode", item.mode)])
+            }
+            #expect(result?.calls == [item.call])
+            #expect(result?.output == item.output)
+        }
+        let legacy = run { m in
+            m.opset = 7
+            m.node("Upsample", "up", ["input"], ["output"], [{ w in
+                w.string(1, "scales")
+                for value: Float in [1, 1, 2, 2] { w.float(7, value) }
+                w.int(20, 6)
+            }])
+        }
+        #expect(legacy?.calls == ["UPSAMPLE(2)"])
+        let padded = run { m in
+            m.opset = 11
+            m.int64s("pads", [0, 0, 1, 2, 0, 0, 3, 4])
+            m.node("Pad", "pad", ["input", "pads"], ["output"])
+        }
+        #expect(padded?.calls == ["PAD(2,4,1,3)"])
+        #expect(padded?.output == "14x12x3")
+        #expect(failure { m in
+            m.opset = 11
+            m.int64s("pads", [0, 0, 1, 1, 0, 0, 1, 1])
+            m.node("Pad", "pad", ["input", "pads"], ["output"], [ModelBuilder.string("mode", "reflect")])
+        } == "test.onnx: node 'pad' (Pad) pads in the mode 'reflect'; netcalc's PAD pads with zeros (mode constant)")
+    }
+
+    @Test func writtenOutForms() {
+        // GELU and LayerNorm written out, as the exporter does before opsets 20 and 17.
+        let gelu = run { m in
+            m.floats("sqrt2", [], [Float(2).squareRoot()])
+            m.floats("one", [], [1])
+            m.floats("half", [], [0.5])
+            m.node("Div", "div", ["input", "sqrt2"], ["a"])
+            m.node("Erf", "erf", ["a"], ["b"])
+            m.node("Add", "add", ["b", "one"], ["c"])
+            m.node("Mul", "mul", ["input", "c"], ["d"])
+            m.node("Mul", "mul1", ["d", "half"], ["output"])
+        }
+        #expect(gelu?.calls == ["GELU"])
+        #expect(gelu?.network.notes.isEmpty == true)
+        let layerNorm = run { m in
+            m.int64s("axes", [-1])
+            m.floats("two", [], [2])
+            m.floats("eps", [], [1e-6])
+            m.weight("gamma", [3])
+            m.weight("beta", [3])
+            m.node("Transpose", "nhwc", ["input"], ["x"], [ModelBuilder.ints("perm", [0, 2, 3, 1])])
+            m.node("ReduceMean", "mean", ["x", "axes"], ["m"])
+            m.node("Sub", "sub", ["x", "m"], ["d"])
+            m.node("Pow", "pow", ["d", "two"], ["p"])
+            m.node("ReduceMean", "var", ["p", "axes"], ["v"])
+            m.node("Add", "addeps", ["v", "eps"], ["ve"])
+            m.node("Sqrt", "sqrt", ["ve"], ["s"])
+            m.node("Div", "div", ["d", "s"], ["n"])
+            m.node("Mul", "scale", ["n", "gamma"], ["g"])
+            m.node("Add", "shift", ["g", "beta"], ["y"])
+            m.node("Transpose", "nchw", ["y"], ["output"], [ModelBuilder.ints("perm", [0, 3, 1, 2])])
+        }
+        #expect(layerNorm?.calls == ["LAYERNORM"])
+        #expect(layerNorm?.network.notes.isEmpty == true)
+        // Sigmoid or HardSigmoid times its own input.
+        let gates = run { m in
+            m.node("Sigmoid", "sig", ["input"], ["a"])
+            m.node("Mul", "silu", ["a", "input"], ["b"])
+            m.node("HardSigmoid", "hsig", ["b"], ["c"], [ModelBuilder.float("alpha", 1 / 6)])
+            m.node("Mul", "hswish", ["b", "c"], ["output"])
+        }
+        #expect(gates?.calls == ["SILU", "HARDSWISH"])
+        #expect(gates?.network.layers.map(\.name) == ["silu", "hswish"])
+    }
+
+    @Test func inputsAndNames() {
+        // A channels-last input (read through a Transpose to NCHW), a symbolic or fixed batch.
+        let channelsLast = run { m in
+            m.inputDims = [1, 8, 6, 3]
+            m.node("Transpose", "nchw", ["input"], ["a"], [ModelBuilder.ints("perm", [0, 3, 1, 2])])
+            m.node("Relu", "", ["a"], ["output"])
+        }
+        #expect(channelsLast?.network.input == Shape(width: 6, height: 8, depth: 3))
+        #expect(channelsLast?.network.layers.map(\.name) == ["output"])
+        let symbolic = run { m in
+            m.batchSymbol = "batch"
+            m.node("Relu", "relu", ["input"], ["output"])
+        }
+        #expect(symbolic?.network.batch == nil)
+        let fixed = run { m in
+            m.inputDims = [4, 3, 8, 8]
+            m.int64s("shape", [4, -1])
+            m.node("Reshape", "flat", ["input", "shape"], ["output"])
+        }
+        #expect(fixed?.network.batch == 4)
+        #expect(fixed?.calls == ["FLATTEN"])
+        let named = run { m in
+            m.graphName = "main_graph"
+            m.node("Relu", "same", ["input"], ["a"])
+            m.node("Relu", "same", ["a"], ["output"])
+        }
+        #expect(named?.network.name == "test")
+        #expect(named?.network.layers.map(\.name) == ["same", "same#2"])
+    }
+
+    @Test func errors() {
+        #expect(failure { m in
+            m.node("Relu", "relu", ["nope"], ["output"])
+        } == "test.onnx: node 'relu' (Relu) reads 'nope', which is no graph input, initializer or node output")
+        #expect(failure { m in
+            m.node("Relu", "second", ["a"], ["output"])
+            m.node("Relu", "first", ["input"], ["a"])
+        } == "test.onnx: node 'second' (Relu) reads 'a' before the node that writes it: the nodes are not in topological order")
+        #expect(failure { m in
+            m.opset = 6
+            m.node("Relu", "relu", ["input"], ["output"])
+        } == "test.onnx: the model uses opset 6, older than netcalc reads")
+        #expect(failure { m in
+            m.inputDims = [1, 3, 8]
+            m.node("Relu", "relu", ["input"], ["output"])
+        } == "test.onnx: the input 'input' has 3 dims; netcalc reads images [N,C,H,W] and vectors [N,F]")
+        #expect(failure { m in
+            m.node("Relu", "relu", ["input"], ["a"])
+        } == "test.onnx: no node writes the graph's output 'output'")
+        // Every unsupported operator is reported at once, once each.
+        let built = model { m in
+            m.node("Einsum", "e1", ["input"], ["a"])
+            m.node("Einsum", "e2", ["a"], ["b"])
+            m.node("FusedConv", "fused", ["b"], ["output"])
+            m.domains["fused"] = "com.microsoft"
+        }
+        do throws(ImportFailure) {
+            _ = try built.read()
+            Issue.record("unsupported operators were accepted")
+        } catch {
+            #expect(error.diagnostics.items.map(\.message) == [
+                "test.onnx: node 'e1' uses Einsum, which netcalc does not support",
+                "test.onnx: node 'fused' uses FusedConv of the domain 'com.microsoft', which netcalc does not support",
+            ])
+        }
     }
 }

@@ -61,7 +61,7 @@ extension ONNXImporter {
         case .dropout: try emitKeeping(node, "DROPOUT", input: try data(node, 0))
         case .identity:
             switch try value(node, 0) {
-            case .data(let data)?: try alias(node, to: data)
+            case .data(let data)?: try alias(node, to: try standard(node, data))
             case .constant(let constant)?: values[try output(node)] = .constant(constant)
             case nil: throw failure(node, "lacks its input")
             }
@@ -634,7 +634,8 @@ extension ONNXImporter {
             case .sub, .div, .pow, .equal:
                 throw failure(node, "computes \(node.opType) of two computed tensors; netcalc merges tensors by ADD, MUL and CONCAT only")
             }
-        case (.data(let x), .constant(let c)), (.constant(let c), .data(let x)):
+        case (.data(let data), .constant(let c)), (.constant(let c), .data(let data)):
+            let x = try standard(node, data)
             if op == .div || op == .mul, try geluPattern(node, index: index, input: x, constant: c) { return }
             if op == .mul, isPerChannel(c, of: x) {
                 try scale(node, input: x)
@@ -690,7 +691,7 @@ extension ONNXImporter {
         switch try value(node, 0) {
         case .data(let data)?:
             elementwiseCount += 1
-            try alias(node, to: data)
+            try alias(node, to: try standard(node, data))
         case .constant(let constant)?:
             if let kind {
                 values[try output(node)] = .constant(try folding(node) { () throws(ConstantFailure) in

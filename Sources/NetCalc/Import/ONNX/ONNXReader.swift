@@ -371,13 +371,20 @@ struct ONNXImporter {
         throw failure(node, "reads '\(name)', which is no graph input, initializer or node output")
     }
 
-    /// A computed tensor the node needs at an input position.
+    /// A computed tensor the node needs at an input position: NCHW, NHWC or [N, F] (the 5-D and 1-D
+    /// steps of a channel shuffle or as_strided flow only into the nodes that complete them).
     func data(_ node: ONNXNode, _ position: Int, _ what: String = "its input") throws(ImportFailure) -> ONNXData {
         switch try value(node, position) {
-        case .data(let data)?: return data
+        case .data(let data)?: return try standard(node, data)
         case .constant?: throw failure(node, "has a constant as \(what); netcalc expects data computed from the input there")
         case nil: throw failure(node, "lacks \(what)")
         }
+    }
+
+    /// The tensor, when its layout is NCHW, NHWC or [N, F].
+    func standard(_ node: ONNXNode, _ data: ONNXData) throws(ImportFailure) -> ONNXData {
+        guard data.channelAxis == nil else { return data }
+        throw failure(node, "reads a tensor of dims \(data.text); netcalc follows such a tensor only into the Reshape, Transpose or Gather that completes a channel shuffle or an as_strided view")
     }
 
     /// A constant the node reads at an input position, or nil when omitted.

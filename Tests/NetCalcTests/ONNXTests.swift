@@ -1028,3 +1028,56 @@ func analyzeONNXFixture(_ name: String) -> NetworkReport? {
         }
     }
 }
+
+/// The constant arithmetic exporters compute shapes with, evaluated exactly.
+@Suite struct ONNXConstantTests {
+    func ints(_ values: [Int], _ dims: [Int]? = nil) -> ONNXConstant {
+        ONNXConstant(dims: dims ?? [values.count], dataType: ONNXDataType.int64, values: .ints(values))
+    }
+
+    @Test func arithmetic() throws {
+        #expect(try ONNXConstant.binary(.mul, ints([2, 3]), ints([4], [])).ints == [8, 12])
+        #expect(try ONNXConstant.binary(.div, ints([7, -7]), ints([2])).ints == [3, -3])
+        #expect(try ONNXConstant.binary(.add, ints([1, 2], [2, 1]), ints([10, 20, 30])).dims == [2, 3])
+        #expect(throws: ConstantFailure.self) { try ONNXConstant.binary(.div, ints([1]), ints([0])) }
+        #expect(throws: ConstantFailure.self) { try ONNXConstant.binary(.mul, ints([Int.max]), ints([2])) }
+        #expect(throws: ConstantFailure.self) { try ONNXConstant.binary(.add, ints([1, 2]), ints([1, 2, 3])) }
+        let half = ONNXConstant(dims: [], dataType: ONNXDataType.float, values: .floats([0.5]))
+        #expect(try ONNXConstant.binary(.mul, ints([3]), half).doubles == [1.5])
+        #expect(try ONNXConstant.unary(.neg, ints([Int.min + 1])).ints == [Int.max])
+        #expect(throws: ConstantFailure.self) { try ONNXConstant.unary(.abs, ints([Int.min])) }
+        #expect(try ONNXConstant.binary(.mul, half, half).cast(to: ONNXDataType.int64).ints == [0])
+    }
+
+    @Test func indexing() throws {
+        let shape = ints([1, 64, 56, 56])
+        #expect(try ONNXConstant.gather(shape, ints([0], []), axis: 0).ints == [1])
+        #expect(try ONNXConstant.gather(shape, ints([-1, 1]), axis: 0).ints == [56, 64])
+        #expect(throws: ConstantFailure.self) { try ONNXConstant.gather(shape, ints([4]), axis: 0) }
+        #expect(try ONNXConstant.slice(shape, starts: [2], ends: [Int.max], axes: [0], steps: [1]).ints == [56, 56])
+        #expect(try ONNXConstant.slice(shape, starts: [-1], ends: [Int.min], axes: [0], steps: [-1]).ints == [56, 56, 64, 1])
+        #expect(try ONNXConstant.slice(shape, starts: [0], ends: [4], axes: [0], steps: [3]).ints == [1, 56])
+        #expect(try ONNXConstant.concat([ints([1]), ints([-1]), ints([])], axis: 0).ints == [1, -1])
+        #expect(try ONNXConstant.concat([ints([1, 2], [1, 2]), ints([3, 4], [1, 2])], axis: 1).ints == [1, 2, 3, 4])
+        #expect(try ints([1, 2, 3, 4, 5, 6], [2, 3]).transposed([1, 0]).ints == [1, 4, 2, 5, 3, 6])
+        #expect(try ONNXConstant.range(ints([0], []), ints([10], []), ints([3], [])).ints == [0, 3, 6, 9])
+        #expect(try ONNXConstant.range(ints([5], []), ints([0], []), ints([-2], [])).ints == [5, 3, 1])
+        #expect(throws: ConstantFailure.self) { try ONNXConstant.range(ints([0], []), ints([Int.max], []), ints([1], [])) }
+        let condition = ints([1, 0])
+        #expect(try ONNXConstant.select(condition, ints([7]), ints([8, 9])).ints == [7, 9])
+        // A large tensor keeps its dims, not its values.
+        let large = ONNXConstant(dims: [10_000, 3], dataType: ONNXDataType.float, values: nil)
+        let sliced = try ONNXConstant.slice(large, starts: [1], ends: [9_001], axes: [0], steps: [2])
+        #expect(sliced.dims == [4_500, 3])
+        #expect(sliced.values == nil)
+    }
+
+    @Test func sliceRanges() throws {
+        let half = try SliceRange(extent: 8192, start: 4096, end: Int.max, step: 1)
+        #expect(half.first == 4096 && half.count == 4096)
+        #expect(try SliceRange(extent: 10, start: -3, end: -1, step: 1).count == 2)
+        #expect(try SliceRange(extent: 10, start: Int.max, end: Int.min, step: Int.min).count == 1)
+        #expect(try SliceRange(extent: 10, start: 5, end: 2, step: 1).count == 0)
+        #expect(throws: ConstantFailure.self) { try SliceRange(extent: 10, start: 0, end: 1, step: 0) }
+    }
+}

@@ -375,61 +375,29 @@ extension ONNXConstant {
     static func slice(_ data: ONNXConstant, starts: [Int], ends: [Int], axes: [Int], steps: [Int])
         throws(ConstantFailure) -> ONNXConstant {
         var dims = data.dims
-        var picks: [[Int]] = data.dims.map { Array(0..<min($0, foldLimit + 1)) }
+        var ranges: [SliceRange?] = data.dims.map { _ in nil }
         for (position, rawAxis) in axes.enumerated() {
             let axis = try normalizedAxis(rawAxis, rank: data.dims.count)
-            let range = try sliceRange(extent: data.dims[axis], start: starts[position], end: ends[position],
+            let range = try SliceRange(extent: data.dims[axis], start: starts[position], end: ends[position],
                                        step: steps[position])
-            picks[axis] = range
+            ranges[axis] = range
             dims[axis] = range.count
         }
         return try result(dims: dims, dataType: data.dataType) { () throws(ConstantFailure) -> ONNXValues? in
             guard let values = data.known else { return nil }
+            // The values are known, so every dim is at most their count.
             let sourceStrides = strides(data.dims)
             var flat: [Int] = [0]
             for axis in 0..<data.dims.count {
+                let picks = ranges[axis]?.indices ?? Array(0..<data.dims[axis])
                 var next: [Int] = []
                 for base in flat {
-                    for index in picks[axis] { next.append(base + index * sourceStrides[axis]) }
+                    for index in picks { next.append(base + index * sourceStrides[axis]) }
                 }
                 flat = next
             }
             return pick(values, flat)
         }
-    }
-
-    /// The indices one axis of Slice keeps.
-    static func sliceRange(extent: Int, start rawStart: Int, end rawEnd: Int, step: Int) throws(ConstantFailure) -> [Int] {
-        guard step != 0 else { throw ConstantFailure("a Slice step is 0") }
-        func resolve(_ value: Int, low: Int, high: Int) -> Int {
-            let shifted = value < 0 ? (value < -extent ? -1 : value + extent) : value
-            return min(max(shifted, low), high)
-        }
-        var result: [Int] = []
-        if step > 0 {
-            let start = resolve(rawStart, low: 0, high: extent)
-            let end = resolve(rawEnd, low: 0, high: extent)
-            var index = start
-            while index < end {
-                guard result.count <= foldLimit else { break }
-                result.append(index)
-                let (next, overflow) = index.addingReportingOverflow(step)
-                if overflow { break }
-                index = next
-            }
-        } else {
-            let start = resolve(rawStart, low: -1, high: extent - 1)
-            let end = resolve(rawEnd, low: -1, high: extent - 1)
-            var index = start
-            while index > end {
-                guard result.count <= foldLimit else { break }
-                result.append(index)
-                let (next, overflow) = index.addingReportingOverflow(step)
-                if overflow { break }
-                index = next
-            }
-        }
-        return result
     }
 
     /// The axes permuted (Transpose).
@@ -499,5 +467,40 @@ extension ONNXConstant {
         let count = steps <= 0 ? 0 : Int(steps)
         return ONNXConstant(dims: [count], dataType: start.dataType,
                             values: .floats((0..<count).map { s + Double($0) * d }))
+    }
+}
+
+/// The indices one axis of a Slice keeps: `count` of them, from `first` by `step`.
+struct SliceRange: Sendable, Equatable {
+    var first: Int
+    var step: Int
+    var count: Int
+
+    /// ONNX's rules: negative starts and ends count from the end, then clamp to the axis
+    /// ([0, extent] going forward, [-1, extent - 1] going backward).
+    init(extent: Int, start rawStart: Int, end rawEnd: Int, step: Int) throws(ConstantFailure) {
+        guard step != 0 else { throw ConstantFailure("a Slice step is 0") }
+        guard extent >= 0 else { throw ConstantFailure("an axis has the negative size \(extent)") }
+        func resolve(_ value: Int, low: Int, high: Int) -> Int {
+            let shifted = value < 0 ? (value < -extent ? low : value + extent) : value
+            return min(max(shifted, low), high)
+        }
+        self.step = step
+        if step > 0 {
+            first = resolve(rawStart, low: 0, high: extent)
+            let end = resolve(rawEnd, low: 0, high: extent)
+            // Both in [0, extent]: no overflow.
+            count = end > first ? (end - first - 1) / step + 1 : 0
+        } else {
+            first = resolve(rawStart, low: -1, high: extent - 1)
+            let end = resolve(rawEnd, low: -1, high: extent - 1)
+            let magnitude = step == Int.min ? Int.max : -step
+            count = first > end ? (first - end - 1) / magnitude + 1 : 0
+        }
+    }
+
+    /// The indices, for a range whose count is known to be small.
+    var indices: [Int] {
+        (0..<count).map { first + $0 * step }
     }
 }

@@ -1037,20 +1037,19 @@ extension ONNXImporter {
             for (position, rawAxis) in arguments.axes.enumerated() {
                 let axis = rawAxis < 0 ? rawAxis + input.dims.count : rawAxis
                 guard axis >= 0, axis < input.dims.count else { throw failure(node, "slices the axis \(rawAxis) of \(input.text)") }
-                let picked: [Int]
+                let range: SliceRange
                 do throws(ConstantFailure) {
-                    picked = try ONNXConstant.sliceRange(extent: input.dims[axis], start: arguments.starts[position],
-                                                         end: arguments.ends[position], step: arguments.steps[position])
+                    range = try SliceRange(extent: input.dims[axis], start: arguments.starts[position],
+                                           end: arguments.ends[position], step: arguments.steps[position])
                 } catch {
                     throw failure(node, "cannot be evaluated: \(error.message)")
                 }
-                if picked.count == input.dims[axis], arguments.steps[position] == 1 { continue }
-                guard axis == input.channelAxis, arguments.steps[position] == 1, let first = picked.first,
-                      let last = picked.last else {
+                if range.count == input.dims[axis], range.step == 1 { continue }
+                guard axis == input.channelAxis, range.step == 1, range.count >= 1 else {
                     throw failure(node, "slices the axis \(rawAxis) of a tensor of dims \(input.text); netcalc's SLICE takes a run of channels")
                 }
-                channelRange = (first, last + 1)
-                dims[axis] = picked.count
+                channelRange = (range.first, range.first + range.count)
+                dims[axis] = range.count
             }
             guard let (start, end) = channelRange else {
                 try alias(node, to: input)

@@ -146,6 +146,8 @@ struct ONNXImporter {
     var values: [String: ONNXValue] = [:]
     var layers: [ImportedLayer] = []
     var layerNames: Set<String> = []
+    /// The next number to try after each base name already taken.
+    var nameCounters: [String: Int] = [:]
     /// Every tensor name in the file, so that made-up names do not collide.
     var tensorNames: Set<String> = []
     /// The nodes reading each tensor, by index.
@@ -332,10 +334,11 @@ struct ONNXImporter {
     /// The notes the output states.
     mutating func makeNotes() {
         if model.producerName == "pytorch" {
+            let initializers = Set(graph.initializers.map(\.name))
             let folded = graph.nodes.contains { node in
                 guard node.opType == "Conv", node.inputs.count > 2 else { return false }
                 let bias = node.inputs[2]
-                guard !bias.isEmpty, graph.initializers.contains(where: { $0.name == bias }) else { return false }
+                guard !bias.isEmpty, initializers.contains(bias) else { return false }
                 return !bias.hasSuffix(".bias")
             }
             if folded {
@@ -436,11 +439,12 @@ struct ONNXImporter {
     /// A layer name not used before: the base, else the base with `#2`, `#3`, ...
     mutating func uniqueLayerName(_ base: String) -> String {
         var name = base
-        var counter = 2
+        var counter = nameCounters[base] ?? 2
         while layerNames.contains(name) {
             name = "\(base)#\(counter)"
             counter += 1
         }
+        nameCounters[base] = counter
         layerNames.insert(name)
         return name
     }

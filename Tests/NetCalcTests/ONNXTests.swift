@@ -1081,3 +1081,42 @@ func analyzeONNXFixture(_ name: String) -> NetworkReport? {
         #expect(throws: ConstantFailure.self) { try SliceRange(extent: 10, start: 0, end: 1, step: 0) }
     }
 }
+
+/// Mutated fixtures (bytes replaced, cut, repeated, varints made long) go through the reader and the
+/// analysis without a crash. `ONNX_STRESS=N` runs N mutations per fixture instead of 20.
+@Suite struct ONNXMutationTests {
+    /// SplitMix64, for reproducible mutations.
+    struct Generator: RandomNumberGenerator {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+    }
+
+    @Test(arguments: ONNXFixtureTests.models) func mutations(_ name: String) {
+        guard let original = onnxFixture(name + ".onnx"), !original.isEmpty else { return }
+        let count = Int(ProcessInfo.processInfo.environment["ONNX_STRESS"] ?? "") ?? 20
+        var generator = Generator(state: name.utf8.reduce(0) { $0 &* 31 &+ UInt64($1) })
+        for _ in 0..<count {
+            var bytes = original
+            for _ in 0..<Int.random(in: 1...4, using: &generator) {
+                let index = Int.random(in: 0..<bytes.count, using: &generator)
+                switch Int.random(in: 0..<5, using: &generator) {
+                case 0: bytes[index] = UInt8.random(in: 0...255, using: &generator)
+                case 1: bytes[index] = [0x00, 0x01, 0x7F, 0x80, 0xFF][Int.random(in: 0..<5, using: &generator)]
+                case 2: bytes.removeSubrange(index...)
+                case 3: bytes.insert(contentsOf: Array(repeating: 0xFF, count: Int.random(in: 1...12, using: &generator)), at: index)
+                default:
+                    let end = min(bytes.count, index + Int.random(in: 1...64, using: &generator))
+                    bytes.insert(contentsOf: Array(bytes[index..<end]), at: index)
+                }
+                if bytes.isEmpty { break }
+            }
+            _ = importModel(name, bytes, format: .onnx, overrides: SettingsOverride())
+        }
+    }
+}

@@ -15,9 +15,9 @@ extension ONNXImporter {
         case .maxPool, .averagePool: try pooling(node, maximum: op == .maxPool)
         case .globalAveragePool: try globalPooling(node, call: "GAP")
         case .globalMaxPool: try globalPooling(node, call: "ADAPTIVEMAXPOOL(1)")
-        case .reduceMean: try reduceMean(node, index: index)
+        case .reduceMean: try reduceMean(node)
         case .gemm: try gemm(node)
-        case .matMul: try matMul(node, index: index)
+        case .matMul: try matMul(node)
         case .flatten: try flatten(node)
         case .reshape: try reshape(node)
         case .transpose: try transpose(node)
@@ -46,13 +46,13 @@ extension ONNXImporter {
                             input: try data(node, 0))
         case .pRelu: try parametricReLU(node)
         case .clip: try clip(node)
-        case .sigmoid: try gatedActivation(node, index: index, alone: "SIGMOID", gated: "SILU")
+        case .sigmoid: try gatedActivation(node, alone: "SIGMOID", gated: "SILU")
         case .hardSigmoid:
             // PyTorch's hardsigmoid is alpha 1/6, beta 1/2; times its input it is hardswish.
             let alpha = float(node, "alpha") ?? 0.2
             let beta = float(node, "beta") ?? 0.5
             let isTorch = Swift.abs(alpha - 1 / 6) < 1e-6 && beta == 0.5
-            try gatedActivation(node, index: index, alone: "HARDSIGMOID", gated: isTorch ? "HARDSWISH" : nil)
+            try gatedActivation(node, alone: "HARDSIGMOID", gated: isTorch ? "HARDSWISH" : nil)
         case .hardSwish: try emitKeeping(node, "HARDSWISH", input: try data(node, 0))
         case .tanh: try emitKeeping(node, "TANH", input: try data(node, 0))
         case .gelu: try emitKeeping(node, "GELU", input: try data(node, 0))
@@ -65,11 +65,11 @@ extension ONNXImporter {
             case .constant(let constant)?: values[try output(node)] = .constant(constant)
             case nil: throw failure(node, "lacks its input")
             }
-        case .add: try arithmetic(node, .add, index: index)
-        case .sub: try arithmetic(node, .sub, index: index)
-        case .mul: try arithmetic(node, .mul, index: index)
-        case .div: try arithmetic(node, .div, index: index)
-        case .pow: try arithmetic(node, .pow, index: index)
+        case .add: try arithmetic(node, .add)
+        case .sub: try arithmetic(node, .sub)
+        case .mul: try arithmetic(node, .mul)
+        case .div: try arithmetic(node, .div)
+        case .pow: try arithmetic(node, .pow)
         case .sqrt: try unaryArithmetic(node, .sqrt)
         case .neg: try unaryArithmetic(node, .neg)
         case .reciprocal: try unaryArithmetic(node, .reciprocal)
@@ -223,12 +223,12 @@ extension ONNXImporter {
     }
 
     /// The tags of a window: stride, padding and dilation when not 1, 0 and 1.
-    func windowTags(_ window: Window, padded: Bool, alwaysStride: Bool) -> [String] {
+    func windowTags(_ window: Window) -> [String] {
         var tags: [String] = []
-        if alwaysStride || window.stride.height != 1 || window.stride.width != 1 {
+        if window.stride.height != 1 || window.stride.width != 1 {
             tags.append("s" + CallText.pair(width: window.stride.width, height: window.stride.height))
         }
-        if padded, window.pads.left != 0 || window.pads.top != 0 {
+        if window.pads.left != 0 || window.pads.top != 0 {
             tags.append("p" + CallText.pair(width: window.pads.left, height: window.pads.top))
         }
         if window.dilation.height != 1 || window.dilation.width != 1 {
@@ -259,7 +259,7 @@ extension ONNXImporter {
         dims[1] = channels
         dims[2] = height
         dims[3] = width
-        emit(node, makeCall(windowTags(settings, padded: true, alwaysStride: false)), input: source,
+        emit(node, makeCall(windowTags(settings)), input: source,
              output: try output(node), dims: dims, layout: .nchw)
     }
 
@@ -359,7 +359,7 @@ extension ONNXImporter {
         let height = try size(input.height, settings.stride.height, settings.pads.top, kernel.height)
         let width = try size(input.width, settings.stride.width, settings.pads.left, kernel.width)
         var parts = ["\(filters)", CallText.pair(width: kernel.width, height: kernel.height)]
-        parts += windowTags(settings, padded: true, alwaysStride: false)
+        parts += windowTags(settings)
         if !hasBias { parts.append("nobias") }
         emit(node, "DECONV(\(parts.joined(separator: ",")))", input: input, output: try output(node),
              dims: [input.dims[0], filters, height, width], layout: .nchw)
@@ -414,7 +414,7 @@ extension ONNXImporter {
     }
 
     /// ReduceMean over height and width is GAP; over the channels it starts a written-out LayerNorm.
-    mutating func reduceMean(_ node: ONNXNode, index: Int) throws(ImportFailure) {
+    mutating func reduceMean(_ node: ONNXNode) throws(ImportFailure) {
         let input = try data(node, 0)
         let keep = int(node, "keepdims", 1) != 0
         let axes = try reduceAxes(node, rank: input.dims.count)
@@ -429,7 +429,7 @@ extension ONNXImporter {
             }
             return
         }
-        if let channel = input.channelAxis, axes == [channel], keep, try layerNormPattern(node, index: index, input: input) {
+        if let channel = input.channelAxis, axes == [channel], keep, try layerNormPattern(node, input: input) {
             return
         }
         throw failure(node, "averages a tensor of dims \(input.text) over the axes \(axes.map { "\($0)" } ?? "all"); netcalc reads a mean over height and width (GAP) or a written-out layer norm over the channels")
@@ -465,7 +465,7 @@ extension ONNXImporter {
 
     /// MatMul by a constant [F, K]: FC on [N, F], a 1x1 CONV on channels-last [N, H, W, F]; a bias
     /// Add right after is folded in.
-    mutating func matMul(_ node: ONNXNode, index: Int) throws(ImportFailure) {
+    mutating func matMul(_ node: ONNXNode) throws(ImportFailure) {
         let input = try data(node, 0)
         let weight = try requiredConstant(node, 1, "the weight")
         guard weight.dims.count == 2, input.layout == .flat || input.layout == .nhwc, weight.dims[0] == input.channels,
@@ -603,7 +603,7 @@ extension ONNXImporter {
     }
 
     /// Sigmoid and HardSigmoid: alone a row, and times their own input (x·σ(x)) one gated row.
-    mutating func gatedActivation(_ node: ONNXNode, index: Int, alone: String, gated: String?) throws(ImportFailure) {
+    mutating func gatedActivation(_ node: ONNXNode, alone: String, gated: String?) throws(ImportFailure) {
         let input = try data(node, 0)
         let out = try output(node)
         if let gated, let next = soleConsumer(out), graph.nodes[next].opType == "Mul", graph.nodes[next].inputs.count == 2,
@@ -620,7 +620,7 @@ extension ONNXImporter {
 
     /// Add, Sub, Mul, Div and Pow: folded on constants, merges of two computed tensors (ADD, MUL),
     /// SCALE for a per-channel Mul, GELU's written-out form, and otherwise no row.
-    mutating func arithmetic(_ node: ONNXNode, _ op: ConstantBinary, index: Int) throws(ImportFailure) {
+    mutating func arithmetic(_ node: ONNXNode, _ op: ConstantBinary) throws(ImportFailure) {
         guard let left = try value(node, 0), let right = try value(node, 1) else { throw failure(node, "lacks an input") }
         switch (left, right) {
         case (.constant(let a), .constant(let b)):
@@ -636,7 +636,7 @@ extension ONNXImporter {
             }
         case (.data(let data), .constant(let c)), (.constant(let c), .data(let data)):
             let x = try standard(node, data)
-            if op == .div || op == .mul, try geluPattern(node, index: index, input: x, constant: c) { return }
+            if op == .div || op == .mul, try geluPattern(node, input: x, constant: c) { return }
             if op == .mul, isPerChannel(c, of: x) {
                 try scale(node, input: x)
                 return

@@ -42,7 +42,7 @@ extension ONNXImporter {
     /// LayerNorm written out over the channel axis:
     /// `m = ReduceMean(x); d = x - m; v = ReduceMean(d^2); y = d / Sqrt(v + eps)`, then optionally
     /// `y * gamma + beta` with per-channel constants. Returns false when the nodes do not match.
-    mutating func layerNormPattern(_ node: ONNXNode, index: Int, input: ONNXData) throws(ImportFailure) -> Bool {
+    mutating func layerNormPattern(_ node: ONNXNode, input: ONNXData) throws(ImportFailure) -> Bool {
         guard let x = node.inputs.first, let axes = peekAxes(node, rank: input.dims.count),
               let mean = node.outputs.first,
               let sub = next(after: node, "Sub"), sub.node.inputs == [x, mean],
@@ -83,7 +83,7 @@ extension ONNXImporter {
     /// GELU written out (PyTorch's export before opset 20):
     /// `x * (Erf(x / sqrt 2) + 1) * 0.5`, from its Div (or a Mul by 1/sqrt 2). Returns false when
     /// the nodes do not match.
-    mutating func geluPattern(_ node: ONNXNode, index: Int, input: ONNXData, constant: ONNXConstant) throws(ImportFailure) -> Bool {
+    mutating func geluPattern(_ node: ONNXNode, input: ONNXData, constant: ONNXConstant) throws(ImportFailure) -> Bool {
         guard let scalar = constant.scalar, node.inputs.count == 2 else { return false }
         let x: String
         switch node.opType {

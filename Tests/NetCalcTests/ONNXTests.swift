@@ -930,6 +930,19 @@ func analyzeONNXFixture(_ name: String) -> NetworkReport? {
         }
         #expect(gelu?.calls == ["GELU"])
         #expect(gelu?.network.notes.isEmpty == true)
+        // The dynamo exporter's order: x * ((Erf(x / sqrt 2) + 1) * 0.5).
+        let dynamoGelu = run { m in
+            m.floats("sqrt2", [], [Float(2).squareRoot()])
+            m.floats("one", [], [1])
+            m.floats("half", [], [0.5])
+            m.node("Div", "div", ["input", "sqrt2"], ["a"])
+            m.node("Erf", "erf", ["a"], ["b"])
+            m.node("Add", "add", ["b", "one"], ["c"])
+            m.node("Mul", "mul", ["half", "c"], ["d"])
+            m.node("Mul", "gelu", ["input", "d"], ["output"])
+        }
+        #expect(dynamoGelu?.calls == ["GELU"])
+        #expect(dynamoGelu?.network.notes.isEmpty == true)
         let layerNorm = run { m in
             m.int64s("axes", [-1])
             m.floats("two", [], [2])
@@ -1118,5 +1131,23 @@ func analyzeONNXFixture(_ name: String) -> NetworkReport? {
             }
             _ = importModel(name, bytes, format: .onnx, overrides: SettingsOverride())
         }
+    }
+}
+
+extension ONNXOperatorTests {
+    @Test func separateBiases() {
+        // A bias added after a convolution without one is its bias; a per-channel Sub is not a row,
+        // and the note says its values are left out.
+        let biased = run { m in
+            m.weight("w", [4, 3, 3, 3])
+            m.weight("b", [1, 4, 1, 1])
+            m.weight("mean", [3, 1, 1])
+            m.node("Sub", "normalize", ["input", "mean"], ["x"])
+            m.node("Conv", "conv", ["x", "w"], ["c"])
+            m.node("Add", "bias", ["c", "b"], ["output"])
+        }
+        #expect(biased?.calls == ["CONV(4,3)"])
+        #expect(biased?.network.layers.first?.output == "output")
+        #expect(biased?.network.notes == ["1 elementwise operation the exporter wrote out is not a row (the 3 values of its per-channel constant are not counted as parameters)"])
     }
 }

@@ -240,7 +240,7 @@ extension ONNXImporter {
     /// Applies a window: a PAD layer first when the padding is asymmetric, then the layer whose
     /// call `makeCall` writes from the tags; the output has `channels` channels.
     mutating func applyWindow(_ node: ONNXNode, input: ONNXData, window: Window, channels: Int, ceil: Bool = false,
-                              makeCall: ([String]) -> String) throws(ImportFailure) {
+                              output target: String? = nil, makeCall: ([String]) -> String) throws(ImportFailure) {
         var source = input
         var settings = window
         if !window.isSymmetric {
@@ -259,8 +259,13 @@ extension ONNXImporter {
         dims[1] = channels
         dims[2] = height
         dims[3] = width
-        emit(node, makeCall(windowTags(settings)), input: source,
-             output: try output(node), dims: dims, layout: .nchw)
+        let name: String
+        if let target {
+            name = target
+        } else {
+            name = try output(node)
+        }
+        emit(node, makeCall(windowTags(settings)), input: source, output: name, dims: dims, layout: .nchw)
     }
 
     /// A `PAD(l,r,t,b)` layer on an NCHW or NHWC tensor, written to a made-up tensor.
@@ -301,10 +306,20 @@ extension ONNXImporter {
         if let bias = try constant(node, 2, "the bias"), bias.count != filters {
             throw failure(node, "has a bias of dims \(bias.dims) for \(filters) filters")
         }
-        let hasBias = try value(node, 2) != nil
+        var hasBias = try value(node, 2) != nil
+        var target = try output(node)
+        // An Add of one constant per filter right after a convolution without bias is its bias.
+        if !hasBias, let next = soleConsumer(target), graph.nodes[next].opType == "Add",
+           let other = otherOperand(graph.nodes[next], target), let bias = peekConstant(other),
+           isPerChannel(bias, of: ONNXData(tensor: "", dims: [1, filters, 1, 1], layout: .nchw)),
+           let sum = graph.nodes[next].outputs.first, !sum.isEmpty {
+            claimed.insert(next)
+            target = sum
+            hasBias = true
+        }
         let settings = try window(node, kernel: kernel, input: input)
         let size = CallText.pair(width: kernel.width, height: kernel.height)
-        try applyWindow(node, input: input, window: settings, channels: filters) { tags in
+        try applyWindow(node, input: input, window: settings, channels: filters, output: target) { tags in
             var parts: [String]
             let keyword: String
             if group == channels, group > 1 {
@@ -648,6 +663,7 @@ extension ONNXImporter {
                 throw failure(node, "broadcasts a tensor of dims \(x.text) with a constant of dims \(c.dims) to a larger tensor")
             }
             elementwiseCount += 1
+            if c.count != 1 { droppedConstantValues += c.count ?? 0 }
             try alias(node, to: x)
         }
     }
@@ -1231,7 +1247,8 @@ extension ONNXImporter {
         if let attribute = node.attribute("value_ints") {
             return .ints(attribute.ints)
         }
-        throw failure(node, "holds a kind of constant netcalc does not read (a string or sparse tensor)")
+        // A string or sparse constant: its values are never needed for shapes.
+        return ONNXConstant(dims: [], dataType: ONNXDataType.string, values: nil)
     }
 
     /// A constant's value if known now, or a not-yet-reached Constant node's (patterns look ahead).

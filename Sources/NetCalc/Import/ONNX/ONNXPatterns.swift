@@ -104,12 +104,12 @@ extension ONNXImporter {
               let erf = next(after: node, "Erf"),
               let plusOne = next(after: erf.node, "Add"), let one = otherOperand(plusOne.node, erf.node.outputs[0]),
               isScalar(one, 1),
-              let product = next(after: plusOne.node, "Mul"), let other = otherOperand(product.node, plusOne.node.outputs[0]),
-              other == x,
-              let half = next(after: product.node, "Mul"), let factor = otherOperand(half.node, product.node.outputs[0]),
-              isScalar(factor, 0.5),
-              let end = half.node.outputs.first, !end.isEmpty else { return false }
-        claimed.formUnion([erf.index, plusOne.index, product.index, half.index])
+              let first = next(after: plusOne.node, "Mul"), let other = otherOperand(first.node, plusOne.node.outputs[0]),
+              let second = next(after: first.node, "Mul"), let last = otherOperand(second.node, first.node.outputs[0]),
+              let end = second.node.outputs.first, !end.isEmpty else { return false }
+        // (x * (erf + 1)) * 0.5 (the TorchScript exporter) or x * ((erf + 1) * 0.5) (dynamo).
+        guard (other == x && isScalar(last, 0.5)) || (isScalar(other, 0.5) && last == x) else { return false }
+        claimed.formUnion([erf.index, plusOne.index, first.index, second.index])
         emit(node, "GELU", input: input, output: end, dims: input.dims, layout: input.layout)
         return true
     }

@@ -162,6 +162,8 @@ struct ONNXImporter {
     /// Nodes a pattern has already turned into a layer.
     var claimed: Set<Int> = []
     var elementwiseCount = 0
+    /// The values of per-channel constants those operations read, which are not counted.
+    var droppedConstantValues = 0
     /// LAYERNORM rows made from a normalization without learned scale and shift.
     var plainNorms: [String] = []
     var notes: [String] = []
@@ -346,9 +348,15 @@ struct ONNXImporter {
             }
         }
         if elementwiseCount > 0 {
-            notes.append(elementwiseCount == 1
+            var note = elementwiseCount == 1
                 ? "1 elementwise operation the exporter wrote out is not a row"
-                : "\(elementwiseCount) elementwise operations the exporter wrote out are not rows")
+                : "\(elementwiseCount) elementwise operations the exporter wrote out are not rows"
+            if droppedConstantValues > 0 {
+                note += elementwiseCount == 1
+                    ? " (the \(droppedConstantValues) values of its per-channel constant are not counted as parameters)"
+                    : " (the \(droppedConstantValues) values of their per-channel constants are not counted as parameters)"
+            }
+            notes.append(note)
         }
         if !plainNorms.isEmpty {
             notes.append("\(plainNorms.count == 1 ? "a layer norm" : "\(plainNorms.count) layer norms") (\(plainNorms.prefix(3).joined(separator: ", "))\(plainNorms.count > 3 ? ", ..." : "")) have no learned scale and shift in the file; LAYERNORM counts them")

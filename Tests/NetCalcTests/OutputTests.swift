@@ -67,8 +67,8 @@ import Testing
         #expect(CSVRenderer.field("say \"hi\"") == "\"say \"\"hi\"\"\"")
         #expect(CSVRenderer.field("RELU") == "RELU")
         let csv = runNetCalc(["--format", "csv", "specs/cifar10.net"]).standardOutput
-        #expect(csv.hasPrefix("network,index,name,op,output,activations,forwardBytes,backwardBytes,params,weights,biases,nonTrainable,macs,receptiveField,text\r\n"))
-        #expect(csv.contains("cifar10,1,CONV1,conv,32x32x12,12288,49152,49152,336,324,12,0,331776,3,\"CONV(12,3,p1)\"\r\n"))
+        #expect(csv.hasPrefix("network,index,name,op,output,activations,forwardBytes,backwardBytes,params,weights,biases,nonTrainable,macs,receptiveField,text,path\r\n"))
+        #expect(csv.contains("cifar10,1,CONV1,conv,32x32x12,12288,49152,49152,336,324,12,0,331776,3,\"CONV(12,3,p1)\",CONV1\r\n"))
     }
 
     /// Python's csv module reads the CSV into the numbers the JSON holds (skipped without python3).
@@ -113,7 +113,7 @@ import Testing
             let cells = lines[header].filter { $0 == "|" }.count
             for line in lines[(header + 2)...(header + 6)] { #expect(line.filter { $0 == "|" }.count == cells) }
         }
-        #expect(text.contains("- **params**: 31,066 = 31,044 weights + 22 biases"))
+        #expect(text.contains("- **params**: 31,066 (31.1K) trainable = 31,044 weights + 22 biases"))
     }
 
     @Test func columnsChooseAndOrder() {

@@ -72,9 +72,11 @@ struct Analyzer {
                 walker.resolvedLayers = resolved
                 if let rows = walker.run(chain) {
                     if let totals = walker.totals(of: rows, at: nameRange ?? chain.range) {
-                        networks.append(NetworkReport(name: networkName, file: file.name, settings: effective,
-                                                      rows: rows, totals: totals, answerRows: walker.answerRows,
-                                                      sourceRange: chain.range, totalAnswer: total))
+                        var report = NetworkReport(name: networkName, file: file.name, settings: effective,
+                                                   rows: rows, totals: totals, answerRows: walker.answerRows,
+                                                   sourceRange: chain.range, totalAnswer: total)
+                        report.blocks = walker.blockInstances
+                        networks.append(report)
                     }
                 } else if let unfit = walker.unfit {
                     networks.append(NetworkReport(name: networkName, file: file.name, settings: effective,

@@ -26,6 +26,11 @@ final class NetworkWalker {
     /// The answer written after the layer being applied.
     private var currentAnswer: AnswerSyntax?
     private(set) var rows: [LayerRow] = []
+    /// Every block use, the network itself first.
+    private(set) var blockInstances = [BlockInstance.network]
+    /// The block use being walked, and how many uses of each block each use has made so far.
+    private var currentBlock = 0
+    private var blockUses: [Int: [String: Int]] = [:]
     /// The rows made before the walk stopped.
     var partialRows: [LayerRow] { rows }
     private var counters: [String: Int] = [:]
@@ -136,6 +141,12 @@ final class NetworkWalker {
         if let zero = values.first(where: { $0 < 1 }) {
             try fail("an input size must be at least 1, not \(zero)", at: range)
         }
+        // PyTorch's habit: C,H,W (INPUT[3x224x224]) where netcalc reads W x H x D.
+        if [1, 3, 4].contains(values[0]), values[1] >= 8, values[2] >= 8, values[2] / 4 >= values[0], values[1] == values[2] {
+            record(Diagnostic(.warning, "INPUT[\(values[0])x\(values[1])x\(values[2])] reads as \(values[0]) wide, \(values[1]) high and \(values[2]) deep",
+                              at: range, in: file,
+                              hint: "netcalc's order is width x height x depth, not PyTorch's C,H,W: INPUT[\(values[1])x\(values[2])x\(values[0])]"))
+        }
         var shape = Shape(width: values[0], height: values[1], depth: values[2])
         if let inputOverride { shape = inputOverride }
         var row = LayerRow(index: 0, name: "INPUT", role: .input, text: cachedText(range), output: shape, range: range)
@@ -191,9 +202,19 @@ final class NetworkWalker {
         }
         scopes.append(scope)
         activeBlocks.append(block.name)
+        // The use becomes a block instance: `bottleneck#2`, the second bottleneck in its parent.
+        let parent = currentBlock
+        let ordinal = (blockUses[parent]?[block.name] ?? 0) + 1
+        blockUses[parent, default: [:]][block.name] = ordinal
+        let values = parameterNames.compactMap { scope[$0].map(String.init) }.joined(separator: ", ")
+        blockInstances.append(BlockInstance(name: block.name, ordinal: ordinal, parent: parent,
+                                            depth: blockInstances[parent].depth + 1,
+                                            text: parameterNames.isEmpty ? block.name : "\(block.name)(\(values))"))
+        currentBlock = blockInstances.count - 1
         defer {
             scopes.removeLast()
             activeBlocks.removeLast()
+            currentBlock = parent
         }
         return try walk(block.body, flow: flow) ?? flow
     }
@@ -362,6 +383,7 @@ final class NetworkWalker {
         }
         row.index = rows.count
         row.depth = depth
+        row.block = currentBlock
         row.startsBranch = branchStarts
         branchStarts = false
         if row.role != .input {

@@ -88,11 +88,33 @@ struct Flow: Sendable {
     var producer: Int
 }
 
-/// What made a row: the network's input, a layer, or a merge of branches.
+/// What made a row: the network's input, a layer, a merge of branches, or (in a view folded with
+/// `--depth`) a whole use of a block.
 enum RowRole: Equatable, Sendable {
     case input
     case layer
     case merge(MergeKind)
+    /// The rows of one block use, folded into one: the index into the report's `blocks`.
+    case block(Int)
+}
+
+/// One use of a block: `bottleneck(256, 2)`, the second `bottleneck` used by its parent.
+struct BlockInstance: Sendable {
+    var name: String
+    /// Which use of this block its parent made: 1 for the first.
+    var ordinal: Int
+    /// The use it is inside (0, the network itself, for a block the network uses); -1 for the network.
+    var parent: Int
+    /// 0 for the network, 1 for a block the network uses, 2 for a block used inside that, ...
+    var depth: Int
+    /// The call with its arguments' values: `bottleneck(256, 2)`.
+    var text: String
+
+    /// The network itself, the root of every path.
+    static let network = BlockInstance(name: "", ordinal: 1, parent: -1, depth: 0, text: "")
+
+    /// `bottleneck#2`.
+    var pathComponent: String { "\(name)#\(ordinal)" }
 }
 
 /// One layer of an analyzed network, with everything counted for it.
@@ -145,6 +167,7 @@ struct LayerRow: Sendable {
         case .input: return "input"
         case .layer: return resolved?.layer.operation.op ?? "layer"
         case .merge(let kind): return kind.rawValue
+        case .block: return "block"
         }
     }
     /// The rounding the layer's windows used.
@@ -155,6 +178,8 @@ struct LayerRow: Sendable {
     var backwardBytes: Int { forwardBytes }
     /// True for a layer that writes over its input (a Caffe in-place layer): it stores nothing new.
     var inPlace = false
+    /// The block use the row belongs to (an index into the report's `blocks`; 0: the network itself).
+    var block = 0
 
     /// Counts the row's activation values and bytes under a network's settings; a layer that writes
     /// over its input stores nothing new.
@@ -273,6 +298,10 @@ struct NetworkReport: Sendable {
     var unfit: UnfitLayer?
     /// What the output states about how the network was read (an imported model's conventions).
     var notes: [String] = []
+    /// Every block use, the network itself first.
+    var blocks = [BlockInstance.network]
+    /// The order in which outputs write shapes (`--layout`).
+    var layout = ShapeLayout.whd
 
     var input: Shape { rows.first?.output ?? Shape(width: 0, height: 0, depth: 0) }
 }

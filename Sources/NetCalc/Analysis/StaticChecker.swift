@@ -87,6 +87,6 @@ final class StaticChecker {
 func unknownLayerDiagnostic(_ call: LayerCall, file: SourceFile, blocks: [String: BlockDefinition]) -> Diagnostic {
     let candidates = LayerCatalog.allKeywords + blocks.keys.sorted()
     return Diagnostic(.error, "unknown layer or block '\(call.name)'", at: call.nameRange, in: file,
-                      hint: didYouMean(call.name, candidates)
+                      hint: frameworkHint(call.name) ?? didYouMean(call.name, candidates)
                           ?? "layers: CONV, DWCONV, POOL, AVGPOOL, GAP, FC, FLATTEN, BN, NORM, RELU, ...; or define it: \(call.name) = ...")
 }

@@ -32,6 +32,9 @@ public struct Outcome: Sendable {
     /// What goes to standard output, as bytes: a million-layer table is not copied into a String.
     public var standardOutputBytes: [UInt8]
     public var standardError: String
+    /// True for text a person reads (a table, check's verdicts, help): on a terminal, long output of
+    /// it goes through the pager, as git does. Off for code, JSON, CSV and with `--no-pager`.
+    public var pageable = false
 
     public init(status: Int32, standardOutput: String, standardError: String) {
         self.status = status
@@ -57,9 +60,11 @@ public func run(_ invocation: Invocation) -> Outcome {
         outcome.status = 2
         return outcome
     }
+    outcome.pageable = !options.noPager && options.emit == nil && (options.format == .table || options.command == .help)
     switch options.command {
     case .help:
-        outcome.standardOutput = Options.usage + "\n"
+        let width = invocation.environment["COLUMNS"].flatMap(Int.init).flatMap { $0 >= 20 ? $0 : nil }
+        outcome.standardOutput = wrappedLines((options.helpTopic.map(Options.usage(of:)) ?? Options.usage) + "\n", width: width)
         return outcome
     case .version:
         outcome.standardOutput = "netcalc \(netcalcVersion)\n"
@@ -83,10 +88,14 @@ public func run(_ invocation: Invocation) -> Outcome {
     }
 
     let colorAllowed = options.color == .always
-        || (options.color == .auto && invocation.environment["NO_COLOR"].map(\.isEmpty) ?? true)
+        || (options.color == .auto && invocation.environment["NO_COLOR"].map(\.isEmpty) ?? true
+            && invocation.environment["TERM"] != "dumb")
     let colorOut = options.color == .always || (colorAllowed && invocation.standardOutputIsTerminal)
     let colorErr = options.color == .always || (colorAllowed && invocation.standardErrorIsTerminal)
-    let renderer = DiagnosticRenderer(color: colorErr)
+    // Text wraps to the terminal's width (COLUMNS, which main() sets from a terminal); a pipe is not wrapped.
+    let width = invocation.environment["COLUMNS"].flatMap(Int.init).flatMap { $0 >= 20 ? $0 : nil }
+    var renderer = DiagnosticRenderer(color: colorErr)
+    renderer.width = width
 
     if options.command == .fmt { return format(inputs, options: options, invocation: invocation, renderer: DiagnosticRenderer(color: colorErr)) }
     if options.write { return trouble("-w goes with netcalc fmt", hint: "netcalc fmt -w FILE") }
@@ -96,12 +105,15 @@ public func run(_ invocation: Invocation) -> Outcome {
     var verdicts: [Verdict] = []
     let checking = options.command == .check
     var standardInputUsed = false
+    var expressionsRead = 0
     for input in inputs {
         let raw: (name: String, bytes: [UInt8])
-        switch loadBytes(input, invocation: invocation, standardInputUsed: &standardInputUsed) {
+        switch loadBytes(input, invocation: invocation, standardInputUsed: &standardInputUsed,
+                         expressionsRead: &expressionsRead) {
         case .success(let loaded): raw = loaded
         case .failure(let trouble):
             outcome.standardError += "netcalc: error: \(trouble.message)\n"
+            diagnostics.append(Diagnostic(.error, trouble.message))  // JSON's errors list names it too
             outcome.status = max(outcome.status, 2)
             continue
         }
@@ -155,7 +167,9 @@ public func run(_ invocation: Invocation) -> Outcome {
             let (x, y) = (a.element.range?.start ?? -1, b.element.range?.start ?? -1)
             return x != y ? x < y : a.offset < b.offset
         }.map(\.element)
-        networks.append(contentsOf: found)
+        // A file with an error gives no numbers: a broken line changes what the rest of it means.
+        // `check` still grades what it can, and says what it cannot.
+        if checking || !list.hasErrors { networks.append(contentsOf: found) }
         // Every error is counted; the first hundred of a file are shown, which is plenty to act on.
         let shown = sorted.prefix(maximumDiagnosticsShown)
         diagnostics.append(contentsOf: shown)
@@ -168,7 +182,7 @@ public func run(_ invocation: Invocation) -> Outcome {
     if checking {
         let report = CheckRenderer(color: colorOut)
         outcome.standardOutput = options.format == .json ? report.json(verdicts, diagnostics: diagnostics)
-            : report.text(verdicts)
+            : wrappedLines(report.text(verdicts), width: width)
         if verdicts.contains(where: { $0.outcome != .right }) { outcome.status = max(outcome.status, 1) }
         return outcome
     }
@@ -176,6 +190,7 @@ public func run(_ invocation: Invocation) -> Outcome {
     if let fit, networks.contains(where: { FitPlanner(network: $0).plan(fit.size, inference: fit.inference).batch == 0 }) {
         outcome.status = max(outcome.status, 1)  // like diff: the answer to "does it fit?" is no
     }
+    for index in networks.indices { networks[index].layout = options.layout }
     switch options.emit {
     case .pytorch?:
         outcome.standardOutput = PyTorchEmitter().render(networks)
@@ -188,6 +203,14 @@ public func run(_ invocation: Invocation) -> Outcome {
         return outcome
     case nil:
         break
+    }
+    // --depth: block uses folded into one row each; the totals stay the whole network's.
+    if let depth = options.depth { networks = networks.map { $0.folded(toDepth: depth) } }
+    if options.summary {
+        var summary = SummaryRenderer(units: options.units)
+        summary.fit = fit
+        outcome.standardOutput = wrappedLines(summary.render(networks), width: width)
+        return outcome
     }
     switch options.format {
     case .json:
@@ -203,7 +226,7 @@ public func run(_ invocation: Invocation) -> Outcome {
         var table = TableRenderer(color: colorOut, explain: options.explain, units: options.units)
         table.columns = options.columns ?? Column.tableDefault
         table.fit = fit
-        table.maxWidth = invocation.environment["COLUMNS"].flatMap(Int.init).flatMap { $0 >= 20 ? $0 : nil }
+        table.maxWidth = width
         outcome.standardOutputBytes = table.renderBytes(networks)
     }
     return outcome
@@ -314,11 +337,13 @@ func importModel(_ name: String, _ bytes: [UInt8], format: InputFormat,
 }
 
 /// Reads an input's bytes and the name diagnostics show for it, or says why it cannot.
-private func loadBytes(_ input: InputSource, invocation: Invocation,
-                       standardInputUsed: inout Bool) -> Result<(name: String, bytes: [UInt8]), TroubleMessage> {
+private func loadBytes(_ input: InputSource, invocation: Invocation, standardInputUsed: inout Bool,
+                       expressionsRead: inout Int) -> Result<(name: String, bytes: [UInt8]), TroubleMessage> {
     switch input {
     case .expression(let text):
-        return .success(("<expr>", Array(text.utf8)))
+        // Several -e networks get distinct names: expr, expr-2, ...
+        expressionsRead += 1
+        return .success((expressionsRead == 1 ? "<expr>" : "<expr-\(expressionsRead)>", Array(text.utf8)))
     case .standardInput:
         if standardInputUsed { return .failure(TroubleMessage("standard input can be read only once")) }
         standardInputUsed = true
@@ -411,7 +436,9 @@ private func trouble(_ message: String, hint: String? = nil) -> Outcome {
 public func main(arguments: [String] = CommandLine.arguments) -> Int32 {
     signal(SIGPIPE, SIG_IGN)
     var environment: [String: String] = [:]
-    if let value = getenv("NO_COLOR") { environment["NO_COLOR"] = String(cString: value) }
+    for name in ["NO_COLOR", "TERM", "PAGER"] {
+        if let value = getenv(name) { environment[name] = String(cString: value) }
+    }
     if let value = getenv("COLUMNS") {
         environment["COLUMNS"] = String(cString: value)
     } else if isatty(1) != 0 {
@@ -435,9 +462,30 @@ public func main(arguments: [String] = CommandLine.arguments) -> Int32 {
     invocation.standardErrorIsTerminal = isatty(2) != 0
     invocation.environment = environment
     let outcome = run(invocation)
+    if outcome.pageable, isatty(1) != 0, page(outcome.standardOutputBytes, environment: environment) {
+        writeAll(2, outcome.standardError)
+        return outcome.status
+    }
     writeAll(1, outcome.standardOutputBytes)
     writeAll(2, outcome.standardError)
     return outcome.status
+}
+
+/// Shows output longer than the terminal through `$PAGER` (else `less -FRX`); false when it is short
+/// or no pager runs, and the caller writes it itself.
+private func page(_ bytes: [UInt8], environment: [String: String]) -> Bool {
+    var size = winsize()
+    guard ioctl(1, UInt(TIOCGWINSZ), &size) == 0, size.ws_row > 0 else { return false }
+    let lines = bytes.reduce(0) { $1 == UInt8(ascii: "\n") ? $0 + 1 : $0 }
+    guard lines >= Int(size.ws_row) else { return false }
+    let command = environment["PAGER"] ?? "less -FRX"
+    guard !command.trimmingSpaces().isEmpty, command != "cat" else { return false }
+    guard let pipe = popen(command, "w") else { return false }
+    let written = bytes.withUnsafeBufferPointer { fwrite($0.baseAddress, 1, $0.count, pipe) }
+    let status = pclose(pipe)
+    // A pager that could not start (status 127) leaves the output to be written plainly.
+    _ = written  // a pager the reader quits early has read less: that is not an error
+    return status != 127 << 8
 }
 
 /// Writes all of a string to a file descriptor; a closed pipe ends the writing quietly.

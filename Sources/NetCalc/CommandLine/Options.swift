@@ -52,6 +52,16 @@ struct Options: Sendable {
     var quiz = QuizSettings()
     /// `fmt -w`: rewrite the files in place.
     var write = false
+    /// `netcalc help COMMAND`: the command whose usage to show.
+    var helpTopic: Command?
+    /// `--no-pager`: never page long output on a terminal.
+    var noPager = false
+    /// `--depth N`: rows for block uses down to depth N, each with the subtotal of what it holds.
+    var depth: Int?
+    /// `--summary`: the largest layers and the blocks' subtotals instead of every row.
+    var summary = false
+    /// `--layout`: the order shapes are written in.
+    var layout = ShapeLayout.whd
 }
 
 /// A command line that cannot be run: a message, and advice.
@@ -74,9 +84,10 @@ extension Options {
         options:
           -e, --expr SPEC        analyze SPEC given on the command line (may be repeated)
           --format FORMAT        table (default), json, csv, markdown or dot (a Graphviz graph)
-          --columns LIST         choose and order the columns of table, csv and markdown output:
-                                 index,layer,op,output,memory,mem%,bytes,bwdbytes,params,params%,
-                                 weights,biases,nontrainable,macs,rf,spec
+          --columns LIST         choose and order the columns of table, csv and markdown output,
+                                 from: index, layer, op, output, memory, mem%, bytes, bwdbytes,
+                                 params, params%, weights, biases, nontrainable, macs, rf, spec,
+                                 path (e.g. --columns layer,output,params)
           --units iec|si         byte figures in KiB, MiB, GiB (default) or KB, MB, GB
           --fit SIZE             the largest batch whose training memory fits in SIZE (12GiB, 16GB,
                                  80G = 80GiB, 24000MiB); with --inference, the inference peak
@@ -85,6 +96,11 @@ extension Options {
           --input-format FMT     spec, prototxt or onnx (default: by the file's extension, or by
                                  its content on standard input)
           --explain              show every layer's worked formulas (W2 = (W - F + 2P)/S + 1 = ...)
+          --depth N              a row per block use down to depth N, with its subtotals (0: the
+                                 network as one row); paths such as bottleneck#2/CONV5 name rows
+          --summary              the largest layers and each block's subtotal instead of every row
+          --layout ORDER         shapes as whd (width x height x depth, the default), chw (PyTorch)
+                                 or hwc (Keras, TensorFlow)
           --batch N              images per batch (default 1, or the spec's @batch)
           --dtype TYPE           fp32 (default), fp16, bf16, fp64, int8
           --optimizer NAME       sgd, momentum (default), adam: state kept per parameter
@@ -98,14 +114,69 @@ extension Options {
         the spec language and how each number is counted: README.md; example specs: specs/
         """
 
+    /// The usage of one command, for `netcalc help COMMAND`.
+    static func usage(of command: Command) -> String {
+        switch command {
+        case .check:
+            return """
+                usage: netcalc check [options] FILE ...
+                grades the answers written in braces after layers ({55x55x96, params: 34944}) and after a
+                network (total {...}): right, wrong (with the worked formula and the mistake named), unanswered.
+                options: --format table|json, --batch N, --dtype TYPE, --optimizer NAME, --rounding MODE,
+                         --color WHEN, -e SPEC
+                exit status: 0 every answer right, 1 a wrong answer or a spec error, 2 trouble
+                """
+        case .quiz:
+            return """
+                usage: netcalc quiz [--seed N] [--layers N] [--level 1|2|3] [--key]
+                prints an exercise sheet: a random network whose sizes fit, with blank answers (or, with
+                --key, the answers), which netcalc check grades; the same seed gives the same sheet.
+                """
+        case .fmt:
+            return """
+                usage: netcalc fmt [-w] FILE ...
+                prints each spec in canonical form (keywords in upper case, arguments in a fixed order),
+                keeping every comment and answer; -w rewrites each file that parses, in place.
+                """
+        case .analyze, .help, .version:
+            return usage
+        }
+    }
+
+    /// Every option: whether it takes a value, and the commands it applies to (help and version
+    /// take any option, and ignore it).
+    static let optionTable: [String: (takesValue: Bool, commands: Set<Command>)] = {
+        let analyzeAndCheck: Set<Command> = [.analyze, .check]
+        var table: [String: (Bool, Set<Command>)] = [
+            "--format": (true, [.analyze, .check]), "--batch": (true, analyzeAndCheck),
+            "--dtype": (true, analyzeAndCheck), "--optimizer": (true, analyzeAndCheck),
+            "--rounding": (true, analyzeAndCheck), "--expr": (true, analyzeAndCheck),
+            "--fit": (true, [.analyze]), "--inference": (false, [.analyze]), "--units": (true, [.analyze]),
+            "--columns": (true, [.analyze]), "--emit": (true, [.analyze]), "--explain": (false, [.analyze]),
+            "--input-format": (true, [.analyze]), "--depth": (true, [.analyze]), "--summary": (false, [.analyze]),
+            "--layout": (true, [.analyze]),
+            "--seed": (true, [.quiz]), "--layers": (true, [.quiz]), "--level": (true, [.quiz]), "--key": (false, [.quiz]),
+            "--write": (false, [.fmt]),
+        ]
+        for name in ["--color", "--help", "--version", "--no-pager"] {
+            table[name] = (name == "--color", [.analyze, .check, .quiz, .fmt])
+        }
+        return table
+    }()
+
+    /// Options that may be given more than once.
+    static let repeatable: Set<String> = ["--expr"]
+
+    /// The words that name a command: `netcalc check ...`; `help` and `help COMMAND` show usage.
+    static let commandWords: [String: Command] = ["check": .check, "quiz": .quiz, "fmt": .fmt, "help": .help]
+
     /// Parses the arguments after the program name.
     static func parse(_ arguments: [String]) -> Result<Options, UsageError> {
         var options = Options()
         var index = 0
         var onlyFiles = false
-        let valueOptions = ["--format", "--batch", "--dtype", "--optimizer", "--rounding", "--color", "--fit", "--expr",
-                            "--seed", "--layers", "--level", "--units", "--columns", "--emit", "--input-format"]
-        let flagOptions = ["--help", "--version", "--explain", "--key", "--inference", "--write"]
+        var given: [String] = []
+        var commandWord: String?
 
         func choice<T: RawRepresentable & CaseIterable>(_ value: String, _ option: String, _: T.Type) throws(UsageError) -> T
             where T.RawValue == String {
@@ -116,14 +187,23 @@ extension Options {
         }
 
         do throws(UsageError) {
-            if let first = arguments.first, ["check", "quiz", "fmt"].contains(first) {
-                options.command = first == "check" ? .check : first == "quiz" ? .quiz : .fmt
-                index = 1
-            }
             while index < arguments.count {
                 let argument = arguments[index]
                 index += 1
                 if onlyFiles || argument == "-" || !argument.hasPrefix("-") {
+                    // The first word that names a command is the command, wherever the options put it.
+                    if !onlyFiles, commandWord == nil, options.inputs.isEmpty, let command = commandWords[argument] {
+                        commandWord = argument
+                        options.command = command
+                        continue
+                    }
+                    if options.command == .help {
+                        guard options.helpTopic == nil, let topic = commandWords[argument], topic != .help else {
+                            throw UsageError(message: "no help for '\(argument)'", hint: "netcalc help check, quiz or fmt")
+                        }
+                        options.helpTopic = topic
+                        continue
+                    }
                     options.inputs.append(argument == "-" && !onlyFiles ? .standardInput : .file(argument))
                     continue
                 }
@@ -137,7 +217,12 @@ extension Options {
                 if name == "-e" { name = "--expr" }
                 if name == "-h" { name = "--help" }
                 if name == "-w" { name = "--write" }
-                if valueOptions.contains(name) {
+                guard let option = optionTable[name] else {
+                    throw UsageError(message: "unknown option '\(argument)'",
+                                     hint: didYouMean(name, Array(optionTable.keys).sorted() + ["-e"])
+                                         ?? "netcalc --help lists the options")
+                }
+                if option.takesValue {
                     if value == nil {
                         guard index < arguments.count else {
                             throw UsageError(message: "\(name) needs a value", hint: nil)
@@ -145,13 +230,13 @@ extension Options {
                         value = arguments[index]
                         index += 1
                     }
-                } else if flagOptions.contains(name) {
-                    if value != nil { throw UsageError(message: "\(name) takes no value", hint: nil) }
-                } else {
-                    throw UsageError(message: "unknown option '\(argument)'",
-                                     hint: didYouMean(name, valueOptions + flagOptions + ["-e"])
-                                         ?? "netcalc --help lists the options")
+                } else if value != nil {
+                    throw UsageError(message: "\(name) takes no value", hint: nil)
                 }
+                if given.contains(name), !repeatable.contains(name) {
+                    throw UsageError(message: "\(name) is given twice", hint: "give each option once")
+                }
+                given.append(name)
                 let text = value ?? ""
                 switch name {
                 case "--help": options.command = .help
@@ -164,6 +249,10 @@ extension Options {
                 case "--rounding": options.overrides.rounding = try choice(text, name, Rounding.self)
                 case "--color": options.color = try choice(text, name, ColorChoice.self)
                 case "--fit":
+                    if !text.isEmpty, text.allSatisfy({ $0.isNumber || $0 == "_" || $0 == "," || $0 == "." }) {
+                        throw UsageError(message: "'\(text)' is not a memory size: it has no unit",
+                                         hint: "\(text)GiB? sizes take a unit: GiB, GB, MiB, ... (a bare G means GiB)")
+                    }
                     guard let size = MemorySize.parse(text) else {
                         throw UsageError(message: "'\(text)' is not a memory size",
                                          hint: "write a size such as 12GiB, 16GB, 80G (= 80GiB) or 24000MiB")
@@ -180,6 +269,15 @@ extension Options {
                     }
                 case "--key": options.quiz.key = true
                 case "--write": options.write = true
+                case "--no-pager": options.noPager = true
+                case "--summary": options.summary = true
+                case "--layout": options.layout = try choice(text, name, ShapeLayout.self)
+                case "--depth":
+                    guard let depth = Int(text), depth >= 0, depth <= 64 else {
+                        throw UsageError(message: "'\(text)' is not a value for --depth",
+                                         hint: "--depth takes a whole number from 0 (the network as one row) to 64")
+                    }
+                    options.depth = depth
                 case "--seed":
                     guard let seed = UInt64(text) else {
                         throw UsageError(message: "'\(text)' is not a value for --seed", hint: "--seed takes a whole number")
@@ -201,9 +299,52 @@ extension Options {
                 default: break
                 }
             }
+            try options.checkApplicable(given)
         } catch {
             return .failure(error)
         }
         return .success(options)
+    }
+
+    /// Rejects options that mean nothing for the command, naming it.
+    private func checkApplicable(_ given: [String]) throws(UsageError) {
+        guard command != .help, command != .version else { return }
+        let commandName: String
+        switch command {
+        case .analyze: commandName = "analyzing a network"
+        case .check: commandName = "netcalc check"
+        case .quiz: commandName = "netcalc quiz"
+        case .fmt: commandName = "netcalc fmt"
+        case .help, .version: commandName = ""
+        }
+        for name in given {
+            guard let option = Self.optionTable[name], !option.commands.contains(command) else { continue }
+            let owners = option.commands.compactMap { owner -> String? in
+                switch owner {
+                case .analyze: return "analyzing (netcalc FILE)"
+                case .check: return "netcalc check"
+                case .quiz: return "netcalc quiz"
+                case .fmt: return "netcalc fmt"
+                case .help, .version: return nil
+                }
+            }.sorted()
+            throw UsageError(message: "\(name) does not apply to \(commandName)",
+                             hint: "\(name) goes with " + owners.joined(separator: " and "))
+        }
+        if command == .check, format != .table, format != .json {
+            throw UsageError(message: "netcalc check writes text or json, not \(format.rawValue)", hint: "--format json")
+        }
+        if explain, format != .table, format != .json {
+            throw UsageError(message: "--explain goes with the table or json, not \(format.rawValue)",
+                             hint: "the worked formulas are lines of text: in the table, or an explain array per layer in JSON")
+        }
+        if summary, format != .table {
+            throw UsageError(message: "--summary is a text view; it does not go with --format \(format.rawValue)",
+                             hint: "for scripts, --depth 1 --format \(format.rawValue) gives the blocks' subtotals")
+        }
+        if emit != nil, given.contains("--format") {
+            throw UsageError(message: "--emit writes code instead of a report, so --format means nothing with it",
+                             hint: "leave out --format")
+        }
     }
 }

@@ -3,14 +3,14 @@
 /// One column: its name for `--columns`, its headers, and how it shows a row.
 enum Column: String, CaseIterable, Sendable {
     case index, layer, op, output, memory, memoryShare = "mem%", bytes, backwardBytes = "bwdbytes", params
-    case paramShare = "params%", weights, biases, nonTrainable = "nontrainable", macs, rf, spec
+    case paramShare = "params%", weights, biases, nonTrainable = "nontrainable", macs, rf, spec, path
 
     /// The table and Markdown columns when none are chosen.
     static let tableDefault: [Column] = [.index, .layer, .output, .memory, .memoryShare, .bytes, .params, .paramShare,
                                          .weights, .macs, .rf, .spec]
     /// The CSV columns when none are chosen: every exact figure.
     static let csvDefault: [Column] = [.index, .layer, .op, .output, .memory, .bytes, .backwardBytes, .params, .weights,
-                                       .biases, .nonTrainable, .macs, .rf, .spec]
+                                       .biases, .nonTrainable, .macs, .rf, .spec, .path]
     /// Which columns a narrow table gives up first.
     static let dropOrder: [Column] = [.weights, .biases, .nonTrainable, .backwardBytes, .op, .rf, .bytes, .paramShare,
                                       .memoryShare, .macs]
@@ -63,7 +63,7 @@ enum Column: String, CaseIterable, Sendable {
     }
 
     var rightAligned: Bool {
-        ![.layer, .op, .output, .spec, .memoryShare, .paramShare].contains(self)
+        ![.layer, .op, .output, .spec, .memoryShare, .paramShare, .path].contains(self)
     }
 
     /// The exact value, for CSV.
@@ -72,7 +72,8 @@ enum Column: String, CaseIterable, Sendable {
         case .index: return "\(row.index)"
         case .layer: return row.name
         case .op: return row.op
-        case .output: return row.output.fullText
+        case .output: return network.layout.text(row.output)
+        case .path: return network.path(of: row)
         case .memory: return "\(row.activations)"
         case .memoryShare: return share(row.activations, of: network.totals.activations, decimals: 4)
         case .bytes: return "\(row.forwardBytes)"

@@ -40,12 +40,17 @@ struct JSONRenderer {
                 ])
             }
             json.raw(",\n      \"input\" : ")
-            json.ints([network.input.width, network.input.height, network.input.depth])
+            json.ints(network.layout.array(network.input))
             json.raw(",\n      \"layers\" : [")
             let explainer = explain ? Explainer(network: network) : nil
             for row in network.rows {
                 json.raw(row.index == 0 ? "\n        " : ",\n        ")
-                json.layer(row, explain: explainer?.lines(for: row))
+                let blockDepth: Int
+                if case .block(let id) = row.role { blockDepth = network.blocks[id].depth } else {
+                    blockDepth = row.block < network.blocks.count ? network.blocks[row.block].depth : 0
+                }
+                json.layer(row, explain: explainer?.lines(for: row), path: network.path(of: row), blockDepth: blockDepth,
+                           layout: network.layout)
             }
             json.raw(network.rows.isEmpty ? "],\n      \"name\" : " : "\n      ],\n      \"name\" : ")
             json.string(network.name)
@@ -61,7 +66,8 @@ struct JSONRenderer {
             let settings = network.settings
             json.object([
                 ("batch", .int(settings.batch)), ("dtype", .string(settings.dataType.rawValue)),
-                ("optimizer", .string(settings.optimizer.rawValue)), ("rounding", .string(settings.rounding.rawValue)),
+                ("layout", .string(network.layout.rawValue)), ("optimizer", .string(settings.optimizer.rawValue)),
+                ("rounding", .string(settings.rounding.rawValue)),
             ])
             json.raw(",\n      \"totals\" : ")
             let t = network.totals
@@ -175,10 +181,13 @@ struct JSONWriter {
     }
 
     /// A layer as one line, keys sorted (the documented keys, then depth, inputs and explain).
-    mutating func layer(_ row: LayerRow, explain: [String]?) {
+    /// A layer as one line, keys sorted; `path` is the row's place among block uses, `blockDepth` how
+    /// many block uses hold it.
+    mutating func layer(_ row: LayerRow, explain: [String]?, path: String, blockDepth: Int, layout: ShapeLayout) {
         raw("{\"activations\" : "); int(row.activations)
         raw(", \"backwardBytes\" : "); int(row.backwardBytes)
         raw(", \"biases\" : "); int(row.biases)
+        raw(", \"blockDepth\" : "); int(blockDepth)
         raw(", \"depth\" : "); int(row.depth)
         if let explain {
             raw(", \"explain\" : [")
@@ -200,8 +209,10 @@ struct JSONWriter {
         raw(", \"name\" : "); string(row.name)
         raw(", \"nonTrainable\" : "); int(row.nonTrainable)
         raw(", \"op\" : "); string(row.op)
-        raw(", \"output\" : ["); int(row.output.width); raw(", "); int(row.output.height); raw(", "); int(row.output.depth)
+        let (a, b, c) = layout.ordered(row.output)
+        raw(", \"output\" : ["); int(a); raw(", "); int(b); raw(", "); int(c)
         raw("], \"params\" : "); int(row.params)
+        raw(", \"path\" : "); string(path)
         raw(", \"receptiveField\" : ["); int(row.receptiveField.width); raw(", "); int(row.receptiveField.height)
         raw("], \"text\" : "); string(row.text)
         raw(", \"weights\" : "); int(row.weights)

@@ -11,7 +11,7 @@ struct MarkdownRenderer {
     func render(_ network: NetworkReport) -> String {
         let settings = network.settings
         var out = "### \(Self.escape(network.name))\n\n"
-        out += "`\(Self.escape(network.file))`: input \(network.input.fullText), batch \(settings.batch), "
+        out += "`\(Self.escape(network.file))`: input \(network.layout.text(network.input))\(network.layout.note), batch \(settings.batch), "
         out += "\(settings.dataType.rawValue), rounding \(settings.rounding.rawValue)\n\n"
         out += "| " + columns.map { Self.escape($0.header) }.joined(separator: " | ") + " |\n"
         out += "|" + columns.map { $0.rightAligned ? "---:" : "---" }.joined(separator: "|") + "|\n"

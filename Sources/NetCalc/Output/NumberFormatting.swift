@@ -100,3 +100,16 @@ func displayWidth(_ text: String) -> Int {
     let bytes = text.utf8.count
     return text.utf8.allSatisfy { $0 < 0x80 } ? bytes : text.count
 }
+
+/// `1,300 (1.30K)`, or just `20` when the short form says nothing more.
+func withApproximate(_ value: Int) -> String {
+    let exact = formatCount(value)
+    let short = formatApproximate(value)
+    return short == exact || short == "\(value)" ? exact : "\(exact) (\(short))"
+}
+
+/// `1 bias`, `20 biases`.
+func counted(_ value: Int, _ singular: String, _ plural: String) -> String {
+    "\(formatCount(value)) \(value == 1 ? singular : plural)"
+}
+

@@ -46,6 +46,9 @@ struct PyTorchEmitter {
                 forward.append("\(out) = x")
             case .merge(let kind):
                 forward.append("\(out) = " + kind.pytorch(inputs))
+            case .block:
+                // A folded view (--depth) has no layers to emit; emitting uses the full network.
+                forward.append("\(out) = \(inputs.first ?? "x")")
             case .layer:
                 guard let operation = row.operation else {
                     forward.append("\(out) = \(inputs[0])")

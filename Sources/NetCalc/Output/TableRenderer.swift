@@ -18,7 +18,7 @@ struct TableRenderer {
         let reset = color ? "\u{1B}[0m" : ""
         let settings = network.settings
         var out = ""
-        out += "\(bold)\(network.name)\(reset)  (\(network.file); input \(network.input.fullText); batch \(settings.batch), "
+        out += "\(bold)\(network.name)\(reset)  (\(network.file); input \(network.layout.text(network.input))\(network.layout.note); batch \(settings.batch), "
         out += "\(settings.dataType.rawValue), rounding \(settings.rounding.rawValue))\n\n"
 
         var columns = self.columns
@@ -41,9 +41,15 @@ struct TableRenderer {
                 let room = max(8, widths.last! - (tableWidth(widths) - maxWidth))
                 widths[widths.count - 1] = room
                 specWidth = room
+                // Too narrow even for eight columns of it: the spec text goes.
+                if tableWidth(widths) > maxWidth, columns.count > 2 {
+                    columns.removeLast()
+                    widths.removeLast()
+                    specWidth = nil
+                }
             }
         }
-        buffer.append(out)
+        buffer.append(wrappedLines(out, width: maxWidth))
         out = ""
         buffer.append(bold)
         for (index, column) in columns.enumerated() {
@@ -88,7 +94,8 @@ struct TableRenderer {
                 for line in explainer.lines(for: row) { out += "  \(line)\n" }
             }
         }
-        buffer.append(out)
+        // Totals, notes, fit and worked formulas wrap to the terminal; the rows fit by their columns.
+        buffer.append(wrappedLines(out, width: maxWidth))
     }
 
     func render(_ networks: [NetworkReport]) -> String {
@@ -161,11 +168,12 @@ struct TableRenderer {
             buffer.append(row.name)
             if !last { buffer.spaces(width - 2 * row.depth - row.name.utf8.count) }
         case .output:
-            buffer.count(row.output.width, separators: false)
+            let (a, b, c) = network.layout.ordered(row.output)
+            buffer.count(a, separators: false)
             buffer.append("x")
-            buffer.count(row.output.height, separators: false)
+            buffer.count(b, separators: false)
             buffer.append("x")
-            buffer.count(row.output.depth, separators: false)
+            buffer.count(c, separators: false)
             if !last { buffer.spaces(width - self.width(.output, row, network)) }
         default:
             var (text, textWidth) = column == .spec ? (row.role == .input ? "" : row.text, self.width(.spec, row, network))
@@ -300,14 +308,18 @@ struct TotalsSummary {
         let totals = network.totals
         let settings = network.settings
         let bytes = settings.dataType.bytes
-        func amount(_ value: Int) -> String { "\(formatCount(value)) bytes (\(formatBytes(value, units)))" }
-        var lines: [(String, String)] = []
-        lines.append(("params", "\(formatCount(totals.params)) = \(formatCount(totals.weights)) weights + \(formatCount(totals.biases)) biases (\(formatApproximate(totals.params)))"))
-        if totals.nonTrainable > 0 {
-            lines.append(("non-trainable", "\(formatCount(totals.nonTrainable)) (batch-norm running statistics, not in params)"))
+        func amount(_ value: Int) -> String {
+            let human = formatBytes(value, units)
+            return human == "\(value) B" ? counted(value, "byte", "bytes") : "\(formatCount(value)) bytes (\(human))"
         }
-        lines.append(("MACs", "\(formatCount(totals.macs)) (\(formatApproximate(totals.macs)); FLOPs = 2 x MACs, bias excluded)"))
-        lines.append(("memory", "\(formatCount(totals.activations)) activation values per image (\(formatApproximate(totals.activations))), every row above counted, the input included"))
+        var lines: [(String, String)] = []
+        lines.append(("params", "\(withApproximate(totals.params)) trainable = \(counted(totals.weights, "weight", "weights")) + \(counted(totals.biases, "bias", "biases"))"))
+        lines.append(("non-trainable", totals.nonTrainable == 0 ? "0"
+            : "\(withApproximate(totals.nonTrainable)): batch-norm running statistics"))
+        let (all, overflow) = totals.params.addingReportingOverflow(totals.nonTrainable)
+        lines.append(("total", overflow ? "more than 2^63" : "\(withApproximate(all)) = trainable + non-trainable (Keras's Total params)"))
+        lines.append(("MACs", "\(withApproximate(totals.macs)); FLOPs = 2 x MACs, bias excluded"))
+        lines.append(("memory", "\(withApproximate(totals.activations)) activation values per image, every row above counted, the input included"))
         lines.append(("forward", "\(amount(totals.forwardBytes)) = memory x batch \(settings.batch) x \(bytes) bytes"))
         lines.append(("backward", "\(amount(totals.backwardBytes)), a gradient for every stored value"))
         lines.append(("param bytes", "\(amount(totals.paramBytes)) = params x \(bytes) bytes"))

@@ -71,6 +71,10 @@ struct DiagnosticRenderer {
     var color: Bool
     /// Lines longer than this are cropped around the caret.
     var maxLineWidth = 120
+    /// The terminal's width: messages and hints wrap to it, and source lines are cropped to it.
+    var width: Int? {
+        didSet { if let width { maxLineWidth = max(20, width - 6) } }
+    }
 
     func render(_ diagnostic: Diagnostic) -> String {
         let bold = color ? "\u{1B}[1m" : ""
@@ -89,7 +93,10 @@ struct DiagnosticRenderer {
             if let (line, column) = diagnostic.location { place += ":\(line):\(column)" }
         }
         out += "\(bold)\(place):\(reset) \(severityColor)\(diagnostic.severity.rawValue):\(reset) "
-        out += "\(bold)\(diagnostic.message)\(reset)\n"
+        let lead = displayWidth(place) + diagnostic.severity.rawValue.count + 3
+        let message = width.map { wrapped(diagnostic.message, width: $0, offset: lead, indent: 4).joined(separator: "\n") }
+            ?? diagnostic.message
+        out += "\(bold)\(message)\(reset)\n"
         if let file = diagnostic.file, let range = diagnostic.range {
             let (line, column) = file.location(of: range.start)
             let source = Array(file.lineText(line))
@@ -117,7 +124,8 @@ struct DiagnosticRenderer {
             out += green + marker + reset + "\n"
         }
         for hint in diagnostic.hints {
-            out += "\(bold)hint:\(reset) \(hint)\n"
+            let text = width.map { wrapped(hint, width: $0, offset: 6, indent: 6).joined(separator: "\n") } ?? hint
+            out += "\(bold)hint:\(reset) \(text)\n"
         }
         return out
     }

@@ -166,7 +166,7 @@ struct Lexer {
                         ? "the control character 0x\(hex(byte))" : "'\(character)'"
                     diagnostics.append(Diagnostic(
                         .error, "unexpected \(shown)", at: SourceRange(start, index), in: file,
-                        hint: byte == 0xE2 ? "the arrow is -> or →" : nil))
+                        hint: lookalikeHint(character) ?? (byte == 0xE2 ? "the arrow is -> or →" : nil)))
                     lineStart = false
                     continue
                 }
@@ -178,3 +178,22 @@ struct Lexer {
         return tokens
     }
 }
+
+/// Advice for characters that look like the language's own: `×` for `x`, a non-breaking space.
+func lookalikeHint(_ character: String) -> String? {
+    switch character {
+    case "×", "✕", "⨯": return "write sizes with the letter x: INPUT[224x224x3]"
+    case "\u{00A0}", "\u{202F}", "\u{2007}": return "a non-breaking space (U+\(hex4(character))): type a plain space"
+    case "–", "—", "−": return "the arrow is -> or →; a minus is -"
+    case "“", "”", "‘", "’": return "quotes are not part of the language; a comment starts with #"
+    default: return nil
+    }
+}
+
+/// The code point of a one-character string, four hex digits at least: `00A0`.
+private func hex4(_ character: String) -> String {
+    let value = character.unicodeScalars.first?.value ?? 0
+    let digits = String(value, radix: 16, uppercase: true)
+    return String(repeating: "0", count: max(0, 4 - digits.count)) + digits
+}
+

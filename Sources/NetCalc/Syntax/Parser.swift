@@ -114,6 +114,16 @@ struct Parser {
                                               body: chain))
             }
         }
+        // `my-net = ...`: a name with a hyphen reads as a subtraction; say what names take.
+        if current.kind == .identifier, peek(1).kind == .minus, peek(2).kind == .identifier,
+           (3...8).contains(where: { peek($0).kind == .equals }) {
+            var end = position
+            while tokens[end].kind != .equals, end + 1 < tokens.count { end += 1 }
+            let range = current.range.union(tokens[max(position, end - 1)].range)
+            error("'\(file.text(of: range))' is not a name: names take letters, digits and _", at: range,
+                  hint: "write " + String(file.text(of: range).map { $0 == "-" ? "_" : $0 }))
+            throw Abandon()
+        }
         let chain = try parseChain()
         guard case .input = chain.elements.first else {
             error("a network must start with INPUT[WxHxD]", at: chain.elements.first?.range ?? current.range,

@@ -44,6 +44,15 @@ struct Explainer {
             let depths = row.inputs.map { network.rows[$0].output.depth }
             return .parameterFree(row, shape: kind.explainShape(depths: depths, output: row.output),
                                   receptiveField: "rf = the largest of its branches' = \(row.receptiveField.text)")
+        case .block(let id):
+            let path = network.blockPath(id)
+            return LayerExplanation(
+                shape: "block \(path), \(row.text): its layers in turn -> \(row.output.fullText)",
+                weights: "weights = the sum of its layers' = \(formatCount(row.weights))",
+                params: "params = the sum of its layers' = \(formatCount(row.params))",
+                nonTrainable: row.nonTrainable > 0 ? "non-trainable = the sum of its layers' = \(formatCount(row.nonTrainable))" : nil,
+                macs: "MACs = the sum of its layers' = \(formatCount(row.macs))",
+                receptiveField: "rf = its last layer's = \(row.receptiveField.text)")
         case .layer:
             guard let operation = row.operation else {
                 return .parameterFree(row, shape: "output \(row.output.fullText)",

@@ -1,0 +1,101 @@
+/// `--summary`: a network on one screen — the largest layers by activation memory and by parameters,
+/// each block use's subtotal (the blocks the network uses directly), and the totals.
+struct SummaryRenderer {
+    var units = ByteUnits.iec
+    var fit: (size: MemorySize, inference: Bool)?
+    /// How many layers each ranking lists.
+    static let ranked = 5
+
+    func render(_ networks: [NetworkReport]) -> String {
+        networks.map(render).joined(separator: "\n")
+    }
+
+    private func render(_ network: NetworkReport) -> String {
+        let totals = network.totals
+        let settings = network.settings
+        var out = "\(network.name)  (\(network.file); input \(network.layout.text(network.input))\(network.layout.note); "
+            + "batch \(settings.batch), \(settings.dataType.rawValue), rounding \(settings.rounding.rawValue); \(formatCount(network.rows.count - 1)) layers)\n"
+        let layers = network.rows.filter { $0.role != .input }
+        func ranking(_ title: String, _ value: (LayerRow) -> Int, _ whole: Int, _ unit: String) {
+            let top = layers.sorted { value($0) != value($1) ? value($0) > value($1) : $0.index < $1.index }
+                .prefix(Self.ranked).filter { value($0) > 0 }
+            guard !top.isEmpty else { return }
+            out += "\n\(title)\n"
+            let nameWidth = top.map { displayWidth(network.path(of: $0)) }.max() ?? 0
+            let valueWidth = top.map { formatCount(value($0)).count }.max() ?? 0
+            let shapeWidth = top.map { network.layout.text($0.output).count }.max() ?? 0
+            for row in top {
+                let path = network.path(of: row)
+                out += "  " + path + String(repeating: " ", count: nameWidth - displayWidth(path))
+                out += "  " + padLeft(formatCount(value(row)), valueWidth) + " \(unit)"
+                out += "  " + padLeft(share(value(row), of: whole, decimals: 1) + "%", 6)
+                let shape = network.layout.text(row.output)
+                out += "  " + shape + String(repeating: " ", count: shapeWidth - shape.count) + "  \(row.text)\n"
+            }
+        }
+        ranking("largest by activation memory (values per image)", \.activations, totals.activations, "values")
+        ranking("largest by parameters", \.params, totals.params, "params")
+        // Consecutive uses of a block with the same arguments make one line (DenseNet's dense#1–#6), so
+        // that the summary fits a screen; uses with other arguments (ResNet's stages) stay apart.
+        struct Group {
+            var block: BlockInstance
+            var last: Int
+            var uses = 1
+            var output: Shape
+            var params: Int
+            var macs: Int
+            var memory: Int
+            var name: String { uses == 1 ? block.pathComponent : "\(block.pathComponent)–#\(last)" }
+        }
+        var groups: [Group] = []
+        for row in network.folded(toDepth: 1).rows {
+            guard case .block(let id) = row.role else { continue }
+            let block = network.blocks[id]
+            if var group = groups.last, group.block.name == block.name, group.block.text == block.text {
+                group.uses += 1
+                group.last = block.ordinal
+                group.output = row.output
+                group.params = saturatingAdd(group.params, row.params)
+                group.macs = saturatingAdd(group.macs, row.macs)
+                group.memory = saturatingAdd(group.memory, row.activations)
+                groups[groups.count - 1] = group
+            } else {
+                groups.append(Group(block: block, last: block.ordinal, output: row.output, params: row.params,
+                                    macs: row.macs, memory: row.activations))
+            }
+        }
+        if !groups.isEmpty {
+            let uses = groups.map(\.uses).reduce(0, +)
+            out += "\nblocks (\(uses) use\(uses == 1 ? "" : "s"); repeated uses added up)\n"
+            let nameWidth = max(5, groups.map { displayWidth($0.name) }.max() ?? 0)
+            let textWidth = groups.map { displayWidth($0.block.text) }.max() ?? 0
+            let header = ["output", "params", "MACs", "memory"]
+            let cells = groups.map { [network.layout.text($0.output), formatCount($0.params), formatCount($0.macs),
+                                      formatCount($0.memory)] }
+            let widths = header.indices.map { column in max(header[column].count, cells.map { $0[column].count }.max() ?? 0) }
+            out += "  " + "block" + String(repeating: " ", count: nameWidth - 5) + "  " + String(repeating: " ", count: textWidth)
+                + zip(header, widths).map { "  " + padLeft($0.0, $0.1) }.joined() + "\n"
+            for (group, cell) in zip(groups, cells) {
+                out += "  " + group.name + String(repeating: " ", count: nameWidth - displayWidth(group.name))
+                out += "  " + group.block.text + String(repeating: " ", count: textWidth - displayWidth(group.block.text))
+                out += zip(cell, widths).map { "  " + padLeft($0.0, $0.1) }.joined() + "\n"
+            }
+        }
+        out += "\ntotals\n"
+        let lines = TotalsSummary(network: network, units: units).lines
+        let labelWidth = lines.map(\.0.count).max() ?? 0
+        for (label, value) in lines { out += "  " + label + String(repeating: " ", count: labelWidth - label.count) + "  \(value)\n" }
+        if let fit {
+            let planner = FitPlanner(network: network)
+            out += "\n" + planner.lines(planner.plan(fit.size, inference: fit.inference), units: units).map { $0 + "\n" }.joined()
+        }
+        return out
+    }
+}
+
+/// `a + b`, or the largest Int: subtotals of counts whose total was already counted cannot overflow.
+private func saturatingAdd(_ a: Int, _ b: Int) -> Int {
+    let (sum, overflow) = a.addingReportingOverflow(b)
+    return overflow ? Int.max : sum
+}
+

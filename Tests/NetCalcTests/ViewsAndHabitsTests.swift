@@ -1,0 +1,232 @@
+import Foundation
+import Testing
+@testable import NetCalc
+
+/// Big networks read as their blocks, scripts get no numbers from broken specs, the command line is
+/// strict, and framework users' habits get helpful messages.
+@Suite struct ViewsAndHabitsTests {
+    // MARK: Blocks, paths, depth, summary
+
+    @Test func rowsCarryTheirBlockPath() throws {
+        let net = try #require(ZooTests.spec("resnet50"))
+        let conv = try #require(net.rows.first { $0.name == "CONV5" })
+        #expect(net.path(of: conv) == "stage#1/bottleneck#1/CONV5" || net.path(of: conv).hasPrefix("stage#1/"))
+        #expect(net.path(of: net.rows[1]) == "CONV1")
+        #expect(net.blocks.filter { $0.depth == 1 }.map(\.text)
+            == ["stage(64, 256, 1, 3)", "stage(128, 512, 2, 4)", "stage(256, 1024, 2, 6)", "stage(512, 2048, 2, 3)"])
+    }
+
+    /// A block row's subtotal equals the sum of its rows, and the folded view keeps every total.
+    @Test(arguments: [0, 1, 2, 3])
+    func foldingKeepsTheNumbers(_ depth: Int) throws {
+        let net = try #require(ZooTests.spec("resnet50"))
+        let view = net.folded(toDepth: depth)
+        #expect(view.rows.map(\.params).reduce(0, +) == net.totals.params)
+        #expect(view.rows.map(\.macs).reduce(0, +) == net.totals.macs)
+        #expect(view.rows.map(\.activations).reduce(0, +) == net.totals.activations)
+        #expect(view.rows.last?.output == net.rows.last?.output)
+        #expect(view.rows.indices.allSatisfy { view.rows[$0].index == $0 })
+        #expect(view.rows.allSatisfy { row in row.inputs.allSatisfy { $0 < row.index } })
+        if depth == 0 { #expect(view.rows.count == 2) }
+        if depth == 1 { #expect(view.rows.count == 11) }  // torchinfo's depth=1 view of ResNet-50
+    }
+
+    @Test func depthWorksInEveryFormat() throws {
+        let table = runNetCalc(["--depth", "1", "specs/resnet50.net"])
+        #expect(table.status == 0)
+        #expect(table.standardOutput.contains("stage#2  28x28x512"))
+        let json = runNetCalc(["--depth", "1", "--format", "json", "specs/resnet50.net"])
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(json.standardOutput.utf8)) as? [String: Any])
+        let layers = try #require((document["networks"] as? [[String: Any]])?.first?["layers"] as? [[String: Any]])
+        #expect(layers.count == 11)
+        #expect(layers.compactMap { $0["op"] as? String }.filter { $0 == "block" }.count == 4)
+        #expect(layers[6]["path"] as? String == "stage#2")
+        #expect(layers[6]["blockDepth"] as? Int == 1)
+        let csv = runNetCalc(["--depth", "1", "--format", "csv", "specs/resnet50.net"]).standardOutput
+        #expect(csv.split(separator: "\r\n").count == 12)
+        let markdown = runNetCalc(["--depth", "1", "--format", "markdown", "specs/resnet50.net"]).standardOutput
+        #expect(markdown.contains("| stage#4 |"))
+    }
+
+    @Test func summaryFitsAScreen() {
+        let outcome = runNetCalc(["--summary", "specs/densenet121.net"])
+        #expect(outcome.status == 0)
+        let lines = outcome.standardOutput.split(separator: "\n", omittingEmptySubsequences: false)
+        #expect(lines.count < 60)
+        #expect(outcome.standardOutput.contains("largest by parameters"))
+        #expect(outcome.standardOutput.contains("blocks ("))
+        #expect(runNetCalc(["--summary", "--format", "json", "specs/vgg16.net"]).status == 2)
+    }
+
+    @Test func kerasLinesInTheTotals() {
+        let text = runNetCalc(["specs/resnet18.net"]).standardOutput
+        #expect(text.contains("params          11,689,512 (11.7M) trainable = 11,683,712 weights + 5,800 biases"))
+        #expect(text.contains("non-trainable   9,600 (9.60K): batch-norm running statistics"))
+        #expect(text.contains("total           11,699,112 (11.7M) = trainable + non-trainable"))
+        let small = runNetCalc(["-e", "INPUT[8x8x1] -> FC(1)"]).standardOutput
+        #expect(small.contains("= 64 weights + 1 bias\n"))
+        #expect(small.contains("forward         260 bytes = memory"))
+        #expect(!small.contains("(65)"))
+    }
+
+    @Test(arguments: [ShapeLayout.whd, .chw, .hwc])
+    func layoutsWriteShapesInTheirOrder(_ layout: ShapeLayout) throws {
+        let expected = ["whd": "55x27x96", "chw": "96x27x55", "hwc": "27x55x96"][layout.rawValue]
+        let outcome = runNetCalc(["--layout", layout.rawValue, "--columns", "layer,output", "-e", "INPUT[227x115x3] -> CONV(96,11,s4)"])
+        #expect(outcome.standardOutput.contains("CONV1  \(try #require(expected))"))
+        let json = runNetCalc(["--layout", layout.rawValue, "--format", "json", "-e", "INPUT[227x115x3] -> CONV(96,11,s4)"])
+        #expect(json.standardOutput.contains("\"layout\" : \"\(layout.rawValue)\""))
+    }
+
+    // MARK: No numbers from broken specs
+
+    @Test(arguments: ["INPUT[32x32x3] -> CONV(16,3,p1) RELU -> FC(10)", "INPUT[32x32x3] => CONV(16,3,p1) -> FC(10)",
+                      "INPUT[32x32x3] -> CONV(16,3,p1) — FC(10)"])
+    func brokenSpecsGiveNoNumbers(_ spec: String) throws {
+        for format in ["table", "json", "csv", "markdown"] {
+            let outcome = runNetCalc(["--format", format, "-e", spec])
+            #expect(outcome.status == 1)
+            #expect(!outcome.standardOutput.contains("CONV1"), "\(format)")
+        }
+        let json = runNetCalc(["--format", "json", "-e", spec]).standardOutput
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+        #expect((document["networks"] as? [Any])?.isEmpty == true)
+        #expect((document["errors"] as? [Any])?.isEmpty == false)
+    }
+
+    @Test func readErrorsAreInTheJSON() {
+        let outcome = runNetCalc(["--format", "json", "nosuch.net"])
+        #expect(outcome.status == 2)
+        #expect(outcome.standardOutput.contains("cannot read 'nosuch.net'"))
+    }
+
+    // MARK: The command line
+
+    @Test(arguments: [
+        (["quiz", "--fit", "1GiB"], "--fit does not apply to netcalc quiz"),
+        (["check", "--emit", "pytorch", "x.net"], "--emit does not apply to netcalc check"),
+        (["--explain", "--format", "csv", "specs/vgg16.net"], "--explain goes with the table or json, not csv"),
+        (["--seed", "3", "specs/vgg16.net"], "--seed does not apply to analyzing a network"),
+        (["--columns", "rf", "--columns", "rf", "specs/vgg16.net"], "--columns is given twice"),
+        (["--fit", "12", "specs/vgg16.net"], "'12' is not a memory size: it has no unit"),
+        (["fmt", "--batch", "2", "specs/vgg16.net"], "--batch does not apply to netcalc fmt"),
+        (["help", "nosuch"], "no help for 'nosuch'"),
+    ])
+    func optionsThatDoNotApplyAreErrors(_ arguments: [String], _ message: String) {
+        let outcome = runNetCalc(arguments)
+        #expect(outcome.status == 2)
+        #expect(outcome.standardError.contains("error: \(message)"), "\(outcome.standardError)")
+    }
+
+    @Test func optionsMayComeBeforeTheCommand() {
+        let outcome = runNetCalc(["--color", "never", "check", "specs/homework/alexnet_conv1.net"])
+        #expect(outcome.status == 0)
+        #expect(outcome.standardOutput.contains("answers right"))
+        #expect(runNetCalc(["help"]).standardOutput == runNetCalc(["--help"]).standardOutput)
+        #expect(runNetCalc(["help", "check"]).standardOutput.hasPrefix("usage: netcalc check"))
+    }
+
+    @Test func severalExpressionsHaveTheirOwnNames() {
+        let text = runNetCalc(["-e", "INPUT[8x8x1] -> FC(2)", "-e", "INPUT[8x8x1] -> FC(3)"]).standardOutput
+        #expect(text.contains("expr  (<expr>;"))
+        #expect(text.contains("expr-2  (<expr-2>;"))
+    }
+
+    // MARK: Framework habits
+
+    @Test func channelsFirstInputIsAWarning() {
+        let outcome = runNetCalc(["-e", "INPUT[3x224x224] -> CONV(8,3)"])
+        #expect(outcome.status == 0)
+        #expect(outcome.standardError.contains("warning: INPUT[3x224x224] reads as 3 wide, 224 high and 224 deep"))
+        #expect(outcome.standardError.contains("INPUT[224x224x3]"))
+        #expect(runNetCalc(["-e", "INPUT[1x1x1000] -> FC(10)"]).standardError.isEmpty)
+        #expect(runNetCalc(["-e", "INPUT[4x4x512] -> FC(10)"]).standardError.isEmpty)
+    }
+
+    @Test(arguments: [("Conv2d(8,3)", "netcalc calls Conv2d CONV"), ("Linear(10)", "netcalc calls Linear FC"),
+                      ("Dense(10)", "netcalc calls Dense FC"), ("BatchNorm2d", "netcalc calls BatchNorm2d BN"),
+                      ("BATCHNORM", "netcalc calls BATCHNORM BN"), ("MaxPool2d(2)", "netcalc calls MaxPool2d MAXPOOL"),
+                      ("AdaptiveAvgPool2d", "netcalc calls AdaptiveAvgPool2d GAP"), ("RLEU", "did you mean 'RELU'?")])
+    func frameworkNamesGetTheKeyword(_ layer: String, _ hint: String) {
+        let outcome = runNetCalc(["-e", "INPUT[8x8x3] -> \(layer)"])
+        #expect(outcome.standardError.contains("hint: \(hint)"), "\(outcome.standardError)")
+    }
+
+    @Test func lookalikeCharactersAreNamed() {
+        #expect(runNetCalc(["-e", "INPUT[224×224×3] -> RELU"]).standardError.contains("hint: write sizes with the letter x"))
+        #expect(runNetCalc(["-e", "INPUT[8x8x3]\u{00A0}-> RELU"]).standardError.contains("a non-breaking space (U+00A0)"))
+        let hyphen = runNetCalc(["-e", "my-net = INPUT[8x8x3] -> RELU"]).standardError
+        #expect(hyphen.contains("'my-net' is not a name: names take letters, digits and _"))
+        #expect(hyphen.contains("hint: write my_net"))
+    }
+
+    @Test func transpositionsCountAsOneEdit() {
+        #expect(editDistance("rleu", "relu") == 1)
+        #expect(editDistance("conv", "cnov") == 1)
+        #expect(editDistance("abc", "abc") == 0)
+        #expect(editDistance("kitten", "sitting") == 3)
+    }
+}
+
+/// Every text output fits the terminal's width; JSON and CSV, and pipes with no width, are not wrapped.
+@Suite struct TerminalWidthTests {
+    static func run(_ arguments: [String], columns: Int, environment: [String: String] = [:]) -> Outcome {
+        var invocation = Invocation(arguments: arguments)
+        invocation.currentDirectory = packageRoot
+        invocation.environment = environment.merging(["COLUMNS": "\(columns)"]) { a, _ in a }
+        return NetCalc.run(invocation)
+    }
+
+    static func widest(_ text: String) -> Int {
+        text.split(separator: "\n").map { displayWidth(String($0)) }.max() ?? 0
+    }
+
+    @Test(arguments: [60, 80, 100])
+    func everyTextOutputFits(_ columns: Int) {
+        let cases: [[String]] = [
+            ["specs/vgg16.net"], ["--explain", "specs/alexnet.net"], ["--help"], ["help", "check"],
+            ["check", "specs/homework/vgg16_table.net"], ["check", "specs/homework/inception_ops.net"],
+            ["--summary", "specs/resnet50.net"], ["--fit", "12GiB", "specs/vgg16.net"],
+            ["-e", "INPUT[224x224x3] -> CONV(96,11,s4)"], ["-e", "INPUT[8x8x3] -> Conv2d(8,3)"],
+        ]
+        for arguments in cases {
+            let outcome = Self.run(arguments, columns: columns)
+            #expect(Self.widest(outcome.standardOutput) <= columns, "\(arguments) stdout")
+            #expect(Self.widest(outcome.standardError) <= columns, "\(arguments) stderr")
+        }
+    }
+
+    @Test func machineFormatsAreNeverWrapped() {
+        let json = Self.run(["--format", "json", "--explain", "specs/alexnet.net"], columns: 40).standardOutput
+        #expect(Self.widest(json) > 40)
+        let csv = Self.run(["--format", "csv", "specs/alexnet.net"], columns: 40).standardOutput
+        #expect(Self.widest(csv) > 40)
+    }
+
+    @Test func dumbTerminalsGetNoColour() {
+        var invocation = Invocation(arguments: ["specs/cifar10.net"])
+        invocation.currentDirectory = packageRoot
+        invocation.standardOutputIsTerminal = true
+        invocation.environment = ["TERM": "dumb"]
+        #expect(!NetCalc.run(invocation).standardOutput.contains("\u{1B}["))
+        invocation.environment = ["TERM": "xterm"]
+        #expect(NetCalc.run(invocation).standardOutput.contains("\u{1B}["))
+    }
+
+    @Test func wrappingKeepsEveryWord() {
+        let text = "  params          138,357,544 (138M) trainable = 138,344,128 weights + 13,416 biases"
+        let lines = wrapped(text, width: 40, indent: 18)
+        #expect(lines.allSatisfy { displayWidth($0) <= 40 })
+        #expect(lines.joined(separator: " ").split(separator: " ") == text.split(separator: " "))
+        #expect(lines[0].hasPrefix("  params"))
+        #expect(lines[1].hasPrefix(String(repeating: " ", count: 18)))
+    }
+}
+
+extension ViewsAndHabitsTests {
+    @Test func foldedViewsNameTheirPeak() throws {
+        let text = runNetCalc(["--depth", "1", "specs/resnet50.net"]).standardOutput
+        #expect(text.contains("live values x batch x 4 bytes (at stage#1)") || text.contains("(at RELU1)") || text.contains("(at CONV1)"))
+        #expect(!text.contains("(at ?)"))
+    }
+}

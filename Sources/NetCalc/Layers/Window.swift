@@ -96,8 +96,15 @@ extension WindowAxis {
             return .output((input - effective) / stride + 1)
         case .explicit:
             let padded = try checkedAdd(input, try checkedMultiply(2, padding))
-            if padded < effective { return .tooLarge(padded: padded, effectiveKernel: effective) }
             let span = padded - effective
+            if padded < effective {
+                // PyTorch's ceil mode (and Caffe's pooling) accept a window larger than its padded input
+                // while the ceil formula still gives one output: ceil((W + 2P - F)/S) + 1 >= 1.
+                guard rounding == .ceil || rounding == .caffe, ceilDivide(span, stride) + 1 >= 1 else {
+                    return .tooLarge(padded: padded, effectiveKernel: effective)
+                }
+                return .output(1)
+            }
             if span % stride == 0 { return .output(span / stride + 1) }
             switch rounding {
             case .strict:

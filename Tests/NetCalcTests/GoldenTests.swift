@@ -17,7 +17,7 @@ import Testing
     /// Error cases: specs, Caffe prototxts and ONNX files, by file name.
     static let errorNames = [".net", ".prototxt", ".onnx"].flatMap { files(in: goldenRoot + "/errors", ending: $0) }.sorted()
     /// Model files read as they are given (Fixtures/caffe and Fixtures/onnx), by path from the package root.
-    static let modelPaths = ["caffe"].flatMap { folder in
+    static let modelPaths = ["caffe", "onnx"].flatMap { folder in
         (files(in: packageRoot + "/Tests/NetCalcTests/Fixtures/\(folder)", ending: ".prototxt")
             + files(in: packageRoot + "/Tests/NetCalcTests/Fixtures/\(folder)", ending: ".onnx"))
             .filter { !["truncated.onnx", "unsupported_op.onnx", "external_data.onnx"].contains($0) }

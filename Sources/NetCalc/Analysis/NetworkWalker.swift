@@ -41,6 +41,8 @@ final class NetworkWalker {
     private var textCache: [Int: String] = [:]
     /// Layers already resolved from calls with constant arguments, by where the call starts.
     var resolvedLayers: [Int: ResolvedLayer] = [:]
+    /// Tensors named with `as NAME`, by the block use they were named in (0: the network).
+    private var namedFlows: [Int: [String: Flow]] = [:]
     /// Rows one use of each block makes (nil: it depends on a parameter), worked out once.
     private var blockRowEstimates: [String: Int?] = [:]
     /// True until the first row of a merge's branch is made.
@@ -73,6 +75,20 @@ final class NetworkWalker {
         var flow = start
         for element in chain.elements {
             switch element {
+            case .name(let name, let range):
+                guard let current = flow else { try fail("a network must start with INPUT[WxHxD]", at: range) }
+                if namedFlows[currentBlock]?[name] != nil {
+                    try fail("the name '\(name)' is given twice", at: range, hint: "each named tensor needs its own name")
+                }
+                namedFlows[currentBlock, default: [:]][name] = current
+            case .reference(let name, let range):
+                guard flow != nil else { try fail("a network must start with INPUT[WxHxD]", at: range) }
+                guard let named = namedFlows[currentBlock]?[name] else {
+                    let known = (namedFlows[currentBlock] ?? [:]).keys.sorted()
+                    try fail("no tensor is named '\(name)' before this", at: range,
+                             hint: didYouMean(name, known) ?? "name a layer's output with `as \(name)` after it, then use @\(name)")
+                }
+                flow = named
             case .input(let dimensions, let range, let answer):
                 guard flow == nil else {
                     try fail("INPUT can only start a network", at: range,
@@ -247,7 +263,7 @@ final class NetworkWalker {
             var rows: Int
             switch element {
             case .input: rows = 1
-            case .identity: rows = 0
+            case .identity, .name, .reference: rows = 0
             case .layer(let call, _):
                 if LayerCatalog.isReserved(call.name) || blocks[call.name] == nil {
                     rows = 1
@@ -306,7 +322,12 @@ final class NetworkWalker {
         branchStarts = false
         depth -= 1
         let keyword = kind.keyword
-        let summary = branchSizes.map { $0 == 0 ? "ID" : "\($0) layer\($0 == 1 ? "" : "s")" }.joined(separator: " | ")
+        let summary = zip(branches, branchSizes).map { branch, size -> String in
+            var start = ""
+            if case .reference(let name, _)? = branch.elements.first { start = "@\(name)" }
+            let layers = "\(size) layer\(size == 1 ? "" : "s")"
+            return size == 0 ? (start.isEmpty ? "ID" : start) : (start.isEmpty ? layers : "\(start) -> \(layers)")
+        }.joined(separator: " | ")
         let output: Shape
         do throws(LayerFailure) {
             output = try kind.combine(outputs.map(\.shape))

@@ -79,7 +79,7 @@ final class StaticChecker {
                 check(inner, parameters: parameters, into: &diagnostics)
             case .merge(_, let branches, _, _):
                 for branch in branches { check(branch, parameters: parameters, into: &diagnostics) }
-            case .input, .identity:
+            case .input, .identity, .name, .reference:
                 break
             }
         }

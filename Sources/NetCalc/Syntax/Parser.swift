@@ -13,8 +13,10 @@
 ///                 | '[' chain ']' '*' atom               repetition
 ///                 | ('ADD' | 'CONCAT' | 'MUL') '(' chain ('|' chain)* ')'
 ///                 | 'ID'                                 the identity branch
+///                 | '@' NAME                             continue from a tensor named with `as`
 ///                 | NAME ('(' argument (',' argument)* ')')?   a layer or a block use
 ///                   ... each element may be followed by  '{' answers '}'
+///                   ... and by  'as' NAME               naming its output for a later '@' NAME
 ///     argument   := NAME '=' value | value | NAME        tagged, positional, flag or glued tag (s4)
 ///     value      := expr ('x' expr)? | DECIMAL | NAME     with names: `k x 1`
 ///     expr       := term (('+' | '-') term)*;  term := unary (('*' | '/') unary)*
@@ -170,16 +172,34 @@ struct Parser {
 
     private mutating func parseChain() throws -> Chain {
         var elements = [try parseElement()]
+        parseName(into: &elements)
         while current.kind == .arrow {
             advance()
             elements.append(try parseElement())
+            parseName(into: &elements)
         }
         let range = elements[0].range.union(elements[elements.count - 1].range)
         return Chain(elements: elements, range: range)
     }
 
+    /// `as NAME` after an element: the element's output gets a name that `@NAME` refers to.
+    private mutating func parseName(into elements: inout [ChainElement]) {
+        guard current.kind == .identifier, text(current).lowercased() == "as", peek(1).kind == .identifier else { return }
+        let start = current.range
+        advance()
+        let name = current
+        advance()
+        elements.append(.name(text(name), start.union(name.range)))
+    }
+
     private mutating func parseElement() throws -> ChainElement {
         let token = current
+        if token.kind == .at, peek(1).kind == .identifier {
+            advance()
+            let name = current
+            advance()
+            return .reference(text(name), token.range.union(name.range))
+        }
         switch token.kind {
         case .leftBracket:
             try enterNesting(at: token.range)

@@ -80,7 +80,7 @@ struct SpecFormatter {
     }
 
     private func layout(_ chain: Chain, prefix: String, comments: [SourceRange]) -> String {
-        let oneLine = prefix + chain.elements.map { element($0, column: 0, inline: true) }.joined(separator: " -> ")
+        let oneLine = prefix + joined(chain.elements)
         if comments.isEmpty, !oneLine.contains("\n"), displayWidth(oneLine) <= Self.width {
             return oneLine + "\n"
         }
@@ -88,13 +88,21 @@ struct SpecFormatter {
         var pending = comments[...]
         for (index, item) in chain.elements.enumerated() {
             let lead = index == 0 ? prefix : "  -> "
-            // Comments that came before this element in the source.
-            while let comment = pending.first, comment.start < item.range.start {
-                if index == 0 { break }
-                out += "  " + text(comment) + "\n"
-                pending = pending.dropFirst()
+            // `as NAME` stays on the line of the element it names (before that line's comment).
+            let naming: Bool
+            if case .name = item, out.hasSuffix("\n") { naming = true } else { naming = false }
+            if naming {
+                out.removeLast()
+                out += " " + element(item, column: 0, inline: true)
+            } else {
+                // Comments that came before this element in the source.
+                while let comment = pending.first, comment.start < item.range.start {
+                    if index == 0 { break }
+                    out += "  " + text(comment) + "\n"
+                    pending = pending.dropFirst()
+                }
+                out += lead + element(item, column: displayWidth(lead), inline: false)
             }
-            out += lead + element(item, column: displayWidth(lead), inline: false)
             // A comment after the element on its line in the source stays at the end of that line.
             let nextStart = index + 1 < chain.elements.count ? chain.elements[index + 1].range.start : Int.max
             if let comment = pending.first, comment.start >= item.range.end, comment.start < nextStart,
@@ -123,10 +131,14 @@ struct SpecFormatter {
             return "INPUT[\(sizes)]" + (answer.map { " " + self.answer($0) } ?? "")
         case .identity:
             return "ID"
+        case .name(let name, _):
+            return "as \(name)"
+        case .reference(let name, _):
+            return "@\(name)"
         case .layer(let call, let answer):
             return layer(call) + (answer.map { " " + self.answer($0) } ?? "")
         case .repetition(let inner, let count, _):
-            let body = inner.elements.map { self.element($0, column: 0, inline: true) }.joined(separator: " -> ")
+            let body = joined(inner.elements)
             return "[\(body)]*" + atom(count)
         case .merge(let kind, let branches, _, _):
             let keyword = kind.rawValue.uppercased()
@@ -144,13 +156,30 @@ struct SpecFormatter {
         }
     }
 
+    /// What stands between two elements: an arrow, or a space before `as NAME`.
+    private static func separator(before item: ChainElement) -> String {
+        if case .name = item { return " " }
+        return " -> "
+    }
+
+    /// Elements on one line: `CONV(64,3) as stem -> RELU`.
+    private func joined(_ elements: [ChainElement]) -> String {
+        var out = ""
+        for (index, item) in elements.enumerated() {
+            if index > 0 { out += Self.separator(before: item) }
+            out += element(item, column: 0, inline: true)
+        }
+        return out
+    }
+
     private func branch(_ chain: Chain, column: Int, inline: Bool) -> String {
         var out = ""
         var current = column
         for (index, item) in chain.elements.enumerated() {
             if index > 0 {
-                out += " -> "
-                current += 4
+                let separator = Self.separator(before: item)
+                out += separator
+                current += separator.count
             }
             let text = element(item, column: current, inline: inline)
             out += text

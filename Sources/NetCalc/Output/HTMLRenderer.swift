@@ -152,8 +152,13 @@ struct HTMLRenderer {
         var out = "<div class=\"chart\"><svg xmlns=\"http://www.w3.org/2000/svg\" class=\"nc chartsvg\" width=\"\(n(width))\" "
         out += "height=\"\(n(height))\" viewBox=\"0 0 \(n(width)) \(n(height))\">"
         out += "<rect class=\"bg\" width=\"100%\" height=\"100%\"/>\n"
-        out += "<text x=\"\(n(left))\" y=\"18\">activation memory per layer (values per image; largest \(formatCount(maxMemory)))</text>\n"
-        out += "<text x=\"\(n(left + plotWidth))\" y=\"\(n(axis + half + 2))\" text-anchor=\"end\">parameters per layer (largest \(formatCount(maxParams)))</text>\n"
+        let memoryKey = "activation memory per layer, up (values per image; largest \(formatCount(maxMemory)))"
+        let paramKey = "parameters per layer, down (largest \(formatCount(maxParams)))"
+        let secondKey = left + 14 + Markup.textWidth(memoryKey) + 24
+        out += "<rect class=\"mem key\" x=\"\(n(left))\" y=\"9\" width=\"10\" height=\"10\"/>"
+        out += "<text x=\"\(n(left + 14))\" y=\"18\">\(memoryKey)</text>"
+        out += "<rect class=\"par key\" x=\"\(n(secondKey))\" y=\"9\" width=\"10\" height=\"10\"/>"
+        out += "<text x=\"\(n(secondKey + 14))\" y=\"18\">\(paramKey)</text>\n"
         for bin in 0..<bins {
             let first = bin * binSize
             let last = min(rows.count, first + binSize) - 1
@@ -218,7 +223,7 @@ struct HTMLRenderer {
         pre{font:12px/1.4 'DejaVu Sans Mono',Menlo,Consolas,'Liberation Mono',monospace;background:var(--head);padding:10px 12px;border:1px solid var(--line);overflow-x:auto}
         .explain{position:fixed;z-index:10;max-width:640px;margin:0;padding:8px 10px;background:var(--head);color:var(--fg);border:1px solid var(--line);box-shadow:0 4px 14px rgba(0,0,0,.25);font:12px/1.4 'DejaVu Sans Mono',Menlo,Consolas,monospace;white-space:pre-wrap;pointer-events:none}
         .nc .hl path,.nc .hl circle{stroke:#d4a000;stroke-width:2}
-        .chartsvg .mem{fill:var(--mem)}.chartsvg .par{fill:var(--par)}.chartsvg .hit{fill:transparent}.chartsvg .bin:hover .hit{fill:var(--hl)}
+        .chartsvg .mem{fill:var(--mem)}.chartsvg .par{fill:var(--par)}.chartsvg text{fill:var(--fg)}.chartsvg .hit{fill:transparent}.chartsvg .bin:hover .hit{fill:var(--hl)}
         .chartsvg .axis{stroke:var(--muted);stroke-width:1}
         @media print{.explain{display:none}thead th{position:static}}
 

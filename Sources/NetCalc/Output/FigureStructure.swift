@@ -8,14 +8,18 @@
 /// from there with an arrow. Past `maximumRows` rows the rest of the network is one dashed box, and
 /// branches nested deeper than `maximumNesting` are drawn one after another.
 ///
-/// A box is a `FigureNode`: one row, or consecutive rows drawn as one (`span`). The tail past the cap
-/// is a span today; `--depth N` can draw each block deeper than N as a span the same way.
+/// A box is a `FigureNode`: one row, or consecutive rows drawn as one (`span`), which the renderer
+/// draws as the last row's volume in dashes, with arrows from its first row's inputs. The tail past the
+/// cap is a span today. `--depth N` (issue 11) can draw a block as one box the same way: a spec's block
+/// call makes consecutive rows, and its items (units and whole groups, since a block holds its merges
+/// with their branches) can be replaced after `emitAll()` by one `.unit(FigureUnit(node: .span(...)))`.
 
 /// One thing drawn as a box: a row, or consecutive rows drawn as one box showing the last one's output.
 enum FigureNode: Equatable, Sendable {
     case row(Int)
     case span(first: Int, last: Int)
 
+    /// The first and the last row the node draws.
     var firstRow: Int {
         switch self {
         case .row(let row): return row
@@ -71,6 +75,7 @@ struct FigureStructure: Sendable {
     /// Inputs of merges with more than `maximumLanes` inputs, not drawn.
     var droppedInputs = 0
 
+    /// Arranges a network's rows: at most `maximumRows` of them, each walked once.
     init(_ network: NetworkReport) {
         let rows = network.rows
         totalRows = rows.count

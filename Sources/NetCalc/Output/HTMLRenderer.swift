@@ -14,6 +14,7 @@ struct HTMLRenderer {
     /// Bars in a chart, at most; past that each bar adds up consecutive rows.
     static let maximumBars = 400
 
+    /// The page: a section per network, then the diagnostics.
     func render(_ networks: [NetworkReport], diagnostics: [Diagnostic]) -> String {
         var out = "<!DOCTYPE html>\n<html xmlns=\"http://www.w3.org/1999/xhtml\" lang=\"en\">\n<head>\n"
         out += "<meta charset=\"utf-8\"/>\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>\n"
@@ -52,6 +53,7 @@ struct HTMLRenderer {
 
     // MARK: One network
 
+    /// A network's section: heading, figure, chart, table, totals and `--fit`'s answer.
     func section(_ network: NetworkReport, index: Int) -> String {
         let settings = network.settings
         var out = "<section class=\"network\" id=\"net\(index)\" data-net=\"\(index)\">\n"
@@ -106,6 +108,7 @@ struct HTMLRenderer {
         return out + "</tbody></table></div>\n"
     }
 
+    /// One cell of the table: the row's tree and name, a share with its bar, or the figure as the table shows it.
     func cell(_ column: Column, _ row: LayerRow, _ network: NetworkReport) -> String {
         switch column {
         case .layer:
@@ -200,6 +203,7 @@ struct HTMLRenderer {
 
     // MARK: Style and script
 
+    /// The page's style sheet: light colours, dark ones on a dark screen, nothing interactive in print.
     static let css = """
         :root{--fg:#1f2328;--bg:#ffffff;--muted:#57606a;--line:#d0d7de;--head:#f6f8fa;--hl:#fff3c4;--mem:#4c8bd6;--par:#e8913a}
         @media screen and (prefers-color-scheme:dark){:root{--fg:#e6edf3;--bg:#0d1117;--muted:#9da7b3;--line:#30363d;--head:#161b22;--hl:#3b3217}}

@@ -51,12 +51,15 @@ struct Figure {
     /// Whether the figure starts with the network's name (the page has it as a heading).
     var showsName = true
 
+    /// Spacing in pixels: around the figure, between items of a row, between rows and lanes, before
+    /// a group's lanes (where its arrows fan out) and before its merge (where they come together).
     static let margin = 20.0
     static let gap = 26.0
     static let runGap = 26.0
     static let laneGap = 18.0
     static let laneInset = 24.0
     static let mergeGap = 24.0
+    /// A glued slab's thickness and a merge circle's radius.
     static let slab = 5.0
     static let radius = 11.0
 
@@ -176,6 +179,7 @@ struct Figure {
         init(merge: UnitBox) { self.merge = merge }
     }
 
+    /// An item measured: a unit or a group.
     enum ItemBox {
         case unit(UnitBox)
         case group(GroupBox)
@@ -215,6 +219,7 @@ struct Figure {
         min(140, max(14, 12 + 8 * Double(Markup.log2x16(value)) / 16))
     }
 
+    /// Measures a sequence's items and wraps them into runs no wider than `width`.
     func measure(_ items: [FigureItem], width: Double) -> SequenceBox {
         let sequence = SequenceBox()
         sequence.items = items.map { item in
@@ -244,6 +249,7 @@ struct Figure {
         return sequence
     }
 
+    /// Measures a group: its lanes wrapped within what is left of `width`, stacked, the merge after them.
     func measure(_ group: FigureGroup, width: Double) -> GroupBox {
         let box = GroupBox(merge: measure(group.merge))
         box.merge.group = box
@@ -259,6 +265,7 @@ struct Figure {
         return box
     }
 
+    /// Measures a unit: its box's sizes from the volume it outputs, its slabs and its label.
     func measure(_ unit: FigureUnit) -> UnitBox {
         let rows = network.rows
         let main = rows[unit.node.lastRow]
@@ -385,6 +392,7 @@ struct Figure {
         }
     }
 
+    /// Places a group with its first lane on `baseline`, the others under it, the merge at its right.
     func place(_ group: GroupBox, x: Double, baseline: Double, gutter: Double, into placed: inout [UnitBox]) {
         var top = baseline - (group.lanes.first?.ascent ?? 0)
         for lane in group.lanes {
@@ -446,6 +454,7 @@ struct Figure {
         return [start, (out, start.y), (out, gutter), (column, gutter), (column, target.y), target]
     }
 
+    /// An arrow through the points, repeated points left out.
     func path(_ points: [(Double, Double)]) -> String {
         var kept: [(Double, Double)] = []
         for point in points {
@@ -606,9 +615,11 @@ struct Header {
         kinds = FigureKind.allCases.filter(seen.contains)
     }
 
+    /// The title's line and a legend swatch's size, in pixels.
     static let titleHeight = 24.0
     static let legendSwatch = 10.0
 
+    /// The legend's width, and the header's, estimated from its text.
     var legendWidth: Double {
         kinds.reduce(0) { $0 + Self.legendSwatch + 5 + Markup.textWidth($1.legend) + 16 }
     }
@@ -620,6 +631,7 @@ struct Header {
 
     var height: Double { (showsName ? Self.titleHeight : 0) + Double(lines.count) * 15 + 20 + 26 }
 
+    /// The header's elements, from its top left corner.
     func svg(x: Double, y: Double) -> String {
         let n = Markup.number
         var out = ""

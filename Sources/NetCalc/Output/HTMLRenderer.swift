@@ -225,8 +225,8 @@ struct HTMLRenderer {
         table.totals th{text-align:left;font-weight:bold;padding-right:16px}table.totals td{white-space:normal}
         td.more{color:var(--muted);font-style:italic}
         pre{font:12px/1.4 'DejaVu Sans Mono',Menlo,Consolas,'Liberation Mono',monospace;background:var(--head);padding:10px 12px;border:1px solid var(--line);overflow-x:auto}
-        .explain{position:fixed;z-index:10;max-width:640px;margin:0;padding:8px 10px;background:var(--head);color:var(--fg);border:1px solid var(--line);box-shadow:0 4px 14px rgba(0,0,0,.25);font:12px/1.4 'DejaVu Sans Mono',Menlo,Consolas,monospace;white-space:pre-wrap;pointer-events:none}
-        .nc .hl path,.nc .hl circle{stroke:#d4a000;stroke-width:2}
+        .explain{position:fixed;z-index:10;max-width:760px;margin:0;padding:8px 10px;background:var(--head);color:var(--fg);border:1px solid var(--line);box-shadow:0 4px 14px rgba(0,0,0,.25);font:12px/1.4 'DejaVu Sans Mono',Menlo,Consolas,monospace;white-space:pre-wrap;pointer-events:none}
+        .nc .n.hl path,.nc .n.hl circle{stroke:#d4a000;stroke-width:2.2}
         .chartsvg .mem{fill:var(--mem)}.chartsvg .par{fill:var(--par)}.chartsvg text{fill:var(--fg)}.chartsvg .hit{fill:transparent}.chartsvg .bin:hover .hit{fill:var(--hl)}
         .chartsvg .axis{stroke:var(--muted);stroke-width:1}
         @media print{.explain{display:none}thead th{position:static}}

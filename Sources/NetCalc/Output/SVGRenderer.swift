@@ -599,7 +599,7 @@ struct Header {
         self.units = units
         let totals = network.totals
         let settings = network.settings
-        lines.append("\(network.file) · input \(network.input.fullText) · \(formatCount(totals.params)) params · "
+        lines.append("\(Figure.cut(network.file, 60)) · input \(network.input.fullText) · \(formatCount(totals.params)) params · "
                      + "\(formatCount(totals.macs)) MACs · \(formatCount(totals.activations)) activations "
                      + "(\(formatBytes(totals.forwardBytes, units)) forward at batch \(settings.batch), \(settings.dataType.rawValue))")
         if structure.drawnRows < structure.totalRows {

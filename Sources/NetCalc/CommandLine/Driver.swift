@@ -224,6 +224,11 @@ public func run(_ invocation: Invocation) -> Outcome {
                                                   fit: fit).render(networks)
     case .dot:
         outcome.standardOutput = DotRenderer().render(networks)
+    case .svg:
+        outcome.standardOutput = SVGRenderer(units: options.units).render(networks)
+    case .html:
+        outcome.standardOutput = HTMLRenderer(columns: options.columns ?? Column.tableDefault, units: options.units,
+                                              fit: fit).render(networks, diagnostics: diagnostics)
     case .table:
         var table = TableRenderer(color: colorOut, explain: options.explain, units: options.units)
         table.columns = options.columns ?? Column.tableDefault

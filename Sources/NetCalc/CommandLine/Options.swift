@@ -18,7 +18,7 @@ enum InputSource: Equatable, Sendable {
 
 /// The output formats.
 enum OutputFormat: String, CaseIterable, Sendable {
-    case table, json, csv, markdown, dot
+    case table, json, csv, markdown, dot, svg, html
 }
 
 /// Code that `--emit` writes instead of a report.
@@ -83,7 +83,8 @@ extension Options {
 
         options:
           -e, --expr SPEC        analyze SPEC given on the command line (may be repeated)
-          --format FORMAT        table (default), json, csv, markdown or dot (a Graphviz graph)
+          --format FORMAT        table (default), json, csv, markdown, dot (a Graphviz graph),
+                                 svg (the architecture figure) or html (one self-contained page)
           --columns LIST         choose and order the columns of table, csv and markdown output,
                                  from: index, layer, op, output, memory, mem%, bytes, bwdbytes,
                                  params, params%, weights, biases, nontrainable, macs, rf, spec,

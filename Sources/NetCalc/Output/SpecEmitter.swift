@@ -50,12 +50,13 @@ struct SpecEmitter {
             return Element(text: name, isMerge: false, comment: element.comment)
         }
         let settings = network.settings
-        var lines = ["# \(network.name), written by netcalc --emit spec from \(commentSafe(network.file))."]
+        var lines = ["# \(commentSafe(network.name)), written by netcalc --emit spec from \(commentSafe(network.file))."]
         for note in network.notes { lines.append("# " + commentSafe(note)) }
         if settings.rounding != .strict { lines.append("@rounding \(settings.rounding.rawValue)") }
         if settings.batch != 1 { lines.append("@batch \(settings.batch)") }
         for block in blocks { lines.append("\(block.name) = \(block.body)") }
-        let name = identifierSafe(network.name)
+        var name = identifierSafe(network.name)
+        if blocks.contains(where: { $0.name == name }) { name += "_net" }
         lines.append("\(name) = INPUT[\(network.input.fullText)]")
         for (text, count, comment) in collapseRepeats(elements) {
             let body = count > 1 ? "[\(text)]*\(count)" : text
@@ -108,9 +109,9 @@ struct SpecEmitter {
         return out
     }
 
-    /// Text for a `#` comment: one line, no control characters.
+    /// Text for a `#` comment: one line, every invisible character (a line break too) shown `visible`.
     private func commentSafe(_ text: String) -> String {
-        String(text.unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7F ? " " : Character($0) })
+        visible(text)
     }
 }
 

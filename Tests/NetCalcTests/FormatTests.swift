@@ -235,7 +235,15 @@ import Testing
         var out = Array(text.utf8)
         var inserted = 0
         let kinds: [Token.Kind] = [.leftParen, .comma, .pipe, .leftBracket, .arrow]
-        for token in tokens.reversed() where kinds.contains(token.kind) {
+        let source = Array(text.utf8)
+        // Directives are read to the end of their line: a comment cannot break one.
+        func onDirectiveLine(_ offset: Int) -> Bool {
+            var start = offset
+            while start > 0, source[start - 1] != UInt8(ascii: "\n") { start -= 1 }
+            while start < offset, source[start] == UInt8(ascii: " ") { start += 1 }
+            return source[start] == UInt8(ascii: "@")
+        }
+        for token in tokens.reversed() where kinds.contains(token.kind) && !onDirectiveLine(token.range.start) {
             inserted += 1
             out.insert(contentsOf: Array("  # c\(inserted)\n".utf8), at: token.range.end)
         }

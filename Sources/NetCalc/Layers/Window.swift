@@ -124,18 +124,20 @@ extension WindowAxis {
         }
     }
 
-    /// `span/S + 1` as a decimal with up to two places: `54.25`, `2.33`.
+    /// `span/S + 1` as it is: a decimal when two places hold it (`54.25`), two places and `...` when
+    /// it goes on (`2.33...`), and a fraction when two places would round it to a whole number
+    /// (`1 + 31/9223372036854775743`, which is not 1).
     static func decimal(span: Int, stride: Int) -> String {
         let whole = span / stride + 1
         let remainder = span % stride
         let (scaled, overflow) = remainder.multipliedReportingOverflow(by: 100)
         guard !overflow else { return "\(whole) + \(remainder)/\(stride)" }
-        var hundredths = (scaled + stride / 2) / stride
-        var wholePart = whole
-        if hundredths >= 100 { wholePart += 1; hundredths -= 100 }
+        let hundredths = (scaled + stride / 2) / stride
+        if remainder != 0 && (hundredths == 0 || hundredths >= 100) { return "\(whole) + \(remainder)/\(stride)" }
         var fraction = hundredths < 10 ? "0\(hundredths)" : "\(hundredths)"
-        while fraction.hasSuffix("0") { fraction.removeLast() }
-        return fraction.isEmpty ? "\(wholePart)" : "\(wholePart).\(fraction)"
+        let exact = scaled % stride == 0
+        if exact { while fraction.hasSuffix("0") { fraction.removeLast() } }
+        return (fraction.isEmpty ? "\(whole)" : "\(whole).\(fraction)") + (exact ? "" : "...")
     }
 
     /// Paddings near the given one that make the window fit exactly, nearest first (at most two).

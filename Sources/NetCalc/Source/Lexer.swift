@@ -116,6 +116,13 @@ struct Lexer {
                 if index + 1 < count, bytes[index] | 0x20 == UInt8(ascii: "x"), isDigit(bytes[index + 1]) {
                     tokens.append(Token(kind: .times, range: SourceRange(index, index + 1), startsLine: false))
                     index += 1
+                } else if index + 2 < count, bytes[index] == 0xC3, bytes[index + 1] == 0x97, isDigit(bytes[index + 2]) {
+                    // 227×227×3: one error for the sign, read as the x it stands for (no cascade).
+                    let sign = SourceRange(index, index + 2)
+                    diagnostics.append(Diagnostic(.error, Self.unexpected("\u{D7}"), at: sign, in: file,
+                                                  hint: Self.hint(for: "\u{D7}")))
+                    tokens.append(Token(kind: .times, range: sign, startsLine: false))
+                    index += 2
                 }
                 continue
             } else if isIdentifierStart(byte) || (byte >= 0x80 && Self.isNameScalar(Self.scalar(in: bytes, at: index).scalar)) {

@@ -201,3 +201,42 @@ import Testing
         #expect(keepingConventions("a\nb\n", of: Array("x\ny".utf8)) == Array("a\nb\n".utf8))
     }
 }
+
+/// `fmt -w` run by another user (root runs the binary as nobody): where the new file cannot be given
+/// the owner, or cannot be made in the folder, the file is written in place and keeps its owner.
+@Suite struct FormatWriteAsAnotherUserTests {
+    static let canRun = geteuid() == 0 && haveBinary && FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv")
+
+    func asNobody(_ arguments: String) throws -> (Int32, String) {
+        try runProcess("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", builtBinary] + ["fmt", "-w", arguments])
+    }
+
+    func owner(_ path: String) -> uid_t {
+        var status = stat()
+        _ = stat(path, &status)
+        return status.st_uid
+    }
+
+    @Test(.enabled(if: canRun), arguments: [0o777, 0o755] as [mode_t])
+    func anotherUsersFileIsWrittenInPlace(_ folderMode: mode_t) throws {
+        let folder = NSTemporaryDirectory() + "netcalc-nobody-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let file = folder + "/f.net"
+        try Data(FormatWriteTests.messy.utf8).write(to: URL(fileURLWithPath: file))
+        #expect(chmod(file, 0o666) == 0)
+        #expect(chmod(folder, folderMode) == 0)
+        let (status, output) = try asNobody(file)
+        #expect(status == 0, "\(output)")
+        #expect(try String(contentsOfFile: file, encoding: .utf8) == FormatWriteTests.canonical)
+        #expect(owner(file) == 0)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder) == ["f.net"])
+        // A file the user may not write is refused, and says so.
+        #expect(chmod(file, 0o644) == 0)
+        try Data(FormatWriteTests.messy.utf8).write(to: URL(fileURLWithPath: file))
+        let (refused, message) = try asNobody(file)
+        #expect(refused == 2)
+        #expect(message.hasPrefix("netcalc: error: cannot rewrite '\(file)': you may not write it (mode 0644)\n"), "\(message)")
+        #expect(try String(contentsOfFile: file, encoding: .utf8) == FormatWriteTests.messy)
+    }
+}

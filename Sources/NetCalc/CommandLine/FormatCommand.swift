@@ -97,8 +97,11 @@ private func rewrite(_ path: String, invocation: Invocation, renderer: Diagnosti
     let identity = FileIdentity(status)
     guard done.insert(identity).inserted else { return RewriteResult() }  // named twice (or by a link): once
     guard FileRewrite.isWritable(opened, status) else {
-        return .trouble("cannot rewrite '\(path)': it is read-only (mode \(FileRewrite.modeText(status.st_mode)))",
-                        hint: "netcalc fmt -w leaves read-only files alone; make it writable (chmod u+w) to rewrite it")
+        let mode = FileRewrite.modeText(status.st_mode)
+        return status.st_mode & 0o222 == 0
+            ? .trouble("cannot rewrite '\(path)': it is read-only (mode \(mode))",
+                       hint: "netcalc fmt -w leaves read-only files alone; make it writable (chmod u+w) to rewrite it")
+            : .trouble("cannot rewrite '\(path)': you may not write it (mode \(mode))")
     }
     guard let target = FileRewrite.resolve(opened) else {
         return .trouble("cannot rewrite '\(path)': cannot resolve its path: \(errorText(errno))")

@@ -257,6 +257,19 @@ import Testing
         #expect(outcome.standardError.contains("^[[2Jbroken^J.prototxt:"))
     }
 
+    /// A file that cannot be read, or rewritten, is named visibly.
+    @Test func troubleNamesFilesVisibly() throws {
+        let (folder, path) = try modelFile()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let missing = folder + "/no\u{1B}[2Jsuch.net"
+        for arguments in [[missing], ["fmt", "-w", missing], ["check", path], ["fmt", "-w", path]] {
+            let outcome = run(Invocation(arguments: arguments))
+            #expect(outcome.status != 0)
+            expectNoControls(outcome.standardError, "\(arguments)")
+        }
+        #expect(run(Invocation(arguments: [missing])).standardError.contains("no^[[2Jsuch.net"))
+    }
+
     /// A spec's comments and a sheet's notes and answers: shown visibly in diagnostics and by check.
     @Test func specTextShownVisibly() {
         let sheet = "INPUT[8x8x1] -> CONV(1,3) {7x7x1, note: \"\u{1B}]0;owned\u{07}\u{1B}[2J\"}  # \u{1B}[2J\nINPUT[4] -> \u{1B}[2J\u{0}\r\u{2028}FC(2)\n"

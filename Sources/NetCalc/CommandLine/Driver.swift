@@ -109,8 +109,8 @@ public func run(_ invocation: Invocation) -> Outcome {
             ?? (input == .standardInput || input.path != nil ? InputFormat.sniff(raw.bytes) : .spec)
         if inputFormat != .spec {
             if checking {
-                outcome.standardError += "netcalc: error: check grades specs; \(raw.name) is a \(inputFormat.rawValue) model\n"
-                    + "hint: write it as a spec with netcalc --emit spec \(raw.name), then add answers\n"
+                outcome.standardError += "netcalc: error: check grades specs; \(visible(raw.name)) is a \(inputFormat.rawValue) model\n"
+                    + "hint: write it as a spec with netcalc --emit spec \(visible(raw.name)), then add answers\n"
                 outcome.status = max(outcome.status, 2)
                 continue
             }

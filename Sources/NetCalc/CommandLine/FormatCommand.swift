@@ -79,7 +79,7 @@ private struct RewriteResult {
     var status: Int32 = 0
 
     static func trouble(_ message: String, hint: String? = nil) -> RewriteResult {
-        RewriteResult(messages: "netcalc: error: \(message)\n" + (hint.map { "hint: \($0)\n" } ?? ""), status: 2)
+        RewriteResult(messages: "netcalc: error: \(visible(message))\n" + (hint.map { "hint: \(visible($0))\n" } ?? ""), status: 2)
     }
 }
 
@@ -115,13 +115,13 @@ private func rewrite(_ path: String, invocation: Invocation, renderer: Diagnosti
     switch SourceFile.load(name: path, bytes: bytes) {
     case .success(let loaded): file = loaded
     case .failure(let list):
-        return RewriteResult(messages: renderer.render(list) + "\(path): not rewritten: it is not UTF-8 text\n", status: 1)
+        return RewriteResult(messages: renderer.render(list) + "\(visible(path)): not rewritten: it is not UTF-8 text\n", status: 1)
     }
     let formatted: [UInt8]
     switch canonicalBytes(file, raw: bytes) {
     case .success(let canonical): formatted = canonical
     case .failure(let list):
-        return RewriteResult(messages: renderer.render(list) + "\(path): not rewritten: it does not parse\n", status: 1)
+        return RewriteResult(messages: renderer.render(list) + "\(visible(path)): not rewritten: it does not parse\n", status: 1)
     }
     if formatted == bytes { return RewriteResult() }  // already canonical: the file is not touched
     // The new text is made in full and must parse before a byte of the file changes.

@@ -7,10 +7,11 @@ import Darwin
 /// Reading inputs: files, standard input and `-e` text, each failure a message that names the input
 /// and the reason (exit status 2).
 
-/// Why an input could not be read: a message naming it and the reason.
+/// Why an input could not be read: a message naming it and the reason, shown `visible` (a file name
+/// may hold control characters).
 public struct ReadError: Error, Sendable, Equatable {
     public var message: String
-    public init(_ message: String) { self.message = message }
+    public init(_ message: String) { self.message = visible(message) }
 }
 
 /// The most diagnostics shown for one file.

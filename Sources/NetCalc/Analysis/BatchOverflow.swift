@@ -26,6 +26,7 @@ func batchOverflow(totalsOf rows: [LayerRow], settings: Settings, origin: String
     return ("the network's bytes overflow 64 bits at batch \(formatCount(settings.batch))", batchHint(origin))
 }
 
+/// Where the batch came from, and what to do.
 private func batchHint(_ origin: String?) -> String {
     "the batch is set by \(origin ?? "the model file"); netcalc counts bytes exactly up to \(formatCount(Int.max)): lower the batch"
 }

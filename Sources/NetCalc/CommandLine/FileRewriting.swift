@@ -16,6 +16,7 @@ struct FileIdentity: Hashable {
     var device: UInt64
     var inode: UInt64
 
+    /// The identity of the file a status describes.
     init(_ status: stat) {
         device = UInt64(truncatingIfNeeded: status.st_dev)
         inode = UInt64(truncatingIfNeeded: status.st_ino)
@@ -90,6 +91,7 @@ enum FileRewrite {
         case inPlace
     }
 
+    /// Writes a new file beside the original, made as the original is, and renames it over it.
     private static func writeBeside(_ path: String, _ bytes: [UInt8], original: stat) -> BesideResult {
         let folder = path.lastIndex(of: "/").map { String(path[..<$0]) } ?? "."
         var temporary = ""
@@ -182,6 +184,7 @@ enum FileRewrite {
             && modificationTime(now) == modificationTime(before)
     }
 
+    /// A status's modification time, seconds and nanoseconds.
     private static func modificationTime(_ status: stat) -> [Int] {
         #if canImport(Darwin)
         return [Int(status.st_mtimespec.tv_sec), Int(status.st_mtimespec.tv_nsec)]

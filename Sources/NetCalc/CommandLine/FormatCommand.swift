@@ -78,6 +78,7 @@ private struct RewriteResult {
     var messages = ""
     var status: Int32 = 0
 
+    /// A refusal or failure: `netcalc: error:` and the message, status 2.
     static func trouble(_ message: String, hint: String? = nil) -> RewriteResult {
         RewriteResult(messages: "netcalc: error: \(visible(message))\n" + (hint.map { "hint: \(visible($0))\n" } ?? ""), status: 2)
     }

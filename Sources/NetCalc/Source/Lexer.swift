@@ -213,7 +213,12 @@ struct Lexer {
         case .uppercaseLetter, .lowercaseLetter, .titlecaseLetter, .modifierLetter, .otherLetter,
              .nonspacingMark, .spacingMark, .decimalNumber:
             return true
-        default:
+        case .enclosingMark, .letterNumber, .otherNumber, .connectorPunctuation, .dashPunctuation,
+             .openPunctuation, .closePunctuation, .initialPunctuation, .finalPunctuation, .otherPunctuation,
+             .mathSymbol, .currencySymbol, .modifierSymbol, .otherSymbol, .spaceSeparator, .lineSeparator,
+             .paragraphSeparator, .control, .format, .surrogate, .privateUse, .unassigned:
+            return false
+        @unknown default:
             return false
         }
     }

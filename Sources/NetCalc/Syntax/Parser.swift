@@ -92,7 +92,8 @@ struct Parser {
         case .leftBrace:
             error("expected '->' or the end of the line before this answer", at: current.range,
                   hint: "a layer takes one answer list: {55x55x96, params: 34944}")
-        default:
+        case .identifier, .integer, .decimal, .times, .arrow, .leftParen, .leftBracket, .rightBrace, .comma, .equals,
+             .star, .plus, .minus, .slash, .at, .colon, .percent, .endOfFile:
             error("expected '->' or the end of the line after this", at: previous,
                   hint: current.kind == .identifier || current.kind == .leftBracket ? "join layers with ->" : nil)
         }

@@ -80,6 +80,7 @@ struct SpecFormatter {
         return printer.layout(chain, prefix: prefix, comments: comments)
     }
 
+    /// A statement's chain after `prefix` (`name = `), with the comments written inside the statement.
     private func layout(_ chain: Chain, prefix: String, comments: [SourceRange]) -> String {
         if comments.isEmpty {
             let oneLine = prefix + chain.elements.map { element($0, column: 0, inline: true) }.joined(separator: " -> ")
@@ -108,6 +109,7 @@ struct SpecFormatter {
         private var insideItems: [Int: [SourceRange]] = [:]
         private var afterItems: [Int: [SourceRange]] = [:]
 
+        /// Places comments, in file order, around items in file order.
         init(_ comments: ArraySlice<SourceRange>, around ranges: [SourceRange]) {
             var item = 0
             for comment in comments {
@@ -122,7 +124,9 @@ struct SpecFormatter {
             }
         }
 
+        /// The comments inside an item.
         func inside(_ item: Int) -> ArraySlice<SourceRange> { insideItems[item]?[...] ?? [] }
+        /// The comments after an item, up to the next one.
         func after(_ item: Int) -> [SourceRange] { afterItems[item] ?? [] }
     }
 
@@ -135,6 +139,7 @@ struct SpecFormatter {
         return (first, comments.dropFirst())
     }
 
+    /// Spaces up to a column.
     private func pad(_ column: Int) -> String { String(repeating: " ", count: column) }
 
     /// Comments between an opening bracket and the first item: the first stays on the bracket's line

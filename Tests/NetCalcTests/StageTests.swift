@@ -38,7 +38,7 @@ import Testing
     @Test func anUnexpectedCharacterIsOneError() {
         var lexer = Lexer(file: SourceFile(name: "t", text: "a $ b"))
         _ = lexer.tokenize()
-        #expect(lexer.diagnostics.items.map(\.message) == ["unexpected '$'"])
+        #expect(lexer.diagnostics.items.map(\.message) == ["unexpected character '$'"])
     }
 }
 

@@ -153,7 +153,7 @@ import Testing
     }
 
     @Test func lookalikeCharactersAreNamed() {
-        #expect(runNetCalc(["-e", "INPUT[224×224×3] -> RELU"]).standardError.contains("hint: write sizes with the letter x"))
+        #expect(runNetCalc(["-e", "INPUT[224×224×3] -> RELU"]).standardError.contains("the letter x"))
         #expect(runNetCalc(["-e", "INPUT[8x8x3]\u{00A0}-> RELU"]).standardError.contains("a non-breaking space (U+00A0)"))
         let hyphen = runNetCalc(["-e", "my-net = INPUT[8x8x3] -> RELU"]).standardError
         #expect(hyphen.contains("'my-net' is not a name: names take letters, digits and _"))

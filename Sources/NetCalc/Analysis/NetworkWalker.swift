@@ -19,6 +19,8 @@ final class NetworkWalker {
     private(set) var diagnostics = DiagnosticList()
     /// Check mode: a strict-size failure at a layer with an answer stops the walk without an error.
     var checkMode = false
+    /// Where the batch was set (`@batch on line 2`, `--batch`), for a message when it overflows.
+    var batchOrigin: String?
     /// The layer that stopped a check-mode walk, if one did.
     private(set) var unfit: UnfitLayer?
     /// Each answer's start offset and the row it answers (the last row its call made).
@@ -433,7 +435,11 @@ final class NetworkWalker {
         do {
             try row.countMemory(settings)
         } catch {
-            try overflow(row.role == .input ? "INPUT" : row.name, at: range)
+            let name = row.role == .input ? "INPUT" : row.name
+            if let (message, hint) = batchOverflow(name, row: row, settings: settings, origin: batchOrigin) {
+                try fail(message, at: range, hint: hint)
+            }
+            try overflow(name, at: range)
         }
         rows.append(row)
     }
@@ -443,6 +449,10 @@ final class NetworkWalker {
         do {
             return try Totals(rows: rows, settings: settings)
         } catch {
+            if let (message, hint) = batchOverflow(totalsOf: rows, settings: settings, origin: batchOrigin) {
+                record(Diagnostic(.error, message, at: range, in: file, hint: hint))
+                return nil
+            }
             record(Diagnostic(.error, "the network's totals overflow 64 bits", at: range, in: file,
                               hint: "a total past \(formatCount(Int.max)) cannot be counted exactly"))
             return nil

@@ -131,22 +131,26 @@ extension WindowAxis {
         }
     }
 
-    /// `span/S + 1` as a decimal with up to two places: `54.25`, `2.33`.
+    /// `span/S + 1` as it is: a decimal when two places hold it (`54.25`), two places and `...` when
+    /// it goes on (`2.33...`), and a fraction when two places would round it to a whole number
+    /// (`1 + 31/9223372036854775743`, which is not 1).
     static func decimal(span: Int, stride: Int) -> String {
         let whole = span / stride + 1
         let remainder = span % stride
-        // Rounded to hundredths; where that would hide the remainder (or cannot be counted), the exact
-        // fraction: `1 + 31/9223372036854775743` is not 1.
-        let exact = "\(whole) + \(remainder)/\(stride)"
-        guard let rounded = (CheckedInt(remainder) * 100 + stride / 2).value else { return exact }
-        var hundredths = rounded / stride
-        var wholePart = whole
-        if hundredths >= 100 { wholePart += 1; hundredths -= 100 }
-        if hundredths == 0, remainder != 0 { return exact }
+        // Rounded to hundredths, with `...` when that cut digits off; where rounding would hide the
+        // remainder (or it cannot be counted), the exact fraction: `1 + 31/9223372036854775743` is not 1.
+        let fractionForm = "\(whole) + \(remainder)/\(stride)"
+        guard let scaled = (CheckedInt(remainder) * 100).value, let rounded = (CheckedInt(scaled) + stride / 2).value else {
+            return fractionForm
+        }
+        let hundredths = rounded / stride
+        if remainder != 0 && (hundredths == 0 || hundredths >= 100) { return fractionForm }
         var fraction = hundredths < 10 ? "0\(hundredths)" : "\(hundredths)"
-        while fraction.hasSuffix("0") { fraction.removeLast() }
-        return fraction.isEmpty ? "\(wholePart)" : "\(wholePart).\(fraction)"
+        let isExact = scaled % stride == 0
+        if isExact { while fraction.hasSuffix("0") { fraction.removeLast() } }
+        return (fraction.isEmpty ? "\(whole)" : "\(whole).\(fraction)") + (isExact ? "" : "...")
     }
+
 
     /// Paddings near the given one that make the window fit exactly, nearest first (at most two).
     func fittingPaddings() -> [Int] {

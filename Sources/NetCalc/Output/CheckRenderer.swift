@@ -11,20 +11,21 @@ struct CheckRenderer {
         var out = ""
         for verdict in verdicts {
             let (line, column) = verdict.file.location(of: verdict.range.start)
-            let place = "\(bold)\(verdict.file.name):\(line):\(column):\(reset)"
-            let what = "\(verdict.layer) \(verdict.key.rawValue)"
+            // Answers and notes are the sheet's raw text: shown `visible`, never as terminal controls.
+            let place = "\(bold)\(visible(verdict.file.name)):\(line):\(column):\(reset)"
+            let what = visible("\(verdict.layer) \(verdict.key.rawValue)")
             switch verdict.outcome {
             case .right:
-                out += "\(place) \(green)right:\(reset) \(what) \(verdict.answer)\n"
+                out += "\(place) \(green)right:\(reset) \(what) \(visible(verdict.answer))\n"
             case .wrong:
-                out += "\(place) \(red)wrong:\(reset) \(what) \(verdict.answer); the answer is \(verdict.expected)\n"
-                out += "  \(verdict.formula)\n"
-                if let mistake = verdict.mistake { out += "  mistake: \(mistake)\n" }
-                if let note = verdict.note { out += "  note: \(note)\n" }
+                out += "\(place) \(red)wrong:\(reset) \(what) \(visible(verdict.answer)); the answer is \(visible(verdict.expected))\n"
+                out += "  \(visible(verdict.formula))\n"
+                if let mistake = verdict.mistake { out += "  mistake: \(visible(mistake))\n" }
+                if let note = verdict.note { out += "  note: \(visible(note))\n" }
             case .unanswered:
                 out += "\(place) \(red)unanswered:\(reset) \(what)\n"
             case .ungraded:
-                out += "\(place) \(red)cannot grade:\(reset) \(what): \(verdict.formula)\n"
+                out += "\(place) \(red)cannot grade:\(reset) \(what): \(visible(verdict.formula))\n"
             }
         }
         guard !verdicts.isEmpty else { return "" }

@@ -101,7 +101,8 @@ struct SpecEmitter {
         }
         var lines = header(network)
         for block in blocks { lines.append("\(block.name) = \(block.body)") }
-        let name = identifierSafe(network.name)
+        var name = identifierSafe(network.name)
+        if blocks.contains(where: { $0.name == name }) { name += "_net" }
         lines.append("\(name) = INPUT[\(network.input.fullText)]")
         for (text, count, comment) in collapseRepeats(elements) {
             let body = count > 1 ? "[\(text)]*\(count)" : text
@@ -154,9 +155,9 @@ struct SpecEmitter {
         return out
     }
 
-    /// Text for a `#` comment: one line, no control characters.
+    /// Text for a `#` comment: one line, every invisible character (a line break too) shown `visible`.
     private func commentSafe(_ text: String) -> String {
-        String(text.unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7F ? " " : Character($0) })
+        visible(text)
     }
 }
 

@@ -13,6 +13,7 @@ struct TableRenderer {
     let cache = HumanCache()
 
     private func render(_ network: NetworkReport, into buffer: inout TextBuffer) {
+        let network = network.shownAsText  // names from a model or a file name never drive the terminal
         let bold = color ? "\u{1B}[1m" : ""
         let dim = color ? "\u{1B}[2m" : ""
         let reset = color ? "\u{1B}[0m" : ""

@@ -88,7 +88,8 @@ struct DiagnosticList: Error, Sendable {
 }
 
 /// Renders diagnostics the way compilers do: `FILE:LINE:COL: error: message`, the source line,
-/// a caret under the place, then hints.
+/// a caret under the place, then hints. Everything echoed is made `visible`: a control character in a
+/// source line, a file name or a message cannot drive the terminal.
 struct DiagnosticRenderer {
     var color: Bool
     /// Lines longer than this are cropped around the caret.
@@ -111,19 +112,22 @@ struct DiagnosticRenderer {
         var out = ""
         var place = "netcalc"
         if let file = diagnostic.file {
-            place = file.name
+            place = visible(file.name)
             if let (line, column) = diagnostic.location { place += ":\(line):\(column)" }
         }
         out += "\(bold)\(place):\(reset) \(severityColor)\(diagnostic.severity.rawValue):\(reset) "
         let lead = displayWidth(place) + diagnostic.severity.rawValue.count + 3
-        let message = width.map { wrapped(diagnostic.message, width: $0, offset: lead, indent: 4).joined(separator: "\n") }
-            ?? diagnostic.message
+        let shownMessage = visible(diagnostic.message)
+        let message = width.map { wrapped(shownMessage, width: $0, offset: lead, indent: 4).joined(separator: "\n") }
+            ?? shownMessage
         out += "\(bold)\(message)\(reset)\n"
         if let file = diagnostic.file, let range = diagnostic.range {
             let (line, lineColumn) = file.location(of: range.start)
-            // Only the part of the line around the caret is read: a line may be megabytes long.
+            // Only the part of the line around the caret is read: a line may be megabytes long. Columns
+            // count characters (Unicode scalars); each is shown as a terminal shows it safely: a control
+            // character as ^[, an invisible one as <U+2028>, a tab as a tab.
             let window = file.lineWindow(around: range.start, radius: 4 * maxLineWidth)
-            let source = Array(window.text)
+            let source = Array(window.text.unicodeScalars)
             let column = lineColumn - window.firstColumn + 1
             // The underline covers the range on its first line, at least one character.
             let endLocation = file.location(of: range.end)
@@ -135,21 +139,26 @@ struct DiagnosticRenderer {
                 first = max(0, min(column - 1 - maxLineWidth / 2, source.count - maxLineWidth))
                 last = min(source.count, first + maxLineWidth)
             }
-            let shown = String(source[first..<last])
+            let pieces = source[first..<last].map { $0 == "\t" ? "\t" : $0.visibleText }
+            func piece(_ index: Int) -> String { pieces[index - first] }
             let prefix = first > 0 || window.cutBefore ? "..." : ""
             let suffix = last < source.count || window.cutAfter ? "..." : ""
-            out += prefix + shown + suffix + "\n"
+            out += prefix + pieces.joined() + suffix + "\n"
             var marker = String(repeating: " ", count: prefix.count)
             let caretIndex = column - 1
             for index in first..<min(caretIndex, last) {
-                marker += source[index] == "\t" ? "\t" : " "
+                marker += piece(index) == "\t" ? "\t" : String(repeating: " ", count: piece(index).count)
             }
-            let underline = min(width, max(1, last - caretIndex))
+            var underline = 0
+            for index in max(first, caretIndex)..<max(max(first, caretIndex), min(last, caretIndex + width)) {
+                underline += piece(index) == "\t" ? 1 : piece(index).count
+            }
             marker += "^" + String(repeating: "~", count: max(0, underline - 1))
             out += green + marker + reset + "\n"
         }
         for hint in diagnostic.hints {
-            let text = width.map { wrapped(hint, width: $0, offset: 6, indent: 6).joined(separator: "\n") } ?? hint
+            let shownHint = visible(hint)
+            let text = width.map { wrapped(shownHint, width: $0, offset: 6, indent: 6).joined(separator: "\n") } ?? shownHint
             out += "\(bold)hint:\(reset) \(text)\n"
         }
         return out

@@ -3,6 +3,8 @@ struct MarkdownRenderer {
     var columns = Column.tableDefault
     var units = ByteUnits.iec
     var fit: (size: MemorySize, inference: Bool)?
+    /// The bytes `escape` must escape, for its fast path.
+    private static let plainSpecial = Set(Array("|\\*_`<>[]&~$".utf8))
 
     func render(_ networks: [NetworkReport]) -> String {
         networks.map(render).joined(separator: "\n")
@@ -42,6 +44,8 @@ struct MarkdownRenderer {
     /// escaped (pipes, backslashes, emphasis, code, links, tags, entities), every invisible character
     /// (a line break too) shown `visible`.
     static func escape(_ text: String) -> String {
+        // Most cells are plain numbers and names: printable ASCII with nothing to escape goes as it is.
+        if text.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F && !plainSpecial.contains($0) }) { return text }
         var out = ""
         for character in visible(text) {
             if "|\\*_`<>[]&~$".contains(character) { out.append("\\") }

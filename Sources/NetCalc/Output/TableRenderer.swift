@@ -87,16 +87,18 @@ struct TableRenderer {
             out += "\n" + planner.lines(planner.plan(fit.size, inference: fit.inference), units: units)
                 .map { $0 + "\n" }.joined()
         }
-        if explain {
-            let explainer = Explainer(network: network)
-            out += "\n\(bold)worked formulas\(reset)\n"
-            for row in network.rows {
-                out += "\(bold)\(row.name)\(reset)  \(row.role == .input ? "" : row.text + " on \(row.input.fullText)")\n"
-                for line in explainer.lines(for: row) { out += "  \(line)\n" }
-            }
-        }
         // Totals, notes, fit and worked formulas wrap to the terminal; the rows fit by their columns.
         buffer.append(wrappedLines(out, width: maxWidth))
+        if explain {
+            // Written a row at a time: a million rows of formulas are never one string.
+            let explainer = Explainer(network: network)
+            buffer.append("\n\(bold)worked formulas\(reset)\n")
+            for row in network.rows {
+                var lines = "\(bold)\(visible(row.name))\(reset)  \(row.role == .input ? "" : visible(row.text) + " on \(row.input.fullText)")\n"
+                for line in explainer.lines(for: row) { lines += "  \(line)\n" }
+                buffer.append(wrappedLines(lines, width: maxWidth))
+            }
+        }
     }
 
     func render(_ networks: [NetworkReport]) -> String {

@@ -20,6 +20,10 @@ let maximumDiagnosticsShown = 100
 /// The most bytes a spec file may have.
 let maximumSpecBytes = 64 << 20
 
+/// The most bytes an ONNX file may have: a model with its weights (VGG16's is 550 MB); only its
+/// graph is read, the weights are skipped.
+let maximumModelBytes = 4 << 30
+
 /// How diagnostics and messages name standard input.
 let standardInputName = "<stdin>"
 
@@ -31,12 +35,13 @@ func readFile(_ fullPath: String, shownAs path: String) -> Result<[UInt8], ReadE
     let descriptor = open(fullPath, O_RDONLY)
     guard descriptor >= 0 else { return .failure(ReadError("cannot read '\(path)': \(errorText(errno))")) }
     defer { close(descriptor) }
-    return readAll(descriptor, shownAs: "'\(path)'")
+    let limit = InputFormat.byExtension(path) == .onnx ? maximumModelBytes : maximumSpecBytes
+    return readAll(descriptor, shownAs: "'\(path)'", limit: limit)
 }
 
 /// Reads everything from an open descriptor (a file, a pipe, standard input) up to the size limit.
 /// `shownAs` names the input in messages: `'specs/x.net'` or `<stdin>`.
-func readAll(_ descriptor: Int32, shownAs shown: String) -> Result<[UInt8], ReadError> {
+func readAll(_ descriptor: Int32, shownAs shown: String, limit: Int = maximumSpecBytes) -> Result<[UInt8], ReadError> {
     var status = stat()
     if fstat(descriptor, &status) == 0, (status.st_mode & S_IFMT) == S_IFDIR {
         return .failure(ReadError("\(shown) is a directory, not a spec file"))
@@ -51,8 +56,8 @@ func readAll(_ descriptor: Int32, shownAs shown: String) -> Result<[UInt8], Read
         }
         if count == 0 { break }
         bytes.append(contentsOf: buffer[0..<count])
-        if bytes.count > maximumSpecBytes {
-            return .failure(ReadError("\(shown) is larger than \(maximumSpecBytes >> 20) MiB, the most netcalc reads"))
+        if bytes.count > limit {
+            return .failure(ReadError("\(shown) is larger than \(limit >> 20) MiB, the most netcalc reads"))
         }
     }
     return .success(bytes)

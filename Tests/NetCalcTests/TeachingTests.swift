@@ -70,8 +70,9 @@ import Testing
     @Test func layersThatDoNotFitAreAnsweredInvalid() {
         #expect(check("INPUT[7x7x1] -> CONV(1,3,s3) {invalid}").map(\.outcome) == [.right])
         #expect(check("INPUT[7x7x1] -> CONV(1,3,s2) {invalid}").map(\.outcome) == [.wrong])
-        // Answers after a layer that does not fit cannot be graded.
-        #expect(check("INPUT[7x7x1] -> CONV(1,3,s3) {invalid} -> RELU {2x2x1}").map(\.outcome) == [.right, .ungraded])
+        // After a layer that does not fit, sizes are invalid too; a size answered there is wrong.
+        #expect(check("INPUT[7x7x1] -> CONV(1,3,s3) {invalid} -> RELU {2x2x1}").map(\.outcome) == [.right, .wrong])
+        #expect(check("INPUT[7x7x1] -> CONV(1,3,s3) {invalid} -> RELU {invalid}").map(\.outcome) == [.right, .right])
     }
 
     @Test func checkCommandExitsAndSummarises() {

@@ -29,7 +29,7 @@ struct Explainer {
         case .fwdBwd: return forwardBackward(row)
         case .macs: return explanation(for: row).macs
         case .rf: return explanation(for: row).receptiveField
-        case .note: return ""
+        case .note, .points: return ""
         }
     }
 
@@ -102,7 +102,7 @@ struct Explainer {
         case .macs: return "MACs = " + sum(rows.map(\.macs), totals.macs, "")
         case .shape: return "the last row's output: \(rows.last?.output.fullText ?? "?")"
         case .rf: return "the last row's receptive field: \(rows.last?.receptiveField.width ?? 0)"
-        case .note: return ""
+        case .note, .points: return ""
         }
     }
 }

@@ -27,6 +27,24 @@ struct QuizSettings: Sendable {
     /// sizes, receptive fields and totals.
     var level = 1
     var key = false
+    var template = QuizTemplate.any
+    var format = QuizFormat.spec
+}
+
+/// The kinds of network a quiz can ask about.
+enum QuizTemplate: String, CaseIterable, Sendable {
+    /// Any of the others but `random`, chosen by the seed.
+    case any
+    /// Random layers that fit (the first quizzes').
+    case random
+}
+
+/// How a quiz is printed.
+enum QuizFormat: String, CaseIterable, Sendable {
+    /// A spec with blank answers, to fill in and check.
+    case spec
+    /// A worksheet to hand out.
+    case markdown, html
 }
 
 /// Makes quiz sheets.
@@ -41,6 +59,9 @@ struct QuizMaker {
         default: return [.shape, .params, .weights, .memory, .bytes, .fwdBwd, .macs, .rf]
         }
     }
+
+    /// The quiz in its format.
+    func render() -> String { sheet() }
 
     /// The sheet: a spec with a header, blank answers or (with `key`) the answers filled in.
     func sheet() -> String {
@@ -87,7 +108,7 @@ struct QuizMaker {
         case .fwdBwd: return formatCount(row.forwardBytes * 2)
         case .macs: return formatCount(row.macs)
         case .rf: return "\(row.receptiveField.width)"
-        case .note: return ""
+        case .note, .points: return ""
         }
     }
 

@@ -116,7 +116,7 @@ import Testing
             """)
         #expect(verdicts.map(\.outcome) == [.right, .right, .right, .right, .right, .wrong, .right])
         #expect(verdicts[5].expected == "invalid")
-        #expect(verdicts[5].formula.hasPrefix("FC1's params depends on CONV1's size, and CONV1 does not fit its 224x224x3 input"))
+        #expect(verdicts[5].formula.hasPrefix("FC1's parameters depend on CONV1's size, and CONV1 does not fit its 224x224x3 input"))
     }
 
     @Test func theStudentsShapeForALayerThatDoesNotFitCarriesForward() throws {

@@ -100,6 +100,36 @@ import Testing
         compare(outcome.standardOutput + "exit status: \(outcome.status)\n", "\(Self.goldenRoot)/homework/\(name).txt")
     }
 
+    /// `netcalc check` cases: each Golden/check/NAME.net is a sheet checked from that folder (a first line
+    /// `# args: ...` adds arguments), each NAME.args a command line (several sheets, a key, a format).
+    /// NAME.txt holds standard output, standard error and the exit status.
+    static let checkCases = [".net", ".args"].flatMap { files(in: goldenRoot + "/check", ending: $0) }.sorted()
+
+    @Test(arguments: checkCases)
+    func checkOutput(_ file: String) throws {
+        let folder = "\(Self.goldenRoot)/check"
+        let name = String(file[..<(file.lastIndex(of: ".") ?? file.endIndex)])
+        let text = String(decoding: try Data(contentsOf: URL(fileURLWithPath: "\(folder)/\(file)")), as: UTF8.self)
+        var arguments = ["check"]
+        if file.hasSuffix(".args") {
+            arguments += text.split(whereSeparator: { $0 == " " || $0 == "\n" }).map(String.init)
+        } else {
+            if text.hasPrefix("# args: ") {
+                arguments += text.prefix { $0 != "\n" }.dropFirst("# args: ".count).split(separator: " ").map(String.init)
+            }
+            arguments.append(file)
+        }
+        var invocation = Invocation(arguments: arguments)
+        invocation.currentDirectory = folder
+        let outcome = run(invocation)
+        compare(outcome.standardOutput + "--- standard error\n" + outcome.standardError + "exit status: \(outcome.status)\n",
+                "\(folder)/\(name).txt")
+    }
+
+    @Test func everyCheckCaseHasAGoldenFile() {
+        #expect(Self.checkCases.count >= 10)
+    }
+
     @Test func everyHomeworkSheetHasAGoldenFile() {
         #expect(Self.homeworkNames.count >= 4)
     }

@@ -157,7 +157,7 @@ struct Checker {
             let student = sheet[match]
             if let difference = grading.difference(from: student.grading) {
                 let range = difference.row?.range ?? student.grading.report.sourceRange
-                diagnostics.append(Diagnostic(.error, "the network '\(student.grading.report.name)' is not the key's: \(difference.message)",
+                diagnostics.append(Diagnostic(.error, "the network '\(student.grading.report.name)' differs from the key's: \(difference.message)",
                                               at: range, in: file, hint: "answers are graded against the key's network"))
             }
             // The key's rows by name: the student's answers are matched to them.
@@ -342,11 +342,12 @@ struct Checker {
                 origin = carriedRow.inherited
             case .rf:
                 followed = carriedRow.outputOnly ? nil : carriedRow.computedField.map { .count($0) }
-                origin = carriedRow.fieldOrigin ?? carriedRow.inherited
-            case .memory, .bytes, .fwdBwd:
+                origin = carriedRow.inheritedField ?? carriedRow.inherited
+            case .memory, .bytes, .fwdBwd, .macs:
                 followed = carriedRow.row.flatMap { GradingNetwork.value(key, $0) }
                 origin = carriedRow.origin
-            case .params, .weights, .macs:
+                if key == .macs, carriedRow.outputOnly { followed = nil }
+            case .params, .weights:
                 followed = carriedRow.outputOnly ? nil : carriedRow.row.flatMap { GradingNetwork.value(key, $0) }
                 origin = carriedRow.origin
             case .note, .points:
@@ -396,7 +397,7 @@ struct Checker {
         // follows from the student's own shape for that layer follows through.
         let unfit = grading.report.unfit
         let unfitName = unfit?.name ?? "an earlier layer"
-        let why = "\(row.name)'s \(key == .shape ? "size" : key.rawValue) depends on \(unfitName)'s size, and \(unfitName) does not fit its \(unfit?.input.fullText ?? "") input"
+        let why = "\(row.name)'s \(Self.subject(key)) on \(unfitName)'s size, and \(unfitName) does not fit its \(unfit?.input.fullText ?? "") input"
             + (grading.unfitFormula.map { ": \($0)" } ?? "")
         verdict.expected = "invalid"
         verdict.formula = why
@@ -414,6 +415,21 @@ struct Checker {
         } else {
             verdict.mistake = "\(unfitName) does not fit, so every value that depends on its size is invalid"
             verdict.mistakeKind = .sizedWhereInvalid
+        }
+    }
+
+    /// `size depends`, `params depend`: what an answer key asks, as the subject of a sentence.
+    private static func subject(_ key: AnswerKey) -> String {
+        switch key {
+        case .shape: return "size depends"
+        case .params: return "parameters depend"
+        case .weights: return "weights depend"
+        case .memory: return "memory depends"
+        case .bytes: return "bytes depend"
+        case .fwdBwd: return "forward and backward bytes depend"
+        case .macs: return "MACs depend"
+        case .rf: return "receptive field depends"
+        case .note, .points: return "value depends"
         }
     }
 

@@ -52,8 +52,9 @@ struct CarriedRow: Sendable {
     /// The answer its own values follow from: its own shape answer when that left what its inputs
     /// give, else the inherited one.
     var origin: AnswerPlace?
-    /// The answer its receptive field follows from.
+    /// The answer its receptive field follows from, and the one the field its inputs give follows from.
     var fieldOrigin: AnswerPlace?
+    var inheritedField: AnswerPlace?
 }
 
 /// The student's answers that carry forward, and the recomputation.
@@ -120,6 +121,7 @@ struct FollowThrough {
             result.computedField = result.row?.receptiveField.width
             result.origin = result.inherited
             result.fieldOrigin = inheritedField
+            result.inheritedField = inheritedField
             if let (shape, place) = shapes[index] {
                 if result.computed != .shape(shape), let place { result.origin = place }
                 if result.row == nil, template.role != .input {
@@ -128,18 +130,31 @@ struct FollowThrough {
                     result.outputOnly = true
                 }
                 if var row = result.row {
+                    if !result.outputOnly { row.macs = Self.macs(row, output: shape) ?? row.macs }
                     row.output = shape
                     if (try? row.countMemory(settings)) == nil { result.row = nil } else { result.row = row }
                 }
             }
             if let (field, place) = fields[index], var row = result.row, !result.outputOnly {
                 if row.receptiveField.width != field, let place { result.fieldOrigin = place }
-                row.receptiveField.width = field
+                // The height moves with the width: a square field stays square.
+                let (shift, o1) = field.subtractingReportingOverflow(row.receptiveField.width)
+                let (height, o2) = row.receptiveField.height.addingReportingOverflow(shift)
+                row.receptiveField = Pair(field, o1 || o2 ? field : height)
                 result.row = row
             }
             carried.append(result)
         }
         return carried
+    }
+
+    /// A layer's MACs for another output volume, for layers whose every output value costs the same
+    /// (convolutions and FC): the student's own shape for a row gives its MACs too.
+    private static func macs(_ row: LayerRow, output: Shape) -> Int? {
+        guard row.operation is Convolution || row.operation is DepthwiseConvolution || row.operation is FullyConnected,
+              let computed = try? row.output.volume(), computed > 0, row.macs % computed == 0,
+              let volume = try? output.volume() else { return nil }
+        return product(row.macs / computed, volume)
     }
 
     /// A layer's row recomputed from the row it reads.

@@ -163,18 +163,18 @@ struct GradingNetwork {
         let mine = report.settings
         let theirs = other.report.settings
         if mine.batch != theirs.batch || mine.dataType != theirs.dataType || mine.rounding != theirs.rounding {
-            return ("its settings differ from the key's: batch \(theirs.batch), \(theirs.dataType.rawValue), rounding \(theirs.rounding.rawValue) here; batch \(mine.batch), \(mine.dataType.rawValue), rounding \(mine.rounding.rawValue) in the key", nil)
+            return ("its settings are batch \(theirs.batch), \(theirs.dataType.rawValue), rounding \(theirs.rounding.rawValue) here, batch \(mine.batch), \(mine.dataType.rawValue), rounding \(mine.rounding.rawValue) in the key", nil)
         }
         for index in 0..<min(rows.count, other.rows.count) {
             let (a, b) = (rows[index], other.rows[index])
             let same = a.role == b.role && a.inputs == b.inputs && Self.written(a) == Self.written(b)
                 && (a.role != .input || a.output == b.output)
             if !same {
-                return ("its layers differ from the key's: \(Self.described(b)) here where the key has \(Self.described(a))", b)
+                return ("\(Self.described(b)) here, \(Self.described(a, named: false)) in the key", b)
             }
         }
         if rows.count != other.rows.count, complete, other.complete {
-            return ("it has \(other.rows.count) rows where the key's network has \(rows.count)", other.rows.last)
+            return ("it has \(other.rows.count) rows, the key's \(rows.count)", other.rows.last)
         }
         return nil
     }
@@ -184,10 +184,10 @@ struct GradingNetwork {
         row.layer?.canonicalText ?? row.text
     }
 
-    private static func described(_ row: LayerRow) -> String {
+    private static func described(_ row: LayerRow, named: Bool = true) -> String {
         switch row.role {
         case .input: return "INPUT[\(row.output.fullText)]"
-        case .layer, .merge, .block: return "\(row.name) = \(written(row))"
+        case .layer, .merge, .block: return named ? "\(row.name) is \(written(row))" : written(row)
         }
     }
 }

@@ -209,7 +209,8 @@ struct MistakeCatalog {
             }
         }
         if row.params == 0, operation is Pooling || operation is GlobalAveragePooling || operation is AdaptivePooling {
-            list.append((.nonzero, NamedMistake(.poolParameters, "a pool has no parameters: it takes the \(isAverage ? "average" : "maximum") of each window, and nothing is learned")))
+            let what = operation is GlobalAveragePooling ? "averages each channel" : "takes the \(isAverage ? "average" : "maximum") of each window"
+            list.append((.nonzero, NamedMistake(.poolParameters, "a pool has no parameters: it \(what), and nothing is learned")))
         }
         if operation is BatchNorm, row.params > 0, let both = product(row.params, 2) {
             list.append((.count(both), NamedMistake(.runningStatistics, "the running mean and variance are counted; they are not trainable")))
@@ -334,16 +335,17 @@ struct MistakeCatalog {
               let effective = try? windowed.window.axes(input: row.input)[0].effectiveKernel() else { return list }
         let before = source.receptiveField.width
         let jump = source.jump.width
+        let right = product(effective - 1, jump).flatMap { sum(before, $0) }.map { " = \(formatCount($0))" } ?? ""
         if let grown = product(effective, jump) {
             let (field, overflow) = before.addingReportingOverflow(grown)
             if !overflow {
-                list.append((.count(field), NamedMistake(.receptiveFieldAddsF, "the field grows by F - 1 steps, not F: rf = rf1 + (F - 1)*jump1 = \(before) + (\(effective) - 1)*\(jump)")))
+                list.append((.count(field), NamedMistake(.receptiveFieldAddsF, "the field grows by F - 1 steps, not F: rf = rf1 + (F - 1)*jump1 = \(before) + (\(effective) - 1)*\(jump)\(right)")))
             }
         }
         if jump > 1 {
             let (field, overflow) = before.addingReportingOverflow(effective - 1)
             if !overflow {
-                list.append((.count(field), NamedMistake(.receptiveFieldForgetsJump, "the jump is forgotten: after strides totalling \(jump), each step of this window moves \(jump) input pixels, so rf = \(before) + (\(effective) - 1)*\(jump)")))
+                list.append((.count(field), NamedMistake(.receptiveFieldForgetsJump, "the jump is forgotten: after strides totalling \(jump), each step of this window moves \(jump) input pixels, so rf = \(before) + (\(effective) - 1)*\(jump)\(right)")))
             }
         }
         return list

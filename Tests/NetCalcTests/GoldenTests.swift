@@ -126,6 +126,34 @@ import Testing
                 "\(folder)/\(name).txt")
     }
 
+    /// A quiz of every template (a sheet and its key), and worksheets in Markdown and HTML, blank and answered.
+    static let quizCases: [(name: String, arguments: [String])] = QuizTemplate.allCases.filter { $0 != .any }.flatMap { template in
+        [("\(template.rawValue).net", ["--template", template.rawValue, "--seed", "2", "--level", "2"]),
+         ("\(template.rawValue)-key.net", ["--template", template.rawValue, "--seed", "2", "--level", "3", "--key"])]
+    } + [
+        ("worksheet.md", ["--template", "inception", "--seed", "4", "--format", "markdown"]),
+        ("worksheet-key.md", ["--template", "inception", "--seed", "4", "--format", "markdown", "--key"]),
+        ("worksheet.html", ["--template", "resnet", "--seed", "4", "--level", "2", "--format", "html"]),
+        ("worksheet-key.html", ["--template", "resnet", "--seed", "4", "--level", "2", "--format", "html", "--key"]),
+    ]
+
+    @Test(arguments: quizCases.map(\.name))
+    func quizOutput(_ name: String) throws {
+        let arguments = try #require(Self.quizCases.first { $0.name == name }).arguments
+        let outcome = runNetCalc(["quiz"] + arguments)
+        #expect(outcome.status == 0)
+        #expect(outcome.standardError == "")
+        compare(outcome.standardOutput, "\(Self.goldenRoot)/quiz/\(name)")
+    }
+
+    /// The README's teaching section pastes real output too.
+    @Test func readmeShowsCurrentTeachingOutput() throws {
+        let readme = try String(contentsOfFile: packageRoot + "/README.md", encoding: .utf8)
+        #expect(readme.contains(runNetCalc(["check", "specs/homework/vgg16_student.net"]).standardOutput),
+                "README.md is out of date: run swift build && python3 tools/update_readme.py")
+        #expect(readme.contains(runNetCalc(["quiz", "--seed", "3", "--template", "alexnet-conv1"]).standardOutput))
+    }
+
     @Test func everyCheckCaseHasAGoldenFile() {
         #expect(Self.checkCases.count >= 10)
     }

@@ -51,6 +51,7 @@ struct GradingNetwork {
         complete = walked.complete && walked.rows.count > known
         answerRows = walked.answerRows.merging(report.answerRows) { _, analyzed in analyzed }
         var explained = report
+        explained.rows = all
         if all.count > known, case .shape(let size) = FollowThrough().carry(Array(all[...known]), settings: settings)[known].computed {
             // Two stand-ins larger than the rounded-down size, so that later windows fit either way.
             func probe(_ scale: Int) -> [CarriedRow] {

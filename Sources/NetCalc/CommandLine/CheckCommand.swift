@@ -33,7 +33,8 @@ func check(_ inputs: [InputSource], options: Options, invocation: Invocation, co
         case .failure(let trouble):
             outcome.standardError += "netcalc: error: \(trouble.message)\n"
             diagnostics.append(Diagnostic(.error, trouble.message))
-            sheets.append(GradedSheet(name: input.path ?? "<stdin>", verdicts: [], errors: [Diagnostic(.error, trouble.message)]))
+            sheets.append(GradedSheet(name: input.path ?? "<stdin>", verdicts: key?.unansweredVerdicts(countsFollowThrough: !options.noFollowThrough) ?? [],
+                                      errors: [Diagnostic(.error, trouble.message)]))
             outcome.status = max(outcome.status, 2)
             continue
         }
@@ -43,7 +44,8 @@ func check(_ inputs: [InputSource], options: Options, invocation: Invocation, co
             let message = "check grades specs; \(raw.name) is a \(inputFormat.rawValue) model"
             outcome.standardError += "netcalc: error: \(message)\n"
                 + "hint: write it as a spec with netcalc --emit spec \(raw.name), then add answers\n"
-            sheets.append(GradedSheet(name: raw.name, verdicts: [], errors: [Diagnostic(.error, message)]))
+            sheets.append(GradedSheet(name: raw.name, verdicts: key?.unansweredVerdicts(countsFollowThrough: !options.noFollowThrough) ?? [],
+                                      errors: [Diagnostic(.error, message)]))
             outcome.status = max(outcome.status, 2)
             continue
         }
@@ -53,7 +55,8 @@ func check(_ inputs: [InputSource], options: Options, invocation: Invocation, co
         case .failure(let list):
             diagnostics.append(contentsOf: list.items)
             outcome.standardError += renderer.render(list)
-            sheets.append(GradedSheet(name: raw.name, verdicts: [], errors: list.items.filter { $0.severity == .error }))
+            sheets.append(GradedSheet(name: raw.name, verdicts: key?.unansweredVerdicts(countsFollowThrough: !options.noFollowThrough) ?? [],
+                                      errors: list.items.filter { $0.severity == .error }))
             outcome.status = max(outcome.status, 1)
             continue
         }

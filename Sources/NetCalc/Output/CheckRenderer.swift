@@ -38,12 +38,13 @@ struct Score: Sendable {
         }
     }
 
-    /// The score as a whole percentage, rounded half up; 100 for a sheet with nothing to score.
+    /// The score as a whole percentage, rounded half up; 0 for a sheet with nothing to score.
     var percent: Int {
-        guard maxPoints > 0, let scaled = product(points, 200), let doubled = product(maxPoints, 2) else {
-            return maxPoints > 0 ? points >= maxPoints ? 100 : 0 : 100
+        guard maxPoints > 0 else { return 0 }
+        guard let scaled = product(points, 200), let doubled = product(maxPoints, 2), let rounded = sum(scaled, maxPoints) else {
+            return points >= maxPoints ? 100 : 0
         }
-        return (scaled + maxPoints) / doubled
+        return rounded / doubled
     }
 
     /// `4 of 5 answers right (3 by follow-through)`, with points when they are not one per answer.
@@ -252,6 +253,8 @@ struct CheckRenderer {
         var network: String
         var layer: String
         var key: String
+        /// `CONV1 shape`: the same question on every sheet.
+        var question: String
         var answer: String
         var expected: String
         var verdict: String
@@ -313,7 +316,7 @@ struct CheckRenderer {
                 return PlaceJSON(layer: place.layer, key: place.key.rawValue, answer: place.answer, line: line, column: column)
             }
             return Answer(file: verdict.file.name, line: line, column: column, network: verdict.network,
-                          layer: verdict.layer, key: verdict.key.rawValue, answer: verdict.answer,
+                          layer: verdict.layer, key: verdict.key.rawValue, question: verdict.question, answer: verdict.answer,
                           expected: verdict.expected, verdict: verdict.outcome.rawValue, formula: verdict.formula,
                           mistake: verdict.mistake, mistakeKind: verdict.mistakeKind?.rawValue, note: verdict.note,
                           points: verdict.points, earned: verdict.earns ? verdict.points : 0, followsFrom: from)

@@ -580,6 +580,21 @@ struct AnswerKeySheet {
 
     /// How many questions the key asks.
     var questionCount: Int { networks.reduce(0) { $0 + $1.questions.count } }
+
+    /// Every question unanswered, for a sheet that could not be read: it scores 0 of the key's points.
+    func unansweredVerdicts(countsFollowThrough: Bool) -> [Verdict] {
+        networks.flatMap { network in
+            network.questions.map { question in
+                var verdict = Verdict(outcome: .unanswered, file: file, range: question.item.range,
+                                      network: network.grading.report.name, layer: question.layer, key: question.item.key,
+                                      answer: "", expected: "", formula: "")
+                verdict.networkLabel = network.label
+                verdict.points = question.points
+                verdict.countsFollowThrough = countsFollowThrough
+                return verdict
+            }
+        }
+    }
 }
 
 extension NumberAnswer {

@@ -33,15 +33,15 @@ struct Score: Sendable {
             if verdict.earns { right += 1 }
             if verdict.outcome == .followThrough { followThrough += 1 }
             if verdict.outcome == .unanswered { unanswered += 1 }
-            maxPoints = sum(maxPoints, verdict.points) ?? Int.max
-            if verdict.earns { points = sum(points, verdict.points) ?? Int.max }
+            maxPoints = exactSum(maxPoints, verdict.points) ?? Int.max
+            if verdict.earns { points = exactSum(points, verdict.points) ?? Int.max }
         }
     }
 
     /// The score as a whole percentage, rounded half up; 0 for a sheet with nothing to score.
     var percent: Int {
         guard maxPoints > 0 else { return 0 }
-        guard let scaled = product(points, 200), let doubled = product(maxPoints, 2), let rounded = sum(scaled, maxPoints) else {
+        guard let scaled = exactProduct(points, 200), let doubled = exactProduct(maxPoints, 2), let rounded = exactSum(scaled, maxPoints) else {
             return points >= maxPoints ? 100 : 0
         }
         return rounded / doubled
@@ -134,7 +134,7 @@ struct CheckRenderer {
         }
         guard !sheets.isEmpty else { return out }
         let percents = sheets.map(\.score.percent)
-        let mean = (percents.reduce(0) { sum($0, $1) ?? $0 } * 2 + percents.count) / (2 * percents.count)
+        let mean = (percents.reduce(0) { exactSum($0, $1) ?? $0 } * 2 + percents.count) / (2 * percents.count)
         out += "\n\(bold)class: \(sheets.count) sheet\(sheets.count == 1 ? "" : "s"), mean score \(mean)%, lowest \(percents.min() ?? 0)%, highest \(percents.max() ?? 0)%\(reset)\n"
         let questions = Self.questions(sheets)
         if !questions.isEmpty {

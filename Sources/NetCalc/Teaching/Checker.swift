@@ -287,13 +287,13 @@ struct Checker {
             guard case .row(let sheetIndex) = question.target, let index = rowFor(sheetIndex), index < grading.rows.count else { continue }
             let place = AnswerPlace(layer: question.layer, key: question.item.key, answer: question.item.text, file: file,
                                     range: question.item.range)
-            switch (question.item.key, question.item.value) {
-            case (.shape, .shape(let shape)):
-                if followThrough.shapes[index] == nil { followThrough.shapes[index] = (shape, place) }
-            case (.rf, .number(let number)):
-                if followThrough.fields[index] == nil, let field = number.wholeValue { followThrough.fields[index] = (field, place) }
-            default:
-                break
+            // A shape answer carries its volume forward, an rf answer its field; nothing else carries.
+            if question.item.key == .shape, case .shape(let shape) = question.item.value, followThrough.shapes[index] == nil {
+                followThrough.shapes[index] = (shape, place)
+            }
+            if question.item.key == .rf, case .number(let number) = question.item.value, followThrough.fields[index] == nil,
+               let field = number.wholeValue {
+                followThrough.fields[index] = (field, place)
             }
         }
         guard !followThrough.shapes.isEmpty || !followThrough.fields.isEmpty || grading.unfitIndex != nil else {

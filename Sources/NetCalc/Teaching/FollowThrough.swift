@@ -154,7 +154,7 @@ struct FollowThrough {
         guard row.operation is Convolution || row.operation is DepthwiseConvolution || row.operation is FullyConnected,
               let computed = try? row.output.volume(), computed > 0, row.macs % computed == 0,
               let volume = try? output.volume() else { return nil }
-        return product(row.macs / computed, volume)
+        return exactProduct(row.macs / computed, volume)
     }
 
     /// A layer's row recomputed from the row it reads.

@@ -40,7 +40,7 @@ struct GradingNetwork {
         settings.rounding = .floor
         var walked = Self.walk(chain, file: file, blocks: blocks, settings: settings, input: nil)
         if !walked.complete, let input = report.rows.first?.output,
-           let width = product(input.width, 4), let height = product(input.height, 4) {
+           let width = exactProduct(input.width, 4), let height = exactProduct(input.height, 4) {
             let larger = Self.walk(chain, file: file, blocks: blocks, settings: settings,
                                    input: Shape(width: width, height: height, depth: input.depth))
             if larger.rows.count > walked.rows.count { walked = larger }
@@ -55,8 +55,8 @@ struct GradingNetwork {
         if all.count > known, case .shape(let size) = FollowThrough().carry(Array(all[...known]), settings: settings)[known].computed {
             // Two stand-ins larger than the rounded-down size, so that later windows fit either way.
             func probe(_ scale: Int) -> [CarriedRow] {
-                guard let width = product(size.width, scale).flatMap({ sum($0, scale - 1) }),
-                      let height = product(size.height, scale).flatMap({ sum($0, scale - 1) }) else { return [] }
+                guard let width = exactProduct(size.width, scale).flatMap({ exactSum($0, scale - 1) }),
+                      let height = exactProduct(size.height, scale).flatMap({ exactSum($0, scale - 1) }) else { return [] }
                 var probe = FollowThrough()
                 probe.shapes[known] = (Shape(width: width, height: height, depth: size.depth), nil)
                 return probe.carry(all, settings: settings)
@@ -128,7 +128,7 @@ struct GradingNetwork {
         case .weights: return .count(row.weights)
         case .memory: return .count(row.activations)
         case .bytes: return .count(row.forwardBytes)
-        case .fwdBwd: return product(row.forwardBytes, 2).map { .count($0) }
+        case .fwdBwd: return exactProduct(row.forwardBytes, 2).map { .count($0) }
         case .macs: return .count(row.macs)
         case .rf: return .count(row.receptiveField.width)
         case .note, .points: return nil
@@ -143,7 +143,7 @@ struct GradingNetwork {
         case .weights: return .count(totals.weights)
         case .memory: return .count(totals.activations)
         case .bytes: return .count(totals.forwardBytes)
-        case .fwdBwd: return sum(totals.forwardBytes, totals.backwardBytes).map { .count($0) }
+        case .fwdBwd: return exactSum(totals.forwardBytes, totals.backwardBytes).map { .count($0) }
         case .macs: return .count(totals.macs)
         case .rf: return rows.last.map { .count($0.receptiveField.width) }
         case .note, .points: return nil

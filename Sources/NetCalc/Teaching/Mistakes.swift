@@ -141,7 +141,7 @@ struct MistakeCatalog {
             if row.forwardBytes != row.activations {
                 list.append((.count(row.activations), NamedMistake(.valuesForBytes, "values given where bytes were asked: x \(settings.dataType.bytes) bytes per \(settings.dataType.rawValue) value\(settings.batch == 1 ? "" : " and x batch \(settings.batch)")")))
             }
-            if let both = product(row.forwardBytes, 2), both != 0 {
+            if let both = exactProduct(row.forwardBytes, 2), both != 0 {
                 list.append((.count(both), NamedMistake(.forwardAndBackwardForForward, "forward + backward given where the forward bytes were asked")))
             }
             return list
@@ -150,7 +150,7 @@ struct MistakeCatalog {
             if row.forwardBytes != 0 {
                 list.append((.count(row.forwardBytes), NamedMistake(.forwardOnly, "forward only: the backward pass keeps a gradient for every value, x2")))
             }
-            if let values = product(row.activations, 2), row.forwardBytes != row.activations {
+            if let values = exactProduct(row.activations, 2), row.forwardBytes != row.activations {
                 list.append((.count(values), NamedMistake(.valuesForBytes, "values given where bytes were asked: x \(settings.dataType.bytes) bytes per \(settings.dataType.rawValue) value")))
             }
             return list
@@ -182,29 +182,29 @@ struct MistakeCatalog {
         }
         if let convolution = operation as? Convolution {
             let kernel = convolution.window.kernel
-            if din / max(1, convolution.groups) > 1, let withoutDepth = product(kernel.width, kernel.height, k) {
-                if let value = sum(withoutDepth, bias) { list.append((.count(value), NamedMistake(.inputDepthLeftOut, "the input depth is left out: each filter spans all \(din / max(1, convolution.groups)) input channels\(convolution.groups > 1 ? " of its group" : "") (F*F*D\(convolution.groups > 1 ? "/G" : ""))"))) }
+            if din / max(1, convolution.groups) > 1, let withoutDepth = exactProduct(kernel.width, kernel.height, k) {
+                if let value = exactSum(withoutDepth, bias) { list.append((.count(value), NamedMistake(.inputDepthLeftOut, "the input depth is left out: each filter spans all \(din / max(1, convolution.groups)) input channels\(convolution.groups > 1 ? " of its group" : "") (F*F*D\(convolution.groups > 1 ? "/G" : ""))"))) }
                 if key == .params, row.biases > 0 {
                     list.append((.count(withoutDepth), NamedMistake(.inputDepthAndBiasesLeftOut, "the input depth and the biases are left out")))
                 }
             }
-            if convolution.groups > 1, let full = product(kernel.width, kernel.height, din, k) {
-                if let value = sum(full, bias) { list.append((.count(value), NamedMistake(.groupsLeftOut, "the groups are left out: with G = \(convolution.groups) each filter spans D/G = \(din)/\(convolution.groups) = \(din / convolution.groups) channels, not all \(din)"))) }
+            if convolution.groups > 1, let full = exactProduct(kernel.width, kernel.height, din, k) {
+                if let value = exactSum(full, bias) { list.append((.count(value), NamedMistake(.groupsLeftOut, "the groups are left out: with G = \(convolution.groups) each filter spans D/G = \(din)/\(convolution.groups) = \(din / convolution.groups) channels, not all \(din)"))) }
             }
         }
         if let depthwise = operation as? DepthwiseConvolution, din > 1,
-           let full = product(depthwise.window.kernel.width, depthwise.window.kernel.height, din, k) {
-            if let value = sum(full, bias) { list.append((.count(value), NamedMistake(.groupsLeftOut, "counted as a full convolution: a depthwise filter spans one channel (F*F*1), not all \(din)"))) }
+           let full = exactProduct(depthwise.window.kernel.width, depthwise.window.kernel.height, din, k) {
+            if let value = exactSum(full, bias) { list.append((.count(value), NamedMistake(.groupsLeftOut, "counted as a full convolution: a depthwise filter spans one channel (F*F*1), not all \(din)"))) }
         }
         if operation is FullyConnected {
-            let area = product(row.input.width, row.input.height) ?? 0
-            if din > 1, let withoutDepth = product(area, k) {
-                if let value = sum(withoutDepth, bias) { list.append((.count(value), NamedMistake(.inputDepthLeftOut, "the input depth is left out: each output is connected to all W*H*D = \(row.input.width)*\(row.input.height)*\(din) = \(formatCount(row.weights / max(1, k))) input values"))) }
+            let area = exactProduct(row.input.width, row.input.height) ?? 0
+            if din > 1, let withoutDepth = exactProduct(area, k) {
+                if let value = exactSum(withoutDepth, bias) { list.append((.count(value), NamedMistake(.inputDepthLeftOut, "the input depth is left out: each output is connected to all W*H*D = \(row.input.width)*\(row.input.height)*\(din) = \(formatCount(row.weights / max(1, k))) input values"))) }
                 if key == .params, row.biases > 0 {
                     list.append((.count(withoutDepth), NamedMistake(.inputDepthAndBiasesLeftOut, "the input depth and the biases are left out")))
                 }
             }
-            if area == 1, let volume = nearestVolume(), let size = try? volume.output.volume(), let weights = product(size, k), let value = sum(weights, bias) {
+            if area == 1, let volume = nearestVolume(), let size = try? volume.output.volume(), let weights = exactProduct(size, k), let value = exactSum(weights, bias) {
                 list.append((.count(value), NamedMistake(.fcVectorAsVolume, "\(row.name) reads a vector of \(formatCount(din)) values (\(source?.name ?? "its input")'s output, 1x1x\(din)), not the \(volume.output.fullText) volume of \(volume.name): \(formatCount(din))*\(k)\(bias > 0 ? " + \(bias)" : "")")))
             }
         }
@@ -212,7 +212,7 @@ struct MistakeCatalog {
             let what = operation is GlobalAveragePooling ? "averages each channel" : "takes the \(isAverage ? "average" : "maximum") of each window"
             list.append((.nonzero, NamedMistake(.poolParameters, "a pool has no parameters: it \(what), and nothing is learned")))
         }
-        if operation is BatchNorm, row.params > 0, let both = product(row.params, 2) {
+        if operation is BatchNorm, row.params > 0, let both = exactProduct(row.params, 2) {
             list.append((.count(both), NamedMistake(.runningStatistics, "the running mean and variance are counted; they are not trainable")))
         }
         return list
@@ -254,7 +254,7 @@ struct MistakeCatalog {
         /// `W + k*P - Fe`, the span the window steps over with the padding counted k times.
         func span(_ axis: WindowAxis, paddings: Int = 2) -> Int? {
             guard axis.mode == .explicit, let effective = try? axis.effectiveKernel(),
-                  let padding = product(axis.padding, paddings) else { return nil }
+                  let padding = exactProduct(axis.padding, paddings) else { return nil }
             let (padded, o1) = axis.input.addingReportingOverflow(padding)
             let (result, o2) = padded.subtractingReportingOverflow(effective)
             return o1 || o2 ? nil : result
@@ -277,7 +277,7 @@ struct MistakeCatalog {
             list.append((candidate, NamedMistake(.plusOneForgotten, "the +1 is forgotten: (W - F + 2P)/S counts the steps; the first position adds one")))
         }
         if axes.contains(where: { $0.stride > 1 }) {
-            if let candidate = shape({ axis in span(axis).flatMap { span in product(axis.stride, axis.stride).map { span / $0 + 1 } } }) {
+            if let candidate = shape({ axis in span(axis).flatMap { span in exactProduct(axis.stride, axis.stride).map { span / $0 + 1 } } }) {
                 list.append((candidate, NamedMistake(.strideTwice, "the stride is applied twice")))
             }
             if let candidate = shape({ axis in span(axis).map { $0 + 1 } }) {
@@ -306,22 +306,22 @@ struct MistakeCatalog {
                 list.append((.count(withBias), NamedMistake(.biasAdditionsCounted, "the bias additions are counted; MACs here leave them out")))
             }
         }
-        if row.macs > 0, let flops = product(row.macs, 2) {
+        if row.macs > 0, let flops = exactProduct(row.macs, 2) {
             list.append((.count(flops), NamedMistake(.flopsForMACs, "FLOPs (2 x MACs) given where MACs were asked")))
         }
         let windowed = row.operation is Convolution || row.operation is DepthwiseConvolution
         let input = row.input
         let output = row.output
-        let positionsOut = product(output.width, output.height) ?? 0
+        let positionsOut = exactProduct(output.width, output.height) ?? 0
         if windowed, positionsOut > 0, row.macs % positionsOut == 0,
            input.width != output.width || input.height != output.height,
-           let positionsIn = product(input.width, input.height), let overInput = product(row.macs / positionsOut, positionsIn) {
+           let positionsIn = exactProduct(input.width, input.height), let overInput = exactProduct(row.macs / positionsOut, positionsIn) {
             list.append((.count(overInput), NamedMistake(.macsOverInputPositions, "the input's positions are counted: each of the \(output.width)*\(output.height) output positions (not the \(input.width)*\(input.height) input ones) takes its dot products")))
         }
-        if let convolution = row.operation as? Convolution, convolution.groups > 1, let ungrouped = product(row.macs, convolution.groups) {
+        if let convolution = row.operation as? Convolution, convolution.groups > 1, let ungrouped = exactProduct(row.macs, convolution.groups) {
             list.append((.count(ungrouped), NamedMistake(.macsWithoutGroups, "the /G is forgotten: with G = \(convolution.groups) each output reads D/G = \(input.depth / convolution.groups) channels, so MACs = W2*H2*K*F*F*D/G")))
         }
-        if row.operation is DepthwiseConvolution, input.depth > 1, let full = product(row.macs, input.depth) {
+        if row.operation is DepthwiseConvolution, input.depth > 1, let full = exactProduct(row.macs, input.depth) {
             list.append((.count(full), NamedMistake(.macsWithoutGroups, "counted as a full convolution: each depthwise output reads one channel, so MACs = W2*H2*D2*F*F")))
         }
         return list
@@ -335,8 +335,8 @@ struct MistakeCatalog {
               let effective = try? windowed.window.axes(input: row.input)[0].effectiveKernel() else { return list }
         let before = source.receptiveField.width
         let jump = source.jump.width
-        let right = product(effective - 1, jump).flatMap { sum(before, $0) }.map { " = \(formatCount($0))" } ?? ""
-        if let grown = product(effective, jump) {
+        let right = exactProduct(effective - 1, jump).flatMap { exactSum(before, $0) }.map { " = \(formatCount($0))" } ?? ""
+        if let grown = exactProduct(effective, jump) {
             let (field, overflow) = before.addingReportingOverflow(grown)
             if !overflow {
                 list.append((.count(field), NamedMistake(.receptiveFieldAddsF, "the field grows by F - 1 steps, not F: rf = rf1 + (F - 1)*jump1 = \(before) + (\(effective) - 1)*\(jump)\(right)")))
@@ -390,7 +390,7 @@ struct MistakeCatalog {
             if let last, network.rows.count > 2 {
                 list.append((.count(last.forwardBytes), NamedMistake(.lastRowOnly, "only the last row is given: the total adds every row, \(network.rows.count) of them")))
             }
-            if let both = product(totals.forwardBytes, 2), both != 0 {
+            if let both = exactProduct(totals.forwardBytes, 2), both != 0 {
                 list.append((.count(both), NamedMistake(.forwardAndBackwardForForward, "forward + backward given where the forward bytes were asked")))
             }
         case .fwdBwd:
@@ -398,7 +398,7 @@ struct MistakeCatalog {
                 list.append((.count(totals.forwardBytes), NamedMistake(.forwardOnly, "forward only: the backward pass keeps a gradient for every value, x2")))
             }
         case .macs:
-            if totals.macs > 0, let flops = product(totals.macs, 2) {
+            if totals.macs > 0, let flops = exactProduct(totals.macs, 2) {
                 list.append((.count(flops), NamedMistake(.flopsForMACs, "FLOPs (2 x MACs) given where MACs were asked")))
             }
         case .shape, .rf, .note, .points:
@@ -409,13 +409,13 @@ struct MistakeCatalog {
 }
 
 /// The sum, or nil when it does not fit in 64 bits.
-func sum(_ a: Int, _ b: Int) -> Int? {
+func exactSum(_ a: Int, _ b: Int) -> Int? {
     let (result, overflow) = a.addingReportingOverflow(b)
     return overflow ? nil : result
 }
 
 /// The product, or nil when it does not fit in 64 bits.
-func product(_ values: Int...) -> Int? {
+func exactProduct(_ values: Int...) -> Int? {
     var result = 1
     for value in values {
         let (next, overflow) = result.multipliedReportingOverflow(by: value)

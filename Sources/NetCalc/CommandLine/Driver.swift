@@ -306,7 +306,7 @@ func importModel(_ name: String, _ bytes: [UInt8], format: InputFormat,
 
 /// Reads an input's bytes and the name diagnostics show for it, or says why it cannot.
 func loadBytes(_ input: InputSource, invocation: Invocation, standardInputUsed: inout Bool,
-                       expressionsRead: inout Int) -> Result<(name: String, bytes: [UInt8]), TroubleMessage> {
+               expressionsRead: inout Int) -> Result<(name: String, bytes: [UInt8]), TroubleMessage> {
     switch input {
     case .expression(let text):
         // Several -e networks get distinct names: expr, expr-2, ...

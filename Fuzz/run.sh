@@ -15,10 +15,24 @@ flags=(--sanitize=fuzzer)
 swift build -c release --scratch-path "$scratch" "${flags[@]}" -Xswiftc -DFUZZING --product netcalc-fuzz
 corpus=$scratch/corpus
 mkdir -p "$corpus" Fuzz/regressions
-for file in specs/*.net specs/homework/*.net Tests/NetCalcTests/Golden/errors/* Tests/NetCalcTests/Fixtures/*/* Fuzz/regressions/*; do
-  [ -f "$file" ] && cp "$file" "$corpus/$(echo "$file" | tr '/' '_')"
+# The fuzzing entry point reads its mode from an input's first byte: each seed goes in once per mode.
+modes=24
+seed_files=(specs/*.net specs/homework/*.net Tests/NetCalcTests/Golden/errors/* Tests/NetCalcTests/Fixtures/*/* Fuzz/regressions/*)
+# Deep block structures, which random bytes rarely build.
+deep=$scratch/deep
+mkdir -p "$deep"
+{ echo 'b0 = RELU'; for i in $(seq 1 40); do echo "b$i = b$((i-1)) -> b$((i-1))"; done; echo 'INPUT[8x8x1] -> b40'; } > "$deep/doubling.net"
+{ printf 'INPUT[8x8x2] -> '; for i in $(seq 1 60); do printf 'ADD(ID | '; done; printf 'RELU'; for i in $(seq 1 60); do printf ')'; done; echo; } > "$deep/merges.net"
+{ printf 'INPUT[8x8x2] -> '; for i in $(seq 1 60); do printf '['; done; printf 'RELU'; for i in $(seq 1 60); do printf ']*2'; done; echo; } > "$deep/repeats.net"
+{ echo 'a(c) = CONV(c,1) -> [RELU]*c'; echo 'b(c) = a(c*2) -> a(c/2) as t -> ADD(@t | ID)'; echo 'INPUT[8x8x4] -> b(4) -> b(8)'; } > "$deep/blocks.net"
+for file in "${seed_files[@]}" "$deep"/*; do
+  [ -f "$file" ] || continue
+  name=$(echo "$file" | tr '/' '_')
+  for mode in $(seq 0 $((modes - 1))); do
+    { printf "\\$(printf '%03o' "$mode")"; cat "$file"; } > "$corpus/$mode-$name"
+  done
 done
 # Swift's crash handler would hide crashes from libFuzzer.
 SWIFT_BACKTRACE=enable=no "$scratch/release/netcalc-fuzz" "$corpus" \
-  -max_total_time="$seconds" -max_len=8192 -timeout=10 -rss_limit_mb=4096 \
+  -max_total_time="$seconds" -max_len=8192 -timeout=10 -rss_limit_mb=4096 -dict=Fuzz/netcalc.dict \
   -artifact_prefix=Fuzz/regressions/ -print_final_stats=1

@@ -45,4 +45,6 @@ text = text.replace("{{FIT_RESNET}}", fit(["--fit", "24GiB", "specs/resnet50.net
 text = text.replace("{{FIT_RESNET16}}", fit(["--fit", "24GiB", "--dtype", "fp16", "--optimizer", "adam", "specs/resnet50.net"]))
 text = text.replace("{{CAFFE}}", run(["docs/examples/tiny.prototxt"]))
 text = text.replace("{{CAFFE_SPEC}}", run(["--emit", "spec", "docs/examples/tiny.prototxt"]))
+text = text.replace("{{DEPTH1}}", run(["--depth", "1", "--columns", "index,layer,output,params,macs,spec", "specs/resnet50.net"]))
+text = text.replace("{{SUMMARY}}", run(["--summary", "specs/densenet121.net"]))
 (root / "README.md").write_text(text)

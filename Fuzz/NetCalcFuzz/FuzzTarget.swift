@@ -11,17 +11,37 @@ import NetCalc
 import Glibc
 #endif
 
-/// Runs one input through every mode; returns a digest of everything produced.
+/// Runs one input through one mode and set of options chosen by its first byte (so that the fuzzer
+/// reaches every mode, each input quickly); the rest of the bytes are the input. Returns a digest.
+func exerciseOne(_ bytes: [UInt8]) -> Int {
+    guard let selector = bytes.first else { return 0 }
+    let input = Array(bytes.dropFirst())
+    var arguments = modes[Int(selector) % modes.count]
+    // Higher bits add options a mode may take, so that their combinations are reached too.
+    let extras: [[String]] = [[], ["--batch", "3"], ["--dtype", "fp16"], ["--rounding", "ceil"], ["--layout", "chw"],
+                              ["--depth", "1"], ["--units", "si"], ["--rounding", "caffe"]]
+    let extra = extras[Int(selector / UInt8(modes.count)) % extras.count]
+    if arguments.first != "fmt", arguments.first != "check", !arguments.contains("--summary") || extra.first != "--units" {
+        arguments += extra
+    }
+    let outcome = run(Invocation(arguments: arguments + ["-"], standardInput: input))
+    return Int(outcome.status) &+ outcome.standardOutputBytes.count &* 31 &+ outcome.standardError.utf8.count
+}
+
+/// Every mode the target reaches: each output format, explain, fit, emit, check, fmt and the readers.
+let modes: [[String]] = [
+    [], ["--format", "json", "--explain"], ["--format", "csv"], ["--format", "markdown", "--units", "si"],
+    ["--format", "dot"], ["--emit", "pytorch"], ["--fit", "12GiB"], ["--rounding", "floor", "--explain"],
+    ["--rounding", "ceil", "--fit", "1GiB", "--inference"], ["check"], ["check", "--format", "json"],
+    ["fmt", "-"], ["--emit", "spec"], ["--format", "svg"], ["--format", "html"], ["--summary"],
+    ["--depth", "0"], ["--columns", "layer,path,output,params"],
+    ["--input-format", "prototxt", "--format", "json"], ["--input-format", "prototxt", "--emit", "spec"],
+    ["--input-format", "onnx", "--format", "json"], ["--input-format", "onnx", "--emit", "spec"],
+    ["--input-format", "onnx", "--format", "html"], ["--input-format", "prototxt", "--depth", "1"],
+]
+
+/// Runs one input through every mode (replaying a corpus); returns a digest of everything produced.
 func exercise(_ bytes: [UInt8]) -> Int {
-    let modes: [[String]] = [
-        [], ["--format", "json", "--explain"], ["--format", "csv"], ["--format", "markdown", "--units", "si"],
-        ["--format", "dot"], ["--emit", "pytorch"], ["--fit", "12GiB"], ["--rounding", "floor", "--explain"],
-        ["--rounding", "ceil", "--fit", "1GiB", "--inference"], ["check"], ["check", "--format", "json"],
-        ["fmt", "-"], ["--emit", "spec"],
-        // The model readers, whatever the bytes look like: Caffe's text format and ONNX's wire format.
-        ["--input-format", "prototxt", "--format", "json"], ["--input-format", "prototxt", "--emit", "spec"],
-        ["--input-format", "onnx", "--format", "json"], ["--input-format", "onnx", "--emit", "spec"],
-    ]
     var digest = 0
     // A spec that expands to a huge network (a million layers is legal) goes through the fast formats
     // only, so that one input does not take a minute; the slower formats are linear too.
@@ -37,7 +57,7 @@ func exercise(_ bytes: [UInt8]) -> Int {
 #if FUZZING
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzOne(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
-    let digest = exercise(Array(UnsafeBufferPointer(start: data, count: size)))
+    let digest = exerciseOne(Array(UnsafeBufferPointer(start: data, count: size)))
     // Use the result, so nothing computed is optimised away.
     if digest == Int.min { print(digest) }
     return 0
@@ -62,7 +82,9 @@ struct Replay {
                 bytes.append(contentsOf: buffer[0..<read])
             }
             fclose(file)
-            total &+= exercise(bytes)
+            // Every mode over the whole file, and the fuzzer's own reading of it (a mode from the first byte),
+            // so that a finding replays as it was found.
+            total &+= exercise(bytes) &+ exerciseOne(bytes)
             count += 1
         }
         print("replayed \(count) inputs (digest \(total & 0xFFFF))")

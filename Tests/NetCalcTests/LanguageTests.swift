@@ -184,3 +184,31 @@ import Testing
         #expect(lines[2] == "\t               ^~~~~")
     }
 }
+
+/// Named tensors: `as NAME` names an element's output, `@NAME` continues from it, so that any graph
+/// (a tensor read across branches) can be written.
+@Suite struct NamedTensorTests {
+    @Test func aBranchMayReadANamedTensor() throws {
+        let net = try #require(network("INPUT[8x8x4] -> CONV(8,3,p1) as stem -> RELU -> CONCAT(ID | @stem -> CONV(4,1)) -> CONV(8,1) -> ADD(@stem | ID)"))
+        #expect(net.rows.map(\.op) == ["input", "conv", "relu", "conv", "concat", "conv", "add"])
+        #expect(net.rows[3].inputs == [1])  // CONV(4,1) reads the stem, not the RELU
+        #expect(net.rows[4].inputs == [2, 3])
+        #expect(net.rows[6].inputs == [1, 5])
+        #expect(net.rows[6].text == "ADD(@stem | ID)")
+        // The stem stays alive until the ADD reads it: the liveness follows the real graph.
+        #expect(net.totals.peakLiveActivations >= 512 + 768)
+    }
+
+    @Test func namingErrors() {
+        #expect(errors("INPUT[8x8x4] -> RELU -> ADD(@nothing | ID)") == ["no tensor is named 'nothing' before this"])
+        #expect(errors("INPUT[8x8x4] -> RELU as a -> RELU as a") == ["the name 'a' is given twice"])
+    }
+
+    @Test func fmtKeepsNamesOnTheirElement() {
+        let text = "INPUT[8x8x4] -> conv(8,3,p1)  as  stem -> relu -> add(@stem|id)\n"
+        var parser = Parser(file: SourceFile(name: "<test>", text: text))
+        let syntax = parser.parse()
+        #expect(SpecFormatter(syntax: syntax, comments: parser.comments).format()
+            == "INPUT[8x8x4] -> CONV(8,3,p1) as stem -> RELU -> ADD(@stem | ID)\n")
+    }
+}

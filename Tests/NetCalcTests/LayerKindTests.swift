@@ -120,6 +120,23 @@ import Testing
         #expect(again.rows.last?.params == row.params)
     }
 
+    /// Every argument the spec gives reaches the emitted module (DROPOUT(0.1) was `nn.Dropout()`).
+    @Test(arguments: [
+        ("DROPOUT(0.1)", "nn.Dropout(0.1)"), ("DROPOUT(p=0.3)", "nn.Dropout(0.3)"), ("DROPPATH(0.2)", "DropPath(0.2)"),
+        ("DROPPATH", "DropPath()"), ("LEAKYRELU(0.2)", "nn.LeakyReLU(0.2)"), ("ELU(a=0.5)", "nn.ELU(0.5)"),
+        ("INSTANCENORM(affine)", "nn.InstanceNorm2d(4, affine=True)"), ("SCALE(bias)", "Scale(4, True)"),
+        ("PRELU(per_channel)", "nn.PReLU(4)"), ("GROUPNORM(2)", "nn.GroupNorm(2, 4)"), ("NORM(3)", "nn.LocalResponseNorm(3)"),
+        ("SHUFFLE(2)", "nn.ChannelShuffle(2)"), ("PIXELSHUFFLE(2)", "nn.PixelShuffle(2)"),
+        ("PAD(1,2,3,4)", "nn.ZeroPad2d((1, 2, 3, 4))"), ("CROP(2x3)", "CenterCrop(3, 2)"), ("SLICE(1,3)", "ChannelSlice(1, 3)"),
+        ("UPSAMPLE(2,bilinear)", "mode='bilinear'"), ("CONV(8,3,s2,p1,d2,g2,nobias)", "dilation=(2, 2), groups=2, bias=False"),
+        ("ADAPTIVEMAXPOOL(2x1)", "nn.AdaptiveMaxPool2d((1, 2))"), ("BN(caffe)", "affine=False"),
+    ])
+    func emittedModulesKeepEveryArgument(_ layer: String, _ expected: String) throws {
+        let net = try #require(network("INPUT[8x8x4] -> \(layer)", rounding: .floor), "\(layer)")
+        let module = PyTorchEmitter().render([net])
+        #expect(module.contains(expected), "\(layer): \(module.split(separator: "\n").filter { $0.contains("self.") }.first ?? "")")
+    }
+
     @Test func keywordsAreListedOnce() {
         let words = LayerCatalog.definitions.flatMap { [$0.keyword] + $0.aliases }
         #expect(Set(words).count == words.count)

@@ -72,8 +72,8 @@ import Testing
     }
 
     /// Python's csv module reads the CSV into the numbers the JSON holds (skipped without python3).
-    @Test func csvParsesWithPythonIntoTheJSONNumbers() throws {
-        guard hasProgram("python3") else { return }
+    @Test(.enabled(if: hasProgram("python3"), "needs python3"))
+    func csvParsesWithPythonIntoTheJSONNumbers() throws {
         let csv = runNetCalc(["--format", "csv", "specs/googlenet.net"]).standardOutput
         let script = """
             import csv, json, sys
@@ -166,8 +166,11 @@ import Testing
         #expect(dot.contains("n0_0 -> n0_2 [label=\"28x28x256\"];"))
         #expect(dot.contains("n0_3 -> n0_8 [label=\"28x28x192\"];"))
         #expect(dot.contains("CONV3\\nCONV(192,3,p1)\\n110,784 params"))
-        // Rendered with Graphviz where it is installed.
-        guard hasProgram("dot") else { return }
+    }
+
+    /// Graphviz renders the graph (skipped, visibly, where it is not installed).
+    @Test(.enabled(if: hasProgram("dot"), "needs Graphviz's dot"))
+    func dotRendersWithGraphviz() throws {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("netcalc-\(getpid()).dot")
         try runNetCalc(["--format", "dot", "specs/resnet18.net"]).standardOutput.write(to: file, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(at: file) }
@@ -177,8 +180,8 @@ import Testing
     }
 
     /// The emitted module is valid Python for every spec (skipped without python3; torch is not needed).
-    @Test func emittedPyTorchCompilesForEverySpec() throws {
-        guard hasProgram("python3") else { return }
+    @Test(.enabled(if: hasProgram("python3"), "needs python3"))
+    func emittedPyTorchCompilesForEverySpec() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("netcalc-emit-\(getpid())")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }

@@ -153,7 +153,7 @@ import Testing
     }
 
     @Test func lookalikeCharactersAreNamed() {
-        #expect(runNetCalc(["-e", "INPUT[224×224×3] -> RELU"]).standardError.contains("hint: write sizes with the letter x"))
+        #expect(runNetCalc(["-e", "INPUT[224×224×3] -> RELU"]).standardError.contains("the letter x"))
         #expect(runNetCalc(["-e", "INPUT[8x8x3]\u{00A0}-> RELU"]).standardError.contains("a non-breaking space (U+00A0)"))
         let hyphen = runNetCalc(["-e", "my-net = INPUT[8x8x3] -> RELU"]).standardError
         #expect(hyphen.contains("'my-net' is not a name: names take letters, digits and _"))
@@ -165,5 +165,68 @@ import Testing
         #expect(editDistance("conv", "cnov") == 1)
         #expect(editDistance("abc", "abc") == 0)
         #expect(editDistance("kitten", "sitting") == 3)
+    }
+}
+
+/// Every text output fits the terminal's width; JSON and CSV, and pipes with no width, are not wrapped.
+@Suite struct TerminalWidthTests {
+    static func run(_ arguments: [String], columns: Int, environment: [String: String] = [:]) -> Outcome {
+        var invocation = Invocation(arguments: arguments)
+        invocation.currentDirectory = packageRoot
+        invocation.environment = environment.merging(["COLUMNS": "\(columns)"]) { a, _ in a }
+        return NetCalc.run(invocation)
+    }
+
+    static func widest(_ text: String) -> Int {
+        text.split(separator: "\n").map { displayWidth(String($0)) }.max() ?? 0
+    }
+
+    @Test(arguments: [60, 80, 100])
+    func everyTextOutputFits(_ columns: Int) {
+        let cases: [[String]] = [
+            ["specs/vgg16.net"], ["--explain", "specs/alexnet.net"], ["--help"], ["help", "check"],
+            ["check", "specs/homework/vgg16_table.net"], ["check", "specs/homework/inception_ops.net"],
+            ["--summary", "specs/resnet50.net"], ["--fit", "12GiB", "specs/vgg16.net"],
+            ["-e", "INPUT[224x224x3] -> CONV(96,11,s4)"], ["-e", "INPUT[8x8x3] -> Conv2d(8,3)"],
+        ]
+        for arguments in cases {
+            let outcome = Self.run(arguments, columns: columns)
+            #expect(Self.widest(outcome.standardOutput) <= columns, "\(arguments) stdout")
+            #expect(Self.widest(outcome.standardError) <= columns, "\(arguments) stderr")
+        }
+    }
+
+    @Test func machineFormatsAreNeverWrapped() {
+        let json = Self.run(["--format", "json", "--explain", "specs/alexnet.net"], columns: 40).standardOutput
+        #expect(Self.widest(json) > 40)
+        let csv = Self.run(["--format", "csv", "specs/alexnet.net"], columns: 40).standardOutput
+        #expect(Self.widest(csv) > 40)
+    }
+
+    @Test func dumbTerminalsGetNoColour() {
+        var invocation = Invocation(arguments: ["specs/cifar10.net"])
+        invocation.currentDirectory = packageRoot
+        invocation.standardOutputIsTerminal = true
+        invocation.environment = ["TERM": "dumb"]
+        #expect(!NetCalc.run(invocation).standardOutput.contains("\u{1B}["))
+        invocation.environment = ["TERM": "xterm"]
+        #expect(NetCalc.run(invocation).standardOutput.contains("\u{1B}["))
+    }
+
+    @Test func wrappingKeepsEveryWord() {
+        let text = "  params          138,357,544 (138M) trainable = 138,344,128 weights + 13,416 biases"
+        let lines = wrapped(text, width: 40, indent: 18)
+        #expect(lines.allSatisfy { displayWidth($0) <= 40 })
+        #expect(lines.joined(separator: " ").split(separator: " ") == text.split(separator: " "))
+        #expect(lines[0].hasPrefix("  params"))
+        #expect(lines[1].hasPrefix(String(repeating: " ", count: 18)))
+    }
+}
+
+extension ViewsAndHabitsTests {
+    @Test func foldedViewsNameTheirPeak() throws {
+        let text = runNetCalc(["--depth", "1", "specs/resnet50.net"]).standardOutput
+        #expect(text.contains("live values x batch x 4 bytes (at stage#1)") || text.contains("(at RELU1)") || text.contains("(at CONV1)"))
+        #expect(!text.contains("(at ?)"))
     }
 }

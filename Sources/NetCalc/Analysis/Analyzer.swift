@@ -47,6 +47,7 @@ struct Analyzer {
         let resolved = checker.resolved
 
         var settings = Settings()
+        var batchLine: Int?
         var networks: [NetworkReport] = []
         var unnamedCount = 0
         var names: Set<String> = []
@@ -55,6 +56,7 @@ struct Analyzer {
             switch statement {
             case .directive(let name, let value, let nameRange, let valueRange):
                 applyDirective(name, value, nameRange, valueRange, to: &settings, diagnostics: &diagnostics)
+                if name.lowercased() == "batch" { batchLine = file.location(of: nameRange.start).line }
             case .network(let name, let nameRange, let chain, let total):
                 var networkName = name ?? stem
                 if name == nil {
@@ -69,6 +71,7 @@ struct Analyzer {
                 let effective = overrides.applied(to: settings)
                 let walker = NetworkWalker(file: file, blocks: blocks, settings: effective, quiet: false)
                 walker.checkMode = checkMode
+                walker.batchOrigin = overrides.batch != nil ? "--batch" : batchLine.map { "@batch on line \($0)" }
                 walker.resolvedLayers = resolved
                 if let rows = walker.run(chain) {
                     if let totals = walker.totals(of: rows, at: nameRange ?? chain.range) {

@@ -86,6 +86,8 @@ extension NetworkReport {
             folded.append(fold)
         }
         view.rows = folded
+        // The inference peak is reached inside the row (or block use) that now holds it.
+        if totals.peakRow >= 0, totals.peakRow < place.count { view.totals.peakRow = place[totals.peakRow] }
         return view
     }
 

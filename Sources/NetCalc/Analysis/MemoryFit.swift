@@ -86,16 +86,19 @@ struct FitPlanner {
         let forward = totals.forwardBytes / batch
         let weightBytes = totals.paramBytes
         let gradientBytes = inference ? 0 : totals.paramBytes
-        let optimizerBytes = inference ? 0 : totals.paramBytes &* (settings.optimizer.copiesPerParameter - 2)
+        // Each of these is part of a total that was counted with checked arithmetic, so none overflows;
+        // CheckedInt says so without a trap or a wrap (Int.max if it ever did).
+        let optimizerBytes = inference ? 0
+            : (CheckedInt(totals.paramBytes) * (settings.optimizer.copiesPerParameter - 2)).value ?? Int.max
         let fixed = inference ? totals.paramBytes : totals.trainingParamBytes
-        let perImage = inference ? totals.peakLiveActivations &* bytes : forward &* 2
+        let perImage = (inference ? CheckedInt(totals.peakLiveActivations) * bytes : CheckedInt(forward) * 2).value ?? Int.max
         var result = FitResult(size: size, inference: inference, fixedBytes: fixed, weightBytes: weightBytes,
                                gradientBytes: gradientBytes, optimizerBytes: optimizerBytes, perImageBytes: perImage,
                                forwardPerImage: forward, backwardPerImage: inference ? 0 : forward, batch: 0,
                                usedBytes: fixed)
         guard fixed <= size.bytes else { return result }
         result.batch = perImage > 0 ? (size.bytes - fixed) / perImage : Int.max
-        result.usedBytes = fixed &+ result.batch &* perImage
+        result.usedBytes = (CheckedInt(fixed) + CheckedInt(result.batch) * perImage).value ?? Int.max
         return result
     }
 

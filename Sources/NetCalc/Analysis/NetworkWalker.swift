@@ -19,6 +19,8 @@ final class NetworkWalker {
     private(set) var diagnostics = DiagnosticList()
     /// Check mode: a strict-size failure at a layer with an answer stops the walk without an error.
     var checkMode = false
+    /// Where the batch was set (`@batch on line 2`, `--batch`), for a message when it overflows.
+    var batchOrigin: String?
     /// The layer that stopped a check-mode walk, if one did.
     private(set) var unfit: UnfitLayer?
     /// Each answer's start offset and the row it answers (the last row its call made).
@@ -41,6 +43,10 @@ final class NetworkWalker {
     private var textCache: [Int: String] = [:]
     /// Layers already resolved from calls with constant arguments, by where the call starts.
     var resolvedLayers: [Int: ResolvedLayer] = [:]
+    /// Tensors named with `as NAME`, by the block use they were named in (0: the network).
+    private var namedFlows: [Int: [String: Flow]] = [:]
+    /// Rows one use of each block makes (nil: it depends on a parameter), worked out once.
+    private var blockRowEstimates: [String: Int?] = [:]
     /// True until the first row of a merge's branch is made.
     private var branchStarts = false
     /// True while an expression is evaluated only to estimate a size: its errors come later, if at all.
@@ -71,6 +77,20 @@ final class NetworkWalker {
         var flow = start
         for element in chain.elements {
             switch element {
+            case .name(let name, let range):
+                guard let current = flow else { try fail("a network must start with INPUT[WxHxD]", at: range) }
+                if namedFlows[currentBlock]?[name] != nil {
+                    try fail("the name '\(name)' is given twice", at: range, hint: "each named tensor needs its own name")
+                }
+                namedFlows[currentBlock, default: [:]][name] = current
+            case .reference(let name, let range):
+                guard flow != nil else { try fail("a network must start with INPUT[WxHxD]", at: range) }
+                guard let named = namedFlows[currentBlock]?[name] else {
+                    let known = (namedFlows[currentBlock] ?? [:]).keys.sorted()
+                    try fail("no tensor is named '\(name)' before this", at: range,
+                             hint: didYouMean(name, known) ?? "name a layer's output with `as \(name)` after it, then use @\(name)")
+                }
+                flow = named
             case .input(let dimensions, let range, let answer):
                 guard flow == nil else {
                     try fail("INPUT can only start a network", at: range,
@@ -89,6 +109,11 @@ final class NetworkWalker {
                     defer { currentAnswer = nil }
                     flow = try apply(call, definition: definition, to: current)
                 } else if let block = blocks[call.name] {
+                    // A use that would pass the layer limit is an error here, before any expansion.
+                    if let rows = estimatedBlockRows(block.name, visiting: Set(activeBlocks)), rows > rowBudget - self.rows.count {
+                        try fail("\(call.name) expands to \(rows == Int.max ? "more than 2^63" : formatCount(rows)) layers, more than the \(formatCount(Analyzer.maximumRows)) netcalc analyzes in a network",
+                                 at: call.nameRange, hint: "each use of \(call.name) makes \(rows == Int.max ? "more than 2^63" : formatCount(rows)) rows; check how its blocks use each other")
+                    }
                     flow = try expand(block, call: call, flow: current)
                 } else if LayerCatalog.isReserved(call.name) {
                     let word = call.name.uppercased()
@@ -221,20 +246,31 @@ final class NetworkWalker {
 
     /// How many rows a chain makes, counted without walking it; nil when a count depends on a
     /// block parameter of another scope or a block is recursive.
+    /// How many rows one use of a block makes, worked out once per block (its body means the same
+    /// wherever it is used): linear in the blocks, where following every use would double with each
+    /// block that uses the previous one twice. nil when a count needs a parameter's value.
+    private func estimatedBlockRows(_ name: String, visiting: Set<String>) -> Int? {
+        if let known = blockRowEstimates[name] { return known }
+        guard !visiting.contains(name), visiting.count < Analyzer.maximumCallDepth, let body = blocks[name]?.body else {
+            return nil
+        }
+        let estimate = estimatedRows(body, visiting: visiting.union([name]))
+        blockRowEstimates[name] = estimate
+        return estimate
+    }
+
     private func estimatedRows(_ chain: Chain, visiting: Set<String>) -> Int? {
         var total = 0
         for element in chain.elements {
             var rows: Int
             switch element {
             case .input: rows = 1
-            case .identity: rows = 0
+            case .identity, .name, .reference: rows = 0
             case .layer(let call, _):
                 if LayerCatalog.isReserved(call.name) || blocks[call.name] == nil {
                     rows = 1
                 } else {
-                    guard !visiting.contains(call.name), visiting.count < Analyzer.maximumCallDepth,
-                          let body = blocks[call.name]?.body,
-                          let inner = estimatedRows(body, visiting: visiting.union([call.name])) else { return nil }
+                    guard let inner = estimatedBlockRows(call.name, visiting: visiting) else { return nil }
                     rows = inner
                 }
             case .repetition(let inner, let count, _):
@@ -288,7 +324,12 @@ final class NetworkWalker {
         branchStarts = false
         depth -= 1
         let keyword = kind.keyword
-        let summary = branchSizes.map { $0 == 0 ? "ID" : "\($0) layer\($0 == 1 ? "" : "s")" }.joined(separator: " | ")
+        let summary = zip(branches, branchSizes).map { branch, size -> String in
+            var start = ""
+            if case .reference(let name, _)? = branch.elements.first { start = "@\(name)" }
+            let layers = "\(size) layer\(size == 1 ? "" : "s")"
+            return size == 0 ? (start.isEmpty ? "ID" : start) : (start.isEmpty ? layers : "\(start) -> \(layers)")
+        }.joined(separator: " | ")
         let output: Shape
         do throws(LayerFailure) {
             output = try kind.combine(outputs.map(\.shape))
@@ -394,7 +435,11 @@ final class NetworkWalker {
         do {
             try row.countMemory(settings)
         } catch {
-            try overflow(row.role == .input ? "INPUT" : row.name, at: range)
+            let name = row.role == .input ? "INPUT" : row.name
+            if let (message, hint) = batchOverflow(name, row: row, settings: settings, origin: batchOrigin) {
+                try fail(message, at: range, hint: hint)
+            }
+            try overflow(name, at: range)
         }
         rows.append(row)
     }
@@ -404,6 +449,10 @@ final class NetworkWalker {
         do {
             return try Totals(rows: rows, settings: settings)
         } catch {
+            if let (message, hint) = batchOverflow(totalsOf: rows, settings: settings, origin: batchOrigin) {
+                record(Diagnostic(.error, message, at: range, in: file, hint: hint))
+                return nil
+            }
             record(Diagnostic(.error, "the network's totals overflow 64 bits", at: range, in: file,
                               hint: "a total past \(formatCount(Int.max)) cannot be counted exactly"))
             return nil
@@ -435,12 +484,13 @@ final class NetworkWalker {
                 case .subtract: return try checkedSubtract(a, b)
                 case .multiply: return try checkedMultiply(a, b)
                 case .divide:
-                    guard b != 0 else { try fail("division by zero", at: range) }
-                    guard a % b == 0, !(a == Int.min && b == -1) else {
-                        try fail("\(a)/\(b) is not a whole number", at: range,
-                             hint: "division in arguments must be exact")
+                    switch exactDivide(a, b) {
+                    case .exact(let quotient): return quotient
+                    case .byZero: try fail("division by zero", at: range)
+                    case .overflow: try fail("the expression overflows 64 bits", at: range)
+                    case .inexact:
+                        try fail("\(a)/\(b) is not a whole number", at: range, hint: "division in arguments must be exact")
                     }
-                    return a / b
                 }
             } catch is Overflow {
                 try fail("the expression overflows 64 bits", at: range)

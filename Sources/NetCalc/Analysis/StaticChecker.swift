@@ -27,14 +27,16 @@ final class StaticChecker {
             case .add: return try? checkedAdd(a, b)
             case .subtract: return try? checkedSubtract(a, b)
             case .multiply: return try? checkedMultiply(a, b)
-            case .divide: return b != 0 && a % b == 0 && !(a == Int.min && b == -1) ? a / b : nil
+            case .divide:
+                if case .exact(let quotient) = exactDivide(a, b) { return quotient }
+                return nil
             }
         }
     }
 
     func check(_ statements: [Statement]) -> DiagnosticList {
         var diagnostics = DiagnosticList()
-        for statement in statements {
+        for statement in statements where !diagnostics.isFull {
             switch statement {
             case .network(_, _, let chain, _): check(chain, parameters: [], into: &diagnostics)
             case .block(let block): check(block.body, parameters: Set(block.parameters.map(\.name)), into: &diagnostics)
@@ -46,6 +48,7 @@ final class StaticChecker {
 
     private func check(_ chain: Chain, parameters: Set<String>, into diagnostics: inout DiagnosticList) {
         for element in chain.elements {
+            if diagnostics.isFull { return }  // enough to act on: stop looking
             switch element {
             case .layer(let call, _):
                 if let definition = LayerCatalog.definition(for: call.name) {
@@ -76,7 +79,7 @@ final class StaticChecker {
                 check(inner, parameters: parameters, into: &diagnostics)
             case .merge(_, let branches, _, _):
                 for branch in branches { check(branch, parameters: parameters, into: &diagnostics) }
-            case .input, .identity:
+            case .input, .identity, .name, .reference:
                 break
             }
         }

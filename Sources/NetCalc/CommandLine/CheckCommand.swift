@@ -5,6 +5,9 @@
 func check(_ inputs: [InputSource], options: Options, invocation: Invocation, colorOut: Bool,
            renderer: DiagnosticRenderer) -> Outcome {
     var outcome = Outcome(status: 0, standardOutput: "", standardError: "")
+    // Text pages and wraps on a terminal, as analysis does; JSON, CSV and Gradescope's file do not.
+    outcome.pageable = !options.noPager && options.checkFormat == .text
+    let width = invocation.environment["COLUMNS"].flatMap(Int.init).flatMap { $0 >= 20 ? $0 : nil }
     var diagnostics: [Diagnostic] = []
     var key: AnswerKeySheet?
     if let path = options.checkKey {
@@ -27,7 +30,7 @@ func check(_ inputs: [InputSource], options: Options, invocation: Invocation, co
     var standardInputUsed = false
     var expressionsRead = 0
     for input in inputs {
-        let raw: (name: String, bytes: [UInt8])
+        let raw: LoadedInput
         switch loadBytes(input, invocation: invocation, standardInputUsed: &standardInputUsed, expressionsRead: &expressionsRead) {
         case .success(let loaded): raw = loaded
         case .failure(let trouble):
@@ -41,9 +44,9 @@ func check(_ inputs: [InputSource], options: Options, invocation: Invocation, co
         let inputFormat = options.inputFormat ?? input.path.flatMap(InputFormat.byExtension)
             ?? (input == .standardInput || input.path != nil ? InputFormat.sniff(raw.bytes) : .spec)
         if inputFormat != .spec {
-            let message = "check grades specs; \(raw.name) is a \(inputFormat.rawValue) model"
+            let message = "check grades specs; \(visible(raw.name)) is a \(inputFormat.rawValue) model"
             outcome.standardError += "netcalc: error: \(message)\n"
-                + "hint: write it as a spec with netcalc --emit spec \(raw.name), then add answers\n"
+                + "hint: write it as a spec with netcalc --emit spec \(visible(raw.name)), then add answers\n"
             sheets.append(GradedSheet(name: raw.name, verdicts: key?.unansweredVerdicts(countsFollowThrough: !options.noFollowThrough) ?? [],
                                       errors: [Diagnostic(.error, message)]))
             outcome.status = max(outcome.status, 2)
@@ -84,8 +87,10 @@ func check(_ inputs: [InputSource], options: Options, invocation: Invocation, co
         let shown = sorted.prefix(maximumDiagnosticsShown)
         diagnostics.append(contentsOf: shown)
         for diagnostic in shown { outcome.standardError += renderer.render(diagnostic) }
-        if sorted.count > shown.count {
-            outcome.standardError += "\(file.name): \(sorted.count - shown.count) more errors not shown (netcalc shows the first \(maximumDiagnosticsShown) of a file)\n"
+        if list.dropped > 0 || list.isFull {
+            outcome.standardError += "\(visible(file.name)): more errors not shown (netcalc shows the first \(maximumDiagnosticsShown) of a file and stops looking after \(DiagnosticList.limit))\n"
+        } else if sorted.count > shown.count {
+            outcome.standardError += "\(visible(file.name)): \(sorted.count - shown.count) more errors not shown (netcalc shows the first \(maximumDiagnosticsShown) of a file)\n"
         }
         if list.hasErrors { outcome.status = max(outcome.status, 1) }
         sheets.append(GradedSheet(name: file.name, verdicts: graded, errors: sorted.filter { $0.severity == .error }))
@@ -93,7 +98,8 @@ func check(_ inputs: [InputSource], options: Options, invocation: Invocation, co
     let report = CheckRenderer(color: colorOut)
     switch options.checkFormat {
     case .text:
-        outcome.standardOutput = sheets.count > 1 ? report.classReport(sheets) : report.text(sheets.flatMap(\.verdicts))
+        outcome.standardOutput = wrappedLines(sheets.count > 1 ? report.classReport(sheets) : report.text(sheets.flatMap(\.verdicts)),
+                                              width: width)
     case .json:
         outcome.standardOutput = report.json(sheets, diagnostics: diagnostics)
     case .csv:
@@ -108,19 +114,17 @@ func check(_ inputs: [InputSource], options: Options, invocation: Invocation, co
 
 /// Reads, analyzes and checks a teacher's key; a key that cannot be read or has errors is trouble.
 private func readKey(_ path: String, options: Options,
-                     invocation: Invocation) -> Result<(AnswerKeySheet, DiagnosticList), TroubleMessage> {
-    var fullPath = path
-    if let directory = invocation.currentDirectory, !path.hasPrefix("/") { fullPath = directory + "/" + path }
+                     invocation: Invocation) -> Result<(AnswerKeySheet, DiagnosticList), ReadError> {
     let bytes: [UInt8]
-    switch readFile(fullPath, shownAs: path) {
+    switch readFile(fullPath(path, invocation: invocation), shownAs: path) {
     case .success(let read): bytes = read
-    case .failure(let error): return .failure(TroubleMessage("netcalc: error: the key: \(error.message)\n"))
+    case .failure(let error): return .failure(ReadError("netcalc: error: the key: \(error.message)\n"))
     }
     let file: SourceFile
     switch SourceFile.load(name: path, bytes: bytes) {
     case .success(let loaded): file = loaded
     case .failure(let list):
-        return .failure(TroubleMessage(DiagnosticRenderer(color: false).render(list) + "netcalc: error: the key \(path) cannot be read as a spec\n"))
+        return .failure(ReadError(DiagnosticRenderer(color: false).render(list) + "netcalc: error: the key \(visible(path)) cannot be read as a spec\n"))
     }
     var parser = Parser(file: file)
     let syntax = parser.parse()
@@ -131,11 +135,11 @@ private func readKey(_ path: String, options: Options,
     let key = AnswerKeySheet(file: file, syntax: syntax, networks: networks)
     list.append(contentsOf: key.diagnostics)
     if list.hasErrors {
-        return .failure(TroubleMessage(DiagnosticRenderer(color: false).render(list)
-            + "netcalc: error: the key \(path) has errors; fix them before grading with it\n"))
+        return .failure(ReadError(DiagnosticRenderer(color: false).render(list)
+            + "netcalc: error: the key \(visible(path)) has errors; fix them before grading with it\n"))
     }
     if key.questionCount == 0 {
-        return .failure(TroubleMessage("netcalc: error: the key \(path) asks no questions\n"
+        return .failure(ReadError("netcalc: error: the key \(visible(path)) asks no questions\n"
             + "hint: write answers in braces after the layers to ask about (blank ones do: {shape: _, params: _, points: 2})\n"))
     }
     return .success((key, list))

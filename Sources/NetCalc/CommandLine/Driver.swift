@@ -11,8 +11,8 @@ let netcalcVersion = "0.1.0"
 public struct Invocation: Sendable {
     /// The arguments after the program name.
     public var arguments: [String]
-    /// Reads all of standard input; called only when a spec is read from it.
-    public var readStandardInput: @Sendable () -> [UInt8]
+    /// Reads all of standard input, or says why it cannot; called only when a spec is read from it.
+    public var readStandardInput: @Sendable () -> Result<[UInt8], ReadError>
     public var standardInputIsTerminal = false
     public var standardOutputIsTerminal = false
     public var standardErrorIsTerminal = false
@@ -22,7 +22,7 @@ public struct Invocation: Sendable {
 
     public init(arguments: [String], standardInput: [UInt8] = []) {
         self.arguments = arguments
-        self.readStandardInput = { standardInput }
+        self.readStandardInput = { .success(standardInput) }
     }
 }
 
@@ -32,6 +32,9 @@ public struct Outcome: Sendable {
     /// What goes to standard output, as bytes: a million-layer table is not copied into a String.
     public var standardOutputBytes: [UInt8]
     public var standardError: String
+    /// True for text a person reads (a table, check's verdicts, help): on a terminal, long output of
+    /// it goes through the pager, as git does. Off for code, JSON, CSV and with `--no-pager`.
+    public var pageable = false
 
     public init(status: Int32, standardOutput: String, standardError: String) {
         self.status = status
@@ -57,15 +60,18 @@ public func run(_ invocation: Invocation) -> Outcome {
         outcome.status = 2
         return outcome
     }
+    outcome.pageable = !options.noPager && options.emit == nil && (options.format == .table || options.command == .help)
     switch options.command {
     case .help:
-        outcome.standardOutput = (options.helpTopic.map(Options.usage(of:)) ?? Options.usage) + "\n"
+        let width = invocation.environment["COLUMNS"].flatMap(Int.init).flatMap { $0 >= 20 ? $0 : nil }
+        outcome.standardOutput = wrappedLines((options.helpTopic.map(Options.usage(of:)) ?? Options.usage) + "\n", width: width)
         return outcome
     case .version:
         outcome.standardOutput = "netcalc \(netcalcVersion)\n"
         return outcome
     case .quiz:
         outcome.standardOutput = QuizMaker(settings: options.quiz).render()
+        outcome.pageable = outcome.pageable && options.quiz.format == .spec  // a worksheet goes to a file
         return outcome
     case .check, .analyze, .fmt:
         break
@@ -83,10 +89,14 @@ public func run(_ invocation: Invocation) -> Outcome {
     }
 
     let colorAllowed = options.color == .always
-        || (options.color == .auto && invocation.environment["NO_COLOR"].map(\.isEmpty) ?? true)
+        || (options.color == .auto && invocation.environment["NO_COLOR"].map(\.isEmpty) ?? true
+            && invocation.environment["TERM"] != "dumb")
     let colorOut = options.color == .always || (colorAllowed && invocation.standardOutputIsTerminal)
     let colorErr = options.color == .always || (colorAllowed && invocation.standardErrorIsTerminal)
-    let renderer = DiagnosticRenderer(color: colorErr)
+    // Text wraps to the terminal's width (COLUMNS, which main() sets from a terminal); a pipe is not wrapped.
+    let width = invocation.environment["COLUMNS"].flatMap(Int.init).flatMap { $0 >= 20 ? $0 : nil }
+    var renderer = DiagnosticRenderer(color: colorErr)
+    renderer.width = width
 
     if options.command == .fmt { return format(inputs, options: options, invocation: invocation, renderer: DiagnosticRenderer(color: colorErr)) }
     if options.write { return trouble("-w goes with netcalc fmt", hint: "netcalc fmt -w FILE") }
@@ -99,7 +109,7 @@ public func run(_ invocation: Invocation) -> Outcome {
     var standardInputUsed = false
     var expressionsRead = 0
     for input in inputs {
-        let raw: (name: String, bytes: [UInt8])
+        let raw: LoadedInput
         switch loadBytes(input, invocation: invocation, standardInputUsed: &standardInputUsed,
                          expressionsRead: &expressionsRead) {
         case .success(let loaded): raw = loaded
@@ -149,7 +159,9 @@ public func run(_ invocation: Invocation) -> Outcome {
         let shown = sorted.prefix(maximumDiagnosticsShown)
         diagnostics.append(contentsOf: shown)
         for diagnostic in shown { outcome.standardError += renderer.render(diagnostic) }
-        if sorted.count > shown.count {
+        if list.dropped > 0 || list.isFull {
+            outcome.standardError += "\(file.name): more errors not shown (netcalc shows the first \(maximumDiagnosticsShown) of a file and stops looking after \(DiagnosticList.limit))\n"
+        } else if sorted.count > shown.count {
             outcome.standardError += "\(file.name): \(sorted.count - shown.count) more errors not shown (netcalc shows the first \(maximumDiagnosticsShown) of a file)\n"
         }
         if list.hasErrors { outcome.status = max(outcome.status, 1) }
@@ -177,7 +189,7 @@ public func run(_ invocation: Invocation) -> Outcome {
     if options.summary {
         var summary = SummaryRenderer(units: options.units)
         summary.fit = fit
-        outcome.standardOutput = summary.render(networks)
+        outcome.standardOutput = wrappedLines(summary.render(networks), width: width)
         return outcome
     }
     switch options.format {
@@ -190,93 +202,19 @@ public func run(_ invocation: Invocation) -> Outcome {
                                                   fit: fit).render(networks)
     case .dot:
         outcome.standardOutput = DotRenderer().render(networks)
+    case .svg:
+        outcome.standardOutput = SVGRenderer(units: options.units).render(networks)
+    case .html:
+        outcome.standardOutput = HTMLRenderer(columns: options.columns ?? Column.tableDefault, units: options.units,
+                                              fit: fit).render(networks, diagnostics: diagnostics)
     case .table:
         var table = TableRenderer(color: colorOut, explain: options.explain, units: options.units)
         table.columns = options.columns ?? Column.tableDefault
         table.fit = fit
-        table.maxWidth = invocation.environment["COLUMNS"].flatMap(Int.init).flatMap { $0 >= 20 ? $0 : nil }
+        table.maxWidth = width
         outcome.standardOutputBytes = table.renderBytes(networks)
     }
     return outcome
-}
-
-/// `netcalc fmt`: prints each spec in canonical form, or with `-w` rewrites each file that parses,
-/// atomically (a temporary file renamed over it), so that a failed run leaves the file as it was.
-private func format(_ inputs: [InputSource], options: Options, invocation: Invocation,
-                    renderer: DiagnosticRenderer) -> Outcome {
-    var outcome = Outcome(status: 0, standardOutput: "", standardError: "")
-    var standardInputUsed = false
-    for input in inputs {
-        let file: SourceFile
-        switch load(input, invocation: invocation, standardInputUsed: &standardInputUsed) {
-        case .success(let loaded): file = loaded
-        case .failure(.trouble(let message)):
-            outcome.standardError += "netcalc: error: \(message)\n"
-            outcome.status = max(outcome.status, 2)
-            continue
-        case .failure(.invalid(let list)):
-            outcome.standardError += renderer.render(list)
-            outcome.status = max(outcome.status, 1)
-            continue
-        }
-        var parser = Parser(file: file)
-        let syntax = parser.parse()
-        guard !parser.diagnostics.hasErrors else {
-            outcome.standardError += renderer.render(parser.diagnostics)
-            if options.write { outcome.standardError += "\(file.name): not rewritten: it does not parse\n" }
-            outcome.status = max(outcome.status, 1)
-            continue
-        }
-        let text = SpecFormatter(syntax: syntax, comments: parser.comments).format()
-        guard options.write, case .file(let path) = input else {
-            outcome.standardOutput += text
-            continue
-        }
-        var fullPath = path
-        if let directory = invocation.currentDirectory, !path.hasPrefix("/") { fullPath = directory + "/" + path }
-        if let problem = writeAtomically(Array(text.utf8), to: fullPath) {
-            outcome.standardError += "netcalc: error: cannot rewrite '\(path)': \(problem)\n"
-            outcome.status = max(outcome.status, 2)
-        }
-    }
-    return outcome
-}
-
-/// Writes a file by writing a temporary file beside it and renaming it over the original, keeping the
-/// original's permissions; returns why it could not, or nil.
-func writeAtomically(_ bytes: [UInt8], to path: String) -> String? {
-    let temporary = path + ".netcalc-\(getpid()).tmp"
-    var mode: mode_t = 0o644
-    var status = stat()
-    if stat(path, &status) == 0 { mode = status.st_mode & 0o7777 }
-    let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL, mode)
-    guard descriptor >= 0 else { return String(cString: strerror(errno)) }
-    var offset = 0
-    var failure: String?
-    bytes.withUnsafeBytes { buffer in
-        while offset < buffer.count {
-            let written = write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
-            if written < 0 {
-                if errno == EINTR { continue }
-                failure = String(cString: strerror(errno))
-                return
-            }
-            offset += written
-        }
-    }
-    if failure == nil, fsync(descriptor) != 0 { failure = String(cString: strerror(errno)) }
-    close(descriptor)
-    if failure == nil, rename(temporary, path) != 0 { failure = String(cString: strerror(errno)) }
-    if failure != nil { unlink(temporary) }
-    return failure
-}
-
-/// Why an input could not become a source file.
-private enum LoadFailure: Error {
-    /// The file cannot be read at all (exit status 2).
-    case trouble(String)
-    /// It was read but is not valid text (exit status 1).
-    case invalid(DiagnosticList)
 }
 
 /// Reads a Caffe or ONNX model and analyzes its graph.
@@ -304,97 +242,6 @@ func importModel(_ name: String, _ bytes: [UInt8], format: InputFormat,
     return GraphAnalyzer(network: network, file: file, overrides: overrides).analyze()
 }
 
-/// Reads an input's bytes and the name diagnostics show for it, or says why it cannot.
-func loadBytes(_ input: InputSource, invocation: Invocation, standardInputUsed: inout Bool,
-               expressionsRead: inout Int) -> Result<(name: String, bytes: [UInt8]), TroubleMessage> {
-    switch input {
-    case .expression(let text):
-        // Several -e networks get distinct names: expr, expr-2, ...
-        expressionsRead += 1
-        return .success((expressionsRead == 1 ? "<expr>" : "<expr-\(expressionsRead)>", Array(text.utf8)))
-    case .standardInput:
-        if standardInputUsed { return .failure(TroubleMessage("standard input can be read only once")) }
-        standardInputUsed = true
-        return .success(("<stdin>", invocation.readStandardInput()))
-    case .file(let path):
-        var fullPath = path
-        if let directory = invocation.currentDirectory, !path.hasPrefix("/") { fullPath = directory + "/" + path }
-        switch readFile(fullPath, shownAs: path) {
-        case .success(let read): return .success((path, read))
-        case .failure(let error): return .failure(TroubleMessage(error.message))
-        }
-    }
-}
-
-/// A reason to exit with status 2, as a message.
-struct TroubleMessage: Error {
-    var message: String
-    init(_ message: String) { self.message = message }
-}
-
-private func load(_ input: InputSource, invocation: Invocation,
-                  standardInputUsed: inout Bool) -> Result<SourceFile, LoadFailure> {
-    let name: String
-    let bytes: [UInt8]
-    switch input {
-    case .expression(let text):
-        name = "<expr>"
-        bytes = Array(text.utf8)
-    case .standardInput:
-        if standardInputUsed { return .failure(.trouble("standard input can be read only once")) }
-        standardInputUsed = true
-        name = "<stdin>"
-        bytes = invocation.readStandardInput()
-    case .file(let path):
-        name = path
-        var fullPath = path
-        if let directory = invocation.currentDirectory, !path.hasPrefix("/") { fullPath = directory + "/" + path }
-        switch readFile(fullPath, shownAs: path) {
-        case .success(let read): bytes = read
-        case .failure(let error): return .failure(.trouble(error.message))
-        }
-    }
-    return SourceFile.load(name: name, bytes: bytes).mapError { .invalid($0) }
-}
-
-/// Why a file could not be read.
-struct ReadError: Error {
-    var message: String
-    init(_ message: String) { self.message = message }
-}
-
-/// The most diagnostics shown for one file.
-let maximumDiagnosticsShown = 100
-
-/// The most bytes a spec file may have.
-let maximumSpecBytes = 64 << 20
-
-/// Reads a whole file with POSIX calls, naming the reason when it cannot.
-func readFile(_ fullPath: String, shownAs path: String) -> Result<[UInt8], ReadError> {
-    let descriptor = open(fullPath, O_RDONLY)
-    guard descriptor >= 0 else { return .failure(ReadError("cannot read '\(path)': \(String(cString: strerror(errno)))")) }
-    defer { close(descriptor) }
-    var status = stat()
-    if fstat(descriptor, &status) == 0, (status.st_mode & S_IFMT) == S_IFDIR {
-        return .failure(ReadError("'\(path)' is a directory, not a spec file"))
-    }
-    var bytes: [UInt8] = []
-    var buffer = [UInt8](repeating: 0, count: 65536)
-    while true {
-        let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
-        if count < 0 {
-            if errno == EINTR { continue }
-            return .failure(ReadError("cannot read '\(path)': \(String(cString: strerror(errno)))"))
-        }
-        if count == 0 { break }
-        bytes.append(contentsOf: buffer[0..<count])
-        if bytes.count > maximumSpecBytes {
-            return .failure(ReadError("'\(path)' is larger than \(maximumSpecBytes >> 20) MiB, the most netcalc reads"))
-        }
-    }
-    return .success(bytes)
-}
-
 private func trouble(_ message: String, hint: String? = nil) -> Outcome {
     Outcome(status: 2, standardOutput: "",
             standardError: "netcalc: error: \(message)\n" + (hint.map { "hint: \($0)\n" } ?? ""))
@@ -403,8 +250,11 @@ private func trouble(_ message: String, hint: String? = nil) -> Outcome {
 /// Runs netcalc as a process: real arguments, standard streams and environment. Returns the exit status.
 public func main(arguments: [String] = CommandLine.arguments) -> Int32 {
     signal(SIGPIPE, SIG_IGN)
+    signal(SIGXFSZ, SIG_IGN)  // a file size limit makes writes fail with EFBIG, reported, not a silent kill
     var environment: [String: String] = [:]
-    if let value = getenv("NO_COLOR") { environment["NO_COLOR"] = String(cString: value) }
+    for name in ["NO_COLOR", "TERM", "PAGER"] {
+        if let value = getenv(name) { environment[name] = String(cString: value) }
+    }
     if let value = getenv("COLUMNS") {
         environment["COLUMNS"] = String(cString: value)
     } else if isatty(1) != 0 {
@@ -412,43 +262,32 @@ public func main(arguments: [String] = CommandLine.arguments) -> Int32 {
         if ioctl(1, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 { environment["COLUMNS"] = "\(size.ws_col)" }
     }
     var invocation = Invocation(arguments: Array(arguments.dropFirst()))
-    invocation.readStandardInput = {
-        var bytes: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 65536)
-        while bytes.count <= maximumSpecBytes {
-            let count = buffer.withUnsafeMutableBytes { read(0, $0.baseAddress, $0.count) }
-            if count < 0 && errno == EINTR { continue }
-            if count <= 0 { break }
-            bytes.append(contentsOf: buffer[0..<count])
-        }
-        return bytes
-    }
+    invocation.readStandardInput = { readAll(0, shownAs: standardInputName) }
     invocation.standardInputIsTerminal = isatty(0) != 0
     invocation.standardOutputIsTerminal = isatty(1) != 0
     invocation.standardErrorIsTerminal = isatty(2) != 0
     invocation.environment = environment
     let outcome = run(invocation)
-    writeAll(1, outcome.standardOutputBytes)
-    writeAll(2, outcome.standardError)
-    return outcome.status
-}
-
-/// Writes all of a string to a file descriptor; a closed pipe ends the writing quietly.
-private func writeAll(_ descriptor: Int32, _ text: String) {
-    writeAll(descriptor, Array(text.utf8))
-}
-
-/// Writes all bytes to a file descriptor; a closed pipe ends the writing quietly.
-private func writeAll(_ descriptor: Int32, _ bytes: [UInt8]) {
-    bytes.withUnsafeBufferPointer { buffer in
-        var offset = 0
-        while offset < buffer.count {
-            let written = write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
-            if written < 0 {
-                if errno == EINTR { continue }
-                return
-            }
-            offset += written
-        }
+    if outcome.pageable, isatty(1) != 0, page(outcome.standardOutputBytes, environment: environment) {
+        var shown = outcome
+        shown.standardOutputBytes = []  // the pager showed it
+        return deliver(shown, closing: true)
     }
+    return deliver(outcome, closing: true)
+}
+
+/// Shows output longer than the terminal through `$PAGER` (else `less -FRX`); false when it is short
+/// or no pager runs, and the caller writes it itself.
+private func page(_ bytes: [UInt8], environment: [String: String]) -> Bool {
+    var size = winsize()
+    guard ioctl(1, UInt(TIOCGWINSZ), &size) == 0, size.ws_row > 0 else { return false }
+    let lines = bytes.reduce(0) { $1 == UInt8(ascii: "\n") ? $0 + 1 : $0 }
+    guard lines >= Int(size.ws_row) else { return false }
+    let command = environment["PAGER"] ?? "less -FRX"
+    guard !command.trimmingSpaces().isEmpty, command != "cat" else { return false }
+    guard let pipe = popen(command, "w") else { return false }
+    _ = bytes.withUnsafeBufferPointer { fwrite($0.baseAddress, 1, $0.count, pipe) }
+    // A pager the reader quits early has read less: not an error. One that could not start (127)
+    // leaves the output to be written plainly.
+    return pclose(pipe) != 127 << 8
 }

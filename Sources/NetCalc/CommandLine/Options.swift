@@ -18,7 +18,7 @@ enum InputSource: Equatable, Sendable {
 
 /// The output formats.
 enum OutputFormat: String, CaseIterable, Sendable {
-    case table, json, csv, markdown, dot
+    case table, json, csv, markdown, dot, svg, html
 }
 
 /// What `netcalc check` writes.
@@ -100,10 +100,12 @@ extension Options {
 
         options:
           -e, --expr SPEC        analyze SPEC given on the command line (may be repeated)
-          --format FORMAT        table (default), json, csv, markdown or dot (a Graphviz graph)
-          --columns LIST         choose and order the columns of table, csv and markdown output:
-                                 index,layer,op,output,memory,mem%,bytes,bwdbytes,params,params%,
-                                 weights,biases,nontrainable,macs,rf,spec
+          --format FORMAT        table (default), json, csv, markdown, dot (a Graphviz graph),
+                                 svg (the architecture figure) or html (one self-contained page)
+          --columns LIST         choose and order the columns of table, csv and markdown output,
+                                 from: index, layer, op, output, memory, mem%, bytes, bwdbytes,
+                                 params, params%, weights, biases, nontrainable, macs, rf, spec,
+                                 path (e.g. --columns layer,output,params)
           --units iec|si         byte figures in KiB, MiB, GiB (default) or KB, MB, GB
           --fit SIZE             the largest batch whose training memory fits in SIZE (12GiB, 16GB,
                                  80G = 80GiB, 24000MiB); with --inference, the inference peak

@@ -19,6 +19,9 @@ struct GraphAnalyzer {
         return overrides.applied(to: base)
     }
 
+    /// Where the batch was set, for a message when it overflows: the command line, or the model file.
+    private var batchOrigin: String? { overrides.batch != nil ? "--batch" : nil }
+
     /// The analyzed network, or nil with the diagnostics that say why.
     func analyze() -> (NetworkReport?, DiagnosticList) {
         var diagnostics = DiagnosticList()
@@ -37,6 +40,9 @@ struct GraphAnalyzer {
         var input = LayerRow(index: 0, name: network.inputName, role: .input, text: "INPUT[\(network.input.fullText)]",
                              output: network.input, range: network.inputRange)
         do { try input.countMemory(settings) } catch {
+            if let (message, hint) = batchOverflow(network.inputName, row: input, settings: settings, origin: batchOrigin) {
+                return failure(message, at: network.inputRange, hint: hint)
+            }
             return failure("the input \(network.input.fullText) overflows 64 bits", at: network.inputRange)
         }
         rows.append(input)
@@ -97,6 +103,9 @@ struct GraphAnalyzer {
             row.name = layer.name
             row.inPlace = row.inPlace || layer.inPlace
             do { try row.countMemory(settings) } catch {
+                if let (message, hint) = batchOverflow("layer '\(layer.name)'", row: row, settings: settings, origin: batchOrigin) {
+                    return failure(message, at: layer.range, hint: hint)
+                }
                 return failure("the numbers of layer '\(layer.name)' overflow 64 bits", at: layer.range,
                                hint: "netcalc counts exactly in 64-bit integers (up to \(formatCount(Int.max)))")
             }
@@ -105,6 +114,9 @@ struct GraphAnalyzer {
         }
         let totals: Totals
         do { totals = try Totals(rows: rows, settings: settings) } catch {
+            if let (message, hint) = batchOverflow(totalsOf: rows, settings: settings, origin: batchOrigin) {
+                return failure(message, at: network.inputRange, hint: hint)
+            }
             return failure("the network's totals overflow 64 bits", at: network.inputRange,
                            hint: "a total past \(formatCount(Int.max)) cannot be counted exactly")
         }

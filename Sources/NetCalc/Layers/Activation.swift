@@ -167,7 +167,24 @@ struct Regularization: LayerOperation {
     func pytorch(_ row: LayerRow) -> PyTorchModule {
         switch method {
         case .dropout: return PyTorchModule("nn.Dropout(\(rate ?? ""))")
-        case .droppath: return PyTorchModule("nn.Identity()")  // stochastic depth is the identity at inference
+        case .droppath: return PyTorchModule("DropPath(\(rate ?? ""))", helpers: [dropPathHelper])
         }
     }
 }
+
+/// Stochastic depth as torchvision's `StochasticDepth(p, "row")`: the identity at inference.
+private let dropPathHelper = PyTorchHelper(name: "DropPath", source: """
+    class DropPath(nn.Module):
+        \"\"\"Stochastic depth: drops the whole branch for a random part p of the batch while training.\"\"\"
+
+        def __init__(self, p=0.0):
+            super().__init__()
+            self.p = p
+
+        def forward(self, x):
+            if not self.training or self.p == 0.0:
+                return x
+            keep = 1.0 - self.p
+            mask = x.new_empty((x.shape[0],) + (1,) * (x.dim() - 1)).bernoulli_(keep)
+            return x * mask / keep
+    """)

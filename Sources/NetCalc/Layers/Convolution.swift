@@ -59,7 +59,7 @@ struct Convolution: WindowedOperation {
             receptiveField: window.receptiveFieldFormula(explained))
         if groups == 1 {
             let value = row.weights / max(1, out.depth)
-            let positions = out.width &* out.height
+            let positions = (CheckedInt(out.width) * out.height).value ?? 0
             explanation.extra.append("im2col: input columns \(value) x \(positions) (\(each) by \(out.width)*\(out.height)), weights \(out.depth) x \(value), product \(out.depth) x \(positions)")
         }
         return explanation
@@ -216,9 +216,11 @@ struct TransposedConvolution: LayerOperation {
     func pytorch(_ row: LayerRow) -> PyTorchModule {
         // output = (input-1)*stride - 2*pad + kernel + extra, with 0 <= extra < stride
         func axis(_ input: Int, _ kernel: Int, _ stride: Int, _ output: Int) -> (Int, Int) {
-            let base = (input &- 1) &* stride &+ kernel &- output
-            let pad = max(0, (base &+ 1) / 2)
-            return (pad, 2 &* pad &- base)
+            // Every term was counted by apply, so none of this overflows; 0 if it ever did.
+            guard let base = ((CheckedInt(input) - 1) * stride + kernel - output).value,
+                  let pad = ((CheckedInt(base) + 1).value.map { max(0, $0 / 2) }),
+                  let extra = (2 * CheckedInt(pad) - base).value else { return (0, 0) }
+            return (pad, extra)
         }
         let width = axis(row.input.width, kernel.width, stride.width, row.output.width)
         let height = axis(row.input.height, kernel.height, stride.height, row.output.height)

@@ -43,7 +43,7 @@ struct FullyConnected: LayerOperation {
 
     func pytorch(_ row: LayerRow) -> PyTorchModule {
         let input = row.input
-        return PyTorchModule("nn.Sequential(View(True), nn.Linear(\(input.width &* input.height &* input.depth), \(outputs), bias=\(hasBias ? "True" : "False")), View(False))",
+        return PyTorchModule("nn.Sequential(View(True), nn.Linear(\((CheckedInt(input.width) * input.height * input.depth).value ?? 0), \(outputs), bias=\(hasBias ? "True" : "False")), View(False))",
                              helpers: [viewHelper])
     }
 }

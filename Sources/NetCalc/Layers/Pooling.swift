@@ -30,8 +30,7 @@ struct Pooling: WindowedOperation {
         if case .explicit(let pad) = window.padding {
             for (padding, kernel, dilation) in [(pad.width, window.kernel.width, window.dilation.width),
                                                 (pad.height, window.kernel.height, window.dilation.height)] {
-                let (extent, overflow) = (kernel - 1).multipliedReportingOverflow(by: dilation)
-                let half = overflow ? Int.max / 2 : (extent + 1) / 2
+                let half = ((CheckedInt(kernel) - 1) * dilation + 1).value.map { $0 / 2 } ?? Int.max / 2
                 if padding > half {
                     throw ArgumentProblem("a pool's padding (\(padding)) can be at most half its window (\(half))",
                                           hint: "a window that started in the padding would see no input")

@@ -96,8 +96,15 @@ extension WindowAxis {
             return .output((input - effective) / stride + 1)
         case .explicit:
             let padded = try checkedAdd(input, try checkedMultiply(2, padding))
-            if padded < effective { return .tooLarge(padded: padded, effectiveKernel: effective) }
             let span = padded - effective
+            if padded < effective {
+                // PyTorch's ceil mode (and Caffe's pooling) accept a window larger than its padded input
+                // while the ceil formula still gives one output: ceil((W + 2P - F)/S) + 1 >= 1.
+                guard rounding == .ceil || rounding == .caffe, ceilDivide(span, stride) + 1 >= 1 else {
+                    return .tooLarge(padded: padded, effectiveKernel: effective)
+                }
+                return .output(1)
+            }
             if span % stride == 0 { return .output(span / stride + 1) }
             switch rounding {
             case .strict:
@@ -124,19 +131,26 @@ extension WindowAxis {
         }
     }
 
-    /// `span/S + 1` as a decimal with up to two places: `54.25`, `2.33`.
+    /// `span/S + 1` as it is: a decimal when two places hold it (`54.25`), two places and `...` when
+    /// it goes on (`2.33...`), and a fraction when two places would round it to a whole number
+    /// (`1 + 31/9223372036854775743`, which is not 1).
     static func decimal(span: Int, stride: Int) -> String {
         let whole = span / stride + 1
         let remainder = span % stride
-        let (scaled, overflow) = remainder.multipliedReportingOverflow(by: 100)
-        guard !overflow else { return "\(whole) + \(remainder)/\(stride)" }
-        var hundredths = (scaled + stride / 2) / stride
-        var wholePart = whole
-        if hundredths >= 100 { wholePart += 1; hundredths -= 100 }
+        // Rounded to hundredths, with `...` when that cut digits off; where rounding would hide the
+        // remainder (or it cannot be counted), the exact fraction: `1 + 31/9223372036854775743` is not 1.
+        let fractionForm = "\(whole) + \(remainder)/\(stride)"
+        guard let scaled = (CheckedInt(remainder) * 100).value, let rounded = (CheckedInt(scaled) + stride / 2).value else {
+            return fractionForm
+        }
+        let hundredths = rounded / stride
+        if remainder != 0 && (hundredths == 0 || hundredths >= 100) { return fractionForm }
         var fraction = hundredths < 10 ? "0\(hundredths)" : "\(hundredths)"
-        while fraction.hasSuffix("0") { fraction.removeLast() }
-        return fraction.isEmpty ? "\(wholePart)" : "\(wholePart).\(fraction)"
+        let isExact = scaled % stride == 0
+        if isExact { while fraction.hasSuffix("0") { fraction.removeLast() } }
+        return (fraction.isEmpty ? "\(whole)" : "\(whole).\(fraction)") + (isExact ? "" : "...")
     }
+
 
     /// Paddings near the given one that make the window fit exactly, nearest first (at most two).
     func fittingPaddings() -> [Int] {
@@ -161,7 +175,8 @@ extension WindowAxis {
         var found: [Int] = []
         var distance = 1
         while found.isEmpty, distance <= 64 {
-            for candidate in [stride - distance, stride + distance] where candidate >= 1 && candidate <= max(span, 1) {
+            let (above, overflow) = stride.addingReportingOverflow(distance)
+            for candidate in [stride - distance, overflow ? 0 : above] where candidate >= 1 && candidate <= max(span, 1) {
                 if span % candidate == 0 { found.append(candidate) }
             }
             distance += 1
@@ -176,8 +191,7 @@ extension WindowAxis {
         let effective = (try? effectiveKernel()) ?? kernel
         var text = "\(name) = \(formula)"
         if mode == .explicit {
-            let (padded, overflow) = input.addingReportingOverflow(padding &* 2)
-            let span = overflow ? -1 : padded - effective
+            let span = (CheckedInt(input) + 2 * CheckedInt(padding) - effective).value ?? -1
             if stride > 0, span >= 0, span % stride != 0 {
                 let exact = WindowAxis.decimal(span: span, stride: stride)
                 switch rounding {
@@ -302,16 +316,17 @@ struct SlidingWindow: Sendable {
         var pads: [(Int, Int)] = []
         for (axis, output) in zip(axes(input: row.input), [row.output.width, row.output.height]) {
             let effective = (try? axis.effectiveKernel()) ?? axis.kernel
-            let needed = (output - 1) &* axis.stride &+ effective  // the input extent the windows cover
+            // The input extent the windows cover; apply counted it, so it fits (0 padding if it ever did not).
+            let needed = ((CheckedInt(output) - 1) * axis.stride + effective).value ?? axis.input
             switch axis.mode {
             case .same:
-                let total = max(0, needed &- axis.input)
+                let total = max(0, needed - axis.input)
                 pads.append((total / 2, total - total / 2))
             case .valid:
                 pads.append((0, 0))
             case .explicit:
                 // Windows past the padded input are dropped (floor); ceil adds what the last window needs.
-                pads.append((axis.padding, max(0, needed &- axis.input &- axis.padding)))
+                pads.append((axis.padding, max(0, (CheckedInt(needed) - axis.input - axis.padding).value ?? 0)))
             }
         }
         let (left, right) = pads[0]

@@ -81,25 +81,27 @@ struct CheckRenderer {
         var out = ""
         for verdict in verdicts {
             let (line, column) = verdict.file.location(of: verdict.range.start)
-            let place = "\(bold)\(verdict.file.name):\(line):\(column):\(reset)"
-            let what = "\(verdict.layer) \(verdict.key.rawValue)"
+            // Answers, notes and names are the sheet's raw text: shown `visible`, never as terminal controls.
+            let place = "\(bold)\(visible(verdict.file.name)):\(line):\(column):\(reset)"
+            let what = visible("\(verdict.layer) \(verdict.key.rawValue)")
+            let answer = visible(verdict.answer)
             switch verdict.outcome {
             case .right:
-                out += "\(place) \(green)right:\(reset) \(what) \(verdict.answer)\n"
+                out += "\(place) \(green)right:\(reset) \(what) \(answer)\n"
             case .followThrough:
                 let label = verdict.countsFollowThrough ? "follow-through:" : "follow-through, not counted:"
                 let from = verdict.followsFrom.map { ", from your \(describe($0)) on line \($0.line)" } ?? ", from your earlier answers"
-                out += "\(place) \(verdict.countsFollowThrough ? green : yellow)\(label)\(reset) \(what) \(verdict.answer)\(from) (the answer is \(verdict.expected))\n"
-                if !verdict.formula.isEmpty { out += "  \(verdict.formula)\n" }
+                out += "\(place) \(verdict.countsFollowThrough ? green : yellow)\(label)\(reset) \(what) \(answer)\(from) (the answer is \(visible(verdict.expected)))\n"
+                if !verdict.formula.isEmpty { out += "  \(visible(verdict.formula))\n" }
             case .wrong:
-                out += "\(place) \(red)wrong:\(reset) \(what) \(verdict.answer); the answer is \(verdict.expected)\n"
-                if !verdict.formula.isEmpty { out += "  \(verdict.formula)\n" }
-                if let mistake = verdict.mistake { out += "  mistake: \(mistake)\n" }
-                if let note = verdict.note { out += "  note: \(note)\n" }
+                out += "\(place) \(red)wrong:\(reset) \(what) \(answer); the answer is \(visible(verdict.expected))\n"
+                if !verdict.formula.isEmpty { out += "  \(visible(verdict.formula))\n" }
+                if let mistake = verdict.mistake { out += "  mistake: \(visible(mistake))\n" }
+                if let note = verdict.note { out += "  note: \(visible(note))\n" }
             case .unanswered:
                 out += "\(place) \(red)unanswered:\(reset) \(what)\n"
             case .ungraded:
-                out += "\(place) \(red)cannot grade:\(reset) \(what): \(verdict.formula)\n"
+                out += "\(place) \(red)cannot grade:\(reset) \(what): \(visible(verdict.formula))\n"
             }
         }
         guard !verdicts.isEmpty else { return "" }
@@ -108,7 +110,7 @@ struct CheckRenderer {
 
     /// `CONV1 32x32x8`, `CONV1 rf 4`: an answer that others follow from.
     private func describe(_ place: AnswerPlace) -> String {
-        place.key == .shape ? "\(place.layer) \(place.answer)" : "\(place.layer) \(place.key.rawValue) \(place.answer)"
+        visible(place.key == .shape ? "\(place.layer) \(place.answer)" : "\(place.layer) \(place.key.rawValue) \(place.answer)")
     }
 
     /// A class: one line per sheet (its file, answers right of total, score), then each question with
@@ -116,11 +118,11 @@ struct CheckRenderer {
     func classReport(_ sheets: [GradedSheet]) -> String {
         let all = sheets.flatMap(\.verdicts)
         let weighted = weighted(all)
-        let nameWidth = sheets.map { displayWidth($0.name) }.max() ?? 0
+        let nameWidth = sheets.map { displayWidth(visible($0.name)) }.max() ?? 0
         var out = ""
         for sheet in sheets {
             let score = sheet.score
-            var line = "\(bold)\(sheet.name)\(reset)" + String(repeating: " ", count: nameWidth - displayWidth(sheet.name) + 2)
+            var line = "\(bold)\(visible(sheet.name))\(reset)" + String(repeating: " ", count: nameWidth - displayWidth(visible(sheet.name)) + 2)
             line += "\(score.right) of \(score.total) right"
             var details: [String] = []
             if score.followThrough > 0 {
@@ -139,9 +141,9 @@ struct CheckRenderer {
         let questions = Self.questions(sheets)
         if !questions.isEmpty {
             out += "\nquestions (right of \(sheets.count)):\n"
-            let labelWidth = questions.map { displayWidth($0.label) }.max() ?? 0
+            let labelWidth = questions.map { displayWidth(visible($0.label)) }.max() ?? 0
             for question in questions {
-                var line = "  " + question.label + String(repeating: " ", count: labelWidth - displayWidth(question.label) + 2)
+                var line = "  " + visible(question.label) + String(repeating: " ", count: labelWidth - displayWidth(visible(question.label)) + 2)
                 line += "\(question.right) of \(sheets.count)"
                 var details: [String] = []
                 if question.followThrough > 0 { details.append("\(question.followThrough) by follow-through") }
@@ -156,7 +158,7 @@ struct CheckRenderer {
             let countWidth = mistakes.map { "\($0.count)".count }.max() ?? 1
             for mistake in mistakes.prefix(10) {
                 let count = "\(mistake.count)"
-                let names = mistake.sheets.prefix(4).joined(separator: ", ") + (mistake.sheets.count > 4 ? ", +\(mistake.sheets.count - 4) more" : "")
+                let names = mistake.sheets.prefix(4).map { visible($0) }.joined(separator: ", ") + (mistake.sheets.count > 4 ? ", +\(mistake.sheets.count - 4) more" : "")
                 out += "  " + String(repeating: " ", count: countWidth - count.count) + count + "  \(mistake.kind.title) (\(names))\n"
             }
         }

@@ -29,15 +29,17 @@ struct DotRenderer {
         return out + "}\n"
     }
 
-    /// A DOT string literal.
+    /// A DOT string literal showing `text` literally: quotes and backslashes escaped (so that no
+    /// Graphviz escape such as `\N` is formed), a line break as Graphviz's `\n`, every other invisible
+    /// character shown `visible`.
     static func quote(_ text: String) -> String {
         var out = "\""
-        for character in text {
-            switch character {
+        for scalar in text.unicodeScalars {
+            switch scalar {
             case "\"": out += "\\\""
             case "\\": out += "\\\\"
             case "\n": out += "\\n"
-            default: out.append(character)
+            default: out += scalar.visibleText
             }
         }
         return out + "\""

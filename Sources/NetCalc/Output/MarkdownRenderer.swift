@@ -10,8 +10,9 @@ struct MarkdownRenderer {
 
     func render(_ network: NetworkReport) -> String {
         let settings = network.settings
-        var out = "### \(Self.escape(network.name))\n\n"
-        out += "`\(Self.escape(network.file))`: input \(network.layout.text(network.input))\(network.layout.note), batch \(settings.batch), "
+        // A # in the heading is escaped too: trailing ones would close the heading.
+        var out = "### \(Self.escape(network.name).map { $0 == "#" ? "\\#" : String($0) }.joined())\n\n"
+        out += "\(markdownCode(network.file)): input \(network.layout.text(network.input))\(network.layout.note), batch \(settings.batch), "
         out += "\(settings.dataType.rawValue), rounding \(settings.rounding.rawValue)\n\n"
         out += "| " + columns.map { Self.escape($0.header) }.joined(separator: " | ") + " |\n"
         out += "|" + columns.map { $0.rightAligned ? "---:" : "---" }.joined(separator: "|") + "|\n"
@@ -37,11 +38,13 @@ struct MarkdownRenderer {
         return out
     }
 
-    /// Text safe inside a table cell: pipes and backslashes escaped, asterisks and underscores kept literal.
+    /// Text shown literally in a heading or a table cell: Markdown's and HTML's special characters
+    /// escaped (pipes, backslashes, emphasis, code, links, tags, entities), every invisible character
+    /// (a line break too) shown `visible`.
     static func escape(_ text: String) -> String {
         var out = ""
-        for character in text {
-            if "|\\*_`<>[]".contains(character) { out.append("\\") }
+        for character in visible(text) {
+            if "|\\*_`<>[]&~$".contains(character) { out.append("\\") }
             out.append(character)
         }
         return out

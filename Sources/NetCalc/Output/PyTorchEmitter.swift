@@ -1,6 +1,7 @@
 /// `--emit pytorch`: a runnable Python module with an `nn.Module` per network, equivalent to the spec
 /// (branches included), whose `__main__` builds each, runs a zero input and prints the output shape
-/// and parameter count — to confirm netcalc's numbers in a real framework.
+/// and parameter count — to confirm netcalc's numbers in a real framework. Names become Python
+/// identifiers (`PythonNames`) and string literals (`pythonString`): a model's names are never code.
 struct PyTorchEmitter {
     func render(_ networks: [NetworkReport]) -> String {
         var out = """
@@ -15,8 +16,9 @@ struct PyTorchEmitter {
         var classes: [(name: String, network: NetworkReport)] = []
         var helpers: [PyTorchHelper] = []
         var body = ""
+        var classNames = PythonNames()
         for network in networks {
-            let className = "Net_" + identifier(network.name)
+            let className = classNames.make(network.name, prefix: "Net_")
             classes.append((className, network))
             body += emit(network, className: className, helpers: &helpers) + "\n\n"
         }
@@ -29,7 +31,7 @@ struct PyTorchEmitter {
             out += "    model = \(className)().eval()\n"
             out += "    with torch.no_grad():\n"
             out += "        y = model(torch.zeros(1, \(input.depth), \(input.height), \(input.width)))\n"
-            out += "    print(\"\(network.name): output %dx%dx%d, params %d\" % (y.shape[3], y.shape[2], y.shape[1], sum(p.numel() for p in model.parameters())))\n"
+            out += "    print(\(pythonString(network.name)) + \": output %dx%dx%d, params %d\" % (y.shape[3], y.shape[2], y.shape[1], sum(p.numel() for p in model.parameters())))\n"
         }
         return out
     }
@@ -37,8 +39,8 @@ struct PyTorchEmitter {
     private func emit(_ network: NetworkReport, className: String, helpers: inout [PyTorchHelper]) -> String {
         var lines: [String] = []
         var forward: [String] = []
+        var attributes = PythonNames()
         for row in network.rows {
-            let name = identifier(row.name.lowercased())
             let out = "x\(row.index)"
             let inputs = row.inputs.map { "x\($0)" }
             switch row.role {
@@ -58,27 +60,19 @@ struct PyTorchEmitter {
                 for helper in module.helpers where !helpers.contains(where: { $0.name == helper.name }) {
                     helpers.append(helper)
                 }
+                let name = attributes.make(row.name.lowercased())
                 lines.append("self.\(name) = \(module.expression)")
                 forward.append("\(out) = self.\(name)(\(inputs[0]))")
             }
         }
         var text = "class \(className)(nn.Module):\n"
-        text += "    \"\"\"\(network.name) from \(network.file): input \(network.input.fullText), \(formatCount(network.totals.params)) params.\"\"\"\n\n"
+        let summary = "\(network.name) from \(network.file): input \(network.input.fullText), \(formatCount(network.totals.params)) params."
+        text += "    \"\"\(pythonString(summary))\"\"\n\n"
         text += "    def __init__(self):\n        super().__init__()\n"
         text += lines.isEmpty ? "        pass\n" : lines.map { "        \($0)\n" }.joined()
         text += "\n    def forward(self, x):\n"
         text += forward.map { "        \($0)\n" }.joined()
         text += "        return x\(network.rows.last?.index ?? 0)\n"
         return text
-    }
-
-    /// A Python identifier made from a name.
-    private func identifier(_ name: String) -> String {
-        var out = ""
-        for character in name {
-            out.append(character.isLetter || character.isNumber ? character : "_")
-        }
-        if out.first?.isNumber ?? true { out = "n" + out }
-        return out
     }
 }

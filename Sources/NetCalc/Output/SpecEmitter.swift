@@ -1,8 +1,9 @@
 /// `--emit spec`: writes an analyzed network (an imported model's graph, or a spec's) as a spec that
 /// analyzes to the same numbers. A fan-out whose paths meet again at one merge, reading nothing from
 /// outside, becomes that merge's branches (`ID` for the path that skips); a merge text used more than
-/// once becomes a block; consecutive repeats become `[...]*N`. A graph that does not nest (a tensor
-/// read across a branch, several outputs) is an error naming the tensor.
+/// once becomes a block; consecutive repeats become `[...]*N`. A graph that does not nest (a tensor read
+/// across branches, as DenseNet's exports concatenate every earlier feature map) is written wired by
+/// name instead: each row in its order, `as tN` naming what a later row reads, `@tN` reading it.
 
 /// Writes networks as specs.
 struct SpecEmitter {
@@ -27,6 +28,55 @@ struct SpecEmitter {
     }
 
     private func spec(_ network: NetworkReport) throws(NestingProblem) -> String {
+        do throws(NestingProblem) {
+            return try nested(network)
+        } catch {
+            return wired(network, because: error.message)
+        }
+    }
+
+    /// The header lines every emitted spec starts with: where it comes from and its settings.
+    private func header(_ network: NetworkReport) -> [String] {
+        let settings = network.settings
+        var lines = ["# \(commentSafe(network.name)), written by netcalc --emit spec from \(commentSafe(network.file))."]
+        for note in network.notes { lines.append("# " + commentSafe(note)) }
+        if settings.rounding != .strict { lines.append("@rounding \(settings.rounding.rawValue)") }
+        if settings.batch != 1 { lines.append("@batch \(settings.batch)") }
+        return lines
+    }
+
+    /// The graph wired by name: every row in its order, each reading the row before it or, through
+    /// `@tN`, the row named `tN`.
+    private func wired(_ network: NetworkReport, because reason: String) -> String {
+        let rows = network.rows
+        var named = Set<Int>()
+        for row in rows.dropFirst() {
+            for input in row.inputs where input != row.index - 1 { named.insert(input) }
+        }
+        func name(_ index: Int) -> String { "t\(index)" }
+        var lines = header(network)
+        lines.append("# The graph's branches cross (\(commentSafe(reason))), so its tensors are named.")
+        var first = "\(identifierSafe(network.name)) = INPUT[\(network.input.fullText)]"
+        if named.contains(0) { first += " as \(name(0))" }
+        lines.append(first)
+        for row in rows.dropFirst() {
+            var text = ""
+            switch row.role {
+            case .merge(let kind):
+                let branches = row.inputs.map { $0 == row.index - 1 ? "ID" : "@\(name($0))" }
+                text = "\(kind.keyword)(\(branches.joined(separator: " | ")))"
+            case .input, .layer, .block:
+                if let input = row.inputs.first, input != row.index - 1 { text = "@\(name(input)) -> " }
+                text += row.text
+            }
+            if named.contains(row.index) { text += " as \(name(row.index))" }
+            lines.append("  -> \(text)  # \(commentSafe(row.name))")
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    /// The graph as nested branches, or why it does not nest.
+    private func nested(_ network: NetworkReport) throws(NestingProblem) -> String {
         let graph = Graph(rows: network.rows)
         let sinks = network.rows.indices.filter { graph.consumers[$0].isEmpty }
         guard sinks.count == 1 else {
@@ -49,13 +99,10 @@ struct SpecEmitter {
             guard let name = blockNames[element.text] else { return element }
             return Element(text: name, isMerge: false, comment: element.comment)
         }
-        let settings = network.settings
-        var lines = ["# \(network.name), written by netcalc --emit spec from \(commentSafe(network.file))."]
-        for note in network.notes { lines.append("# " + commentSafe(note)) }
-        if settings.rounding != .strict { lines.append("@rounding \(settings.rounding.rawValue)") }
-        if settings.batch != 1 { lines.append("@batch \(settings.batch)") }
+        var lines = header(network)
         for block in blocks { lines.append("\(block.name) = \(block.body)") }
-        let name = identifierSafe(network.name)
+        var name = identifierSafe(network.name)
+        if blocks.contains(where: { $0.name == name }) { name += "_net" }
         lines.append("\(name) = INPUT[\(network.input.fullText)]")
         for (text, count, comment) in collapseRepeats(elements) {
             let body = count > 1 ? "[\(text)]*\(count)" : text
@@ -108,9 +155,9 @@ struct SpecEmitter {
         return out
     }
 
-    /// Text for a `#` comment: one line, no control characters.
+    /// Text for a `#` comment: one line, every invisible character (a line break too) shown `visible`.
     private func commentSafe(_ text: String) -> String {
-        String(text.unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7F ? " " : Character($0) })
+        visible(text)
     }
 }
 

@@ -13,6 +13,7 @@ struct TableRenderer {
     let cache = HumanCache()
 
     private func render(_ network: NetworkReport, into buffer: inout TextBuffer) {
+        let network = network.shownAsText  // names from a model or a file name never drive the terminal
         let bold = color ? "\u{1B}[1m" : ""
         let dim = color ? "\u{1B}[2m" : ""
         let reset = color ? "\u{1B}[0m" : ""
@@ -41,9 +42,15 @@ struct TableRenderer {
                 let room = max(8, widths.last! - (tableWidth(widths) - maxWidth))
                 widths[widths.count - 1] = room
                 specWidth = room
+                // Too narrow even for eight columns of it: the spec text goes.
+                if tableWidth(widths) > maxWidth, columns.count > 2 {
+                    columns.removeLast()
+                    widths.removeLast()
+                    specWidth = nil
+                }
             }
         }
-        buffer.append(out)
+        buffer.append(wrappedLines(out, width: maxWidth))
         out = ""
         buffer.append(bold)
         for (index, column) in columns.enumerated() {
@@ -88,7 +95,8 @@ struct TableRenderer {
                 for line in explainer.lines(for: row) { out += "  \(line)\n" }
             }
         }
-        buffer.append(out)
+        // Totals, notes, fit and worked formulas wrap to the terminal; the rows fit by their columns.
+        buffer.append(wrappedLines(out, width: maxWidth))
     }
 
     func render(_ networks: [NetworkReport]) -> String {

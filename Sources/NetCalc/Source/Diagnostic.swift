@@ -47,30 +47,57 @@ struct Diagnostic: Sendable {
 }
 
 /// Diagnostics in the order they were found, each reported once.
+/// Diagnostics in the order they were found, each reported once, at most `limit` of them: past that
+/// they are only counted, and the checks that make many (one per layer) stop looking, so that a file
+/// of a million mistakes costs what a hundred do.
 struct DiagnosticList: Error, Sendable {
+    /// How many diagnostics a list keeps; netcalc shows the first hundred of a file.
+    static let limit = 200
+
     private(set) var items: [Diagnostic] = []
     private var seen: Set<String> = []
+    /// Diagnostics not kept because the list was full.
+    private(set) var dropped = 0
+    private var errorCount = 0
 
     /// Adds a diagnostic unless the same message was already given at the same place.
     mutating func append(_ diagnostic: Diagnostic) {
+        if diagnostic.severity == .error { errorCount += 1 }
+        guard !isFull else {
+            dropped += 1
+            return
+        }
         let key = "\(diagnostic.file?.name ?? "")|\(diagnostic.range?.start ?? -1)|\(diagnostic.message)"
-        if seen.insert(key).inserted { items.append(diagnostic) }
+        if seen.insert(key).inserted {
+            items.append(diagnostic)
+        } else if diagnostic.severity == .error {
+            errorCount -= 1
+        }
     }
 
     mutating func append(contentsOf other: DiagnosticList) {
         for item in other.items { append(item) }
+        dropped += other.dropped
+        if other.dropped > 0 { errorCount += 1 }
     }
 
-    var hasErrors: Bool { items.contains { $0.severity == .error } }
-    var isEmpty: Bool { items.isEmpty }
+    /// True once the list keeps no more: checks that report per layer stop here.
+    var isFull: Bool { items.count >= Self.limit }
+    var hasErrors: Bool { errorCount > 0 }
+    var isEmpty: Bool { items.isEmpty && dropped == 0 }
 }
 
 /// Renders diagnostics the way compilers do: `FILE:LINE:COL: error: message`, the source line,
-/// a caret under the place, then hints.
+/// a caret under the place, then hints. Everything echoed is made `visible`: a control character in a
+/// source line, a file name or a message cannot drive the terminal.
 struct DiagnosticRenderer {
     var color: Bool
     /// Lines longer than this are cropped around the caret.
     var maxLineWidth = 120
+    /// The terminal's width: messages and hints wrap to it, and source lines are cropped to it.
+    var width: Int? {
+        didSet { if let width { maxLineWidth = max(20, width - 6) } }
+    }
 
     func render(_ diagnostic: Diagnostic) -> String {
         let bold = color ? "\u{1B}[1m" : ""
@@ -85,17 +112,26 @@ struct DiagnosticRenderer {
         var out = ""
         var place = "netcalc"
         if let file = diagnostic.file {
-            place = file.name
+            place = visible(file.name)
             if let (line, column) = diagnostic.location { place += ":\(line):\(column)" }
         }
         out += "\(bold)\(place):\(reset) \(severityColor)\(diagnostic.severity.rawValue):\(reset) "
-        out += "\(bold)\(diagnostic.message)\(reset)\n"
+        let lead = displayWidth(place) + diagnostic.severity.rawValue.count + 3
+        let shownMessage = visible(diagnostic.message)
+        let message = width.map { wrapped(shownMessage, width: $0, offset: lead, indent: 4).joined(separator: "\n") }
+            ?? shownMessage
+        out += "\(bold)\(message)\(reset)\n"
         if let file = diagnostic.file, let range = diagnostic.range {
-            let (line, column) = file.location(of: range.start)
-            let source = Array(file.lineText(line))
+            let (line, lineColumn) = file.location(of: range.start)
+            // Only the part of the line around the caret is read: a line may be megabytes long. Columns
+            // count characters (Unicode scalars); each is shown as a terminal shows it safely: a control
+            // character as ^[, an invisible one as <U+2028>, a tab as a tab.
+            let window = file.lineWindow(around: range.start, radius: 4 * maxLineWidth)
+            let source = Array(window.text.unicodeScalars)
+            let column = lineColumn - window.firstColumn + 1
             // The underline covers the range on its first line, at least one character.
             let endLocation = file.location(of: range.end)
-            let endColumn = endLocation.line == line ? endLocation.column : source.count + 1
+            let endColumn = endLocation.line == line ? endLocation.column - window.firstColumn + 1 : source.count + 1
             let width = max(1, endColumn - column)
             var first = 0
             var last = source.count
@@ -103,21 +139,27 @@ struct DiagnosticRenderer {
                 first = max(0, min(column - 1 - maxLineWidth / 2, source.count - maxLineWidth))
                 last = min(source.count, first + maxLineWidth)
             }
-            let shown = String(source[first..<last])
-            let prefix = first > 0 ? "..." : ""
-            let suffix = last < source.count ? "..." : ""
-            out += prefix + shown + suffix + "\n"
+            let pieces = source[first..<last].map { $0 == "\t" ? "\t" : $0.visibleText }
+            func piece(_ index: Int) -> String { pieces[index - first] }
+            let prefix = first > 0 || window.cutBefore ? "..." : ""
+            let suffix = last < source.count || window.cutAfter ? "..." : ""
+            out += prefix + pieces.joined() + suffix + "\n"
             var marker = String(repeating: " ", count: prefix.count)
             let caretIndex = column - 1
             for index in first..<min(caretIndex, last) {
-                marker += source[index] == "\t" ? "\t" : " "
+                marker += piece(index) == "\t" ? "\t" : String(repeating: " ", count: piece(index).count)
             }
-            let underline = min(width, max(1, last - caretIndex))
+            var underline = 0
+            for index in max(first, caretIndex)..<max(max(first, caretIndex), min(last, caretIndex + width)) {
+                underline += piece(index) == "\t" ? 1 : piece(index).count
+            }
             marker += "^" + String(repeating: "~", count: max(0, underline - 1))
             out += green + marker + reset + "\n"
         }
         for hint in diagnostic.hints {
-            out += "\(bold)hint:\(reset) \(hint)\n"
+            let shownHint = visible(hint)
+            let text = width.map { wrapped(shownHint, width: $0, offset: 6, indent: 6).joined(separator: "\n") } ?? shownHint
+            out += "\(bold)hint:\(reset) \(text)\n"
         }
         return out
     }

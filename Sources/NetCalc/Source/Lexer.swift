@@ -116,10 +116,33 @@ struct Lexer {
                 if index + 1 < count, bytes[index] | 0x20 == UInt8(ascii: "x"), isDigit(bytes[index + 1]) {
                     tokens.append(Token(kind: .times, range: SourceRange(index, index + 1), startsLine: false))
                     index += 1
+                } else if index + 2 < count, bytes[index] == 0xC3, bytes[index + 1] == 0x97, isDigit(bytes[index + 2]) {
+                    // 227×227×3: one error for the sign, read as the x it stands for (no cascade).
+                    let sign = SourceRange(index, index + 2)
+                    diagnostics.append(Diagnostic(.error, Self.unexpected("\u{D7}"), at: sign, in: file,
+                                                  hint: Self.hint(for: "\u{D7}")))
+                    tokens.append(Token(kind: .times, range: sign, startsLine: false))
+                    index += 2
                 }
                 continue
-            } else if isIdentifierStart(byte) {
-                while index < count, isIdentifierStart(bytes[index]) || isDigit(bytes[index]) { index += 1 }
+            } else if isIdentifierStart(byte) || (byte >= 0x80 && Self.isNameScalar(Self.scalar(in: bytes, at: index).scalar)) {
+                // A name; letters outside ASCII are read into it (one error for the name, not a cascade).
+                var foreign: Unicode.Scalar?
+                while index < count {
+                    if isIdentifierStart(bytes[index]) || isDigit(bytes[index]) { index += 1; continue }
+                    guard bytes[index] >= 0x80 else { break }
+                    let (scalar, length) = Self.scalar(in: bytes, at: index)
+                    guard Self.isNameScalar(scalar) else { break }
+                    foreign = foreign ?? scalar
+                    index += length
+                }
+                if let foreign {
+                    let name = String(decoding: bytes[start..<index], as: UTF8.self)
+                    diagnostics.append(Diagnostic(
+                        .error, "the name '\(name)' has a letter that is not ASCII: '\(foreign)' (\(foreign.codePointName))",
+                        at: SourceRange(start, index), in: file,
+                        hint: "names are made of the letters A to Z and a to z, digits and _"))
+                }
                 kind = .identifier
             } else {
                 index += 1
@@ -160,13 +183,11 @@ struct Lexer {
                 case UInt8(ascii: "%"): kind = .percent
                 default:
                     // Skip the whole character, so one bad character is one error.
-                    while index < count, bytes[index] & 0xC0 == 0x80 { index += 1 }
-                    let character = String(decoding: bytes[start..<index], as: UTF8.self)
-                    let shown = byte == 0 ? "a NUL byte" : byte < 0x20 || byte == 0x7F
-                        ? "the control character 0x\(hex(byte))" : "'\(character)'"
+                    let (scalar, length) = Self.scalar(in: bytes, at: start)
+                    index = start + length
                     diagnostics.append(Diagnostic(
-                        .error, "unexpected \(shown)", at: SourceRange(start, index), in: file,
-                        hint: lookalikeHint(character) ?? (byte == 0xE2 ? "the arrow is -> or →" : nil)))
+                        .error, Self.unexpected(scalar), at: SourceRange(start, index), in: file,
+                        hint: Self.hint(for: scalar) ?? lookalikeHint(String(Character(scalar)))))
                     lineStart = false
                     continue
                 }
@@ -176,6 +197,51 @@ struct Lexer {
         }
         tokens.append(Token(kind: .endOfFile, range: SourceRange(count, count), startsLine: true))
         return tokens
+    }
+
+    /// The character that starts at a byte offset of valid UTF-8, and its length in bytes.
+    static func scalar(in bytes: [UInt8], at index: Int) -> (scalar: Unicode.Scalar, length: Int) {
+        var end = index + 1
+        while end < bytes.count, end - index < 4, bytes[end] & 0xC0 == 0x80 { end += 1 }
+        let scalar = String(decoding: bytes[index..<end], as: UTF8.self).unicodeScalars.first ?? "\u{FFFD}"
+        return (scalar, end - index)
+    }
+
+    /// True for a character outside ASCII that reads as part of a name: a letter, a digit, a mark.
+    static func isNameScalar(_ scalar: Unicode.Scalar) -> Bool {
+        guard scalar.value >= 0x80, !scalar.isInvisible else { return false }
+        switch scalar.properties.generalCategory {
+        case .uppercaseLetter, .lowercaseLetter, .titlecaseLetter, .modifierLetter, .otherLetter,
+             .nonspacingMark, .spacingMark, .decimalNumber:
+            return true
+        case .enclosingMark, .letterNumber, .otherNumber, .connectorPunctuation, .dashPunctuation,
+             .openPunctuation, .closePunctuation, .initialPunctuation, .finalPunctuation, .otherPunctuation,
+             .mathSymbol, .currencySymbol, .modifierSymbol, .otherSymbol, .spaceSeparator, .lineSeparator,
+             .paragraphSeparator, .control, .format, .surrogate, .privateUse, .unassigned:
+            return false
+        @unknown default:
+            return false
+        }
+    }
+
+    /// "unexpected character '×' (U+00D7 MULTIPLICATION SIGN)"; an invisible character is named by its
+    /// code point alone: "unexpected character U+FEFF ZERO WIDTH NO-BREAK SPACE".
+    static func unexpected(_ scalar: Unicode.Scalar) -> String {
+        if scalar.isInvisible { return "unexpected character \(scalar.codePointName)" }
+        if scalar.isASCII { return "unexpected character '\(scalar)'" }
+        return "unexpected character '\(scalar)' (\(scalar.codePointName))"
+    }
+
+    /// Advice for the characters people type by mistake.
+    static func hint(for scalar: Unicode.Scalar) -> String? {
+        switch scalar.value {
+        case 0xFEFF: return "a byte-order mark may only start the file"
+        case 0x2028, 0x2029, 0x85: return "lines end with LF or CRLF"
+        case 0: return "a NUL byte: is this a text file?"
+        case 0xD7: return "the x of a size is the letter x: 227x227x3"
+        case 0x2010...0x2015, 0x2190...0x21FF, 0x2212, 0x27F6: return "the arrow is -> or →"
+        default: return nil
+        }
     }
 }
 

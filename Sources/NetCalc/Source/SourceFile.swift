@@ -9,16 +9,31 @@ struct SourceFile: Sendable {
     let bytes: [UInt8]
     /// The byte offset at which each line starts; line 1 starts at 0.
     let lineStarts: [Int]
+    /// The column (1-based, in characters of its line) of every byte at a multiple of
+    /// `checkpointStride`: a column is then found by counting at most that many bytes, however long
+    /// the line (a million answers on one line stay linear).
+    private let checkpointColumns: [Int]
+    private static let checkpointStride = 4096
 
     /// Makes a source file from bytes already known to be valid UTF-8.
     init(name: String, validBytes: [UInt8]) {
         self.name = name
         self.bytes = validBytes
         var starts = [0]
-        for (offset, byte) in validBytes.enumerated() where byte == UInt8(ascii: "\n") {
-            starts.append(offset + 1)
+        var checkpoints: [Int] = []
+        checkpoints.reserveCapacity(validBytes.count / Self.checkpointStride + 1)
+        var column = 1
+        for (offset, byte) in validBytes.enumerated() {
+            if offset % Self.checkpointStride == 0 { checkpoints.append(column) }
+            if byte == UInt8(ascii: "\n") {
+                starts.append(offset + 1)
+                column = 1
+            } else if byte & 0xC0 != 0x80 {
+                column += 1
+            }
         }
         self.lineStarts = starts
+        self.checkpointColumns = checkpoints
     }
 
     /// Makes a source file from text.
@@ -60,6 +75,12 @@ struct SourceFile: Sendable {
         }
         var column = 1
         var index = lineStarts[low]
+        // Start from the last checkpoint inside the line, if there is one before the offset.
+        let checkpoint = clamped / Self.checkpointStride
+        if checkpoint < checkpointColumns.count, checkpoint * Self.checkpointStride > index {
+            index = checkpoint * Self.checkpointStride
+            column = checkpointColumns[checkpoint]
+        }
         while index < clamped {
             if bytes[index] & 0xC0 != 0x80 { column += 1 }
             index += 1
@@ -69,6 +90,22 @@ struct SourceFile: Sendable {
     }
 
     /// The text of a 1-based line, without its line ending.
+    /// Part of a line around a byte offset, at most `radius` bytes each side (cut at character
+    /// boundaries): its text, the column of its first character, and whether it is the whole line.
+    func lineWindow(around offset: Int, radius: Int) -> (text: String, firstColumn: Int, cutBefore: Bool, cutAfter: Bool) {
+        let (line, _) = location(of: offset)
+        let lineStart = lineStarts[line - 1]
+        var lineEnd = line < lineStarts.count ? lineStarts[line] - 1 : bytes.count
+        if lineEnd > lineStart, bytes[lineEnd - 1] == UInt8(ascii: "\r") { lineEnd -= 1 }
+        let clamped = min(max(offset, lineStart), max(lineStart, lineEnd))
+        var start = max(lineStart, clamped - radius)
+        while start > lineStart, start < bytes.count, bytes[start] & 0xC0 == 0x80 { start -= 1 }
+        var end = min(lineEnd, clamped + radius)
+        while end < lineEnd, bytes[end] & 0xC0 == 0x80 { end += 1 }
+        let text = String(decoding: bytes[start..<max(start, end)], as: UTF8.self)
+        return (text, location(of: start).column, start > lineStart, end < lineEnd)
+    }
+
     func lineText(_ line: Int) -> String {
         guard line >= 1, line <= lineStarts.count else { return "" }
         let start = lineStarts[line - 1]

@@ -13,8 +13,10 @@
 ///                 | '[' chain ']' '*' atom               repetition
 ///                 | ('ADD' | 'CONCAT' | 'MUL') '(' chain ('|' chain)* ')'
 ///                 | 'ID'                                 the identity branch
+///                 | '@' NAME                             continue from a tensor named with `as`
 ///                 | NAME ('(' argument (',' argument)* ')')?   a layer or a block use
 ///                   ... each element may be followed by  '{' answers '}'
+///                   ... and by  'as' NAME               naming its output for a later '@' NAME
 ///     argument   := NAME '=' value | value | NAME        tagged, positional, flag or glued tag (s4)
 ///     value      := expr ('x' expr)? | DECIMAL | NAME     with names: `k x 1`
 ///     expr       := term (('+' | '-') term)*;  term := unary (('*' | '/') unary)*
@@ -39,6 +41,8 @@ struct Parser {
     let comments: [SourceRange]
     /// Integer tokens the lexer found too large; a statement holding one is abandoned quietly.
     private let overflowed: Set<Int>
+    /// Where the lexer reported characters that belong to no token.
+    private let lexerErrorStarts: [Int]
 
     /// Thrown to abandon the current statement after its error has been recorded.
     private struct Abandon: Error {}
@@ -50,6 +54,7 @@ struct Parser {
         self.diagnostics = lexer.diagnostics
         self.overflowed = lexer.overflowed
         self.comments = lexer.comments
+        self.lexerErrorStarts = lexer.diagnostics.items.compactMap { $0.range?.start }
     }
 
     /// Parses the whole file.
@@ -63,9 +68,7 @@ struct Parser {
                 if hitOverflow { throw Abandon() }
                 if let statement { statements.append(statement) }
                 if current.kind != .endOfFile, !current.startsLine {
-                    error("expected '->' or the end of the line after this", at: tokens[position - 1].range,
-                          hint: current.kind == .identifier || current.kind == .leftBracket
-                              ? "join layers with ->" : nil)
+                    reportStatementEnd()
                     throw Abandon()
                 }
             } catch {
@@ -75,6 +78,27 @@ struct Parser {
         tokens = [tokens[tokens.count - 1]]  // the tree holds what is needed: free the tokens now
         position = 0
         return SpecSyntax(file: file, statements: statements)
+    }
+
+    /// A statement goes on after its chain ends: says why, at the token that goes on, unless a
+    /// character the lexer already reported stands between (its error says it all).
+    private mutating func reportStatementEnd() {
+        let previous = tokens[position - 1].range
+        if lexerErrorStarts.contains(where: { $0 >= previous.end && $0 < current.range.start }) { return }
+        switch current.kind {
+        case .pipe:
+            error("'|' separates the branches of a merge, but this is not inside ADD(...), CONCAT(...) or MUL(...)",
+                  at: current.range, hint: "to merge branches, write ADD(a | b), CONCAT(a | b) or MUL(a | b)")
+        case .rightParen, .rightBracket:
+            error("there is no opening bracket for this '\(text(current))'", at: current.range)
+        case .leftBrace:
+            error("expected '->' or the end of the line before this answer", at: current.range,
+                  hint: "a layer takes one answer list: {55x55x96, params: 34944}")
+        case .identifier, .integer, .decimal, .times, .arrow, .leftParen, .leftBracket, .rightBrace, .comma, .equals,
+             .star, .plus, .minus, .slash, .at, .colon, .percent, .endOfFile:
+            error("expected '->' or the end of the line after this", at: previous,
+                  hint: current.kind == .identifier || current.kind == .leftBracket ? "join layers with ->" : nil)
+        }
     }
 
     // MARK: Statements
@@ -153,9 +177,16 @@ struct Parser {
             error("@\(text(name)) needs a value on the same line", at: name.range)
             throw Abandon()
         }
-        let value = current
+        // The value is the rest of the line (`@batch -1` is one bad value, not a value and a stray '1').
+        let first = current
+        var valueRange = first.range
         advance()
-        return .directive(name: text(name), value: text(value), nameRange: name.range, valueRange: value.range)
+        while !current.startsLine, current.kind != .endOfFile {
+            valueRange = valueRange.union(current.range)
+            advance()
+        }
+        let value = String(decoding: file.bytes[valueRange.start..<valueRange.end], as: UTF8.self)
+        return .directive(name: text(name), value: value, nameRange: name.range, valueRange: valueRange)
     }
 
     private mutating func parseTotal() throws -> AnswerSyntax? {
@@ -170,16 +201,34 @@ struct Parser {
 
     private mutating func parseChain() throws -> Chain {
         var elements = [try parseElement()]
+        parseName(into: &elements)
         while current.kind == .arrow {
             advance()
             elements.append(try parseElement())
+            parseName(into: &elements)
         }
         let range = elements[0].range.union(elements[elements.count - 1].range)
         return Chain(elements: elements, range: range)
     }
 
+    /// `as NAME` after an element: the element's output gets a name that `@NAME` refers to.
+    private mutating func parseName(into elements: inout [ChainElement]) {
+        guard current.kind == .identifier, text(current).lowercased() == "as", peek(1).kind == .identifier else { return }
+        let start = current.range
+        advance()
+        let name = current
+        advance()
+        elements.append(.name(text(name), start.union(name.range)))
+    }
+
     private mutating func parseElement() throws -> ChainElement {
         let token = current
+        if token.kind == .at, peek(1).kind == .identifier {
+            advance()
+            let name = current
+            advance()
+            return .reference(text(name), token.range.union(name.range))
+        }
         switch token.kind {
         case .leftBracket:
             try enterNesting(at: token.range)
@@ -194,6 +243,7 @@ struct Parser {
             advance()
             operators = 0
             let count = try parseAtom()
+            skipMisplacedAnswer(after: "a repetition [...]*N")
             return .repetition(inner, count: count, range: token.range.union(count.range))
         case .identifier:
             let name = text(token)
@@ -256,6 +306,7 @@ struct Parser {
             branches.append(try parseChain())
         }
         let close = try expect(.rightParen, "'|' or ')' in \(kind.rawValue.uppercased())(...)", opening: open)
+        skipMisplacedAnswer(after: "\(kind.rawValue.uppercased())(...)")
         return .merge(kind, branches: branches, keywordRange: keyword, range: keyword.union(close.range))
     }
 
@@ -409,6 +460,21 @@ struct Parser {
     }
 
     // MARK: Answers
+
+    /// An answer after a merge or a repetition: an error at its brace, and the answer is skipped, so
+    /// that the rest of the chain is still read.
+    private mutating func skipMisplacedAnswer(after construct: String) {
+        guard current.kind == .leftBrace else { return }
+        let brace = current.range
+        advance()
+        var end = brace
+        if current.kind == .rightBrace {
+            end = current.range
+            advance()
+        }
+        error("an answer cannot follow \(construct): answers go after a layer or INPUT[...]", at: brace.union(end),
+              hint: "answer the layer after it, or a layer inside it")
+    }
 
     /// Takes a brace-enclosed answer list (the lexer keeps its text raw) for `netcalc check`.
     private mutating func parseAnswer() throws -> AnswerSyntax {

@@ -73,60 +73,216 @@ struct SpecFormatter {
     }
 
     /// A chain on one line when it fits and holds no comment, else one `-> element` per line; comments
-    /// written inside it go on their own lines before the element they came before (or after its line's end).
+    /// stay where they were written: before the element they came before, at the end of the line of the
+    /// element they followed on its line, and inside merges, repetitions and arguments (see `commented`).
     private func chain(_ chain: Chain, prefix: String, comments: [SourceRange], parameters: Set<String> = []) -> String {
         let printer = SpecFormatter(syntax: syntax, comments: self.comments, parameters: parameters)
         return printer.layout(chain, prefix: prefix, comments: comments)
     }
 
+    /// A statement's chain after `prefix` (`name = `), with the comments written inside the statement.
     private func layout(_ chain: Chain, prefix: String, comments: [SourceRange]) -> String {
-        let oneLine = prefix + chain.elements.map { element($0, column: 0, inline: true) }.joined(separator: " -> ")
-        if comments.isEmpty, !oneLine.contains("\n"), displayWidth(oneLine) <= Self.width {
-            return oneLine + "\n"
+        if comments.isEmpty {
+            let oneLine = prefix + joined(chain.elements)
+            if !oneLine.contains("\n"), displayWidth(oneLine) <= Self.width { return oneLine + "\n" }
         }
-        var out = ""
-        var pending = comments[...]
+        let placed = Placement(comments[...], around: chain.elements.map(\.range))
+        // Comments between the statement's name and its first element go on their own lines before it.
+        var out = placed.leading.map { text($0) + "\n" }.joined()
+        var lastLineIsElement = false  // no comment was written after the last element
         for (index, item) in chain.elements.enumerated() {
             let lead = index == 0 ? prefix : "  -> "
-            // Comments that came before this element in the source.
-            while let comment = pending.first, comment.start < item.range.start {
-                if index == 0 { break }
-                out += "  " + text(comment) + "\n"
-                pending = pending.dropFirst()
+            if case .name = item, lastLineIsElement {
+                // `as NAME` stays on the line of the element it names, before that line's comment.
+                out.removeLast()
+                out += " " + element(item, column: 0, inline: true)
+            } else if case .name = item {
+                out += "  " + element(item, column: 0, inline: true)
+            } else {
+                out += lead + element(item, column: displayWidth(lead), inline: false, comments: placed.inside(index))
             }
-            out += lead + element(item, column: displayWidth(lead), inline: false)
-            // A comment after the element on its line in the source stays at the end of that line.
-            let nextStart = index + 1 < chain.elements.count ? chain.elements[index + 1].range.start : Int.max
-            if let comment = pending.first, comment.start >= item.range.end, comment.start < nextStart,
-               sameLine(item.range.end, comment.start) {
-                out += "  " + text(comment)
-                pending = pending.dropFirst()
-            }
+            let (trailing, ownLines) = split(placed.after(index), following: item.range)
+            if let trailing { out += "  " + text(trailing) }
             out += "\n"
-            // Comments inside the element (within a merge or a repetition) follow it.
-            while let comment = pending.first, comment.start < item.range.end {
-                out += "  " + text(comment) + "\n"
-                pending = pending.dropFirst()
+            for comment in ownLines { out += "  " + text(comment) + "\n" }
+            lastLineIsElement = trailing == nil && ownLines.isEmpty
+        }
+        return out
+    }
+
+    // MARK: Comments inside elements
+
+    /// Comments placed around a sequence of items (chain elements, branches, arguments): before the
+    /// first, inside one, or after one (up to the next). Made in one pass: both lists are in file order.
+    private struct Placement {
+        var leading: [SourceRange] = []
+        private var insideItems: [Int: [SourceRange]] = [:]
+        private var afterItems: [Int: [SourceRange]] = [:]
+
+        /// Places comments, in file order, around items in file order.
+        init(_ comments: ArraySlice<SourceRange>, around ranges: [SourceRange]) {
+            var item = 0
+            for comment in comments {
+                while item < ranges.count, comment.start >= ranges[item].end { item += 1 }
+                if item < ranges.count, comment.start >= ranges[item].start {
+                    insideItems[item, default: []].append(comment)
+                } else if item == 0 {
+                    leading.append(comment)
+                } else {
+                    afterItems[item - 1, default: []].append(comment)
+                }
             }
         }
-        for comment in pending { out += "  " + text(comment) + "\n" }
+
+        /// The comments inside an item.
+        func inside(_ item: Int) -> ArraySlice<SourceRange> { insideItems[item]?[...] ?? [] }
+        /// The comments after an item, up to the next one.
+        func after(_ item: Int) -> [SourceRange] { afterItems[item] ?? [] }
+    }
+
+    /// The comments after an item: the first stays at the end of the item's line when it was written
+    /// on that line (or inside the item); the others go on lines of their own.
+    private func split(_ comments: [SourceRange], following item: SourceRange) -> (SourceRange?, ArraySlice<SourceRange>) {
+        guard let first = comments.first, first.start < item.end || sameLine(item.end, first.start) else {
+            return (nil, comments[...])
+        }
+        return (first, comments.dropFirst())
+    }
+
+    /// Spaces up to a column.
+    private func pad(_ column: Int) -> String { String(repeating: " ", count: column) }
+
+    /// Comments between an opening bracket and the first item: the first stays on the bracket's line
+    /// when it was written there; each other one gets a line at `column`. The text ends where the first
+    /// item goes (on a new line at `column` when there were comments).
+    private func leading(_ comments: [SourceRange], openedAt opening: Int, column: Int) -> String {
+        guard !comments.isEmpty else { return "" }
+        var out = ""
+        for (index, comment) in comments.enumerated() {
+            out += index == 0 && sameLine(opening, comment.start) ? "  " + text(comment) : "\n" + pad(column) + text(comment)
+        }
+        return out + "\n" + pad(column)
+    }
+
+    /// The comments after an item inside brackets, each but a trailing one on a line at `column`.
+    private func following(_ comments: [SourceRange], item: SourceRange, column: Int) -> String {
+        let (trailing, ownLines) = split(comments, following: item)
+        var out = trailing.map { "  " + text($0) } ?? ""
+        for comment in ownLines { out += "\n" + pad(column) + text(comment) }
         return out
+    }
+
+    /// An element with comments inside it, each kept in place: a merge a branch per line, a repetition
+    /// or a branch an element per line, a layer's arguments as written and in written order (so that
+    /// each comment stays by the argument it follows), a bracket closing on a line of its own after a
+    /// comment.
+    private func commented(_ element: ChainElement, column: Int, comments: ArraySlice<SourceRange>) -> String {
+        switch element {
+        case .merge(let kind, let branches, let keywordRange, _):
+            let keyword = kind.rawValue.uppercased()
+            let bar = column + keyword.count
+            let placed = Placement(comments, around: branches.map(\.range))
+            var out = keyword + "(" + leading(placed.leading, openedAt: keywordRange.end, column: bar + 1)
+            for (index, item) in branches.enumerated() {
+                let at = bar + (index == 0 ? 1 : 2)
+                if index > 0 { out += "\n" + pad(bar) + "| " }
+                let inner = placed.inside(index)
+                out += inner.isEmpty ? branch(item, column: at, inline: false) : commentedChain(item, column: at, comments: inner)
+                out += following(placed.after(index), item: item.range, column: at)
+            }
+            return out + (placed.after(branches.count - 1).isEmpty ? ")" : "\n" + pad(bar) + ")")
+        case .repetition(let inner, let count, let range):
+            let placed = Placement(comments, around: [inner.range])
+            var out = "[" + leading(placed.leading, openedAt: range.start + 1, column: column + 1)
+            out += commentedChain(inner, column: column + 1, comments: placed.inside(0))
+            out += following(placed.after(0), item: inner.range, column: column + 1)
+            return out + (placed.after(0).isEmpty ? "" : "\n" + pad(column)) + "]*" + atom(count)
+        case .layer(let call, let answer):
+            let inCall = comments.prefix { $0.start < call.range.end }
+            var out = inCall.isEmpty ? layer(call) : commentedCall(call, column: column, comments: inCall)
+            if let answer {
+                let before = Array(comments.dropFirst(inCall.count))
+                out += following(before, item: call.range, column: column)
+                out += (before.isEmpty ? " " : "\n" + pad(column)) + self.answer(answer)
+            }
+            return out
+        case .input(let dimensions, let range, let answer):
+            // Comments can stand after the `[`, before the `]` and before the answer.
+            let sizes = dimensions.map { expression($0) }.joined(separator: "x")
+            let placed = Placement(comments, around: [dimensions[0].range.union(dimensions[dimensions.count - 1].range)])
+            let inBrackets = placed.after(0).prefix { $0.start < range.end }
+            var out = "INPUT[" + leading(placed.leading, openedAt: range.start, column: column + 6) + sizes
+            out += following(Array(inBrackets), item: dimensions[dimensions.count - 1].range, column: column + 6)
+            out += (inBrackets.isEmpty ? "" : "\n" + pad(column + 5)) + "]"
+            if let answer {
+                let before = Array(placed.after(0).dropFirst(inBrackets.count))
+                out += following(before, item: range, column: column)
+                out += (before.isEmpty ? " " : "\n" + pad(column)) + self.answer(answer)
+            }
+            return out
+        case .identity:
+            return "ID"
+        case .name, .reference:
+            return self.element(element, column: column, inline: true)
+        }
+    }
+
+    /// A chain inside a merge or a repetition, with comments: one element per line from `column`.
+    private func commentedChain(_ chain: Chain, column: Int, comments: ArraySlice<SourceRange>) -> String {
+        let placed = Placement(comments, around: chain.elements.map(\.range))
+        var out = ""
+        for (index, item) in chain.elements.enumerated() {
+            if case .name = item, index > 0, !out.hasSuffix("\n") {
+                out += " "  // `as NAME` stays by the element it names
+            } else if index > 0 {
+                out += "\n" + pad(column) + "-> "
+            }
+            out += element(item, column: column + (index == 0 ? 0 : 3), inline: false, comments: placed.inside(index))
+            out += following(placed.after(index), item: item.range, column: column)
+        }
+        return out
+    }
+
+    /// A layer or block call with comments among its arguments: the arguments as written, in written
+    /// order, a line break after each comment.
+    private func commentedCall(_ call: LayerCall, column: Int, comments: ArraySlice<SourceRange>) -> String {
+        let name = LayerCatalog.definition(for: call.name) != nil ? call.name.uppercased() : call.name
+        let arguments = call.arguments ?? []
+        let at = column + displayWidth(name) + 1
+        let placed = Placement(comments, around: arguments.map(\.range))
+        var out = name + "(" + leading(placed.leading, openedAt: call.nameRange.end, column: at)
+        var endsWithComment = !placed.leading.isEmpty && arguments.isEmpty
+        for (index, item) in arguments.enumerated() {
+            out += argument(item) + (index + 1 < arguments.count ? "," : "")
+            let after = Array(placed.inside(index)) + placed.after(index)
+            out += following(after, item: item.range, column: at)
+            endsWithComment = !after.isEmpty
+            if endsWithComment, index + 1 < arguments.count { out += "\n" + pad(at) }
+        }
+        return out + (endsWithComment ? "\n" + pad(at - 1) + ")" : ")")
     }
 
     // MARK: Elements
 
-    /// An element printed from `column`; `inline` forbids line breaks inside it.
-    private func element(_ element: ChainElement, column: Int, inline: Bool) -> String {
+    /// An element printed from `column`; `inline` forbids line breaks inside it. An element with
+    /// comments inside is laid out around them instead.
+    private func element(_ element: ChainElement, column: Int, inline: Bool,
+                         comments: ArraySlice<SourceRange> = []) -> String {
+        if !comments.isEmpty { return commented(element, column: column, comments: comments) }
         switch element {
         case .input(let dimensions, _, let answer):
             let sizes = dimensions.map { expression($0) }.joined(separator: "x")
             return "INPUT[\(sizes)]" + (answer.map { " " + self.answer($0) } ?? "")
         case .identity:
             return "ID"
+        case .name(let name, _):
+            return "as \(name)"
+        case .reference(let name, _):
+            return "@\(name)"
         case .layer(let call, let answer):
             return layer(call) + (answer.map { " " + self.answer($0) } ?? "")
         case .repetition(let inner, let count, _):
-            let body = inner.elements.map { self.element($0, column: 0, inline: true) }.joined(separator: " -> ")
+            let body = joined(inner.elements)
             return "[\(body)]*" + atom(count)
         case .merge(let kind, let branches, _, _):
             let keyword = kind.rawValue.uppercased()
@@ -144,13 +300,30 @@ struct SpecFormatter {
         }
     }
 
+    /// What stands between two elements: an arrow, or a space before `as NAME`.
+    private static func separator(before item: ChainElement) -> String {
+        if case .name = item { return " " }
+        return " -> "
+    }
+
+    /// Elements on one line: `CONV(64,3) as stem -> RELU`.
+    private func joined(_ elements: [ChainElement]) -> String {
+        var out = ""
+        for (index, item) in elements.enumerated() {
+            if index > 0 { out += Self.separator(before: item) }
+            out += element(item, column: 0, inline: true)
+        }
+        return out
+    }
+
     private func branch(_ chain: Chain, column: Int, inline: Bool) -> String {
         var out = ""
         var current = column
         for (index, item) in chain.elements.enumerated() {
             if index > 0 {
-                out += " -> "
-                current += 4
+                let separator = Self.separator(before: item)
+                out += separator
+                current += separator.count
             }
             let text = element(item, column: current, inline: inline)
             out += text

@@ -103,12 +103,17 @@ enum ChainElement: Sendable {
     case merge(MergeKind, branches: [Chain], keywordRange: SourceRange, range: SourceRange)
     /// `ID`, the identity branch of a merge.
     case identity(SourceRange)
+    /// `as NAME` after an element: names the output of the element before it.
+    case name(String, SourceRange)
+    /// `@NAME`: the flow continues from the tensor so named (a branch that reads an earlier tensor).
+    case reference(String, SourceRange)
 
     var range: SourceRange {
         switch self {
         case .input(_, let range, let answer):
             return answer.map { range.union($0.range) } ?? range
-        case .repetition(_, _, let range), .merge(_, _, _, let range), .identity(let range):
+        case .repetition(_, _, let range), .merge(_, _, _, let range), .identity(let range), .name(_, let range),
+             .reference(_, let range):
             return range
         case .layer(let call, let answer):
             return answer.map { call.range.union($0.range) } ?? call.range

@@ -189,6 +189,12 @@ struct AnswerParser {
     struct ValueError: Error {
         var text: String
         var hint: String?
+
+        /// A number past what netcalc counts: no count can equal it, so it is an error, not a wrong answer.
+        static func tooLarge(_ written: String) -> ValueError {
+            ValueError(text: "'\(written.shortened)' is too large to count",
+                       hint: "netcalc counts exactly up to \(formatCount(Int.max)); every count is smaller")
+        }
     }
 
     func parseValue(_ text: String, key: AnswerKey) -> Result<AnswerValue, ValueError> {
@@ -211,6 +217,9 @@ struct AnswerParser {
         if key == .shape {
             let parts = lower.split(separator: "x", omittingEmptySubsequences: false)
                 .map { $0.filter { $0 != " " && $0 != "," && $0 != "_" } }
+            if parts.contains(where: { !$0.isEmpty && $0.allSatisfy(\.isNumber) && Int($0) == nil }) {
+                return .failure(.tooLarge(text))
+            }
             guard parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy(\.isNumber) }), let numbers = Optional(parts.compactMap { Int($0) }),
                   numbers.count == parts.count, numbers.count == 1 || numbers.count == 3 else {
                 return .failure(ValueError(text: "'\(text.shortened)' is not a shape",
@@ -234,12 +243,15 @@ private struct NumberReader {
     var operators = 0
     /// Parentheses open now; bounded so that no answer can exhaust the stack.
     var depth = 0
+    /// Set when a literal or a step of the arithmetic is too large for exact counting.
+    var tooLarge = false
 
     typealias Fraction = (numerator: Int128, denominator: Int128)
 
     mutating func read() -> Result<NumberAnswer, AnswerParser.ValueError> {
         let original = String(decoding: text, as: UTF8.self)
         guard let value = expression() else {
+            if tooLarge { return .failure(.tooLarge(original)) }
             return .failure(.init(text: "'\(original.shortened)' is not a number", hint: "write 34944, 34,944, 35K, 3.2M, (3*3*3)*64 or 58MiB"))
         }
         skipSpaces()
@@ -249,6 +261,9 @@ private struct NumberReader {
         }
         var multiplier: Int128 = 1
         for _ in 0..<power { multiplier *= unit == .binaryBytes ? 1024 : 1000 }
+        // The value's magnitude, rounded down: past Int.max no count can match it.
+        let (scaled, overflow) = value.numerator.magnitude.multipliedReportingOverflow(by: multiplier.magnitude)
+        if overflow || scaled / value.denominator.magnitude > UInt128(Int.max) { return .failure(.tooLarge(original)) }
         let single = literals == 1 && operators == 0
         let exact = decimals == 0 && (power == 0 || !single)
         // Trailing zeros of a whole abbreviation are not significant (150K, 800K); a decimal's are (1.50M).
@@ -292,7 +307,10 @@ private struct NumberReader {
             let (right, o2) = rhs.numerator.multipliedReportingOverflow(by: result.denominator)
             let (denominator, o3) = result.denominator.multipliedReportingOverflow(by: rhs.denominator)
             let (numerator, o4) = plus ? left.addingReportingOverflow(right) : left.subtractingReportingOverflow(right)
-            guard !o1, !o2, !o3, !o4 else { return nil }
+            guard !o1, !o2, !o3, !o4 else {
+                tooLarge = true
+                return nil
+            }
             result = (numerator, denominator)
         }
         return result
@@ -311,10 +329,15 @@ private struct NumberReader {
             operators += 1
             guard let rhs = factor() else { return nil }
             if isTimes {
-                guard let product = multiply(result, rhs) else { return nil }
+                guard let product = multiply(result, rhs) else {
+                    tooLarge = true
+                    return nil
+                }
                 result = product
             } else {
-                guard rhs.numerator != 0, let quotient = multiply(result, (rhs.denominator, rhs.numerator)) else {
+                guard rhs.numerator != 0 else { return nil }
+                guard let quotient = multiply(result, (rhs.denominator, rhs.numerator)) else {
+                    tooLarge = true
                     return nil
                 }
                 result = quotient
@@ -345,7 +368,10 @@ private struct NumberReader {
         while index < text.count {
             let byte = text[index]
             if byte >= 0x30 && byte <= 0x39 {
-                guard numerator < limit, denominator < limit else { return nil }
+                guard numerator < limit, denominator < limit else {
+                    tooLarge = true
+                    return nil
+                }
                 numerator = numerator * 10 + Int128(byte - 0x30)
                 if fraction { denominator *= 10 }
                 digits += 1

@@ -263,7 +263,7 @@ struct Checker {
                 case .input(_, let range, let answer?): found[answer.range.start] = (answer, file.text(of: range))
                 case .repetition(let inner, _, _): visit(inner)
                 case .merge(_, let branches, _, _): branches.forEach(visit)
-                case .layer(_, nil), .input(_, _, nil), .identity: break
+                case .layer(_, nil), .input(_, _, nil), .identity, .name, .reference: break
                 }
             }
         }
@@ -515,6 +515,7 @@ struct Checker {
         case .shape(let shape): return shape.fullText
         case .invalid: return "invalid"
         case .nonzero: return "not 0"
+        case .tooLarge: return "too large to count (past 2^63)"
         }
     }
 
@@ -524,6 +525,7 @@ struct Checker {
         case (.number(let a), .count(let b)): return a.matches(b)
         case (.number(let a), .nonzero): return a.numerator != 0
         case (.invalid, .invalid): return true
+        // A count past 64 bits matches nothing; no answer can be written that large.
         case (.blank, _), (.invalid, _), (.shape, _), (.number, _), (.text, _): return false
         }
     }

@@ -98,7 +98,7 @@ struct Explainer {
         case .memory: return "memory = " + sum(rows.map(\.activations), totals.activations, " values (every row, the input included)")
         case .bytes: return "bytes = \(formatCount(totals.activations)) values x batch \(batch) x \(bytesPerValue) byte\(bytesPerValue == 1 ? "" : "s") = \(formatCount(totals.forwardBytes)) bytes (\(formatBytes(totals.forwardBytes)))"
         case .fwdBwd:
-            return "fwd+bwd = \(formatCount(totals.forwardBytes)) forward + \(formatCount(totals.backwardBytes)) backward = \(exactSum(totals.forwardBytes, totals.backwardBytes).map { formatCount($0) } ?? "more than 2^63") bytes"
+            return "fwd+bwd = \(formatCount(totals.forwardBytes)) forward + \(formatCount(totals.backwardBytes)) backward = \((CheckedInt(totals.forwardBytes) + totals.backwardBytes).value.map(formatCount) ?? "more than 2^63") bytes"
         case .macs: return "MACs = " + sum(rows.map(\.macs), totals.macs, "")
         case .shape: return "the last row's output: \(rows.last?.output.fullText ?? "?")"
         case .rf: return "the last row's receptive field: \(rows.last?.receptiveField.width ?? 0)"

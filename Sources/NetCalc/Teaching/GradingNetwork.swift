@@ -128,7 +128,7 @@ struct GradingNetwork {
         case .weights: return .count(row.weights)
         case .memory: return .count(row.activations)
         case .bytes: return .count(row.forwardBytes)
-        case .fwdBwd: return exactProduct(row.forwardBytes, 2).map { .count($0) }
+        case .fwdBwd: return exactProduct(row.forwardBytes, 2).map { .count($0) } ?? .tooLarge
         case .macs: return .count(row.macs)
         case .rf: return .count(row.receptiveField.width)
         case .note, .points: return nil
@@ -143,7 +143,7 @@ struct GradingNetwork {
         case .weights: return .count(totals.weights)
         case .memory: return .count(totals.activations)
         case .bytes: return .count(totals.forwardBytes)
-        case .fwdBwd: return exactSum(totals.forwardBytes, totals.backwardBytes).map { .count($0) }
+        case .fwdBwd: return exactSum(totals.forwardBytes, totals.backwardBytes).map { .count($0) } ?? .tooLarge
         case .macs: return .count(totals.macs)
         case .rf: return rows.last.map { .count($0.receptiveField.width) }
         case .note, .points: return nil

@@ -11,6 +11,8 @@ enum Candidate: Equatable, Sendable {
     case invalid
     /// Any number but 0: a layer without parameters given some.
     case nonzero
+    /// A count past 64 bits: no answer matches it, and it is never printed as a number.
+    case tooLarge
 }
 
 /// Every mistake `netcalc check` recognises, by kind: the class summary counts them by kind, and the

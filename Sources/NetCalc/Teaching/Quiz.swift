@@ -171,6 +171,7 @@ struct QuizMaker {
         switch truth {
         case .count(let value)?: return formatCount(value)
         case .shape(let shape)?: return shape.fullText
+        case .tooLarge?: return "too large to count"
         case .invalid?, .nonzero?, nil: return "invalid"
         }
     }

@@ -1,9 +1,556 @@
-/// ONNX files: not read yet.
+/// Reads an ONNX model file into an `ImportedNetwork`: decodes the protobuf by hand, follows every
+/// tensor's shape from the graph's input through each node (evaluating the constant shape
+/// arithmetic exporters write around Reshape exactly), and writes each node that computes
+/// something netcalc counts as a call of the spec language.
+///
+/// Decisions, for the reader of the output:
+/// - The input is the graph's first input that is not an initializer: `[N,C,H,W]` (or `[N,H,W,C]`
+///   when every node reading it is a Transpose to NCHW) or `[N,F]`. A batch dim fixed in the file
+///   (any value of at least 1) is `ImportedNetwork.batch`; a symbolic or 0 batch leaves it nil and
+///   shapes are followed with a batch of 1.
+/// - Tensors carry a layout: NCHW, NHWC (after a Transpose `[0,2,3,1]`; Transposes between the two
+///   make no row) or 2-D `[N,F]`; the 5-D tensors of a channel shuffle may only flow into the
+///   shuffle. An operation on "the last axis" of an NHWC tensor is an operation on the channels.
+/// - Elementwise arithmetic with a constant (a scalar, or one value per channel) that no pattern
+///   claims makes no row: its output is its input, and a note counts them. Patterns: a written-out
+///   LayerNorm and GELU, Sigmoid·x (SILU), HardSigmoid·x (HARDSWISH), MatMul + bias Add (one FC or
+///   1x1 CONV), Mul + Add by per-channel constants (SCALE(bias)).
+/// - The note that batch norm is folded is given for a PyTorch export (producer `pytorch`) with a
+///   Conv whose bias is an initializer not named `<module>.bias`: the exporter names the biases it
+///   makes by folding a BatchNorm `onnx::Conv_NNN` (TorchScript) or `<module>.weight_bias` (dynamo),
+///   while a convolution's own bias keeps its module's name.
+/// - The network's name is the graph's, unless it is empty or PyTorch's default `main_graph` (or
+///   `torch_jit`, `torch-jit-export`), when the file's stem is more telling.
+/// - Only floor rounding is needed (analysis rounds imported networks down); ceil_mode is a `ceil`
+///   tag. Asymmetric padding becomes a `PAD` layer before the window with no padding of its own.
 enum ONNXReader {
-    /// Reads an ONNX model; for now, says that it cannot.
+    /// Reads an ONNX file's bytes; `fileName` names it in messages and gives the default name.
     static func read(_ bytes: [UInt8], fileName: String) throws(ImportFailure) -> ImportedNetwork {
+        let model: ONNXModel
+        do throws(ProtobufError) {
+            model = try ONNXModel(bytes: bytes)
+        } catch {
+            throw ONNXImporter.failure(
+                "\(fileName): \(error.message) (at byte \(error.offset))",
+                hint: "the file is truncated or is not an ONNX model (a ModelProto in protobuf's binary format)")
+        }
+        var importer = try ONNXImporter(model: model, fileName: fileName)
+        return try importer.run()
+    }
+}
+
+/// How a 4-D, 2-D or shuffle tensor's axes are ordered.
+enum ONNXLayout: Equatable, Sendable {
+    /// `[N, C, H, W]`.
+    case nchw
+    /// `[N, H, W, C]`, channels last.
+    case nhwc
+    /// `[N, F]`.
+    case flat
+    /// `[N, g, C/g, H, W]`: the first reshape of a channel shuffle of g groups.
+    case grouped(Int)
+    /// `[N, C/g, g, H, W]`: a channel shuffle's transposed groups, to be reshaped back.
+    case groupedTransposed(Int)
+    /// Every value in one axis, batch included: the first step of dynamo's as_strided identity.
+    case vector
+
+    var text: String {
+        switch self {
+        case .nchw: return "NCHW"
+        case .nhwc: return "NHWC"
+        case .flat: return "2-D"
+        case .grouped, .groupedTransposed: return "5-D channel groups"
+        case .vector: return "1-D"
+        }
+    }
+}
+
+/// A tensor computed from the network's input: the imported tensor that holds it, its dims in
+/// ONNX's order and its layout.
+struct ONNXData: Sendable {
+    var tensor: String
+    var dims: [Int]
+    var layout: ONNXLayout
+
+    /// The axis of the channels, for 4-D and 2-D layouts.
+    var channelAxis: Int? {
+        switch layout {
+        case .nchw, .flat: return 1
+        case .nhwc: return 3
+        case .grouped, .groupedTransposed, .vector: return nil
+        }
+    }
+
+    /// The axes of height and width, for 4-D layouts.
+    var spatialAxes: (height: Int, width: Int)? {
+        switch layout {
+        case .nchw: return (2, 3)
+        case .nhwc: return (1, 2)
+        case .flat, .grouped, .groupedTransposed, .vector: return nil
+        }
+    }
+
+    var channels: Int { channelAxis.map { dims[$0] } ?? 0 }
+    var height: Int { spatialAxes.map { dims[$0.height] } ?? 1 }
+    var width: Int { spatialAxes.map { dims[$0.width] } ?? 1 }
+
+    /// `[1, 64, 56, 56] (NCHW)`.
+    var text: String { "\(dims) (\(layout.text))" }
+
+    /// Dims with the channels set to `channels`.
+    func with(channels: Int) -> [Int] {
+        var copy = dims
+        if let axis = channelAxis { copy[axis] = channels }
+        return copy
+    }
+}
+
+/// What the importer knows of a tensor.
+enum ONNXValue: Sendable {
+    case data(ONNXData)
+    case constant(ONNXConstant)
+}
+
+/// The ONNX operators netcalc maps, by op_type.
+enum ONNXOperator: String, CaseIterable, Sendable {
+    case conv = "Conv", convTranspose = "ConvTranspose"
+    case maxPool = "MaxPool", averagePool = "AveragePool", globalAveragePool = "GlobalAveragePool"
+    case globalMaxPool = "GlobalMaxPool", reduceMean = "ReduceMean"
+    case gemm = "Gemm", matMul = "MatMul"
+    case flatten = "Flatten", reshape = "Reshape", transpose = "Transpose", squeeze = "Squeeze", unsqueeze = "Unsqueeze"
+    case split = "Split", slice = "Slice", concat = "Concat", pad = "Pad", resize = "Resize", upsample = "Upsample"
+    case batchNormalization = "BatchNormalization", layerNormalization = "LayerNormalization"
+    case instanceNormalization = "InstanceNormalization", groupNormalization = "GroupNormalization", lrn = "LRN"
+    case relu = "Relu", leakyRelu = "LeakyRelu", pRelu = "PRelu", clip = "Clip", elu = "Elu"
+    case sigmoid = "Sigmoid", hardSigmoid = "HardSigmoid", hardSwish = "HardSwish", tanh = "Tanh"
+    case gelu = "Gelu", mish = "Mish", softmax = "Softmax", dropout = "Dropout", identity = "Identity"
+    case add = "Add", sub = "Sub", mul = "Mul", div = "Div", pow = "Pow"
+    case sqrt = "Sqrt", erf = "Erf", neg = "Neg", reciprocal = "Reciprocal", abs = "Abs", floor = "Floor", ceil = "Ceil"
+    case constant = "Constant", shape = "Shape", size = "Size", gather = "Gather", cast = "Cast", range = "Range"
+    case constantOfShape = "ConstantOfShape", equal = "Equal", whereOp = "Where"
+
+    /// The hint listing what netcalc reads.
+    static let supportedList: String = {
+        "netcalc reads these ONNX operators (opset 7 to 21): "
+            + allCases.map(\.rawValue).joined(separator: ", ")
+    }()
+}
+
+/// The state of one import: what is known of each tensor, the layers made so far.
+struct ONNXImporter {
+    let fileName: String
+    let model: ONNXModel
+    let graph: ONNXGraph
+    /// The default domain's opset version.
+    let opset: Int
+    var values: [String: ONNXValue] = [:]
+    var layers: [ImportedLayer] = []
+    var layerNames: Set<String> = []
+    /// The next number to try after each base name already taken.
+    var nameCounters: [String: Int] = [:]
+    /// Every tensor name in the file, so that made-up names do not collide.
+    var tensorNames: Set<String> = []
+    /// The nodes reading each tensor, by index.
+    var consumers: [String: [Int]] = [:]
+    /// The node writing each tensor, by index.
+    var producers: [String: Int] = [:]
+    var graphOutputs: Set<String> = []
+    /// Graph inputs other than the one followed.
+    var otherInputs: Set<String> = []
+    /// The tensor each 1-D view of all values (`.vector`) was reshaped from.
+    var vectorSources: [String: ONNXData] = [:]
+    /// Nodes a pattern has already turned into a layer.
+    var claimed: Set<Int> = []
+    var elementwiseCount = 0
+    /// The values of per-channel constants those operations read, which are not counted.
+    var droppedConstantValues = 0
+    /// LAYERNORM rows made from a normalization without learned scale and shift.
+    var plainNorms: [String] = []
+    var notes: [String] = []
+
+    /// Opsets netcalc knows the rules of.
+    static let opsets = 7...21
+
+    /// An import failure with one error.
+    static func failure(_ message: String, hint: String? = nil) -> ImportFailure {
         var list = DiagnosticList()
-        list.append(Diagnostic(.error, "\(fileName): reading ONNX files is not available yet"))
-        throw ImportFailure(diagnostics: list)
+        list.append(Diagnostic(.error, message, at: nil, in: nil, hint: hint))
+        return ImportFailure(diagnostics: list)
+    }
+
+    /// An import failure about the file, its name first.
+    func failure(_ message: String, hint: String? = nil) -> ImportFailure {
+        ONNXImporter.failure("\(fileName): \(message)", hint: hint)
+    }
+
+    /// The name a node goes by in messages and rows: its name, else its first output's.
+    func label(_ node: ONNXNode) -> String {
+        if !node.name.isEmpty { return node.name }
+        return node.outputs.first { !$0.isEmpty } ?? node.opType
+    }
+
+    /// An import failure about a node: `node 'NAME' (Reshape) MESSAGE`.
+    func failure(_ node: ONNXNode, _ message: String, hint: String? = nil) -> ImportFailure {
+        failure("node '\(label(node))' (\(node.opType)) \(message)", hint: hint)
+    }
+
+    init(model: ONNXModel, fileName: String) throws(ImportFailure) {
+        self.fileName = fileName
+        self.model = model
+        guard let graph = model.graph else {
+            throw ONNXImporter.failure("\(fileName): the file holds no graph, so it is not an ONNX model",
+                                       hint: "an ONNX model is a ModelProto whose field 7 is the graph")
+        }
+        self.graph = graph
+        guard let opset = model.defaultOpset else {
+            throw ONNXImporter.failure("\(fileName): the model imports no operator set of the default ONNX domain",
+                                       hint: "ModelProto.opset_import needs an entry with domain \"\" and a version")
+        }
+        guard opset >= ONNXImporter.opsets.lowerBound else {
+            throw ONNXImporter.failure(
+                "\(fileName): the model uses opset \(opset), older than netcalc reads",
+                hint: "netcalc reads opsets \(ONNXImporter.opsets.lowerBound) to \(ONNXImporter.opsets.upperBound); convert the model with onnx.version_converter")
+        }
+        self.opset = opset
+    }
+
+    /// Maps the whole graph.
+    mutating func run() throws(ImportFailure) -> ImportedNetwork {
+        try checkOperators()
+        let initializerNames = Set(graph.initializers.map(\.name))
+        for tensor in graph.initializers {
+            values[tensor.name] = .constant(ONNXConstant(tensor))
+            tensorNames.insert(tensor.name)
+        }
+        for (index, node) in graph.nodes.enumerated() {
+            for name in node.inputs where !name.isEmpty { consumers[name, default: []].append(index) }
+            for name in node.outputs where !name.isEmpty {
+                producers[name] = index
+                tensorNames.insert(name)
+            }
+        }
+        graphOutputs = Set(graph.outputs.map(\.name))
+        let inputs = graph.inputs.filter { !initializerNames.contains($0.name) }
+        guard let inputInfo = inputs.first else {
+            throw failure("the graph declares no input that is not an initializer")
+        }
+        for info in inputs.dropFirst() { otherInputs.insert(info.name) }
+        tensorNames.formUnion(inputs.map(\.name))
+        let (input, batch) = try readInput(inputInfo)
+        values[inputInfo.name] = .data(input)
+
+        for index in graph.nodes.indices where !claimed.contains(index) {
+            try process(index)
+        }
+
+        guard !graph.outputs.isEmpty else { throw failure("the graph declares no output") }
+        for output in graph.outputs {
+            switch values[output.name] {
+            case .data(let data)?:
+                if data.tensor == inputInfo.name {
+                    throw failure("the graph's output '\(output.name)' is its input: there are no layers to count")
+                }
+            case .constant?:
+                throw failure("the graph's output '\(output.name)' does not depend on the input")
+            case nil:
+                throw failure("no node writes the graph's output '\(output.name)'")
+            }
+        }
+        guard !layers.isEmpty else { throw failure("the graph has no layers netcalc counts") }
+        makeNotes()
+        return ImportedNetwork(name: networkName, inputName: inputInfo.name,
+                               input: Shape(width: input.width, height: input.height, depth: input.channels),
+                               batch: batch, layers: layers, notes: notes, inputRange: SourceRange(0, 0))
+    }
+
+    /// The graph's name, or the file's stem when the graph has none or PyTorch's default.
+    var networkName: String {
+        let defaults: Set<String> = ["", "main_graph", "torch_jit", "torch-jit-export"]
+        if !defaults.contains(graph.name) { return graph.name }
+        var stem = Substring(fileName)
+        if let slash = stem.lastIndex(of: "/") { stem = stem[stem.index(after: slash)...] }
+        if stem.lowercased().hasSuffix(".onnx") { stem = stem.dropLast(5) }
+        return stem.isEmpty ? "onnx" : String(stem)
+    }
+
+    /// Rejects, all at once, operators netcalc does not map: one error per op type, naming its
+    /// first node.
+    func checkOperators() throws(ImportFailure) {
+        var list = DiagnosticList()
+        var seen: Set<String> = []
+        for node in graph.nodes {
+            let standard = node.domain.isEmpty || node.domain == "ai.onnx"
+            if standard, ONNXOperator(rawValue: node.opType) != nil { continue }
+            let key = standard ? node.opType : "\(node.domain).\(node.opType)"
+            guard seen.insert(key).inserted else { continue }
+            let what = standard ? node.opType : "\(node.opType) of the domain '\(node.domain)'"
+            list.append(Diagnostic(.error, "\(fileName): node '\(label(node))' uses \(what), which netcalc does not support",
+                                   at: nil, in: nil, hint: ONNXOperator.supportedList))
+        }
+        if list.hasErrors { throw ImportFailure(diagnostics: list) }
+    }
+
+    /// The followed input's tensor and the batch the file fixes.
+    func readInput(_ info: ONNXValueInfo) throws(ImportFailure) -> (ONNXData, Int?) {
+        let hint = "export with a fixed input size, e.g. torch.onnx.export(model, torch.randn(1, 3, 224, 224), ...)"
+        guard let dims = info.dims else {
+            throw failure("the input '\(info.name)' has no declared shape", hint: hint)
+        }
+        guard dims.count == 4 || dims.count == 2 else {
+            throw failure("the input '\(info.name)' has \(dims.count) dims; netcalc reads images [N,C,H,W] and vectors [N,F]")
+        }
+        var batch: Int?
+        var sizes: [Int] = [1]
+        for (axis, dim) in dims.enumerated() {
+            switch dim {
+            case .value(let value):
+                if axis == 0 {
+                    if value >= 1 { batch = value; sizes[0] = value }
+                } else {
+                    guard value >= 1 else {
+                        throw failure("the input '\(info.name)' has the size \(value) on axis \(axis)", hint: hint)
+                    }
+                    sizes.append(value)
+                }
+            case .symbolic(let name):
+                guard axis == 0 else {
+                    throw failure("the input '\(info.name)' has the symbolic size '\(name)' on axis \(axis); netcalc needs fixed sizes",
+                                  hint: hint)
+                }
+            case .unknown:
+                guard axis == 0 else {
+                    throw failure("the input '\(info.name)' has no size on axis \(axis); netcalc needs fixed sizes", hint: hint)
+                }
+            }
+        }
+        if sizes.count == 2 { return (ONNXData(tensor: info.name, dims: sizes, layout: .flat), batch) }
+        // Channels last when every reader turns it to NCHW (a TensorFlow export).
+        let readers = consumers[info.name] ?? []
+        let channelsLast = !readers.isEmpty && readers.allSatisfy { index in
+            let node = graph.nodes[index]
+            return node.opType == "Transpose" && node.attribute("perm")?.ints == [0, 3, 1, 2]
+        }
+        return (ONNXData(tensor: info.name, dims: sizes, layout: channelsLast ? .nhwc : .nchw), batch)
+    }
+
+    /// The notes the output states.
+    mutating func makeNotes() {
+        if model.producerName == "pytorch" {
+            let initializers = Set(graph.initializers.map(\.name))
+            let folded = graph.nodes.contains { node in
+                guard node.opType == "Conv", node.inputs.count > 2 else { return false }
+                let bias = node.inputs[2]
+                guard !bias.isEmpty, initializers.contains(bias) else { return false }
+                return !bias.hasSuffix(".bias")
+            }
+            if folded {
+                notes.append("batch norm is folded into the convolutions (an eval-mode export): the parameters are the file's, which differ from the framework's")
+            }
+        }
+        if elementwiseCount > 0 {
+            var note = elementwiseCount == 1
+                ? "1 elementwise operation the exporter wrote out is not a row"
+                : "\(elementwiseCount) elementwise operations the exporter wrote out are not rows"
+            if droppedConstantValues > 0 {
+                note += elementwiseCount == 1
+                    ? " (the \(droppedConstantValues) values of its per-channel constant are not counted as parameters)"
+                    : " (the \(droppedConstantValues) values of their per-channel constants are not counted as parameters)"
+            }
+            notes.append(note)
+        }
+        if !plainNorms.isEmpty {
+            notes.append("\(plainNorms.count == 1 ? "a layer norm" : "\(plainNorms.count) layer norms") (\(plainNorms.prefix(3).joined(separator: ", "))\(plainNorms.count > 3 ? ", ..." : "")) have no learned scale and shift in the file; LAYERNORM counts them")
+        }
+        if opset > ONNXImporter.opsets.upperBound {
+            notes.append("the model uses opset \(opset), newer than netcalc knows (\(ONNXImporter.opsets.lowerBound) to \(ONNXImporter.opsets.upperBound)): it is read by opset \(ONNXImporter.opsets.upperBound)'s rules")
+        }
+    }
+
+    // MARK: Reading a node's inputs and attributes
+
+    /// The value a node reads at an input position, or nil when the input is omitted.
+    func value(_ node: ONNXNode, _ position: Int) throws(ImportFailure) -> ONNXValue? {
+        guard position < node.inputs.count, !node.inputs[position].isEmpty else { return nil }
+        let name = node.inputs[position]
+        if let value = values[name] { return value }
+        if otherInputs.contains(name) {
+            throw failure(node, "reads the graph input '\(name)'; netcalc follows one input, '\(graph.inputs.first?.name ?? "")'")
+        }
+        if producers[name] != nil {
+            throw failure(node, "reads '\(name)' before the node that writes it: the nodes are not in topological order")
+        }
+        throw failure(node, "reads '\(name)', which is no graph input, initializer or node output")
+    }
+
+    /// A computed tensor the node needs at an input position: NCHW, NHWC or [N, F] (the 5-D and 1-D
+    /// steps of a channel shuffle or as_strided flow only into the nodes that complete them).
+    func data(_ node: ONNXNode, _ position: Int, _ what: String = "its input") throws(ImportFailure) -> ONNXData {
+        switch try value(node, position) {
+        case .data(let data)?: return try standard(node, data)
+        case .constant?: throw failure(node, "has a constant as \(what); netcalc expects data computed from the input there")
+        case nil: throw failure(node, "lacks \(what)")
+        }
+    }
+
+    /// The tensor, when its layout is NCHW, NHWC or [N, F].
+    func standard(_ node: ONNXNode, _ data: ONNXData) throws(ImportFailure) -> ONNXData {
+        guard data.channelAxis == nil else { return data }
+        throw failure(node, "reads a tensor of dims \(data.text); netcalc follows such a tensor only into the Reshape, Transpose or Gather that completes a channel shuffle or an as_strided view")
+    }
+
+    /// A constant the node reads at an input position, or nil when omitted.
+    func constant(_ node: ONNXNode, _ position: Int, _ what: String) throws(ImportFailure) -> ONNXConstant? {
+        switch try value(node, position) {
+        case .constant(let constant)?: return constant
+        case .data?:
+            throw failure(node, "computes \(what) from the input's data; netcalc needs it constant")
+        case nil: return nil
+        }
+    }
+
+    /// A constant's integer values, which the node needs.
+    func ints(_ node: ONNXNode, _ constant: ONNXConstant, _ what: String) throws(ImportFailure) -> [Int] {
+        guard let list = constant.ints else {
+            throw failure(node, "needs \(what) as known integers, but they are \(constant.known == nil ? "not stored in the file" : "not whole numbers")")
+        }
+        return list
+    }
+
+    /// An integer attribute, or its default.
+    func int(_ node: ONNXNode, _ name: String, _ fallback: Int) -> Int {
+        node.attribute(name)?.int ?? fallback
+    }
+
+    /// An integer-list attribute, if given.
+    func intList(_ node: ONNXNode, _ name: String) -> [Int]? {
+        node.attribute(name)?.ints
+    }
+
+    /// A float attribute, if given.
+    func float(_ node: ONNXNode, _ name: String) -> Float? {
+        node.attribute(name)?.float
+    }
+
+    /// A string attribute, if given.
+    func string(_ node: ONNXNode, _ name: String) -> String? {
+        node.attribute(name)?.string
+    }
+
+    /// The node's first output's name.
+    func output(_ node: ONNXNode) throws(ImportFailure) -> String {
+        guard let name = node.outputs.first, !name.isEmpty else { throw failure(node, "has no output") }
+        return name
+    }
+
+    // MARK: Making layers
+
+    /// A layer name not used before: the base, else the base with `#2`, `#3`, ...
+    mutating func uniqueLayerName(_ base: String) -> String {
+        var name = base
+        var counter = nameCounters[base] ?? 2
+        while layerNames.contains(name) {
+            name = "\(base)#\(counter)"
+            counter += 1
+        }
+        nameCounters[base] = counter
+        layerNames.insert(name)
+        return name
+    }
+
+    /// A tensor name the file does not use.
+    mutating func freshTensorName(_ base: String) -> String {
+        var name = base
+        var counter = 2
+        while tensorNames.contains(name) {
+            name = "\(base)#\(counter)"
+            counter += 1
+        }
+        tensorNames.insert(name)
+        return name
+    }
+
+    /// Adds a layer computing `computation` from `inputs` into `output`, and records the tensor.
+    mutating func emit(_ node: ONNXNode, _ computation: ImportedLayer.Computation, reading inputs: [String],
+                       writing output: String, dims: [Int], layout: ONNXLayout, suffix: String = "") {
+        let name = uniqueLayerName(label(node) + suffix)
+        layers.append(ImportedLayer(name: name, computation: computation, inputs: inputs, output: output,
+                                    range: SourceRange(0, 0)))
+        values[output] = .data(ONNXData(tensor: output, dims: dims, layout: layout))
+    }
+
+    /// Adds a layer that calls `call` on one input.
+    mutating func emit(_ node: ONNXNode, _ call: String, input: ONNXData, output: String, dims: [Int],
+                       layout: ONNXLayout, suffix: String = "") {
+        emit(node, .call(call), reading: [input.tensor], writing: output, dims: dims, layout: layout, suffix: suffix)
+    }
+
+    /// Adds a layer that keeps its input's shape.
+    mutating func emitKeeping(_ node: ONNXNode, _ call: String, input: ONNXData) throws(ImportFailure) {
+        emit(node, call, input: input, output: try output(node), dims: input.dims, layout: input.layout)
+    }
+
+    /// Makes a node's output stand for an existing tensor (no row).
+    mutating func alias(_ node: ONNXNode, to data: ONNXData) throws(ImportFailure) {
+        values[try output(node)] = .data(data)
+    }
+
+    /// Checked arithmetic on sizes from the file; overflow is an error naming the node.
+    func checked(_ node: ONNXNode, _ body: () throws(Overflow) -> Int) throws(ImportFailure) -> Int {
+        do throws(Overflow) {
+            return try body()
+        } catch {
+            throw failure(node, "has sizes whose arithmetic does not fit in 64 bits")
+        }
+    }
+
+    /// A constant computation; a failure is an error naming the node.
+    func folding(_ node: ONNXNode, _ body: () throws(ConstantFailure) -> ONNXConstant) throws(ImportFailure) -> ONNXConstant {
+        do throws(ConstantFailure) {
+            return try body()
+        } catch {
+            throw failure(node, "cannot be evaluated: \(error.message)")
+        }
+    }
+
+    /// The consumers of a tensor, when it is not a graph output.
+    func soleConsumer(_ tensor: String) -> Int? {
+        guard !graphOutputs.contains(tensor), let list = consumers[tensor], list.count == 1 else { return nil }
+        return list[0]
+    }
+}
+
+/// Text for call arguments.
+enum CallText {
+    /// A size: `3` when square, else `WxH`.
+    static func pair(width: Int, height: Int) -> String {
+        width == height ? "\(width)" : "\(width)x\(height)"
+    }
+
+    /// A float attribute as a decimal without exponent (`0.01`, `0.00001`), from its shortest form.
+    static func decimal(_ value: Float) -> String {
+        let text = value.description
+        guard let e = text.firstIndex(where: { $0 == "e" || $0 == "E" }),
+              let exponent = Int(text[text.index(after: e)...]) else {
+            return text.hasSuffix(".0") ? String(text.dropLast(2)) : text
+        }
+        var mantissa = String(text[..<e])
+        let negative = mantissa.hasPrefix("-")
+        if negative { mantissa.removeFirst() }
+        let parts = mantissa.split(separator: ".", omittingEmptySubsequences: false)
+        let whole = parts.first.map(String.init) ?? "0"
+        let fraction = parts.count > 1 ? String(parts[1]) : ""
+        var digits = whole + fraction
+        var point = whole.count + exponent
+        if point <= 0 {
+            digits = String(repeating: "0", count: -point + 1) + digits
+            point = 1
+        } else if point > digits.count {
+            digits += String(repeating: "0", count: point - digits.count)
+        }
+        var integer = String(digits.prefix(point))
+        var rest = String(digits.dropFirst(point))
+        while rest.hasSuffix("0") { rest.removeLast() }
+        while integer.count > 1, integer.hasPrefix("0") { integer.removeFirst() }
+        return (negative ? "-" : "") + integer + (rest.isEmpty ? "" : "." + rest)
     }
 }

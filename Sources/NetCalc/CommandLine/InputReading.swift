@@ -1,0 +1,108 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Reading inputs: files, standard input and `-e` text, each failure a message that names the input
+/// and the reason (exit status 2).
+
+/// Why an input could not be read: a message naming it and the reason, shown `visible` (a file name
+/// may hold control characters).
+public struct ReadError: Error, Sendable, Equatable {
+    public var message: String
+    public init(_ message: String) { self.message = visible(message) }
+}
+
+/// The most diagnostics shown for one file.
+let maximumDiagnosticsShown = 100
+
+/// The most bytes a spec file may have.
+let maximumSpecBytes = 64 << 20
+
+/// How diagnostics and messages name standard input.
+let standardInputName = "<stdin>"
+
+/// The text of the reason in `errno`.
+func errorText(_ code: Int32) -> String { String(cString: strerror(code)) }
+
+/// Reads a whole file with POSIX calls, naming the reason when it cannot.
+func readFile(_ fullPath: String, shownAs path: String) -> Result<[UInt8], ReadError> {
+    let descriptor = open(fullPath, O_RDONLY)
+    guard descriptor >= 0 else { return .failure(ReadError("cannot read '\(path)': \(errorText(errno))")) }
+    defer { close(descriptor) }
+    return readAll(descriptor, shownAs: "'\(path)'")
+}
+
+/// Reads everything from an open descriptor (a file, a pipe, standard input) up to the size limit.
+/// `shownAs` names the input in messages: `'specs/x.net'` or `<stdin>`.
+func readAll(_ descriptor: Int32, shownAs shown: String) -> Result<[UInt8], ReadError> {
+    var status = stat()
+    if fstat(descriptor, &status) == 0, (status.st_mode & S_IFMT) == S_IFDIR {
+        return .failure(ReadError("\(shown) is a directory, not a spec file"))
+    }
+    var bytes: [UInt8] = []
+    var buffer = [UInt8](repeating: 0, count: 65536)
+    while true {
+        let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+        if count < 0 {
+            if errno == EINTR { continue }
+            return .failure(ReadError("cannot read \(shown): \(errorText(errno))"))
+        }
+        if count == 0 { break }
+        bytes.append(contentsOf: buffer[0..<count])
+        if bytes.count > maximumSpecBytes {
+            return .failure(ReadError("\(shown) is larger than \(maximumSpecBytes >> 20) MiB, the most netcalc reads"))
+        }
+    }
+    return .success(bytes)
+}
+
+/// Why an input could not become a source file.
+enum LoadFailure: Error {
+    /// The input cannot be read at all (exit status 2).
+    case trouble(String)
+    /// It was read but is not valid text (exit status 1).
+    case invalid(DiagnosticList)
+}
+
+/// An input read: the name diagnostics show for it and its raw bytes (a byte-order mark included).
+struct LoadedInput {
+    var name: String
+    var bytes: [UInt8]
+}
+
+/// Reads an input's bytes and the name diagnostics show for it, or says why it cannot.
+func loadBytes(_ input: InputSource, invocation: Invocation, standardInputUsed: inout Bool,
+               expressionsRead: inout Int) -> Result<LoadedInput, ReadError> {
+    switch input {
+    case .expression(let text):
+        // Several -e networks get distinct names: expr, expr-2, ...
+        expressionsRead += 1
+        return .success(LoadedInput(name: expressionsRead == 1 ? "<expr>" : "<expr-\(expressionsRead)>", bytes: Array(text.utf8)))
+    case .standardInput:
+        if standardInputUsed { return .failure(ReadError("standard input can be read only once")) }
+        standardInputUsed = true
+        return invocation.readStandardInput().map { LoadedInput(name: standardInputName, bytes: $0) }
+    case .file(let path):
+        return readFile(fullPath(path, invocation: invocation), shownAs: path).map { LoadedInput(name: path, bytes: $0) }
+    }
+}
+
+/// Reads an input and validates it as spec text.
+func load(_ input: InputSource, invocation: Invocation,
+          standardInputUsed: inout Bool) -> Result<(SourceFile, LoadedInput), LoadFailure> {
+    var expressionsRead = 0
+    switch loadBytes(input, invocation: invocation, standardInputUsed: &standardInputUsed, expressionsRead: &expressionsRead) {
+    case .failure(let error):
+        return .failure(.trouble(error.message))
+    case .success(let loaded):
+        return SourceFile.load(name: loaded.name, bytes: loaded.bytes).map { ($0, loaded) }.mapError { .invalid($0) }
+    }
+}
+
+/// A path as the process opens it: relative paths from the invocation's directory, when it has one.
+func fullPath(_ path: String, invocation: Invocation) -> String {
+    guard let directory = invocation.currentDirectory, !path.hasPrefix("/") else { return path }
+    return directory + "/" + path
+}

@@ -1,0 +1,1321 @@
+/// How each ONNX operator becomes a layer, an alias or a constant: the windows (Conv, pools), the
+/// dense layers, normalizations, activations, merges, resampling, and the tensor plumbing
+/// (Reshape, Transpose, Split, Slice, ...) whose shapes the importer follows.
+
+extension ONNXImporter {
+    /// Maps one node.
+    mutating func process(_ index: Int) throws(ImportFailure) {
+        let node = graph.nodes[index]
+        guard let op = ONNXOperator(rawValue: node.opType), node.domain.isEmpty || node.domain == "ai.onnx" else {
+            throw failure(node, "uses \(node.opType), which netcalc does not support", hint: ONNXOperator.supportedList)
+        }
+        switch op {
+        case .conv: try convolution(node)
+        case .convTranspose: try transposedConvolution(node)
+        case .maxPool, .averagePool: try pooling(node, maximum: op == .maxPool)
+        case .globalAveragePool: try globalPooling(node, call: "GAP")
+        case .globalMaxPool: try globalPooling(node, call: "ADAPTIVEMAXPOOL(1)")
+        case .reduceMean: try reduceMean(node)
+        case .gemm: try gemm(node)
+        case .matMul: try matMul(node)
+        case .flatten: try flatten(node)
+        case .reshape: try reshape(node)
+        case .transpose: try transpose(node)
+        case .squeeze, .unsqueeze: try squeeze(node, adding: op == .unsqueeze)
+        case .split: try split(node)
+        case .slice: try slice(node)
+        case .concat: try concat(node)
+        case .pad: try pad(node)
+        case .resize, .upsample: try resize(node, legacy: op == .upsample)
+        case .batchNormalization: try channelwise(node, "BN")
+        case .instanceNormalization: try channelwise(node, "INSTANCENORM(affine)")
+        case .groupNormalization: try groupNormalization(node)
+        case .layerNormalization: try layerNormalization(node)
+        case .lrn:
+            let size = int(node, "size", 0)
+            guard size >= 1 else { throw failure(node, "has no window size (the size attribute)") }
+            try emitKeeping(node, "LRN(\(size))", input: try data(node, 0))
+        case .relu: try emitKeeping(node, "RELU", input: try data(node, 0))
+        case .leakyRelu:
+            let alpha = float(node, "alpha") ?? 0.01
+            try emitKeeping(node, alpha >= 0 && alpha <= 1 ? "LEAKYRELU(\(CallText.decimal(alpha)))" : "LEAKYRELU",
+                            input: try data(node, 0))
+        case .elu:
+            let alpha = float(node, "alpha") ?? 1
+            try emitKeeping(node, alpha >= 0 && alpha <= 1 ? "ELU(\(CallText.decimal(alpha)))" : "ELU",
+                            input: try data(node, 0))
+        case .pRelu: try parametricReLU(node)
+        case .clip: try clip(node)
+        case .sigmoid: try gatedActivation(node, alone: "SIGMOID", gated: "SILU")
+        case .hardSigmoid:
+            // PyTorch's hardsigmoid is alpha 1/6, beta 1/2; times its input it is hardswish.
+            let alpha = float(node, "alpha") ?? 0.2
+            let beta = float(node, "beta") ?? 0.5
+            let isTorch = Swift.abs(alpha - 1 / 6) < 1e-6 && beta == 0.5
+            try gatedActivation(node, alone: "HARDSIGMOID", gated: isTorch ? "HARDSWISH" : nil)
+        case .hardSwish: try emitKeeping(node, "HARDSWISH", input: try data(node, 0))
+        case .tanh: try emitKeeping(node, "TANH", input: try data(node, 0))
+        case .gelu: try emitKeeping(node, "GELU", input: try data(node, 0))
+        case .mish: try emitKeeping(node, "MISH", input: try data(node, 0))
+        case .softmax: try softmax(node)
+        case .dropout: try emitKeeping(node, "DROPOUT", input: try data(node, 0))
+        case .identity:
+            switch try value(node, 0) {
+            case .data(let data)?: try alias(node, to: try standard(node, data))
+            case .constant(let constant)?: values[try output(node)] = .constant(constant)
+            case nil: throw failure(node, "lacks its input")
+            }
+        case .add: try arithmetic(node, .add)
+        case .sub: try arithmetic(node, .sub)
+        case .mul: try arithmetic(node, .mul)
+        case .div: try arithmetic(node, .div)
+        case .pow: try arithmetic(node, .pow)
+        case .sqrt: try unaryArithmetic(node, .sqrt)
+        case .neg: try unaryArithmetic(node, .neg)
+        case .reciprocal: try unaryArithmetic(node, .reciprocal)
+        case .abs: try unaryArithmetic(node, .abs)
+        case .floor: try unaryArithmetic(node, .floor)
+        case .ceil: try unaryArithmetic(node, .ceil)
+        case .erf: try unaryArithmetic(node, nil)  // not needed for shapes: a constant's values are dropped
+        case .constant: try constantNode(node)
+        case .shape: try shape(node)
+        case .size:
+            let dims = try dimsOf(node)
+            let count = try checked(node) { () throws(Overflow) in
+                var product = 1
+                for dim in dims { product = try checkedMultiply(product, dim) }
+                return product
+            }
+            values[try output(node)] = .constant(ONNXConstant(dims: [], dataType: ONNXDataType.int64, values: .ints([count])))
+        case .gather: try gather(node)
+        case .cast: try cast(node)
+        case .range:
+            let start = try requiredConstant(node, 0, "Range's start")
+            let limit = try requiredConstant(node, 1, "Range's limit")
+            let delta = try requiredConstant(node, 2, "Range's delta")
+            values[try output(node)] = .constant(try folding(node) { () throws(ConstantFailure) in
+                try ONNXConstant.range(start, limit, delta)
+            })
+        case .constantOfShape:
+            let shape = try ints(node, try requiredConstant(node, 0, "the shape"), "the shape")
+            let fill = node.attribute("value")?.tensor.map(ONNXConstant.init)
+                ?? ONNXConstant(dims: [1], dataType: ONNXDataType.float, values: .floats([0]))
+            guard let count = ONNXConstant.product(shape) else {
+                throw failure(node, "has the shape \(shape), which has a negative size or does not fit in 64 bits")
+            }
+            var filled = ONNXConstant(dims: shape, dataType: fill.dataType, values: nil)
+            if count <= ONNXConstant.foldLimit, let value = fill.known, value.count == 1 {
+                switch value {
+                case .ints(let list): filled.values = .ints(Array(repeating: list[0], count: count))
+                case .floats(let list): filled.values = .floats(Array(repeating: list[0], count: count))
+                }
+            }
+            values[try output(node)] = .constant(filled)
+        case .equal:
+            let a = try requiredConstant(node, 0, "Equal's first input")
+            let b = try requiredConstant(node, 1, "Equal's second input")
+            values[try output(node)] = .constant(try folding(node) { () throws(ConstantFailure) in
+                try ONNXConstant.binary(.equal, a, b)
+            })
+        case .whereOp:
+            let condition = try requiredConstant(node, 0, "Where's condition")
+            let x = try requiredConstant(node, 1, "Where's first choice")
+            let y = try requiredConstant(node, 2, "Where's second choice")
+            values[try output(node)] = .constant(try folding(node) { () throws(ConstantFailure) in
+                try ONNXConstant.select(condition, x, y)
+            })
+        }
+    }
+
+    /// A constant the node cannot do without.
+    func requiredConstant(_ node: ONNXNode, _ position: Int, _ what: String) throws(ImportFailure) -> ONNXConstant {
+        guard let constant = try constant(node, position, what) else { throw failure(node, "lacks \(what)") }
+        return constant
+    }
+
+    /// The node's data input, which must be NCHW for a window or image operation.
+    func image(_ node: ONNXNode) throws(ImportFailure) -> ONNXData {
+        let input = try data(node, 0)
+        guard input.layout == .nchw else {
+            throw failure(node, "reads a tensor of dims \(input.text); \(node.opType) works on NCHW images")
+        }
+        return input
+    }
+
+    // MARK: Windows
+
+    /// The settings of a 2-D window: kernel, stride, dilation and the padding on each side.
+    struct Window {
+        var kernel: (height: Int, width: Int)
+        var stride: (height: Int, width: Int) = (1, 1)
+        var dilation: (height: Int, width: Int) = (1, 1)
+        var pads: (top: Int, left: Int, bottom: Int, right: Int) = (0, 0, 0, 0)
+
+        var isSymmetric: Bool { pads.top == pads.bottom && pads.left == pads.right }
+    }
+
+    /// Reads strides, dilations, pads and auto_pad for a window of `kernel` on `input`.
+    func window(_ node: ONNXNode, kernel: (height: Int, width: Int), input: ONNXData) throws(ImportFailure) -> Window {
+        var window = Window(kernel: kernel)
+        func pair(_ name: String) throws(ImportFailure) -> (Int, Int)? {
+            guard let list = intList(node, name) else { return nil }
+            guard list.count == 2 else {
+                throw failure(node, "has \(name) \(list), not 2 values: netcalc reads 2-D windows")
+            }
+            guard list.allSatisfy({ $0 >= 1 }) else { throw failure(node, "has \(name) \(list); they must be at least 1") }
+            return (list[0], list[1])
+        }
+        guard kernel.height >= 1, kernel.width >= 1 else {
+            throw failure(node, "has the kernel \(kernel.height)x\(kernel.width); it must be at least 1")
+        }
+        if let stride = try pair("strides") { window.stride = stride }
+        if let dilation = try pair("dilations") { window.dilation = dilation }
+        let autoPad = string(node, "auto_pad") ?? "NOTSET"
+        switch autoPad {
+        case "NOTSET", "":
+            if let pads = intList(node, "pads") {
+                guard pads.count == 4 else {
+                    throw failure(node, "has pads \(pads), not 4 values: netcalc reads 2-D windows")
+                }
+                guard pads.allSatisfy({ $0 >= 0 }) else { throw failure(node, "has the negative pads \(pads)") }
+                window.pads = (pads[0], pads[1], pads[2], pads[3])
+            }
+        case "VALID":
+            break
+        case "SAME_UPPER", "SAME_LOWER":
+            // The output is ceil(size / stride); the extra pixel of an odd total goes after
+            // (SAME_UPPER) or before (SAME_LOWER).
+            func split(_ size: Int, _ kernel: Int, _ stride: Int, _ dilation: Int) throws(ImportFailure) -> (Int, Int) {
+                let total = try checked(node) { () throws(Overflow) in
+                    let output = ceilDivide(size, stride)
+                    let extent = try checkedAdd(try checkedMultiply(dilation, kernel - 1), 1)
+                    let needed = try checkedSubtract(try checkedAdd(try checkedMultiply(output - 1, stride), extent), size)
+                    return max(needed, 0)
+                }
+                let small = total / 2
+                return autoPad == "SAME_UPPER" ? (small, total - small) : (total - small, small)
+            }
+            let (top, bottom) = try split(input.height, kernel.height, window.stride.height, window.dilation.height)
+            let (left, right) = try split(input.width, kernel.width, window.stride.width, window.dilation.width)
+            window.pads = (top, left, bottom, right)
+        default:
+            throw failure(node, "has auto_pad '\(autoPad)', which is not NOTSET, VALID, SAME_UPPER or SAME_LOWER")
+        }
+        return window
+    }
+
+    /// The output size of a window along one axis, PyTorch's rules: floor, or ceil with the last
+    /// window dropped when it would start in the end padding.
+    func windowOutput(_ node: ONNXNode, size: Int, kernel: Int, stride: Int, dilation: Int, before: Int, after: Int,
+                      ceil: Bool) throws(ImportFailure) -> Int {
+        let result = try checked(node) { () throws(Overflow) in
+            let extent = try checkedAdd(try checkedMultiply(dilation, kernel - 1), 1)
+            let span = try checkedSubtract(try checkedAdd(try checkedAdd(size, before), after), extent)
+            guard span >= 0 else { return -1 }
+            var output = try checkedAdd(ceil ? ceilDivide(span, stride) : span / stride, 1)
+            if ceil, try checkedMultiply(output - 1, stride) >= (try checkedAdd(size, before)) { output -= 1 }
+            return output
+        }
+        guard result >= 1 else {
+            throw failure(node, "has a window of \(kernel) (dilation \(dilation)) larger than its padded input of \(size) + \(before) + \(after)")
+        }
+        return result
+    }
+
+    /// The tags of a window: stride, padding and dilation when not 1, 0 and 1.
+    func windowTags(_ window: Window) -> [String] {
+        var tags: [String] = []
+        if window.stride.height != 1 || window.stride.width != 1 {
+            tags.append("s" + CallText.pair(width: window.stride.width, height: window.stride.height))
+        }
+        if window.pads.left != 0 || window.pads.top != 0 {
+            tags.append("p" + CallText.pair(width: window.pads.left, height: window.pads.top))
+        }
+        if window.dilation.height != 1 || window.dilation.width != 1 {
+            tags.append("d" + CallText.pair(width: window.dilation.width, height: window.dilation.height))
+        }
+        return tags
+    }
+
+    /// Applies a window: a PAD layer first when the padding is asymmetric, then the layer whose
+    /// call `makeCall` writes from the tags; the output has `channels` channels.
+    mutating func applyWindow(_ node: ONNXNode, input: ONNXData, window: Window, channels: Int, ceil: Bool = false,
+                              output target: String? = nil, makeCall: ([String]) -> String) throws(ImportFailure) {
+        var source = input
+        var settings = window
+        if !window.isSymmetric {
+            let padded = try padLayer(node, input: input, left: window.pads.left, right: window.pads.right,
+                                      top: window.pads.top, bottom: window.pads.bottom)
+            source = padded
+            settings.pads = (0, 0, 0, 0)
+        }
+        let height = try windowOutput(node, size: source.height, kernel: settings.kernel.height,
+                                      stride: settings.stride.height, dilation: settings.dilation.height,
+                                      before: settings.pads.top, after: settings.pads.bottom, ceil: ceil)
+        let width = try windowOutput(node, size: source.width, kernel: settings.kernel.width,
+                                     stride: settings.stride.width, dilation: settings.dilation.width,
+                                     before: settings.pads.left, after: settings.pads.right, ceil: ceil)
+        var dims = source.dims
+        dims[1] = channels
+        dims[2] = height
+        dims[3] = width
+        let name: String
+        if let target {
+            name = target
+        } else {
+            name = try output(node)
+        }
+        emit(node, makeCall(windowTags(settings)), input: source, output: name, dims: dims, layout: .nchw)
+    }
+
+    /// A `PAD(l,r,t,b)` layer on an NCHW or NHWC tensor, written to a made-up tensor.
+    mutating func padLayer(_ node: ONNXNode, input: ONNXData, left: Int, right: Int, top: Int, bottom: Int,
+                           output: String? = nil) throws(ImportFailure) -> ONNXData {
+        guard let axes = input.spatialAxes else { throw failure(node, "pads a tensor of dims \(input.text)") }
+        var dims = input.dims
+        dims[axes.height] = try checked(node) { () throws(Overflow) in try checkedAdd(try checkedAdd(input.height, top), bottom) }
+        dims[axes.width] = try checked(node) { () throws(Overflow) in try checkedAdd(try checkedAdd(input.width, left), right) }
+        let name: String
+        if let output {
+            name = output
+        } else {
+            name = freshTensorName("\(try self.output(node))/pad")
+        }
+        emit(node, "PAD(\(left),\(right),\(top),\(bottom))", input: input, output: name, dims: dims, layout: input.layout,
+             suffix: output == nil ? "/pad" : "")
+        return ONNXData(tensor: name, dims: dims, layout: input.layout)
+    }
+
+    /// Conv: CONV, or DWCONV when each group is one input channel.
+    mutating func convolution(_ node: ONNXNode) throws(ImportFailure) {
+        let input = try image(node)
+        let weight = try requiredConstant(node, 1, "the weight")
+        guard weight.dims.count == 4 else {
+            throw failure(node, "has a weight of dims \(weight.dims); netcalc reads 2-D convolutions, weights [K, C/G, kH, kW]")
+        }
+        let filters = weight.dims[0]
+        let group = int(node, "group", 1)
+        let channels = input.channels
+        guard group >= 1, channels % group == 0, weight.dims[1] == channels / group, filters % group == 0, filters >= 1 else {
+            throw failure(node, "has a weight of dims \(weight.dims) and group \(group), which do not fit its \(channels) input channels")
+        }
+        let kernel = (height: weight.dims[2], width: weight.dims[3])
+        if let shape = intList(node, "kernel_shape"), shape != [kernel.height, kernel.width] {
+            throw failure(node, "has kernel_shape \(shape), but its weight's kernel is \(kernel.height)x\(kernel.width)")
+        }
+        if let bias = try constant(node, 2, "the bias"), bias.count != filters {
+            throw failure(node, "has a bias of dims \(bias.dims) for \(filters) filters")
+        }
+        var hasBias = try value(node, 2) != nil
+        var target = try output(node)
+        // An Add of one constant per filter right after a convolution without bias is its bias.
+        if !hasBias, let next = soleConsumer(target), graph.nodes[next].opType == "Add",
+           let other = otherOperand(graph.nodes[next], target), let bias = peekConstant(other),
+           isPerChannel(bias, of: ONNXData(tensor: "", dims: [1, filters, 1, 1], layout: .nchw)),
+           let sum = graph.nodes[next].outputs.first, !sum.isEmpty {
+            claimed.insert(next)
+            target = sum
+            hasBias = true
+        }
+        let settings = try window(node, kernel: kernel, input: input)
+        let size = CallText.pair(width: kernel.width, height: kernel.height)
+        try applyWindow(node, input: input, window: settings, channels: filters, output: target) { tags in
+            var parts: [String]
+            let keyword: String
+            if group == channels, group > 1 {
+                keyword = "DWCONV"
+                parts = [size] + tags
+                if filters / channels != 1 { parts.append("m=\(filters / channels)") }
+            } else {
+                keyword = "CONV"
+                parts = ["\(filters)", size] + tags
+                if group != 1 { parts.append("g\(group)") }
+            }
+            if !hasBias { parts.append("nobias") }
+            return "\(keyword)(\(parts.joined(separator: ",")))"
+        }
+    }
+
+    /// ConvTranspose: DECONV, when netcalc's DECONV says the same thing.
+    mutating func transposedConvolution(_ node: ONNXNode) throws(ImportFailure) {
+        let input = try image(node)
+        let weight = try requiredConstant(node, 1, "the weight")
+        guard weight.dims.count == 4, weight.dims[0] == input.channels else {
+            throw failure(node, "has a weight of dims \(weight.dims) for \(input.channels) input channels; netcalc reads 2-D weights [C, K, kH, kW]")
+        }
+        let filters = weight.dims[1]
+        let kernel = (height: weight.dims[2], width: weight.dims[3])
+        guard int(node, "group", 1) == 1 else {
+            throw failure(node, "is a grouped transposed convolution, which netcalc's DECONV cannot state")
+        }
+        if let padding = intList(node, "output_padding"), padding.contains(where: { $0 != 0 }) {
+            throw failure(node, "has output_padding \(padding), which netcalc's DECONV cannot state")
+        }
+        if node.attribute("output_shape") != nil {
+            throw failure(node, "gives an output_shape, which netcalc's DECONV cannot state", hint: "give pads instead")
+        }
+        let autoPad = string(node, "auto_pad") ?? "NOTSET"
+        guard autoPad == "NOTSET" || autoPad == "VALID" || autoPad.isEmpty else {
+            throw failure(node, "has auto_pad \(autoPad), which netcalc's DECONV cannot state")
+        }
+        var settings = try window(node, kernel: kernel, input: input)
+        if autoPad == "VALID" { settings.pads = (0, 0, 0, 0) }
+        guard settings.isSymmetric, settings.dilation == (1, 1) else {
+            throw failure(node, "has asymmetric pads or a dilation, which netcalc's DECONV cannot state")
+        }
+        let hasBias = try value(node, 2) != nil
+        func size(_ input: Int, _ stride: Int, _ pad: Int, _ kernel: Int) throws(ImportFailure) -> Int {
+            let result = try checked(node) { () throws(Overflow) in
+                try checkedAdd(try checkedSubtract(try checkedMultiply(input - 1, stride), try checkedMultiply(2, pad)), kernel)
+            }
+            guard result >= 1 else { throw failure(node, "has an output size below 1") }
+            return result
+        }
+        let height = try size(input.height, settings.stride.height, settings.pads.top, kernel.height)
+        let width = try size(input.width, settings.stride.width, settings.pads.left, kernel.width)
+        var parts = ["\(filters)", CallText.pair(width: kernel.width, height: kernel.height)]
+        parts += windowTags(settings)
+        if !hasBias { parts.append("nobias") }
+        emit(node, "DECONV(\(parts.joined(separator: ",")))", input: input, output: try output(node),
+             dims: [input.dims[0], filters, height, width], layout: .nchw)
+    }
+
+    /// MaxPool and AveragePool.
+    mutating func pooling(_ node: ONNXNode, maximum: Bool) throws(ImportFailure) {
+        let input = try image(node)
+        if node.outputs.count > 1, !node.outputs[1].isEmpty, consumers[node.outputs[1]] != nil {
+            throw failure(node, "has its indices read by another node; netcalc's pools give values only")
+        }
+        guard let shape = intList(node, "kernel_shape"), shape.count == 2 else {
+            throw failure(node, "has kernel_shape \(intList(node, "kernel_shape") ?? []); netcalc reads 2-D pools")
+        }
+        let settings = try window(node, kernel: (shape[0], shape[1]), input: input)
+        let ceil = int(node, "ceil_mode", 0) != 0
+        let size = CallText.pair(width: shape[1], height: shape[0])
+        try applyWindow(node, input: input, window: settings, channels: input.channels, ceil: ceil) { tags in
+            var parts = [size]
+            // POOL's stride defaults to its window, ONNX's to 1: always written.
+            if !tags.contains(where: { $0.hasPrefix("s") }) {
+                parts.append("s" + CallText.pair(width: settings.stride.width, height: settings.stride.height))
+            }
+            parts += tags
+            if ceil { parts.append("ceil") }
+            return "\(maximum ? "POOL" : "AVGPOOL")(\(parts.joined(separator: ",")))"
+        }
+    }
+
+    /// GlobalAveragePool (GAP) and GlobalMaxPool (ADAPTIVEMAXPOOL(1)).
+    mutating func globalPooling(_ node: ONNXNode, call: String) throws(ImportFailure) {
+        let input = try image(node)
+        emit(node, call, input: input, output: try output(node), dims: [input.dims[0], input.channels, 1, 1], layout: .nchw)
+    }
+
+    /// The axes a Reduce node reduces: its attribute, or (opset 18) its second input.
+    func reduceAxes(_ node: ONNXNode, rank: Int) throws(ImportFailure) -> [Int]? {
+        var axes = intList(node, "axes")
+        if axes == nil, let constant = try constant(node, 1, "the axes") {
+            axes = try ints(node, constant, "the axes")
+        }
+        guard let axes, !axes.isEmpty else { return nil }
+        var resolved: [Int] = []
+        for axis in axes {
+            do throws(ConstantFailure) {
+                resolved.append(try normalizedAxis(axis, rank: rank))
+            } catch {
+                throw failure(node, "reduces over the axis \(axis) of a tensor of rank \(rank)")
+            }
+        }
+        return resolved.sorted()
+    }
+
+    /// ReduceMean over height and width is GAP; over the channels it starts a written-out LayerNorm.
+    mutating func reduceMean(_ node: ONNXNode) throws(ImportFailure) {
+        let input = try data(node, 0)
+        let keep = int(node, "keepdims", 1) != 0
+        let axes = try reduceAxes(node, rank: input.dims.count)
+        if let spatial = input.spatialAxes, axes == [spatial.height, spatial.width].sorted() {
+            var dims = input.dims
+            dims[spatial.height] = 1
+            dims[spatial.width] = 1
+            if keep {
+                emit(node, "GAP", input: input, output: try output(node), dims: dims, layout: input.layout)
+            } else {
+                emit(node, "GAP", input: input, output: try output(node), dims: [dims[0], input.channels], layout: .flat)
+            }
+            return
+        }
+        if let channel = input.channelAxis, axes == [channel], keep, try layerNormPattern(node, input: input) {
+            return
+        }
+        throw failure(node, "averages a tensor of dims \(input.text) over the axes \(axes.map { "\($0)" } ?? "all"); netcalc reads a mean over height and width (GAP) or a written-out layer norm over the channels")
+    }
+
+    // MARK: Dense layers
+
+    /// Gemm with a constant B: FC.
+    mutating func gemm(_ node: ONNXNode) throws(ImportFailure) {
+        let input = try data(node, 0)
+        guard input.layout == .flat else {
+            throw failure(node, "reads a tensor of dims \(input.text); Gemm multiplies 2-D [N, F] tensors")
+        }
+        guard int(node, "transA", 0) == 0 else { throw failure(node, "transposes its input (transA), which netcalc's FC cannot state") }
+        let weight = try requiredConstant(node, 1, "the weight B")
+        guard weight.dims.count == 2 else { throw failure(node, "has a weight of dims \(weight.dims), not 2-D") }
+        let transposed = int(node, "transB", 0) != 0
+        let features = transposed ? weight.dims[1] : weight.dims[0]
+        let outputs = transposed ? weight.dims[0] : weight.dims[1]
+        guard features == input.channels, outputs >= 1 else {
+            throw failure(node, "has a weight of dims \(weight.dims)\(transposed ? " (transposed)" : "") for \(input.channels) input features")
+        }
+        var hasBias = false
+        if let bias = try constant(node, 2, "the bias C") {
+            guard bias.count == outputs || bias.count == 1 else {
+                throw failure(node, "has a bias of dims \(bias.dims) for \(outputs) outputs")
+            }
+            hasBias = true
+        }
+        emit(node, hasBias ? "FC(\(outputs))" : "FC(\(outputs),nobias)", input: input, output: try output(node),
+             dims: [input.dims[0], outputs], layout: .flat)
+    }
+
+    /// MatMul by a constant [F, K]: FC on [N, F], a 1x1 CONV on channels-last [N, H, W, F]; a bias
+    /// Add right after is folded in.
+    mutating func matMul(_ node: ONNXNode) throws(ImportFailure) {
+        let input = try data(node, 0)
+        let weight = try requiredConstant(node, 1, "the weight")
+        guard weight.dims.count == 2, input.layout == .flat || input.layout == .nhwc, weight.dims[0] == input.channels,
+              weight.dims[1] >= 1 else {
+            throw failure(node, "multiplies a tensor of dims \(input.text) by a weight of dims \(weight.dims); netcalc reads [N, F] x [F, K] (FC) and channels-last [N, H, W, C] x [C, K] (a 1x1 CONV)")
+        }
+        let outputs = weight.dims[1]
+        var target = try output(node)
+        var hasBias = false
+        // A following Add of a constant [K] is the bias.
+        if let next = soleConsumer(target), graph.nodes[next].opType == "Add", graph.nodes[next].inputs.count == 2 {
+            let add = graph.nodes[next]
+            let other = add.inputs[0] == target ? add.inputs[1] : add.inputs[0]
+            if let bias = peekConstant(other), bias.count == outputs, bias.dims.last == outputs, !add.outputs.isEmpty,
+               !add.outputs[0].isEmpty {
+                hasBias = true
+                target = add.outputs[0]
+                claimed.insert(next)
+            }
+        }
+        var dims = input.dims
+        dims[dims.count - 1] = outputs
+        if input.layout == .flat {
+            emit(node, hasBias ? "FC(\(outputs))" : "FC(\(outputs),nobias)", input: input, output: target, dims: dims,
+                 layout: .flat)
+        } else {
+            emit(node, hasBias ? "CONV(\(outputs),1)" : "CONV(\(outputs),1,nobias)", input: input, output: target,
+                 dims: dims, layout: .nhwc)
+        }
+    }
+
+    // MARK: Normalization and activations
+
+    /// A layer that keeps the shape and works per channel (BN, INSTANCENORM).
+    mutating func channelwise(_ node: ONNXNode, _ call: String) throws(ImportFailure) {
+        let input = try data(node, 0)
+        guard input.layout == .nchw || input.layout == .flat else {
+            throw failure(node, "normalizes a tensor of dims \(input.text); \(node.opType) works on NCHW or [N, C]")
+        }
+        try emitKeeping(node, call, input: input)
+        // Training-mode outputs (running statistics) are per-channel constants.
+        for name in node.outputs.dropFirst() where !name.isEmpty {
+            values[name] = .constant(ONNXConstant(dims: [input.channels], dataType: ONNXDataType.float, values: nil))
+        }
+    }
+
+    /// GroupNormalization: GROUPNORM(G).
+    mutating func groupNormalization(_ node: ONNXNode) throws(ImportFailure) {
+        let input = try image(node)
+        let groups = int(node, "num_groups", 0)
+        guard groups >= 1, input.channels % groups == 0 else {
+            throw failure(node, "has num_groups \(groups) for \(input.channels) channels")
+        }
+        try emitKeeping(node, "GROUPNORM(\(groups))", input: input)
+    }
+
+    /// LayerNormalization over the channels alone: LAYERNORM.
+    mutating func layerNormalization(_ node: ONNXNode) throws(ImportFailure) {
+        let input = try data(node, 0)
+        let rawAxis = int(node, "axis", -1)
+        let axis = rawAxis < 0 ? rawAxis + input.dims.count : rawAxis
+        let overChannels: Bool
+        switch input.layout {
+        case .nhwc, .flat: overChannels = axis == input.dims.count - 1
+        case .nchw: overChannels = axis == 1 && input.height == 1 && input.width == 1
+        case .grouped, .groupedTransposed, .vector: overChannels = false
+        }
+        guard overChannels else {
+            throw failure(node, "normalizes a tensor of dims \(input.text) from axis \(rawAxis); netcalc's LAYERNORM normalizes the channels at each position")
+        }
+        if try value(node, 2) == nil { plainNorms.append(label(node)) }
+        try emitKeeping(node, "LAYERNORM", input: input)
+    }
+
+    /// PRelu: one slope, or one per channel.
+    mutating func parametricReLU(_ node: ONNXNode) throws(ImportFailure) {
+        let input = try data(node, 0)
+        let slope = try requiredConstant(node, 1, "the slope")
+        if slope.count == 1 {
+            try emitKeeping(node, "PRELU", input: input)
+        } else if isPerChannel(slope, of: input) {
+            try emitKeeping(node, "PRELU(per_channel)", input: input)
+        } else {
+            throw failure(node, "has slopes of dims \(slope.dims) for a tensor of dims \(input.text); netcalc's PRELU has one slope or one per channel")
+        }
+    }
+
+    /// True when a constant holds one value per channel of `data`, placed on the channel axis by
+    /// broadcasting (`[C,1,1]` for NCHW, `[C]` for NHWC and [N, C]).
+    func isPerChannel(_ constant: ONNXConstant, of data: ONNXData) -> Bool {
+        guard let axis = data.channelAxis, data.channels > 1, constant.count == data.channels,
+              constant.dims.count <= data.dims.count else { return false }
+        let offset = data.dims.count - constant.dims.count
+        for (index, dim) in constant.dims.enumerated() where dim != 1 {
+            if index + offset != axis { return false }
+        }
+        return true
+    }
+
+    /// Clip: RELU6 for [0, 6], RELU for [0, none].
+    mutating func clip(_ node: ONNXNode) throws(ImportFailure) {
+        let input = try data(node, 0)
+        var low: Double? = float(node, "min").map(Double.init)
+        var high: Double? = float(node, "max").map(Double.init)
+        if let constant = try constant(node, 1, "the minimum") {
+            guard let value = constant.scalar else { throw failure(node, "has a minimum that is not one known value") }
+            low = value
+        }
+        if let constant = try constant(node, 2, "the maximum") {
+            guard let value = constant.scalar else { throw failure(node, "has a maximum that is not one known value") }
+            high = value
+        }
+        if let value = high, value >= Double(Float.greatestFiniteMagnitude) { high = nil }
+        if let value = low, value <= -Double(Float.greatestFiniteMagnitude) { low = nil }
+        switch (low, high) {
+        case (0?, 6?): try emitKeeping(node, "RELU6", input: input)
+        case (0?, nil): try emitKeeping(node, "RELU", input: input)
+        default:
+            throw failure(node, "clips to [\(low.map { "\($0)" } ?? "-inf"), \(high.map { "\($0)" } ?? "inf")]; netcalc has RELU (Clip at 0) and RELU6 (Clip to [0, 6])")
+        }
+    }
+
+    /// Softmax over the channels.
+    mutating func softmax(_ node: ONNXNode) throws(ImportFailure) {
+        let input = try data(node, 0)
+        let rank = input.dims.count
+        let rawAxis = int(node, "axis", opset < 13 ? 1 : -1)
+        let axis = rawAxis < 0 ? rawAxis + rank : rawAxis
+        let overChannels = input.channelAxis == axis || (input.layout == .nchw && input.height == 1 && input.width == 1 && axis >= 1)
+            || (opset < 13 && axis == 1 && input.layout == .nchw)
+        guard overChannels else {
+            throw failure(node, "takes a softmax over the axis \(rawAxis) of a tensor of dims \(input.text); netcalc's SOFTMAX is over the channels")
+        }
+        try emitKeeping(node, "SOFTMAX", input: input)
+    }
+
+    /// Sigmoid and HardSigmoid: alone a row, and times their own input (x·σ(x)) one gated row.
+    mutating func gatedActivation(_ node: ONNXNode, alone: String, gated: String?) throws(ImportFailure) {
+        let input = try data(node, 0)
+        let out = try output(node)
+        if let gated, let next = soleConsumer(out), graph.nodes[next].opType == "Mul", graph.nodes[next].inputs.count == 2,
+           Set(graph.nodes[next].inputs) == Set([out, node.inputs[0]]), let product = graph.nodes[next].outputs.first,
+           !product.isEmpty {
+            claimed.insert(next)
+            emit(graph.nodes[next], gated, input: input, output: product, dims: input.dims, layout: input.layout)
+            return
+        }
+        try emitKeeping(node, alone, input: input)
+    }
+
+    // MARK: Arithmetic
+
+    /// Add, Sub, Mul, Div and Pow: folded on constants, merges of two computed tensors (ADD, MUL),
+    /// SCALE for a per-channel Mul, GELU's written-out form, and otherwise no row.
+    mutating func arithmetic(_ node: ONNXNode, _ op: ConstantBinary) throws(ImportFailure) {
+        guard let left = try value(node, 0), let right = try value(node, 1) else { throw failure(node, "lacks an input") }
+        switch (left, right) {
+        case (.constant(let a), .constant(let b)):
+            values[try output(node)] = .constant(try folding(node) { () throws(ConstantFailure) in
+                try ONNXConstant.binary(op, a, b)
+            })
+        case (.data(let a), .data(let b)):
+            switch op {
+            case .add: try merge(node, .add, a, b)
+            case .mul: try merge(node, .mul, a, b)
+            case .sub, .div, .pow, .equal:
+                throw failure(node, "computes \(node.opType) of two computed tensors; netcalc merges tensors by ADD, MUL and CONCAT only")
+            }
+        case (.data(let data), .constant(let c)), (.constant(let c), .data(let data)):
+            let x = try standard(node, data)
+            if op == .div || op == .mul, try geluPattern(node, input: x, constant: c) { return }
+            if op == .mul, isPerChannel(c, of: x) {
+                try scale(node, input: x)
+                return
+            }
+            guard c.count == 1 || isPerChannel(c, of: x) else {
+                throw failure(node, "computes \(node.opType) of a tensor of dims \(x.text) and a constant of dims \(c.dims); netcalc follows constants that are one value or one per channel")
+            }
+            guard let dims = ONNXConstant.broadcast(x.dims, c.dims), dims == x.dims else {
+                throw failure(node, "broadcasts a tensor of dims \(x.text) with a constant of dims \(c.dims) to a larger tensor")
+            }
+            elementwiseCount += 1
+            if c.count != 1 { droppedConstantValues += c.count ?? 0 }
+            try alias(node, to: x)
+        }
+    }
+
+    /// A merge of two computed tensors of the same layout.
+    mutating func merge(_ node: ONNXNode, _ kind: MergeKind, _ a: ONNXData, _ b: ONNXData) throws(ImportFailure) {
+        guard a.layout == b.layout, a.channelAxis != nil else {
+            throw failure(node, "combines tensors of dims \(a.text) and \(b.text)")
+        }
+        var dims = a.dims
+        if a.dims != b.dims {
+            // MUL scales each channel of one by the other's 1x1 values (squeeze-and-excitation).
+            let scalesChannels = kind == .mul && a.channels == b.channels && a.dims.count == b.dims.count
+                && a.dims[0] == b.dims[0] && ((a.height == 1 && a.width == 1) || (b.height == 1 && b.width == 1))
+            guard scalesChannels else {
+                throw failure(node, "combines tensors of dims \(a.text) and \(b.text); netcalc's \(kind.keyword) needs equal shapes\(kind == .mul ? " or one 1x1 per channel" : "")")
+            }
+            if a.height == 1 && a.width == 1 { dims = b.dims }
+        }
+        emit(node, .merge(kind), reading: [a.tensor, b.tensor], writing: try output(node), dims: dims, layout: a.layout)
+    }
+
+    /// Mul by a per-channel constant: SCALE, or SCALE(bias) with a per-channel Add right after.
+    mutating func scale(_ node: ONNXNode, input: ONNXData) throws(ImportFailure) {
+        var target = try output(node)
+        var call = "SCALE"
+        if let next = soleConsumer(target), graph.nodes[next].opType == "Add", graph.nodes[next].inputs.count == 2 {
+            let add = graph.nodes[next]
+            let other = add.inputs[0] == target ? add.inputs[1] : add.inputs[0]
+            if let bias = peekConstant(other), isPerChannel(bias, of: input), let sum = add.outputs.first, !sum.isEmpty {
+                claimed.insert(next)
+                target = sum
+                call = "SCALE(bias)"
+            }
+        }
+        emit(node, call, input: input, output: target, dims: input.dims, layout: input.layout)
+    }
+
+    /// Sqrt, Erf, Neg, ...: folded on constants; on computed data no row.
+    mutating func unaryArithmetic(_ node: ONNXNode, _ kind: ConstantUnary?) throws(ImportFailure) {
+        switch try value(node, 0) {
+        case .data(let data)?:
+            elementwiseCount += 1
+            try alias(node, to: try standard(node, data))
+        case .constant(let constant)?:
+            if let kind {
+                values[try output(node)] = .constant(try folding(node) { () throws(ConstantFailure) in
+                    try ONNXConstant.unary(kind, constant)
+                })
+            } else {
+                values[try output(node)] = .constant(ONNXConstant(dims: constant.dims, dataType: constant.dataType, values: nil))
+            }
+        case nil:
+            throw failure(node, "lacks its input")
+        }
+    }
+
+    // MARK: Tensor plumbing
+
+    /// Flatten at axis 1: FLATTEN (no row on a tensor already [N, F]).
+    mutating func flatten(_ node: ONNXNode) throws(ImportFailure) {
+        switch try value(node, 0) {
+        case .constant(let constant)?:
+            let axis = int(node, "axis", 1)
+            let rank = constant.dims.count
+            let split = axis < 0 ? axis + rank : axis
+            guard split >= 0, split <= rank,
+                  let outer = ONNXConstant.product(Array(constant.dims[..<split])),
+                  let inner = ONNXConstant.product(Array(constant.dims[split...])) else {
+                throw failure(node, "flattens at the axis \(axis) of a constant of dims \(constant.dims)")
+            }
+            values[try output(node)] = .constant(try folding(node) { () throws(ConstantFailure) in
+                try constant.reshaped([outer, inner])
+            })
+        case .data(let input)?:
+            let axis = int(node, "axis", 1)
+            guard axis == 1 || (axis == -1 && input.dims.count == 2) || (axis == -3 && input.dims.count == 4) else {
+                throw failure(node, "flattens a tensor of dims \(input.text) from the axis \(axis); netcalc's FLATTEN keeps the batch axis alone")
+            }
+            try flattenData(node, input: input, output: try output(node))
+        case nil:
+            throw failure(node, "lacks its input")
+        }
+    }
+
+    /// FLATTEN of a 4-D tensor, or no row for one already [N, F].
+    mutating func flattenData(_ node: ONNXNode, input: ONNXData, output: String) throws(ImportFailure) {
+        switch input.layout {
+        case .flat:
+            values[output] = .data(input)
+        case .nchw, .nhwc:
+            let features = try checked(node) { () throws(Overflow) in
+                try checkedProduct(input.channels, input.height, input.width)
+            }
+            emit(node, "FLATTEN", input: input, output: output, dims: [input.dims[0], features], layout: .flat)
+        case .grouped, .groupedTransposed, .vector:
+            throw failure(node, "flattens a tensor of dims \(input.text); netcalc follows a channel shuffle's 5-D tensors into the shuffle only")
+        }
+    }
+
+    /// The dims a Reshape gives: 0 copies the input's dim (unless allowzero), -1 is inferred.
+    func reshapeDims(_ node: ONNXNode, from dims: [Int], to shape: [Int]) throws(ImportFailure) -> [Int] {
+        let allowZero = int(node, "allowzero", 0) != 0
+        var result: [Int] = []
+        var inferred: Int?
+        for (index, value) in shape.enumerated() {
+            if value == 0 && !allowZero {
+                guard index < dims.count else { throw failure(node, "copies the dim \(index) of a tensor of rank \(dims.count)") }
+                result.append(dims[index])
+            } else if value == -1 {
+                guard inferred == nil else { throw failure(node, "has the shape \(shape) with more than one -1") }
+                inferred = index
+                result.append(1)
+            } else if value < 0 {
+                throw failure(node, "has the shape \(shape) with the negative size \(value)")
+            } else {
+                result.append(value)
+            }
+        }
+        guard let total = ONNXConstant.product(dims), let known = ONNXConstant.product(result) else {
+            throw failure(node, "has sizes whose arithmetic does not fit in 64 bits")
+        }
+        if let inferred {
+            guard known > 0, total % known == 0 else {
+                throw failure(node, "cannot reshape \(dims) to \(shape): \(total) values do not divide into it")
+            }
+            result[inferred] = total / known
+        } else if known != total {
+            throw failure(node, "cannot reshape \(dims) (\(total) values) to \(shape) (\(known) values)")
+        }
+        return result
+    }
+
+    /// Reshape: FLATTEN to [N, F], the steps of a channel shuffle, no row for [N, F] <-> [N, F, 1, 1].
+    mutating func reshape(_ node: ONNXNode) throws(ImportFailure) {
+        let shapeConstant = try requiredConstant(node, 1, "the shape")
+        let shape = try ints(node, shapeConstant, "the shape")
+        switch try value(node, 0) {
+        case .constant(let constant)?:
+            let dims = try reshapeDims(node, from: constant.dims, to: shape)
+            values[try output(node)] = .constant(try folding(node) { () throws(ConstantFailure) in try constant.reshaped(dims) })
+        case .data(let input)?:
+            let dims = try reshapeDims(node, from: input.dims, to: shape)
+            let out = try output(node)
+            if dims == input.dims {
+                values[out] = .data(input)
+                return
+            }
+            if dims.count == 1 {
+                // All values in one axis, to be gathered back (dynamo's as_strided).
+                vectorSources[out] = input
+                values[out] = .data(ONNXData(tensor: input.tensor, dims: dims, layout: .vector))
+                return
+            }
+            let batch = input.dims[0]
+            guard dims.first == batch else {
+                throw failure(node, "reshapes \(input.text) to \(dims), changing the batch axis")
+            }
+            switch input.layout {
+            case .nchw, .nhwc:
+                if dims.count == 2 {
+                    try flattenData(node, input: input, output: out)
+                    return
+                }
+                if input.layout == .nchw, dims.count == 5, dims[3] == input.height, dims[4] == input.width, dims[1] > 1 {
+                    values[out] = .data(ONNXData(tensor: input.tensor, dims: dims, layout: .grouped(dims[1])))
+                    return
+                }
+                if input.height == 1, input.width == 1, dims.count == 4 {
+                    if dims[1] == input.channels, dims[2] == 1, dims[3] == 1 {
+                        values[out] = .data(ONNXData(tensor: input.tensor, dims: dims, layout: .nchw))
+                        return
+                    }
+                    if dims[3] == input.channels, dims[1] == 1, dims[2] == 1 {
+                        values[out] = .data(ONNXData(tensor: input.tensor, dims: dims, layout: .nhwc))
+                        return
+                    }
+                }
+            case .flat:
+                if dims.count == 4, dims[1] == input.channels, dims[2] == 1, dims[3] == 1 {
+                    values[out] = .data(ONNXData(tensor: input.tensor, dims: dims, layout: .nchw))
+                    return
+                }
+                if dims.count == 4, dims[3] == input.channels, dims[1] == 1, dims[2] == 1 {
+                    values[out] = .data(ONNXData(tensor: input.tensor, dims: dims, layout: .nhwc))
+                    return
+                }
+            case .groupedTransposed(let groups):
+                if dims.count == 4, dims[2] == input.dims[3], dims[3] == input.dims[4] {
+                    emit(node, "SHUFFLE(\(groups))", input: input, output: out, dims: dims, layout: .nchw)
+                    return
+                }
+            case .grouped, .vector:
+                break
+            }
+            throw failure(node, "reshapes \(input.text) to \(dims), which netcalc cannot follow",
+                          hint: "netcalc follows reshapes to [N, F] (FLATTEN), between [N, C] and [N, C, 1, 1], and a channel shuffle's Reshape, Transpose, Reshape")
+        case nil:
+            throw failure(node, "lacks its input")
+        }
+    }
+
+    /// Transpose: NCHW <-> NHWC and the channel shuffle's group swap make no row.
+    mutating func transpose(_ node: ONNXNode) throws(ImportFailure) {
+        switch try value(node, 0) {
+        case .constant(let constant)?:
+            let perm = intList(node, "perm") ?? Array((0..<constant.dims.count).reversed())
+            values[try output(node)] = .constant(try folding(node) { () throws(ConstantFailure) in try constant.transposed(perm) })
+        case .data(let input)?:
+            let rank = input.dims.count
+            let perm = intList(node, "perm") ?? Array((0..<rank).reversed())
+            guard perm.count == rank, Set(perm) == Set(0..<rank) else {
+                throw failure(node, "has the permutation \(perm) for a tensor of rank \(rank)")
+            }
+            let dims = perm.map { input.dims[$0] }
+            let layout: ONNXLayout?
+            if perm == Array(0..<rank) {
+                layout = input.layout
+            } else {
+                switch (input.layout, perm) {
+                case (.nchw, [0, 2, 3, 1]): layout = .nhwc
+                case (.nhwc, [0, 3, 1, 2]): layout = .nchw
+                case (.grouped(let groups), [0, 2, 1, 3, 4]): layout = .groupedTransposed(groups)
+                default: layout = nil
+                }
+            }
+            guard let layout else {
+                throw failure(node, "permutes a tensor of dims \(input.text) by \(perm); netcalc follows NCHW <-> NHWC and a channel shuffle")
+            }
+            try alias(node, to: ONNXData(tensor: input.tensor, dims: dims, layout: layout))
+        case nil:
+            throw failure(node, "lacks its input")
+        }
+    }
+
+    /// The axes of Squeeze or Unsqueeze: the attribute, or (opset 13) the second input.
+    func squeezeAxes(_ node: ONNXNode) throws(ImportFailure) -> [Int]? {
+        if let axes = intList(node, "axes") { return axes }
+        if let constant = try constant(node, 1, "the axes") { return try ints(node, constant, "the axes") }
+        return nil
+    }
+
+    /// Squeeze and Unsqueeze: folded on constants; on data, between [N, C] and [N, C, 1, 1].
+    mutating func squeeze(_ node: ONNXNode, adding: Bool) throws(ImportFailure) {
+        let axes = try squeezeAxes(node)
+        switch try value(node, 0) {
+        case .constant(let constant)?:
+            let dims = try squeezedDims(node, constant.dims, axes: axes, adding: adding, keepBatch: false)
+            values[try output(node)] = .constant(try folding(node) { () throws(ConstantFailure) in try constant.reshaped(dims) })
+        case .data(let input)?:
+            let dims = try squeezedDims(node, input.dims, axes: axes, adding: adding, keepBatch: true)
+            var layout: ONNXLayout?
+            if dims == input.dims {
+                layout = input.layout
+            } else if dims.count == 2, input.dims.count == 4, input.height == 1, input.width == 1, dims[1] == input.channels {
+                layout = .flat
+            } else if input.layout == .flat, dims.count == 4, dims[1] == input.channels, dims[2] == 1, dims[3] == 1 {
+                layout = .nchw
+            }
+            guard let layout else {
+                throw failure(node, "turns a tensor of dims \(input.text) into \(dims); netcalc follows [N, C, 1, 1] <-> [N, C]")
+            }
+            try alias(node, to: ONNXData(tensor: input.tensor, dims: dims, layout: layout))
+        case nil:
+            throw failure(node, "lacks its input")
+        }
+    }
+
+    /// The dims after squeezing or unsqueezing `axes`; without axes, Squeeze drops every 1 (but
+    /// the batch axis of data).
+    func squeezedDims(_ node: ONNXNode, _ dims: [Int], axes: [Int]?, adding: Bool, keepBatch: Bool) throws(ImportFailure) -> [Int] {
+        if adding {
+            guard let axes else { throw failure(node, "has no axes") }
+            let rank = dims.count + axes.count
+            var resolved: Set<Int> = []
+            for axis in axes {
+                let value = axis < 0 ? axis + rank : axis
+                guard value >= 0, value < rank, resolved.insert(value).inserted else {
+                    throw failure(node, "has the axes \(axes) for a result of rank \(rank)")
+                }
+            }
+            var result: [Int] = []
+            var source = dims.makeIterator()
+            for axis in 0..<rank { result.append(resolved.contains(axis) ? 1 : (source.next() ?? 1)) }
+            return result
+        }
+        let rank = dims.count
+        var drop: Set<Int> = []
+        if let axes {
+            for axis in axes {
+                let value = axis < 0 ? axis + rank : axis
+                guard value >= 0, value < rank, dims[value] == 1 else {
+                    throw failure(node, "squeezes the axis \(axis) of dims \(dims), which is not of size 1")
+                }
+                drop.insert(value)
+            }
+        } else {
+            for (axis, dim) in dims.enumerated() where dim == 1 && !(keepBatch && axis == 0) { drop.insert(axis) }
+        }
+        return dims.enumerated().filter { !drop.contains($0.offset) }.map(\.element)
+    }
+
+    /// Split on the channels: one SLICE per output.
+    mutating func split(_ node: ONNXNode) throws(ImportFailure) {
+        let input = try data(node, 0)
+        let outputs = node.outputs
+        guard !outputs.isEmpty else { throw failure(node, "has no outputs") }
+        let rawAxis = int(node, "axis", 0)
+        let axis = rawAxis < 0 ? rawAxis + input.dims.count : rawAxis
+        guard let channelAxis = input.channelAxis, axis == channelAxis else {
+            throw failure(node, "splits a tensor of dims \(input.text) along the axis \(rawAxis); netcalc's SLICE takes channels")
+        }
+        var sizes = intList(node, "split")
+        if sizes == nil, let constant = try constant(node, 1, "the split sizes") {
+            sizes = try ints(node, constant, "the split sizes")
+        }
+        let channels = input.channels
+        var parts: [Int]
+        if let sizes {
+            parts = sizes
+        } else {
+            // Equal parts, the last one smaller when they do not divide (opset 18's num_outputs).
+            let count = outputs.count
+            let size = channels / count + (channels % count == 0 ? 0 : 1)
+            parts = []
+            var left = channels
+            for _ in 0..<count {
+                parts.append(min(size, left))
+                left -= min(size, left)
+            }
+        }
+        var total = 0
+        for part in parts where part >= 0 {
+            let (sum, overflow) = total.addingReportingOverflow(part)
+            total = overflow ? -1 : sum
+            if overflow { break }
+        }
+        guard parts.count == outputs.count, parts.allSatisfy({ $0 >= 0 }), total == channels else {
+            throw failure(node, "splits \(channels) channels into \(parts) for \(outputs.count) outputs")
+        }
+        var start = 0
+        for (index, name) in outputs.enumerated() {
+            let end = start + parts[index]
+            if !name.isEmpty {
+                guard end > start else { throw failure(node, "makes an empty part") }
+                emit(node, "SLICE(\(start),\(end))", input: input, output: name, dims: input.with(channels: end - start),
+                     layout: input.layout, suffix: outputs.count > 1 ? ":\(index)" : "")
+            }
+            start = end
+        }
+    }
+
+    /// The starts, ends, axes and steps of a Slice: inputs (opset 10), else attributes.
+    func sliceArguments(_ node: ONNXNode, rank: Int) throws(ImportFailure) -> (starts: [Int], ends: [Int], axes: [Int], steps: [Int]) {
+        var starts = intList(node, "starts")
+        var ends = intList(node, "ends")
+        var axes = intList(node, "axes")
+        var steps: [Int]?
+        if starts == nil {
+            starts = try ints(node, try requiredConstant(node, 1, "the starts"), "the starts")
+            ends = try ints(node, try requiredConstant(node, 2, "the ends"), "the ends")
+            if let constant = try constant(node, 3, "the axes") { axes = try ints(node, constant, "the axes") }
+            if let constant = try constant(node, 4, "the steps") { steps = try ints(node, constant, "the steps") }
+        }
+        guard let starts, let ends, starts.count == ends.count else { throw failure(node, "has starts and ends of different lengths") }
+        let resolvedAxes = axes ?? Array(0..<starts.count)
+        let resolvedSteps = steps ?? Array(repeating: 1, count: starts.count)
+        guard resolvedAxes.count == starts.count, resolvedSteps.count == starts.count else {
+            throw failure(node, "has starts, ends, axes and steps of different lengths")
+        }
+        return (starts, ends, resolvedAxes, resolvedSteps)
+    }
+
+    /// Slice: folded on constants; on the channels of data, SLICE(start,end).
+    mutating func slice(_ node: ONNXNode) throws(ImportFailure) {
+        switch try value(node, 0) {
+        case .constant(let constant)?:
+            let arguments = try sliceArguments(node, rank: constant.dims.count)
+            values[try output(node)] = .constant(try folding(node) { () throws(ConstantFailure) in
+                try ONNXConstant.slice(constant, starts: arguments.starts, ends: arguments.ends, axes: arguments.axes,
+                                       steps: arguments.steps)
+            })
+        case .data(let input)?:
+            let arguments = try sliceArguments(node, rank: input.dims.count)
+            var dims = input.dims
+            var channelRange: (Int, Int)?
+            for (position, rawAxis) in arguments.axes.enumerated() {
+                let axis = rawAxis < 0 ? rawAxis + input.dims.count : rawAxis
+                guard axis >= 0, axis < input.dims.count else { throw failure(node, "slices the axis \(rawAxis) of \(input.text)") }
+                let range: SliceRange
+                do throws(ConstantFailure) {
+                    range = try SliceRange(extent: input.dims[axis], start: arguments.starts[position],
+                                           end: arguments.ends[position], step: arguments.steps[position])
+                } catch {
+                    throw failure(node, "cannot be evaluated: \(error.message)")
+                }
+                if range.count == input.dims[axis], range.step == 1 { continue }
+                guard axis == input.channelAxis, range.step == 1, range.count >= 1 else {
+                    throw failure(node, "slices the axis \(rawAxis) of a tensor of dims \(input.text); netcalc's SLICE takes a run of channels")
+                }
+                channelRange = (range.first, range.first + range.count)
+                dims[axis] = range.count
+            }
+            guard let (start, end) = channelRange else {
+                try alias(node, to: input)
+                return
+            }
+            emit(node, "SLICE(\(start),\(end))", input: input, output: try output(node), dims: dims, layout: input.layout)
+        case nil:
+            throw failure(node, "lacks its input")
+        }
+    }
+
+    /// Concat: folded on constants; on the channels of data, CONCAT.
+    mutating func concat(_ node: ONNXNode) throws(ImportFailure) {
+        let rawAxis = int(node, "axis", 0)
+        var parts: [ONNXValue] = []
+        for position in node.inputs.indices {
+            if let part = try value(node, position) { parts.append(part) }
+        }
+        guard !parts.isEmpty else { throw failure(node, "has no inputs") }
+        let constants = parts.compactMap { part -> ONNXConstant? in
+            if case .constant(let constant) = part { return constant }
+            return nil
+        }
+        if constants.count == parts.count {
+            values[try output(node)] = .constant(try folding(node) { () throws(ConstantFailure) in
+                try ONNXConstant.concat(constants, axis: rawAxis)
+            })
+            return
+        }
+        guard constants.isEmpty else {
+            throw failure(node, "concatenates computed tensors with constants; netcalc's CONCAT joins computed tensors")
+        }
+        let tensors = parts.compactMap { part -> ONNXData? in
+            if case .data(let data) = part { return data }
+            return nil
+        }
+        let first = tensors[0]
+        if tensors.count == 1 {
+            try alias(node, to: first)
+            return
+        }
+        let axis = rawAxis < 0 ? rawAxis + first.dims.count : rawAxis
+        guard let channelAxis = first.channelAxis, axis == channelAxis else {
+            throw failure(node, "concatenates tensors of dims \(first.text) along the axis \(rawAxis); netcalc's CONCAT joins channels")
+        }
+        var channels = 0
+        for tensor in tensors {
+            guard tensor.layout == first.layout, tensor.dims.count == first.dims.count,
+                  tensor.dims.enumerated().allSatisfy({ $0.offset == axis || $0.element == first.dims[$0.offset] }) else {
+                throw failure(node, "concatenates tensors of dims \(tensors.map(\.text).joined(separator: ", ")), which differ off the channels")
+            }
+            channels = try checked(node) { () throws(Overflow) in try checkedAdd(channels, tensor.channels) }
+        }
+        emit(node, .merge(.concat), reading: tensors.map(\.tensor), writing: try output(node),
+             dims: first.with(channels: channels), layout: first.layout)
+    }
+
+    /// Pad with zeros on height and width: PAD(l,r,t,b).
+    mutating func pad(_ node: ONNXNode) throws(ImportFailure) {
+        let input = try data(node, 0)
+        let mode = string(node, "mode") ?? "constant"
+        guard mode == "constant" else {
+            throw failure(node, "pads in the mode '\(mode)'; netcalc's PAD pads with zeros (mode constant)")
+        }
+        guard let axes = input.spatialAxes else { throw failure(node, "pads a tensor of dims \(input.text)") }
+        let rank = input.dims.count
+        var pads = intList(node, "pads") ?? intList(node, "paddings")
+        if pads == nil { pads = try ints(node, try requiredConstant(node, 1, "the pads"), "the pads") }
+        guard var list = pads else { throw failure(node, "has no pads") }
+        if let constant = try constant(node, 3, "the axes") {
+            // Opset 18: pads for the listed axes only.
+            let listed = try ints(node, constant, "the axes")
+            guard list.count == 2 * listed.count else { throw failure(node, "has \(list.count) pads for the axes \(listed)") }
+            var full = Array(repeating: 0, count: 2 * rank)
+            for (position, rawAxis) in listed.enumerated() {
+                let axis = rawAxis < 0 ? rawAxis + rank : rawAxis
+                guard axis >= 0, axis < rank else { throw failure(node, "pads the axis \(rawAxis) of a tensor of rank \(rank)") }
+                full[axis] = list[position]
+                full[axis + rank] = list[position + listed.count]
+            }
+            list = full
+        }
+        guard list.count == 2 * rank else { throw failure(node, "has \(list.count) pads for a tensor of rank \(rank)") }
+        guard list.allSatisfy({ $0 >= 0 }) else { throw failure(node, "has the negative pads \(list); netcalc's PAD only adds") }
+        for axis in 0..<rank where axis != axes.height && axis != axes.width {
+            guard list[axis] == 0, list[axis + rank] == 0 else {
+                throw failure(node, "pads the axis \(axis) of a tensor of dims \(input.text); netcalc's PAD pads height and width")
+            }
+        }
+        let (top, bottom) = (list[axes.height], list[axes.height + rank])
+        let (left, right) = (list[axes.width], list[axes.width + rank])
+        if top == 0, bottom == 0, left == 0, right == 0 {
+            try alias(node, to: input)
+            return
+        }
+        _ = try padLayer(node, input: input, left: left, right: right, top: top, bottom: bottom, output: try output(node))
+    }
+
+    /// Resize (opset 10+) and Upsample (opset 7 to 9): UPSAMPLE by whole scales, else to a size.
+    mutating func resize(_ node: ONNXNode, legacy: Bool) throws(ImportFailure) {
+        let input = try image(node)
+        let mode = string(node, "mode") ?? "nearest"
+        let bilinear: Bool
+        switch mode {
+        case "nearest": bilinear = false
+        case "linear", "bilinear": bilinear = true
+        default: throw failure(node, "resizes in the mode '\(mode)'; netcalc's UPSAMPLE is nearest or bilinear")
+        }
+        var scales: [Double]?
+        var sizes: [Int]?
+        if legacy || opset < 11 {
+            if let list = node.attribute("scales")?.floats, !list.isEmpty {
+                scales = list.map(Double.init)
+            } else if let constant = try constant(node, 1, "the scales") {
+                guard let list = constant.doubles else { throw failure(node, "has scales that are not stored in the file") }
+                scales = list
+            }
+        } else {
+            if let constant = try constant(node, 3, "the sizes"), constant.count != 0 {
+                sizes = try ints(node, constant, "the sizes")
+            } else if let constant = try constant(node, 2, "the scales"), constant.count != 0 {
+                guard let list = constant.doubles else { throw failure(node, "has scales that are not stored in the file") }
+                scales = list
+            }
+        }
+        let flag = bilinear ? ",bilinear" : ""
+        let out = try output(node)
+        if let sizes {
+            guard sizes.count == 4, sizes[0] == input.dims[0], sizes[1] == input.channels, sizes[2] >= 1, sizes[3] >= 1 else {
+                throw failure(node, "resizes \(input.text) to \(sizes); netcalc's UPSAMPLE keeps the batch and channels")
+            }
+            emit(node, "UPSAMPLE(size=\(sizes[3])x\(sizes[2])\(flag))", input: input, output: out, dims: sizes, layout: .nchw)
+            return
+        }
+        guard let scales, scales.count == 4, scales[0] == 1, scales[1] == 1 else {
+            throw failure(node, "has no scales or sizes netcalc can read for a tensor of dims \(input.text) (scales on height and width only)")
+        }
+        let (heightScale, widthScale) = (scales[2], scales[3])
+        guard heightScale.isFinite, widthScale.isFinite, heightScale > 0, widthScale > 0,
+              heightScale <= 1e9, widthScale <= 1e9 else {
+            throw failure(node, "has the scales \(scales)")
+        }
+        if let h = Int(exactly: heightScale), let w = Int(exactly: widthScale), h >= 1, w >= 1 {
+            let height = try checked(node) { () throws(Overflow) in try checkedMultiply(input.height, h) }
+            let width = try checked(node) { () throws(Overflow) in try checkedMultiply(input.width, w) }
+            emit(node, "UPSAMPLE(\(CallText.pair(width: w, height: h))\(flag))", input: input, output: out,
+                 dims: [input.dims[0], input.channels, height, width], layout: .nchw)
+            return
+        }
+        // Output sizes are floor(size x scale).
+        guard let height = Int(exactly: (Double(input.height) * heightScale).rounded(.down)),
+              let width = Int(exactly: (Double(input.width) * widthScale).rounded(.down)), height >= 1, width >= 1 else {
+            throw failure(node, "resizes \(input.text) by \(scales) to no whole size")
+        }
+        emit(node, "UPSAMPLE(size=\(width)x\(height)\(flag))", input: input, output: out,
+             dims: [input.dims[0], input.channels, height, width], layout: .nchw)
+    }
+
+    // MARK: Constants
+
+    /// A Constant node's value.
+    mutating func constantNode(_ node: ONNXNode) throws(ImportFailure) {
+        values[try output(node)] = .constant(try constantValue(node))
+    }
+
+    /// The value a Constant node holds.
+    func constantValue(_ node: ONNXNode) throws(ImportFailure) -> ONNXConstant {
+        if let tensor = node.attribute("value")?.tensor { return ONNXConstant(tensor) }
+        if let value = node.attribute("value_float")?.float {
+            return ONNXConstant(dims: [], dataType: ONNXDataType.float, values: .floats([Double(value)]))
+        }
+        if let attribute = node.attribute("value_floats") {
+            return ONNXConstant(dims: [attribute.floats.count], dataType: ONNXDataType.float,
+                                values: .floats(attribute.floats.map(Double.init)))
+        }
+        if let value = node.attribute("value_int")?.int {
+            return ONNXConstant(dims: [], dataType: ONNXDataType.int64, values: .ints([value]))
+        }
+        if let attribute = node.attribute("value_ints") {
+            return .ints(attribute.ints)
+        }
+        // A string or sparse constant: its values are never needed for shapes.
+        return ONNXConstant(dims: [], dataType: ONNXDataType.string, values: nil)
+    }
+
+    /// A constant's value if known now, or a not-yet-reached Constant node's (patterns look ahead).
+    func peekConstant(_ name: String) -> ONNXConstant? {
+        if case .constant(let constant)? = values[name] { return constant }
+        guard values[name] == nil, let index = producers[name], graph.nodes[index].opType == "Constant" else { return nil }
+        do throws(ImportFailure) {
+            return try constantValue(graph.nodes[index])
+        } catch {
+            return nil
+        }
+    }
+
+    /// The dims of the node's first input, data or constant.
+    func dimsOf(_ node: ONNXNode) throws(ImportFailure) -> [Int] {
+        switch try value(node, 0) {
+        case .data(let data)?: return data.dims
+        case .constant(let constant)?: return constant.dims
+        case nil: throw failure(node, "lacks its input")
+        }
+    }
+
+    /// Shape: the dims as a constant (with opset 15's start and end).
+    mutating func shape(_ node: ONNXNode) throws(ImportFailure) {
+        let dims = try dimsOf(node)
+        let rank = dims.count
+        func clamp(_ value: Int) -> Int { min(max(value < 0 ? value + rank : value, 0), rank) }
+        let start = clamp(int(node, "start", 0))
+        let end = clamp(int(node, "end", rank))
+        let picked = start < end ? Array(dims[start..<end]) : []
+        values[try output(node)] = .constant(.ints(picked))
+    }
+
+    /// Gather on constants; on data only dynamo's as_strided identity: all values gathered back
+    /// into the dims they were reshaped from.
+    mutating func gather(_ node: ONNXNode) throws(ImportFailure) {
+        let indices = try requiredConstant(node, 1, "the indices")
+        let axis = int(node, "axis", 0)
+        let source: ONNXConstant
+        switch try value(node, 0) {
+        case .constant(let constant)?:
+            source = constant
+        case .data(let data)?:
+            guard data.layout == .vector, let original = vectorSources[node.inputs[0]], axis == 0,
+                  indices.dims == original.dims else {
+                throw failure(node, "gathers from a tensor of dims \(data.text) computed from the input; netcalc follows Gather on constants")
+            }
+            try alias(node, to: original)
+            return
+        case nil:
+            throw failure(node, "lacks its input")
+        }
+        values[try output(node)] = .constant(try folding(node) { () throws(ConstantFailure) in
+            try ONNXConstant.gather(source, indices, axis: axis)
+        })
+    }
+
+    /// Cast: converts constants; on data no row.
+    mutating func cast(_ node: ONNXNode) throws(ImportFailure) {
+        switch try value(node, 0) {
+        case .data(let data)?:
+            try alias(node, to: data)
+        case .constant(let constant)?:
+            let type = int(node, "to", ONNXDataType.float)
+            values[try output(node)] = .constant(try folding(node) { () throws(ConstantFailure) in try constant.cast(to: type) })
+        case nil:
+            throw failure(node, "lacks its input")
+        }
+    }
+}

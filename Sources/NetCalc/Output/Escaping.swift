@@ -1,0 +1,101 @@
+/// How names go into each kind of output. A name can be anything: a Caffe model's `name: "..."`, an
+/// ONNX node's name and a file's name come from outside and may hold quotes, backslashes, line breaks,
+/// `</script>`, braces or control characters. Each emitter writes them escaped for its language, so
+/// that they stay text: never code, markup or terminal controls. (JSON and CSV escape in their
+/// renderers; the others use the functions here.)
+
+extension NetworkReport {
+    /// The report with every name shown `visible`, for output read on a terminal (the table): the
+    /// network's name, its file, its notes and its rows' names. The report itself when nothing changes.
+    var shownAsText: NetworkReport {
+        func needsChange(_ text: String) -> Bool { visible(text) != text }
+        guard needsChange(name) || needsChange(file) || notes.contains(where: needsChange)
+                || rows.contains(where: { needsChange($0.name) }) else { return self }
+        var copy = self
+        copy.name = visible(name)
+        copy.file = visible(file)
+        copy.notes = notes.map { visible($0) }
+        for index in copy.rows.indices { copy.rows[index].name = visible(copy.rows[index].name) }
+        return copy
+    }
+}
+
+/// A Python string literal that holds `text` exactly, in ASCII: quotes and backslashes escaped, every
+/// other character outside printable ASCII written as `\xNN`, `\uNNNN` or `\UNNNNNNNN`.
+func pythonString(_ text: String) -> String {
+    var out = "\""
+    for scalar in text.unicodeScalars {
+        switch scalar {
+        case "\\": out += "\\\\"
+        case "\"": out += "\\\""
+        case " "..."~": out.unicodeScalars.append(scalar)
+        default:
+            let digits = String(scalar.value, radix: 16)
+            let (prefix, width) = scalar.value < 0x100 ? ("\\x", 2) : scalar.value < 0x10000 ? ("\\u", 4) : ("\\U", 8)
+            out += prefix + String(repeating: "0", count: width - digits.count) + digits
+        }
+    }
+    return out + "\""
+}
+
+/// Makes Python identifiers from names: ASCII letters, digits and `_`, never a keyword, never a name
+/// an `nn.Module` already has (a layer named `forward` or `to` would replace the method), each one new.
+struct PythonNames {
+    /// Python's keywords and soft keywords, lower case (names are made lower case first).
+    static let keywords: Set<String> = [
+        "false", "none", "true", "and", "as", "assert", "async", "await", "break", "class", "continue", "def",
+        "del", "elif", "else", "except", "finally", "for", "from", "global", "if", "import", "in", "is", "lambda",
+        "nonlocal", "not", "or", "pass", "raise", "return", "try", "while", "with", "yield", "case", "match", "type",
+    ]
+    /// The public attributes of `torch.nn.Module` (PyTorch 2.x) and of the emitted file's globals.
+    static let moduleAttributes: Set<String> = [
+        "t_destination", "add_module", "apply", "bfloat16", "buffers", "call_super_init", "children", "compile",
+        "cpu", "cuda", "double", "dump_patches", "eval", "extra_repr", "float", "forward", "get_buffer",
+        "get_extra_state", "get_parameter", "get_submodule", "half", "ipu", "load_state_dict", "modules", "mtia",
+        "named_buffers", "named_children", "named_modules", "named_parameters", "parameters", "requires_grad_",
+        "set_extra_state", "set_submodule", "share_memory", "state_dict", "to", "to_empty", "train", "training",
+        "xpu", "zero_grad", "torch", "nn", "f",
+    ]
+
+    private var taken: Set<String> = []
+
+    /// A new identifier for `name`, with `prefix` in front (`Net_`) or, for a bare name that could
+    /// clash, `layer_`.
+    mutating func make(_ name: String, prefix: String = "") -> String {
+        var base = String(name.unicodeScalars.map { scalar -> Character in
+            scalar.isASCII && (("a"..."z").contains(scalar) || ("A"..."Z").contains(scalar) || ("0"..."9").contains(scalar))
+                ? Character(scalar) : "_"
+        })
+        if prefix.isEmpty {
+            let lower = base.lowercased()
+            if base.isEmpty || base.first == "_" || base.first!.isNumber || Self.keywords.contains(lower)
+                || Self.moduleAttributes.contains(lower) || lower.hasPrefix("register_") || lower.hasPrefix("named_") {
+                base = "layer_" + base
+            }
+        } else {
+            base = prefix + base
+        }
+        var candidate = base
+        var number = 2
+        while !taken.insert(candidate).inserted {
+            candidate = "\(base)_\(number)"
+            number += 1
+        }
+        return candidate
+    }
+}
+
+/// A Markdown code span showing `text` literally: fenced with more backticks than any run inside, and
+/// every invisible character shown (a line break would end the paragraph).
+func markdownCode(_ text: String) -> String {
+    let shown = visible(text)
+    var longest = 0
+    var run = 0
+    for character in shown {
+        run = character == "`" ? run + 1 : 0
+        longest = max(longest, run)
+    }
+    let fence = String(repeating: "`", count: longest + 1)
+    let pad = shown.hasPrefix("`") || shown.hasSuffix("`") || shown.isEmpty ? " " : ""
+    return fence + pad + shown + pad + fence
+}

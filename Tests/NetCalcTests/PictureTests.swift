@@ -1,0 +1,651 @@
+import Foundation
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
+import Testing
+@testable import NetCalc
+
+/// `--format svg` and `--format html` as a person sees them: both parsed as XML (well-formed, every
+/// layer there, the text equal to the numbers), golden files for a few specs (same input, same bytes),
+/// hostile layer names escaped, a million layers drawn in linear time, and a look through Chromium
+/// when it is installed.
+@Suite struct PictureTests {
+    // MARK: Helpers
+
+    /// The SVG of a run, parsed.
+    func svg(_ arguments: [String], standardInput: String = "") throws -> ParsedElement {
+        let outcome = runNetCalc(["--format", "svg"] + arguments, standardInput: standardInput)
+        return try parseXML(outcome.standardOutput)
+    }
+
+    func report(_ path: String) throws -> NetworkReport {
+        let bytes = Array(try String(contentsOfFile: packageRoot + "/" + path, encoding: .utf8).utf8)
+        if path.hasSuffix(".prototxt") {
+            return try #require(importModel(path, bytes, format: .prototxt, overrides: SettingsOverride()).0)
+        }
+        return try #require(network(String(decoding: bytes, as: UTF8.self)))
+    }
+
+    /// The rows of a spec file that must all be drawn, with the parsed figure.
+    func checkFigure(_ figure: ParsedElement, _ network: NetworkReport, drawn: Int? = nil) {
+        let nodes = figure.all { $0.name == "g" && ($0["class"] ?? "").hasPrefix("n ") && $0["data-row"] != nil }
+        var byRow: [Int: ParsedElement] = [:]
+        for node in nodes {
+            let row = Int(node["data-row"] ?? "") ?? -1
+            #expect(byRow[row] == nil || node["id"] == nil, "row \(row) is drawn twice")
+            if node["id"] != nil { byRow[row] = node }
+        }
+        let labels = figure.all { $0.name == "text" && $0["class"] == "lb" }
+        var labelOf: [Int: ParsedElement] = [:]
+        for label in labels { labelOf[Int(label["data-row"] ?? "") ?? -1] = label }
+        for row in network.rows.prefix(drawn ?? network.rows.count) {
+            guard let node = byRow[row.index] else {
+                Issue.record("\(network.name): row \(row.index) (\(row.name)) is not drawn")
+                continue
+            }
+            #expect(node["id"] == "f0-r\(row.index)")
+            let title = node.first { $0.name == "title" }?.text ?? ""
+            #expect(title.hasPrefix(row.name), "\(row.name): \(title.prefix(40))")
+            #expect(title.contains("-> \(row.output.fullText)"))
+            if let label = labelOf[row.index] {
+                let spans = label.children.filter { $0.name == "tspan" }
+                #expect(spans.first { $0["class"] == "sz" }?.text == row.output.text, "\(row.name)")
+                #expect(spans.first { $0["class"] == "nm" }?.text == Figure.cut(row.name, 18))
+            }
+        }
+        // Every row drawn one by one is a box, and nothing else is.
+        #expect(byRow.count == (drawn ?? network.rows.count) + (drawn == nil ? 0 : 1))
+    }
+
+    // MARK: SVG
+
+    static let figureSpecs = ["alexnet", "vgg16", "googlenet", "resnet50", "unet", "inception_module_reduced",
+                              "densenet121", "mobilenet_v3_small", "shufflenet_v2_x0_5", "se_resnet50", "lenet5"]
+
+    @Test(arguments: figureSpecs)
+    func svgShowsEveryLayerWithItsNumbers(_ name: String) throws {
+        let path = "specs/\(name).net"
+        let outcome = runNetCalc(["--format", "svg", path])
+        #expect(outcome.status == 0)
+        #expect(outcome.standardError == "")
+        let figure = try parseXML(outcome.standardOutput)
+        #expect(figure.name == "svg")
+        let network = try report(path)
+        checkFigure(figure, network)
+        let subtitle = figure.first { $0.name == "text" && $0["class"] == "sub" }?.text ?? ""
+        #expect(subtitle.contains("\(formatCount(network.totals.params)) params"))
+        #expect(subtitle.contains("\(formatCount(network.totals.macs)) MACs"))
+        #expect(subtitle.contains("input \(network.input.fullText)"))
+        // The document's size holds every element drawn: no box ends outside it.
+        let width = try #require(Double(figure["width"] ?? ""))
+        for element in figure.all({ $0.name == "text" && $0["x"] != nil }) {
+            #expect((Double(element["x"] ?? "") ?? 0) < width)
+        }
+    }
+
+    /// Every spec's figure is well-formed, draws each row once, and is the same twice over.
+    @Test func everySpecDrawsEveryRowOnce() throws {
+        for name in GoldenTests.specNames {
+            let first = runNetCalc(["--format", "svg", "specs/\(name).net"]).standardOutput
+            let figure = try parseXML(first)
+            let rows = figure.all { $0.name == "g" && $0["id"] != nil && ($0["class"] ?? "").hasPrefix("n ") }
+            let expected = try report("specs/\(name).net").rows.count
+            #expect(rows.count == expected, "\(name)")
+            #expect(Set(rows.compactMap { $0["id"] }).count == expected, "\(name)")
+        }
+    }
+
+    @Test func caffeGraphIsDrawnWithItsBranches() throws {
+        let path = "Tests/NetCalcTests/Fixtures/caffe/every_layer.prototxt"
+        let figure = try svg([path])
+        checkFigure(figure, try report(path))
+        // Its three merges each draw their branches beside the main path.
+        #expect(figure.all { $0.name == "circle" }.count == 3)
+    }
+
+    /// The arrangement: an inception module's four branches side by side, a residual block's identity
+    /// branch as an empty lane, slabs glued to the box they follow.
+    @Test func branchesAreLanesBetweenSplitAndMerge() throws {
+        let inception = FigureStructure(try report("specs/inception_module_reduced.net"))
+        #expect(inception.sequences.count == 1)
+        guard case .group(let group)? = inception.sequences[0].last else {
+            Issue.record("the module does not end with its merge")
+            return
+        }
+        #expect(group.lanes.map(\.count) == [1, 2, 2, 2])
+        #expect(group.merge.node == .row(8))
+
+        let resnet = FigureStructure(try report("specs/resnet18.net"))
+        let groups = resnet.sequences[0].compactMap { item -> FigureGroup? in
+            if case .group(let group) = item { return group }
+            return nil
+        }
+        #expect(groups.count == 8)
+        #expect(groups.filter { $0.lanes.count == 2 && $0.lanes[1].isEmpty }.count == 5)  // identity shortcuts
+        guard case .unit(let stem)? = resnet.sequences[0].dropFirst().first else { return }
+        #expect(stem.glued.count == 2)  // CONV1 with BN1 and RELU1 glued on
+    }
+
+    @Test func kernelWindowsAreDrawnOnTheVolumeRead() throws {
+        let figure = try svg(["specs/alexnet.net"])
+        // CONV1..5 and POOL1..3 each read the box before them in their row.
+        #expect(figure.all { $0["class"] == "kw" }.count == 8)
+        let labels = figure.all { $0.name == "text" && $0["class"] == "lb" }.map(\.text)
+        #expect(labels.contains { $0.contains("CONV 11x11 s4") && $0.contains("55x55x96") })
+        #expect(labels.contains { $0.contains("POOL 3x3 s2") && $0.contains("+ NORM") })
+    }
+
+    @Test func standaloneTooltipsHoldTheWorkedFormulas() throws {
+        let figure = try svg(["specs/alexnet.net"])
+        let conv = try #require(figure.first { $0["id"] == "f0-r1" })
+        let title = conv.first { $0.name == "title" }?.text ?? ""
+        #expect(title.contains("W2 = (227 - 11 + 2*0)/4 + 1 = 55"))
+        #expect(title.contains("params = (11*11*3)*96 + 96 = 34,944"))
+    }
+
+    @Test func severalNetworksStackInOneDocument() throws {
+        let figure = try svg(["specs/lenet5.net", "specs/alexnet.net"])
+        #expect(figure.all { $0["class"] == "title" }.map(\.text) == ["lenet5", "alexnet"])
+        #expect(figure.all { $0.name == "marker" }.count == 2)
+    }
+
+    @Test func noNetworkStillMakesADocument() throws {
+        let outcome = runNetCalc(["--format", "svg", "-e", "INPUT[7x7x1] -> CONV(1,3,s3)"])
+        #expect(outcome.status == 1)
+        let figure = try parseXML(outcome.standardOutput)
+        #expect(figure.text.contains("no network to draw"))
+    }
+
+    /// A million layers: the first thousand drawn, the rest one dashed box, said so; linear time.
+    @Test func hugeNetworksAreCappedAndSaySo() throws {
+        let spec = "INPUT[8x8x3] -> [CONV(3,3,p1) -> RELU]*200000 -> FC(10)"
+        let start = Date()
+        let outcome = runNetCalc(["--format", "svg", "-e", spec])
+        #expect(Date().timeIntervalSince(start) < 60)
+        let figure = try parseXML(outcome.standardOutput)
+        let drawn = figure.all { $0.name == "g" && $0["id"] != nil && ($0["class"] ?? "").hasPrefix("n ") }
+        #expect(drawn.count <= FigureStructure.maximumRows + 1)
+        #expect(figure.text.contains("the first 1,000 of 400,002 layers are drawn one by one"))
+        #expect(figure.first { ($0["class"] ?? "").contains("span") } != nil)
+        #expect(outcome.standardOutput.utf8.count < 2_000_000)
+    }
+
+    /// Merges nested deeper than the figure nests, and merges of more inputs than it draws lanes.
+    @Test func deepAndWideMergesStayBounded() throws {
+        var deep = "CONV(4,1)"
+        for _ in 0..<60 { deep = "ADD(\(deep) | ID)" }
+        let nested = try svg(["-e", "INPUT[4x4x4] -> \(deep)"])
+        #expect(nested.all { $0.name == "circle" }.count == 60)
+        let wide = "INPUT[4x4x4] -> CONCAT(" + (0..<80).map { _ in "CONV(1,1)" }.joined(separator: " | ") + ")"
+        let figure = try svg(["-e", wide])
+        #expect(figure.all { $0.name == "g" && $0["id"] != nil && ($0["class"] ?? "").hasPrefix("n ") }.count == 82)
+        #expect(figure.text.contains("inputs of merges with more than 64 are not drawn"))
+    }
+
+    // MARK: HTML
+
+    @Test(arguments: ["alexnet", "googlenet", "resnet50", "unet"])
+    func htmlHasTheFigureTableTotalsAndChart(_ name: String) throws {
+        let path = "specs/\(name).net"
+        let outcome = runNetCalc(["--format", "html", path])
+        #expect(outcome.status == 0)
+        let page = try parseXML(outcome.standardOutput)
+        #expect(page.name == "html")
+        let network = try report(path)
+        let section = try #require(page.first { $0.name == "section" && $0["id"] == "net0" })
+        #expect(section.first { $0.name == "h2" }?.text == network.name)
+        checkFigure(try #require(section.first { ($0["class"] ?? "") == "figure" }?.children.first), network)
+        // The table: a row per layer with its numbers, its worked formulas as its tooltip.
+        let header = section.all { $0.name == "th" && $0.parent?.parent?.name == "thead" }.map(\.text)
+        #expect(header == Column.tableDefault.map(\.header))
+        let rows = section.all { $0.name == "tr" && $0["data-row"] != nil }
+        #expect(rows.count == network.rows.count)
+        let explainer = Explainer(network: network)
+        for (tr, row) in zip(rows, network.rows) {
+            let cells = tr.children.map(\.text)
+            #expect(cells[1].hasSuffix(row.name))
+            #expect(cells[2] == row.output.fullText)
+            #expect(cells[3] == formatCount(row.activations))
+            #expect(cells[4].hasPrefix(share(row.activations, of: network.totals.activations, decimals: 1) + "%"))
+            #expect(cells[6] == formatCount(row.params))
+            #expect(cells[9] == formatCount(row.macs))
+            for line in explainer.lines(for: row) { #expect(tr["title"]?.contains(line) == true) }
+        }
+        let totals = section.first { $0.name == "table" && $0["class"] == "totals" }
+        for (label, value) in TotalsSummary(network: network, units: .iec).lines {
+            #expect(totals?.all { $0.name == "tr" }.contains { $0.children.map(\.text) == [label, value] } == true)
+        }
+        // The chart: a bar of memory for every row that stores values, of parameters for every row that has some.
+        let chart = try #require(section.first { $0["class"] == "chart" })
+        #expect(chart.all { $0["class"] == "mem" }.count == network.rows.filter { $0.activations > 0 }.count)
+        #expect(chart.all { $0["class"] == "par" }.count == network.rows.filter { $0.params > 0 }.count)
+        // Self-contained: nothing is loaded from anywhere.
+        #expect(page.all { $0["src"] != nil || $0.name == "link" }.isEmpty)
+        let addresses = outcome.standardOutput.replacingOccurrences(of: "http://www.w3.org/", with: "")
+        #expect(!addresses.contains("http://") && !addresses.contains("https://") && !addresses.contains("url(http"))
+        #expect(!outcome.standardOutput.contains("@import"))
+    }
+
+    @Test func htmlShowsFitAndDiagnostics() throws {
+        let fit = try parseXML(runNetCalc(["--format", "html", "--fit", "12GiB", "specs/vgg16.net"]).standardOutput)
+        let pre = fit.first { $0.name == "pre" && $0["class"] == "fit" }?.text ?? ""
+        #expect(pre.contains("largest batch    92: 1,660,290,528 + 92 x 121,900,864"))
+        #expect(fit.first { $0.name == "h3" && $0.text == "Will it fit in 12GiB?" } != nil)
+
+        let broken = runNetCalc(["--format", "html", "-e", "INPUT[224x224x3] -> CONV(96,11,s4)", "specs/lenet5.net"])
+        #expect(broken.status == 1)
+        let page = try parseXML(broken.standardOutput)
+        let diagnostics = page.first { $0.name == "pre" && $0["class"] == "diag" }?.text ?? ""
+        #expect(diagnostics.contains("<expr>:1:21: error: CONV1 does not fit its 224x224x3 input"))
+        #expect(diagnostics.contains("^~~~~~~~~~~~~~"))
+        #expect(page.all { $0.name == "section" && $0["class"] == "network" }.count == 1)
+    }
+
+    @Test func htmlTablesAndChartsAreCapped() throws {
+        let outcome = runNetCalc(["--format", "html", "-e", "INPUT[8x8x3] -> [CONV(3,3,p1)]*20000"])
+        let page = try parseXML(outcome.standardOutput)
+        #expect(page.all { $0.name == "tr" && $0["data-row"] != nil }.count == HTMLRenderer.maximumTableRows)
+        #expect(page.text.contains("… 15,001 more rows not shown: --format csv lists every row"))
+        #expect(page.all { $0["class"] == "mem" }.count <= HTMLRenderer.maximumBars)
+        #expect(page.text.contains("each bar adds up 51 consecutive rows"))
+    }
+
+    // MARK: Escaping
+
+    /// Layer names from a model file may hold anything: markup, quotes, a script's end, control bytes.
+    static let hostile = #"""
+        name: "<net> & \"co\"</script>"
+        input: "in<put>"
+        input_shape { dim: 1 dim: 3 dim: 8 dim: 8 }
+        layer { name: "</script><script>alert(1)</script>" type: "Convolution" bottom: "in<put>" top: "a"
+          convolution_param { num_output: 4 kernel_size: 3 pad: 1 } }
+        layer { name: "x]]>y & 'z' \001\033[31m\177\302\205" type: "ReLU" bottom: "a" top: "b" }
+        layer { name: "<!-- -->&amp;&#0;" type: "Pooling" bottom: "b" top: "c" pooling_param { pool: MAX kernel_size: 2 stride: 2 } }
+        layer { name: "\"quoted\"\n\ttabbed" type: "Eltwise" bottom: "c" bottom: "c" top: "d" }
+        """#
+
+    static let hostileNames = ["in<put>", "</script><script>alert(1)</script>",
+                               "x]]>y & 'z' \u{2401}\u{241B}[31m\u{2421}\u{FFFD}", "<!-- -->&amp;&#0;",
+                               "\"quoted\"\n\ttabbed"]
+
+    @Test(arguments: ["svg", "html"])
+    func hostileNamesAreEscaped(_ format: String) throws {
+        let outcome = runNetCalc(["--format", format, "--input-format", "prototxt", "-"], standardInput: Self.hostile)
+        #expect(outcome.status == 0, "\(outcome.standardError)")
+        let document = try parseXML(outcome.standardOutput)
+        let titles = document.all { $0.name == "title" }.map(\.text).joined(separator: "\n")
+        let text = document.text + titles + document.all { _ in true }.compactMap { $0["title"] }.joined()
+        for name in Self.hostileNames.dropLast() {
+            #expect(text.contains(name), "\(name.debugDescription) is not shown as itself")
+        }
+        #expect(text.contains("\"quoted\""))
+        if format == "html" {
+            #expect(outcome.standardOutput.components(separatedBy: "</script>").count == 2)
+            #expect(outcome.standardOutput.components(separatedBy: "<script>").count == 2)
+            let rows = document.all { $0.name == "tr" && $0["data-row"] != nil }
+            #expect(rows.last?["title"]?.hasPrefix("\"quoted\"\n\ttabbed") == true)  // tab and newline kept in the attribute
+            #expect(document.first { $0.name == "title" }?.text.contains("<net> & \"co\"</script>") == true)
+        }
+        #expect(!outcome.standardOutput.unicodeScalars.contains { $0.value < 0x20 && $0 != "\n" && $0 != "\t" })
+    }
+
+    @Test func escapingReplacesWhatXMLCannotHold() {
+        #expect(Markup.escape("a<b>&\"c'") == "a&lt;b&gt;&amp;&quot;c&#39;")
+        #expect(Markup.escape("\u{0}\u{1F}\u{7F}\u{85}\u{FFFE}") == "\u{2400}\u{241F}\u{2421}\u{FFFD}\u{FFFD}")
+        #expect(Markup.escape("a\tb\nc", attribute: true) == "a&#9;b&#10;c")
+        #expect(Markup.escape("a\tb\nc") == "a\tb\nc")
+        #expect(Markup.escape("plain") == "plain")
+        #expect(Markup.number(12.04) == "12" && Markup.number(-0.25) == "-0.3" && Markup.number(3.25) == "3.3")
+        #expect(Markup.number(-1.5) == "-1.5" && Markup.number(0) == "0")
+        #expect(Markup.log2x16(1) == 0 && Markup.log2x16(2) == 16 && Markup.log2x16(224) == 16 * 7 + 12)
+        #expect(Markup.log2x16(Int.max) == 16 * 62 + 15)
+    }
+
+    // MARK: Golden files
+
+    static let goldenRoot = packageRoot + "/Tests/NetCalcTests/Golden/figures"
+    static let goldens: [(arguments: [String], file: String)] = [
+        (["--format", "svg", "specs/alexnet.net"], "alexnet.svg"),
+        (["--format", "svg", "specs/inception_module_reduced.net"], "inception_module_reduced.svg"),
+        (["--format", "svg", "specs/resnet18.net"], "resnet18.svg"),
+        (["--format", "svg", "docs/examples/tiny.prototxt"], "tiny.prototxt.svg"),
+        (["--format", "html", "specs/alexnet.net"], "alexnet.html"),
+        (["--format", "html", "--fit", "8GiB", "specs/inception_module_reduced.net"], "inception_module_reduced.html"),
+    ]
+
+    /// The same input gives the same bytes; `NETCALC_RECORD=1 swift test` writes the files anew.
+    @Test(arguments: goldens.indices)
+    func goldenFigures(_ index: Int) throws {
+        let (arguments, file) = Self.goldens[index]
+        let output = runNetCalc(arguments).standardOutput
+        #expect(runNetCalc(arguments).standardOutput == output)
+        _ = try parseXML(output)
+        GoldenTests().compare(output, "\(Self.goldenRoot)/\(file)")
+    }
+
+    // MARK: Chromium
+
+    static let chromium: String? = ["chromium", "chromium-browser", "google-chrome"].lazy.compactMap { name in
+        ProcessInfo.processInfo.environment["PATH"]?.split(separator: ":").map { "\($0)/\(name)" }
+            .first { FileManager.default.isExecutableFile(atPath: $0) }
+    }.first
+
+    /// Chromium draws the figure and the page without an error (skipped, and said so, without it:
+    /// `apt-get install chromium`; tools/render_figures.py makes the PNGs to look at).
+    @Test(.enabled(if: chromium != nil, "Chromium is not installed: apt-get install chromium"))
+    func chromiumRendersTheFigureAndThePage() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("netcalc-chromium-\(getpid())")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        for format in ["svg", "html"] {
+            let source = folder.appendingPathComponent("alexnet.\(format)")
+            try runNetCalc(["--format", format, "specs/alexnet.net"]).standardOutput
+                .write(to: source, atomically: true, encoding: .utf8)
+            let png = folder.appendingPathComponent("alexnet.\(format).png")
+            let (status, _) = try runProcess(Self.chromium!, [
+                "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+                "--user-data-dir=" + folder.appendingPathComponent("profile").path,
+                "--window-size=1200,900", "--screenshot=" + png.path, source.absoluteString,
+            ])
+            #expect(status == 0)
+            let bytes = try Data(contentsOf: png)
+            #expect(bytes.count > 10_000)
+            #expect(bytes.prefix(8) == Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]))
+        }
+    }
+
+    // MARK: The XML checker
+
+    /// The tests' own small parser agrees with Foundation's on well-formed and broken documents.
+    @Test(arguments: [
+        ("<a><b x='1'/>t&amp;<![CDATA[<x>]]></a>", true), ("<?xml version=\"1.0\"?>\n<!DOCTYPE html>\n<a/>", true),
+        ("<a><b></a>", false), ("<a>&</a>", false), ("<a>x < y</a>", false), ("<a>\u{1}</a>", false),
+        ("<a x=\"\"\"/>", false), ("<a></a><b/>", false), ("<a/>trailing", false), ("<a>&nbsp;</a>", false),
+        ("<a x=\"1\" x=\"2\"/>", false), ("<a><!-- c -- d --></a>", false), ("<a>]]></a>", false),
+    ])
+    func xmlCheckerAgrees(_ document: String, _ wellFormed: Bool) {
+        var parser = SmallXMLParser(document)
+        #expect(((try? parser.parse()) != nil) == wellFormed)
+        #if canImport(FoundationXML) || canImport(Darwin)
+        #expect(((try? foundationParse(document)) != nil) == wellFormed)
+        #endif
+    }
+}
+
+// MARK: - Reading XML
+
+/// An element of a parsed document.
+final class ParsedElement {
+    let name: String
+    var attributes: [String: String] = [:]
+    var children: [ParsedElement] = []
+    /// Its own text and its children's, in order.
+    var text = ""
+    weak var parent: ParsedElement?
+
+    init(name: String) { self.name = name }
+
+    subscript(attribute: String) -> String? { attributes[attribute] }
+
+    /// Every element under it (itself included) that matches, in document order.
+    func all(_ matches: (ParsedElement) -> Bool) -> [ParsedElement] {
+        var found: [ParsedElement] = []
+        var stack: [ParsedElement] = [self]
+        while let element = stack.popLast() {
+            if matches(element) { found.append(element) }
+            stack.append(contentsOf: element.children.reversed())
+        }
+        return found
+    }
+
+    func first(_ matches: (ParsedElement) -> Bool) -> ParsedElement? { all(matches).first }
+}
+
+struct XMLError: Error, CustomStringConvertible {
+    var description: String
+}
+
+/// Parses a document with Foundation's parser where there is one (FoundationXML on Linux), else with
+/// the tests' own; both must find it well-formed.
+func parseXML(_ document: String) throws -> ParsedElement {
+    var parser = SmallXMLParser(document)
+    let root = try parser.parse()
+    #if canImport(FoundationXML) || canImport(Darwin)
+    let other = try foundationParse(document)
+    guard other.all({ _ in true }).count == root.all({ _ in true }).count, other.text == root.text else {
+        throw XMLError(description: "the two parsers read the document differently")
+    }
+    #endif
+    return root
+}
+
+#if canImport(FoundationXML) || canImport(Darwin)
+/// Builds the tree with `XMLParser`; an error or a document it stops reading is thrown.
+func foundationParse(_ document: String) throws -> ParsedElement {
+    final class Builder: NSObject, XMLParserDelegate {
+        var stack: [ParsedElement] = [ParsedElement(name: "#document")]
+        func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
+                    attributes: [String: String]) {
+            let element = ParsedElement(name: name)
+            element.attributes = attributes
+            element.parent = stack.last
+            stack.last?.children.append(element)
+            stack.append(element)
+        }
+        func parser(_ parser: XMLParser, didEndElement name: String, namespaceURI: String?, qualifiedName: String?) {
+            let element = stack.removeLast()
+            stack.last?.text += element.text
+        }
+        func parser(_ parser: XMLParser, foundCharacters string: String) { stack.last?.text += string }
+        func parser(_ parser: XMLParser, foundCDATA block: Data) { stack.last?.text += String(decoding: block, as: UTF8.self) }
+    }
+    let parser = XMLParser(data: Data(document.utf8))
+    let builder = Builder()
+    parser.delegate = builder
+    // Linux's parser can return true with an error set: both are checked.
+    guard parser.parse(), parser.parserError == nil, builder.stack.count == 1,
+          let root = builder.stack[0].children.first, builder.stack[0].children.count == 1 else {
+        throw XMLError(description: "not well-formed: \(parser.parserError.map { "\($0)" } ?? "no single root") "
+                       + "at line \(parser.lineNumber)")
+    }
+    root.parent = nil
+    return root
+}
+#endif
+
+/// A small well-formedness checker and tree builder for what the renderers write: the declaration,
+/// a doctype without an internal subset, comments, CDATA, elements, attributes in quotes, the five
+/// named references and numeric ones, and XML 1.0's characters.
+struct SmallXMLParser {
+    let scalars: [Unicode.Scalar]
+    var index = 0
+
+    init(_ document: String) { scalars = Array(document.unicodeScalars) }
+
+    func fail(_ message: String) -> XMLError {
+        let line = scalars[..<min(index, scalars.count)].filter { $0 == "\n" }.count + 1
+        return XMLError(description: "\(message) at line \(line)")
+    }
+
+    func at(_ text: String) -> Bool {
+        var position = index
+        for scalar in text.unicodeScalars {
+            guard position < scalars.count, scalars[position] == scalar else { return false }
+            position += 1
+        }
+        return true
+    }
+
+    mutating func skip(_ text: String) throws {
+        guard at(text) else { throw fail("expected \(text)") }
+        index += text.unicodeScalars.count
+    }
+
+    mutating func skipSpace() {
+        while index < scalars.count, [" ", "\n", "\t", "\r"].contains(scalars[index]) { index += 1 }
+    }
+
+    /// Skips to the end of `terminator`, returning what came before it.
+    mutating func until(_ terminator: String) throws -> String {
+        var out = String.UnicodeScalarView()
+        while index < scalars.count, !at(terminator) {
+            try checkCharacter(scalars[index])
+            out.append(scalars[index])
+            index += 1
+        }
+        try skip(terminator)
+        return String(out)
+    }
+
+    func checkCharacter(_ scalar: Unicode.Scalar) throws {
+        let value = scalar.value
+        let allowed = value == 0x9 || value == 0xA || value == 0xD || (0x20...0xD7FF).contains(value)
+            || (0xE000...0xFFFD).contains(value) || (0x10000...0x10FFFF).contains(value)
+        if !allowed { throw fail("the character U+\(String(value, radix: 16)) is not allowed") }
+    }
+
+    /// Skips comments, processing instructions and white space between markup.
+    mutating func misc() throws {
+        while true {
+            skipSpace()
+            if at("<!--") {
+                index += 4
+                let body = try until("-->")
+                if body.contains("--") { throw fail("-- inside a comment") }
+            } else if at("<?") {
+                index += 2
+                _ = try until("?>")
+            } else {
+                return
+            }
+        }
+    }
+
+    mutating func parse() throws -> ParsedElement {
+        try misc()
+        if at("<!DOCTYPE") {
+            index += 9
+            let body = try until(">")
+            if body.contains("[") { throw fail("internal subsets are not read") }
+            try misc()
+        }
+        guard at("<") else { throw fail("no root element") }
+        let root = try element()
+        try misc()
+        guard index == scalars.count else { throw fail("text after the root element") }
+        return root
+    }
+
+    mutating func name() throws -> String {
+        var out = String.UnicodeScalarView()
+        while index < scalars.count {
+            let scalar = scalars[index]
+            let isNameCharacter = scalar.properties.isAlphabetic || ("0"..."9").contains(scalar)
+                || ["-", "_", ":", "."].contains(scalar)
+            guard isNameCharacter else { break }
+            out.append(scalar)
+            index += 1
+        }
+        guard !out.isEmpty else { throw fail("expected a name") }
+        return String(out)
+    }
+
+    /// A reference after `&`, decoded.
+    mutating func reference() throws -> String {
+        let body = try until(";")
+        switch body {
+        case "amp": return "&"
+        case "lt": return "<"
+        case "gt": return ">"
+        case "quot": return "\""
+        case "apos": return "'"
+        default:
+            let number = body.hasPrefix("#x") ? UInt32(body.dropFirst(2), radix: 16)
+                : body.hasPrefix("#") ? UInt32(body.dropFirst(), radix: 10) : nil
+            guard let number, let scalar = Unicode.Scalar(number) else { throw fail("unknown reference &\(body);") }
+            try checkCharacter(scalar)
+            return String(scalar)
+        }
+    }
+
+    mutating func element() throws -> ParsedElement {
+        try skip("<")
+        let element = ParsedElement(name: try name())
+        let parse = { (parser: inout SmallXMLParser) throws -> ParsedElement in try parser.element() }
+        while true {
+            let spaced = index < scalars.count && [" ", "\n", "\t", "\r"].contains(scalars[index])
+            skipSpace()
+            if at("/>") {
+                index += 2
+                return element
+            }
+            if at(">") {
+                index += 1
+                break
+            }
+            guard spaced else { throw fail("attributes must be separated by space") }
+            let key = try name()
+            skipSpace()
+            try skip("=")
+            skipSpace()
+            guard index < scalars.count, scalars[index] == "\"" || scalars[index] == "'" else { throw fail("unquoted attribute") }
+            let quote = scalars[index]
+            index += 1
+            var value = ""
+            while index < scalars.count, scalars[index] != quote {
+                let scalar = scalars[index]
+                if scalar == "<" { throw fail("< in an attribute") }
+                index += 1
+                if scalar == "&" {
+                    value += try reference()
+                } else {
+                    try checkCharacter(scalar)
+                    // Attribute values normalize white space to spaces, as XML parsers do.
+                    value.unicodeScalars.append(["\n", "\t", "\r"].contains(scalar) ? " " : scalar)
+                }
+            }
+            try skip(String(quote))
+            if element.attributes[key] != nil { throw fail("attribute \(key) given twice") }
+            element.attributes[key] = value
+        }
+        while true {
+            guard index < scalars.count else { throw fail("<\(element.name)> is not closed") }
+            let scalar = scalars[index]
+            if scalar != "<", scalar != "&", scalar != "]" {
+                try checkCharacter(scalar)
+                element.text.unicodeScalars.append(scalar)
+                index += 1
+            } else if at("</") {
+                index += 2
+                let closing = try name()
+                guard closing == element.name else { throw fail("</\(closing)> closes <\(element.name)>") }
+                skipSpace()
+                try skip(">")
+                return element
+            } else if at("<!--") {
+                index += 4
+                if try until("-->").contains("--") { throw fail("-- inside a comment") }
+            } else if at("<![CDATA[") {
+                index += 9
+                element.text += try until("]]>")
+            } else if at("<?") {
+                index += 2
+                _ = try until("?>")
+            } else if at("<") {
+                let child = try parse(&self)
+                child.parent = element
+                element.children.append(child)
+                element.text += child.text
+            } else if at("]]>") {
+                throw fail("]]> in text")
+            } else if scalars[index] == "&" {
+                index += 1
+                element.text += try reference()
+            } else {
+                try checkCharacter(scalars[index])
+                element.text.unicodeScalars.append(scalars[index])
+                index += 1
+            }
+        }
+    }
+}

@@ -29,6 +29,11 @@ homework = """INPUT[227x227x3]
   -> CONV(256,5,p2)    {23x23x256}"""
 text = text.replace("{{HOMEWORK_SPEC}}", homework)
 text = text.replace("{{HOMEWORK}}", run(["check", "-"], stdin=homework).replace("<stdin>", "homework.net"))
+text = text.replace("{{FOLLOW_SPEC}}", "\n".join(l for l in (root / "specs/homework/vgg16_student.net").read_text().splitlines() if not l.startswith("#")))
+text = text.replace("{{FOLLOW}}", run(["check", "specs/homework/vgg16_student.net"]))
+klass = "Tests/NetCalcTests/Golden/check/class"
+text = text.replace("{{CLASS}}", run(["check", "--key", f"{klass}/key.net"] + [f"{klass}/{n}.net" for n in ["alice", "bob", "carol", "dave"]]).replace(klass + "/", ""))
+text = text.replace("{{QUIZ}}", run(["quiz", "--seed", "3", "--template", "alexnet-conv1"]))
 explain = run(["--explain", "specs/alexnet.net"]).split("worked formulas")[1].strip().splitlines()
 text = text.replace("{{EXPLAIN}}", "\n".join(explain[4:12]))
 text = text.replace("{{BARS}}", "\n".join(run(["--columns", "layer,output,memory,mem%,params,params%", "specs/vgg16.net"]).splitlines()[2:25]))

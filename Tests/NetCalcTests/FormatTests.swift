@@ -49,7 +49,11 @@ import Testing
         let outcome = runNetCalc(["check", "--format", "json", "-"], standardInput: text)
         let object = try #require(try JSONSerialization.jsonObject(with: Data(outcome.standardOutput.utf8)) as? [String: Any])
         let answers = (object["answers"] as? [[String: Any]] ?? []).map { answer in
-            answer.filter { !["file", "line", "column"].contains($0.key) }
+            // Places move with the text, including the answer a follow-through answer follows from.
+            answer.filter { !["file", "line", "column"].contains($0.key) }.mapValues { value -> Any in
+                guard let place = value as? [String: Any] else { return value }
+                return place.filter { !["line", "column"].contains($0.key) }
+            }
         }
         let data = try JSONSerialization.data(withJSONObject: ["answers": answers, "right": object["right"] ?? 0], options: [.sortedKeys])
         return String(decoding: data, as: UTF8.self)

@@ -96,6 +96,60 @@ import Testing
         compare(outcome.standardOutput + "exit status: \(outcome.status)\n", "\(Self.goldenRoot)/homework/\(name).txt")
     }
 
+    /// `netcalc check` cases: each Golden/check/NAME.net is a sheet checked from that folder (a first line
+    /// `# args: ...` adds arguments), each NAME.args a command line (several sheets, a key, a format).
+    /// NAME.txt holds standard output, standard error and the exit status.
+    static let checkCases = [".net", ".args"].flatMap { files(in: goldenRoot + "/check", ending: $0) }.sorted()
+
+    @Test(arguments: checkCases)
+    func checkOutput(_ file: String) throws {
+        let folder = "\(Self.goldenRoot)/check"
+        let name = String(file[..<(file.lastIndex(of: ".") ?? file.endIndex)])
+        let text = String(decoding: try Data(contentsOf: URL(fileURLWithPath: "\(folder)/\(file)")), as: UTF8.self)
+        var arguments = ["check"]
+        if file.hasSuffix(".args") {
+            arguments += text.split(whereSeparator: { $0 == " " || $0 == "\n" }).map(String.init)
+        } else {
+            if text.hasPrefix("# args: ") {
+                arguments += text.prefix { $0 != "\n" }.dropFirst("# args: ".count).split(separator: " ").map(String.init)
+            }
+            arguments.append(file)
+        }
+        var invocation = Invocation(arguments: arguments)
+        invocation.currentDirectory = folder
+        let outcome = run(invocation)
+        compare(outcome.standardOutput + "--- standard error\n" + outcome.standardError + "exit status: \(outcome.status)\n",
+                "\(folder)/\(name).txt")
+    }
+
+    /// A quiz of every template (a sheet and its key), and worksheets in Markdown and HTML, blank and answered.
+    static let quizCases: [(name: String, arguments: [String])] = QuizTemplate.allCases.filter { $0 != .any }.flatMap { template in
+        [("\(template.rawValue).net", ["--template", template.rawValue, "--seed", "2", "--level", "2"]),
+         ("\(template.rawValue)-key.net", ["--template", template.rawValue, "--seed", "2", "--level", "3", "--key"])]
+    } + [
+        ("worksheet.md", ["--template", "inception", "--seed", "4", "--format", "markdown"]),
+        ("worksheet-key.md", ["--template", "inception", "--seed", "4", "--format", "markdown", "--key"]),
+        ("worksheet.html", ["--template", "resnet", "--seed", "4", "--level", "2", "--format", "html"]),
+        ("worksheet-key.html", ["--template", "resnet", "--seed", "4", "--level", "2", "--format", "html", "--key"]),
+    ]
+
+    @Test(arguments: quizCases.map(\.name))
+    func quizOutput(_ name: String) throws {
+        let arguments = try #require(Self.quizCases.first { $0.name == name }).arguments
+        let outcome = runNetCalc(["quiz"] + arguments)
+        #expect(outcome.status == 0)
+        #expect(outcome.standardError == "")
+        compare(outcome.standardOutput, "\(Self.goldenRoot)/quiz/\(name)")
+    }
+
+    /// The README's teaching section pastes real output too.
+    @Test func readmeShowsCurrentTeachingOutput() throws {
+        let readme = try String(contentsOfFile: packageRoot + "/README.md", encoding: .utf8)
+        #expect(readme.contains(runNetCalc(["check", "specs/homework/vgg16_student.net"]).standardOutput),
+                "README.md is out of date: run swift build && python3 tools/update_readme.py")
+        #expect(readme.contains(runNetCalc(["quiz", "--seed", "3", "--template", "alexnet-conv1"]).standardOutput))
+    }
+
     /// The README pastes real output; `python3 tools/update_readme.py` pastes it anew.
     @Test func readmeShowsCurrentOutput() throws {
         let readme = try String(contentsOfFile: packageRoot + "/README.md", encoding: .utf8)

@@ -130,10 +130,13 @@ struct Analyzer {
                 return bad(Optimizer.allCases.map(\.rawValue))
             }
             settings.optimizer = optimizer
+        case "followthrough":
+            // netcalc check's: whether answers that follow from earlier wrong ones count (Teaching/).
+            guard ["on", "off", "yes", "no", "true", "false"].contains(value.lowercased()) else { return bad(["on", "off"]) }
         default:
-            let known = ["rounding", "batch", "dtype", "optimizer"]
+            let known = ["rounding", "batch", "dtype", "optimizer", "followthrough"]
             diagnostics.append(Diagnostic(.error, "unknown directive @\(name)", at: nameRange, in: file,
-                                          hint: didYouMean(name, known) ?? "directives: @rounding, @batch, @dtype, @optimizer"))
+                                          hint: didYouMean(name, known) ?? "directives: @rounding, @batch, @dtype, @optimizer, @followthrough"))
         }
     }
 }

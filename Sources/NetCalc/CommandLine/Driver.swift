@@ -70,7 +70,8 @@ public func run(_ invocation: Invocation) -> Outcome {
         outcome.standardOutput = "netcalc \(netcalcVersion)\n"
         return outcome
     case .quiz:
-        outcome.standardOutput = QuizMaker(settings: options.quiz).sheet()
+        outcome.standardOutput = QuizMaker(settings: options.quiz).render()
+        outcome.pageable = outcome.pageable && options.quiz.format == .spec  // a worksheet goes to a file
         return outcome
     case .check, .analyze, .fmt:
         break
@@ -99,11 +100,12 @@ public func run(_ invocation: Invocation) -> Outcome {
 
     if options.command == .fmt { return format(inputs, options: options, invocation: invocation, renderer: DiagnosticRenderer(color: colorErr)) }
     if options.write { return trouble("-w goes with netcalc fmt", hint: "netcalc fmt -w FILE") }
+    if options.command == .check {
+        return check(inputs, options: options, invocation: invocation, colorOut: colorOut, renderer: renderer)
+    }
 
     var networks: [NetworkReport] = []
     var diagnostics: [Diagnostic] = []
-    var verdicts: [Verdict] = []
-    let checking = options.command == .check
     var standardInputUsed = false
     var expressionsRead = 0
     for input in inputs {
@@ -120,12 +122,6 @@ public func run(_ invocation: Invocation) -> Outcome {
         let inputFormat = options.inputFormat ?? input.path.flatMap(InputFormat.byExtension)
             ?? (input == .standardInput || input.path != nil ? InputFormat.sniff(raw.bytes) : .spec)
         if inputFormat != .spec {
-            if checking {
-                outcome.standardError += "netcalc: error: check grades specs; \(visible(raw.name)) is a \(inputFormat.rawValue) model\n"
-                    + "hint: write it as a spec with netcalc --emit spec \(visible(raw.name)), then add answers\n"
-                outcome.status = max(outcome.status, 2)
-                continue
-            }
             let (imported, importDiagnostics) = importModel(raw.name, raw.bytes, format: inputFormat, overrides: options.overrides)
             if let imported { networks.append(imported) }
             diagnostics.append(contentsOf: importDiagnostics.items)
@@ -150,26 +146,15 @@ public func run(_ invocation: Invocation) -> Outcome {
         var parser = Parser(file: file)
         let syntax = parser.parse()
         let (found, analysisDiagnostics) = Analyzer(spec: syntax, overrides: options.overrides,
-                                                   syntaxErrors: parser.diagnostics.hasErrors,
-                                                   checkMode: checking).analyze()
+                                                   syntaxErrors: parser.diagnostics.hasErrors).analyze()
         var list = parser.diagnostics
         list.append(contentsOf: analysisDiagnostics)
-        if checking {
-            let (graded, answerDiagnostics) = Checker(file: file, syntax: syntax).grade(found)
-            verdicts.append(contentsOf: graded)
-            list.append(contentsOf: answerDiagnostics)
-            if graded.isEmpty && !list.hasErrors {
-                list.append(Diagnostic(.error, "there are no answers to check", at: SourceRange(0, 0), in: file,
-                                       hint: "write answers in braces after a layer: CONV(96,11,s4) {55x55x96, params: 34944}"))
-            }
-        }
         let sorted = list.items.enumerated().sorted { a, b in
             let (x, y) = (a.element.range?.start ?? -1, b.element.range?.start ?? -1)
             return x != y ? x < y : a.offset < b.offset
         }.map(\.element)
         // A file with an error gives no numbers: a broken line changes what the rest of it means.
-        // `check` still grades what it can, and says what it cannot.
-        if checking || !list.hasErrors { networks.append(contentsOf: found) }
+        if !list.hasErrors { networks.append(contentsOf: found) }
         // Every error is counted; the first hundred of a file are shown, which is plenty to act on.
         let shown = sorted.prefix(maximumDiagnosticsShown)
         diagnostics.append(contentsOf: shown)
@@ -180,13 +165,6 @@ public func run(_ invocation: Invocation) -> Outcome {
             outcome.standardError += "\(file.name): \(sorted.count - shown.count) more errors not shown (netcalc shows the first \(maximumDiagnosticsShown) of a file)\n"
         }
         if list.hasErrors { outcome.status = max(outcome.status, 1) }
-    }
-    if checking {
-        let report = CheckRenderer(color: colorOut)
-        outcome.standardOutput = options.format == .json ? report.json(verdicts, diagnostics: diagnostics)
-            : wrappedLines(report.text(verdicts), width: width)
-        if verdicts.contains(where: { $0.outcome != .right }) { outcome.status = max(outcome.status, 1) }
-        return outcome
     }
     let fit = options.fit.map { (size: $0, inference: options.inference) }
     if let fit, networks.contains(where: { FitPlanner(network: $0).plan(fit.size, inference: fit.inference).batch == 0 }) {

@@ -21,6 +21,17 @@ enum OutputFormat: String, CaseIterable, Sendable {
     case table, json, csv, markdown, dot, svg, html
 }
 
+/// What `netcalc check` writes.
+enum CheckFormat: String, CaseIterable, Sendable {
+    /// The verdicts as text (for several sheets, a line per sheet and the class's summary).
+    case text
+    case json
+    /// A gradebook: a row per sheet, a column per question.
+    case csv
+    /// Gradescope's autograder `results.json`.
+    case gradescope
+}
+
 /// Code that `--emit` writes instead of a report.
 enum EmitTarget: String, CaseIterable, Sendable {
     case pytorch, spec
@@ -62,6 +73,12 @@ struct Options: Sendable {
     var summary = false
     /// `--layout`: the order shapes are written in.
     var layout = ShapeLayout.whd
+    /// `netcalc check --format`.
+    var checkFormat = CheckFormat.text
+    /// `netcalc check --key FILE`: a teacher's answer key to grade the sheets against.
+    var checkKey: String?
+    /// `netcalc check --no-follow-through`: answers that follow from earlier wrong ones do not count.
+    var noFollowThrough = false
 }
 
 /// A command line that cannot be run: a message, and advice.
@@ -77,8 +94,8 @@ extension Options {
         usage: netcalc [options] [FILE ...]     analyze specs, Caffe .prototxt or .onnx models; no FILE,
                                                 or "-", reads standard input
                netcalc -e 'INPUT[32x32x3] -> CONV(12,3,p1) -> RELU -> POOL(2) -> FC(10)'
-               netcalc check [options] FILE ...  grade the answers written in a spec
-               netcalc quiz [--seed N] [--layers N] [--level 1|2|3] [--key]   make an exercise sheet
+               netcalc check [options] FILE ...  grade the answers written in a spec (several: a class)
+               netcalc quiz [--seed N] [--template T] [--level 1|2|3] [--key]   make an exercise sheet
                netcalc fmt [-w] FILE ...          print specs in canonical form; -w rewrites them in place
 
         options:
@@ -122,16 +139,24 @@ extension Options {
             return """
                 usage: netcalc check [options] FILE ...
                 grades the answers written in braces after layers ({55x55x96, params: 34944}) and after a
-                network (total {...}): right, wrong (with the worked formula and the mistake named), unanswered.
-                options: --format table|json, --batch N, --dtype TYPE, --optimizer NAME, --rounding MODE,
-                         --color WHEN, -e SPEC
+                network (total {...}): right, wrong (with the worked formula and the mistake named),
+                follow-through (wrong only because an earlier answer was), unanswered. `points: N` in an
+                answer sets its weight. Several files: a line per sheet and the class's summary.
+                options: --format text|json|csv|gradescope (csv: a gradebook; gradescope: the autograder's
+                         results.json), --key KEY.net (grade against a teacher's key: its networks,
+                         questions and points), --no-follow-through (or @followthrough off in the sheet or
+                         key), --batch N, --dtype TYPE, --optimizer NAME, --rounding MODE, --color WHEN, -e SPEC
                 exit status: 0 every answer right, 1 a wrong answer or a spec error, 2 trouble
                 """
         case .quiz:
             return """
-                usage: netcalc quiz [--seed N] [--layers N] [--level 1|2|3] [--key]
-                prints an exercise sheet: a random network whose sizes fit, with blank answers (or, with
-                --key, the answers), which netcalc check grades; the same seed gives the same sheet.
+                usage: netcalc quiz [--seed N] [--template T] [--layers N] [--level 1|2|3] [--key] [--format F]
+                prints an exercise sheet: a network a course would show, with blank answers (or, with --key,
+                the answers), which netcalc check grades; the same seed gives the same sheet.
+                templates: \(QuizTemplate.allCases.map(\.rawValue).joined(separator: ", "))
+                           (default: any of the networks, chosen by the seed)
+                --format spec (default: a sheet to fill in and check), markdown or html (a worksheet to
+                hand out, blanks as lines; with --key, the answers)
                 """
         case .fmt:
             return """
@@ -149,14 +174,15 @@ extension Options {
     static let optionTable: [String: (takesValue: Bool, commands: Set<Command>)] = {
         let analyzeAndCheck: Set<Command> = [.analyze, .check]
         var table: [String: (Bool, Set<Command>)] = [
-            "--format": (true, [.analyze, .check]), "--batch": (true, analyzeAndCheck),
+            "--format": (true, [.analyze, .check, .quiz]), "--batch": (true, analyzeAndCheck),
             "--dtype": (true, analyzeAndCheck), "--optimizer": (true, analyzeAndCheck),
             "--rounding": (true, analyzeAndCheck), "--expr": (true, analyzeAndCheck),
             "--fit": (true, [.analyze]), "--inference": (false, [.analyze]), "--units": (true, [.analyze]),
             "--columns": (true, [.analyze]), "--emit": (true, [.analyze]), "--explain": (false, [.analyze]),
             "--input-format": (true, [.analyze]), "--depth": (true, [.analyze]), "--summary": (false, [.analyze]),
             "--layout": (true, [.analyze]),
-            "--seed": (true, [.quiz]), "--layers": (true, [.quiz]), "--level": (true, [.quiz]), "--key": (false, [.quiz]),
+            "--seed": (true, [.quiz]), "--layers": (true, [.quiz]), "--level": (true, [.quiz]), "--key": (false, [.quiz, .check]),
+            "--template": (true, [.quiz]), "--no-follow-through": (false, [.check]),
             "--write": (false, [.fmt]),
         ]
         for name in ["--color", "--help", "--version", "--no-pager"] {
@@ -178,6 +204,9 @@ extension Options {
         var onlyFiles = false
         var given: [String] = []
         var commandWord: String?
+        var formatText: String?
+        // `--key` is a flag for quiz and takes the key's file for check, wherever the command is written.
+        let checking = arguments.prefix { $0 != "--" }.first { commandWords[$0] != nil } == "check"
 
         func choice<T: RawRepresentable & CaseIterable>(_ value: String, _ option: String, _: T.Type) throws(UsageError) -> T
             where T.RawValue == String {
@@ -223,7 +252,7 @@ extension Options {
                                      hint: didYouMean(name, Array(optionTable.keys).sorted() + ["-e"])
                                          ?? "netcalc --help lists the options")
                 }
-                if option.takesValue {
+                if option.takesValue || (name == "--key" && checking) {
                     if value == nil {
                         guard index < arguments.count else {
                             throw UsageError(message: "\(name) needs a value", hint: nil)
@@ -244,7 +273,7 @@ extension Options {
                 case "--version": options.command = .version
                 case "--explain": options.explain = true
                 case "--expr": options.inputs.append(.expression(text))
-                case "--format": options.format = try choice(text, name, OutputFormat.self)
+                case "--format": formatText = text  // its values depend on the command
                 case "--dtype": options.overrides.dataType = try choice(text, name, DataType.self)
                 case "--optimizer": options.overrides.optimizer = try choice(text, name, Optimizer.self)
                 case "--rounding": options.overrides.rounding = try choice(text, name, Rounding.self)
@@ -268,7 +297,10 @@ extension Options {
                     case .success(let columns): options.columns = columns
                     case .failure(let error): throw error
                     }
-                case "--key": options.quiz.key = true
+                case "--key":
+                    if checking { options.checkKey = text } else { options.quiz.key = true }
+                case "--no-follow-through": options.noFollowThrough = true
+                case "--template": options.quiz.template = try choice(text, name, QuizTemplate.self)
                 case "--write": options.write = true
                 case "--no-pager": options.noPager = true
                 case "--summary": options.summary = true
@@ -298,6 +330,20 @@ extension Options {
                     }
                     options.overrides.batch = batch
                 default: break
+                }
+            }
+            if let formatText {
+                switch options.command {
+                case .check:
+                    options.checkFormat = formatText.lowercased() == "table" ? .text : try choice(formatText, "--format", CheckFormat.self)
+                case .quiz: options.quiz.format = try choice(formatText, "--format", QuizFormat.self)
+                case .help, .version: break
+                case .analyze, .fmt:
+                    if CheckFormat(rawValue: formatText.lowercased()) == .gradescope {
+                        throw UsageError(message: "--format gradescope goes with netcalc check",
+                                         hint: "netcalc check --format gradescope SHEET.net writes Gradescope's results.json")
+                    }
+                    options.format = try choice(formatText, "--format", OutputFormat.self)
                 }
             }
             try options.checkApplicable(given)
@@ -331,9 +377,6 @@ extension Options {
             }.sorted()
             throw UsageError(message: "\(name) does not apply to \(commandName)",
                              hint: "\(name) goes with " + owners.joined(separator: " and "))
-        }
-        if command == .check, format != .table, format != .json {
-            throw UsageError(message: "netcalc check writes text or json, not \(format.rawValue)", hint: "--format json")
         }
         if explain, format != .table, format != .json {
             throw UsageError(message: "--explain goes with the table or json, not \(format.rawValue)",

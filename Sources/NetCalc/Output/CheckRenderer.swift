@@ -1,25 +1,101 @@
 /// Renders `netcalc check` verdicts: one line per answer, the worked formula and the mistake under a
-/// wrong one, and a summary; or the same as JSON for auto-graders.
+/// wrong one, and a summary; for several sheets a line per sheet and the class's summary; or the same
+/// as JSON, as a CSV gradebook, or as Gradescope's autograder `results.json`.
+
+/// One graded sheet: its verdicts and the errors met reading it.
+struct GradedSheet: Sendable {
+    /// The file as named on the command line.
+    var name: String
+    var verdicts: [Verdict]
+    /// The errors of the sheet (its spec, its answers, a network that is not the key's).
+    var errors: [Diagnostic] = []
+
+    /// The sheet's score.
+    var score: Score { Score(verdicts) }
+}
+
+/// How a set of answers scored.
+struct Score: Sendable {
+    /// Answers that earn their points: right, and follow-through when it counts.
+    var right = 0
+    /// Answers that follow through (counted in `right` when follow-through counts).
+    var followThrough = 0
+    var unanswered = 0
+    var total = 0
+    var points = 0
+    var maxPoints = 0
+    var countsFollowThrough = true
+
+    init(_ verdicts: [Verdict]) {
+        total = verdicts.count
+        for verdict in verdicts {
+            countsFollowThrough = verdict.countsFollowThrough
+            if verdict.earns { right += 1 }
+            if verdict.outcome == .followThrough { followThrough += 1 }
+            if verdict.outcome == .unanswered { unanswered += 1 }
+            maxPoints = exactSum(maxPoints, verdict.points) ?? Int.max
+            if verdict.earns { points = exactSum(points, verdict.points) ?? Int.max }
+        }
+    }
+
+    /// The score as a whole percentage, rounded half up; 0 for a sheet with nothing to score.
+    var percent: Int {
+        guard maxPoints > 0 else { return 0 }
+        guard let scaled = exactProduct(points, 200), let doubled = exactProduct(maxPoints, 2), let rounded = exactSum(scaled, maxPoints) else {
+            return points >= maxPoints ? 100 : 0
+        }
+        return rounded / doubled
+    }
+
+    /// `4 of 5 answers right (3 by follow-through)`, with points when they are not one per answer.
+    func summary(weighted: Bool) -> String {
+        var details: [String] = []
+        if followThrough > 0 {
+            details.append(countsFollowThrough ? "\(followThrough) by follow-through"
+                : "\(followThrough) more follow\(followThrough == 1 ? "s" : "") through from earlier answers, not counted")
+        }
+        if unanswered > 0 { details.append("\(unanswered) unanswered") }
+        var text = "\(right) of \(total) answer\(total == 1 ? "" : "s") right"
+        if !details.isEmpty { text += " (" + details.joined(separator: ", ") + ")" }
+        if weighted { text += "; \(formatCount(points)) of \(formatCount(maxPoints)) points (\(percent)%)" }
+        return text
+    }
+}
+
 struct CheckRenderer {
     var color = false
 
+    private var green: String { color ? "\u{1B}[1;32m" : "" }
+    private var red: String { color ? "\u{1B}[1;31m" : "" }
+    private var yellow: String { color ? "\u{1B}[1;33m" : "" }
+    private var bold: String { color ? "\u{1B}[1m" : "" }
+    private var reset: String { color ? "\u{1B}[0m" : "" }
+
+    /// True when some answer is worth other than one point: the summary then gives points.
+    private func weighted(_ verdicts: [Verdict]) -> Bool { verdicts.contains { $0.points != 1 } }
+
+    // MARK: Text
+
+    /// Every verdict of one sheet (or of several read as one), then the summary.
     func text(_ verdicts: [Verdict]) -> String {
-        let green = color ? "\u{1B}[1;32m" : ""
-        let red = color ? "\u{1B}[1;31m" : ""
-        let bold = color ? "\u{1B}[1m" : ""
-        let reset = color ? "\u{1B}[0m" : ""
         var out = ""
         for verdict in verdicts {
             let (line, column) = verdict.file.location(of: verdict.range.start)
-            // Answers and notes are the sheet's raw text: shown `visible`, never as terminal controls.
+            // Answers, notes and names are the sheet's raw text: shown `visible`, never as terminal controls.
             let place = "\(bold)\(visible(verdict.file.name)):\(line):\(column):\(reset)"
             let what = visible("\(verdict.layer) \(verdict.key.rawValue)")
+            let answer = visible(verdict.answer)
             switch verdict.outcome {
             case .right:
-                out += "\(place) \(green)right:\(reset) \(what) \(visible(verdict.answer))\n"
+                out += "\(place) \(green)right:\(reset) \(what) \(answer)\n"
+            case .followThrough:
+                let label = verdict.countsFollowThrough ? "follow-through:" : "follow-through, not counted:"
+                let from = verdict.followsFrom.map { ", from your \(describe($0)) on line \($0.line)" } ?? ", from your earlier answers"
+                out += "\(place) \(verdict.countsFollowThrough ? green : yellow)\(label)\(reset) \(what) \(answer)\(from) (the answer is \(visible(verdict.expected)))\n"
+                if !verdict.formula.isEmpty { out += "  \(visible(verdict.formula))\n" }
             case .wrong:
-                out += "\(place) \(red)wrong:\(reset) \(what) \(visible(verdict.answer)); the answer is \(visible(verdict.expected))\n"
-                out += "  \(visible(verdict.formula))\n"
+                out += "\(place) \(red)wrong:\(reset) \(what) \(answer); the answer is \(visible(verdict.expected))\n"
+                if !verdict.formula.isEmpty { out += "  \(visible(verdict.formula))\n" }
                 if let mistake = verdict.mistake { out += "  mistake: \(visible(mistake))\n" }
                 if let note = verdict.note { out += "  note: \(visible(note))\n" }
             case .unanswered:
@@ -29,16 +105,146 @@ struct CheckRenderer {
             }
         }
         guard !verdicts.isEmpty else { return "" }
-        let right = verdicts.filter { $0.outcome == .right }.count
-        let unanswered = verdicts.filter { $0.outcome == .unanswered }.count
-        out += "\(bold)\(right) of \(verdicts.count) answer\(verdicts.count == 1 ? "" : "s") right\(unanswered > 0 ? " (\(unanswered) unanswered)" : "")\(reset)\n"
+        return out + "\(bold)\(Score(verdicts).summary(weighted: weighted(verdicts)))\(reset)\n"
+    }
+
+    /// `CONV1 32x32x8`, `CONV1 rf 4`: an answer that others follow from.
+    private func describe(_ place: AnswerPlace) -> String {
+        visible(place.key == .shape ? "\(place.layer) \(place.answer)" : "\(place.layer) \(place.key.rawValue) \(place.answer)")
+    }
+
+    /// A class: one line per sheet (its file, answers right of total, score), then each question with
+    /// how many got it right, and the mistakes most often named.
+    func classReport(_ sheets: [GradedSheet]) -> String {
+        let all = sheets.flatMap(\.verdicts)
+        let weighted = weighted(all)
+        let nameWidth = sheets.map { displayWidth(visible($0.name)) }.max() ?? 0
+        var out = ""
+        for sheet in sheets {
+            let score = sheet.score
+            var line = "\(bold)\(visible(sheet.name))\(reset)" + String(repeating: " ", count: nameWidth - displayWidth(visible(sheet.name)) + 2)
+            line += "\(score.right) of \(score.total) right"
+            var details: [String] = []
+            if score.followThrough > 0 {
+                details.append(score.countsFollowThrough ? "\(score.followThrough) by follow-through" : "\(score.followThrough) follow-through not counted")
+            }
+            if score.unanswered > 0 { details.append("\(score.unanswered) unanswered") }
+            if !sheet.errors.isEmpty { details.append("\(sheet.errors.count) error\(sheet.errors.count == 1 ? "" : "s")") }
+            if !details.isEmpty { line += " (" + details.joined(separator: ", ") + ")" }
+            line += weighted ? ", \(formatCount(score.points)) of \(formatCount(score.maxPoints)) points, \(score.percent)%" : ", \(score.percent)%"
+            out += line + "\n"
+        }
+        guard !sheets.isEmpty else { return out }
+        let percents = sheets.map(\.score.percent)
+        let mean = (percents.reduce(0) { exactSum($0, $1) ?? $0 } * 2 + percents.count) / (2 * percents.count)
+        out += "\n\(bold)class: \(sheets.count) sheet\(sheets.count == 1 ? "" : "s"), mean score \(mean)%, lowest \(percents.min() ?? 0)%, highest \(percents.max() ?? 0)%\(reset)\n"
+        let questions = Self.questions(sheets)
+        if !questions.isEmpty {
+            out += "\nquestions (right of \(sheets.count)):\n"
+            let labelWidth = questions.map { displayWidth(visible($0.label)) }.max() ?? 0
+            for question in questions {
+                var line = "  " + visible(question.label) + String(repeating: " ", count: labelWidth - displayWidth(visible(question.label)) + 2)
+                line += "\(question.right) of \(sheets.count)"
+                var details: [String] = []
+                if question.followThrough > 0 { details.append("\(question.followThrough) by follow-through") }
+                if question.unanswered > 0 { details.append("\(question.unanswered) unanswered") }
+                if !details.isEmpty { line += " (" + details.joined(separator: ", ") + ")" }
+                out += line + "\n"
+            }
+        }
+        let mistakes = Self.mistakes(sheets)
+        if !mistakes.isEmpty {
+            out += "\nmistakes most often named:\n"
+            let countWidth = mistakes.map { "\($0.count)".count }.max() ?? 1
+            for mistake in mistakes.prefix(10) {
+                let count = "\(mistake.count)"
+                let names = mistake.sheets.prefix(4).map { visible($0) }.joined(separator: ", ") + (mistake.sheets.count > 4 ? ", +\(mistake.sheets.count - 4) more" : "")
+                out += "  " + String(repeating: " ", count: countWidth - count.count) + count + "  \(mistake.kind.title) (\(names))\n"
+            }
+        }
         return out
     }
 
+    /// One question asked across the sheets and how the class answered it.
+    struct QuestionSummary: Sendable {
+        var id: String
+        var label: String
+        var right = 0
+        var followThrough = 0
+        var wrong = 0
+        var unanswered = 0
+        var ungraded = 0
+    }
+
+    /// Every question in the order first met, `CONV1 shape` (with the network's name when the sheets
+    /// hold several networks), and the class's answers to it (an answer that earns counts as right).
+    static func questions(_ sheets: [GradedSheet]) -> [QuestionSummary] {
+        let networks = Set(sheets.flatMap { $0.verdicts.map(\.networkLabel) })
+        var order: [String] = []
+        var found: [String: QuestionSummary] = [:]
+        for sheet in sheets {
+            var seen = Set<String>()
+            for verdict in sheet.verdicts {
+                let id = Self.questionID(verdict)
+                guard seen.insert(id).inserted else { continue }
+                if found[id] == nil {
+                    order.append(id)
+                    let label = networks.count > 1 ? "\(verdict.networkLabel.isEmpty ? "network 1" : verdict.networkLabel) \(verdict.question)" : verdict.question
+                    found[id] = QuestionSummary(id: id, label: label)
+                }
+                if verdict.earns { found[id]?.right += 1 }
+                switch verdict.outcome {
+                case .followThrough: found[id]?.followThrough += 1
+                case .wrong: found[id]?.wrong += 1
+                case .unanswered: found[id]?.unanswered += 1
+                case .ungraded: found[id]?.ungraded += 1
+                case .right: break
+                }
+            }
+        }
+        return order.compactMap { found[$0] }
+    }
+
+    /// What identifies a question across sheets: its network's label, its row and its key.
+    static func questionID(_ verdict: Verdict) -> String { "\(verdict.networkLabel)\u{1F}\(verdict.question)" }
+
+    /// A mistake named across the sheets: how often, and on which sheets.
+    struct MistakeSummary: Sendable {
+        var kind: Mistake
+        var count = 0
+        var sheets: [String] = []
+    }
+
+    /// The mistakes named, most often first (ties in the catalog's order).
+    static func mistakes(_ sheets: [GradedSheet]) -> [MistakeSummary] {
+        var found: [Mistake: MistakeSummary] = [:]
+        for sheet in sheets {
+            for verdict in sheet.verdicts {
+                guard let kind = verdict.mistakeKind else { continue }
+                var summary = found[kind] ?? MistakeSummary(kind: kind)
+                summary.count += 1
+                if summary.sheets.last != sheet.name { summary.sheets.append(sheet.name) }
+                found[kind] = summary
+            }
+        }
+        let order = Dictionary(uniqueKeysWithValues: Mistake.allCases.enumerated().map { ($0.element, $0.offset) })
+        return found.values.sorted { a, b in a.count != b.count ? a.count > b.count : order[a.kind, default: 0] < order[b.kind, default: 0] }
+    }
+
+    // MARK: JSON
+
     private struct Document: Encodable {
         var answers: [Answer]
+        /// Answers that earn their points (follow-through included when it counts).
         var right: Int
+        var followThrough: Int
+        var followThroughCounted: Bool
         var total: Int
+        var points: Int
+        var maxPoints: Int
+        var sheets: [SheetJSON]
+        var questions: [QuestionJSON]
+        var mistakes: [MistakeJSON]
         var errors: [JSONRenderer.DiagnosticJSON]
     }
 
@@ -49,23 +255,190 @@ struct CheckRenderer {
         var network: String
         var layer: String
         var key: String
+        /// `CONV1 shape`: the same question on every sheet.
+        var question: String
         var answer: String
         var expected: String
         var verdict: String
         var formula: String
         var mistake: String?
+        var mistakeKind: String?
         var note: String?
+        var points: Int
+        var earned: Int
+        var followsFrom: PlaceJSON?
+    }
+
+    private struct PlaceJSON: Encodable {
+        var layer: String
+        var key: String
+        var answer: String
+        var line: Int
+        var column: Int
+    }
+
+    private struct SheetJSON: Encodable {
+        var file: String
+        var right: Int
+        var followThrough: Int
+        var unanswered: Int
+        var total: Int
+        var points: Int
+        var maxPoints: Int
+        var percent: Int
+        var errors: Int
+    }
+
+    private struct QuestionJSON: Encodable {
+        var question: String
+        var right: Int
+        var followThrough: Int
+        var wrong: Int
+        var unanswered: Int
+        var ungraded: Int
+    }
+
+    private struct MistakeJSON: Encodable {
+        var kind: String
+        var title: String
+        var count: Int
+        var sheets: [String]
     }
 
     func json(_ verdicts: [Verdict], diagnostics: [Diagnostic]) -> String {
+        json([GradedSheet(name: verdicts.first?.file.name ?? "", verdicts: verdicts)], diagnostics: diagnostics)
+    }
+
+    func json(_ sheets: [GradedSheet], diagnostics: [Diagnostic]) -> String {
+        let verdicts = sheets.flatMap(\.verdicts)
         let answers = verdicts.map { verdict in
             let (line, column) = verdict.file.location(of: verdict.range.start)
+            let from = verdict.followsFrom.map { place -> PlaceJSON in
+                let (line, column) = place.file.location(of: place.range.start)
+                return PlaceJSON(layer: place.layer, key: place.key.rawValue, answer: place.answer, line: line, column: column)
+            }
             return Answer(file: verdict.file.name, line: line, column: column, network: verdict.network,
-                          layer: verdict.layer, key: verdict.key.rawValue, answer: verdict.answer,
+                          layer: verdict.layer, key: verdict.key.rawValue, question: verdict.question, answer: verdict.answer,
                           expected: verdict.expected, verdict: verdict.outcome.rawValue, formula: verdict.formula,
-                          mistake: verdict.mistake, note: verdict.note)
+                          mistake: verdict.mistake, mistakeKind: verdict.mistakeKind?.rawValue, note: verdict.note,
+                          points: verdict.points, earned: verdict.earns ? verdict.points : 0, followsFrom: from)
         }
-        return JSONRenderer.encode(Document(answers: answers, right: verdicts.filter { $0.outcome == .right }.count,
-                                            total: verdicts.count, errors: diagnostics.map(JSONRenderer.diagnostic)))
+        let score = Score(verdicts)
+        let sheetList = sheets.map { sheet -> SheetJSON in
+            let score = sheet.score
+            return SheetJSON(file: sheet.name, right: score.right, followThrough: score.followThrough, unanswered: score.unanswered,
+                             total: score.total, points: score.points, maxPoints: score.maxPoints, percent: score.percent,
+                             errors: sheet.errors.count)
+        }
+        let questions = Self.questions(sheets).map {
+            QuestionJSON(question: $0.label, right: $0.right, followThrough: $0.followThrough, wrong: $0.wrong,
+                         unanswered: $0.unanswered, ungraded: $0.ungraded)
+        }
+        let mistakes = Self.mistakes(sheets).map { MistakeJSON(kind: $0.kind.rawValue, title: $0.kind.title, count: $0.count, sheets: $0.sheets) }
+        return JSONRenderer.encode(Document(answers: answers, right: score.right, followThrough: score.followThrough,
+                                            followThroughCounted: score.countsFollowThrough, total: verdicts.count,
+                                            points: score.points, maxPoints: score.maxPoints, sheets: sheetList,
+                                            questions: questions, mistakes: mistakes,
+                                            errors: diagnostics.map(JSONRenderer.diagnostic)))
+    }
+
+    // MARK: Gradebook
+
+    /// A CSV gradebook: a row per sheet, a column per question (its verdict), then the sheet's answers
+    /// right, total, points and score.
+    func gradebook(_ sheets: [GradedSheet]) -> String {
+        let questions = Self.questions(sheets)
+        var out = (["sheet"] + questions.map(\.label) + ["right", "total", "points", "max points", "percent"])
+            .map(Self.field).joined(separator: ",") + "\r\n"
+        for sheet in sheets {
+            var cells: [String: String] = [:]
+            for verdict in sheet.verdicts {
+                let id = Self.questionID(verdict)
+                guard cells[id] == nil else { continue }
+                switch verdict.outcome {
+                case .right: cells[id] = "right"
+                case .wrong: cells[id] = "wrong"
+                case .followThrough: cells[id] = "follow-through"
+                case .unanswered: cells[id] = "unanswered"
+                case .ungraded: cells[id] = "cannot grade"
+                }
+            }
+            let score = sheet.score
+            let row = [sheet.name] + questions.map { cells[$0.id] ?? "" }
+                + ["\(score.right)", "\(score.total)", "\(score.points)", "\(score.maxPoints)", "\(score.percent)"]
+            out += row.map(Self.field).joined(separator: ",") + "\r\n"
+        }
+        return out
+    }
+
+    /// A CSV field: quoted when it holds a comma, a quote or a line break (quotes doubled); text a
+    /// spreadsheet would take for a formula (=, +, -, @ first) gets a leading apostrophe.
+    static func field(_ text: String) -> String {
+        var value = text
+        if let first = value.first, "=+-@".contains(first) { value = "'" + value }
+        guard value.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return value }
+        return "\"" + value.replacingAll("\"", with: "\"\"") + "\""
+    }
+
+    // MARK: Gradescope
+
+    private struct GradescopeResults: Encodable {
+        var score: Int
+        // swiftlint:disable:next identifier_name
+        var max_score: Int
+        var output: String
+        var tests: [GradescopeTest]
+    }
+
+    private struct GradescopeTest: Encodable {
+        var name: String
+        var score: Int
+        // swiftlint:disable:next identifier_name
+        var max_score: Int
+        var status: String
+        var output: String
+    }
+
+    /// Gradescope's autograder `results.json`: the score, and a test per answer with its worked
+    /// formula and the mistake named. Errors reading a sheet go in the top-level output.
+    func gradescope(_ sheets: [GradedSheet], diagnostics: String) -> String {
+        let verdicts = sheets.flatMap(\.verdicts)
+        let several = sheets.count > 1
+        let networks = Set(verdicts.map(\.networkLabel))
+        let tests = verdicts.map { verdict -> GradescopeTest in
+            let (line, _) = verdict.file.location(of: verdict.range.start)
+            var name = networks.count > 1 ? "\(verdict.network) \(verdict.question)" : verdict.question
+            name += " (\(several ? "\(verdict.file.name) " : "")line \(line))"
+            var output: String
+            switch verdict.outcome {
+            case .right: output = "right: \(verdict.answer)"
+            case .followThrough:
+                let from = verdict.followsFrom.map { ", from your \(describe($0)) on line \($0.line)" } ?? ""
+                output = "follow-through\(verdict.countsFollowThrough ? "" : " (not counted)"): \(verdict.answer)\(from); the answer is \(verdict.expected)\n\(verdict.formula)"
+            case .wrong:
+                output = "wrong: \(verdict.answer); the answer is \(verdict.expected)\n\(verdict.formula)"
+                if let mistake = verdict.mistake { output += "\nmistake: \(mistake)" }
+                if let note = verdict.note { output += "\nnote: \(note)" }
+            case .unanswered: output = "unanswered"
+            case .ungraded: output = "cannot grade: \(verdict.formula)"
+            }
+            return GradescopeTest(name: name, score: verdict.earns ? verdict.points : 0, max_score: verdict.points,
+                                  status: verdict.earns ? "passed" : "failed", output: output)
+        }
+        let score = Score(verdicts)
+        var output = score.summary(weighted: weighted(verdicts))
+        if !diagnostics.isEmpty { output += "\n\n" + diagnostics }
+        return JSONRenderer.encode(GradescopeResults(score: score.points, max_score: score.maxPoints, output: output, tests: tests))
+    }
+}
+
+extension String {
+    /// The text with every occurrence of `target` replaced.
+    func replacingAll(_ target: Character, with replacement: String) -> String {
+        var out = ""
+        for character in self {
+            if character == target { out += replacement } else { out.append(character) }
+        }
+        return out
     }
 }

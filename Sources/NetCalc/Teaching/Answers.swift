@@ -4,15 +4,26 @@
 /// comma between digits with exactly three digits after it (`34,944`) separates thousands instead.
 ///
 ///     item   := (KEY ':')? value
-///     KEY    := shape | params | weights | memory | bytes | fwd+bwd | macs | rf | note
+///     KEY    := shape | params | weights | memory | bytes | fwd+bwd | macs | rf | note | points
 ///     value  := '_' | '?' | invalid | W 'x' H 'x' D | N | expr UNIT?
 ///     expr   := term (('+' | '-') term)*;  term := factor (('*' | 'x' | '/') factor)*
 ///     factor := NUMBER | '(' expr ')'          NUMBER: 34944, 34,944, 34_944, 3.2
 ///     UNIT   := K M G T (1000s of values) | B KB MB GB TB (bytes, 1000s) | KiB MiB GiB TiB (bytes, 1024s)
 
-/// What an answer item asks for.
+/// What an answer item asks for; `note` (a teacher's remark) and `points` (each item's weight) ask nothing.
 enum AnswerKey: String, CaseIterable, Sendable {
-    case shape, params, weights, memory, bytes, fwdBwd = "fwd+bwd", macs, rf, note
+    case shape, params, weights, memory, bytes, fwdBwd = "fwd+bwd", macs, rf, note, points
+
+    /// The most points one answer may be worth.
+    static let maximumPoints = 1000
+
+    /// True for the keys that are questions (not a note or points).
+    var isQuestion: Bool {
+        switch self {
+        case .shape, .params, .weights, .memory, .bytes, .fwdBwd, .macs, .rf: return true
+        case .note, .points: return false
+        }
+    }
 
     static func named(_ text: String) -> AnswerKey? {
         let lower = text.lowercased()
@@ -20,6 +31,7 @@ enum AnswerKey: String, CaseIterable, Sendable {
         case "fwdbwd", "fwd_bwd": return .fwdBwd
         case "activations", "values": return .memory
         case "parameters": return .params
+        case "point", "pts": return .points
         default: return AnswerKey(rawValue: lower)
         }
     }
@@ -151,7 +163,7 @@ struct AnswerParser {
                     diagnostics.append(Diagnostic(
                         .error, "unknown answer key '\(keyText)'", at: range, in: file,
                         hint: didYouMean(keyText, AnswerKey.allCases.map(\.rawValue))
-                            ?? "keys: shape (or a bare WxHxD), params, weights, memory, bytes, fwd+bwd, macs, rf, note"))
+                            ?? "keys: shape (or a bare WxHxD), params, weights, memory, bytes, fwd+bwd, macs, rf, note, points"))
                     continue
                 }
                 key = named
@@ -188,6 +200,16 @@ struct AnswerParser {
     func parseValue(_ text: String, key: AnswerKey) -> Result<AnswerValue, ValueError> {
         let lower = text.lowercased()
         if key == .note { return .success(.text(text.trimmingCharacters(in: "\""))) }
+        if key == .points {
+            let digits = text.filter { $0 != "_" && $0 != "," }
+            guard !digits.isEmpty, digits.allSatisfy(\.isASCII), digits.allSatisfy(\.isNumber), digits.count <= 4,
+                  let points = Int(digits), points <= AnswerKey.maximumPoints else {
+                return .failure(ValueError(text: "'\(text.shortened)' is not a number of points",
+                                           hint: "points take a whole number from 0 to \(AnswerKey.maximumPoints): points: 2"))
+            }
+            return .success(.number(NumberAnswer(numerator: Int128(points), denominator: 1, multiplier: 1, power: 0,
+                                                 unit: .none, exact: true)))
+        }
         if lower.isEmpty || lower == "_" || lower == "?" || lower.allSatisfy({ $0 == "_" }) { return .success(.blank) }
         if ["invalid", "does not fit", "doesn't fit", "not whole", "none"].contains(lower) {
             return .success(.invalid)

@@ -1,106 +1,269 @@
 /// `netcalc check`: grades the answers written in a spec, shows the worked formula behind each wrong
-/// one, and names the mistake when it recognises one.
+/// one, names the mistake when it recognises one (Mistakes.swift), and gives credit for an answer that
+/// follows from the student's own earlier answers (FollowThrough.swift). Past a layer whose sizes do
+/// not fit, it grades what does not depend on them (GradingNetwork.swift).
 
 /// The verdict on one answer item.
 struct Verdict: Sendable {
     enum Outcome: String, Sendable {
         case right, wrong, unanswered, ungraded
+        /// Wrong, but right from the student's own earlier answers.
+        case followThrough = "follow-through"
     }
 
     var outcome: Outcome
     var file: SourceFile
     var range: SourceRange
     var network: String
-    /// The row answered (`CONV1`), or `total`.
+    /// The network as the same on every sheet: its name when the spec names it, empty for a sheet's
+    /// first unnamed network (which takes the file's name), `network 2` for its second.
+    var networkLabel = ""
+    /// The row answered (`CONV1`), `total`, or the layer as written when no row answers it.
     var layer: String
     var key: AnswerKey
     /// The answer as written.
     var answer: String
     /// The right value, formatted.
     var expected: String
+    /// The worked formula behind the right value (for a follow-through answer, behind the value it
+    /// follows to), or why the answer cannot be graded.
     var formula: String
+    /// The mistake recognised, in a teacher's words.
     var mistake: String?
+    var mistakeKind: Mistake?
     /// A teacher's `note:` written with the answer.
     var note: String?
+    /// The question's weight (`points:`, 1 unless given).
+    var points = 1
+    /// For a follow-through answer, the earlier answer it follows from.
+    var followsFrom: AnswerPlace?
+    /// Whether follow-through answers count as right (the teacher's choice).
+    var countsFollowThrough = true
+
+    /// True when the answer earns its points.
+    var earns: Bool { outcome == .right || (outcome == .followThrough && countsFollowThrough) }
+
+    /// The question it answers, the same on every sheet: `CONV1 shape`, `total macs`.
+    var question: String { "\(layer) \(key.rawValue)" }
 }
 
-/// A value an answer could be compared with: the truth, or what a known mistake gives.
-private enum Candidate {
-    case count(Int)
-    case shape(Shape)
-    case invalid
-    /// A count past 64 bits: no answer matches it, and it is never printed as a number.
-    case tooLarge
-
-    /// A count computed with checked steps.
-    init(_ value: CheckedInt) {
-        self = value.value.map(Candidate.count) ?? .tooLarge
+/// One answer item located in a network: what it answers, and what it is worth.
+struct Question: Sendable {
+    enum Target: Equatable, Sendable {
+        case row(Int)
+        case total
+        /// No row answers it; the layer as written.
+        case nowhere(String)
     }
+
+    var item: AnswerItem
+    var target: Target
+    /// The answered row's name (`CONV1`), `total`, or the layer as written.
+    var layer: String
+    var note: String?
+    var points = 1
+}
+
+/// A network as a student's answers make it (FollowThrough.swift), worked out once per network.
+struct StudentNetwork {
+    /// Every row recomputed from the student's answers; empty when nothing carries (every value is
+    /// then the true one).
+    var rows: [CarriedRow] = []
+    /// The same rows as a report, for worked formulas and mistakes.
+    var report: NetworkReport?
+    /// The totals of the recomputed rows, when every row could be recomputed.
+    var totals: (rows: [LayerRow], totals: Totals)?
+    /// The first answer any carried value follows from.
+    var origin: AnswerPlace?
+
+    init() {}
+
+    init(_ rows: [CarriedRow], grading: GradingNetwork) {
+        self.rows = rows
+        guard !rows.isEmpty else { return }
+        var report = grading.explained
+        report.rows = rows.indices.map { rows[$0].row ?? grading.explained.rows[$0] }
+        self.report = report
+        if grading.complete { totals = GradingNetwork.totals(rows, settings: grading.report.settings) }
+        origin = rows.lazy.compactMap { $0.origin ?? $0.fieldOrigin }.first
+    }
+}
+
+/// One network of a sheet with the questions answered in it.
+struct AnsweredNetwork {
+    var grading: GradingNetwork
+    var questions: [Question]
+    /// The network's name when the spec names it; empty for the first unnamed network, `network 2` for
+    /// the second: the same for the same network on every sheet.
+    var label: String
 }
 
 /// Grades the answers of one analyzed file.
 struct Checker {
     let file: SourceFile
     let syntax: SpecSyntax
+    /// Off: answers that follow from the student's own earlier answers are shown, but not counted.
+    var countsFollowThrough = true
 
-    func grade(_ networks: [NetworkReport]) -> (verdicts: [Verdict], diagnostics: DiagnosticList) {
-        var diagnostics = DiagnosticList()
-        var verdicts: [Verdict] = []
-        let answers = allAnswers()
-        let parser = AnswerParser(file: file)
-        for network in networks {
-            let explainer = Explainer(network: network)
-            let starts = answers.keys.filter {
-                $0 >= network.sourceRange.start && $0 < network.sourceRange.end
-            }.sorted()
-            var graded = Set<Int>()
-            for start in starts {
-                guard let answer = answers[start] else { continue }
-                let (items, problems) = parser.items(of: answer)
-                diagnostics.append(contentsOf: problems)
-                let note = items.first { $0.key == .note }.flatMap { if case .text(let t) = $0.value { t } else { nil } }
-                for item in items where item.key != .note {
-                    var verdict: Verdict
-                    if let rowIndex = network.answerRows[start] {
-                        verdict = grade(item, row: network.rows[rowIndex], explainer: explainer)
-                    } else if let unfit = network.unfit, unfit.answerStart == start {
-                        verdict = gradeUnfit(item, unfit: unfit, network: network)
-                    } else {
-                        let reason = network.unfit.map { "\($0.name) does not fit, so nothing after it has sizes" }
-                            ?? "this answer belongs to no layer that was analyzed"
-                        verdict = ungraded(item, layer: "?", reason: reason, network: network)
-                    }
-                    verdict.note = note
-                    verdicts.append(verdict)
-                }
-                graded.insert(start)
+    /// The sheet's own say on follow-through: `@followthrough off` (or `on`), if it has one.
+    var followThroughDirective: Bool? {
+        var setting: Bool?
+        for statement in syntax.statements {
+            if case .directive(let name, let value, _, _) = statement, name.lowercased() == "followthrough" {
+                setting = ["on", "yes", "true"].contains(value.lowercased())
             }
-            if let total = network.totalAnswer {
-                let (items, problems) = parser.items(of: total)
-                diagnostics.append(contentsOf: problems)
-                let note = items.first { $0.key == .note }.flatMap { if case .text(let t) = $0.value { t } else { nil } }
-                for item in items where item.key != .note {
-                    var verdict = network.unfit == nil ? gradeTotal(item, network: network, explainer: explainer)
-                        : ungraded(item, layer: "total", reason: "the network stops at \(network.unfit!.name), which does not fit",
-                                   network: network)
-                    verdict.note = note
-                    verdicts.append(verdict)
-                }
+        }
+        return setting
+    }
+
+    /// Grades every answer of the file against its own networks.
+    func grade(_ networks: [NetworkReport]) -> (verdicts: [Verdict], diagnostics: DiagnosticList) {
+        let (answered, diagnostics) = read(networks)
+        var verdicts: [Verdict] = []
+        for network in answered {
+            let carried = carry(network.questions, in: network.grading, rowFor: { $0 })
+            for question in network.questions {
+                var graded = verdict(question, file: file, grading: network.grading, carried: carried)
+                graded.networkLabel = network.label
+                verdicts.append(graded)
             }
         }
         return (verdicts, diagnostics)
     }
 
-    /// Every answer list in the file, by where it starts.
-    private func allAnswers() -> [Int: AnswerSyntax] {
-        var found: [Int: AnswerSyntax] = [:]
+    /// Grades the file's answers against a teacher's key: the key's networks, questions and points.
+    /// A network of the sheet that differs from the key's is reported; its answers are still graded
+    /// against the key's network, row by row name.
+    func grade(_ networks: [NetworkReport], against key: AnswerKeySheet) -> (verdicts: [Verdict], diagnostics: DiagnosticList) {
+        var (sheet, diagnostics) = read(networks)
+        var verdicts: [Verdict] = []
+        var used = Set<Int>()
+        for (position, keyNetwork) in key.networks.enumerated() {
+            let name = keyNetwork.grading.report.name
+            let match = sheet.indices.first { !used.contains($0) && sheet[$0].grading.report.name == name }
+                ?? (position < sheet.count && !used.contains(position) ? position : nil)
+            let grading = keyNetwork.grading
+            guard let match else {
+                diagnostics.append(Diagnostic(.error, "the key's network '\(name)' is not on this sheet", at: SourceRange(0, 0), in: file,
+                                              hint: "copy it from the key, with the answers in braces"))
+                for question in keyNetwork.questions {
+                    var graded = unanswered(question, network: name, at: SourceRange(0, 0))
+                    graded.networkLabel = keyNetwork.label
+                    verdicts.append(graded)
+                }
+                continue
+            }
+            used.insert(match)
+            let student = sheet[match]
+            if let difference = grading.difference(from: student.grading) {
+                let range = difference.row?.range ?? student.grading.report.sourceRange
+                diagnostics.append(Diagnostic(.error, "the network '\(student.grading.report.name)' differs from the key's: \(difference.message)",
+                                              at: range, in: file, hint: "answers are graded against the key's network"))
+            }
+            // The key's rows by name: the student's answers are matched to them.
+            var keyRows: [String: Int] = [:]
+            for (index, row) in grading.rows.enumerated() where keyRows[row.name] == nil { keyRows[row.name] = index }
+            var answers: [String: Question] = [:]
+            for question in student.questions where answers["\(question.layer) \(question.item.key.rawValue)"] == nil {
+                answers["\(question.layer) \(question.item.key.rawValue)"] = question
+            }
+            let carried = carry(student.questions, in: grading) { index in
+                student.grading.rows.indices.contains(index) ? keyRows[student.grading.rows[index].name] : nil
+            }
+            let sheetRows = Dictionary(student.grading.rows.map { ($0.name, $0.range) }) { first, _ in first }
+            for question in keyNetwork.questions {
+                var graded: Verdict
+                if var answer = answers["\(question.layer) \(question.item.key.rawValue)"] {
+                    answer.target = question.target
+                    answer.points = question.points
+                    answer.note = question.note
+                    graded = verdict(answer, file: file, grading: grading, carried: carried)
+                } else {
+                    graded = unanswered(question, network: name, at: sheetRows[question.layer] ?? student.grading.report.sourceRange)
+                }
+                graded.networkLabel = keyNetwork.label
+                verdicts.append(graded)
+            }
+        }
+        return (verdicts, diagnostics)
+    }
+
+    /// An unanswered verdict for a key's question the sheet leaves out.
+    private func unanswered(_ question: Question, network: String, at range: SourceRange) -> Verdict {
+        var verdict = Verdict(outcome: .unanswered, file: file, range: range, network: network, layer: question.layer,
+                              key: question.item.key, answer: "", expected: "", formula: "")
+        verdict.points = question.points
+        verdict.countsFollowThrough = countsFollowThrough
+        return verdict
+    }
+
+    // MARK: Reading answers
+
+    /// The file's networks with the questions answered in each; bad answers are diagnostics.
+    func read(_ networks: [NetworkReport]) -> (networks: [AnsweredNetwork], diagnostics: DiagnosticList) {
+        var diagnostics = DiagnosticList()
+        var answered: [AnsweredNetwork] = []
+        let answers = allAnswers()
+        let parser = AnswerParser(file: file)
+        var blocks: [String: BlockDefinition] = [:]
+        var chains: [Int: Chain] = [:]
+        var labels: [Int: String] = [:]
+        var unnamed = 0
+        for statement in syntax.statements {
+            switch statement {
+            case .block(let block): if blocks[block.name] == nil { blocks[block.name] = block }
+            case .network(let name, _, let chain, _):
+                chains[chain.range.start] = chain
+                if name == nil { unnamed += 1 }
+                labels[chain.range.start] = name ?? (unnamed == 1 ? "" : "network \(unnamed)")
+            case .directive: break
+            }
+        }
+        for network in networks {
+            let grading = GradingNetwork(network, file: file, chain: chains[network.sourceRange.start], blocks: blocks)
+            var questions: [Question] = []
+            func add(_ answer: AnswerSyntax, target: (Int) -> (Question.Target, String)) {
+                let (items, problems) = parser.items(of: answer)
+                diagnostics.append(contentsOf: problems)
+                let note = items.last { $0.key == .note }.flatMap { if case .text(let text) = $0.value { text } else { nil } }
+                var points = 1
+                if let item = items.last(where: { $0.key == .points }), case .number(let number) = item.value,
+                   let value = Int(exactly: number.numerator) {
+                    points = value
+                }
+                for item in items where item.key.isQuestion {
+                    let (place, layer) = target(item.range.start)
+                    questions.append(Question(item: item, target: place, layer: layer, note: note, points: points))
+                }
+            }
+            let starts = answers.keys.filter { $0 >= network.sourceRange.start && $0 < network.sourceRange.end }.sorted()
+            for start in starts {
+                guard let (answer, layerText) = answers[start] else { continue }
+                add(answer) { _ in
+                    if let index = grading.rowIndex(answerAt: start) { return (.row(index), grading.rows[index].name) }
+                    return (.nowhere(layerText), layerText)
+                }
+            }
+            if let total = network.totalAnswer {
+                add(total) { _ in (.total, "total") }
+            }
+            answered.append(AnsweredNetwork(grading: grading, questions: questions,
+                                            label: labels[network.sourceRange.start] ?? network.name))
+        }
+        return (answered, diagnostics)
+    }
+
+    /// Every answer list in the file, by where it starts, with the layer it follows as written.
+    private func allAnswers() -> [Int: (AnswerSyntax, String)] {
+        var found: [Int: (AnswerSyntax, String)] = [:]
         func visit(_ chain: Chain) {
             for element in chain.elements {
                 switch element {
-                case .layer(_, let answer?), .input(_, _, let answer?): found[answer.range.start] = answer
+                case .layer(let call, let answer?): found[answer.range.start] = (answer, file.text(of: call.range))
+                case .input(_, let range, let answer?): found[answer.range.start] = (answer, file.text(of: range))
                 case .repetition(let inner, _, _): visit(inner)
                 case .merge(_, let branches, _, _): branches.forEach(visit)
-                default: break
+                case .layer(_, nil), .input(_, _, nil), .identity, .name, .reference: break
                 }
             }
         }
@@ -114,114 +277,236 @@ struct Checker {
         return found
     }
 
-    // MARK: Grading
+    // MARK: Follow-through
 
-    private func verdict(_ item: AnswerItem, layer: String, network: NetworkReport, right: Bool, expected: String,
-                         formula: String, mistake: String?) -> Verdict {
-        let outcome: Verdict.Outcome = item.value == .blank ? .unanswered : right ? .right : .wrong
-        return Verdict(outcome: outcome, file: file, range: item.range, network: network.name, layer: layer,
-                       key: item.key, answer: item.text, expected: expected, formula: formula,
-                       mistake: outcome == .wrong ? mistake : nil)
-    }
-
-    private func ungraded(_ item: AnswerItem, layer: String, reason: String, network: NetworkReport) -> Verdict {
-        Verdict(outcome: .ungraded, file: file, range: item.range, network: network.name, layer: layer, key: item.key,
-                answer: item.text, expected: "?", formula: reason, mistake: nil)
-    }
-
-    private func matches(_ value: AnswerValue, _ candidate: Candidate) -> Bool {
-        switch (value, candidate) {
-        case (.shape(let a), .shape(let b)): return a == b
-        case (.number(let a), .count(let b)): return a.matches(b)
-        case (.invalid, .invalid): return true
-        default: return false
-        }
-    }
-
-    private func grade(_ item: AnswerItem, row: LayerRow, explainer: Explainer) -> Verdict {
-        let truth: Candidate
-        switch item.key {
-        case .shape: truth = .shape(row.output)
-        case .params: truth = .count(row.params)
-        case .weights: truth = .count(row.weights)
-        case .memory: truth = .count(row.activations)
-        case .bytes: truth = .count(row.forwardBytes)
-        case .fwdBwd: truth = Candidate(CheckedInt(row.forwardBytes) * 2)
-        case .macs: truth = .count(row.macs)
-        case .rf: truth = .count(row.receptiveField.width)
-        case .note: truth = .count(0)
-        }
-        let right = matches(item.value, truth)
-        let mistake = right ? nil : unitMixUp(item, truth) ?? recognise(item, mistakes(item.key, row: row))
-        return verdict(item, layer: row.name, network: explainer.network, right: right, expected: describe(truth),
-                       formula: explainer.formula(item.key, for: row), mistake: mistake)
-    }
-
-    private func gradeUnfit(_ item: AnswerItem, unfit: UnfitLayer, network: NetworkReport) -> Verdict {
-        let axes = unfit.axes
-        let formulas = axes.enumerated().map { index, axis in
-            axis.explained(rounding: .strict, name: index == 0 ? "W2" : "H2", result: 0)
-        }
-        let formula = axes[0] == axes[1] ? formulas[0] : formulas.joined(separator: "; ")
-        guard item.key == .shape else {
-            return ungraded(item, layer: unfit.name, reason: "\(unfit.name) does not fit its \(unfit.input.fullText) input: \(formula)",
-                            network: network)
-        }
-        let right = item.value == .invalid
-        var mistake: String?
-        if case .shape(let answer) = item.value {
-            for (rounding, name) in [(Rounding.floor, "floor (PyTorch)"), (.ceil, "ceil (Caffe pooling)")] {
-                let sizes = axes.map { axis -> Int in
-                    if case .output(let size)? = try? axis.outcome(rounding) { return size }
-                    return 0
-                }
-                if answer == Shape(width: sizes[0], height: sizes[1], depth: unfit.depth) {
-                    mistake = "\(sizes[0])x\(sizes[1]) is the \(name) result; with these settings the sizes do not fit, which the notes call an invalid setting: write invalid"
-                    break
-                }
+    /// The network recomputed from the student's shape and receptive-field answers; `rowFor` maps a
+    /// row of the sheet's network to the graded network's (the key's, when grading against one).
+    private func carry(_ questions: [Question], in grading: GradingNetwork, rowFor: (Int) -> Int?) -> StudentNetwork {
+        var followThrough = FollowThrough()
+        for question in questions {
+            guard case .row(let sheetIndex) = question.target, let index = rowFor(sheetIndex), index < grading.rows.count else { continue }
+            let place = AnswerPlace(layer: question.layer, key: question.item.key, answer: question.item.text, file: file,
+                                    range: question.item.range)
+            // A shape answer carries its volume forward, an rf answer its field; nothing else carries.
+            if question.item.key == .shape, case .shape(let shape) = question.item.value, followThrough.shapes[index] == nil {
+                followThrough.shapes[index] = (shape, place)
+            }
+            if question.item.key == .rf, case .number(let number) = question.item.value, followThrough.fields[index] == nil,
+               let field = number.wholeValue {
+                followThrough.fields[index] = (field, place)
             }
         }
-        return verdict(item, layer: unfit.name, network: network, right: right, expected: "invalid (does not fit)",
-                       formula: formula, mistake: mistake ?? (right ? nil : "\(unfit.text) does not fit its input; the answer is invalid"))
+        guard !followThrough.shapes.isEmpty || !followThrough.fields.isEmpty || grading.unfitIndex != nil else {
+            return StudentNetwork()  // nothing carried: every value is the true one
+        }
+        return StudentNetwork(followThrough.carry(grading.rows, settings: grading.report.settings), grading: grading)
     }
 
-    private func gradeTotal(_ item: AnswerItem, network: NetworkReport, explainer: Explainer) -> Verdict {
-        let totals = network.totals
-        let truth: Candidate
-        var alternatives: [(Candidate, String)] = []
-        let inputValues = network.rows.first?.activations ?? 0
-        switch item.key {
-        case .shape: truth = .shape(network.rows.last?.output ?? Shape(width: 0, height: 0, depth: 0))
-        case .params:
-            truth = .count(totals.params)
-            alternatives.append((.count(totals.weights), "the biases are left out (\(formatCount(totals.biases)) of them)"))
-        case .weights:
-            truth = .count(totals.weights)
-            alternatives.append((.count(totals.params), "the biases are counted; weights leave them out"))
-        case .memory:
-            truth = .count(totals.activations)
-            alternatives.append((.count(totals.activations - inputValues), "the input row is left out; the total counts it too"))
-            alternatives.append((.count(totals.forwardBytes), "bytes given where values were asked"))
-        case .bytes:
-            truth = .count(totals.forwardBytes)
-            alternatives.append((.count(totals.activations), "values given where bytes were asked: x \(network.settings.dataType.bytes) bytes per \(network.settings.dataType.rawValue) value"))
-            alternatives.append((Candidate(CheckedInt(totals.forwardBytes) * 2), "forward + backward given where the forward bytes were asked"))
-        case .fwdBwd:
-            truth = Candidate(CheckedInt(totals.forwardBytes) + totals.backwardBytes)
-            alternatives.append((.count(totals.forwardBytes), "forward only: the backward pass keeps a gradient for every value, x2"))
-        case .macs:
-            truth = .count(totals.macs)
-            alternatives.append((Candidate(CheckedInt(totals.macs) * 2), "FLOPs (2 x MACs) given where MACs were asked"))
-        case .rf: truth = .count(network.rows.last?.receptiveField.width ?? 0)
-        case .note: truth = .count(0)
+    // MARK: Grading
+
+    /// The verdict on one question, graded in `grading` with the student's values `carried`.
+    private func verdict(_ question: Question, file: SourceFile, grading: GradingNetwork, carried: StudentNetwork) -> Verdict {
+        let item = question.item
+        var verdict = Verdict(outcome: .wrong, file: file, range: item.range, network: grading.report.name,
+                              layer: question.layer, key: item.key, answer: item.text, expected: "?", formula: "")
+        verdict.points = question.points
+        verdict.note = question.note
+        verdict.countsFollowThrough = countsFollowThrough
+        switch question.target {
+        case .nowhere:
+            verdict.outcome = item.value == .blank ? .unanswered : .ungraded
+            verdict.formula = grading.report.unfit.map { "\($0.name) does not fit its \($0.input.fullText) input, and netcalc cannot lay out the layers after it" }
+                ?? "this answer belongs to no layer that was analyzed"
+        case .row(let index):
+            gradeRow(&verdict, item, index: index, grading: grading, carried: carried)
+        case .total:
+            gradeTotal(&verdict, item, grading: grading, carried: carried)
         }
-        let right = matches(item.value, truth)
-        var mistake: String?
-        if !right {
-            mistake = unitMixUp(item, truth) ?? recognise(item, alternatives)
+        if verdict.outcome != .wrong { verdict.mistake = nil; verdict.mistakeKind = nil }
+        return verdict
+    }
+
+    private func gradeRow(_ verdict: inout Verdict, _ item: AnswerItem, index: Int, grading: GradingNetwork, carried: StudentNetwork) {
+        let key = item.key
+        let row = grading.explained.rows[index]
+        let explainer = Explainer(network: grading.explained)
+        let truth = grading.truth(key, at: index)
+        let carriedRow = index < carried.rows.count ? carried.rows[index] : nil
+        let unfitRow = index == grading.unfitIndex
+        var followed: Candidate?
+        var origin: AnswerPlace?
+        if let carriedRow {
+            switch key {
+            case .shape:
+                followed = carriedRow.computed.candidate
+                origin = carriedRow.inherited
+            case .rf:
+                followed = carriedRow.outputOnly ? nil : carriedRow.computedField.map { .count($0) }
+                origin = carriedRow.inheritedField ?? carriedRow.inherited
+            case .memory, .bytes, .fwdBwd, .macs:
+                followed = carriedRow.row.flatMap { GradingNetwork.value(key, $0) }
+                origin = carriedRow.origin
+                if key == .macs, carriedRow.outputOnly { followed = nil }
+            case .params, .weights:
+                followed = carriedRow.outputOnly ? nil : carriedRow.row.flatMap { GradingNetwork.value(key, $0) }
+                origin = carriedRow.origin
+            case .note, .points:
+                break
+            }
         }
-        return verdict(item, layer: "total", network: network, right: right, expected: describe(truth),
-                       formula: explainer.total(item.key), mistake: mistake)
+        let followedReport = carried.report
+        let followedFormula = { () -> String in
+            guard let followedReport else { return "" }
+            return Explainer(network: followedReport).formula(key, for: followedReport.rows[index])
+        }
+        if let truth {
+            verdict.expected = unfitRow && key == .shape ? "invalid (does not fit)" : describe(truth)
+            verdict.formula = unfitRow && key == .shape ? grading.unfitFormula ?? "" : explainer.formula(key, for: row)
+            if item.value == .blank { verdict.outcome = .unanswered; return }
+            if matches(item.value, truth) { verdict.outcome = .right; return }
+            if let followed, followed != truth, matches(item.value, followed) {
+                verdict.outcome = .followThrough
+                verdict.followsFrom = origin
+                verdict.formula = followedFormula()
+                return
+            }
+            verdict.outcome = .wrong
+            var candidates: [(Candidate, NamedMistake)] = []
+            if unfitRow && key == .shape {
+                candidates = roundedCandidates(grading)
+            } else {
+                candidates = MistakeCatalog(row: row, network: grading.explained).candidates(key)
+            }
+            if let followed, followed != truth, let followedReport, let carriedRow, let own = carriedRow.row, !carriedRow.outputOnly {
+                let yours = origin.map { " (counting from your \($0.layer) \($0.key == .shape ? "" : "\($0.key.rawValue) ")\($0.answer), line \($0.line))" } ?? ""
+                candidates += MistakeCatalog(row: own, network: followedReport).candidates(key)
+                    .filter { $0.0 != followed }
+                    .map { ($0.0, NamedMistake($0.1.kind, $0.1.text + yours)) }
+            }
+            let named = recognise(item, truth: truth, candidates: candidates.filter { $0.0 != truth })
+            if let named {
+                verdict.mistake = named.text
+                verdict.mistakeKind = named.kind
+            } else if unfitRow && key == .shape {
+                verdict.mistake = "\(grading.report.unfit?.text ?? row.name) does not fit its input; the answer is invalid"
+                verdict.mistakeKind = .sizedWhereInvalid
+            }
+            return
+        }
+        // The value depends on the size of a layer that does not fit: invalid is right, and a value that
+        // follows from the student's own shape for that layer follows through.
+        let unfit = grading.report.unfit
+        let unfitName = unfit?.name ?? "an earlier layer"
+        let why = "\(row.name)'s \(Self.subject(key)) on \(unfitName)'s size, and \(unfitName) does not fit its \(unfit?.input.fullText ?? "") input"
+            + (grading.unfitFormula.map { ": \($0)" } ?? "")
+        verdict.expected = "invalid"
+        verdict.formula = why
+        if item.value == .blank { verdict.outcome = .unanswered; return }
+        if item.value == .invalid { verdict.outcome = .right; return }
+        if let followed, matches(item.value, followed) {
+            verdict.outcome = .followThrough
+            verdict.followsFrom = origin
+            verdict.formula = followedFormula()
+            return
+        }
+        verdict.outcome = .wrong
+        if let followed, let origin {
+            verdict.formula = why + "; from your \(origin.layer) \(origin.answer) (line \(origin.line)) it would be \(describe(followed))"
+        } else {
+            verdict.mistake = "\(unfitName) does not fit, so every value that depends on its size is invalid"
+            verdict.mistakeKind = .sizedWhereInvalid
+        }
+    }
+
+    /// `size depends`, `params depend`: what an answer key asks, as the subject of a sentence.
+    private static func subject(_ key: AnswerKey) -> String {
+        switch key {
+        case .shape: return "size depends"
+        case .params: return "parameters depend"
+        case .weights: return "weights depend"
+        case .memory: return "memory depends"
+        case .bytes: return "bytes depend"
+        case .fwdBwd: return "forward and backward bytes depend"
+        case .macs: return "MACs depend"
+        case .rf: return "receptive field depends"
+        case .note, .points: return "value depends"
+        }
+    }
+
+    /// The shapes rounding down and up give for the layer that does not fit.
+    private func roundedCandidates(_ grading: GradingNetwork) -> [(Candidate, NamedMistake)] {
+        guard let unfit = grading.report.unfit, unfit.axes.count == 2 else { return [] }
+        var list: [(Candidate, NamedMistake)] = []
+        for (rounding, name, kind) in [(Rounding.floor, "floor (PyTorch)", Mistake.roundedDown), (.ceil, "ceil (Caffe pooling)", .roundedUp)] {
+            let sizes = unfit.axes.map { axis -> Int in
+                if case .output(let size)? = try? axis.outcome(rounding) { return size }
+                return 0
+            }
+            guard sizes.allSatisfy({ $0 > 0 }) else { continue }
+            list.append((.shape(Shape(width: sizes[0], height: sizes[1], depth: unfit.depth)),
+                         NamedMistake(kind, "\(sizes[0])x\(sizes[1]) is the \(name) result; with these settings the sizes do not fit, which the notes call an invalid setting: write invalid")))
+        }
+        return list
+    }
+
+    private func gradeTotal(_ verdict: inout Verdict, _ item: AnswerItem, grading: GradingNetwork, carried: StudentNetwork) {
+        let key = item.key
+        let report = grading.report
+        let truth = grading.totalTruth(key)
+        let followedTotals = carried.totals
+        let followed = followedTotals.flatMap { GradingNetwork.total(key, rows: $0.rows, totals: $0.totals) }
+        let origin = carried.origin
+        let followedFormula = { () -> String in
+            guard let followedTotals else { return "" }
+            var network = report
+            network.rows = followedTotals.rows
+            network.totals = followedTotals.totals
+            return Explainer(network: network).total(key)
+        }
+        if let truth {
+            verdict.expected = describe(truth)
+            var network = grading.explained
+            if report.unfit != nil, let totals = try? Totals(rows: network.rows, settings: report.settings) {
+                network.totals = totals
+            }
+            verdict.formula = Explainer(network: network).total(key)
+            if item.value == .blank { verdict.outcome = .unanswered; return }
+            if matches(item.value, truth) { verdict.outcome = .right; return }
+            if let followed, followed != truth, matches(item.value, followed) {
+                verdict.outcome = .followThrough
+                verdict.followsFrom = origin
+                verdict.formula = followedFormula()
+                return
+            }
+            verdict.outcome = .wrong
+            var candidates = MistakeCatalog.totals(key, network: network, totals: network.totals)
+            if let followed, followed != truth, let followedTotals {
+                var own = report
+                own.rows = followedTotals.rows
+                candidates += MistakeCatalog.totals(key, network: own, totals: followedTotals.totals).filter { $0.0 != followed }
+            }
+            if let named = recognise(item, truth: truth, candidates: candidates.filter { $0.0 != truth }) {
+                verdict.mistake = named.text
+                verdict.mistakeKind = named.kind
+            }
+            return
+        }
+        let stop = report.unfit.map { "the network stops at \($0.name), which does not fit" } ?? "the network could not be analyzed"
+        verdict.expected = "invalid"
+        verdict.formula = stop
+        if item.value == .blank { verdict.outcome = .unanswered; return }
+        if item.value == .invalid { verdict.outcome = .right; return }
+        if let followed, matches(item.value, followed) {
+            verdict.outcome = .followThrough
+            verdict.followsFrom = origin
+            verdict.formula = followedFormula()
+            return
+        }
+        verdict.outcome = .wrong
+        if let unfit = report.unfit {
+            verdict.mistake = "\(unfit.name) does not fit, so the totals that depend on its size are invalid"
+            verdict.mistakeKind = .sizedWhereInvalid
+        }
     }
 
     private func describe(_ candidate: Candidate) -> String {
@@ -229,108 +514,95 @@ struct Checker {
         case .count(let value): return formatCount(value)
         case .shape(let shape): return shape.fullText
         case .invalid: return "invalid"
+        case .nonzero: return "not 0"
         case .tooLarge: return "too large to count (past 2^63)"
+        }
+    }
+
+    private func matches(_ value: AnswerValue, _ candidate: Candidate) -> Bool {
+        switch (value, candidate) {
+        case (.shape(let a), .shape(let b)): return a == b
+        case (.number(let a), .count(let b)): return a.matches(b)
+        case (.number(let a), .nonzero): return a.numerator != 0
+        case (.invalid, .invalid): return true
+        // A count past 64 bits matches nothing; no answer can be written that large.
+        case (.blank, _), (.invalid, _), (.shape, _), (.number, _), (.text, _): return false
         }
     }
 
     // MARK: Mistakes
 
-    /// The first known mistake the answer matches, or a units mix-up.
-    private func recognise(_ item: AnswerItem, _ alternatives: [(Candidate, String)]) -> String? {
-        for (candidate, name) in alternatives where matches(item.value, candidate) {
-            return name
+    /// The known mistake the answer matches (a units mix-up first); when several give the same value,
+    /// the first is named and the others offered.
+    private func recognise(_ item: AnswerItem, truth: Candidate, candidates: [(Candidate, NamedMistake)]) -> NamedMistake? {
+        if let mixUp = unitMixUp(item, truth) { return mixUp }
+        var found: [NamedMistake] = []
+        for (candidate, mistake) in candidates where matches(item.value, candidate) && !found.contains(where: { $0.kind == mistake.kind }) {
+            found.append(mistake)
         }
-        return nil
-    }
-
-    /// What an answer would be after each mistake the notes' readers make.
-    private func mistakes(_ key: AnswerKey, row: LayerRow) -> [(Candidate, String)] {
-        var list: [(Candidate, String)] = []
-        let din = row.input.depth
-        let k = row.output.depth
-        switch key {
-        case .params, .weights:
-            if key == .params, row.biases > 0 {
-                list.append((.count(row.weights), "the biases are left out: one per filter, \(formatCount(row.biases))"))
-            }
-            if key == .weights, row.biases > 0 {
-                list.append((.count(row.params), "the biases are counted; weights are the filters alone"))
-            }
-            let convolution = row.operation as? Convolution
-            let dense = row.operation is FullyConnected
-            if convolution != nil || dense {
-                let kernel = convolution?.window.kernel ?? Pair(square: 1)
-                let area = dense ? CheckedInt(row.input.width) * row.input.height : CheckedInt(kernel.width) * kernel.height
-                let withoutDepth = area * k
-                let bias = key == .params ? row.biases : 0
-                list.append((Candidate(withoutDepth + bias), "the input depth is left out: each filter spans all \(din) input channels (\(dense ? "W*H*D" : "F*F*D"))"))
-                if key == .params, row.biases > 0 {
-                    list.append((Candidate(withoutDepth), "the input depth and the biases are left out"))
-                }
-            }
-            if row.operation is BatchNorm {
-                list.append((Candidate(CheckedInt(row.params) * 2), "the running mean and variance are counted; they are not trainable"))
-                list.append((.count(row.params / 2), "batch norm learns two values per channel (gamma and beta)"))
-            }
-        case .shape:
-            guard let windowed = row.operation as? any WindowedOperation else { break }
-            let axes = windowed.window.axes(input: row.input)
-            func shape(_ transform: (WindowAxis) -> Int?) -> Candidate? {
-                guard let width = transform(axes[0]), let height = transform(axes[1]), width > 0, height > 0 else { return nil }
-                return .shape(Shape(width: width, height: height, depth: k))
-            }
-            func span(_ axis: WindowAxis, padding: Int? = nil) -> Int? {
-                guard axis.mode == .explicit, let effective = try? axis.effectiveKernel() else { return nil }
-                return (CheckedInt(axis.input) + 2 * CheckedInt(padding ?? axis.padding) - effective).value
-            }
-            if axes.contains(where: { $0.padding > 0 }),
-               let candidate = shape({ axis in span(axis, padding: 0).flatMap { $0 >= 0 ? $0 / axis.stride + 1 : nil } }) {
-                list.append((candidate, "the padding is left out: W2 = (W - F + 2P)/S + 1 with P = \(axes[0].padding)"))
-            }
-            if let candidate = shape({ axis in span(axis).map { $0 / axis.stride } }) {
-                list.append((candidate, "the +1 is forgotten: (W - F + 2P)/S counts the steps; the first position adds one"))
-            }
-            if axes.contains(where: { $0.stride > 1 }) {
-                if let candidate = shape({ axis in
-                    guard let span = span(axis), let squared = (CheckedInt(axis.stride) * axis.stride).value else { return nil }
-                    return span / squared + 1
-                }) {
-                    list.append((candidate, "the stride is applied twice"))
-                }
-                if let candidate = shape({ axis in span(axis).map { $0 + 1 } }) {
-                    list.append((candidate, "the stride is not applied: divide (W - F + 2P) by S"))
-                }
-            }
-            if row.operation is Convolution, din != k {
-                list.append((.shape(Shape(width: row.output.width, height: row.output.height, depth: din)),
-                             "the depth is the number of filters K = \(k), not the input's depth"))
-            }
-        case .memory:
-            list.append((.count(row.forwardBytes), "bytes given where values were asked"))
-            list.append((.count(row.input.width * row.input.height * row.input.depth), "the layer's input is counted, not its output"))
-        case .bytes:
-            list.append((.count(row.activations), "values given where bytes were asked: x 4 bytes per fp32 value"))
-            list.append((Candidate(CheckedInt(row.forwardBytes) * 2), "forward + backward given where the forward bytes were asked"))
-        case .fwdBwd:
-            list.append((.count(row.forwardBytes), "forward only: the backward pass keeps a gradient for every value, x2"))
-            list.append((Candidate(CheckedInt(row.activations) * 2), "values given where bytes were asked"))
-        case .macs:
-            list.append((Candidate(CheckedInt(row.macs) + row.activations), "the bias additions are counted; MACs here leave them out"))
-            list.append((Candidate(CheckedInt(row.macs) * 2), "FLOPs (2 x MACs) given where MACs were asked"))
-        case .rf, .note:
-            break
+        guard var first = found.first else { return nil }
+        if found.count > 1 {
+            first.text += "; or " + found.dropFirst().map(\.text).joined(separator: "; or ")
         }
-        return list
+        return first
     }
 
     /// The 1000-against-1024 mix-up: the answer's digits read with the other unit give the truth.
-    private func unitMixUp(_ item: AnswerItem, _ truth: Candidate) -> String? {
+    private func unitMixUp(_ item: AnswerItem, _ truth: Candidate) -> NamedMistake? {
         guard case .number(let number) = item.value, case .count(let value) = truth, number.power > 0,
               number.unit == .decimalBytes || number.unit == .binaryBytes else { return nil }
         let other: AnswerUnit = number.unit == .decimalBytes ? .binaryBytes : .decimalBytes
         guard number.reread(as: other).matches(value) else { return nil }
         return number.unit == .decimalBytes
-            ? "1000 for 1024: KB, MB, GB are 1000-based; \(formatCount(value)) bytes is \(formatBytes(value)) in 1024-based units"
-            : "1024 for 1000: KiB, MiB, GiB are 1024-based; the figure given is the 1000-based one (KB, MB, GB)"
+            ? NamedMistake(.decimalForBinary, "1000 for 1024: KB, MB, GB are 1000-based; \(formatCount(value)) bytes is \(formatBytes(value)) in 1024-based units")
+            : NamedMistake(.binaryForDecimal, "1024 for 1000: KiB, MiB, GiB are 1024-based; the figure given is the 1000-based one (KB, MB, GB)")
+    }
+}
+
+/// A teacher's answer key: its networks, with the questions it asks and their points.
+struct AnswerKeySheet {
+    let file: SourceFile
+    let networks: [AnsweredNetwork]
+    /// The key's `@followthrough` directive, if any.
+    let followThrough: Bool?
+    /// The key's own answers that netcalc finds wrong (a key may hold blanks, but not wrong values).
+    let wrongAnswers: [Verdict]
+    let diagnostics: DiagnosticList
+
+    /// Reads a key: its questions are its answer items; their values are checked against netcalc's.
+    init(file: SourceFile, syntax: SpecSyntax, networks: [NetworkReport]) {
+        let checker = Checker(file: file, syntax: syntax)
+        self.file = file
+        let (answered, diagnostics) = checker.read(networks)
+        self.networks = answered
+        self.diagnostics = diagnostics
+        followThrough = checker.followThroughDirective
+        wrongAnswers = checker.grade(networks).verdicts.filter { $0.outcome == .wrong || $0.outcome == .followThrough }
+    }
+
+    /// How many questions the key asks.
+    var questionCount: Int { networks.reduce(0) { $0 + $1.questions.count } }
+
+    /// Every question unanswered, for a sheet that could not be read: it scores 0 of the key's points.
+    func unansweredVerdicts(countsFollowThrough: Bool) -> [Verdict] {
+        networks.flatMap { network in
+            network.questions.map { question in
+                var verdict = Verdict(outcome: .unanswered, file: file, range: question.item.range,
+                                      network: network.grading.report.name, layer: question.layer, key: question.item.key,
+                                      answer: "", expected: "", formula: "")
+                verdict.networkLabel = network.label
+                verdict.points = question.points
+                verdict.countsFollowThrough = countsFollowThrough
+                return verdict
+            }
+        }
+    }
+}
+
+extension NumberAnswer {
+    /// The value, when it is an exact whole number written without a unit.
+    var wholeValue: Int? {
+        guard exact, multiplier == 1, denominator != 0, numerator % denominator == 0 else { return nil }
+        return Int(exactly: numerator / denominator)
     }
 }

@@ -29,7 +29,7 @@ struct Explainer {
         case .fwdBwd: return forwardBackward(row)
         case .macs: return explanation(for: row).macs
         case .rf: return explanation(for: row).receptiveField
-        case .note: return ""
+        case .note, .points: return ""
         }
     }
 
@@ -72,7 +72,7 @@ struct Explainer {
 
     func bytes(_ row: LayerRow) -> String {
         let batchText = batch == 1 ? "" : " x batch \(batch)"
-        return "bytes = \(formatCount(row.activations)) values\(batchText) x \(bytesPerValue) bytes (\(network.settings.dataType.rawValue)) = \(formatCount(row.forwardBytes)) bytes (\(formatBytes(row.forwardBytes)))"
+        return "bytes = \(formatCount(row.activations)) values\(batchText) x \(bytesPerValue) byte\(bytesPerValue == 1 ? "" : "s") (\(network.settings.dataType.rawValue)) = \(formatCount(row.forwardBytes)) bytes (\(formatBytes(row.forwardBytes)))"
     }
 
     func forwardBackward(_ row: LayerRow) -> String {
@@ -96,13 +96,13 @@ struct Explainer {
         case .params: return "params = " + sum(rows.map(\.params), totals.params, "")
         case .weights: return "weights = " + sum(rows.map(\.weights), totals.weights, "")
         case .memory: return "memory = " + sum(rows.map(\.activations), totals.activations, " values (every row, the input included)")
-        case .bytes: return "bytes = \(formatCount(totals.activations)) values x batch \(batch) x \(bytesPerValue) bytes = \(formatCount(totals.forwardBytes)) bytes (\(formatBytes(totals.forwardBytes)))"
+        case .bytes: return "bytes = \(formatCount(totals.activations)) values x batch \(batch) x \(bytesPerValue) byte\(bytesPerValue == 1 ? "" : "s") = \(formatCount(totals.forwardBytes)) bytes (\(formatBytes(totals.forwardBytes)))"
         case .fwdBwd:
             return "fwd+bwd = \(formatCount(totals.forwardBytes)) forward + \(formatCount(totals.backwardBytes)) backward = \((CheckedInt(totals.forwardBytes) + totals.backwardBytes).value.map(formatCount) ?? "more than 2^63") bytes"
         case .macs: return "MACs = " + sum(rows.map(\.macs), totals.macs, "")
         case .shape: return "the last row's output: \(rows.last?.output.fullText ?? "?")"
         case .rf: return "the last row's receptive field: \(rows.last?.receptiveField.width ?? 0)"
-        case .note: return ""
+        case .note, .points: return ""
         }
     }
 }

@@ -1,5 +1,8 @@
-/// `netcalc quiz`: a fresh exercise sheet from a seed — a network whose sizes all fit, with an empty
-/// answer list after every layer, or (`--key`) the same sheet answered.
+/// `netcalc quiz`: a fresh exercise sheet from a seed — a network a course would show (conv-relu-pool
+/// stages, a LeNet or AlexNet stem, a residual block, an inception module) or one of the lecture notes'
+/// own questions with new numbers, with blank answers; `--key` fills them in, from netcalc's own
+/// grading, so that every key passes `netcalc check`. As a spec (to fill in and check) or as a
+/// worksheet to hand out (Worksheet.swift).
 
 /// A small, seedable random number generator (SplitMix64), the same on every platform.
 struct SeededGenerator: RandomNumberGenerator {
@@ -21,12 +24,63 @@ struct SeededGenerator: RandomNumberGenerator {
 /// What a quiz sheet asks.
 struct QuizSettings: Sendable {
     var seed: UInt64 = 1
-    /// Layers after INPUT.
-    var layers = 4
-    /// 1: shapes and parameters; 2: also memory, bytes and MACs; 3: also dilation, groups, non-square
-    /// sizes, receptive fields and totals.
+    /// Layers after INPUT for the random template, stages for the stages template; nil: the template's choice.
+    var layers: Int?
+    /// 1: shapes and parameters; 2: also memory, bytes and MACs; 3: also weights, forward and backward
+    /// bytes, receptive fields and totals (and, in random networks, dilation, groups, non-square sizes).
     var level = 1
     var key = false
+    var template = QuizTemplate.any
+    var format = QuizFormat.spec
+}
+
+/// The kinds of network a quiz asks about.
+enum QuizTemplate: String, CaseIterable, Sendable {
+    /// Any of the templates below but `random`, chosen by the seed.
+    case any
+    /// Conv-relu-pool stages with 3x3 and 5x5 kernels and SAME-style padding, then FC.
+    case stages
+    /// A LeNet-like network.
+    case lenet
+    /// An AlexNet-like stem.
+    case alexnet
+    /// A residual block (identity, projection or bottleneck).
+    case resnet
+    /// An inception module.
+    case inception
+    /// The notes' AlexNet CONV1 and POOL1 on another input, and an input that does not fit.
+    case alexnetConv1 = "alexnet-conv1"
+    /// A VGG stage: the notes' table, another stage.
+    case vggStage = "vgg-stage"
+    /// The notes' output-size exercises with new numbers, some of which do not fit.
+    case outputSizes = "output-sizes"
+    /// A stack of 3x3 convolutions' receptive field against one large filter's.
+    case receptiveField = "receptive-field"
+    /// Random layers that fit.
+    case random
+
+    /// The templates `any` chooses from.
+    static let realistic: [QuizTemplate] = [.stages, .lenet, .alexnet, .resnet, .inception, .alexnetConv1, .vggStage,
+                                            .outputSizes, .receptiveField]
+}
+
+/// How a quiz is printed.
+enum QuizFormat: String, CaseIterable, Sendable {
+    /// A spec with blank answers, to fill in and check.
+    case spec
+    /// A worksheet to hand out: a table per network, blanks as lines.
+    case markdown, html
+}
+
+/// A quiz before it is printed: its spec with blank answers, and what it says to the student.
+struct QuizSheet: Sendable {
+    var template: QuizTemplate
+    /// What it asks, in a line: `AlexNet's CONV1 on a 195x195x3 input`.
+    var title: String
+    /// What to do, a sentence each.
+    var instructions: [String]
+    /// The networks as a spec, each answer `_`.
+    var text: String
 }
 
 /// Makes quiz sheets.
@@ -42,57 +96,282 @@ struct QuizMaker {
         }
     }
 
-    /// The sheet: a spec with a header, blank answers or (with `key`) the answers filled in.
-    func sheet() -> String {
-        var rng = SeededGenerator(seed: settings.seed)
-        let layers = makeLayers(&rng)
-        let spec = "INPUT[\(layers.input.fullText)]"
-        var text = """
-            # netcalc quiz, seed \(settings.seed), level \(settings.level)\(settings.key ? " (answer key)" : "")
-            # For each layer, fill in its answers: the output volume WxHxD, \(keys.dropFirst().map(\.rawValue).joined(separator: ", ")).
-            # Sizes are W x H x D; every stride and padding fits. Check a sheet with: netcalc check FILE
+    /// The quiz in its format.
+    func render() -> String {
+        switch settings.format {
+        case .spec: return sheet()
+        case .markdown: return Worksheet(quiz: blank(), settings: settings).markdown()
+        case .html: return Worksheet(quiz: blank(), settings: settings).html()
+        }
+    }
 
-            """
-        text += "quiz = \(spec)\n"
-        // The key's answers come from netcalc itself, so the key is right by construction.
-        var filled: [String] = []
-        var total = "params: _, memory: _, macs: _"
-        if settings.key {
-            let source = SourceFile(name: "<quiz>", text: "\(spec) -> " + layers.calls.joined(separator: " -> "))
-            var parser = Parser(file: source)
-            let (networks, _) = Analyzer(spec: parser.parse(), overrides: SettingsOverride()).analyze()
-            if let network = networks.first {
-                filled = network.rows.dropFirst().map { row in
-                    keys.map { key in "\(key.rawValue): \(value(key, row))" }.joined(separator: ", ")
-                }
-                let totals = network.totals
-                total = "params: \(formatCount(totals.params)), memory: \(formatCount(totals.activations)), macs: \(formatCount(totals.macs))"
+    /// The sheet as a spec: a header, the networks, blank answers or (with `key`) the answers.
+    func sheet() -> String {
+        let quiz = blank()
+        var text = "# netcalc quiz, seed \(settings.seed), level \(settings.level), \(quiz.template.rawValue)\(settings.key ? " (answer key)" : ""): \(quiz.title)\n"
+        for line in quiz.instructions { text += "# \(line)\n" }
+        text += "# Check a sheet with: netcalc check FILE\n\n"
+        return text + (settings.key ? Self.filled(quiz.text) : quiz.text)
+    }
+
+    /// The quiz with blank answers.
+    func blank() -> QuizSheet {
+        var rng = SeededGenerator(seed: settings.seed)
+        var template = settings.template
+        if template == .any {
+            template = QuizTemplate.realistic.randomElement(using: &rng) ?? .stages
+        }
+        var builder = QuizBuilder(keys: keys, level: settings.level)
+        switch template {
+        case .any, .stages: stages(&builder, &rng)
+        case .lenet: lenet(&builder, &rng)
+        case .alexnet: alexnet(&builder, &rng)
+        case .resnet: resnet(&builder, &rng)
+        case .inception: inception(&builder, &rng)
+        case .alexnetConv1: alexnetConv1(&builder, &rng)
+        case .vggStage: vggStage(&builder, &rng)
+        case .outputSizes: outputSizes(&builder, &rng)
+        case .receptiveField: receptiveField(&builder, &rng)
+        case .random: random(&builder, &rng)
+        }
+        let general = "Sizes are W x H x D (width x height x depth); write a 1x1xK volume as 1x1xK or K."
+        return QuizSheet(template: template, title: builder.title, instructions: builder.instructions + [general],
+                         text: builder.text)
+    }
+
+    /// The text with every blank answer filled with netcalc's: the truth, or `invalid` where the sizes do
+    /// not fit. The values come from `netcalc check`'s own grading, so the key passes it.
+    static func filled(_ text: String) -> String {
+        let file = SourceFile(name: "<quiz>", text: text)
+        var parser = Parser(file: file)
+        let syntax = parser.parse()
+        let (networks, _) = Analyzer(spec: syntax, overrides: SettingsOverride(), checkMode: true).analyze()
+        let (answered, _) = Checker(file: file, syntax: syntax).read(networks)
+        var replacements: [(SourceRange, String)] = []
+        for network in answered {
+            for question in network.questions where question.item.value == .blank {
+                replacements.append((question.item.range, answer(question, in: network.grading)))
             }
         }
-        for (index, call) in layers.calls.enumerated() {
-            let answers = index < filled.count ? filled[index] : keys.map { "\($0.rawValue): _" }.joined(separator: ", ")
-            text += "  -> \(call) {\(answers)}\n"
+        var bytes = file.bytes
+        for (range, value) in replacements.sorted(by: { $0.0.start > $1.0.start }) {
+            bytes.replaceSubrange(range.start..<range.end, with: Array(value.utf8))
         }
-        if settings.level >= 3 { text += "total {\(total)}\n" }
-        return text
+        return String(decoding: bytes, as: UTF8.self)
     }
 
-    private func value(_ key: AnswerKey, _ row: LayerRow) -> String {
-        switch key {
-        case .shape: return row.output.fullText
-        case .params: return formatCount(row.params)
-        case .weights: return formatCount(row.weights)
-        case .memory: return formatCount(row.activations)
-        case .bytes: return formatCount(row.forwardBytes)
-        case .fwdBwd: return formatCount(row.forwardBytes * 2)
-        case .macs: return formatCount(row.macs)
-        case .rf: return "\(row.receptiveField.width)"
-        case .note: return ""
+    /// netcalc's answer to a question: the value, or `invalid` where it depends on sizes that do not fit.
+    static func answer(_ question: Question, in grading: GradingNetwork) -> String {
+        let truth: Candidate?
+        switch question.target {
+        case .row(let index): truth = grading.truth(question.item.key, at: index)
+        case .total: truth = grading.totalTruth(question.item.key)
+        case .nowhere: truth = nil
+        }
+        switch truth {
+        case .count(let value)?: return formatCount(value)
+        case .shape(let shape)?: return shape.fullText
+        case .tooLarge?: return "too large to count"
+        case .invalid?, .nonzero?, nil: return "invalid"
         }
     }
 
-    /// A random network whose every layer fits exactly.
-    private func makeLayers(_ rng: inout SeededGenerator) -> (input: Shape, calls: [String]) {
+    // MARK: Templates
+
+    /// Conv-relu-pool stages: 3x3 or 5x5 kernels padded to keep the size, a 2x2 pool halving it.
+    private func stages(_ b: inout QuizBuilder, _ rng: inout SeededGenerator) {
+        let count = min(max(settings.layers ?? Int.random(in: 2...3, using: &rng), 1), 4)
+        let width = [32, 64, 96, 128, 224].filter { $0 % (1 << count) == 0 }.randomElement(using: &rng) ?? 64
+        let depth = [1, 3].randomElement(using: &rng)!
+        var filters = [16, 32, 64].randomElement(using: &rng)!
+        b.title = "\(count) conv-relu-pool stage\(count == 1 ? "" : "s") on a \(width)x\(width)x\(depth) input"
+        b.instructions = ["Each CONV is padded to keep its input's size (SAME-style, P = (F - 1)/2); each POOL(2) halves it."]
+        var chain: [String] = []
+        for _ in 0..<count {
+            let kernel = [3, 3, 5].randomElement(using: &rng)!
+            let convolutions = Bool.random(using: &rng) ? 2 : 1
+            for _ in 0..<convolutions {
+                chain.append(b.ask("CONV(\(filters),\(kernel),p\(kernel / 2))"))
+                chain.append("RELU")
+            }
+            chain.append(b.ask("POOL(2)"))
+            filters = min(filters * 2, 512)
+        }
+        if Bool.random(using: &rng) { chain.append(b.ask("FC(\([128, 256, 512].randomElement(using: &rng)!))")) }
+        chain.append(b.ask("FC(\([10, 100].randomElement(using: &rng)!))"))
+        b.network("stages", input: Shape(width: width, height: width, depth: depth), chain)
+        b.totals(["params", "memory", "macs"])
+    }
+
+    /// A LeNet: two 5x5 conv-tanh-pool stages and three FC layers, with new numbers.
+    private func lenet(_ b: inout QuizBuilder, _ rng: inout SeededGenerator) {
+        let width = [32, 28].randomElement(using: &rng)!
+        let depth = [1, 3].randomElement(using: &rng)!
+        let first = [4, 6, 8].randomElement(using: &rng)!
+        let second = [12, 16, 20].randomElement(using: &rng)!
+        let hidden = [[120, 84], [100, 64], [128, 64]].randomElement(using: &rng)!
+        let classes = [10, 26].randomElement(using: &rng)!
+        let pad = width == 28 ? ",p2" : ""
+        b.title = "a LeNet-5 on a \(width)x\(width)x\(depth) input"
+        b.instructions = ["LeNet-5's layout (conv, tanh, pool twice, then three fully connected layers), with other sizes."]
+        b.network("lenet", input: Shape(width: width, height: width, depth: depth), [
+            b.ask("CONV(\(first),5\(pad))"), "TANH", b.ask("POOL(2)"), b.ask("CONV(\(second),5)"), "TANH", b.ask("POOL(2)"),
+            b.ask("FC(\(hidden[0]))"), "TANH", b.ask("FC(\(hidden[1]))"), "TANH", b.ask("FC(\(classes))"),
+        ])
+        b.totals(["params", "memory", "macs"])
+    }
+
+    /// An AlexNet stem: CONV 11x11 stride 4, overlapping 3x3 stride-2 pools, local response norms.
+    private func alexnet(_ b: inout QuizBuilder, _ rng: inout SeededGenerator) {
+        // W = 8n + 3 makes 11x11/4 and both 3x3/2 pools fit: 227 -> 55 -> 27 -> 27 -> 13.
+        let width = [131, 163, 195, 227, 259].randomElement(using: &rng)!
+        let first = [48, 64, 96].randomElement(using: &rng)!
+        let second = [128, 192, 256].randomElement(using: &rng)!
+        let classes = [10, 100, 1000].randomElement(using: &rng)!
+        b.title = "an AlexNet stem on a \(width)x\(width)x3 input"
+        b.instructions = ["AlexNet's first layers (CONV 11x11 at stride 4, overlapping 3x3 pools at stride 2), with other sizes."]
+        b.network("alexnet", input: Shape(width: width, height: width, depth: 3), [
+            b.ask("CONV(\(first),11,s4)"), "RELU", b.ask("POOL(3,s2)"), "NORM",
+            b.ask("CONV(\(second),5,p2)"), "RELU", b.ask("POOL(3,s2)"), "NORM", b.ask("FC(\(classes))"),
+        ])
+        b.totals(["params", "memory", "macs"])
+    }
+
+    /// A residual block: ADD of two 3x3 convolutions (or a 1x1-3x3-1x1 bottleneck) and a shortcut.
+    private func resnet(_ b: inout QuizBuilder, _ rng: inout SeededGenerator) {
+        let width = [14, 28, 32, 56].randomElement(using: &rng)!
+        let depth = [32, 64, 128, 256].randomElement(using: &rng)!
+        let kind = Int.random(in: 0..<3, using: &rng)
+        let block: String
+        switch kind {
+        case 0:
+            b.title = "a residual block on a \(width)x\(width)x\(depth) input"
+            block = "ADD(\(b.ask("CONV(\(depth),3,p1,nobias)")) -> BN -> RELU -> \(b.ask("CONV(\(depth),3,p1,nobias)")) -> BN\n         | ID)"
+        case 1:
+            let out = depth * 2
+            b.title = "a residual block that widens \(width)x\(width)x\(depth) to \(out) channels"
+            block = "ADD(\(b.ask("CONV(\(out),3,p1,nobias)")) -> BN -> RELU -> \(b.ask("CONV(\(out),3,p1,nobias)")) -> BN\n         | \(b.ask("CONV(\(out),1,nobias)")) -> BN)"
+        default:
+            let inner = depth / 4
+            b.title = "a bottleneck residual block on a \(width)x\(width)x\(depth) input"
+            block = "ADD(\(b.ask("CONV(\(inner),1,nobias)")) -> BN -> RELU -> \(b.ask("CONV(\(inner),3,p1,nobias)")) -> BN -> RELU\n             -> \(b.ask("CONV(\(depth),1,nobias)")) -> BN\n         | ID)"
+        }
+        b.instructions = ["A ResNet block: the branches' outputs are added value by value, so their shapes must agree; its convolutions have no bias (BN follows)."]
+        b.network("block", input: Shape(width: width, height: width, depth: depth), [block, b.ask("RELU", only: [.shape]), b.ask("GAP"), b.ask("FC(10)")])
+        b.totals(["params", "memory", "macs"])
+    }
+
+    /// An inception module: four branches concatenated along the depth.
+    private func inception(_ b: inout QuizBuilder, _ rng: inout SeededGenerator) {
+        let width = [7, 14, 28, 56].randomElement(using: &rng)!
+        let depth = [192, 256, 480, 512].randomElement(using: &rng)!
+        let one = [64, 128].randomElement(using: &rng)!
+        let reduce3 = [96, 128].randomElement(using: &rng)!
+        let three = [128, 192].randomElement(using: &rng)!
+        let reduce5 = [16, 32].randomElement(using: &rng)!
+        let five = [32, 96].randomElement(using: &rng)!
+        let pool = [32, 64].randomElement(using: &rng)!
+        b.title = "an inception module on a \(width)x\(width)x\(depth) input"
+        b.instructions = ["GoogLeNet's module: four branches on the same input, concatenated along the depth; 1x1 convolutions reduce the depth first."]
+        let module = "CONCAT(\(b.ask("CONV(\(one),1)"))\n"
+            + "          | \(b.ask("CONV(\(reduce3),1)")) -> \(b.ask("CONV(\(three),3,p1)"))\n"
+            + "          | \(b.ask("CONV(\(reduce5),1)")) -> \(b.ask("CONV(\(five),5,p2)"))\n"
+            + "          | \(b.ask("POOL(3,s1,p1)")) -> \(b.ask("CONV(\(pool),1)")))"
+        b.network("inception", input: Shape(width: width, height: width, depth: depth), [module])
+        b.totals(["shape", "params", "macs"], always: ["shape", "macs"])
+    }
+
+    /// The notes' AlexNet question with new numbers: CONV1 and POOL1 on another input, and an input
+    /// that does not fit (as the paper's 224 does not).
+    private func alexnetConv1(_ b: inout QuizBuilder, _ rng: inout SeededGenerator) {
+        let width = [131, 163, 195, 235, 259].randomElement(using: &rng)!
+        let filters = [48, 64, 96, 128].randomElement(using: &rng)!
+        let unfit = width - [1, 2, 3].randomElement(using: &rng)!
+        b.title = "AlexNet's CONV1 (\(filters) filters of 11x11 at stride 4) and POOL1 on a \(width)x\(width)x3 input"
+        b.instructions = ["As the notes ask of AlexNet: the output volume and the parameters of CONV1 and POOL1.",
+                          "Write invalid when the sizes do not fit (the paper's 224x224 input does not)."]
+        b.network("alexnet", input: Shape(width: width, height: width, depth: 3), [
+            b.ask("CONV(\(filters),11,s4)"), b.ask("POOL(3,s2)"),
+        ])
+        b.network("other", input: Shape(width: unfit, height: unfit, depth: 3), [b.ask("CONV(\(filters),11,s4)", only: [.shape])])
+    }
+
+    /// The notes' VGG table for another stage: the output volume, memory and weights of each layer.
+    private func vggStage(_ b: inout QuizBuilder, _ rng: inout SeededGenerator) {
+        let (width, depth) = [(224, 3), (112, 64), (56, 128), (28, 256), (14, 512)].randomElement(using: &rng)!
+        let filters = depth == 3 ? 64 : min(depth * 2, 512)
+        let count = depth >= 128 ? 3 : 2
+        b.title = "a VGG stage on a \(width)x\(width)x\(depth) input"
+        b.instructions = ["As the notes' VGG16 table: each layer's output volume, memory (activation values) and weights (no biases).",
+                          "CONV is 3x3 at stride 1 with padding 1; POOL is 2x2 at stride 2."]
+        var table: [AnswerKey] = [.shape, .memory, .weights]
+        if settings.level >= 2 { table += [.params, .macs] }
+        if settings.level >= 3 { table += [.bytes, .rf] }
+        var chain: [String] = []
+        for _ in 0..<count { chain.append(b.ask("CONV(\(filters),3,p1)", only: table)) }
+        chain.append(b.ask("POOL(2)", only: table))
+        b.network("vgg", input: Shape(width: width, height: width, depth: depth), chain)
+        b.totals(["memory", "weights"], always: ["memory", "weights"])
+    }
+
+    /// The notes' output-size exercises, (W - F + 2P)/S + 1, with new numbers; some do not fit.
+    private func outputSizes(_ b: inout QuizBuilder, _ rng: inout SeededGenerator) {
+        b.title = "output sizes, (W - F + 2P)/S + 1"
+        b.instructions = ["Each network is one layer on a small input: give its output volume, or invalid when the sizes do not fit."]
+        let count = 5
+        var fits = 0
+        for index in 1...count {
+            let width = Int.random(in: 5...15, using: &rng)
+            let depth = [1, 3, 14].randomElement(using: &rng)!
+            let filters = [1, 2, 4, 8].randomElement(using: &rng)!
+            var kernel = [1, 3, 5, 7].randomElement(using: &rng)!
+            let stride = [1, 2, 2, 3].randomElement(using: &rng)!
+            var padding = [0, 0, 1, 2].randomElement(using: &rng)!
+            if kernel > width + 2 * padding { kernel = 3 }
+            padding = min(padding, kernel / 2)
+            // Keep some of them fitting: the last ones are made to fit if too few do.
+            let fitsNow = (width + 2 * padding - kernel) % stride == 0
+            var input = width
+            if !fitsNow, fits < 2, count - index < 2 - fits {
+                input += stride - (width + 2 * padding - kernel) % stride
+            }
+            if (input + 2 * padding - kernel) % stride == 0 { fits += 1 }
+            var call = "CONV(\(filters),\(kernel)"
+            if stride != 1 { call += ",s\(stride)" }
+            if padding != 0 { call += ",p\(padding)" }
+            call += ")"
+            b.network("size\(index)", input: Shape(width: input, height: input, depth: depth),
+                      [b.ask(call, only: index == count ? [.shape, .params] : [.shape])])
+        }
+    }
+
+    /// The notes' point about stacks of 3x3 convolutions: N of them see as far as one (2N+1)x(2N+1)
+    /// filter, with fewer parameters.
+    private func receptiveField(_ b: inout QuizBuilder, _ rng: inout SeededGenerator) {
+        let count = Int.random(in: 2...4, using: &rng)
+        let width = [32, 56, 64].randomElement(using: &rng)!
+        let depth = [16, 32, 64].randomElement(using: &rng)!
+        let pooled = settings.level >= 2 && Bool.random(using: &rng)
+        let extent = 2 * count + 1
+        b.title = "the receptive field of \(count) stacked 3x3 convolutions\(pooled ? " around a pool" : "") and of one \(extent)x\(extent)"
+        b.instructions = ["rf: how many input pixels (along a side) one output value sees, rf = rf1 + (F - 1)*jump1.",
+                          "Compare the parameters of the stack (its total) with the single large filter's."]
+        var chain: [String] = []
+        for index in 0..<count {
+            chain.append(b.ask("CONV(\(depth),3,p1)", only: [.rf]))
+            chain.append("RELU")
+            if pooled, index == 0 { chain.append(b.ask("POOL(2)", only: [.shape, .rf])) }
+        }
+        b.network("stack", input: Shape(width: width, height: width, depth: depth), chain)
+        b.totals(["params"], always: ["params"])
+        b.network("single", input: Shape(width: width, height: width, depth: depth),
+                  [b.ask("CONV(\(depth),\(extent),p\(count))", only: [.rf, .params])])
+    }
+
+    /// Random layers that fit (the first quizzes'): convolutions with any filter, stride and padding that
+    /// fit, pools, and an FC layer to end.
+    private func random(_ b: inout QuizBuilder, _ rng: inout SeededGenerator) {
+        let layerCount = settings.layers ?? 4
         let sizes = [28, 32, 32, 48, 64, 96, 112, 128, 224, 227]
         var width = sizes.randomElement(using: &rng)!
         var height = settings.level >= 3 && Bool.random(using: &rng) ? width / 2 : width
@@ -100,8 +379,8 @@ struct QuizMaker {
         let input = Shape(width: width, height: height, depth: depth)
         var calls: [String] = []
         var flat = false
-        for index in 0..<max(1, settings.layers) {
-            let last = index == max(1, settings.layers) - 1
+        for index in 0..<max(1, layerCount) {
+            let last = index == max(1, layerCount) - 1
             if flat || (last && width * height * depth <= 200_000 && Bool.random(using: &rng)) {
                 let k = [10, 100, 256, 512, 1000].randomElement(using: &rng)!
                 calls.append("FC(\(k))")
@@ -147,6 +426,45 @@ struct QuizMaker {
             height = (height + 2 * choice.p - extent) / choice.s + 1
             depth = filters
         }
-        return (input, calls)
+        b.title = "\(calls.count) random layer\(calls.count == 1 ? "" : "s") on a \(input.fullText) input"
+        b.instructions = ["For each layer, fill in its answers: the output volume WxHxD, \(keys.dropFirst().map(\.rawValue).joined(separator: ", ")).",
+                          "Every stride and padding fits."]
+        b.network("quiz", input: input, calls.map { b.ask($0) })
+        b.totals(["params", "memory", "macs"])
+    }
+}
+
+/// Writes a quiz's networks as a spec with blank answers.
+struct QuizBuilder {
+    /// The keys asked of a layer unless a template says otherwise.
+    let keys: [AnswerKey]
+    let level: Int
+    var title = ""
+    var instructions: [String] = []
+    private(set) var text = ""
+
+    init(keys: [AnswerKey], level: Int) {
+        self.keys = keys
+        self.level = level
+    }
+
+    /// A layer with a blank answer for each key it asks: `CONV(8,3) {shape: _, params: _}`.
+    func ask(_ call: String, only: [AnswerKey]? = nil) -> String {
+        let asked = only ?? keys
+        return asked.isEmpty ? call : "\(call) {\(asked.map { "\($0.rawValue): _" }.joined(separator: ", "))}"
+    }
+
+    /// Adds a network: `name = INPUT[WxHxD]`, then a line per element.
+    mutating func network(_ name: String, input: Shape, _ chain: [String]) {
+        if !text.isEmpty, !text.hasSuffix("\n\n") { text += "\n" }
+        text += "\(name) = INPUT[\(input.fullText)]\n"
+        for element in chain { text += "  -> \(element)\n" }
+    }
+
+    /// Asks the last network's totals: the named keys at level 3, the `always` ones at every level.
+    mutating func totals(_ names: [String], always: [String] = []) {
+        let asked = names.filter { level >= 3 || always.contains($0) }
+        guard !asked.isEmpty else { return }
+        text += "total {\(asked.map { "\($0): _" }.joined(separator: ", "))}\n"
     }
 }

@@ -1,0 +1,146 @@
+/// `netcalc check`: reads each sheet (and a teacher's key), grades it, and writes the verdicts, a
+/// class's summary, a CSV gradebook or Gradescope's results.json.
+
+/// Runs `netcalc check` on the inputs.
+func check(_ inputs: [InputSource], options: Options, invocation: Invocation, colorOut: Bool,
+           renderer: DiagnosticRenderer) -> Outcome {
+    var outcome = Outcome(status: 0, standardOutput: "", standardError: "")
+    // Text pages and wraps on a terminal, as analysis does; JSON, CSV and Gradescope's file do not.
+    outcome.pageable = !options.noPager && options.checkFormat == .text
+    let width = invocation.environment["COLUMNS"].flatMap(Int.init).flatMap { $0 >= 20 ? $0 : nil }
+    var diagnostics: [Diagnostic] = []
+    var key: AnswerKeySheet?
+    if let path = options.checkKey {
+        switch readKey(path, options: options, invocation: invocation) {
+        case .success(let (read, warnings)):
+            key = read
+            outcome.standardError += renderer.render(warnings)
+            for wrong in read.wrongAnswers {
+                outcome.standardError += renderer.render(Diagnostic(
+                    .warning, "the key's answer \(wrong.answer) for \(wrong.layer) \(wrong.key.rawValue) is not netcalc's \(wrong.expected)",
+                    at: wrong.range, in: wrong.file, hint: "sheets are graded against netcalc's value; the key gives the questions and points"))
+            }
+        case .failure(let trouble):
+            outcome.standardError += trouble.message
+            outcome.status = 2
+            return outcome
+        }
+    }
+    var sheets: [GradedSheet] = []
+    var standardInputUsed = false
+    var expressionsRead = 0
+    for input in inputs {
+        let raw: LoadedInput
+        switch loadBytes(input, invocation: invocation, standardInputUsed: &standardInputUsed, expressionsRead: &expressionsRead) {
+        case .success(let loaded): raw = loaded
+        case .failure(let trouble):
+            outcome.standardError += "netcalc: error: \(trouble.message)\n"
+            diagnostics.append(Diagnostic(.error, trouble.message))
+            sheets.append(GradedSheet(name: input.path ?? "<stdin>", verdicts: key?.unansweredVerdicts(countsFollowThrough: !options.noFollowThrough) ?? [],
+                                      errors: [Diagnostic(.error, trouble.message)]))
+            outcome.status = max(outcome.status, 2)
+            continue
+        }
+        let inputFormat = options.inputFormat ?? input.path.flatMap(InputFormat.byExtension)
+            ?? (input == .standardInput || input.path != nil ? InputFormat.sniff(raw.bytes) : .spec)
+        if inputFormat != .spec {
+            let message = "check grades specs; \(visible(raw.name)) is a \(inputFormat.rawValue) model"
+            outcome.standardError += "netcalc: error: \(message)\n"
+                + "hint: write it as a spec with netcalc --emit spec \(visible(raw.name)), then add answers\n"
+            sheets.append(GradedSheet(name: raw.name, verdicts: key?.unansweredVerdicts(countsFollowThrough: !options.noFollowThrough) ?? [],
+                                      errors: [Diagnostic(.error, message)]))
+            outcome.status = max(outcome.status, 2)
+            continue
+        }
+        let file: SourceFile
+        switch SourceFile.load(name: raw.name, bytes: raw.bytes) {
+        case .success(let loaded): file = loaded
+        case .failure(let list):
+            diagnostics.append(contentsOf: list.items)
+            outcome.standardError += renderer.render(list)
+            sheets.append(GradedSheet(name: raw.name, verdicts: key?.unansweredVerdicts(countsFollowThrough: !options.noFollowThrough) ?? [],
+                                      errors: list.items.filter { $0.severity == .error }))
+            outcome.status = max(outcome.status, 1)
+            continue
+        }
+        var parser = Parser(file: file)
+        let syntax = parser.parse()
+        let (found, analysisDiagnostics) = Analyzer(spec: syntax, overrides: options.overrides,
+                                                   syntaxErrors: parser.diagnostics.hasErrors, checkMode: true).analyze()
+        var list = parser.diagnostics
+        list.append(contentsOf: analysisDiagnostics)
+        var checker = Checker(file: file, syntax: syntax)
+        // Follow-through counts unless the teacher says not: on the command line, in the key, or (without
+        // a key) in the sheet.
+        checker.countsFollowThrough = !options.noFollowThrough
+            && (key.map { $0.followThrough != false } ?? (checker.followThroughDirective != false))
+        let (graded, answerDiagnostics) = key.map { checker.grade(found, against: $0) } ?? checker.grade(found)
+        list.append(contentsOf: answerDiagnostics)
+        if graded.isEmpty && !list.hasErrors {
+            list.append(Diagnostic(.error, "there are no answers to check", at: SourceRange(0, 0), in: file,
+                                   hint: "write answers in braces after a layer: CONV(96,11,s4) {55x55x96, params: 34944}"))
+        }
+        let sorted = list.items.enumerated().sorted { a, b in
+            let (x, y) = (a.element.range?.start ?? -1, b.element.range?.start ?? -1)
+            return x != y ? x < y : a.offset < b.offset
+        }.map(\.element)
+        let shown = sorted.prefix(maximumDiagnosticsShown)
+        diagnostics.append(contentsOf: shown)
+        for diagnostic in shown { outcome.standardError += renderer.render(diagnostic) }
+        if list.dropped > 0 || list.isFull {
+            outcome.standardError += "\(visible(file.name)): more errors not shown (netcalc shows the first \(maximumDiagnosticsShown) of a file and stops looking after \(DiagnosticList.limit))\n"
+        } else if sorted.count > shown.count {
+            outcome.standardError += "\(visible(file.name)): \(sorted.count - shown.count) more errors not shown (netcalc shows the first \(maximumDiagnosticsShown) of a file)\n"
+        }
+        if list.hasErrors { outcome.status = max(outcome.status, 1) }
+        sheets.append(GradedSheet(name: file.name, verdicts: graded, errors: sorted.filter { $0.severity == .error }))
+    }
+    let report = CheckRenderer(color: colorOut)
+    switch options.checkFormat {
+    case .text:
+        outcome.standardOutput = wrappedLines(sheets.count > 1 ? report.classReport(sheets) : report.text(sheets.flatMap(\.verdicts)),
+                                              width: width)
+    case .json:
+        outcome.standardOutput = report.json(sheets, diagnostics: diagnostics)
+    case .csv:
+        outcome.standardOutput = report.gradebook(sheets)
+    case .gradescope:
+        let plain = DiagnosticRenderer(color: false)
+        outcome.standardOutput = report.gradescope(sheets, diagnostics: diagnostics.map { plain.render($0) }.joined())
+    }
+    if sheets.contains(where: { $0.verdicts.contains { !$0.earns } }) { outcome.status = max(outcome.status, 1) }
+    return outcome
+}
+
+/// Reads, analyzes and checks a teacher's key; a key that cannot be read or has errors is trouble.
+private func readKey(_ path: String, options: Options,
+                     invocation: Invocation) -> Result<(AnswerKeySheet, DiagnosticList), ReadError> {
+    let bytes: [UInt8]
+    switch readFile(fullPath(path, invocation: invocation), shownAs: path) {
+    case .success(let read): bytes = read
+    case .failure(let error): return .failure(ReadError("netcalc: error: the key: \(error.message)\n"))
+    }
+    let file: SourceFile
+    switch SourceFile.load(name: path, bytes: bytes) {
+    case .success(let loaded): file = loaded
+    case .failure(let list):
+        return .failure(ReadError(DiagnosticRenderer(color: false).render(list) + "netcalc: error: the key \(visible(path)) cannot be read as a spec\n"))
+    }
+    var parser = Parser(file: file)
+    let syntax = parser.parse()
+    let (networks, analysisDiagnostics) = Analyzer(spec: syntax, overrides: options.overrides,
+                                                  syntaxErrors: parser.diagnostics.hasErrors, checkMode: true).analyze()
+    var list = parser.diagnostics
+    list.append(contentsOf: analysisDiagnostics)
+    let key = AnswerKeySheet(file: file, syntax: syntax, networks: networks)
+    list.append(contentsOf: key.diagnostics)
+    if list.hasErrors {
+        return .failure(ReadError(DiagnosticRenderer(color: false).render(list)
+            + "netcalc: error: the key \(visible(path)) has errors; fix them before grading with it\n"))
+    }
+    if key.questionCount == 0 {
+        return .failure(ReadError("netcalc: error: the key \(visible(path)) asks no questions\n"
+            + "hint: write answers in braces after the layers to ask about (blank ones do: {shape: _, params: _, points: 2})\n"))
+    }
+    return .success((key, list))
+}

@@ -230,3 +230,16 @@ extension ViewsAndHabitsTests {
         #expect(!text.contains("(at ?)"))
     }
 }
+
+extension ViewsAndHabitsTests {
+    /// Without --seed a quiz draws its seed and prints it; that seed makes the same sheet again.
+    @Test func quizWithoutASeedSaysWhichItDrew() throws {
+        let sheet = runNetCalc(["quiz"]).standardOutput
+        let header = try #require(sheet.split(separator: "\n").first)
+        let field = try #require(header.split(separator: ",").first { $0.hasPrefix(" seed ") })
+        let seed = try #require(UInt64(field.dropFirst(" seed ".count)))
+        #expect(runNetCalc(["quiz", "--seed", "\(seed)"]).standardOutput == sheet)
+        let others = (0..<5).map { _ in runNetCalc(["quiz"]).standardOutput.split(separator: "\n").first }
+        #expect(Set(others.compactMap { $0.map(String.init) }).count > 1)
+    }
+}

@@ -70,7 +70,10 @@ public func run(_ invocation: Invocation) -> Outcome {
         outcome.standardOutput = "netcalc \(netcalcVersion)\n"
         return outcome
     case .quiz:
-        outcome.standardOutput = QuizMaker(settings: options.quiz).render()
+        // Without --seed, a fresh sheet each time; its header names the seed, so it can be made again.
+        var settings = options.quiz
+        if !options.seedGiven { settings.seed = UInt64.random(in: 1...999_999) }
+        outcome.standardOutput = QuizMaker(settings: settings).render()
         outcome.pageable = outcome.pageable && options.quiz.format == .spec  // a worksheet goes to a file
         return outcome
     case .check, .analyze, .fmt:

@@ -67,6 +67,8 @@ struct Options: Sendable {
     var helpTopic: Command?
     /// `--no-pager`: never page long output on a terminal.
     var noPager = false
+    /// True when `--seed` was given; a quiz without one draws a seed and prints it in its header.
+    var seedGiven = false
     /// `--depth N`: rows for block uses down to depth N, each with the subtotal of what it holds.
     var depth: Int?
     /// `--summary`: the largest layers and the blocks' subtotals instead of every row.
@@ -312,6 +314,7 @@ extension Options {
                     }
                     options.depth = depth
                 case "--seed":
+                    options.seedGiven = true
                     guard let seed = UInt64(text) else {
                         throw UsageError(message: "'\(text)' is not a value for --seed", hint: "--seed takes a whole number")
                     }

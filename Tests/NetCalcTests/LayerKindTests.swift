@@ -112,8 +112,10 @@ import Testing
         let lines = Explainer(network: net).lines(for: row)
         #expect(lines.count >= 6)
         #expect(lines.allSatisfy { !$0.isEmpty })
-        let module = try #require(row.operation).pytorch(row)
-        #expect(!module.expression.isEmpty)
+        let module = try #require(row.operation).pytorch(PyTorchContext(row: row))
+        #expect(module.call.function.hasPrefix("nn.") || PyTorchWriter.helperNames.contains(module.call.function))
+        #expect(module.helpers.allSatisfy { PyTorchWriter.helperNames.contains($0.name) })
+        #expect((module.channels?.value ?? row.input.depth) == row.output.depth)
         let canonical = try #require(row.layer).canonicalText
         let again = try #require(network("INPUT[\(item.input)] -> \(canonical)"))
         #expect(again.rows.last?.output == row.output)

@@ -47,4 +47,12 @@ text = text.replace("{{CAFFE}}", run(["docs/examples/tiny.prototxt"]))
 text = text.replace("{{CAFFE_SPEC}}", run(["--emit", "spec", "docs/examples/tiny.prototxt"]))
 text = text.replace("{{DEPTH1}}", run(["--depth", "1", "--columns", "index,layer,output,params,macs,spec", "specs/resnet50.net"]))
 text = text.replace("{{SUMMARY}}", run(["--summary", "specs/densenet121.net"]))
+def pytorch_excerpt():
+    """ResNet-50's Bottleneck and Stage classes and its network's constructor, as --emit pytorch writes them."""
+    code = run(["--emit", "pytorch", "specs/resnet50.net"])
+    classes = {block.split("(")[0]: "class " + block.rstrip() for block in code.split("\nclass ")[1:]}
+    network = classes["Resnet50"].split("\n\n    def forward")[0]
+    lines = "\n\n\n".join([classes["Bottleneck"], classes["Stage"], network]).splitlines()
+    return "\n".join("  " + line if line else "" for line in lines)
+text = text.replace("{{PYTORCH}}", pytorch_excerpt())
 (root / "README.md").write_text(text)

@@ -112,8 +112,10 @@ import Testing
         let lines = Explainer(network: net).lines(for: row)
         #expect(lines.count >= 6)
         #expect(lines.allSatisfy { !$0.isEmpty })
-        let module = try #require(row.operation).pytorch(row)
-        #expect(!module.expression.isEmpty)
+        let module = try #require(row.operation).pytorch(PyTorchContext(row: row))
+        #expect(module.call.function.hasPrefix("nn.") || PyTorchWriter.helperNames.contains(module.call.function))
+        #expect(module.helpers.allSatisfy { PyTorchWriter.helperNames.contains($0.name) })
+        #expect((module.channels?.value ?? row.input.depth) == row.output.depth)
         let canonical = try #require(row.layer).canonicalText
         let again = try #require(network("INPUT[\(item.input)] -> \(canonical)"))
         #expect(again.rows.last?.output == row.output)
@@ -124,11 +126,11 @@ import Testing
     @Test(arguments: [
         ("DROPOUT(0.1)", "nn.Dropout(0.1)"), ("DROPOUT(p=0.3)", "nn.Dropout(0.3)"), ("DROPPATH(0.2)", "DropPath(0.2)"),
         ("DROPPATH", "DropPath()"), ("LEAKYRELU(0.2)", "nn.LeakyReLU(0.2)"), ("ELU(a=0.5)", "nn.ELU(0.5)"),
-        ("INSTANCENORM(affine)", "nn.InstanceNorm2d(4, affine=True)"), ("SCALE(bias)", "Scale(4, True)"),
+        ("INSTANCENORM(affine)", "nn.InstanceNorm2d(4, affine=True)"), ("SCALE(bias)", "Scale(4, bias=True)"),
         ("PRELU(per_channel)", "nn.PReLU(4)"), ("GROUPNORM(2)", "nn.GroupNorm(2, 4)"), ("NORM(3)", "nn.LocalResponseNorm(3)"),
         ("SHUFFLE(2)", "nn.ChannelShuffle(2)"), ("PIXELSHUFFLE(2)", "nn.PixelShuffle(2)"),
         ("PAD(1,2,3,4)", "nn.ZeroPad2d((1, 2, 3, 4))"), ("CROP(2x3)", "CenterCrop(3, 2)"), ("SLICE(1,3)", "ChannelSlice(1, 3)"),
-        ("UPSAMPLE(2,bilinear)", "mode='bilinear'"), ("CONV(8,3,s2,p1,d2,g2,nobias)", "dilation=(2, 2), groups=2, bias=False"),
+        ("UPSAMPLE(2,bilinear)", "mode=\"bilinear\""), ("CONV(8,3,s2,p1,d2,g2,nobias)", "dilation=2, groups=2, bias=False"),
         ("ADAPTIVEMAXPOOL(2x1)", "nn.AdaptiveMaxPool2d((1, 2))"), ("BN(caffe)", "affine=False"),
     ])
     func emittedModulesKeepEveryArgument(_ layer: String, _ expected: String) throws {

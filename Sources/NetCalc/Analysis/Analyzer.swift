@@ -79,6 +79,7 @@ struct Analyzer {
                                                    rows: rows, totals: totals, answerRows: walker.answerRows,
                                                    sourceRange: chain.range, totalAnswer: total)
                         report.blocks = walker.blockInstances
+                        report.definitions = blocks
                         networks.append(report)
                     }
                 } else if let unfit = walker.unfit {

@@ -300,6 +300,8 @@ struct NetworkReport: Sendable {
     var notes: [String] = []
     /// Every block use, the network itself first.
     var blocks = [BlockInstance.network]
+    /// The file's block definitions by name, as written (`--emit pytorch` writes a class for each one used).
+    var definitions: [String: BlockDefinition] = [:]
     /// The order in which outputs write shapes (`--layout`).
     var layout = ShapeLayout.whd
 

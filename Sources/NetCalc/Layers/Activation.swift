@@ -46,21 +46,24 @@ struct Activation: LayerOperation {
             }
         }
 
-        /// The PyTorch module, given the argument as written.
-        func pytorch(_ argument: String?) -> String {
+        /// The PyTorch module, given the argument as written (PyTorch's default when there is none).
+        func pytorch(_ argument: String?) -> PyCall {
             switch self {
-            case .relu: return "nn.ReLU()"
-            case .relu6: return "nn.ReLU6()"
-            case .leakyrelu: return "nn.LeakyReLU(\(argument ?? "0.01"))"
-            case .sigmoid: return "nn.Sigmoid()"
-            case .hardsigmoid: return "nn.Hardsigmoid()"
-            case .tanh: return "nn.Tanh()"
-            case .elu: return "nn.ELU(\(argument ?? "1.0"))"
-            case .gelu: return "nn.GELU()"
-            case .silu: return "nn.SiLU()"
-            case .hardswish: return "nn.Hardswish()"
-            case .mish: return "nn.Mish()"
-            case .softmax: return "nn.Softmax(dim=1)"
+            case .relu: return PyCall("nn.ReLU")
+            case .relu6: return PyCall("nn.ReLU6")
+            case .leakyrelu: return argument.map { PyCall("nn.LeakyReLU", .float($0)) } ?? PyCall("nn.LeakyReLU")
+            case .sigmoid: return PyCall("nn.Sigmoid")
+            case .hardsigmoid: return PyCall("nn.Hardsigmoid")
+            case .tanh: return PyCall("nn.Tanh")
+            case .elu: return argument.map { PyCall("nn.ELU", .float($0)) } ?? PyCall("nn.ELU")
+            case .gelu: return PyCall("nn.GELU")
+            case .silu: return PyCall("nn.SiLU")
+            case .hardswish: return PyCall("nn.Hardswish")
+            case .mish: return PyCall("nn.Mish")
+            case .softmax:
+                var call = PyCall("nn.Softmax")
+                call.add("dim", .value(.literal(1)))
+                return call
             }
         }
     }
@@ -87,7 +90,9 @@ struct Activation: LayerOperation {
                               receptiveField: LayerExplanation.unchangedReceptiveField(row))
     }
 
-    func pytorch(_ row: LayerRow) -> PyTorchModule { PyTorchModule(function.pytorch(argument)) }
+    func pytorch(_ context: PyTorchContext) -> PyTorchModule {
+        PyTorchModule(function.pytorch(argument), reads: .either)  // value by value: any shape
+    }
 }
 
 /// `PRELU`, `PRELU(per_channel)`: a ReLU whose negative slope is learned, one shared or one per channel.
@@ -116,8 +121,8 @@ struct ParametricReLU: LayerOperation {
                                 receptiveField: LayerExplanation.unchangedReceptiveField(row))
     }
 
-    func pytorch(_ row: LayerRow) -> PyTorchModule {
-        PyTorchModule("nn.PReLU(\(perChannel ? row.input.depth : 1))")
+    func pytorch(_ context: PyTorchContext) -> PyTorchModule {
+        PyTorchModule(perChannel ? PyCall("nn.PReLU", .value(context.channels)) : PyCall("nn.PReLU"), reads: .either)
     }
 }
 
@@ -164,10 +169,13 @@ struct Regularization: LayerOperation {
                               receptiveField: LayerExplanation.unchangedReceptiveField(row))
     }
 
-    func pytorch(_ row: LayerRow) -> PyTorchModule {
+    func pytorch(_ context: PyTorchContext) -> PyTorchModule {
         switch method {
-        case .dropout: return PyTorchModule("nn.Dropout(\(rate ?? ""))")
-        case .droppath: return PyTorchModule("DropPath(\(rate ?? ""))", helpers: [dropPathHelper])
+        case .dropout: return PyTorchModule(rate.map { PyCall("nn.Dropout", .float($0)) } ?? PyCall("nn.Dropout"), reads: .either)
+        // Stochastic depth keeps its rate: the identity at inference, as netcalc counts it.
+        case .droppath:
+            return PyTorchModule(rate.map { PyCall("DropPath", .float($0)) } ?? PyCall("DropPath"), helpers: [dropPathHelper],
+                                 reads: .either)
         }
     }
 }

@@ -39,8 +39,10 @@ struct ChannelSlice: LayerOperation {
                               receptiveField: LayerExplanation.unchangedReceptiveField(row))
     }
 
-    func pytorch(_ row: LayerRow) -> PyTorchModule {
-        PyTorchModule("ChannelSlice(\(start), \(end))", helpers: [PyTorchHelper(name: "ChannelSlice", source: """
+    func pytorch(_ context: PyTorchContext) -> PyTorchModule {
+        let start = context.count("start", start)
+        let end = context.count("end", end)
+        return PyTorchModule(PyCall("ChannelSlice", .value(start), .value(end)), helpers: [PyTorchHelper(name: "ChannelSlice", source: """
             class ChannelSlice(nn.Module):
                 \"\"\"The channels start..end-1.\"\"\"
 
@@ -50,7 +52,7 @@ struct ChannelSlice: LayerOperation {
 
                 def forward(self, x):
                     return x[:, self.start:self.end]
-            """)])
+            """)], channels: end - start, reads: .either)
     }
 }
 
@@ -82,5 +84,7 @@ struct ChannelShuffle: LayerOperation {
                               receptiveField: LayerExplanation.unchangedReceptiveField(row))
     }
 
-    func pytorch(_ row: LayerRow) -> PyTorchModule { PyTorchModule("nn.ChannelShuffle(\(groups))") }
+    func pytorch(_ context: PyTorchContext) -> PyTorchModule {
+        PyTorchModule(PyCall("nn.ChannelShuffle", .value(context.count("g", groups))))
+    }
 }

@@ -65,10 +65,9 @@ struct Convolution: WindowedOperation {
         return explanation
     }
 
-    func pytorch(_ row: LayerRow) -> PyTorchModule {
-        PyTorchModule(window.pytorch(
-            "nn.Conv2d(\(row.input.depth), \(row.output.depth), \(window.kernel.python), stride=\(window.stride.python), padding=0, dilation=\(window.dilation.python), groups=\(groups), bias=\(hasBias ? "True" : "False"))",
-            row))
+    func pytorch(_ context: PyTorchContext) -> PyTorchModule {
+        let groups = context.count("g", groups)
+        return window.pytorchConvolution(context, out: context.count("k", filters), groups: groups, hasBias: hasBias)
     }
 }
 
@@ -122,10 +121,9 @@ struct DepthwiseConvolution: WindowedOperation {
             receptiveField: window.receptiveFieldFormula(explained))
     }
 
-    func pytorch(_ row: LayerRow) -> PyTorchModule {
-        PyTorchModule(window.pytorch(
-            "nn.Conv2d(\(row.input.depth), \(row.output.depth), \(window.kernel.python), stride=\(window.stride.python), padding=0, dilation=\(window.dilation.python), groups=\(row.input.depth), bias=\(hasBias ? "True" : "False"))",
-            row))
+    func pytorch(_ context: PyTorchContext) -> PyTorchModule {
+        let out = context.channels * context.count("m", multiplier)
+        return window.pytorchConvolution(context, out: out, groups: context.channels, hasBias: hasBias)
     }
 }
 
@@ -213,8 +211,9 @@ struct TransposedConvolution: LayerOperation {
             receptiveField: "rf = rf1 + (ceil(F/S) - 1)*jump1 = \(explained.inputReceptiveField.width) + (\(ceilDivide(kernel.width, stride.width)) - 1)*\(explained.inputJump.width) = \(rf.width); jump = max(1, \(explained.inputJump.width)/\(stride.width)) = \(row.jump.width)")
     }
 
-    func pytorch(_ row: LayerRow) -> PyTorchModule {
+    func pytorch(_ context: PyTorchContext) -> PyTorchModule {
         // output = (input-1)*stride - 2*pad + kernel + extra, with 0 <= extra < stride
+        let row = context.row
         func axis(_ input: Int, _ kernel: Int, _ stride: Int, _ output: Int) -> (Int, Int) {
             // Every term was counted by apply, so none of this overflows; 0 if it ever did.
             guard let base = ((CheckedInt(input) - 1) * stride + kernel - output).value,
@@ -224,7 +223,20 @@ struct TransposedConvolution: LayerOperation {
         }
         let width = axis(row.input.width, kernel.width, stride.width, row.output.width)
         let height = axis(row.input.height, kernel.height, stride.height, row.output.height)
-        return PyTorchModule("nn.ConvTranspose2d(\(row.input.depth), \(row.output.depth), \(kernel.python), stride=\(stride.python), padding=\(Pair(width.0, height.0).python), output_padding=\(Pair(width.1, height.1).python), bias=\(hasBias ? "True" : "False"))")
+        let out = context.count("k", filters)
+        var call = PyCall("nn.ConvTranspose2d", .value(context.channels), .value(out), .pair(context.pair("f", kernel)))
+        let strides = context.pair("s", stride)
+        if !strides.isLiteral(1) { call.add("stride", .pair(strides)) }
+        let pads = Pair(width.0, height.0)
+        if case .explicit(let written) = padding, written == pads {
+            let symbolic = context.pair("p", written)
+            if !symbolic.isLiteral(0) { call.add("padding", .pair(symbolic)) }
+        } else if pads != Pair(square: 0) {
+            call.add("padding", .pair(.literal(pads)))
+        }
+        if width.1 != 0 || height.1 != 0 { call.add("output_padding", .pair(.literal(Pair(width.1, height.1)))) }
+        if !hasBias { call.add("bias", .bool(false)) }
+        return PyTorchModule(call, channels: out)
     }
 }
 
@@ -242,4 +254,20 @@ func divisors(of a: Int, and b: Int) -> [Int] {
         candidate += 1
     }
     return Array(common.suffix(8))
+}
+
+extension SlidingWindow {
+    /// `nn.Conv2d(in, out, kernel, stride=, padding=, dilation=, groups=, bias=)`, defaults left out.
+    func pytorchConvolution(_ context: PyTorchContext, out: PyValue, groups: PyValue, hasBias: Bool) -> PyTorchModule {
+        var call = PyCall("nn.Conv2d", .value(context.channels), .value(out), .pair(context.pair("f", kernel)))
+        let strides = context.pair("s", stride)
+        if !strides.isLiteral(1) { call.add("stride", .pair(strides)) }
+        let padded = pytorchPadding(context, ceilMode: false, padValue: .code("0.0"))
+        if let padding = padded.padding { call.add("padding", .pair(padding)) }
+        let dilations = context.pair("d", dilation)
+        if !dilations.isLiteral(1) { call.add("dilation", .pair(dilations)) }
+        if !groups.isLiteral(1) { call.add("groups", .value(groups)) }
+        if !hasBias { call.add("bias", .bool(false)) }
+        return PyTorchModule(call, padding: padded.explicit, channels: out)
+    }
 }

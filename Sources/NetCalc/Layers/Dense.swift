@@ -41,10 +41,11 @@ struct FullyConnected: LayerOperation {
             receptiveField: wholeInputReceptiveFieldFormula(explained))
     }
 
-    func pytorch(_ row: LayerRow) -> PyTorchModule {
-        let input = row.input
-        return PyTorchModule("nn.Sequential(View(True), nn.Linear(\((CheckedInt(input.width) * input.height * input.depth).value ?? 0), \(outputs), bias=\(hasBias ? "True" : "False")), View(False))",
-                             helpers: [viewHelper])
+    func pytorch(_ context: PyTorchContext) -> PyTorchModule {
+        let outputs = context.count("k", outputs)
+        var call = PyCall("nn.Linear", .value(flattenedChannels(context)), .value(outputs))
+        if !hasBias { call.add("bias", .bool(false)) }
+        return PyTorchModule(call, channels: outputs, reads: .flat)
     }
 }
 
@@ -70,18 +71,15 @@ struct Flatten: LayerOperation {
                               receptiveField: wholeInputReceptiveFieldFormula(explained))
     }
 
-    func pytorch(_ row: LayerRow) -> PyTorchModule { PyTorchModule("View(False)", helpers: [viewHelper]) }
+    func pytorch(_ context: PyTorchContext) -> PyTorchModule {
+        PyTorchModule(PyCall("nn.Flatten"), channels: flattenedChannels(context), reads: .either, gives: .flat)
+    }
 }
 
-/// Emitted modules keep every tensor 4-D (N, C, H, W), as netcalc counts a vector (1x1xK).
-private let viewHelper = PyTorchHelper(name: "View", source: """
-    class View(nn.Module):
-        \"\"\"Flattens to (N, C*H*W) for a linear layer, or views a vector as (N, C, 1, 1).\"\"\"
-
-        def __init__(self, flat):
-            super().__init__()
-            self.flat = flat
-
-        def forward(self, x):
-            return x.flatten(1) if self.flat else x.reshape(x.shape[0], -1, 1, 1)
-    """)
+/// The values per image once flattened, as PyTorch orders them (C, H, W): `512 * 7 * 7`, or the
+/// channels alone when the input is (N, K) or 1x1.
+func flattenedChannels(_ context: PyTorchContext) -> PyValue {
+    let input = context.row.input
+    if context.flat || (input.width == 1 && input.height == 1) { return context.channels }
+    return context.channels * .literal(input.height) * .literal(input.width)
+}

@@ -15,8 +15,9 @@ protocol LayerOperation: Sendable {
     /// The worked formulas of a row this layer made, the numbers put in.
     func explain(_ row: ExplainedRow) -> LayerExplanation
 
-    /// The PyTorch module computing this layer for the row's input (`nn.Conv2d(3, 96, ...)`).
-    func pytorch(_ row: LayerRow) -> PyTorchModule
+    /// The PyTorch module computing this layer for the row's input (`nn.Conv2d(3, 96, 11, stride=4)`),
+    /// its numbers taken through the context (so that a block's class writes them in its parameters).
+    func pytorch(_ context: PyTorchContext) -> PyTorchModule
 }
 
 /// A layer call with its arguments evaluated and checked: everything needed to apply it to a volume.
@@ -121,16 +122,160 @@ struct LayerExplanation: Sendable {
     var extra: [String] = []
 }
 
-/// A PyTorch module expression and the helper classes it needs defined first.
-struct PyTorchModule: Sendable {
-    /// `nn.Conv2d(3, 96, (11, 11), stride=(4, 4))`.
-    var expression: String
-    /// Python class definitions the expression uses, each emitted once (keyed by class name).
-    var helpers: [PyTorchHelper] = []
+/// What a layer's PyTorch module is written from: the row (its shapes), the input's channels and form,
+/// and, inside a block's class, the arguments as written, so that a module reads
+/// `nn.Conv2d(in_channels, 4 * c, 1)` where the block says `CONV(4*c,1)`. Every number a facet takes
+/// from here carries its value at this use; the emitter writes an expression only where it gives that
+/// value, and otherwise the number itself.
+struct PyTorchContext {
+    var row: LayerRow
+    /// The input's channels (`in_channels`, a block parameter, or a number).
+    var channels: PyValue
+    /// True when the input arrives as (N, K), after a linear layer; a facet whose module reads
+    /// 4-D tensors need not care (the emitter views the input as (N, K, 1, 1) first).
+    var flat = false
+    /// The written arguments, inside a block's class; nil elsewhere (every number is then written as it is).
+    var symbols: PyTorchSymbols?
 
-    init(_ expression: String, helpers: [PyTorchHelper] = []) {
-        self.expression = expression
+    /// The context of a row outside any block: every number written as it is.
+    init(row: LayerRow) {
+        self.row = row
+        channels = .literal(row.input.depth)
+    }
+
+    init(row: LayerRow, channels: PyValue, flat: Bool, symbols: PyTorchSymbols?) {
+        self.row = row
+        self.channels = channels
+        self.flat = flat
+        self.symbols = symbols
+    }
+
+    /// A count argument (`k`, `g`): the written expression when it gives `value` here, else `value`.
+    func count(_ parameter: String, _ value: Int) -> PyValue {
+        guard let symbols, let written = symbols.arguments[parameter] else { return .literal(value) }
+        switch written {
+        case .scalar(let expression):
+            return symbols.value(expression, value)
+        case .word(let word):
+            return symbols.value(.name(word, SourceRange(0, 0)), value)
+        case .size, .decimal:
+            return .literal(value)
+        }
+    }
+
+    /// A size argument (`f`, `s`, `p`): each axis written as given (`k`, `w x h`) where that gives the
+    /// value here. `orElse` names the parameter whose value it takes when not given (a pool's stride).
+    func pair(_ parameter: String, _ value: Pair, orElse other: String? = nil) -> PyPair {
+        guard let symbols else { return .literal(value) }
+        guard let written = symbols.arguments[parameter] else {
+            return other.map { pair($0, value) } ?? .literal(value)
+        }
+        switch written {
+        case .scalar(let expression):
+            return PyPair(symbols.value(expression, value.width), symbols.value(expression, value.height))
+        case .word(let word):
+            let name = Expression.name(word, SourceRange(0, 0))
+            return PyPair(symbols.value(name, value.width), symbols.value(name, value.height))
+        case .size(let width, let height):
+            return PyPair(symbols.value(width, value.width), symbols.value(height, value.height))
+        case .decimal:
+            return .literal(value)
+        }
+    }
+}
+
+/// A block's arguments as written at one layer of its body, for `PyTorchContext`.
+struct PyTorchSymbols {
+    /// The call's arguments by the schema's parameter name (`k`, `f`, `s`).
+    var arguments: [String: ArgumentValue]
+    /// The block's parameters' Python names, by the spec's name.
+    var names: [String: String]
+    /// The values of the Python names at this use.
+    var environment: [String: Int]
+
+    /// The expression as Python, if it gives `value` at this use; else `value`.
+    func value(_ expression: Expression, _ value: Int) -> PyValue {
+        guard let python = python(expression) else { return .literal(value) }
+        return PyValue(value, python).checked(environment)
+    }
+
+    /// A spec expression in the block's Python names; nil when it names something else.
+    func python(_ expression: Expression) -> PyExpr? {
+        switch expression {
+        case .literal(let value, _): return .int(value)
+        case .name(let name, _): return names[name].map { .name($0) }
+        case .negate(let inner, _): return python(inner).map { .negate($0) }
+        case .binary(let op, let lhs, let rhs, _):
+            guard let a = python(lhs), let b = python(rhs) else { return nil }
+            switch op {
+            case .add: return .add(a, b)
+            case .subtract: return .subtract(a, b)
+            case .multiply: return .multiply(a, b)
+            case .divide: return .divide(a, b)
+            }
+        }
+    }
+}
+
+/// The form of a tensor between layers: (N, C, H, W), or (N, K) after a linear layer.
+enum TensorForm: Sendable {
+    case spatial, flat
+    /// Either, kept as it is (an activation).
+    case either
+}
+
+/// A Python call: `nn.Conv2d(3, 64, 7, stride=2, padding=3, bias=False)`.
+struct PyCall {
+    var function: String
+    var arguments: [(label: String?, value: PyArgument)] = []
+
+    init(_ function: String, _ positional: PyArgument...) {
+        self.function = function
+        arguments = positional.map { (nil, $0) }
+    }
+
+    /// Adds `label=value`.
+    mutating func add(_ label: String, _ value: PyArgument) {
+        arguments.append((label, value))
+    }
+}
+
+/// One argument of a call.
+enum PyArgument {
+    case value(PyValue)
+    case pair(PyPair)
+    case bool(Bool)
+    /// A rate or slope as the spec writes it (`0.5`).
+    case float(String)
+    case string(String)
+    /// Fixed Python text of netcalc's own (`float('-inf')`).
+    case code(String)
+    indirect case tuple([PyArgument])
+}
+
+/// A layer's PyTorch module: the call, an explicit padding applied before it when PyTorch's own
+/// padding would not give netcalc's size, the helper classes it needs, and how it changes the tensor.
+struct PyTorchModule {
+    var call: PyCall
+    /// `nn.ConstantPad2d((l, r, t, b), value)`, applied first.
+    var padding: PyCall?
+    /// Python class definitions the call uses, each emitted once (keyed by class name).
+    var helpers: [PyTorchHelper] = []
+    /// The output's channels, when the layer changes them.
+    var channels: PyValue?
+    /// The form it reads; the emitter flattens or views the input to suit.
+    var reads = TensorForm.spatial
+    /// The form it gives; nil: the form it reads (or, reading either, the input's).
+    var gives: TensorForm?
+
+    init(_ call: PyCall, padding: PyCall? = nil, helpers: [PyTorchHelper] = [], channels: PyValue? = nil,
+         reads: TensorForm = .spatial, gives: TensorForm? = nil) {
+        self.call = call
+        self.padding = padding
         self.helpers = helpers
+        self.channels = channels
+        self.reads = reads
+        self.gives = gives
     }
 }
 

@@ -48,8 +48,11 @@ struct BatchNorm: LayerOperation {
             macs: LayerExplanation.noMACs, receptiveField: LayerExplanation.unchangedReceptiveField(row))
     }
 
-    func pytorch(_ row: LayerRow) -> PyTorchModule {
-        PyTorchModule("nn.BatchNorm2d(\(row.input.depth)\(statisticsOnly ? ", affine=False" : ""))")
+    func pytorch(_ context: PyTorchContext) -> PyTorchModule {
+        // After a linear layer, as a person writes it: BatchNorm1d on (N, K), the same numbers.
+        var call = PyCall(context.flat ? "nn.BatchNorm1d" : "nn.BatchNorm2d", .value(context.channels))
+        if statisticsOnly { call.add("affine", .bool(false)) }
+        return PyTorchModule(call, reads: .either)
     }
 }
 
@@ -86,8 +89,9 @@ struct LayerNorm: LayerOperation {
         affineExplanation(explained.row, what: "layer norm over the channels at each position")
     }
 
-    func pytorch(_ row: LayerRow) -> PyTorchModule {
-        PyTorchModule("LayerNorm2d(\(row.input.depth))", helpers: [PyTorchHelper(name: "LayerNorm2d", source: """
+    func pytorch(_ context: PyTorchContext) -> PyTorchModule {
+        if context.flat { return PyTorchModule(PyCall("nn.LayerNorm", .value(context.channels)), reads: .flat) }
+        return PyTorchModule(PyCall("LayerNorm2d", .value(context.channels)), helpers: [PyTorchHelper(name: "LayerNorm2d", source: """
             class LayerNorm2d(nn.LayerNorm):
                 \"\"\"Layer norm over the channels at each position, as ConvNeXt's.\"\"\"
 
@@ -130,7 +134,9 @@ struct GroupNorm: LayerOperation {
         affineExplanation(explained.row, what: "group norm over \(groups) groups of \(explained.row.input.depth / max(1, groups)) channels")
     }
 
-    func pytorch(_ row: LayerRow) -> PyTorchModule { PyTorchModule("nn.GroupNorm(\(groups), \(row.input.depth))") }
+    func pytorch(_ context: PyTorchContext) -> PyTorchModule {
+        PyTorchModule(PyCall("nn.GroupNorm", .value(context.count("g", groups)), .value(context.channels)))
+    }
 }
 
 /// `INSTANCENORM`, `INSTANCENORM(affine)`: normalizes each channel of each image; learned gamma and
@@ -159,8 +165,10 @@ struct InstanceNorm: LayerOperation {
         affineExplanation(explained.row, what: "instance norm\(affine ? "" : " (no affine: nothing learned)")")
     }
 
-    func pytorch(_ row: LayerRow) -> PyTorchModule {
-        PyTorchModule("nn.InstanceNorm2d(\(row.input.depth), affine=\(affine ? "True" : "False"))")
+    func pytorch(_ context: PyTorchContext) -> PyTorchModule {
+        var call = PyCall("nn.InstanceNorm2d", .value(context.channels))
+        if affine { call.add("affine", .bool(true)) }
+        return PyTorchModule(call)
     }
 }
 
@@ -185,7 +193,9 @@ struct LocalResponseNorm: LayerOperation {
                        receptiveField: LayerExplanation.unchangedReceptiveField(explained.row))
     }
 
-    func pytorch(_ row: LayerRow) -> PyTorchModule { PyTorchModule("nn.LocalResponseNorm(\(size))") }
+    func pytorch(_ context: PyTorchContext) -> PyTorchModule {
+        PyTorchModule(PyCall("nn.LocalResponseNorm", .value(context.count("n", size))))
+    }
 }
 
 /// `SCALE`, `SCALE(bias)`: a learned multiplier per channel (layer scale), and a learned bias with `bias`.
@@ -217,12 +227,14 @@ struct ChannelScale: LayerOperation {
             macs: LayerExplanation.noMACs, receptiveField: LayerExplanation.unchangedReceptiveField(row))
     }
 
-    func pytorch(_ row: LayerRow) -> PyTorchModule {
-        PyTorchModule("Scale(\(row.input.depth), \(hasBias ? "True" : "False"))", helpers: [PyTorchHelper(name: "Scale", source: """
+    func pytorch(_ context: PyTorchContext) -> PyTorchModule {
+        var call = PyCall("Scale", .value(context.channels))
+        if hasBias { call.add("bias", .bool(true)) }
+        return PyTorchModule(call, helpers: [PyTorchHelper(name: "Scale", source: """
             class Scale(nn.Module):
                 \"\"\"A learned multiplier per channel (layer scale), and a learned bias if asked.\"\"\"
 
-                def __init__(self, channels, bias):
+                def __init__(self, channels, bias=False):
                     super().__init__()
                     self.weight = nn.Parameter(torch.ones(channels, 1, 1))
                     self.bias = nn.Parameter(torch.zeros(channels, 1, 1)) if bias else None

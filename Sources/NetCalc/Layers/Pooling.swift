@@ -62,16 +62,22 @@ struct Pooling: WindowedOperation {
                               receptiveField: window.receptiveFieldFormula(explained))
     }
 
-    func pytorch(_ row: LayerRow) -> PyTorchModule {
-        switch reduction {
-        case .maximum:
-            return PyTorchModule(window.pytorch(
-                "nn.MaxPool2d(\(window.kernel.python), stride=\(window.stride.python), dilation=\(window.dilation.python))",
-                row, padValue: "float('-inf')", paddingArgument: false))
-        case .average:
-            return PyTorchModule(window.pytorch(
-                "nn.AvgPool2d(\(window.kernel.python), stride=\(window.stride.python))", row, paddingArgument: false))
+    func pytorch(_ context: PyTorchContext) -> PyTorchModule {
+        let kernel = context.pair("f", window.kernel)
+        var call = PyCall(reduction == .maximum ? "nn.MaxPool2d" : "nn.AvgPool2d", .pair(kernel))
+        let stride = context.pair("s", window.stride, orElse: "f")
+        if !stride.isWritten(like: kernel) {
+            call.add("stride", .pair(stride))  // PyTorch's stride defaults to the window, as netcalc's does
         }
+        let padded = window.pytorchPadding(context, ceilMode: true,
+                                           padValue: reduction == .maximum ? .code("float('-inf')") : .code("0.0"))
+        if let padding = padded.padding { call.add("padding", .pair(padding)) }
+        if reduction == .maximum {
+            let dilation = context.pair("d", window.dilation)
+            if !dilation.isLiteral(1) { call.add("dilation", .pair(dilation)) }
+        }
+        if padded.ceilMode { call.add("ceil_mode", .bool(true)) }
+        return PyTorchModule(call, padding: padded.explicit)
     }
 }
 
@@ -108,7 +114,9 @@ struct GlobalAveragePooling: LayerOperation {
                        receptiveField: wholeInputReceptiveFieldFormula(explained))
     }
 
-    func pytorch(_ row: LayerRow) -> PyTorchModule { PyTorchModule("nn.AdaptiveAvgPool2d(1)") }
+    func pytorch(_ context: PyTorchContext) -> PyTorchModule {
+        PyTorchModule(PyCall("nn.AdaptiveAvgPool2d", .value(.literal(1))))
+    }
 }
 
 /// `ADAPTIVEAVGPOOL(WxH)` and `ADAPTIVEMAXPOOL(WxH)`: PyTorch's adaptive pools. Output i along an axis
@@ -168,10 +176,11 @@ struct AdaptivePooling: LayerOperation {
             receptiveField: "rf = rf1 + (largest window - 1)*jump1 = \(explained.inputReceptiveField.width) + (\(window) - 1)*\(explained.inputJump.width) = \(row.receptiveField.width); jump = \(explained.inputJump.width)*max(1, W1/W2) = \(row.jump.width)")
     }
 
-    func pytorch(_ row: LayerRow) -> PyTorchModule {
+    func pytorch(_ context: PyTorchContext) -> PyTorchModule {
+        let size = context.pair("size", size)
         switch reduction {
-        case .maximum: return PyTorchModule("nn.AdaptiveMaxPool2d(\(size.python))")
-        case .average: return PyTorchModule("nn.AdaptiveAvgPool2d(\(size.python))")
+        case .maximum: return PyTorchModule(PyCall("nn.AdaptiveMaxPool2d", .pair(size)))
+        case .average: return PyTorchModule(PyCall("nn.AdaptiveAvgPool2d", .pair(size)))
         }
     }
 }

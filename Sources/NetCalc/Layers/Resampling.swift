@@ -71,12 +71,20 @@ struct Upsample: LayerOperation {
         return .parameterFree(row, shape: shape, receptiveField: rf)
     }
 
-    func pytorch(_ row: LayerRow) -> PyTorchModule {
-        let how = mode == .nearest ? "mode='nearest'" : "mode='bilinear', align_corners=False"
+    func pytorch(_ context: PyTorchContext) -> PyTorchModule {
+        var call = PyCall("nn.Upsample")
         switch target {
-        case .scale(let scale): return PyTorchModule("nn.Upsample(scale_factor=\(scale.python), \(how))")
-        case .size(let size): return PyTorchModule("nn.Upsample(size=\(size.python), \(how))")
+        case .scale(let scale): call.add("scale_factor", .pair(context.pair("s", scale)))
+        case .size(let size): call.add("size", .pair(context.pair("size", size)))
         }
+        switch mode {
+        case .nearest:
+            break  // PyTorch's default
+        case .bilinear:
+            call.add("mode", .string("bilinear"))
+            call.add("align_corners", .bool(false))
+        }
+        return PyTorchModule(call)
     }
 }
 
@@ -117,5 +125,9 @@ struct PixelShuffle: LayerOperation {
                               receptiveField: "rf = \(row.receptiveField.text) (unchanged); jump = max(1, \(explained.inputJump.width)/\(factor)) = \(row.jump.width)")
     }
 
-    func pytorch(_ row: LayerRow) -> PyTorchModule { PyTorchModule("nn.PixelShuffle(\(factor))") }
+    func pytorch(_ context: PyTorchContext) -> PyTorchModule {
+        let factor = context.count("r", factor)
+        let square = factor.expression.isSymbolic ? factor * factor : .literal(factor.value &* factor.value)
+        return PyTorchModule(PyCall("nn.PixelShuffle", .value(factor)), channels: context.channels / square)
+    }
 }

@@ -46,7 +46,13 @@ struct ZeroPad: LayerOperation {
                               receptiveField: LayerExplanation.unchangedReceptiveField(row))
     }
 
-    func pytorch(_ row: LayerRow) -> PyTorchModule { PyTorchModule("nn.ZeroPad2d((\(left), \(right), \(top), \(bottom)))") }
+    func pytorch(_ context: PyTorchContext) -> PyTorchModule {
+        let sides = [context.count("l", left), context.count("r", right), context.count("t", top), context.count("b", bottom)]
+        if left == right, right == top, top == bottom, context.symbols?.arguments["r"] == nil {
+            return PyTorchModule(PyCall("nn.ZeroPad2d", .value(sides[0])))  // PAD(P): every side
+        }
+        return PyTorchModule(PyCall("nn.ZeroPad2d", .tuple(sides.map { .value($0) })))
+    }
 }
 
 /// `CROP(WxH)`: the centre WxH of the volume; an odd margin leaves the extra column or row on the
@@ -81,8 +87,9 @@ struct CenterCrop: LayerOperation {
                               receptiveField: LayerExplanation.unchangedReceptiveField(row))
     }
 
-    func pytorch(_ row: LayerRow) -> PyTorchModule {
-        PyTorchModule("CenterCrop(\(size.height), \(size.width))", helpers: [PyTorchHelper(name: "CenterCrop", source: """
+    func pytorch(_ context: PyTorchContext) -> PyTorchModule {
+        let size = context.pair("size", size)
+        return PyTorchModule(PyCall("CenterCrop", .value(size.height), .value(size.width)), helpers: [PyTorchHelper(name: "CenterCrop", source: """
             class CenterCrop(nn.Module):
                 \"\"\"The centre height x width of the input.\"\"\"
 

@@ -31,8 +31,6 @@ struct Pair: Equatable, Sendable {
 
     /// `3` for a square pair, `7x1` otherwise.
     var text: String { width == height ? "\(width)" : "\(width)x\(height)" }
-    /// `(7, 1)` as PyTorch writes (height, width).
-    var python: String { "(\(height), \(width))" }
 }
 
 /// A layer's zero padding.
@@ -310,45 +308,84 @@ struct SlidingWindow: Sendable {
             + "; jump = \(jump)*\(stride.width) = \(row.jump.width)"
     }
 
-    /// A PyTorch window module with netcalc's padding made explicit (left, right, top, bottom), so that
-    /// floor, ceil and SAME give exactly netcalc's output size. `module` has `padding=0` to replace.
-    func pytorch(_ module: String, _ row: LayerRow, padValue: String = "0.0", paddingArgument: Bool = true) -> String {
-        var pads: [(Int, Int)] = []
-        for (axis, output) in zip(axes(input: row.input), [row.output.width, row.output.height]) {
-            let effective = (try? axis.effectiveKernel()) ?? axis.kernel
-            // The input extent the windows cover; apply counted it, so it fits (0 padding if it ever did not).
-            let needed = ((CheckedInt(output) - 1) * axis.stride + effective).value ?? axis.input
-            switch axis.mode {
-            case .same:
-                let total = max(0, needed - axis.input)
-                pads.append((total / 2, total - total / 2))
-            case .valid:
-                pads.append((0, 0))
-            case .explicit:
-                // Windows past the padded input are dropped (floor); ceil adds what the last window needs.
-                pads.append((axis.padding, max(0, (CheckedInt(needed) - axis.input - axis.padding).value ?? 0)))
+    /// How a PyTorch window module gets netcalc's output size: the padding written in the module
+    /// (symmetric, the spec's own `p` where PyTorch's rounding then gives netcalc's size, as a person
+    /// would write it), with `ceil_mode` for a pool where that is what gives it; otherwise an explicit
+    /// `nn.ConstantPad2d` (left, right, top, bottom) before an unpadded module, as for TensorFlow's
+    /// SAME with an odd total or Caffe's rounding.
+    func pytorchPadding(_ context: PyTorchContext, ceilMode allowsCeil: Bool, padValue: PyArgument) -> WindowPadding {
+        let row = context.row
+        let axes = axes(input: row.input)
+        let outputs = [row.output.width, row.output.height]
+        var symmetric: PyPair?
+        switch padding {
+        case .explicit(let pad):
+            symmetric = context.pair("p", pad)
+        case .valid:
+            symmetric = .literal(Pair(square: 0))
+        case .same:
+            let totals = zip(axes, outputs).map { axis, output in max(0, axis.needed(output) &- axis.input) }
+            if totals.allSatisfy({ $0 % 2 == 0 }) { symmetric = .literal(Pair(totals[0] / 2, totals[1] / 2)) }
+        }
+        if let symmetric {
+            let pads = [symmetric.width.value, symmetric.height.value]
+            let rounded = row.rounding == .ceil || row.rounding == .caffe
+            for ceil in (rounded ? [true, false] : [false, true]) where !ceil || allowsCeil {
+                let sizes = zip(axes, pads).map { axis, pad in axis.pytorchOutput(padding: pad, ceilMode: ceil) }
+                if sizes[0] == outputs[0], sizes[1] == outputs[1] {
+                    return WindowPadding(padding: symmetric.isLiteral(0) ? nil : symmetric, explicit: nil, ceilMode: ceil)
+                }
             }
         }
-        let (left, right) = pads[0]
-        let (top, bottom) = pads[1]
-        if left == 0 && right == 0 && top == 0 && bottom == 0 { return module }
-        if left == right && top == bottom && padValue == "0.0" && paddingArgument {
-            return module.replacingFirst("padding=0", with: "padding=(\(top), \(left))")
+        // Windows past the padded input are dropped (floor); a rounded-up last window gets what it needs.
+        var sides: [(Int, Int)] = []
+        for (axis, output) in zip(axes, outputs) {
+            let needed = axis.needed(output)
+            switch axis.mode {
+            case .same:
+                let total = max(0, needed &- axis.input)
+                sides.append((total / 2, total &- total / 2))
+            case .valid:
+                sides.append((0, 0))
+            case .explicit:
+                sides.append((axis.padding, max(0, needed &- axis.input &- axis.padding)))
+            }
         }
-        return "nn.Sequential(nn.ConstantPad2d((\(left), \(right), \(top), \(bottom)), \(padValue)), \(module))"
+        let values = [sides[0].0, sides[0].1, sides[1].0, sides[1].1]
+        guard values.contains(where: { $0 != 0 }) else { return WindowPadding(padding: nil, explicit: nil, ceilMode: false) }
+        let explicit = PyCall("nn.ConstantPad2d", .tuple(values.map { .value(.literal($0)) }), padValue)
+        return WindowPadding(padding: nil, explicit: explicit, ceilMode: false)
     }
 }
 
-extension String {
-    /// The string with the first occurrence of `target` replaced.
-    func replacingFirst(_ target: String, with replacement: String) -> String {
-        var index = startIndex
-        while index < endIndex {
-            if self[index...].hasPrefix(target) {
-                return String(self[..<index]) + replacement + String(self[self.index(index, offsetBy: target.count)...])
-            }
-            index = self.index(after: index)
+/// How a window module is padded in PyTorch.
+struct WindowPadding {
+    /// `padding=` of the module, when it has any.
+    var padding: PyPair?
+    /// An explicit padding module to apply first.
+    var explicit: PyCall?
+    /// `ceil_mode=True` (pools only).
+    var ceilMode: Bool
+}
+
+extension WindowAxis {
+    /// The input extent that `output` windows cover: `(output - 1)*S + Fe`.
+    func needed(_ output: Int) -> Int {
+        let effective = (try? effectiveKernel()) ?? kernel
+        return (output &- 1) &* stride &+ effective
+    }
+
+    /// PyTorch's output size with `padding` on both sides: floor, or `ceil_mode`'s rule (a last window
+    /// that would start in the right padding is dropped); nil where PyTorch would refuse.
+    func pytorchOutput(padding: Int, ceilMode: Bool) -> Int? {
+        guard let effective = try? effectiveKernel(), stride > 0, padding >= 0,
+              let padded = try? checkedAdd(input, try checkedMultiply(2, padding)), padded >= effective else { return nil }
+        let span = padded - effective
+        guard ceilMode else { return span / stride &+ 1 }
+        var output = ceilDivide(span, stride) &+ 1
+        if let start = try? checkedMultiply(output - 1, stride), let end = try? checkedAdd(input, padding), start >= end {
+            output -= 1
         }
-        return self
+        return output
     }
 }

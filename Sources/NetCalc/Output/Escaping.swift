@@ -37,54 +37,6 @@ func pythonString(_ text: String) -> String {
     }
     return out + "\""
 }
-
-/// Makes Python identifiers from names: ASCII letters, digits and `_`, never a keyword, never a name
-/// an `nn.Module` already has (a layer named `forward` or `to` would replace the method), each one new.
-struct PythonNames {
-    /// Python's keywords and soft keywords, lower case (names are made lower case first).
-    static let keywords: Set<String> = [
-        "false", "none", "true", "and", "as", "assert", "async", "await", "break", "class", "continue", "def",
-        "del", "elif", "else", "except", "finally", "for", "from", "global", "if", "import", "in", "is", "lambda",
-        "nonlocal", "not", "or", "pass", "raise", "return", "try", "while", "with", "yield", "case", "match", "type",
-    ]
-    /// The public attributes of `torch.nn.Module` (PyTorch 2.x) and of the emitted file's globals.
-    static let moduleAttributes: Set<String> = [
-        "t_destination", "add_module", "apply", "bfloat16", "buffers", "call_super_init", "children", "compile",
-        "cpu", "cuda", "double", "dump_patches", "eval", "extra_repr", "float", "forward", "get_buffer",
-        "get_extra_state", "get_parameter", "get_submodule", "half", "ipu", "load_state_dict", "modules", "mtia",
-        "named_buffers", "named_children", "named_modules", "named_parameters", "parameters", "requires_grad_",
-        "set_extra_state", "set_submodule", "share_memory", "state_dict", "to", "to_empty", "train", "training",
-        "xpu", "zero_grad", "torch", "nn", "f",
-    ]
-
-    private var taken: Set<String> = []
-
-    /// A new identifier for `name`, with `prefix` in front (`Net_`) or, for a bare name that could
-    /// clash, `layer_`.
-    mutating func make(_ name: String, prefix: String = "") -> String {
-        var base = String(name.unicodeScalars.map { scalar -> Character in
-            scalar.isASCII && (("a"..."z").contains(scalar) || ("A"..."Z").contains(scalar) || ("0"..."9").contains(scalar))
-                ? Character(scalar) : "_"
-        })
-        if prefix.isEmpty {
-            let lower = base.lowercased()
-            if base.isEmpty || base.first == "_" || base.first!.isNumber || Self.keywords.contains(lower)
-                || Self.moduleAttributes.contains(lower) || lower.hasPrefix("register_") || lower.hasPrefix("named_") {
-                base = "layer_" + base
-            }
-        } else {
-            base = prefix + base
-        }
-        var candidate = base
-        var number = 2
-        while !taken.insert(candidate).inserted {
-            candidate = "\(base)_\(number)"
-            number += 1
-        }
-        return candidate
-    }
-}
-
 /// A Markdown code span showing `text` literally: fenced with more backticks than any run inside, and
 /// every invisible character shown (a line break would end the paragraph).
 func markdownCode(_ text: String) -> String {

@@ -1,0 +1,326 @@
+/// The body of one emitted class as a small graph (`PyNode`s: modules, block instances, repetitions,
+/// merges and the views between (N, C, H, W) and (N, K)), and how it is written: as an `nn.Sequential`
+/// subclass when it is a chain, else as an `nn.Module` with a named attribute per module and a
+/// `forward` that follows the graph.
+
+/// A tensor flowing through a class body: the node that makes it, its channels and its form.
+struct PyFlow {
+    var node: Int
+    var channels: PyValue
+    var flat: Bool
+}
+
+/// How an attribute is named: after a kind (`conv` numbered `conv1`, `conv2`, ...) or as given (a
+/// model file's layer name).
+struct AttributeHint {
+    var text: String
+    var numbered = true
+}
+
+/// What one node of a class body computes.
+enum PyNodeKind {
+    /// The class's input, `x`.
+    case input
+    case layer(AttributeHint, PyTorchModule)
+    /// A block's class, instantiated: `Bottleneck(256, 64, 256)`; `group` (the use's text) lets
+    /// consecutive equal uses of the network become one `nn.Sequential`.
+    case instance(AttributeHint, PyCall, group: String?)
+    /// Modules applied in turn (a repetition): items of the class itself when it is a chain, else an
+    /// `nn.Sequential` attribute.
+    case sequence(AttributeHint, [PySequenceItem])
+    /// (N, C, H, W) to (N, C*H*W), before a linear layer.
+    case flatten
+    /// (N, K) to (N, K, 1, 1), before a layer that needs four dimensions.
+    case unflatten(PyValue)
+    case merge(MergeKind)
+}
+
+/// One node: what it computes, the nodes it reads, and names it replaces when written (a
+/// repetition's placeholder for its copy's input channels).
+struct PyNode {
+    var kind: PyNodeKind
+    var inputs: [Int]
+    var substitution: [String: PyExpr] = [:]
+
+    /// True for a node that can stand in a chain (one input, one output, written as modules).
+    var chains: Bool {
+        switch kind {
+        case .input, .merge: return false
+        case .layer, .instance, .sequence, .flatten, .unflatten: return true
+        }
+    }
+}
+
+/// An element of a sequence: one copy of a repetition's body (its nodes in order), or many copies
+/// written as a comprehension, `*[Bottleneck(c, w, c) for _ in range(n - 1)]`.
+enum PySequenceItem {
+    case copy([PyNode], substitution: [String: PyExpr])
+    case loop([PyNode], variable: String, count: PyExpr, substitution: [String: PyExpr])
+}
+
+/// Writes class bodies as Python.
+enum PyTorchClassWriter {
+    static let width = 100
+
+    // MARK: Values
+
+    /// An expression with every substitution applied, innermost first.
+    static func text(_ expression: PyExpr, _ substitutions: [[String: PyExpr]]) -> String {
+        var result = expression
+        for substitution in substitutions { result = result.substituting(substitution) }
+        return result.python
+    }
+
+    /// An argument as Python.
+    static func text(_ argument: PyArgument, _ substitutions: [[String: PyExpr]]) -> String {
+        switch argument {
+        case .value(let value): return text(value.expression, substitutions)
+        case .pair(let pair):
+            let width = text(pair.width.expression, substitutions)
+            let height = text(pair.height.expression, substitutions)
+            return width == height ? width : "(\(height), \(width))"
+        case .bool(let flag): return flag ? "True" : "False"
+        case .float(let number): return PythonSyntax.floatLiteral(number)
+        case .string(let string): return PythonSyntax.stringLiteral(string)
+        case .code(let code): return code
+        case .tuple(let items): return "(" + items.map { text($0, substitutions) }.joined(separator: ", ") + ")"
+        }
+    }
+
+    /// A call as Python: positional arguments, then `label=value`.
+    static func text(_ call: PyCall, _ substitutions: [[String: PyExpr]]) -> String {
+        let arguments = call.arguments.map { ($0.label.map { $0 + "=" } ?? "") + text($0.value, substitutions) }
+        return call.function + "(" + arguments.joined(separator: ", ") + ")"
+    }
+
+    // MARK: Sequential items
+
+    /// The modules a chain node stands for, as items of an `nn.Sequential`.
+    static func items(_ node: PyNode, _ outer: [[String: PyExpr]]) -> [String] {
+        let substitutions = [node.substitution] + outer
+        switch node.kind {
+        case .input, .merge: return []
+        case .layer(_, let module):
+            return (module.padding.map { [text($0, substitutions)] } ?? []) + [text(module.call, substitutions)]
+        case .instance(_, let call, _): return [text(call, substitutions)]
+        case .sequence(_, let elements): return elements.flatMap { items($0, substitutions) }
+        case .flatten: return ["nn.Flatten()"]
+        case .unflatten(let channels): return ["nn.Unflatten(1, (\(text(channels.expression, substitutions)), 1, 1))"]
+        }
+    }
+
+    /// The modules of a sequence's element: a copy's, or a comprehension.
+    static func items(_ item: PySequenceItem, _ outer: [[String: PyExpr]]) -> [String] {
+        switch item {
+        case .copy(let nodes, let substitution):
+            return nodes.flatMap { items($0, [substitution] + outer) }
+        case .loop(let nodes, let variable, let count, let substitution):
+            let modules = nodes.flatMap { items($0, [substitution] + outer) }
+            let element = modules.count == 1 ? modules[0] : "nn.Sequential(" + modules.joined(separator: ", ") + ")"
+            return ["*[\(element) for \(variable) in range(\(text(count, outer)))]"]
+        }
+    }
+
+    /// `prefix(a, b, c)` on one line when it fits, else one item a line.
+    static func call(_ prefix: String, _ items: [String], indent: String) -> String {
+        let line = indent + prefix + "(" + items.joined(separator: ", ") + ")"
+        if displayWidth(line) <= width || items.count < 2 { return line }
+        return indent + prefix + "(\n" + items.map { indent + "    " + $0 + ",\n" }.joined() + indent + ")"
+    }
+
+    // MARK: Classes
+
+    /// True when the body is a chain from the input to `output`: it can be an `nn.Sequential`.
+    static func isChain(_ nodes: [PyNode], output: Int) -> Bool {
+        guard output == nodes.count - 1 else { return false }
+        for index in nodes.indices.dropFirst() where !nodes[index].chains || nodes[index].inputs != [index - 1] {
+            return false
+        }
+        return true
+    }
+
+    /// The constructor's body and `forward` of a class (everything after its `__init__` line's
+    /// `super().__init__`), or its Sequential items; `sequential` says which.
+    static func body(_ nodes: [PyNode], output: Int, sequential: Bool) -> ClassBodyText {
+        if sequential {
+            let all = nodes.flatMap { items($0, []) }
+            let initialization = all.isEmpty ? "        super().__init__()\n"
+                : "        super().__init__(\n" + all.map { "            \($0),\n" }.joined() + "        )\n"
+            return ClassBodyText(initialization: initialization, forward: nil)
+        }
+        var names = PythonNames(reserved: PythonSyntax.moduleAttributes)
+        var counters: [String: Int] = [:]
+        func attribute(_ hint: AttributeHint) -> String {
+            var base = PythonSyntax.identifier(hint.text, prefix: "layer")
+            if base.hasPrefix("_") { base = "layer" + base }
+            if hint.numbered {
+                let count = (counters[base] ?? 0) + 1
+                counters[base] = count
+                base += (base.last?.isNumber == true ? "_" : "") + "\(count)"
+            }
+            if PythonSyntax.moduleAttributes.contains(base) { base += "_" }
+            return names.claim(base)
+        }
+        var initialization = "        super().__init__()\n"
+        var statements: [String] = []
+        var variables = VariableAllocator(nodes: nodes, output: output)
+        for index in nodes.indices.dropFirst() {
+            let node = nodes[index]
+            let substitutions = [node.substitution]
+            let inputs = node.inputs.map { variables.name(of: $0) }
+            let first = inputs.first ?? "x"
+            let result = variables.assign(index, reading: node.inputs)
+            switch node.kind {
+            case .input:
+                continue
+            case .layer(let hint, let module):
+                let name = attribute(hint)
+                var argument = first
+                if let padding = module.padding {
+                    let pad = names.claim(name + "_pad")
+                    initialization += "        self.\(pad) = \(text(padding, substitutions))\n"
+                    statements.append("\(result) = self.\(pad)(\(first))")
+                    argument = result
+                }
+                initialization += "        self.\(name) = \(text(module.call, substitutions))\n"
+                statements.append("\(result) = self.\(name)(\(argument))")
+            case .instance(let hint, let call, _):
+                let name = attribute(hint)
+                initialization += "        self.\(name) = \(text(call, substitutions))\n"
+                statements.append("\(result) = self.\(name)(\(first))")
+            case .sequence(let hint, let elements):
+                let name = attribute(hint)
+                initialization += call("self.\(name) = nn.Sequential", elements.flatMap { items($0, substitutions) }, indent: "        ") + "\n"
+                statements.append("\(result) = self.\(name)(\(first))")
+            case .flatten:
+                statements.append("\(result) = torch.flatten(\(first), 1)")
+            case .unflatten:
+                statements.append("\(result) = \(first)[:, :, None, None]")
+            case .merge(let kind):
+                switch kind {
+                case .add where inputs.count > 8: statements.append("\(result) = torch.stack([\(inputs.joined(separator: ", "))]).sum(0)")
+                case .add: statements.append("\(result) = " + inputs.joined(separator: " + "))
+                case .mul: statements.append("\(result) = " + inputs.joined(separator: " * "))
+                case .concat: statements.append("\(result) = torch.cat([\(inputs.joined(separator: ", "))], 1)")
+                }
+            }
+        }
+        let forward = "    def forward(self, x):\n" + statements.map { "        \($0)\n" }.joined()
+            + "        return \(variables.name(of: output))\n"
+        return ClassBodyText(initialization: initialization, forward: forward)
+    }
+}
+
+/// A class's text apart from its name and constructor's signature.
+struct ClassBodyText: Hashable {
+    /// The constructor's statements.
+    var initialization: String
+    /// `forward`, for an `nn.Module`; nil for an `nn.Sequential`.
+    var forward: String?
+
+    /// True when the constructor reads `in_channels`.
+    var readsInputChannels: Bool {
+        let word = Array(PyTorchWriter.inputChannels.utf8)
+        let text = Array(initialization.utf8)
+        func isPart(_ byte: UInt8) -> Bool {
+            (byte >= 0x30 && byte <= 0x39) || (byte | 0x20 >= 0x61 && byte | 0x20 <= 0x7A) || byte == 0x5F || byte >= 0x80
+        }
+        var start = 0
+        while start + word.count <= text.count {
+            if text[start] == word[0], Array(text[start..<start + word.count]) == word,
+               start == 0 || !isPart(text[start - 1]),
+               start + word.count == text.count || !isPart(text[start + word.count]) {
+                return true
+            }
+            start += 1
+        }
+        return false
+    }
+}
+
+/// Python variable names for a `forward`: `x` first, a node's result taking over the name of an input
+/// read for the last time (`x` preferred), so that a chain reads `x = self.conv1(x)`; a name comes
+/// back when its value is read no more.
+struct VariableAllocator {
+    private var readers: [Int]
+    private var names: [Int: Int] = [0: 0]
+    private var free = MinimumHeap()
+    private var fresh = 1
+
+    /// Counts each node's readers (the output's include the `return`).
+    init(nodes: [PyNode], output: Int) {
+        readers = Array(repeating: 0, count: nodes.count)
+        for node in nodes { for input in node.inputs where input >= 0 && input < readers.count { readers[input] += 1 } }
+        if output >= 0 && output < readers.count { readers[output] += 1 }  // the return reads it
+    }
+
+    /// `x`, `y`, `z`, `x2`, `y2`, ...
+    static func text(_ number: Int) -> String {
+        let letters = ["x", "y", "z"]
+        let round = number / 3
+        return letters[number % 3] + (round == 0 ? "" : "\(round + 1)")
+    }
+
+    /// The name holding a node's result.
+    func name(of node: Int) -> String { Self.text(names[node] ?? 0) }
+
+    /// The name for a node's result, once its inputs are read.
+    mutating func assign(_ node: Int, reading inputs: [Int]) -> String {
+        var dying: [Int] = []
+        for input in inputs where input >= 0 && input < readers.count {
+            readers[input] -= 1
+            if readers[input] == 0, let number = names[input], !dying.contains(number) { dying.append(number) }
+        }
+        let number: Int
+        if let kept = dying.contains(0) ? 0 : dying.first {
+            number = kept
+            for other in dying where other != kept { free.push(other) }
+        } else if let popped = free.pop() {
+            number = popped
+        } else {
+            number = fresh
+            fresh += 1
+        }
+        names[node] = number
+        if node < readers.count, readers[node] == 0 { free.push(number) }  // never read: the name is free again
+        return Self.text(number)
+    }
+}
+
+/// A binary min-heap of small integers (free variable numbers).
+struct MinimumHeap {
+    private var items: [Int] = []
+
+    /// Adds a value.
+    mutating func push(_ value: Int) {
+        items.append(value)
+        var child = items.count - 1
+        while child > 0 {
+            let parent = (child - 1) / 2
+            if items[parent] <= items[child] { break }
+            items.swapAt(parent, child)
+            child = parent
+        }
+    }
+
+    /// Removes and returns the smallest value.
+    mutating func pop() -> Int? {
+        guard let first = items.first else { return nil }
+        let last = items.removeLast()
+        if !items.isEmpty {
+            items[0] = last
+            var parent = 0
+            while true {
+                let left = 2 * parent + 1
+                let right = left + 1
+                var smallest = parent
+                if left < items.count, items[left] < items[smallest] { smallest = left }
+                if right < items.count, items[right] < items[smallest] { smallest = right }
+                if smallest == parent { break }
+                items.swapAt(parent, smallest)
+                parent = smallest
+            }
+        }
+        return first
+    }
+}

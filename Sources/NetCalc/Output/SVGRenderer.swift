@@ -140,8 +140,9 @@ struct Figure {
         var gutter = 0.0
         /// The unit before it in its row, when that is a unit (for a kernel's window).
         var previous: UnitBox?
-        /// The group whose merge this is.
-        var group: GroupBox?
+        /// The group whose merge this is. Weak: the group holds its merge, and a strong reference back
+        /// would keep both alive after the figure is drawn (a leak LeakSanitizer found while fuzzing).
+        weak var group: GroupBox?
         /// Where arrows turn to come in, when the unit starts a lane (shared by the group's lanes).
         var column: Double?
 

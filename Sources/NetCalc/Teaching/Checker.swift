@@ -399,17 +399,9 @@ struct Checker {
         let unfitName = unfit?.name ?? "an earlier layer"
         let why = "\(row.name)'s \(Self.subject(key)) on \(unfitName)'s size, and \(unfitName) does not fit its \(unfit?.input.fullText ?? "") input"
             + (grading.unfitFormula.map { ": \($0)" } ?? "")
-        verdict.expected = "invalid"
-        verdict.formula = why
-        if item.value == .blank { verdict.outcome = .unanswered; return }
-        if item.value == .invalid { verdict.outcome = .right; return }
-        if let followed, matches(item.value, followed) {
-            verdict.outcome = .followThrough
-            verdict.followsFrom = origin
-            verdict.formula = followedFormula()
+        if gradeAgainstInvalid(&verdict, item, formula: why, followed: followed, origin: origin, followedFormula: followedFormula) {
             return
         }
-        verdict.outcome = .wrong
         if let followed, let origin {
             verdict.formula = why + "; from your \(origin.layer) \(origin.answer) (line \(origin.line)) it would be \(describe(followed))"
         } else {
@@ -492,21 +484,32 @@ struct Checker {
             return
         }
         let stop = report.unfit.map { "the network stops at \($0.name), which does not fit" } ?? "the network could not be analyzed"
-        verdict.expected = "invalid"
-        verdict.formula = stop
-        if item.value == .blank { verdict.outcome = .unanswered; return }
-        if item.value == .invalid { verdict.outcome = .right; return }
-        if let followed, matches(item.value, followed) {
-            verdict.outcome = .followThrough
-            verdict.followsFrom = origin
-            verdict.formula = followedFormula()
+        if gradeAgainstInvalid(&verdict, item, formula: stop, followed: followed, origin: origin, followedFormula: followedFormula) {
             return
         }
-        verdict.outcome = .wrong
         if let unfit = report.unfit {
             verdict.mistake = "\(unfit.name) does not fit, so the totals that depend on its size are invalid"
             verdict.mistakeKind = .sizedWhereInvalid
         }
+    }
+
+    /// Grades an answer whose right value is `invalid` (it depends on the size of a layer that does not
+    /// fit): blank is unanswered, `invalid` is right, the value the student's own answers give follows
+    /// through. True when that settles it; false leaves the verdict wrong, for the caller to say why.
+    private func gradeAgainstInvalid(_ verdict: inout Verdict, _ item: AnswerItem, formula: String, followed: Candidate?,
+                                     origin: AnswerPlace?, followedFormula: () -> String) -> Bool {
+        verdict.expected = "invalid"
+        verdict.formula = formula
+        if item.value == .blank { verdict.outcome = .unanswered; return true }
+        if item.value == .invalid { verdict.outcome = .right; return true }
+        if let followed, matches(item.value, followed) {
+            verdict.outcome = .followThrough
+            verdict.followsFrom = origin
+            verdict.formula = followedFormula()
+            return true
+        }
+        verdict.outcome = .wrong
+        return false
     }
 
     private func describe(_ candidate: Candidate) -> String {

@@ -41,8 +41,8 @@ final class NetworkWalker {
     private var depth = 0
     private(set) var networkChain: Chain?
     private var textCache: [Int: String] = [:]
-    /// Layers already resolved from calls with constant arguments, by where the call starts.
-    var resolvedLayers: [Int: ResolvedLayer] = [:]
+    /// Layers already resolved from calls with constant arguments, by the call's text.
+    var resolvedLayers = ResolvedCalls()
     /// Tensors named with `as NAME`, by the block use they were named in (0: the network).
     private var namedFlows: [Int: [String: Flow]] = [:]
     /// Rows one use of each block makes (nil: it depends on a parameter), worked out once.
@@ -104,7 +104,11 @@ final class NetworkWalker {
                 guard let current = flow else {
                     try fail("a network must start with INPUT[WxHxD]", at: call.range)
                 }
-                if let definition = LayerCatalog.definition(for: call.name) {
+                if let known = knownLayer(call) {  // the common case: no lookup by name
+                    currentAnswer = answer
+                    defer { currentAnswer = nil }
+                    flow = try compute(known, call: call, flow: current)
+                } else if let definition = LayerCatalog.definition(for: call.name) {
                     currentAnswer = answer
                     defer { currentAnswer = nil }
                     flow = try apply(call, definition: definition, to: current)
@@ -344,11 +348,19 @@ final class NetworkWalker {
 
     // MARK: Layers
 
+    /// The layer a call already resolved to, when it names no parameter of the block being expanded
+    /// (such a call means the same wherever it is written, and is resolved once).
+    private func knownLayer(_ call: LayerCall) -> ResolvedLayer? {
+        guard let resolved = resolvedLayers[call.textID] else { return nil }
+        guard let scope = scopes.last, !scope.isEmpty else { return resolved }
+        return call.mentions(Set(scope.keys)) ? nil : resolved
+    }
+
     private func apply(_ call: LayerCall, definition: LayerDefinition, to flow: Flow) throws -> Flow {
         // A call whose arguments name nothing means the same wherever it is expanded: resolve it once.
         let parameters = scopes.last.map { Set($0.keys) } ?? []
         let constant = parameters.isEmpty || !call.mentions(parameters)
-        if constant, let resolved = resolvedLayers[call.range.start] {
+        if constant, let resolved = resolvedLayers[call.textID] {
             return try compute(resolved, call: call, flow: flow)
         }
         let resolver = LayerResolver(file: file, evaluate: { [self] expression throws(DiagnosticList) in
@@ -367,7 +379,7 @@ final class NetworkWalker {
         }
         // In a block with parameters, the row shows the values the parameters had: CONV(128,3,s2,p1).
         let resolved = ResolvedLayer(layer, text: constant ? cachedText(call.range) : nil)
-        if constant { resolvedLayers[call.range.start] = resolved }
+        if constant { resolvedLayers[call.textID] = resolved }
         return try compute(resolved, call: call, flow: flow)
     }
 

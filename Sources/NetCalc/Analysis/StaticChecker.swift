@@ -5,9 +5,8 @@
 final class StaticChecker {
     let file: SourceFile
     let blocks: [String: BlockDefinition]
-    /// The layer calls with constant arguments it resolved, by where each starts: walkers reuse them.
-    private(set) var resolved: [Int: ResolvedLayer] = [:]
-    private var byText: [String: ResolvedLayer] = [:]
+    /// The layer calls with constant arguments it resolved, by their text: walkers reuse them.
+    private(set) var resolved = ResolvedCalls()
 
     init(file: SourceFile, blocks: [String: BlockDefinition]) {
         self.file = file
@@ -51,6 +50,8 @@ final class StaticChecker {
             if diagnostics.isFull { return }  // enough to act on: stop looking
             switch element {
             case .layer(let call, _):
+                // The same text means the same layer: a written-out chain repeats its few calls.
+                if resolved[call.textID] != nil { continue }
                 if let definition = LayerCatalog.definition(for: call.name) {
                     guard !call.mentions(parameters) else { continue }
                     // Arguments are constant here; any that cannot be worked out (an overflow, an inexact
@@ -59,16 +60,9 @@ final class StaticChecker {
                         guard let value = Self.constant(expression) else { throw DiagnosticList() }
                         return value
                     }, isParameter: { _ in false })
-                    // The same text means the same layer: a written-out chain repeats its few calls.
-                    let text = file.text(of: call.range)
-                    if let same = byText[text] {
-                        resolved[call.range.start] = same
-                        continue
-                    }
                     do throws(DiagnosticList) {
-                        let layer = ResolvedLayer(try resolver.resolve(call, definition: definition), text: text)
-                        resolved[call.range.start] = layer
-                        byText[text] = layer
+                        resolved[call.textID] = ResolvedLayer(try resolver.resolve(call, definition: definition),
+                                                              text: file.text(of: call.range))
                     } catch {
                         diagnostics.append(contentsOf: error)
                     }
@@ -82,6 +76,20 @@ final class StaticChecker {
             case .input, .identity, .name, .reference:
                 break
             }
+        }
+    }
+}
+
+/// Layers resolved from calls with constant arguments, by the call's text (`LayerCall.textID`): calls
+/// written the same way, with no block parameter in them, are the same layer.
+struct ResolvedCalls {
+    private var layers: [ResolvedLayer?] = []
+
+    subscript(textID: Int) -> ResolvedLayer? {
+        get { textID < layers.count ? layers[textID] : nil }
+        set {
+            if textID >= layers.count { layers.append(contentsOf: repeatElement(nil, count: textID + 1 - layers.count)) }
+            layers[textID] = newValue
         }
     }
 }

@@ -19,6 +19,9 @@ public struct Invocation: Sendable {
     public var environment: [String: String] = [:]
     /// Where relative file paths are read from; nil for the process's working directory.
     public var currentDirectory: String?
+    /// Where long output is written as it is made (standard output, when it is not a terminal); nil to
+    /// return all of it in the outcome.
+    public var standardOutputDescriptor: Int32?
 
     public init(arguments: [String], standardInput: [UInt8] = []) {
         self.arguments = arguments
@@ -35,6 +38,10 @@ public struct Outcome: Sendable {
     /// True for text a person reads (a table, check's verdicts, help): on a terminal, long output of
     /// it goes through the pager, as git does. Off for code, JSON, CSV and with `--no-pager`.
     public var pageable = false
+    /// How writing the output streamed to `Invocation.standardOutputDescriptor` went; nil when none was.
+    var streamResult: WriteResult?
+    /// True when some output was streamed already (`standardOutputBytes` holds the rest).
+    var streamedAnything = false
 
     public init(status: Int32, standardOutput: String, standardError: String) {
         self.status = status
@@ -195,9 +202,13 @@ public func run(_ invocation: Invocation) -> Outcome {
         outcome.standardOutput = wrappedLines(summary.render(networks), width: width)
         return outcome
     }
+    // The long outputs are streamed as they are made; the rest is written whole by the caller.
+    let sink = invocation.standardOutputDescriptor.map(OutputSink.init(descriptor:))
+    var buffer = TextBuffer(sink: sink)
     switch options.format {
     case .json:
-        outcome.standardOutputBytes = JSONRenderer(fit: fit).render(networks, diagnostics: diagnostics, explain: options.explain)
+        JSONRenderer(fit: fit).render(networks, diagnostics: diagnostics, explain: options.explain, into: &buffer)
+        outcome.standardOutputBytes = buffer.bytes
     case .csv:
         outcome.standardOutput = CSVRenderer(columns: options.columns ?? Column.csvDefault).render(networks)
     case .markdown:
@@ -215,8 +226,11 @@ public func run(_ invocation: Invocation) -> Outcome {
         table.columns = options.columns ?? Column.tableDefault
         table.fit = fit
         table.maxWidth = width
-        outcome.standardOutputBytes = table.renderBytes(networks)
+        table.render(networks, into: &buffer)
+        outcome.standardOutputBytes = buffer.bytes
     }
+    outcome.streamResult = sink?.result
+    outcome.streamedAnything = sink?.wroteAnything ?? false
     return outcome
 }
 
@@ -265,6 +279,8 @@ public func main(arguments: [String] = CommandLine.arguments) -> Int32 {
         if ioctl(1, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 { environment["COLUMNS"] = "\(size.ws_col)" }
     }
     var invocation = Invocation(arguments: Array(arguments.dropFirst()))
+    // A terminal gets the output whole, for the pager; anywhere else it is written as it is made.
+    if isatty(1) == 0 { invocation.standardOutputDescriptor = 1 }
     invocation.readStandardInput = { readAll(0, shownAs: standardInputName) }
     invocation.standardInputIsTerminal = isatty(0) != 0
     invocation.standardOutputIsTerminal = isatty(1) != 0

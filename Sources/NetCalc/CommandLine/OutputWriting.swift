@@ -10,7 +10,7 @@ import Darwin
 /// ends the writing quietly, as the reader asked for no more.
 
 /// How writing to a descriptor ended.
-enum WriteResult: Equatable {
+enum WriteResult: Equatable, Sendable {
     case written
     /// The reader went away (EPIPE): not an error.
     case closedPipe
@@ -44,7 +44,8 @@ func deliver(_ outcome: Outcome, standardOutput: Int32 = 1, standardError: Int32
     var status = outcome.status
     var errors = outcome.standardError
     var failure: Int32?
-    if !outcome.standardOutputBytes.isEmpty {
+    if case .failed(let code)? = outcome.streamResult { failure = code }
+    if outcome.streamResult ?? .written == .written, !outcome.standardOutputBytes.isEmpty {
         switch writeAll(standardOutput, outcome.standardOutputBytes) {
         case .written: break
         case .closedPipe: break
@@ -54,7 +55,7 @@ func deliver(_ outcome: Outcome, standardOutput: Int32 = 1, standardError: Int32
     if closing, close(standardOutput) != 0, failure == nil {
         // A descriptor closed from the start (`>&-`) with nothing to write loses nothing.
         let code = errno
-        if code != EINTR, code != EBADF || !outcome.standardOutputBytes.isEmpty { failure = code }
+        if code != EINTR, code != EBADF || !outcome.standardOutputBytes.isEmpty || outcome.streamedAnything { failure = code }
     }
     if let failure {
         errors += "netcalc: error: cannot write to standard output: \(errorText(failure))\n"
@@ -64,4 +65,28 @@ func deliver(_ outcome: Outcome, standardOutput: Int32 = 1, standardError: Int32
         status = max(status, 2)  // nowhere left to say why; the status still says something went wrong
     }
     return status
+}
+
+/// Standard output written while the output is made: renderers hand it chunks through a `TextBuffer`.
+/// The first failed write ends the writing; what happened is kept for `deliver` to report.
+final class OutputSink {
+    let descriptor: Int32
+    /// How the writing has gone so far.
+    private(set) var result = WriteResult.written
+    /// True once any bytes were handed on.
+    private(set) var wroteAnything = false
+
+    init(descriptor: Int32) {
+        self.descriptor = descriptor
+    }
+
+    /// True once the reader has gone or a write failed.
+    var isClosed: Bool { result != .written }
+
+    /// Writes a chunk, unless an earlier write ended the writing.
+    func write(_ bytes: [UInt8]) {
+        guard result == .written, !bytes.isEmpty else { return }
+        wroteAnything = true
+        result = writeAll(descriptor, bytes)
+    }
 }

@@ -7,8 +7,17 @@ struct JSONRenderer {
     var fit: (size: MemorySize, inference: Bool)?
 
     func render(_ networks: [NetworkReport], diagnostics: [Diagnostic], explain: Bool = false) -> [UInt8] {
+        var buffer = TextBuffer()
+        buffer.bytes.reserveCapacity(networks.reduce(0) { $0 + $1.rows.count } * 420 + 4096)
+        render(networks, diagnostics: diagnostics, explain: explain, into: &buffer)
+        return buffer.bytes
+    }
+
+    /// The document, written into `buffer` as it is made.
+    func render(_ networks: [NetworkReport], diagnostics: [Diagnostic], explain: Bool, into buffer: inout TextBuffer) {
         var json = JSONWriter()
-        json.buffer.bytes.reserveCapacity(networks.reduce(0) { $0 + $1.rows.count } * 420 + 4096)
+        swap(&json.buffer, &buffer)
+        defer { swap(&json.buffer, &buffer) }
         json.raw("{\n  \"errors\" : [")
         for (index, diagnostic) in diagnostics.enumerated() {
             json.raw(index == 0 ? "\n    " : ",\n    ")
@@ -51,6 +60,8 @@ struct JSONRenderer {
                 }
                 json.layer(row, explain: explainer?.lines(for: row), path: network.path(of: row), blockDepth: blockDepth,
                            layout: network.layout)
+                json.buffer.flushIfFull()
+                if json.buffer.isClosed { return }  // the reader has gone
             }
             json.raw(network.rows.isEmpty ? "],\n      \"name\" : " : "\n      ],\n      \"name\" : ")
             json.string(network.name)
@@ -84,7 +95,6 @@ struct JSONRenderer {
             json.raw("\n    }")
         }
         json.raw(networks.isEmpty ? "]\n}\n" : "\n  ]\n}\n")
-        return json.buffer.bytes
     }
 
     /// Encodes a small document with JSONEncoder, sorted keys, so that output is the same from run to run.

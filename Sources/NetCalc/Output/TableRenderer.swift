@@ -72,6 +72,8 @@ struct TableRenderer {
             }
             while buffer.bytes.count > start, buffer.bytes.last == 0x20 { buffer.bytes.removeLast() }
             buffer.append("\n")
+            buffer.flushIfFull()
+            if buffer.isClosed { return }  // the reader has gone: the rest would go nowhere
         }
 
         out += "\n\(bold)totals\(reset)\n"
@@ -97,6 +99,8 @@ struct TableRenderer {
                 var lines = "\(bold)\(visible(row.name))\(reset)  \(row.role == .input ? "" : visible(row.text) + " on \(row.input.fullText)")\n"
                 for line in explainer.lines(for: row) { lines += "  \(line)\n" }
                 buffer.append(wrappedLines(lines, width: maxWidth))
+                buffer.flushIfFull()
+                if buffer.isClosed { return }
             }
         }
     }
@@ -109,11 +113,16 @@ struct TableRenderer {
     func renderBytes(_ networks: [NetworkReport]) -> [UInt8] {
         var buffer = TextBuffer()
         buffer.bytes.reserveCapacity(networks.reduce(0) { $0 + $1.rows.count } * 150 + 4096)
+        render(networks, into: &buffer)
+        return buffer.bytes
+    }
+
+    /// Every network's table, a blank line between them, written into `buffer` as it is made.
+    func render(_ networks: [NetworkReport], into buffer: inout TextBuffer) {
         for (index, network) in networks.enumerated() {
             if index > 0 { buffer.append("\n") }
             render(network, into: &buffer)
         }
-        return buffer.bytes
     }
 
     func render(_ network: NetworkReport) -> String {
@@ -142,6 +151,9 @@ struct TableRenderer {
         case .nonTrainable: return countWidth(row.nonTrainable)
         case .macs: return countWidth(row.macs)
         case .spec: return row.role == .input ? 0 : row.resolved?.textWidth ?? displayWidth(row.text)
+        case .rf:
+            let field = row.receptiveField
+            return field.width == field.height ? digits(field.width) : digits(field.width) + 1 + digits(field.height)
         case .memoryShare: return shareWidth(row.activations, of: network.totals.activations)
         case .paramShare: return shareWidth(row.params, of: network.totals.params)
         default: return cache.human(column, row, network, units: units).width
@@ -178,6 +190,14 @@ struct TableRenderer {
             buffer.append("x")
             buffer.count(c, separators: false)
             if !last { buffer.spaces(width - self.width(.output, row, network)) }
+        case .rf:  // `Pair.text`, written without making it
+            let field = row.receptiveField
+            buffer.spaces(width - self.width(.rf, row, network))
+            buffer.count(field.width, separators: false)
+            if field.width != field.height {
+                buffer.append("x")
+                buffer.count(field.height, separators: false)
+            }
         default:
             var (text, textWidth) = column == .spec ? (row.role == .input ? "" : row.text, self.width(.spec, row, network))
                 : cache.human(column, row, network, units: units)
@@ -259,9 +279,32 @@ func countWidth(_ value: Int) -> Int {
     return plain + (plain - 1) / 3 + (value < 0 ? 1 : 0)
 }
 
-/// Output text built as bytes, for speed on networks of a million layers.
+/// Output text built as bytes, for speed on networks of a million layers. With a sink, the text is
+/// handed on in chunks as it is made (`flushIfFull`), so that a million-layer table is never held whole.
 struct TextBuffer {
     var bytes: [UInt8] = []
+    /// Where full chunks go: standard output, in the real process; nil to keep everything.
+    var sink: OutputSink?
+
+    /// The size at which `flushIfFull` hands the text on.
+    static let chunkSize = 1 << 16
+
+    init(sink: OutputSink? = nil) {
+        self.sink = sink
+        if sink != nil { bytes.reserveCapacity(Self.chunkSize + 4096) }
+    }
+
+    /// Hands the text made so far to the sink once it has a chunk's worth; renderers call it where a
+    /// line ends, so nothing they still change has left.
+    @inline(__always)
+    mutating func flushIfFull() {
+        guard bytes.count >= Self.chunkSize, let sink else { return }
+        sink.write(bytes)
+        bytes.removeAll(keepingCapacity: true)
+    }
+
+    /// True once the reader has gone or a write failed: the rest need not be made.
+    var isClosed: Bool { sink?.isClosed ?? false }
 
     var string: String { String(decoding: bytes, as: UTF8.self) }
 

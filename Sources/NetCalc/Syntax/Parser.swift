@@ -37,6 +37,8 @@ struct Parser {
     private var operators = 0
     private var nesting = 0
     private(set) var diagnostics = DiagnosticList()
+    /// Every call text seen so far: its id, where it first appears, and the arguments parsed there.
+    private var callTexts: [String: (id: Int, start: Int, arguments: [Argument]?)] = [:]
     /// The file's comments, for `netcalc fmt`.
     let comments: [SourceRange]
     /// Integer tokens the lexer found too large; a statement holding one is abandoned quietly.
@@ -75,8 +77,10 @@ struct Parser {
                 recover(from: before)
             }
         }
-        tokens = [tokens[tokens.count - 1]]  // the tree holds what is needed: free the tokens now
+        // The tree holds what is needed: free the tokens and the call texts now.
+        tokens = [tokens[tokens.count - 1]]
         position = 0
+        callTexts = [:]
         return SpecSyntax(file: file, statements: statements)
     }
 
@@ -328,7 +332,8 @@ struct Parser {
         let nameToken = current
         advance()
         guard current.kind == .leftParen else {
-            return LayerCall(name: text(nameToken), nameRange: nameToken.range, arguments: nil, range: nameToken.range)
+            return LayerCall(name: text(nameToken), nameRange: nameToken.range, arguments: nil, range: nameToken.range,
+                             textID: callTextID(nameToken.range, arguments: nil).id)
         }
         let open = current.range
         advance()
@@ -341,8 +346,20 @@ struct Parser {
             }
         }
         let close = try expect(.rightParen, "',' or ')' in the arguments of \(text(nameToken))", opening: open)
-        return LayerCall(name: text(nameToken), nameRange: nameToken.range, arguments: arguments,
-                         range: nameToken.range.union(close.range))
+        let range = nameToken.range.union(close.range)
+        let known = callTextID(range, arguments: arguments)
+        return LayerCall(name: text(nameToken), nameRange: nameToken.range, sharing: known.arguments, parsedAt: known.start,
+                         range: range, textID: known.id)
+    }
+
+    /// The call text's id, and the arguments parsed where that text first appeared (registering these
+    /// when it is new): calls with the same text share one copy of their arguments.
+    private mutating func callTextID(_ range: SourceRange, arguments: [Argument]?) -> (id: Int, start: Int, arguments: [Argument]?) {
+        let text = file.text(of: range)
+        if let known = callTexts[text] { return known }
+        let new = (id: callTexts.count, start: range.start, arguments: arguments)
+        callTexts[text] = new
+        return new
     }
 
     private mutating func parseArgument() throws -> Argument {

@@ -53,12 +53,82 @@ struct Argument: Sendable {
 }
 
 /// A layer or block use: `CONV(96,11,s4)`, `RELU`, `basic(128,2)`.
+///
+/// Calls written with the same text share one parse of their arguments: a written-out chain of a
+/// million layers repeats a few calls, and their arguments are kept once. `arguments` gives each call
+/// the ranges of its own place in the file.
 struct LayerCall: Sendable {
     var name: String
     var nameRange: SourceRange
-    /// The arguments in parentheses; nil when there were no parentheses.
-    var arguments: [Argument]?
+    /// The arguments as parsed where this call's text first appears; nil when there were no parentheses.
+    private let sharedArguments: [Argument]?
+    /// How far this call starts after that first one: the distance its arguments' ranges move.
+    private let shift: Int
+    /// The same for every call written with the same text: the order in which the file first shows it.
+    let textID: Int
     var range: SourceRange
+
+    /// A call with arguments of its own (`textID` still names its text among the file's calls).
+    init(name: String, nameRange: SourceRange, arguments: [Argument]?, range: SourceRange, textID: Int) {
+        self.init(name: name, nameRange: nameRange, sharing: arguments, parsedAt: range.start, range: range, textID: textID)
+    }
+
+    /// A call with the text of one parsed earlier at `parsedAt`, whose arguments it shares.
+    init(name: String, nameRange: SourceRange, sharing arguments: [Argument]?, parsedAt: Int, range: SourceRange,
+         textID: Int) {
+        self.name = name
+        self.nameRange = nameRange
+        self.sharedArguments = arguments
+        self.shift = range.start - parsedAt
+        self.textID = textID
+        self.range = range
+    }
+
+    /// The arguments in parentheses, with ranges in this call; nil when there were no parentheses.
+    var arguments: [Argument]? {
+        guard shift != 0 else { return sharedArguments }
+        return sharedArguments?.map { $0.shifted(by: shift) }
+    }
+
+    /// True when the call has parentheses, even empty ones.
+    var hasParentheses: Bool { sharedArguments != nil }
+}
+
+extension Argument {
+    /// The same argument written `distance` bytes later.
+    func shifted(by distance: Int) -> Argument {
+        Argument(tag: tag, value: value?.shifted(by: distance), flag: flag, range: range.shifted(by: distance),
+                 valueRange: valueRange.shifted(by: distance))
+    }
+}
+
+extension ArgumentValue {
+    /// The same value written `distance` bytes later.
+    func shifted(by distance: Int) -> ArgumentValue {
+        switch self {
+        case .scalar(let expression): return .scalar(expression.shifted(by: distance))
+        case .size(let width, let height): return .size(width.shifted(by: distance), height.shifted(by: distance))
+        case .word, .decimal: return self
+        }
+    }
+}
+
+extension Expression {
+    /// The same expression written `distance` bytes later.
+    func shifted(by distance: Int) -> Expression {
+        switch self {
+        case .literal(let value, let range): return .literal(value, range.shifted(by: distance))
+        case .name(let name, let range): return .name(name, range.shifted(by: distance))
+        case .negate(let inner, let range): return .negate(inner.shifted(by: distance), range.shifted(by: distance))
+        case .binary(let op, let lhs, let rhs, let range):
+            return .binary(op, lhs.shifted(by: distance), rhs.shifted(by: distance), range.shifted(by: distance))
+        }
+    }
+}
+
+extension SourceRange {
+    /// The same length of text, `distance` bytes later.
+    func shifted(by distance: Int) -> SourceRange { SourceRange(start + distance, end + distance) }
 }
 
 extension LayerCall {
@@ -73,7 +143,7 @@ extension LayerCall {
             case .binary(_, let lhs, let rhs, _): return mentions(lhs) || mentions(rhs)
             }
         }
-        for argument in arguments ?? [] {
+        for argument in sharedArguments ?? [] {  // where they are written does not matter here
             switch argument.value {
             case .scalar(let expression)?: if mentions(expression) { return true }
             case .size(let width, let height)?: if mentions(width) || mentions(height) { return true }

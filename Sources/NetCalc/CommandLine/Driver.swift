@@ -201,8 +201,10 @@ public func run(_ invocation: Invocation) -> Outcome {
     case .csv:
         outcome.standardOutput = CSVRenderer(columns: options.columns ?? Column.csvDefault).render(networks)
     case .markdown:
-        outcome.standardOutput = MarkdownRenderer(columns: options.columns ?? Column.tableDefault, units: options.units,
-                                                  fit: fit).render(networks)
+        var buffer = TextBuffer()
+        MarkdownRenderer(columns: options.columns ?? Column.tableDefault, units: options.units, fit: fit)
+            .render(networks, into: &buffer)
+        outcome.standardOutputBytes = buffer.bytes
     case .dot:
         outcome.standardOutput = DotRenderer().render(networks)
     case .svg:

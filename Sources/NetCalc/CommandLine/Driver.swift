@@ -199,7 +199,9 @@ public func run(_ invocation: Invocation) -> Outcome {
     case .json:
         outcome.standardOutputBytes = JSONRenderer(fit: fit).render(networks, diagnostics: diagnostics, explain: options.explain)
     case .csv:
-        outcome.standardOutput = CSVRenderer(columns: options.columns ?? Column.csvDefault).render(networks)
+        var buffer = TextBuffer()
+        CSVRenderer(columns: options.columns ?? Column.csvDefault).render(networks, into: &buffer)
+        outcome.standardOutputBytes = buffer.bytes
     case .markdown:
         var buffer = TextBuffer()
         MarkdownRenderer(columns: options.columns ?? Column.tableDefault, units: options.units, fit: fit)

@@ -208,7 +208,9 @@ public func run(_ invocation: Invocation) -> Outcome {
             .render(networks, into: &buffer)
         outcome.standardOutputBytes = buffer.bytes
     case .dot:
-        outcome.standardOutput = DotRenderer().render(networks)
+        var buffer = TextBuffer()
+        DotRenderer().render(networks, into: &buffer)
+        outcome.standardOutputBytes = buffer.bytes
     case .svg:
         outcome.standardOutput = SVGRenderer(units: options.units).render(networks)
     case .html:

@@ -210,12 +210,18 @@ public func run(_ invocation: Invocation) -> Outcome {
         JSONRenderer(fit: fit).render(networks, diagnostics: diagnostics, explain: options.explain, into: &buffer)
         outcome.standardOutputBytes = buffer.bytes
     case .csv:
-        outcome.standardOutput = CSVRenderer(columns: options.columns ?? Column.csvDefault).render(networks)
+        var buffer = TextBuffer()
+        CSVRenderer(columns: options.columns ?? Column.csvDefault).render(networks, into: &buffer)
+        outcome.standardOutputBytes = buffer.bytes
     case .markdown:
-        outcome.standardOutput = MarkdownRenderer(columns: options.columns ?? Column.tableDefault, units: options.units,
-                                                  fit: fit).render(networks)
+        var buffer = TextBuffer()
+        MarkdownRenderer(columns: options.columns ?? Column.tableDefault, units: options.units, fit: fit)
+            .render(networks, into: &buffer)
+        outcome.standardOutputBytes = buffer.bytes
     case .dot:
-        outcome.standardOutput = DotRenderer().render(networks)
+        var buffer = TextBuffer()
+        DotRenderer().render(networks, into: &buffer)
+        outcome.standardOutputBytes = buffer.bytes
     case .svg:
         outcome.standardOutput = SVGRenderer(units: options.units).render(networks)
     case .html:

@@ -4,6 +4,12 @@ struct CSVRenderer {
 
     func render(_ networks: [NetworkReport]) -> String {
         var out = TextBuffer()
+        render(networks, into: &out)
+        return out.string
+    }
+
+    /// Writes the header row, then every network's rows, into the buffer in order.
+    func render(_ networks: [NetworkReport], into out: inout TextBuffer) {
         out.append((["network"] + columns.map(\.csvHeader)).map(Self.field).joined(separator: ","))
         out.append("\r\n")
         for network in networks {
@@ -12,23 +18,46 @@ struct CSVRenderer {
                 out.append(name)
                 for column in columns {
                     out.append(",")
-                    switch column {
-                    case .index: out.count(row.index, separators: false)
-                    case .memory: out.count(row.activations, separators: false)
-                    case .bytes: out.count(row.forwardBytes, separators: false)
-                    case .backwardBytes: out.count(row.backwardBytes, separators: false)
-                    case .params: out.count(row.params, separators: false)
-                    case .weights: out.count(row.weights, separators: false)
-                    case .biases: out.count(row.biases, separators: false)
-                    case .nonTrainable: out.count(row.nonTrainable, separators: false)
-                    case .macs: out.count(row.macs, separators: false)
-                    default: out.append(Self.field(column.exact(row, network)))
-                    }
+                    write(column, row, network, into: &out)
                 }
                 out.append("\r\n")
             }
         }
-        return out.string
+    }
+
+    /// Writes a field as `field(column.exact(row, network))` would be, numbers digit by digit.
+    private func write(_ column: Column, _ row: LayerRow, _ network: NetworkReport, into out: inout TextBuffer) {
+        switch column {
+        case .index: out.count(row.index, separators: false)
+        case .layer: out.appendCSVField(row.name)
+        case .op: out.appendCSVField(row.op)
+        case .output:
+            let (a, b, c) = network.layout.ordered(row.output)
+            out.count(a, separators: false)
+            out.append("x")
+            out.count(b, separators: false)
+            out.append("x")
+            out.count(c, separators: false)
+        case .path: out.appendCSVField(network.path(of: row))
+        case .memory: out.count(row.activations, separators: false)
+        // A share is digits and a point: never quoted.
+        case .memoryShare: out.append(share(row.activations, of: network.totals.activations, decimals: 4))
+        case .bytes: out.count(row.forwardBytes, separators: false)
+        case .backwardBytes: out.count(row.backwardBytes, separators: false)
+        case .params: out.count(row.params, separators: false)
+        case .paramShare: out.append(share(row.params, of: network.totals.params, decimals: 4))
+        case .weights: out.count(row.weights, separators: false)
+        case .biases: out.count(row.biases, separators: false)
+        case .nonTrainable: out.count(row.nonTrainable, separators: false)
+        case .macs: out.count(row.macs, separators: false)
+        case .rf:
+            out.count(row.receptiveField.width, separators: false)
+            if row.receptiveField.height != row.receptiveField.width {
+                out.append("x")
+                out.count(row.receptiveField.height, separators: false)
+            }
+        case .spec: if row.role != .input { out.appendCSVField(row.text) }
+        }
     }
 
     /// A field, quoted when it holds a comma, a quote or a line break, with quotes doubled.
@@ -40,5 +69,32 @@ struct CSVRenderer {
             out.append(character)
         }
         return out + "\""
+    }
+}
+
+extension TextBuffer {
+    /// Appends `CSVRenderer.field(text)`; printable ASCII, nearly every name and spec, is written
+    /// byte by byte without building a string.
+    mutating func appendCSVField(_ text: String) {
+        let quote = UInt8(ascii: "\"")
+        var quoted = false
+        for byte in text.utf8 {
+            // Elsewhere a character can be more than a byte: `field` decides by characters.
+            guard byte >= 0x20, byte < 0x7F else {
+                append(CSVRenderer.field(text))
+                return
+            }
+            if byte == UInt8(ascii: ",") || byte == quote { quoted = true }
+        }
+        guard quoted else {
+            append(text)
+            return
+        }
+        bytes.append(quote)
+        for byte in text.utf8 {
+            if byte == quote { bytes.append(quote) }
+            bytes.append(byte)
+        }
+        bytes.append(quote)
     }
 }

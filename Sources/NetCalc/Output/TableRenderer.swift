@@ -236,17 +236,25 @@ final class HumanCache {
     private var bytes: [Int: (String, Int)] = [:]
     private var memoryShares: [Int: (String, Int)] = [:]
     private var paramShares: [Int: (String, Int)] = [:]
+    /// What is done to a cell before it is kept (Markdown escapes it); the width is the result's.
+    private let shaping: (String) -> String
 
+    init(shaping: @escaping (String) -> String = { $0 }) {
+        self.shaping = shaping
+    }
+
+    /// Forgets every cell: shares depend on the network's totals.
     func reset() {
         bytes = [:]
         memoryShares = [:]
         paramShares = [:]
     }
 
+    /// A row's human cell, shaped, with its width; byte sizes and shares made once per value.
     func human(_ column: Column, _ row: LayerRow, _ network: NetworkReport, units: ByteUnits) -> (text: String, width: Int) {
         func cached(_ table: inout [Int: (String, Int)], _ key: Int) -> (String, Int) {
             if let cell = table[key] { return cell }
-            let text = column.human(row, network, units: units, bars: true)
+            let text = shaping(column.human(row, network, units: units, bars: true))
             let cell = (text, displayWidth(text))
             table[key] = cell
             return cell
@@ -256,7 +264,7 @@ final class HumanCache {
         case .memoryShare: return cached(&memoryShares, row.activations)
         case .paramShare: return cached(&paramShares, row.params)
         default:
-            let text = column.human(row, network, units: units, bars: true)
+            let text = shaping(column.human(row, network, units: units, bars: true))
             return (text, displayWidth(text))
         }
     }

@@ -210,16 +210,13 @@ public func run(_ invocation: Invocation) -> Outcome {
         JSONRenderer(fit: fit).render(networks, diagnostics: diagnostics, explain: options.explain, into: &buffer)
         outcome.standardOutputBytes = buffer.bytes
     case .csv:
-        var buffer = TextBuffer()
         CSVRenderer(columns: options.columns ?? Column.csvDefault).render(networks, into: &buffer)
         outcome.standardOutputBytes = buffer.bytes
     case .markdown:
-        var buffer = TextBuffer()
         MarkdownRenderer(columns: options.columns ?? Column.tableDefault, units: options.units, fit: fit)
             .render(networks, into: &buffer)
         outcome.standardOutputBytes = buffer.bytes
     case .dot:
-        var buffer = TextBuffer()
         DotRenderer().render(networks, into: &buffer)
         outcome.standardOutputBytes = buffer.bytes
     case .svg:

@@ -118,6 +118,14 @@ struct JSONWriter {
         case int(Int), string(String), strings([String]), bool(Bool), null
     }
 
+    /// How a control character other than a line feed, a carriage return or a tab is escaped.
+    enum ControlEscapes {
+        /// `\u0008`, `\u001B`: uppercase hexadecimal, as the analysis document writes them.
+        case hexadecimal
+        /// `\b` and `\f` by name, the others as `\u001b` in lowercase, as JSONEncoder wrote them.
+        case encoder
+    }
+
     var buffer = TextBuffer()
 
     mutating func raw(_ text: StaticString) {
@@ -137,8 +145,8 @@ struct JSONWriter {
         raw("]")
     }
 
-    /// A string literal, escaped as JSON requires.
-    mutating func string(_ text: String) {
+    /// A string literal, escaped as JSON requires (a slash is not escaped).
+    mutating func string(_ text: String, controls: ControlEscapes = .hexadecimal) {
         buffer.bytes.append(UInt8(ascii: "\""))
         for byte in text.utf8 {
             switch byte {
@@ -148,8 +156,16 @@ struct JSONWriter {
             case UInt8(ascii: "\r"): raw("\\r")
             case UInt8(ascii: "\t"): raw("\\t")
             case 0..<0x20:
-                raw("\\u00")
-                buffer.bytes.append(contentsOf: hex(byte).utf8)
+                switch (controls, byte) {
+                case (.hexadecimal, _):
+                    raw("\\u00")
+                    buffer.bytes.append(contentsOf: hex(byte).utf8)
+                case (.encoder, 0x08): raw("\\b")
+                case (.encoder, 0x0C): raw("\\f")
+                case (.encoder, _):
+                    raw("\\u00")
+                    buffer.bytes.append(contentsOf: hex(byte).lowercased().utf8)
+                }
             default: buffer.bytes.append(byte)
             }
         }

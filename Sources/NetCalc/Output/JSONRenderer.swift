@@ -1,5 +1,3 @@
-import FoundationEssentials
-
 /// Renders analyzed networks and diagnostics as the JSON document the README describes, keys sorted, a layer
 /// per line. It writes bytes directly: JSONEncoder took half a minute and gigabytes on a million layers.
 struct JSONRenderer {
@@ -87,27 +85,18 @@ struct JSONRenderer {
         return json.buffer.bytes
     }
 
-    /// Encodes a small document with JSONEncoder, sorted keys, so that output is the same from run to run.
-    static func encode<T: Encodable>(_ document: T) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        guard let data = try? encoder.encode(document) else { return "{}\n" }
-        return String(decoding: data, as: UTF8.self) + "\n"
-    }
-
-    struct DiagnosticJSON: Encodable {
-        var file: String?
-        var line: Int?
-        var column: Int?
-        var severity: String
-        var message: String
-        var hints: [String]
-    }
-
-    static func diagnostic(_ diagnostic: Diagnostic) -> DiagnosticJSON {
-        let location = diagnostic.location
-        return DiagnosticJSON(file: diagnostic.file?.name, line: location?.line, column: location?.column,
-                              severity: diagnostic.severity.rawValue, message: diagnostic.message, hints: diagnostic.hints)
+    /// A diagnostic of `netcalc check --format json`; its file, line and column are left out when it has none.
+    static func diagnostic(_ diagnostic: Diagnostic) -> JSONValue {
+        var fields: [(String, JSONValue)] = [
+            ("hints", .strings(diagnostic.hints)), ("message", .string(diagnostic.message)),
+            ("severity", .string(diagnostic.severity.rawValue)),
+        ]
+        if let file = diagnostic.file { fields.append(("file", .string(file.name))) }
+        if let location = diagnostic.location {
+            fields.append(("line", .int(location.line)))
+            fields.append(("column", .int(location.column)))
+        }
+        return .object(fields)
     }
 }
 

@@ -140,6 +140,10 @@ by column (no per-row references) and output streamed to standard output as it i
 whole; memory is already within 1 GiB. The machine is a shared 2-core VM: runs of the same command vary
 by up to 40%.
 NOTES
+  # Sections added by hand after a run (other ## headings) are carried over.
+  if [ -f bench/RESULTS.md ]; then
+    awk '/^## / { keep = ($0 != "## Targets" && $0 != "## Where the time goes") } keep' bench/RESULTS.md | sed '1s/^/\n/'
+  fi
 } > bench/RESULTS.md.new
 mv bench/RESULTS.md.new bench/RESULTS.md
 cat bench/RESULTS.md

@@ -233,113 +233,68 @@ struct CheckRenderer {
 
     // MARK: JSON
 
-    private struct Document: Encodable {
-        var answers: [Answer]
-        /// Answers that earn their points (follow-through included when it counts).
-        var right: Int
-        var followThrough: Int
-        var followThroughCounted: Bool
-        var total: Int
-        var points: Int
-        var maxPoints: Int
-        var sheets: [SheetJSON]
-        var questions: [QuestionJSON]
-        var mistakes: [MistakeJSON]
-        var errors: [JSONRenderer.DiagnosticJSON]
-    }
-
-    private struct Answer: Encodable {
-        var file: String
-        var line: Int
-        var column: Int
-        var network: String
-        var layer: String
-        var key: String
-        /// `CONV1 shape`: the same question on every sheet.
-        var question: String
-        var answer: String
-        var expected: String
-        var verdict: String
-        var formula: String
-        var mistake: String?
-        var mistakeKind: String?
-        var note: String?
-        var points: Int
-        var earned: Int
-        var followsFrom: PlaceJSON?
-    }
-
-    private struct PlaceJSON: Encodable {
-        var layer: String
-        var key: String
-        var answer: String
-        var line: Int
-        var column: Int
-    }
-
-    private struct SheetJSON: Encodable {
-        var file: String
-        var right: Int
-        var followThrough: Int
-        var unanswered: Int
-        var total: Int
-        var points: Int
-        var maxPoints: Int
-        var percent: Int
-        var errors: Int
-    }
-
-    private struct QuestionJSON: Encodable {
-        var question: String
-        var right: Int
-        var followThrough: Int
-        var wrong: Int
-        var unanswered: Int
-        var ungraded: Int
-    }
-
-    private struct MistakeJSON: Encodable {
-        var kind: String
-        var title: String
-        var count: Int
-        var sheets: [String]
-    }
-
     func json(_ verdicts: [Verdict], diagnostics: [Diagnostic]) -> String {
         json([GradedSheet(name: verdicts.first?.file.name ?? "", verdicts: verdicts)], diagnostics: diagnostics)
     }
 
+    /// Every answer (its verdict, formula and mistake), the score, a summary per sheet, per question and
+    /// per mistake named, and the errors, as one JSON document.
     func json(_ sheets: [GradedSheet], diagnostics: [Diagnostic]) -> String {
         let verdicts = sheets.flatMap(\.verdicts)
-        let answers = verdicts.map { verdict in
+        let answers = verdicts.map { verdict -> JSONValue in
             let (line, column) = verdict.file.location(of: verdict.range.start)
-            let from = verdict.followsFrom.map { place -> PlaceJSON in
+            var fields: [(String, JSONValue)] = [
+                ("answer", .string(verdict.answer)), ("column", .int(column)),
+                ("earned", .int(verdict.earns ? verdict.points : 0)), ("expected", .string(verdict.expected)),
+                ("file", .string(verdict.file.name)), ("formula", .string(verdict.formula)),
+                ("key", .string(verdict.key.rawValue)), ("layer", .string(verdict.layer)), ("line", .int(line)),
+                ("network", .string(verdict.network)), ("points", .int(verdict.points)),
+                ("question", .string(verdict.question)),  // `CONV1 shape`: the same question on every sheet
+                ("verdict", .string(verdict.outcome.rawValue)),
+            ]
+            if let place = verdict.followsFrom {
                 let (line, column) = place.file.location(of: place.range.start)
-                return PlaceJSON(layer: place.layer, key: place.key.rawValue, answer: place.answer, line: line, column: column)
+                fields.append(("followsFrom", .object([
+                    ("answer", .string(place.answer)), ("column", .int(column)), ("key", .string(place.key.rawValue)),
+                    ("layer", .string(place.layer)), ("line", .int(line)),
+                ])))
             }
-            return Answer(file: verdict.file.name, line: line, column: column, network: verdict.network,
-                          layer: verdict.layer, key: verdict.key.rawValue, question: verdict.question, answer: verdict.answer,
-                          expected: verdict.expected, verdict: verdict.outcome.rawValue, formula: verdict.formula,
-                          mistake: verdict.mistake, mistakeKind: verdict.mistakeKind?.rawValue, note: verdict.note,
-                          points: verdict.points, earned: verdict.earns ? verdict.points : 0, followsFrom: from)
+            if let mistake = verdict.mistake { fields.append(("mistake", .string(mistake))) }
+            if let kind = verdict.mistakeKind { fields.append(("mistakeKind", .string(kind.rawValue))) }
+            if let note = verdict.note { fields.append(("note", .string(note))) }
+            return .object(fields)
+        }
+        let sheetList = sheets.map { sheet -> JSONValue in
+            let score = sheet.score
+            return .object([
+                ("errors", .int(sheet.errors.count)), ("file", .string(sheet.name)),
+                ("followThrough", .int(score.followThrough)), ("maxPoints", .int(score.maxPoints)),
+                ("percent", .int(score.percent)), ("points", .int(score.points)), ("right", .int(score.right)),
+                ("total", .int(score.total)), ("unanswered", .int(score.unanswered)),
+            ])
+        }
+        let questions = Self.questions(sheets).map { question -> JSONValue in
+            .object([
+                ("followThrough", .int(question.followThrough)), ("question", .string(question.label)),
+                ("right", .int(question.right)), ("unanswered", .int(question.unanswered)),
+                ("ungraded", .int(question.ungraded)), ("wrong", .int(question.wrong)),
+            ])
+        }
+        let mistakes = Self.mistakes(sheets).map { mistake -> JSONValue in
+            .object([
+                ("count", .int(mistake.count)), ("kind", .string(mistake.kind.rawValue)),
+                ("sheets", .strings(mistake.sheets)), ("title", .string(mistake.kind.title)),
+            ])
         }
         let score = Score(verdicts)
-        let sheetList = sheets.map { sheet -> SheetJSON in
-            let score = sheet.score
-            return SheetJSON(file: sheet.name, right: score.right, followThrough: score.followThrough, unanswered: score.unanswered,
-                             total: score.total, points: score.points, maxPoints: score.maxPoints, percent: score.percent,
-                             errors: sheet.errors.count)
-        }
-        let questions = Self.questions(sheets).map {
-            QuestionJSON(question: $0.label, right: $0.right, followThrough: $0.followThrough, wrong: $0.wrong,
-                         unanswered: $0.unanswered, ungraded: $0.ungraded)
-        }
-        let mistakes = Self.mistakes(sheets).map { MistakeJSON(kind: $0.kind.rawValue, title: $0.kind.title, count: $0.count, sheets: $0.sheets) }
-        return JSONRenderer.encode(Document(answers: answers, right: score.right, followThrough: score.followThrough,
-                                            followThroughCounted: score.countsFollowThrough, total: verdicts.count,
-                                            points: score.points, maxPoints: score.maxPoints, sheets: sheetList,
-                                            questions: questions, mistakes: mistakes,
-                                            errors: diagnostics.map(JSONRenderer.diagnostic)))
+        return JSONValue.object([
+            ("answers", .array(answers)), ("errors", .array(diagnostics.map(JSONRenderer.diagnostic))),
+            ("followThrough", .int(score.followThrough)), ("followThroughCounted", .bool(score.countsFollowThrough)),
+            ("maxPoints", .int(score.maxPoints)), ("mistakes", .array(mistakes)), ("points", .int(score.points)),
+            ("questions", .array(questions)),
+            ("right", .int(score.right)),  // answers that earn their points (follow-through included when it counts)
+            ("sheets", .array(sheetList)), ("total", .int(verdicts.count)),
+        ]).document
     }
 
     // MARK: Gradebook
@@ -382,30 +337,13 @@ struct CheckRenderer {
 
     // MARK: Gradescope
 
-    private struct GradescopeResults: Encodable {
-        var score: Int
-        // swiftlint:disable:next identifier_name
-        var max_score: Int
-        var output: String
-        var tests: [GradescopeTest]
-    }
-
-    private struct GradescopeTest: Encodable {
-        var name: String
-        var score: Int
-        // swiftlint:disable:next identifier_name
-        var max_score: Int
-        var status: String
-        var output: String
-    }
-
     /// Gradescope's autograder `results.json`: the score, and a test per answer with its worked
     /// formula and the mistake named. Errors reading a sheet go in the top-level output.
     func gradescope(_ sheets: [GradedSheet], diagnostics: String) -> String {
         let verdicts = sheets.flatMap(\.verdicts)
         let several = sheets.count > 1
         let networks = Set(verdicts.map(\.networkLabel))
-        let tests = verdicts.map { verdict -> GradescopeTest in
+        let tests = verdicts.map { verdict -> JSONValue in
             let (line, _) = verdict.file.location(of: verdict.range.start)
             var name = networks.count > 1 ? "\(verdict.network) \(verdict.question)" : verdict.question
             name += " (\(several ? "\(verdict.file.name) " : "")line \(line))"
@@ -422,13 +360,18 @@ struct CheckRenderer {
             case .unanswered: output = "unanswered"
             case .ungraded: output = "cannot grade: \(verdict.formula)"
             }
-            return GradescopeTest(name: name, score: verdict.earns ? verdict.points : 0, max_score: verdict.points,
-                                  status: verdict.earns ? "passed" : "failed", output: output)
+            return .object([
+                ("max_score", .int(verdict.points)), ("name", .string(name)), ("output", .string(output)),
+                ("score", .int(verdict.earns ? verdict.points : 0)), ("status", .string(verdict.earns ? "passed" : "failed")),
+            ])
         }
         let score = Score(verdicts)
         var output = score.summary(weighted: weighted(verdicts))
         if !diagnostics.isEmpty { output += "\n\n" + diagnostics }
-        return JSONRenderer.encode(GradescopeResults(score: score.points, max_score: score.maxPoints, output: output, tests: tests))
+        return JSONValue.object([
+            ("max_score", .int(score.maxPoints)), ("output", .string(output)), ("score", .int(score.points)),
+            ("tests", .array(tests)),
+        ]).document
     }
 }
 

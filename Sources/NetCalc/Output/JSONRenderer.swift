@@ -1,5 +1,3 @@
-import FoundationEssentials
-
 /// Renders analyzed networks and diagnostics as the JSON document the README describes, keys sorted, a layer
 /// per line. It writes bytes directly: JSONEncoder took half a minute and gigabytes on a million layers.
 struct JSONRenderer {
@@ -97,27 +95,18 @@ struct JSONRenderer {
         json.raw(networks.isEmpty ? "]\n}\n" : "\n  ]\n}\n")
     }
 
-    /// Encodes a small document with JSONEncoder, sorted keys, so that output is the same from run to run.
-    static func encode<T: Encodable>(_ document: T) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        guard let data = try? encoder.encode(document) else { return "{}\n" }
-        return String(decoding: data, as: UTF8.self) + "\n"
-    }
-
-    struct DiagnosticJSON: Encodable {
-        var file: String?
-        var line: Int?
-        var column: Int?
-        var severity: String
-        var message: String
-        var hints: [String]
-    }
-
-    static func diagnostic(_ diagnostic: Diagnostic) -> DiagnosticJSON {
-        let location = diagnostic.location
-        return DiagnosticJSON(file: diagnostic.file?.name, line: location?.line, column: location?.column,
-                              severity: diagnostic.severity.rawValue, message: diagnostic.message, hints: diagnostic.hints)
+    /// A diagnostic of `netcalc check --format json`; its file, line and column are left out when it has none.
+    static func diagnostic(_ diagnostic: Diagnostic) -> JSONValue {
+        var fields: [(String, JSONValue)] = [
+            ("hints", .strings(diagnostic.hints)), ("message", .string(diagnostic.message)),
+            ("severity", .string(diagnostic.severity.rawValue)),
+        ]
+        if let file = diagnostic.file { fields.append(("file", .string(file.name))) }
+        if let location = diagnostic.location {
+            fields.append(("line", .int(location.line)))
+            fields.append(("column", .int(location.column)))
+        }
+        return .object(fields)
     }
 }
 
@@ -126,6 +115,14 @@ struct JSONWriter {
     /// A value of a flat JSON object.
     enum Value {
         case int(Int), string(String), strings([String]), bool(Bool), null
+    }
+
+    /// How a control character other than a line feed, a carriage return or a tab is escaped.
+    enum ControlEscapes {
+        /// `\u0008`, `\u001B`: uppercase hexadecimal, as the analysis document writes them.
+        case hexadecimal
+        /// `\b` and `\f` by name, the others as `\u001b` in lowercase, as JSONEncoder wrote them.
+        case encoder
     }
 
     var buffer = TextBuffer()
@@ -147,8 +144,8 @@ struct JSONWriter {
         raw("]")
     }
 
-    /// A string literal, escaped as JSON requires.
-    mutating func string(_ text: String) {
+    /// A string literal, escaped as JSON requires (a slash is not escaped).
+    mutating func string(_ text: String, controls: ControlEscapes = .hexadecimal) {
         buffer.bytes.append(UInt8(ascii: "\""))
         for byte in text.utf8 {
             switch byte {
@@ -158,8 +155,16 @@ struct JSONWriter {
             case UInt8(ascii: "\r"): raw("\\r")
             case UInt8(ascii: "\t"): raw("\\t")
             case 0..<0x20:
-                raw("\\u00")
-                buffer.bytes.append(contentsOf: hex(byte).utf8)
+                switch (controls, byte) {
+                case (.hexadecimal, _):
+                    raw("\\u00")
+                    buffer.bytes.append(contentsOf: hex(byte).utf8)
+                case (.encoder, 0x08): raw("\\b")
+                case (.encoder, 0x0C): raw("\\f")
+                case (.encoder, _):
+                    raw("\\u00")
+                    buffer.bytes.append(contentsOf: hex(byte).lowercased().utf8)
+                }
             default: buffer.bytes.append(byte)
             }
         }

@@ -21,6 +21,8 @@ struct CSVRenderer {
                     write(column, row, network, into: &out)
                 }
                 out.append("\r\n")
+                out.flushIfFull()
+                if out.isClosed { return }  // the reader has gone
             }
         }
     }

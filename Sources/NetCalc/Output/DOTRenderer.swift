@@ -35,11 +35,13 @@ struct DotRenderer {
                 out.append("\"")
                 if case .merge = row.role { out.append(", shape=ellipse") }
                 out.append("];\n")
+                out.flushIfFull()
             }
             for row in network.rows where row.firstInput >= 0 {
                 // `row.inputs` without the array it makes.
                 edge(from: row.firstInput, to: row, number, network, into: &out)
                 for input in row.moreInputs { edge(from: input, to: row, number, network, into: &out) }
+                out.flushIfFull()
             }
             if let last = network.rows.last {
                 out.append("    n\(number)_out [label=\"output\\n")

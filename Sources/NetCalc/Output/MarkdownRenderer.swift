@@ -47,6 +47,8 @@ struct MarkdownRenderer {
                 write(column, row, network, into: &buffer)
             }
             buffer.append(" |\n")
+            buffer.flushIfFull()
+            if buffer.isClosed { return }  // the reader has gone
         }
         buffer.append("\n**Totals**\n\n")
         for (label, value) in TotalsSummary(network: network, units: units).lines {

@@ -87,6 +87,40 @@ func shell(_ script: String) throws -> (Int32, String) {
         }
     }
 
+    /// Output written as it is made: what reached the descriptor, then the rest kept in the outcome,
+    /// is exactly the output made whole, in every streamed format.
+    @Test(arguments: ["table", "json", "csv", "markdown", "dot"])
+    func streamedOutputIsTheWholeOutput(_ format: String) throws {
+        let arguments = ["--format", format, "-e", "INPUT[8x8x1] -> [CONV(2,3,p1) -> RELU]*3000"]
+        let whole = runNetCalc(arguments).standardOutputBytes
+        let path = NSTemporaryDirectory() + "netcalc-stream-\(UUID().uuidString)"
+        let descriptor = open(path, O_RDWR | O_CREAT | O_TRUNC, 0o600)
+        try #require(descriptor >= 0)
+        defer { close(descriptor); unlink(path) }
+        var invocation = Invocation(arguments: arguments)
+        invocation.standardOutputDescriptor = descriptor
+        let outcome = run(invocation)
+        #expect(outcome.streamResult == .written)
+        #expect(outcome.streamedAnything)
+        #expect(outcome.standardOutputBytes.count < TextBuffer.chunkSize + 4096)
+        let written = try #require(FileManager.default.contents(atPath: path))
+        #expect(Array(written) + outcome.standardOutputBytes == whole)
+    }
+
+    /// A streamed write that fails stops the writing, and is reported like any failed write.
+    @Test func aFailedStreamedWriteIsAnError() throws {
+        let full = open("/dev/full", O_WRONLY)
+        try #require(full >= 0)
+        defer { close(full) }
+        var invocation = Invocation(arguments: ["-e", "INPUT[8x8x1] -> [RELU]*5000"])
+        invocation.standardOutputDescriptor = full
+        let outcome = run(invocation)
+        #expect(outcome.streamResult == .failed(ENOSPC))
+        let (status, errors) = try deliverTo(full, outcome)
+        #expect(status == 2)
+        #expect(errors == "netcalc: error: cannot write to standard output: No space left on device\n")
+    }
+
     /// The real process: `> /dev/full`, `>&-`, a file cut off by a size limit, `< /tmp`, `<&-`, `| head`.
     @Test(.enabled(if: haveBinary && FileManager.default.fileExists(atPath: "/dev/full")))
     func theProcessReportsEveryFailedStream() throws {
@@ -99,6 +133,10 @@ func shell(_ script: String) throws -> (Int32, String) {
             ("$NETCALC fmt - < /tmp", 2, "netcalc: error: <stdin> is a directory, not a spec file\n"),
             ("$NETCALC fmt <&-", 2, "netcalc: error: cannot read <stdin>: Bad file descriptor\n"),
             ("$NETCALC specs/resnet152.net | head -c 10 > /dev/null", 0, ""),
+            // Streamed: the reader leaves after a line, and netcalc stops quietly.
+            ("$NETCALC -e 'INPUT[8x8x1] -> [RELU]*1000000' | head -n 1 > /dev/null", 0, ""),
+            ("$NETCALC --format json -e 'INPUT[8x8x1] -> [RELU]*100000' > /dev/full", 2,
+             "netcalc: error: cannot write to standard output: No space left on device\n"),
             ("out=$(mktemp) && (ulimit -f 8; $NETCALC --format json specs/resnet152.net > $out); s=$?; rm -f $out; exit $s",
              2, "netcalc: error: cannot write to standard output: File too large\n"),
         ]

@@ -85,3 +85,9 @@ struct CheckedInt: Equatable, Sendable {
     static func * (a: CheckedInt, b: Int) -> CheckedInt { a * CheckedInt(b) }
     static func * (a: Int, b: CheckedInt) -> CheckedInt { CheckedInt(a) * b }
 }
+
+/// `a + b`, or the largest Int: subtotals of counts whose total was already counted cannot overflow.
+func saturatingAdd(_ a: Int, _ b: Int) -> Int {
+    let (sum, overflow) = a.addingReportingOverflow(b)
+    return overflow ? Int.max : sum
+}

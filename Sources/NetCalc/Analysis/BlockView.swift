@@ -34,6 +34,8 @@ extension NetworkReport {
     /// rows' parameters, MACs and memory); `depth` 0 folds the whole network into one row after INPUT.
     /// Totals stay the whole network's.
     func folded(toDepth depth: Int) -> NetworkReport {
+        // Nothing that deep: the network is its own view (a long chain is not copied).
+        if blocks.allSatisfy({ $0.depth < depth }) { return self }
         var view = self
         var folded: [LayerRow] = []
         folded.reserveCapacity(rows.count)

@@ -121,13 +121,13 @@ struct PixelShuffle: LayerOperation {
     func explain(_ explained: ExplainedRow) -> LayerExplanation {
         let row = explained.row
         let input = row.input
-        return .parameterFree(row, shape: "pixel shuffle by r = \(factor): W*r x H*r x D/r² = \(input.width)*\(factor) x \(input.height)*\(factor) x \(input.depth)/\(factor * factor) = \(row.output.fullText)",
+        return .parameterFree(row, shape: "pixel shuffle by r = \(factor): W*r x H*r x D/r² = \(input.width)*\(factor) x \(input.height)*\(factor) x \(input.depth)/\((CheckedInt(factor) * factor).value.map(String.init) ?? "\(factor)²") = \(row.output.fullText)",
                               receptiveField: "rf = \(row.receptiveField.text) (unchanged); jump = max(1, \(explained.inputJump.width)/\(factor)) = \(row.jump.width)")
     }
 
     func pytorch(_ context: PyTorchContext) -> PyTorchModule {
         let factor = context.count("r", factor)
-        let square = factor.expression.isSymbolic ? factor * factor : .literal(factor.value &* factor.value)
+        let square = factor.expression.isSymbolic ? factor * factor : .literal((CheckedInt(factor.value) * factor.value).value ?? Int.max)
         return PyTorchModule(PyCall("nn.PixelShuffle", .value(factor)), channels: context.channels / square)
     }
 }

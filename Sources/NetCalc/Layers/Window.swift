@@ -324,7 +324,7 @@ struct SlidingWindow: Sendable {
         case .valid:
             symmetric = .literal(Pair(square: 0))
         case .same:
-            let totals = zip(axes, outputs).map { axis, output in max(0, axis.needed(output) &- axis.input) }
+            let totals = zip(axes, outputs).map { axis, output in max(0, (axis.needed(output) - axis.input).value ?? 0) }
             if totals.allSatisfy({ $0 % 2 == 0 }) { symmetric = .literal(Pair(totals[0] / 2, totals[1] / 2)) }
         }
         if let symmetric {
@@ -343,12 +343,12 @@ struct SlidingWindow: Sendable {
             let needed = axis.needed(output)
             switch axis.mode {
             case .same:
-                let total = max(0, needed &- axis.input)
-                sides.append((total / 2, total &- total / 2))
+                let total = max(0, (needed - axis.input).value ?? 0)
+                sides.append((total / 2, total - total / 2))
             case .valid:
                 sides.append((0, 0))
             case .explicit:
-                sides.append((axis.padding, max(0, needed &- axis.input &- axis.padding)))
+                sides.append((axis.padding, max(0, (needed - axis.input - axis.padding).value ?? 0)))
             }
         }
         let values = [sides[0].0, sides[0].1, sides[1].0, sides[1].1]
@@ -369,10 +369,10 @@ struct WindowPadding {
 }
 
 extension WindowAxis {
-    /// The input extent that `output` windows cover: `(output - 1)*S + Fe`.
-    func needed(_ output: Int) -> Int {
+    /// The input extent that `output` windows cover: `(output - 1)*S + Fe` (an analyzed layer's fits).
+    func needed(_ output: Int) -> CheckedInt {
         let effective = (try? effectiveKernel()) ?? kernel
-        return (output &- 1) &* stride &+ effective
+        return (CheckedInt(output) - 1) * stride + effective
     }
 
     /// PyTorch's output size with `padding` on both sides: floor, or `ceil_mode`'s rule (a last window
@@ -381,8 +381,8 @@ extension WindowAxis {
         guard let effective = try? effectiveKernel(), stride > 0, padding >= 0,
               let padded = try? checkedAdd(input, try checkedMultiply(2, padding)), padded >= effective else { return nil }
         let span = padded - effective
-        guard ceilMode else { return span / stride &+ 1 }
-        var output = ceilDivide(span, stride) &+ 1
+        guard ceilMode else { return (CheckedInt(span / stride) + 1).value }
+        guard var output = (CheckedInt(ceilDivide(span, stride)) + 1).value else { return nil }
         if let start = try? checkedMultiply(output - 1, stride), let end = try? checkedAdd(input, padding), start >= end {
             output -= 1
         }

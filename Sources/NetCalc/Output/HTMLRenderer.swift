@@ -140,8 +140,8 @@ struct HTMLRenderer {
         var memory = [Int](repeating: 0, count: bins)
         var params = [Int](repeating: 0, count: bins)
         for row in rows {
-            memory[row.index / binSize] &+= row.activations
-            params[row.index / binSize] &+= row.params
+            memory[row.index / binSize] = saturatingAdd(memory[row.index / binSize], row.activations)
+            params[row.index / binSize] = saturatingAdd(params[row.index / binSize], row.params)
         }
         let (left, plotWidth, half) = (64.0, 1000.0, 110.0)
         let width = left + plotWidth + 16

@@ -149,20 +149,26 @@ struct PyValue: Sendable {
     static func + (a: PyValue, b: PyValue) -> PyValue {
         if b.isLiteral(0) { return a }
         if a.isLiteral(0) { return b }
-        return PyValue(a.value &+ b.value, .add(a.expression, b.expression))
+        return PyValue(saturating(a.value.addingReportingOverflow(b.value)), .add(a.expression, b.expression))
     }
 
     /// The difference, written `a - b`.
     static func - (a: PyValue, b: PyValue) -> PyValue {
         if b.isLiteral(0) { return a }
-        return PyValue(a.value &- b.value, .subtract(a.expression, b.expression))
+        return PyValue(saturating(a.value.subtractingReportingOverflow(b.value)), .subtract(a.expression, b.expression))
     }
 
     /// The product, written `a * b`.
     static func * (a: PyValue, b: PyValue) -> PyValue {
         if b.isLiteral(1) { return a }
         if a.isLiteral(1) { return b }
-        return PyValue(a.value &* b.value, .multiply(a.expression, b.expression))
+        return PyValue(saturating(a.value.multipliedReportingOverflow(by: b.value)), .multiply(a.expression, b.expression))
+    }
+
+    /// A result, or Int.max past the range: values here are an analyzed network's, which fit, and one
+    /// that did not would be written as a number that no expression matches, never trap.
+    private static func saturating(_ result: (partialValue: Int, overflow: Bool)) -> Int {
+        result.overflow ? Int.max : result.partialValue
     }
 
     /// Exact division (a value that does not divide is written as the quotient's number).

@@ -15,10 +15,16 @@ struct SummaryRenderer {
         let settings = network.settings
         var out = "\(network.name)  (\(network.file); input \(network.layout.text(network.input))\(network.layout.note); "
             + "batch \(settings.batch), \(settings.dataType.rawValue), rounding \(settings.rounding.rawValue); \(formatCount(network.rows.count - 1)) layers)\n"
-        let layers = network.rows.filter { $0.role != .input }
         func ranking(_ title: String, _ value: (LayerRow) -> Int, _ whole: Int, _ unit: String) {
-            let top = layers.sorted { value($0) != value($1) ? value($0) > value($1) : $0.index < $1.index }
-                .prefix(Self.ranked).filter { value($0) > 0 }
+            // The few largest, kept in order as the rows go by: a million rows are never copied or sorted.
+            var top: [LayerRow] = []
+            for row in network.rows where row.role != .input && value(row) > 0 {
+                guard top.count < Self.ranked || value(row) > value(top[top.count - 1]) else { continue }
+                // After any row of the same value: an earlier row ranks first among equals.
+                let place = top.firstIndex { value(row) > value($0) } ?? top.count
+                top.insert(row, at: place)
+                if top.count > Self.ranked { top.removeLast() }
+            }
             guard !top.isEmpty else { return }
             out += "\n\(title)\n"
             let nameWidth = top.map { displayWidth(network.path(of: $0)) }.max() ?? 0
@@ -91,11 +97,5 @@ struct SummaryRenderer {
         }
         return out
     }
-}
-
-/// `a + b`, or the largest Int: subtotals of counts whose total was already counted cannot overflow.
-private func saturatingAdd(_ a: Int, _ b: Int) -> Int {
-    let (sum, overflow) = a.addingReportingOverflow(b)
-    return overflow ? Int.max : sum
 }
 

@@ -25,9 +25,10 @@ struct TableRenderer {
         var columns = self.columns
         cache.reset()  // shares depend on the network's totals
         var widths = columns.map { displayWidth($0.header) }
-        for row in network.rows {
+        // Rows are read in place, not copied: a copy retains and releases each row's references.
+        for position in network.rows.indices {
             for (index, column) in columns.enumerated() {
-                widths[index] = max(widths[index], width(column, row, network))
+                widths[index] = max(widths[index], width(column, network.rows[position], network))
             }
         }
         var specWidth: Int?
@@ -63,12 +64,13 @@ struct TableRenderer {
         }
         buffer.append(reset)
         buffer.append("\n")
-        for row in network.rows {
+        for position in network.rows.indices {
             let start = buffer.bytes.count
             for (index, column) in columns.enumerated() {
                 if index > 0 { buffer.spaces(2) }
                 let last = index == columns.count - 1
-                write(column, row, network, width: widths[index], last: last, cut: last ? specWidth : nil, into: &buffer)
+                write(column, network.rows[position], network, width: widths[index], last: last, cut: last ? specWidth : nil,
+                      into: &buffer)
             }
             while buffer.bytes.count > start, buffer.bytes.last == 0x20 { buffer.bytes.removeLast() }
             buffer.append("\n")
@@ -320,15 +322,9 @@ struct TextBuffer {
         bytes.append(contentsOf: text.utf8)
     }
 
-    private static let blanks = [UInt8](repeating: 0x20, count: 256)
-
     mutating func spaces(_ count: Int) {
-        var left = count
-        while left > 0 {
-            let run = min(left, 256)
-            bytes.append(contentsOf: TextBuffer.blanks[0..<run])
-            left -= run
-        }
+        guard count > 0 else { return }
+        bytes.append(contentsOf: repeatElement(0x20, count: count))
     }
 
     /// Appends a whole number, with thousands separators unless told otherwise.

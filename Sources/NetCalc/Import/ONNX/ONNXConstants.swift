@@ -89,14 +89,14 @@ private func strides(_ dims: [Int]) -> [Int] {
     var step = 1
     for axis in stride(from: dims.count - 1, through: 0, by: -1) {
         result[axis] = step
-        step &*= dims[axis]
+        step = (CheckedInt(step) * dims[axis]).value ?? Int.max  // cannot overflow: the product fits
     }
     return result
 }
 
 /// An axis, negative ones counted from the end, checked against a rank.
 func normalizedAxis(_ axis: Int, rank: Int) throws(ConstantFailure) -> Int {
-    let resolved = axis < 0 ? axis &+ rank : axis
+    let resolved = axis < 0 ? axis + rank : axis  // a negative plus a rank cannot overflow
     guard resolved >= 0, resolved < rank else {
         throw ConstantFailure("axis \(axis) is outside a tensor of rank \(rank)")
     }

@@ -66,6 +66,11 @@ import Testing
         #expect(CSVRenderer.field("CONV(12,3,p1)") == "\"CONV(12,3,p1)\"")
         #expect(CSVRenderer.field("say \"hi\"") == "\"say \"\"hi\"\"\"")
         #expect(CSVRenderer.field("RELU") == "RELU")
+        // A line break or a quote that is part of a larger Character is still seen.
+        #expect(CSVRenderer.field("a\r\nb") == "\"a\r\nb\"")
+        #expect(CSVRenderer.field("x\"\u{301}y") == "\"x\"\"\u{301}y\"")
+        #expect(CheckRenderer.field("=\u{301}1+1") == "'=\u{301}1+1")
+        #expect(MarkdownRenderer.escape("a|\u{301}b") == "a\\|\u{301}b")
         let csv = runNetCalc(["--format", "csv", "specs/cifar10.net"]).standardOutput
         #expect(csv.hasPrefix("network,index,name,op,output,activations,forwardBytes,backwardBytes,params,weights,biases,nonTrainable,macs,receptiveField,text,path\r\n"))
         #expect(csv.contains("cifar10,1,CONV1,conv,32x32x12,12288,49152,49152,336,324,12,0,331776,3,\"CONV(12,3,p1)\",CONV1\r\n"))

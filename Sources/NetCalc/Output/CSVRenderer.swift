@@ -63,12 +63,15 @@ struct CSVRenderer {
     }
 
     /// A field, quoted when it holds a comma, a quote or a line break, with quotes doubled.
+    /// Looked at byte by byte and scalar by scalar, not by Character: `\r\n` is one Character, and so is
+    /// a quote with a combining mark after it, and neither may slip through.
     static func field(_ text: String) -> String {
-        guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
+        guard text.utf8.contains(where: { $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: "\"") || $0 == 0x0A || $0 == 0x0D })
+        else { return text }
         var out = "\""
-        for character in text {
-            if character == "\"" { out += "\"" }
-            out.append(character)
+        for scalar in text.unicodeScalars {
+            if scalar == "\"" { out.unicodeScalars.append("\"") }
+            out.unicodeScalars.append(scalar)
         }
         return out + "\""
     }

@@ -329,10 +329,9 @@ struct CheckRenderer {
     /// A CSV field: quoted when it holds a comma, a quote or a line break (quotes doubled); text a
     /// spreadsheet would take for a formula (=, +, -, @ first) gets a leading apostrophe.
     static func field(_ text: String) -> String {
-        var value = text
-        if let first = value.first, "=+-@".contains(first) { value = "'" + value }
-        guard value.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return value }
-        return "\"" + value.replacingAll("\"", with: "\"\"") + "\""
+        // By scalar, not Character: `=` with a combining mark after it still starts a formula.
+        let formula = text.unicodeScalars.first.map { "=+-@".unicodeScalars.contains($0) } ?? false
+        return CSVRenderer.field(formula ? "'" + text : text)
     }
 
     // MARK: Gradescope

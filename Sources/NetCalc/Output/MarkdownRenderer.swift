@@ -123,10 +123,11 @@ struct MarkdownRenderer {
     static func escape(_ text: String) -> String {
         // Most cells are plain numbers and names: printable ASCII with nothing to escape goes as it is.
         if text.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F && !isSpecial($0) }) { return text }
+        // By scalar, not Character: a `|` with a combining mark after it still ends a cell.
         var out = ""
-        for character in visible(text) {
-            if "|\\*_`<>[]&~$".contains(character) { out.append("\\") }
-            out.append(character)
+        for scalar in visible(text).unicodeScalars {
+            if scalar.isASCII, isSpecial(UInt8(scalar.value)) { out.unicodeScalars.append("\\") }
+            out.unicodeScalars.append(scalar)
         }
         return out
     }

@@ -25,10 +25,9 @@ struct TableRenderer {
         var columns = self.columns
         cache.reset()  // shares depend on the network's totals
         var widths = columns.map { displayWidth($0.header) }
-        // Rows are read in place, not copied: a copy retains and releases each row's references.
-        for position in network.rows.indices {
+        for row in network.rows {
             for (index, column) in columns.enumerated() {
-                widths[index] = max(widths[index], width(column, network.rows[position], network))
+                widths[index] = max(widths[index], width(column, row, network))
             }
         }
         var specWidth: Int?
@@ -64,13 +63,12 @@ struct TableRenderer {
         }
         buffer.append(reset)
         buffer.append("\n")
-        for position in network.rows.indices {
+        for row in network.rows {
             let start = buffer.bytes.count
             for (index, column) in columns.enumerated() {
                 if index > 0 { buffer.spaces(2) }
                 let last = index == columns.count - 1
-                write(column, network.rows[position], network, width: widths[index], last: last, cut: last ? specWidth : nil,
-                      into: &buffer)
+                write(column, row, network, width: widths[index], last: last, cut: last ? specWidth : nil, into: &buffer)
             }
             while buffer.bytes.count > start, buffer.bytes.last == 0x20 { buffer.bytes.removeLast() }
             buffer.append("\n")

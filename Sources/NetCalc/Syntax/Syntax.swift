@@ -58,15 +58,19 @@ struct Argument: Sendable {
 /// million layers repeats a few calls, and their arguments are kept once. `arguments` gives each call
 /// the ranges of its own place in the file.
 struct LayerCall: Sendable {
-    var name: String
-    var nameRange: SourceRange
+    let name: String
     /// The arguments as parsed where this call's text first appears; nil when there were no parentheses.
     private let sharedArguments: [Argument]?
-    /// How far this call starts after that first one: the distance its arguments' ranges move.
-    private let shift: Int
+    /// How far this call starts after that first one: the distance its arguments' ranges move (32 bits,
+    /// as files are at most 64 MiB: a million calls are kept, and this keeps each small).
+    private let shift: Int32
+    private let storedTextID: Int32
+    let range: SourceRange
+
     /// The same for every call written with the same text: the order in which the file first shows it.
-    let textID: Int
-    var range: SourceRange
+    var textID: Int { Int(storedTextID) }
+    /// Where the name is written: the call starts with it.
+    var nameRange: SourceRange { SourceRange(range.start, range.start + name.utf8.count) }
 
     /// A call with arguments of its own (`textID` still names its text among the file's calls).
     init(name: String, nameRange: SourceRange, arguments: [Argument]?, range: SourceRange, textID: Int) {
@@ -76,18 +80,18 @@ struct LayerCall: Sendable {
     /// A call with the text of one parsed earlier at `parsedAt`, whose arguments it shares.
     init(name: String, nameRange: SourceRange, sharing arguments: [Argument]?, parsedAt: Int, range: SourceRange,
          textID: Int) {
+        assert(nameRange == SourceRange(range.start, range.start + name.utf8.count), "a call starts with its name")
         self.name = name
-        self.nameRange = nameRange
         self.sharedArguments = arguments
-        self.shift = range.start - parsedAt
-        self.textID = textID
+        self.shift = Int32(clamping: range.start - parsedAt)
+        self.storedTextID = Int32(clamping: textID)
         self.range = range
     }
 
     /// The arguments in parentheses, with ranges in this call; nil when there were no parentheses.
     var arguments: [Argument]? {
         guard shift != 0 else { return sharedArguments }
-        return sharedArguments?.map { $0.shifted(by: shift) }
+        return sharedArguments?.map { $0.shifted(by: Int(shift)) }
     }
 
     /// True when the call has parentheses, even empty ones.

@@ -70,8 +70,8 @@ struct Analyzer {
                 names.insert(networkName)
                 // A file the parser could not read gives no numbers, so its networks are not walked: a
                 // broken line can leave a chain that expands to millions of layers only to be thrown away.
-                // (`check` still walks them, to grade what it can.)
-                if syntaxErrors && !checkMode { continue }
+                // (`check` still walks a network with answers, to grade what it can.)
+                if syntaxErrors && (!checkMode || (total == nil && !chain.hasAnswers)) { continue }
                 let effective = overrides.applied(to: settings)
                 let walker = NetworkWalker(file: file, blocks: blocks, settings: effective, quiet: false)
                 walker.checkMode = checkMode

@@ -201,6 +201,20 @@ struct Chain: Sendable {
     var range: SourceRange
 }
 
+extension Chain {
+    /// True when an answer is written anywhere in the chain, its branches and repetitions included.
+    var hasAnswers: Bool {
+        elements.contains { element in
+            switch element {
+            case .input(_, _, let answer), .layer(_, let answer): return answer != nil
+            case .repetition(let inner, _, _): return inner.hasAnswers
+            case .merge(_, let branches, _, _): return branches.contains(where: \.hasAnswers)
+            case .identity, .name, .reference: return false
+            }
+        }
+    }
+}
+
 /// One top-level statement of a spec file.
 enum Statement: Sendable {
     /// Where the statement is written, from its first token to its last (answers included).

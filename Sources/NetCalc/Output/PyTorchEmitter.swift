@@ -155,6 +155,7 @@ final class PyTorchWriter {
         var builder = RowsBuilder(writer: self, index: index, scope: 0, input: index.inputFlow(channels: report.input.depth))
         let output = builder.build()
         let nodes = groupConsecutiveUses(builder.nodes, output: output.node)
+        builder.nodes = []  // the grouped graph is kept; a million-layer network's is large
         let doc = "\(report.name) from \(report.file): input \(report.input.fullText), \(formatCount(report.totals.params)) params."
         classes.append(.network(NetworkClass(name: name, doc: doc, nodes: nodes.nodes, output: nodes.output)))
         return name
@@ -278,6 +279,7 @@ final class PyTorchWriter {
         var readers = Array(repeating: 0, count: nodes.count)
         for node in nodes { for input in node.inputs where input >= 0 && input < nodes.count { readers[input] += 1 } }
         var result: [PyNode] = []
+        result.reserveCapacity(nodes.count)
         var moved = Array(repeating: 0, count: nodes.count)
         var run: [PyNode] = []  // the uses of the group being gathered, the last one in `result`
         func close() {

@@ -1,7 +1,7 @@
 /// What the analyzer computes: one row per layer, totals per network, and the settings they used.
 
 /// A volume: width x height x depth, the notes' order.
-struct Shape: Equatable, Sendable {
+struct Shape: Hashable, Sendable {
     var width: Int
     var height: Int
     var depth: Int

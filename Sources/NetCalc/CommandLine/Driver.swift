@@ -181,18 +181,22 @@ public func run(_ invocation: Invocation) -> Outcome {
         outcome.status = max(outcome.status, 1)  // like diff: the answer to "does it fit?" is no
     }
     for index in networks.indices { networks[index].layout = options.layout }
-    switch options.emit {
-    case .pytorch?:
-        outcome.standardOutput = PyTorchEmitter().render(networks)
+    // The long outputs are streamed as they are made; the rest is written whole by the caller.
+    let sink = invocation.standardOutputDescriptor.map(OutputSink.init(descriptor:))
+    var buffer = TextBuffer(sink: sink)
+    if let emit = options.emit {
+        switch emit {
+        case .pytorch:
+            PyTorchEmitter().render(networks, into: &buffer)
+        case .spec:
+            let problems = SpecEmitter().render(networks, into: &buffer)
+            outcome.standardError += renderer.render(problems)
+            if problems.hasErrors { outcome.status = max(outcome.status, 1) }
+        }
+        outcome.standardOutputBytes = buffer.bytes
+        outcome.streamResult = sink?.result
+        outcome.streamedAnything = sink?.wroteAnything ?? false
         return outcome
-    case .spec?:
-        let (text, problems) = SpecEmitter().render(networks)
-        outcome.standardOutput = text
-        outcome.standardError += renderer.render(problems)
-        if problems.hasErrors { outcome.status = max(outcome.status, 1) }
-        return outcome
-    case nil:
-        break
     }
     // --depth: block uses folded into one row each; the totals stay the whole network's.
     if let depth = options.depth { networks = networks.map { $0.folded(toDepth: depth) } }
@@ -202,9 +206,6 @@ public func run(_ invocation: Invocation) -> Outcome {
         outcome.standardOutput = wrappedLines(summary.render(networks), width: width)
         return outcome
     }
-    // The long outputs are streamed as they are made; the rest is written whole by the caller.
-    let sink = invocation.standardOutputDescriptor.map(OutputSink.init(descriptor:))
-    var buffer = TextBuffer(sink: sink)
     switch options.format {
     case .json:
         JSONRenderer(fit: fit).render(networks, diagnostics: diagnostics, explain: options.explain, into: &buffer)

@@ -2,14 +2,27 @@
 
 /// `138357544` -> `138,357,544`.
 func formatCount(_ value: Int) -> String {
-    let digits = String(value.magnitude)
-    var out = ""
-    out.reserveCapacity(digits.count + digits.count / 3 + 1)
-    for (offset, character) in digits.enumerated() {
-        if offset > 0, (digits.count - offset) % 3 == 0 { out.append(",") }
-        out.append(character)
+    // At most 19 digits, 6 commas and a sign: made in place, back to front, without a String per digit.
+    withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 32) { text in
+        var start = text.count
+        var rest = value.magnitude
+        var written = 0
+        repeat {
+            if written > 0, written % 3 == 0 {
+                start -= 1
+                text[start] = UInt8(ascii: ",")
+            }
+            start -= 1
+            text[start] = UInt8(rest % 10) + 0x30
+            rest /= 10
+            written += 1
+        } while rest > 0
+        if value < 0 {
+            start -= 1
+            text[start] = UInt8(ascii: "-")
+        }
+        return String(decoding: UnsafeBufferPointer(rebasing: text[start...]), as: UTF8.self)
     }
-    return value < 0 ? "-" + out : out
 }
 
 /// `value / unit` with one decimal, rounded half up, computed in integers.

@@ -148,6 +148,30 @@ enum PyTorchClassWriter {
                 : "        super().__init__(\n" + all.map { "            \($0),\n" }.joined() + "        )\n"
             return ClassBodyText(initialization: initialization, forward: nil)
         }
+        var initialization = TextBuffer()
+        let attributes = writeInitialization(nodes, into: &initialization)
+        var forward = TextBuffer()
+        writeForward(nodes, output: output, attributes: attributes, into: &forward)
+        return ClassBodyText(initialization: initialization.string, forward: forward.string)
+    }
+
+    /// Writes an `nn.Module` class's constructor body, a blank line and its `forward`, a line at a time.
+    static func write(_ nodes: [PyNode], output: Int, into buffer: inout TextBuffer) {
+        let attributes = writeInitialization(nodes, into: &buffer)
+        if buffer.isClosed { return }
+        buffer.append("\n")
+        writeForward(nodes, output: output, attributes: attributes, into: &buffer)
+    }
+
+    /// The attribute names the constructor gave each node's module (and its padding), for `forward`.
+    struct Attributes {
+        var names: [String]
+        var paddings: [Int: String] = [:]
+    }
+
+    /// Writes the constructor's statements after `def __init__(...)`, from `super().__init__()` on;
+    /// returns the attributes it named.
+    private static func writeInitialization(_ nodes: [PyNode], into buffer: inout TextBuffer) -> Attributes {
         var names = PythonNames(reserved: PythonSyntax.moduleAttributes)
         var counters: [String: Int] = [:]
         func attribute(_ hint: AttributeHint) -> String {
@@ -161,53 +185,76 @@ enum PyTorchClassWriter {
             if PythonSyntax.moduleAttributes.contains(base) { base += "_" }
             return names.claim(base)
         }
-        var initialization = "        super().__init__()\n"
-        var statements: [String] = []
-        var variables = VariableAllocator(nodes: nodes, output: output)
+        var attributes = Attributes(names: Array(repeating: "", count: nodes.count))
+        buffer.append("        super().__init__()\n")
         for index in nodes.indices.dropFirst() {
             let node = nodes[index]
             let substitutions = [node.substitution]
-            let inputs = node.inputs.map { variables.name(of: $0) }
-            let first = inputs.first ?? "x"
-            let result = variables.assign(index, reading: node.inputs)
             switch node.kind {
-            case .input:
+            case .input, .flatten, .unflatten, .merge:
                 continue
             case .layer(let hint, let module):
                 let name = attribute(hint)
-                var argument = first
                 if let padding = module.padding {
                     let pad = names.claim(name + "_pad")
-                    initialization += "        self.\(pad) = \(text(padding, substitutions))\n"
-                    statements.append("\(result) = self.\(pad)(\(first))")
-                    argument = result
+                    attributes.paddings[index] = pad
+                    buffer.append("        self.\(pad) = \(text(padding, substitutions))\n")
                 }
-                initialization += "        self.\(name) = \(text(module.call, substitutions))\n"
-                statements.append("\(result) = self.\(name)(\(argument))")
+                buffer.append("        self.\(name) = \(text(module.call, substitutions))\n")
+                attributes.names[index] = name
             case .instance(let hint, let call, _):
                 let name = attribute(hint)
-                initialization += "        self.\(name) = \(text(call, substitutions))\n"
-                statements.append("\(result) = self.\(name)(\(first))")
+                buffer.append("        self.\(name) = \(text(call, substitutions))\n")
+                attributes.names[index] = name
             case .sequence(let hint, let elements):
                 let name = attribute(hint)
-                initialization += call("self.\(name) = nn.Sequential", elements.flatMap { items($0, substitutions) }, indent: "        ") + "\n"
-                statements.append("\(result) = self.\(name)(\(first))")
+                buffer.append(call("self.\(name) = nn.Sequential", elements.flatMap { items($0, substitutions) }, indent: "        ") + "\n")
+                attributes.names[index] = name
+            }
+            buffer.flushIfFull()
+            if buffer.isClosed { break }
+        }
+        return attributes
+    }
+
+    /// Writes `forward`, its variables reused as their values are read for the last time.
+    private static func writeForward(_ nodes: [PyNode], output: Int, attributes: Attributes, into buffer: inout TextBuffer) {
+        buffer.append("    def forward(self, x):\n")
+        var variables = VariableAllocator(nodes: nodes, output: output)
+        for index in nodes.indices.dropFirst() {
+            let node = nodes[index]
+            let inputs = node.inputs.map { variables.name(of: $0) }
+            let first = inputs.first ?? "x"
+            let result = variables.assign(index, reading: node.inputs)
+            let name = attributes.names[index]
+            switch node.kind {
+            case .input:
+                continue
+            case .layer:
+                var argument = first
+                if let pad = attributes.paddings[index] {
+                    buffer.append("        \(result) = self.\(pad)(\(first))\n")
+                    argument = result
+                }
+                buffer.append("        \(result) = self.\(name)(\(argument))\n")
+            case .instance, .sequence:
+                buffer.append("        \(result) = self.\(name)(\(first))\n")
             case .flatten:
-                statements.append("\(result) = torch.flatten(\(first), 1)")
+                buffer.append("        \(result) = torch.flatten(\(first), 1)\n")
             case .unflatten:
-                statements.append("\(result) = \(first)[:, :, None, None]")
+                buffer.append("        \(result) = \(first)[:, :, None, None]\n")
             case .merge(let kind):
                 switch kind {
-                case .add where inputs.count > 8: statements.append("\(result) = torch.stack([\(inputs.joined(separator: ", "))]).sum(0)")
-                case .add: statements.append("\(result) = " + inputs.joined(separator: " + "))
-                case .mul: statements.append("\(result) = " + inputs.joined(separator: " * "))
-                case .concat: statements.append("\(result) = torch.cat([\(inputs.joined(separator: ", "))], 1)")
+                case .add where inputs.count > 8: buffer.append("        \(result) = torch.stack([\(inputs.joined(separator: ", "))]).sum(0)\n")
+                case .add: buffer.append("        \(result) = " + inputs.joined(separator: " + ") + "\n")
+                case .mul: buffer.append("        \(result) = " + inputs.joined(separator: " * ") + "\n")
+                case .concat: buffer.append("        \(result) = torch.cat([\(inputs.joined(separator: ", "))], 1)\n")
                 }
             }
+            buffer.flushIfFull()
+            if buffer.isClosed { return }
         }
-        let forward = "    def forward(self, x):\n" + statements.map { "        \($0)\n" }.joined()
-            + "        return \(variables.name(of: output))\n"
-        return ClassBodyText(initialization: initialization, forward: forward)
+        buffer.append("        return \(variables.name(of: output))\n")
     }
 }
 

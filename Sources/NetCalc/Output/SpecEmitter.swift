@@ -9,16 +9,24 @@
 struct SpecEmitter {
     /// The spec text of every network that can be written, and an error for each that cannot.
     func render(_ networks: [NetworkReport]) -> (String, DiagnosticList) {
-        var out = ""
+        var buffer = TextBuffer()
+        let problems = render(networks, into: &buffer)
+        return (buffer.string, problems)
+    }
+
+    /// Writes the spec text of every network that can be written into `buffer`, a line at a time;
+    /// returns an error for each that cannot.
+    func render(_ networks: [NetworkReport], into buffer: inout TextBuffer) -> DiagnosticList {
         var problems = DiagnosticList()
         for network in networks {
             do throws(NestingProblem) {
-                out += tidy(try spec(network) + "\n", name: network.file)
+                try write(network, into: &buffer)
             } catch {
                 problems.append(Diagnostic(.error, "\(network.file): \(error.message)", hint: error.hint))
             }
+            if buffer.isClosed { break }
         }
-        return (out, problems)
+        return problems
     }
 
     /// Why a graph cannot be written as nested branches.
@@ -27,12 +35,21 @@ struct SpecEmitter {
         var hint: String? = "the spec language nests branches inside merges; this graph crosses them"
     }
 
-    private func spec(_ network: NetworkReport) throws(NestingProblem) -> String {
+    /// One network's spec, laid out as `netcalc fmt` lays it out: nested where its graph nests,
+    /// else wired by name.
+    private func write(_ network: NetworkReport, into buffer: inout TextBuffer) throws(NestingProblem) {
+        let layout: NestedLayout
         do throws(NestingProblem) {
-            return try nested(network)
+            layout = try nested(network)
         } catch {
-            return wired(network, because: error.message)
+            buffer.append(tidy(wired(network, because: error.message) + "\n", name: network.file))
+            buffer.flushIfFull()
+            return
         }
+        if !layout.write(into: &buffer, name: network.file) {
+            buffer.append(tidy(layout.text + "\n", name: network.file))
+        }
+        buffer.flushIfFull()
     }
 
     /// The header lines every emitted spec starts with: where it comes from and its settings.
@@ -76,7 +93,7 @@ struct SpecEmitter {
     }
 
     /// The graph as nested branches, or why it does not nest.
-    private func nested(_ network: NetworkReport) throws(NestingProblem) -> String {
+    private func nested(_ network: NetworkReport) throws(NestingProblem) -> NestedLayout {
         let graph = Graph(rows: network.rows)
         let sinks = network.rows.indices.filter { graph.consumers[$0].isEmpty }
         guard sinks.count == 1 else {
@@ -104,19 +121,10 @@ struct SpecEmitter {
         var name = identifierSafe(network.name)
         if blocks.contains(where: { $0.name == name }) { name += "_net" }
         lines.append("\(name) = INPUT[\(network.input.fullText)]")
-        for (text, count, comment) in collapseRepeats(elements) {
-            let body = count > 1 ? "[\(text)]*\(count)" : text
-            lines.append("  -> \(body)" + (comment.map { "  # " + commentSafe($0) } ?? ""))
+        let chain = collapseRepeats(elements).map { text, count, comment in
+            NestedLayout.Line(body: count > 1 ? "[\(text)]*\(count)" : text, comment: comment.map { "# " + commentSafe($0) })
         }
-        return lines.joined(separator: "\n")
-    }
-
-    /// The spec laid out as `netcalc fmt` lays it out (a branch per line where a merge is long).
-    private func tidy(_ text: String, name: String) -> String {
-        var parser = Parser(file: SourceFile(name: name, text: text))
-        let syntax = parser.parse()
-        guard !parser.diagnostics.hasErrors else { return text }
-        return SpecFormatter(syntax: syntax, comments: parser.comments).format()
+        return NestedLayout(prelude: lines.joined(separator: "\n"), chain: chain)
     }
 
     /// Runs of the same one to four elements that hold a merge or a block become `[a -> b]*N`.
@@ -158,6 +166,98 @@ struct SpecEmitter {
     /// Text for a `#` comment: one line, every invisible character (a line break too) shown `visible`.
     private func commentSafe(_ text: String) -> String {
         visible(text)
+    }
+}
+
+/// The spec laid out as `netcalc fmt` lays it out (a branch per line where a merge is long); the text
+/// as it is when it does not parse.
+private func tidy(_ text: String, name: String) -> String {
+    var parser = Parser(file: SourceFile(name: name, text: text))
+    let syntax = parser.parse()
+    guard !parser.diagnostics.hasErrors else { return text }
+    return SpecFormatter(syntax: syntax, comments: parser.comments).format()
+}
+
+/// A nested network's spec before it is laid out: its header, blocks and `name = INPUT[...]` line,
+/// then one `-> element  # comment` line per element of its chain.
+///
+/// `netcalc fmt` lays out such a spec a line at a time: the network's chain holds a comment before its
+/// last line, so it is written an element per line, each element on its own (at column 5, holding no
+/// comment) and its comment after it. So each line is laid out alone, an element text once however
+/// often it comes, and written as it is made; a spec that is not of that form (a chain all on one
+/// line, a text that does not parse alone) is laid out whole, as before.
+private struct NestedLayout {
+    /// One `-> body  # comment` line of the chain.
+    struct Line {
+        var body: String
+        /// The whole comment, `# CONV1`; nil for a line without one.
+        var comment: String?
+    }
+
+    /// Every line up to and including `name = INPUT[...]`.
+    var prelude: String
+    var chain: [Line]
+
+    /// The text before it is laid out.
+    var text: String {
+        var out = prelude
+        for line in chain { out += "\n  -> " + line.body + (line.comment.map { "  " + $0 } ?? "") }
+        return out
+    }
+
+    /// Writes the spec laid out a line at a time; false (having written nothing) when it must be laid
+    /// out whole.
+    func write(into buffer: inout TextBuffer, name: String) -> Bool {
+        // A chain with no comment before its last line may go on one line: only the whole can say.
+        guard chain.dropLast().contains(where: { $0.comment != nil }) else { return false }
+        for line in chain {
+            guard let comment = line.comment else { continue }
+            // A comment that would not be one whole comment when read back: laid out whole.
+            guard !comment.utf8.contains(where: { $0 == 0x0A || $0 == 0x0D }) else { return false }
+        }
+        var laidOut: [String: String] = [:]
+        for line in chain where laidOut[line.body] == nil {
+            guard let element = Self.layOut(line.body, name: name) else { return false }
+            laidOut[line.body] = element
+        }
+        var start = Parser(file: SourceFile(name: name, text: prelude + "\n"))
+        let syntax = start.parse()
+        guard !start.diagnostics.hasErrors, syntax.statements.count >= 1,
+              case .network(_, _, let body, nil)? = syntax.statements.last, body.elements.count == 1 else { return false }
+        buffer.append(SpecFormatter(syntax: syntax, comments: start.comments).format())
+        for line in chain {
+            buffer.append("  -> ")
+            buffer.append(laidOut[line.body] ?? line.body)
+            if let comment = line.comment {
+                buffer.append("  ")
+                buffer.append(Self.trimmed(comment))
+            }
+            buffer.append("\n")
+            buffer.flushIfFull()
+            if buffer.isClosed { return true }
+        }
+        return true
+    }
+
+    /// One element as `netcalc fmt` writes it after `  -> `; nil when it does not parse as one element
+    /// without comments.
+    private static func layOut(_ text: String, name: String) -> String? {
+        var parser = Parser(file: SourceFile(name: name, text: "x = INPUT[1x1x1] -> " + text + "\n"))
+        let syntax = parser.parse()
+        guard !parser.diagnostics.hasErrors, parser.comments.isEmpty, syntax.statements.count == 1,
+              case .network(_, _, let body, nil) = syntax.statements[0], body.elements.count == 2 else { return nil }
+        switch body.elements[1] {
+        case .name, .reference, .input: return nil
+        case .identity, .layer, .repetition, .merge: break
+        }
+        return SpecFormatter(syntax: syntax, comments: []).chainElement(body.elements[1])
+    }
+
+    /// A comment as the formatter writes it: without trailing spaces and tabs.
+    private static func trimmed(_ comment: String) -> String {
+        var text = comment
+        while text.hasSuffix(" ") || text.hasSuffix("\t") { text.removeLast() }
+        return text
     }
 }
 

@@ -96,9 +96,28 @@ struct TableRenderer {
             let explainer = Explainer(network: network)
             buffer.append("\n\(bold)worked formulas\(reset)\n")
             for row in network.rows {
-                var lines = "\(bold)\(visible(row.name))\(reset)  \(row.role == .input ? "" : visible(row.text) + " on \(row.input.fullText)")\n"
-                for line in explainer.lines(for: row) { lines += "  \(line)\n" }
-                buffer.append(wrappedLines(lines, width: maxWidth))
+                let lines = explainer.lines(for: row)
+                if let maxWidth {
+                    var text = "\(bold)\(visible(row.name))\(reset)  \(row.role == .input ? "" : visible(row.text) + " on \(row.input.fullText)")\n"
+                    for line in lines { text += "  \(line)\n" }
+                    buffer.append(wrappedLines(text, width: maxWidth))
+                } else {  // not wrapped: the same text, written piece by piece
+                    buffer.append(bold)
+                    buffer.append(visible(row.name))
+                    buffer.append(reset)
+                    buffer.append("  ")
+                    if row.role != .input {
+                        buffer.append(visible(row.text))
+                        buffer.append(" on ")
+                        buffer.append(row.input.fullText)
+                    }
+                    buffer.append("\n")
+                    for line in lines {
+                        buffer.append("  ")
+                        buffer.append(line)
+                        buffer.append("\n")
+                    }
+                }
                 buffer.flushIfFull()
                 if buffer.isClosed { return }
             }

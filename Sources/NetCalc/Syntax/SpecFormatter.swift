@@ -264,6 +264,12 @@ struct SpecFormatter {
 
     // MARK: Elements
 
+    /// An element of a network's chain laid out an element per line, as `layout` writes it after
+    /// `  -> `: from column 5, with no comment inside.
+    func chainElement(_ element: ChainElement) -> String {
+        self.element(element, column: 5, inline: false)
+    }
+
     /// An element printed from `column`; `inline` forbids line breaks inside it. An element with
     /// comments inside is laid out around them instead.
     private func element(_ element: ChainElement, column: Int, inline: Bool,

@@ -2,6 +2,12 @@
 /// `--explain` prints them for every layer; `netcalc check` shows the one behind a wrong answer.
 struct Explainer {
     let network: NetworkReport
+    /// The memory and bytes lines made so far: networks repeat the same shapes over and over.
+    private let made = MadeLines()
+
+    init(network: NetworkReport) {
+        self.network = network
+    }
 
     var bytesPerValue: Int { network.settings.dataType.bytes }
     var batch: Int { network.settings.batch }
@@ -67,10 +73,24 @@ struct Explainer {
 
     func memory(_ row: LayerRow) -> String {
         let out = row.output
-        return "memory = \(out.width)*\(out.height)*\(out.depth) = \(formatCount(row.activations)) values"
+        let key = MadeLines.Key(output: out, activations: row.activations, forwardBytes: 0)
+        if let line = made.memory[key] { return line }
+        let line = "memory = \(out.width)*\(out.height)*\(out.depth) = \(formatCount(row.activations)) values"
+        made.remember(memory: line, for: key)
+        return line
     }
 
+    /// The bytes line, from the row's values and forward bytes and the network's settings alone.
     func bytes(_ row: LayerRow) -> String {
+        let key = MadeLines.Key(output: Shape(width: 0, height: 0, depth: 0), activations: row.activations,
+                                forwardBytes: row.forwardBytes)
+        if let line = made.bytes[key] { return line }
+        let line = bytesLine(row)
+        made.remember(bytes: line, for: key)
+        return line
+    }
+
+    private func bytesLine(_ row: LayerRow) -> String {
         let batchText = batch == 1 ? "" : " x batch \(batch)"
         return "bytes = \(formatCount(row.activations)) values\(batchText) x \(bytesPerValue) byte\(bytesPerValue == 1 ? "" : "s") (\(network.settings.dataType.rawValue)) = \(formatCount(row.forwardBytes)) bytes (\(formatBytes(row.forwardBytes)))"
     }
@@ -104,5 +124,32 @@ struct Explainer {
         case .rf: return "the last row's receptive field: \(rows.last?.receptiveField.width ?? 0)"
         case .note, .points: return ""
         }
+    }
+}
+
+/// The memory and bytes lines an explainer has made, by what they are made from (the network's settings
+/// are the same for every row); a bounded number, so that a network of distinct shapes does not grow it
+/// without end.
+private final class MadeLines {
+    /// What a line is made from: the memory line reads the output and the values, the bytes line the
+    /// values and the forward bytes (the other fields are zero in its key).
+    struct Key: Hashable {
+        var output: Shape
+        var activations: Int
+        var forwardBytes: Int
+    }
+
+    /// The most lines of each kind kept.
+    static let limit = 4096
+
+    private(set) var memory: [Key: String] = [:]
+    private(set) var bytes: [Key: String] = [:]
+
+    func remember(memory line: String, for key: Key) {
+        if memory.count < Self.limit { memory[key] = line }
+    }
+
+    func remember(bytes line: String, for key: Key) {
+        if bytes.count < Self.limit { bytes[key] = line }
     }
 }

@@ -406,8 +406,7 @@ final class NetworkWalker {
             try report(error, name: name, at: call.range)
         }
         // In a block with parameters, the row shows the values the parameters had: CONV(128,3,s2,p1).
-        var row = LayerRow(resolved, effect: effect, reading: flow, text: resolved.text ?? resolved.layer.canonicalText,
-                           range: call.range)
+        var row = LayerRow(resolved, effect: effect, reading: flow, range: call.range)
         try finish(&row, keyword: keyword, ordinal: input.ordinal, at: call.range)
         return Flow(shape: row.output, receptiveField: row.receptiveField, jump: row.jump, producer: row.index)
     }

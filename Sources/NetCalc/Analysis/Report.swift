@@ -118,14 +118,17 @@ struct BlockInstance: Sendable {
 }
 
 /// One layer of an analyzed network, with everything counted for it.
+///
+/// A network holds up to two million rows, so a row is kept small: counts and shapes in 64 bits, the
+/// small numbers (index, depth, block, first input, source offsets) in 32, the flags together.
 struct LayerRow: Sendable {
-    var index: Int
     /// The auto-name: `CONV1`, `POOL2`, `INPUT`.
     var name: String
-    var role: RowRole
-    /// The layer as written, white space folded.
-    var text: String
+    /// Where the row's text comes from: its resolved layer, or the row itself.
+    private var source: RowSource
     var output: Shape
+    /// The volume the layer reads (for a merge, its first branch's).
+    var input = Shape(width: 0, height: 0, depth: 0)
     var weights = 0
     var biases = 0
     var nonTrainable = 0
@@ -134,18 +137,86 @@ struct LayerRow: Sendable {
     var forwardBytes = 0
     var receptiveField = Pair(square: 1)
     var jump = Pair(square: 1)
-    /// How many merges this row sits inside (0 on the main chain).
-    var depth = 0
+    /// The rows whose outputs this layer reads after the first (a merge's other branches).
+    var moreInputs: [Int] = []
+    var role: RowRole
+    /// The rounding the layer's windows used.
+    var rounding = Rounding.strict
     /// True for the first row of a merge's branch.
     var startsBranch = false
-    /// The row whose output this layer reads first (-1 for INPUT), and any others (a merge's branches):
-    /// kept apart so that the common row of one input allocates nothing.
-    var firstInput = -1
-    var moreInputs: [Int] = []
-    /// The volume the layer reads (for a merge, its first branch's).
-    var input = Shape(width: 0, height: 0, depth: 0)
+    /// True for a layer that writes over its input (a Caffe in-place layer): it stores nothing new.
+    var inPlace = false
+    private var storedIndex: Int32 = 0
+    private var storedDepth: Int32 = 0
+    private var storedBlock: Int32 = 0
+    private var storedFirstInput: Int32 = -1
+    private var rangeStart: UInt32
+    private var rangeEnd: UInt32
+
+    init(index: Int, name: String, role: RowRole, text: String, output: Shape, range: SourceRange) {
+        self.name = name
+        self.source = .written(WrittenText(text))
+        self.output = output
+        self.role = role
+        (rangeStart, rangeEnd) = (0, 0)
+        self.index = index
+        self.range = range
+    }
+
+    /// The layer as written, white space folded: a layer row shows its resolved layer's text. Setting it
+    /// makes the row's own text (a folded block's), with no resolved layer.
+    var text: String {
+        get {
+            switch source {
+            case .layer(let resolved): return resolved.shownText
+            case .written(let written): return written.text
+            }
+        }
+        set { source = .written(WrittenText(newValue)) }
+    }
+
     /// The resolved layer, shared by every row its call made; nil for INPUT and merges.
-    var resolved: ResolvedLayer?
+    var resolved: ResolvedLayer? {
+        get {
+            switch source {
+            case .layer(let resolved): return resolved
+            case .written: return nil
+            }
+        }
+        set {
+            if let newValue { source = .layer(newValue) } else { source = .written(WrittenText(text)) }
+        }
+    }
+
+    /// The row's place in its network.
+    var index: Int {
+        get { Int(storedIndex) }
+        set { storedIndex = Int32(clamping: newValue) }  // a network has at most a few million rows
+    }
+    /// How many merges this row sits inside (0 on the main chain).
+    var depth: Int {
+        get { Int(storedDepth) }
+        set { storedDepth = Int32(clamping: newValue) }
+    }
+    /// The block use the row belongs to (an index into the report's `blocks`; 0: the network itself).
+    var block: Int {
+        get { Int(storedBlock) }
+        set { storedBlock = Int32(clamping: newValue) }
+    }
+    /// The row whose output this layer reads first (-1 for INPUT); kept apart from `moreInputs` so
+    /// that the common row of one input allocates nothing.
+    var firstInput: Int {
+        get { Int(storedFirstInput) }
+        set { storedFirstInput = Int32(clamping: newValue) }
+    }
+    /// Where the layer is written (files are at most 64 MiB, so offsets fit in 32 bits).
+    var range: SourceRange {
+        get { SourceRange(Int(rangeStart), Int(rangeEnd)) }
+        set {
+            rangeStart = UInt32(clamping: newValue.start)
+            rangeEnd = UInt32(clamping: newValue.end)
+        }
+    }
 
     /// The rows whose outputs this layer reads.
     var inputs: [Int] {
@@ -170,16 +241,9 @@ struct LayerRow: Sendable {
         case .block: return "block"
         }
     }
-    /// The rounding the layer's windows used.
-    var rounding = Rounding.strict
-    var range: SourceRange
 
     var params: Int { weights + biases }
     var backwardBytes: Int { forwardBytes }
-    /// True for a layer that writes over its input (a Caffe in-place layer): it stores nothing new.
-    var inPlace = false
-    /// The block use the row belongs to (an index into the report's `blocks`; 0: the network itself).
-    var block = 0
 
     /// Counts the row's activation values and bytes under a network's settings; a layer that writes
     /// over its input stores nothing new.
@@ -193,9 +257,10 @@ struct LayerRow: Sendable {
 }
 
 extension LayerRow {
-    /// The row of a layer applied to a flow (its index, name and memory are set when it is added).
-    init(_ resolved: ResolvedLayer, effect: LayerEffect, reading flow: Flow, text: String, range: SourceRange) {
-        self.init(index: 0, name: "", role: .layer, text: text, output: effect.output, range: range)
+    /// The row of a layer applied to a flow (its index, name and memory are set when it is added); its
+    /// text is the resolved layer's.
+    init(_ resolved: ResolvedLayer, effect: LayerEffect, reading flow: Flow, range: SourceRange) {
+        self.init(index: 0, name: "", role: .layer, text: "", output: effect.output, range: range)
         input = flow.shape
         self.resolved = resolved
         rounding = effect.rounding
@@ -221,11 +286,29 @@ extension LayerRow {
     }
 }
 
+/// Where a row's text comes from. Both cases hold a reference, so that the whole is one word: a
+/// String beside a reference would make every one of a million rows 16 bytes larger.
+private enum RowSource: Sendable {
+    /// A layer's row shows its resolved layer's text.
+    case layer(ResolvedLayer)
+    /// INPUT, a merge or a folded block use has text of its own.
+    case written(WrittenText)
+}
+
+/// The text of a row that is not a layer's.
+private final class WrittenText: Sendable {
+    let text: String
+
+    init(_ text: String) { self.text = text }
+}
+
 /// A resolved layer held by reference, so that the rows of a repeated call share one.
 final class ResolvedLayer: Sendable {
     let layer: Layer
     /// The call as written, when it names no block parameter (else the rows show the filled-in layer).
     let text: String?
+    /// The text the rows show: the call as written, or the filled-in layer.
+    let shownText: String
     /// The width of the text the rows show, worked out once.
     let textWidth: Int
 
@@ -242,7 +325,8 @@ final class ResolvedLayer: Sendable {
     init(_ layer: Layer, text: String?) {
         self.layer = layer
         self.text = text
-        self.textWidth = displayWidth(text ?? layer.canonicalText)
+        self.shownText = text ?? layer.canonicalText
+        self.textWidth = displayWidth(shownText)
     }
 }
 

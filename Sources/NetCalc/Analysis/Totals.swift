@@ -7,7 +7,8 @@ extension Totals {
         self.init()
         batch = settings.batch
         bytesPerValue = settings.dataType.bytes
-        var lastUse = Array(0..<rows.count)
+        // The last row that reads each row's output, in 32 bits (a network has at most a few million rows).
+        var lastUse = (0..<rows.count).map { Int32(clamping: $0) }
         for row in rows {
             weights = try checkedAdd(weights, row.weights)
             biases = try checkedAdd(biases, row.biases)
@@ -15,8 +16,9 @@ extension Totals {
             macs = try checkedAdd(macs, row.macs)
             activations = try checkedAdd(activations, row.activations)
             forwardBytes = try checkedAdd(forwardBytes, row.forwardBytes)
-            if row.firstInput >= 0 { lastUse[row.firstInput] = max(lastUse[row.firstInput], row.index) }
-            for input in row.moreInputs { lastUse[input] = max(lastUse[input], row.index) }
+            let reader = Int32(clamping: row.index)
+            if row.firstInput >= 0 { lastUse[row.firstInput] = max(lastUse[row.firstInput], reader) }
+            for input in row.moreInputs { lastUse[input] = max(lastUse[input], reader) }
         }
         params = try checkedAdd(weights, biases)
         backwardBytes = forwardBytes
@@ -27,7 +29,7 @@ extension Totals {
         var change = Array(repeating: 0, count: rows.count + 1)
         for row in rows {
             change[row.index] += row.activations
-            change[lastUse[row.index] + 1] -= row.activations
+            change[Int(lastUse[row.index]) + 1] -= row.activations
         }
         var live = 0
         var peak = 0

@@ -47,6 +47,10 @@ func readAll(_ descriptor: Int32, shownAs shown: String, limit: Int = maximumSpe
         return .failure(ReadError("\(shown) is a directory, not a spec file"))
     }
     var bytes: [UInt8] = []
+    // A file's size is known: room for it (and the read that finds its end) at once, not doubled as it grows.
+    if (status.st_mode & S_IFMT) == S_IFREG, status.st_size > 0, status.st_size <= limit {
+        bytes.reserveCapacity(Int(status.st_size) + 1)
+    }
     var buffer = [UInt8](repeating: 0, count: 65536)
     while true {
         let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }

@@ -87,7 +87,7 @@ struct GraphAnalyzer {
                     return (nil, diagnostics)
                 }
                 // Rows show the canonical call (`CONV(64,1)`, not the reader's `CONV(64,1,s1,p0)`).
-                row = LayerRow(resolved, effect: effect, reading: flows[0], text: resolved.text ?? resolved.layer.canonicalText, range: layer.range)
+                row = LayerRow(resolved, effect: effect, reading: flows[0], range: layer.range)
             case .merge(let kind):
                 let output: Shape
                 do throws(LayerFailure) {

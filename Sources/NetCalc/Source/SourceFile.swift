@@ -8,7 +8,8 @@ struct SourceFile: Sendable {
     /// The spec's bytes, valid UTF-8.
     let bytes: [UInt8]
     /// The byte offset at which each line starts; line 1 starts at 0.
-    let lineStarts: [Int]
+    /// Where each line starts, in 32 bits (files are at most 64 MiB; a million-line file keeps a million).
+    private let storedLineStarts: [UInt32]
     /// The column (1-based, in characters of its line) of every byte at a multiple of
     /// `checkpointStride`: a column is then found by counting at most that many bytes, however long
     /// the line (a million answers on one line stay linear).
@@ -19,20 +20,20 @@ struct SourceFile: Sendable {
     init(name: String, validBytes: [UInt8]) {
         self.name = name
         self.bytes = validBytes
-        var starts = [0]
+        var starts: [UInt32] = [0]
         var checkpoints: [Int] = []
         checkpoints.reserveCapacity(validBytes.count / Self.checkpointStride + 1)
         var column = 1
         for (offset, byte) in validBytes.enumerated() {
             if offset % Self.checkpointStride == 0 { checkpoints.append(column) }
             if byte == UInt8(ascii: "\n") {
-                starts.append(offset + 1)
+                starts.append(UInt32(clamping: offset + 1))
                 column = 1
             } else if byte & 0xC0 != 0x80 {
                 column += 1
             }
         }
-        self.lineStarts = starts
+        self.storedLineStarts = starts
         self.checkpointColumns = checkpoints
     }
 
@@ -63,6 +64,9 @@ struct SourceFile: Sendable {
         }
         return .success(SourceFile(name: name, validBytes: bytes))
     }
+
+    /// The lines' first byte offsets, the first line's first.
+    private var lineStarts: LineStarts { LineStarts(stored: storedLineStarts) }
 
     /// The 1-based line and column (in characters) of a byte offset.
     func location(of offset: Int) -> (line: Int, column: Int) {
@@ -165,4 +169,13 @@ func firstInvalidUTF8Offset(_ bytes: [UInt8]) -> Int? {
 func hex(_ byte: UInt8) -> String {
     let digits = Array("0123456789ABCDEF")
     return String([digits[Int(byte >> 4)], digits[Int(byte & 0xF)]])
+}
+
+/// A source file's line starts read as `Int`s.
+private struct LineStarts {
+    let stored: [UInt32]
+
+    var count: Int { stored.count }
+
+    subscript(line: Int) -> Int { Int(stored[line]) }
 }

@@ -171,8 +171,8 @@ enum ChainElement: Sendable {
     /// `INPUT[WxHxD]` or `INPUT[N]`.
     case input(dimensions: [Expression], range: SourceRange, answer: AnswerSyntax?)
     case layer(LayerCall, answer: AnswerSyntax?)
-    /// `[chain]*N`.
-    case repetition(Chain, count: Expression, range: SourceRange)
+    /// `[chain]*N` (boxed: it is the largest case, and every element of a chain would pay for it).
+    indirect case repetition(Chain, count: Expression, range: SourceRange)
     /// `ADD(a | b)`, `CONCAT(a | b)`, `MUL(a | b)`.
     case merge(MergeKind, branches: [Chain], keywordRange: SourceRange, range: SourceRange)
     /// `ID`, the identity branch of a merge.

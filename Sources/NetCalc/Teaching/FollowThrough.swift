@@ -160,7 +160,7 @@ struct FollowThrough {
     /// A layer's row recomputed from the row it reads.
     private static func row(_ template: LayerRow, _ resolved: ResolvedLayer, _ effect: LayerEffect, _ source: LayerRow,
                             _ settings: Settings) -> LayerRow? {
-        let row = LayerRow(resolved, effect: effect, reading: source.flow, text: template.text, range: template.range)
+        let row = LayerRow(resolved, effect: effect, reading: source.flow, range: template.range)
         return identified(row, like: template, settings)
     }
 

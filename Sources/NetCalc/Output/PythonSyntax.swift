@@ -120,9 +120,11 @@ enum PythonSyntax {
 ///
 /// The names are kept in one array, numbered in the order taken, and found through an open-addressing
 /// table of those numbers: a network's class of two million attributes takes 16 bytes a name and
-/// 8 a slot, about half of what a `Set<String>` would.
+/// at most 8 bytes of table a name, about half of what a `Set<String>` takes.
 struct PythonNames {
-    /// Every name taken, reserved ones first.
+    /// Names never handed out (shared, not copied: a class's table is made for every block use).
+    private let reserved: Set<String>
+    /// Every name taken, but the reserved ones.
     private var names: [String] = []
     /// Numbers into `names`, -1 for an empty slot; a power of two long, at most half full.
     private var slots: [Int32]
@@ -134,13 +136,12 @@ struct PythonNames {
 
     /// Names with room for `capacity` claims made up front (a network's class claims one an attribute).
     init(reserved: Set<String>, capacity: Int) {
-        let room = reserved.count.addingReportingOverflow(max(capacity, 0))
-        let wanted = room.overflow ? Int.max / 4 : room.partialValue
+        self.reserved = reserved
+        let wanted = max(capacity, 0)
         var size = 16
         while size / 2 < wanted, size < Int.max / 4 { size *= 2 }
         slots = [Int32](repeating: -1, count: size)
-        names.reserveCapacity(min(wanted, size))
-        for name in reserved { _ = insert(name) }
+        if wanted > 0 { names.reserveCapacity(min(wanted, size)) }
     }
 
     /// The slot holding `name`, or the empty slot where it would go.
@@ -156,6 +157,7 @@ struct PythonNames {
 
     /// Takes `name`; false (changing nothing) when it is already taken.
     private mutating func insert(_ name: String) -> Bool {
+        if reserved.contains(name) { return false }
         var index = slot(of: name)
         if slots[index] >= 0 { return false }
         if (names.count + 1) * 2 > slots.count {
@@ -193,7 +195,8 @@ struct PythonNames {
         return Int32(truncatingIfNeeded: names.count - 1)
     }
 
-    /// Every name taken, by number, handed over (its table let go); the names start again empty.
+    /// Every name taken but the reserved ones, by number, handed over (its table let go); the names
+    /// start again empty.
     mutating func takeNames() -> [String] {
         slots = [Int32](repeating: -1, count: 16)
         nextSuffix = [:]
@@ -204,5 +207,5 @@ struct PythonNames {
     /// A name taken, by its number.
     func name(_ number: Int32) -> String { names[Int(number)] }
 
-    func contains(_ name: String) -> Bool { slots[slot(of: name)] >= 0 }
+    func contains(_ name: String) -> Bool { reserved.contains(name) || slots[slot(of: name)] >= 0 }
 }

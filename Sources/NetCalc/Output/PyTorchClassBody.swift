@@ -258,20 +258,18 @@ enum PyTorchClassWriter {
             let node = graph.nodes[index]
             let reads = graph.inputs(of: index)
             let first = reads.first.map { variables.name(of: Int($0)) } ?? "x"
-            var inputs: [String] {
-                reads.map { variables.name(of: Int($0)) }
-            }
-            let merged: [String]
-            if case .merge = node.kind { merged = inputs } else { merged = [] }
+            // A merge's inputs by name, read before its result takes one of them over.
+            var merged: [String] = []
+            if case .merge = node.kind { merged = reads.map { variables.name(of: Int($0)) } }
             let result = variables.assign(index, reading: reads)
-            if case .input = node.kind { continue }
+            if case .input = node.kind { continue }  // nothing to write, its name given out all the same
             let name = attributes.name(index)
             buffer.append("        ")
             buffer.append(result)
             buffer.append(" = ")
             switch node.kind {
             case .input:
-                continue
+                continue  // met above
             case .layer:
                 var argument = first
                 if let pad = attributes.padding(index) {

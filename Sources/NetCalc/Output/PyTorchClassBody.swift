@@ -12,7 +12,7 @@ struct PyFlow {
 
 /// How an attribute is named: after a kind (`conv` numbered `conv1`, `conv2`, ...) or as given (a
 /// model file's layer name).
-struct AttributeHint {
+struct AttributeHint: Hashable {
     var text: String
     var numbered = true
 }
@@ -131,124 +131,172 @@ enum PyTorchClassWriter {
     // MARK: Classes
 
     /// True when the body is a chain from the input to `output`: it can be an `nn.Sequential`.
-    static func isChain(_ nodes: [PyNode], output: Int) -> Bool {
-        guard output == nodes.count - 1 else { return false }
-        for index in nodes.indices.dropFirst() where !nodes[index].chains || nodes[index].inputs != [index - 1] {
-            return false
+    static func isChain(_ graph: ClassGraph, output: Int) -> Bool {
+        guard output == graph.count - 1 else { return false }
+        for index in 1..<max(graph.count, 1) {
+            let inputs = graph.inputs(of: index)
+            guard graph.nodes[index].kind.chains, inputs.count == 1, inputs.first == Int32(index - 1) else { return false }
         }
         return true
     }
 
     /// The constructor's body and `forward` of a class (everything after its `__init__` line's
     /// `super().__init__`), or its Sequential items; `sequential` says which.
-    static func body(_ nodes: [PyNode], output: Int, sequential: Bool) -> ClassBodyText {
+    static func body(_ graph: ClassGraph, output: Int, sequential: Bool) -> ClassBodyText {
         if sequential {
-            let all = nodes.flatMap { items($0, []) }
+            let all = graph.nodes.indices.flatMap { graph.items($0) }
             let initialization = all.isEmpty ? "        super().__init__()\n"
                 : "        super().__init__(\n" + all.map { "            \($0),\n" }.joined() + "        )\n"
             return ClassBodyText(initialization: initialization, forward: nil)
         }
         var initialization = TextBuffer()
-        let attributes = writeInitialization(nodes, into: &initialization)
+        let attributes = writeInitialization(graph, into: &initialization)
         var forward = TextBuffer()
-        writeForward(nodes, output: output, attributes: attributes, into: &forward)
+        writeForward(graph, output: output, attributes: attributes, into: &forward)
         return ClassBodyText(initialization: initialization.string, forward: forward.string)
     }
 
     /// Writes an `nn.Module` class's constructor body, a blank line and its `forward`, a line at a time.
-    static func write(_ nodes: [PyNode], output: Int, into buffer: inout TextBuffer) {
-        let attributes = writeInitialization(nodes, into: &buffer)
+    static func write(_ graph: ClassGraph, output: Int, into buffer: inout TextBuffer) {
+        let attributes = writeInitialization(graph, into: &buffer)
         if buffer.isClosed { return }
         buffer.append("\n")
-        writeForward(nodes, output: output, attributes: attributes, into: &buffer)
+        writeForward(graph, output: output, attributes: attributes, into: &buffer)
     }
 
     /// The attribute names the constructor gave each node's module (and its padding), for `forward`.
     struct Attributes {
-        var names: [String]
-        var paddings: [Int: String] = [:]
+        /// Every name the constructor took, by number (its table of them let go before `forward`).
+        var claimed: [String]
+        /// Each node's attribute's number in `claimed`; -1 for a node without one.
+        var names: [Int32]
+        var paddings: [Int: Int32] = [:]
+
+        /// A node's attribute.
+        func name(_ node: Int) -> String { names[node] >= 0 ? claimed[Int(names[node])] : "" }
+
+        /// A node's padding's attribute, if it has one.
+        func padding(_ node: Int) -> String? { paddings[node].map { claimed[Int($0)] } }
     }
 
     /// Writes the constructor's statements after `def __init__(...)`, from `super().__init__()` on;
     /// returns the attributes it named.
-    private static func writeInitialization(_ nodes: [PyNode], into buffer: inout TextBuffer) -> Attributes {
-        var names = PythonNames(reserved: PythonSyntax.moduleAttributes)
+    private static func writeInitialization(_ graph: ClassGraph, into buffer: inout TextBuffer) -> Attributes {
+        var table = PythonNames(reserved: PythonSyntax.moduleAttributes, capacity: graph.count)
+        var numbers = [Int32](repeating: -1, count: graph.count)
+        var paddings: [Int: Int32] = [:]
         var counters: [String: Int] = [:]
-        func attribute(_ hint: AttributeHint) -> String {
-            var base = PythonSyntax.identifier(hint.text, prefix: "layer")
-            if base.hasPrefix("_") { base = "layer" + base }
+        // Each hint's identifier, made once.
+        var bases = [String?](repeating: nil, count: graph.hints.count)
+        func attribute(_ number: Int32) -> Int32 {
+            let hint = graph.hint(number)
+            var base: String
+            if let known = bases[Int(number)] {
+                base = known
+            } else {
+                base = PythonSyntax.identifier(hint.text, prefix: "layer")
+                if base.hasPrefix("_") { base = "layer" + base }
+                bases[Int(number)] = base
+            }
             if hint.numbered {
                 let count = (counters[base] ?? 0) + 1
                 counters[base] = count
                 base += (base.last?.isNumber == true ? "_" : "") + "\(count)"
             }
             if PythonSyntax.moduleAttributes.contains(base) { base += "_" }
-            return names.claim(base)
+            return table.claimNumber(base)
         }
-        var attributes = Attributes(names: Array(repeating: "", count: nodes.count))
         buffer.append("        super().__init__()\n")
-        for index in nodes.indices.dropFirst() {
-            let node = nodes[index]
-            let substitutions = [node.substitution]
+        for index in 1..<max(graph.count, 1) {
+            let node = graph.nodes[index]
             switch node.kind {
             case .input, .flatten, .unflatten, .merge:
                 continue
-            case .layer(let hint, let module):
-                let name = attribute(hint)
-                if let padding = module.padding {
-                    let pad = names.claim(name + "_pad")
-                    attributes.paddings[index] = pad
-                    buffer.append("        self.\(pad) = \(text(padding, substitutions))\n")
+            case .layer:
+                let number = attribute(node.hint)
+                let name = table.name(number)
+                if node.padding >= 0 {
+                    let padNumber = table.claimNumber(name + "_pad")
+                    paddings[index] = padNumber
+                    buffer.append("        self.")
+                    buffer.append(table.name(padNumber))
+                    buffer.append(" = ")
+                    buffer.append(graph.text(node.padding))
+                    buffer.append("\n")
                 }
-                buffer.append("        self.\(name) = \(text(module.call, substitutions))\n")
-                attributes.names[index] = name
-            case .instance(let hint, let call, _):
-                let name = attribute(hint)
-                buffer.append("        self.\(name) = \(text(call, substitutions))\n")
-                attributes.names[index] = name
-            case .sequence(let hint, let elements):
-                let name = attribute(hint)
-                buffer.append(call("self.\(name) = nn.Sequential", elements.flatMap { items($0, substitutions) }, indent: "        ") + "\n")
-                attributes.names[index] = name
+                buffer.append("        self.")
+                buffer.append(name)
+                buffer.append(" = ")
+                buffer.append(graph.text(node.text))
+                buffer.append("\n")
+                numbers[index] = number
+            case .instance:
+                let number = attribute(node.hint)
+                buffer.append("        self.")
+                buffer.append(table.name(number))
+                buffer.append(" = ")
+                buffer.append(graph.text(node.text))
+                buffer.append("\n")
+                numbers[index] = number
+            case .sequence:
+                let number = attribute(node.hint)
+                let name = table.name(number)
+                buffer.append(call("self.\(name) = nn.Sequential", graph.items(ofSequence: node.text), indent: "        ") + "\n")
+                numbers[index] = number
             }
             buffer.flushIfFull()
             if buffer.isClosed { break }
         }
-        return attributes
+        return Attributes(claimed: table.takeNames(), names: numbers, paddings: paddings)
     }
 
     /// Writes `forward`, its variables reused as their values are read for the last time.
-    private static func writeForward(_ nodes: [PyNode], output: Int, attributes: Attributes, into buffer: inout TextBuffer) {
+    private static func writeForward(_ graph: ClassGraph, output: Int, attributes: Attributes, into buffer: inout TextBuffer) {
         buffer.append("    def forward(self, x):\n")
-        var variables = VariableAllocator(nodes: nodes, output: output)
-        for index in nodes.indices.dropFirst() {
-            let node = nodes[index]
-            let inputs = node.inputs.map { variables.name(of: $0) }
-            let first = inputs.first ?? "x"
-            let result = variables.assign(index, reading: node.inputs)
-            let name = attributes.names[index]
+        var variables = VariableAllocator(graph: graph, output: output)
+        for index in 1..<max(graph.count, 1) {
+            let node = graph.nodes[index]
+            let reads = graph.inputs(of: index)
+            let first = reads.first.map { variables.name(of: Int($0)) } ?? "x"
+            // A merge's inputs by name, read before its result takes one of them over.
+            var merged: [String] = []
+            if case .merge = node.kind { merged = reads.map { variables.name(of: Int($0)) } }
+            let result = variables.assign(index, reading: reads)
+            if case .input = node.kind { continue }  // nothing to write, its name given out all the same
+            let name = attributes.name(index)
+            buffer.append("        ")
+            buffer.append(result)
+            buffer.append(" = ")
             switch node.kind {
             case .input:
-                continue
+                continue  // met above
             case .layer:
                 var argument = first
-                if let pad = attributes.paddings[index] {
-                    buffer.append("        \(result) = self.\(pad)(\(first))\n")
+                if let pad = attributes.padding(index) {
+                    buffer.append("self.\(pad)(\(first))\n        \(result) = ")
                     argument = result
                 }
-                buffer.append("        \(result) = self.\(name)(\(argument))\n")
+                buffer.append("self.")
+                buffer.append(name)
+                buffer.append("(")
+                buffer.append(argument)
+                buffer.append(")\n")
             case .instance, .sequence:
-                buffer.append("        \(result) = self.\(name)(\(first))\n")
+                buffer.append("self.")
+                buffer.append(name)
+                buffer.append("(")
+                buffer.append(first)
+                buffer.append(")\n")
             case .flatten:
-                buffer.append("        \(result) = torch.flatten(\(first), 1)\n")
+                buffer.append("torch.flatten(\(first), 1)\n")
             case .unflatten:
-                buffer.append("        \(result) = \(first)[:, :, None, None]\n")
+                buffer.append("\(first)[:, :, None, None]\n")
             case .merge(let kind):
                 switch kind {
-                case .add where inputs.count > 8: buffer.append("        \(result) = torch.stack([\(inputs.joined(separator: ", "))]).sum(0)\n")
-                case .add: buffer.append("        \(result) = " + inputs.joined(separator: " + ") + "\n")
-                case .mul: buffer.append("        \(result) = " + inputs.joined(separator: " * ") + "\n")
-                case .concat: buffer.append("        \(result) = torch.cat([\(inputs.joined(separator: ", "))], 1)\n")
+                case .add where merged.count > 8: buffer.append("torch.stack([\(merged.joined(separator: ", "))]).sum(0)\n")
+                case .add: buffer.append(merged.joined(separator: " + ") + "\n")
+                case .mul: buffer.append(merged.joined(separator: " * ") + "\n")
+                case .concat: buffer.append("torch.cat([\(merged.joined(separator: ", "))], 1)\n")
                 }
             }
             buffer.flushIfFull()
@@ -289,16 +337,17 @@ struct ClassBodyText: Hashable {
 /// read for the last time (`x` preferred), so that a chain reads `x = self.conv1(x)`; a name comes
 /// back when its value is read no more.
 struct VariableAllocator {
-    private var readers: [Int]
-    private var names: [Int: Int] = [0: 0]
+    private var readers: [Int32]
+    /// Each node's variable number; -1 before it is assigned (the input's is 0, `x`).
+    private var names: [Int32]
     private var free = MinimumHeap()
     private var fresh = 1
 
     /// Counts each node's readers (the output's include the `return`).
-    init(nodes: [PyNode], output: Int) {
-        readers = Array(repeating: 0, count: nodes.count)
-        for node in nodes { for input in node.inputs where input >= 0 && input < readers.count { readers[input] += 1 } }
-        if output >= 0 && output < readers.count { readers[output] += 1 }  // the return reads it
+    init(graph: ClassGraph, output: Int) {
+        readers = graph.readerCounts(output: output)
+        names = [Int32](repeating: -1, count: graph.count)
+        if !names.isEmpty { names[0] = 0 }
     }
 
     /// `x`, `y`, `z`, `x2`, `y2`, ...
@@ -308,15 +357,21 @@ struct VariableAllocator {
         return letters[number % 3] + (round == 0 ? "" : "\(round + 1)")
     }
 
+    /// The number of the name holding a node's result, if it has one.
+    private func number(of node: Int) -> Int? {
+        node >= 0 && node < names.count && names[node] >= 0 ? Int(names[node]) : nil
+    }
+
     /// The name holding a node's result.
-    func name(of node: Int) -> String { Self.text(names[node] ?? 0) }
+    func name(of node: Int) -> String { Self.text(number(of: node) ?? 0) }
 
     /// The name for a node's result, once its inputs are read.
-    mutating func assign(_ node: Int, reading inputs: [Int]) -> String {
+    mutating func assign(_ node: Int, reading inputs: ArraySlice<Int32>) -> String {
         var dying: [Int] = []
-        for input in inputs where input >= 0 && input < readers.count {
+        for read in inputs where read >= 0 && Int(read) < readers.count {
+            let input = Int(read)
             readers[input] -= 1
-            if readers[input] == 0, let number = names[input], !dying.contains(number) { dying.append(number) }
+            if readers[input] == 0, let number = number(of: input), !dying.contains(number) { dying.append(number) }
         }
         let number: Int
         if let kept = dying.contains(0) ? 0 : dying.first {
@@ -328,7 +383,7 @@ struct VariableAllocator {
             number = fresh
             fresh += 1
         }
-        names[node] = number
+        if node >= 0 && node < names.count { names[node] = Int32(truncatingIfNeeded: number) }
         if node < readers.count, readers[node] == 0 { free.push(number) }  // never read: the name is free again
         return Self.text(number)
     }

@@ -106,7 +106,7 @@ enum EmittedClass {
 struct NetworkClass {
     var name: String
     var doc: String
-    var nodes: [PyNode]
+    var graph: ClassGraph
     var output: Int
 
     /// Writes `class Name(nn.Module):` with its docstring, constructor and `forward`, ending with a
@@ -115,7 +115,7 @@ struct NetworkClass {
         buffer.append("class \(name)(nn.Module):\n")
         buffer.append("    " + PythonSyntax.docstring(doc) + "\n\n")
         buffer.append("    def __init__(self):\n")
-        PyTorchClassWriter.write(nodes, output: output, into: &buffer)
+        PyTorchClassWriter.write(graph, output: output, into: &buffer)
     }
 }
 
@@ -153,11 +153,11 @@ final class PyTorchWriter {
         networksWritten += 1
         let index = NetworkIndex(report)
         var builder = RowsBuilder(writer: self, index: index, scope: 0, input: index.inputFlow(channels: report.input.depth))
-        let output = builder.build()
-        let nodes = groupConsecutiveUses(builder.nodes, output: output.node)
-        builder.nodes = []  // the grouped graph is kept; a million-layer network's is large
+        let built = builder.build().node
+        var graph = builder.takeGraph()
+        let output = graph.groupConsecutiveUses(output: built)
         let doc = "\(report.name) from \(report.file): input \(report.input.fullText), \(formatCount(report.totals.params)) params."
-        classes.append(.network(NetworkClass(name: name, doc: doc, nodes: nodes.nodes, output: nodes.output)))
+        classes.append(.network(NetworkClass(name: name, doc: doc, graph: graph, output: output)))
         return name
     }
 
@@ -189,8 +189,9 @@ final class PyTorchWriter {
                                         loopNames: signature.loopNames,
                                         input: PyFlow(node: 0, channels: PyValue(channels, .name(PyTorchWriter.inputChannels)), flat: flat))
             if let output = try? builder.replay(definition.body) {
-                let sequential = PyTorchClassWriter.isChain(builder.nodes, output: output.node)
-                let text = PyTorchClassWriter.body(builder.nodes, output: output.node, sequential: sequential)
+                let graph = ClassGraph(builder.nodes)
+                let sequential = PyTorchClassWriter.isChain(graph, output: output.node)
+                let text = PyTorchClassWriter.body(graph, output: output.node, sequential: sequential)
                 let takesChannels = text.readsInputChannels
                 let parameters = (takesChannels ? [PyTorchWriter.inputChannels] : []) + signature.parameters
                 let name = className(report.file, instance.name, base: signature.className,
@@ -206,9 +207,10 @@ final class PyTorchWriter {
         var builder = RowsBuilder(writer: self, index: index, scope: use,
                                   input: PyFlow(node: 0, channels: .literal(channels), flat: flat))
         let output = builder.build()
-        let grouped = groupConsecutiveUses(builder.nodes, output: output.node)
-        let sequential = PyTorchClassWriter.isChain(grouped.nodes, output: grouped.output)
-        let text = PyTorchClassWriter.body(grouped.nodes, output: grouped.output, sequential: sequential)
+        var graph = builder.takeGraph()
+        let grouped = graph.groupConsecutiveUses(output: output.node)
+        let sequential = PyTorchClassWriter.isChain(graph, output: grouped)
+        let text = PyTorchClassWriter.body(graph, output: grouped, sequential: sequential)
         let name = className(report.file, instance.name, base: PythonSyntax.className(instance.name),
                              key: ClassKey(sequential: sequential, parameters: [], body: text), doc: instance.text)
         return UseClass(name: name, takesChannels: false, takesArguments: false,
@@ -272,39 +274,6 @@ final class PyTorchWriter {
         if let forward = body.forward { out += "\n" + forward }
         return out
     }
-
-    /// Consecutive uses of one block with the same arguments, each reading the one before and read by
-    /// nothing else, as one `nn.Sequential` (DenseNet's `[dense]*6`).
-    private func groupConsecutiveUses(_ nodes: [PyNode], output: Int) -> (nodes: [PyNode], output: Int) {
-        var readers = Array(repeating: 0, count: nodes.count)
-        for node in nodes { for input in node.inputs where input >= 0 && input < nodes.count { readers[input] += 1 } }
-        var result: [PyNode] = []
-        result.reserveCapacity(nodes.count)
-        var moved = Array(repeating: 0, count: nodes.count)
-        var run: [PyNode] = []  // the uses of the group being gathered, the last one in `result`
-        func close() {
-            guard run.count > 1, case .instance(let hint, _, _)? = run.first?.kind else { return }
-            result[result.count - 1] = PyNode(kind: .sequence(hint, run.map { .copy([$0], substitution: [:]) }),
-                                              inputs: result[result.count - 1].inputs)
-        }
-        for (index, node) in nodes.enumerated() {
-            if case .instance(_, _, let group?) = node.kind, case .instance(_, _, let previous)? = run.last?.kind,
-               group == previous, index > 0, node.inputs == [index - 1], readers[index - 1] == 1, index - 1 != output {
-                run.append(node)
-                moved[index] = result.count - 1
-                continue
-            }
-            close()
-            run = []
-            if case .instance = node.kind { run = [node] }
-            var copy = node
-            copy.inputs = node.inputs.map { $0 >= 0 && $0 < moved.count ? moved[$0] : 0 }
-            result.append(copy)
-            moved[index] = result.count - 1
-        }
-        close()
-        return (result, output >= 0 && output < moved.count ? moved[output] : 0)
-    }
 }
 
 /// One copy of a repetition: its nodes, its input, and its output's channels in terms of the
@@ -343,6 +312,8 @@ struct UseClass {
 /// rows it made.
 struct NetworkIndex {
     let report: NetworkReport
+    /// The rows each block use holds itself; none listed for the network (use 0), whose rows are
+    /// read in place: they may be millions.
     var directRows: [[Int]]
     var children: [[Int]]
     /// The first and last row each use made (its own or its uses'); -1 when it made none.
@@ -358,7 +329,7 @@ struct NetworkIndex {
         firstRow = Array(repeating: -1, count: count)
         lastRow = Array(repeating: -1, count: count)
         for (index, row) in report.rows.enumerated() where row.block >= 0 && row.block < count {
-            directRows[row.block].append(index)
+            if row.block > 0 { directRows[row.block].append(index) }
             if firstRow[row.block] < 0 { firstRow[row.block] = index }
             lastRow[row.block] = index
         }
@@ -395,17 +366,13 @@ struct NetworkIndex {
 /// Building a class body: nodes, and the layers, merges and views every builder adds alike.
 protocol BodyBuilding {
     var writer: PyTorchWriter { get }
-    var nodes: [PyNode] { get set }
     var environment: [String: Int] { get }
+
+    /// Adds a node reading `inputs`; returns its index.
+    mutating func add(_ kind: PyNodeKind, _ inputs: [Int]) -> Int
 }
 
 extension BodyBuilding {
-    /// Adds a node reading `inputs`; returns its index.
-    mutating func add(_ kind: PyNodeKind, _ inputs: [Int]) -> Int {
-        nodes.append(PyNode(kind: kind, inputs: inputs))
-        return nodes.count - 1
-    }
-
     /// The flow in the form a module reads: flattened before a linear layer, viewed as 4-D after one.
     mutating func conform(_ flow: PyFlow, to form: TensorForm, input: Shape) -> PyFlow {
         switch (form, flow.flat) {
@@ -485,7 +452,8 @@ struct RowsBuilder: BodyBuilding {
     let writer: PyTorchWriter
     let index: NetworkIndex
     let scope: Int
-    var nodes = [PyNode(kind: .input, inputs: [])]
+    /// The body so far, kept as it will be written: a network's rows are many.
+    private var graph = ClassGraph()
     let environment: [String: Int] = [:]
     private let input: PyFlow
 
@@ -494,6 +462,17 @@ struct RowsBuilder: BodyBuilding {
         self.index = index
         self.scope = scope
         self.input = input
+    }
+
+    /// Adds a node reading `inputs`, its texts written at once; returns its index.
+    mutating func add(_ kind: PyNodeKind, _ inputs: [Int]) -> Int {
+        graph.add(kind, inputs)
+    }
+
+    /// The body built, handed over.
+    mutating func takeGraph() -> ClassGraph {
+        defer { graph = ClassGraph() }
+        return graph
     }
 
     /// Builds the nodes; returns the output's flow.
@@ -516,10 +495,28 @@ struct RowsBuilder: BodyBuilding {
             counters[keyword] = count
             given = row.name != rowName(keyword, count)
         }
-        // The flow each row of the range gives (rows outside it: the class's input).
-        var flows = [PyFlow?](repeating: nil, count: range.count)
+        // The flow each row of the range gives while a later row of the range may read it (rows outside
+        // it: the class's input), let go at its last reader: a network's rows are many.
+        var readers = [Int32](repeating: 0, count: range.count)
+        for row in rows[range] {
+            if range.contains(row.firstInput) { readers[row.firstInput - range.lowerBound] &+= 1 }
+            for more in row.moreInputs where range.contains(more) { readers[more - range.lowerBound] &+= 1 }
+        }
+        var flows: [Int: PyFlow] = [:]
         var started: Set<Int> = []
-        func flow(_ producer: Int) -> PyFlow { range.contains(producer) ? flows[producer - range.lowerBound] ?? input : input }
+        graph.reserve(range.count + 1)
+        func flow(_ producer: Int) -> PyFlow {
+            guard range.contains(producer) else { return input }
+            let slot = producer - range.lowerBound
+            guard let known = flows[slot] else { return input }
+            readers[slot] &-= 1
+            if readers[slot] <= 0 { flows[slot] = nil }
+            return known
+        }
+        func keep(_ made: PyFlow, _ rowIndex: Int) {
+            let slot = rowIndex - range.lowerBound
+            if readers[slot] > 0 { flows[slot] = made }
+        }
         var output = input
         for rowIndex in range {
             let row = rows[rowIndex]
@@ -531,7 +528,7 @@ struct RowsBuilder: BodyBuilding {
                     let parameters = report.definitions[instance.name].map { writer.parameterNames(report.file, $0) } ?? []
                     let made = self.instance(index, owner, flow(entry), arguments: values,
                                              parameters: parameters, group: instance.text)
-                    if range.contains(index.lastRow[owner]) { flows[index.lastRow[owner] - range.lowerBound] = made }
+                    if range.contains(index.lastRow[owner]) { keep(made, index.lastRow[owner]) }
                     output = made
                 }
                 continue
@@ -553,7 +550,7 @@ struct RowsBuilder: BodyBuilding {
             case .block:
                 made = flow(row.firstInput)  // a folded view has no layers to write
             }
-            flows[rowIndex - range.lowerBound] = made
+            keep(made, rowIndex)
             output = made
         }
         return output
@@ -587,6 +584,12 @@ struct ReplayBuilder: BodyBuilding {
     var environment: [String: Int]
     let loopNames: [String]
     var nodes = [PyNode(kind: .input, inputs: [])]
+
+    /// Adds a node reading `inputs`; returns its index.
+    mutating func add(_ kind: PyNodeKind, _ inputs: [Int]) -> Int {
+        nodes.append(PyNode(kind: kind, inputs: inputs))
+        return nodes.count - 1
+    }
     private let input: PyFlow
     private var nextRow = 0
     private var nextChild = 0

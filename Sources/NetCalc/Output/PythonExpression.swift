@@ -4,15 +4,16 @@
 /// against netcalc's own number before it is written.
 
 /// An integer expression: literals, names (a block's parameters, `in_channels`, a loop variable) and
-/// `+ - * //`, the division always exact (netcalc's spec language allows no other).
-indirect enum PyExpr: Hashable, Sendable {
+/// `+ - * //`, the division always exact (netcalc's spec language allows no other). Only the cases
+/// that hold expressions are boxed: a number or a name, the common value, allocates nothing.
+enum PyExpr: Hashable, Sendable {
     case int(Int)
     case name(String)
-    case negate(PyExpr)
-    case add(PyExpr, PyExpr)
-    case subtract(PyExpr, PyExpr)
-    case multiply(PyExpr, PyExpr)
-    case divide(PyExpr, PyExpr)
+    indirect case negate(PyExpr)
+    indirect case add(PyExpr, PyExpr)
+    indirect case subtract(PyExpr, PyExpr)
+    indirect case multiply(PyExpr, PyExpr)
+    indirect case divide(PyExpr, PyExpr)
 
     /// The number of nodes, counted up to `limit` (the caller only asks whether it is small).
     func size(limit: Int = 256) -> Int {

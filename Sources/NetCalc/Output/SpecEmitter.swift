@@ -95,7 +95,7 @@ struct SpecEmitter {
     /// The graph as nested branches, or why it does not nest.
     private func nested(_ network: NetworkReport) throws(NestingProblem) -> NestedLayout {
         let graph = Graph(rows: network.rows)
-        let sinks = network.rows.indices.filter { graph.consumers[$0].isEmpty }
+        let sinks = network.rows.indices.filter { graph.consumers(of: $0).isEmpty }
         guard sinks.count == 1 else {
             throw NestingProblem(message: "the network '\(network.name)' has \(sinks.count) outputs ("
                                      + sinks.prefix(4).map { "'\(network.rows[$0].name)'" }.joined(separator: ", ")
@@ -104,55 +104,21 @@ struct SpecEmitter {
         var elements = try graph.chain(from: 0, join: nil).elements
         // Merge texts that repeat become blocks: ResNet's bottlenecks, Inception's modules.
         var counts: [String: Int] = [:]
-        for element in elements where element.isMerge { counts[element.text, default: 0] += 1 }
+        for text in elements.merges { counts[text, default: 0] += 1 }
         var blocks: [(name: String, body: String)] = []
         var blockNames: [String: String] = [:]
-        for element in elements where element.isMerge && (counts[element.text] ?? 0) > 1 && blockNames[element.text] == nil {
+        for text in elements.merges where (counts[text] ?? 0) > 1 && blockNames[text] == nil {
             let name = "block\(blocks.count + 1)"
-            blockNames[element.text] = name
-            blocks.append((name, element.text))
+            blockNames[text] = name
+            blocks.append((name, text))
         }
-        elements = elements.map { element in
-            guard let name = blockNames[element.text] else { return element }
-            return Element(text: name, isMerge: false, comment: element.comment)
-        }
+        elements.useBlocks(blockNames)
         var lines = header(network)
         for block in blocks { lines.append("\(block.name) = \(block.body)") }
         var name = identifierSafe(network.name)
         if blocks.contains(where: { $0.name == name }) { name += "_net" }
         lines.append("\(name) = INPUT[\(network.input.fullText)]")
-        let chain = collapseRepeats(elements).map { text, count, comment in
-            NestedLayout.Line(body: count > 1 ? "[\(text)]*\(count)" : text, comment: comment.map { "# " + commentSafe($0) })
-        }
-        return NestedLayout(prelude: lines.joined(separator: "\n"), chain: chain)
-    }
-
-    /// Runs of the same one to four elements that hold a merge or a block become `[a -> b]*N`.
-    private func collapseRepeats(_ elements: [Element]) -> [(String, Int, String?)] {
-        var result: [(String, Int, String?)] = []
-        var index = 0
-        while index < elements.count {
-            var best = (length: 1, count: 1)
-            for length in 1...4 where index + 2 * length <= elements.count {
-                let unit = elements[index..<index + length]
-                guard unit.contains(where: \.isMergeOrBlock) else { continue }
-                var count = 1
-                while index + (count + 1) * length <= elements.count,
-                      elements[index + count * length..<index + (count + 1) * length].map(\.text) == unit.map(\.text) {
-                    count += 1
-                }
-                if count > 1, count * length > best.count * best.length { best = (length, count) }
-            }
-            if best.count > 1 {
-                let text = elements[index..<index + best.length].map(\.text).joined(separator: " -> ")
-                result.append((text, best.count, nil))
-                index += best.length * best.count
-            } else {
-                result.append((elements[index].text, 1, elements[index].comment))
-                index += 1
-            }
-        }
-        return result
+        return NestedLayout(prelude: lines.joined(separator: "\n"), chain: CollapsedChain(elements: elements))
     }
 
     /// A name the language accepts as a network name: letters, digits and `_`.
@@ -196,7 +162,8 @@ private struct NestedLayout {
 
     /// Every line up to and including `name = INPUT[...]`.
     var prelude: String
-    var chain: [Line]
+    /// The lines, made as they are read (a network's chain may be millions long).
+    var chain: CollapsedChain
 
     /// The text before it is laid out.
     var text: String {
@@ -209,17 +176,22 @@ private struct NestedLayout {
     /// out whole.
     func write(into buffer: inout TextBuffer, name: String) -> Bool {
         // A chain with no comment before its last line may go on one line: only the whole can say.
-        guard chain.dropLast().contains(where: { $0.comment != nil }) else { return false }
-        for line in chain {
-            guard let comment = line.comment else { continue }
-            // A comment that would not be one whole comment when read back: laid out whole.
-            guard !comment.utf8.contains(where: { $0 == 0x0A || $0 == 0x0D }) else { return false }
-        }
+        var commentBeforeLast = false
+        var previousHasComment = false
         var laidOut: [String: String] = [:]
-        for line in chain where laidOut[line.body] == nil {
-            guard let element = Self.layOut(line.body, name: name) else { return false }
-            laidOut[line.body] = element
+        for line in chain {
+            if previousHasComment { commentBeforeLast = true }
+            previousHasComment = line.comment != nil
+            if let comment = line.comment {
+                // A comment that would not be one whole comment when read back: laid out whole.
+                guard !comment.utf8.contains(where: { $0 == 0x0A || $0 == 0x0D }) else { return false }
+            }
+            if laidOut[line.body] == nil {
+                guard let element = Self.layOut(line.body, name: name) else { return false }
+                laidOut[line.body] = element
+            }
         }
+        guard commentBeforeLast else { return false }
         var start = Parser(file: SourceFile(name: name, text: prelude + "\n"))
         let syntax = start.parse()
         guard !start.diagnostics.hasErrors, syntax.statements.count >= 1,
@@ -261,66 +233,199 @@ private struct NestedLayout {
     }
 }
 
-/// One element of an emitted chain: a layer call, a merge with its branches, or a block use.
-private struct Element {
-    var text: String
-    var isMerge: Bool
-    /// The layer's name in the model file, for a comment.
-    var comment: String?
+/// The elements of an emitted chain, a layer call (a row's text, its name for a comment), a merge with
+/// its branches, or a block use, held as numbers: a row's, or a merge text's in `merges`.
+private struct ChainElements {
+    let rows: [LayerRow]
+    /// Each element: a row (>= 0), or -1 - the number of its text in `merges`. Rows number fewer
+    /// than 2^31: more would not fit in memory.
+    private(set) var items: [Int32] = []
+    /// The merges' texts, in the order met.
+    private(set) var merges: [String] = []
+    /// What each merge is written as: its text, or the block's name that stands for it.
+    private var shown: [String] = []
+    /// True for a merge written as itself (not a block's name).
+    private var isMerge: [Bool] = []
 
-    var isMergeOrBlock: Bool { isMerge || text.hasPrefix("block") }
+    init(rows: [LayerRow]) {
+        self.rows = rows
+    }
+
+    var count: Int { items.count }
+
+    /// Adds a layer row.
+    mutating func append(row: Int) {
+        items.append(Int32(truncatingIfNeeded: row))
+    }
+
+    /// Adds a merge with its branches.
+    mutating func append(merge text: String) {
+        merges.append(text)
+        shown.append(text)
+        isMerge.append(true)
+        items.append(Int32(truncatingIfNeeded: -merges.count))
+    }
+
+    /// Writes each merge whose text is a block's body as the block's name.
+    mutating func useBlocks(_ names: [String: String]) {
+        for (number, text) in merges.enumerated() {
+            guard let name = names[text] else { continue }
+            shown[number] = name
+            isMerge[number] = false
+        }
+    }
+
+    /// An element's text.
+    func text(_ index: Int) -> String {
+        let item = Int(items[index])
+        return item >= 0 ? rows[item].text : shown[-1 - item]
+    }
+
+    /// The comment an element's line carries: a row's name; nil for a merge or block.
+    func comment(_ index: Int) -> String? {
+        let item = Int(items[index])
+        return item >= 0 ? rows[item].name : nil
+    }
+
+    /// True for a merge or a block use: what a repeat that collapses must hold.
+    func isMergeOrBlock(_ index: Int) -> Bool {
+        let item = Int(items[index])
+        if item < 0, isMerge[-1 - item] { return true }
+        let text = item >= 0 ? rows[item].text : shown[-1 - item]
+        // A text whose first scalar is not `b` cannot start with the character `b`.
+        return text.utf8.first == UInt8(ascii: "b") && text.hasPrefix("block")
+    }
+
+    /// True when two elements are written alike.
+    func sameText(_ a: Int, _ b: Int) -> Bool {
+        items[a] == items[b] || text(a) == text(b)
+    }
+}
+
+/// The chain's lines, runs of the same one to four elements that hold a merge or a block collapsed to
+/// `[a -> b]*N`, made one at a time each time they are read.
+private struct CollapsedChain: Sequence {
+    let elements: ChainElements
+    /// True for each element that is a merge or a block use, worked out once.
+    private let mergesOrBlocks: [Bool]
+
+    init(elements: ChainElements) {
+        self.elements = elements
+        mergesOrBlocks = (0..<elements.count).map { elements.isMergeOrBlock($0) }
+    }
+
+    struct Iterator: IteratorProtocol {
+        let chain: CollapsedChain
+        var index = 0
+        /// The first element at or after `index` that is a merge or a block use.
+        var nextMergeOrBlock = 0
+
+        mutating func next() -> NestedLayout.Line? {
+            let elements = chain.elements
+            guard index < elements.count else { return nil }
+            while nextMergeOrBlock < elements.count,
+                  nextMergeOrBlock < index || !chain.mergesOrBlocks[nextMergeOrBlock] {
+                nextMergeOrBlock += 1
+            }
+            var best = (length: 1, count: 1)
+            for length in 1...4 where index + 2 * length <= elements.count {
+                guard nextMergeOrBlock < index + length else { continue }
+                var count = 1
+                while index + (count + 1) * length <= elements.count,
+                      (0..<length).allSatisfy({ elements.sameText(index + count * length + $0, index + $0) }) {
+                    count += 1
+                }
+                if count > 1, count * length > best.count * best.length { best = (length, count) }
+            }
+            if best.count > 1 {
+                let text = (index..<index + best.length).map { elements.text($0) }.joined(separator: " -> ")
+                index += best.length * best.count
+                return NestedLayout.Line(body: "[\(text)]*\(best.count)", comment: nil)
+            }
+            let line = NestedLayout.Line(body: elements.text(index), comment: elements.comment(index).map { "# " + visible($0) })
+            index += 1
+            return line
+        }
+    }
+
+    func makeIterator() -> Iterator { Iterator(chain: self) }
 }
 
 /// The rows as a graph: who reads whom.
 private struct Graph {
     let rows: [LayerRow]
-    let consumers: [[Int]]
+    /// Each row's readers, in row order, at `readerStart[row]..<readerStart[row + 1]` of `readers`
+    /// (a row read twice by one reader listed twice). Reads number fewer than 2^31: more would not fit
+    /// in memory.
+    private let readerStart: [Int32]
+    private let readers: [Int32]
 
     init(rows: [LayerRow]) {
         self.rows = rows
-        var consumers = Array(repeating: [Int](), count: rows.count)
-        for row in rows {
-            for input in row.inputs where input >= 0 && input < rows.count { consumers[input].append(row.index) }
+        // A row's inputs, as `LayerRow.inputs` lists them (none when it reads no first one).
+        func forEachInput(_ row: LayerRow, _ body: (Int) -> Void) {
+            guard row.firstInput >= 0 else { return }
+            body(row.firstInput)
+            for input in row.moreInputs { body(input) }
         }
-        self.consumers = consumers
+        var start = [Int32](repeating: 0, count: rows.count + 1)
+        for row in rows {
+            forEachInput(row) { input in if input >= 0 && input < rows.count { start[input + 1] &+= 1 } }
+        }
+        for index in rows.indices { start[index + 1] &+= start[index] }
+        var filled = start
+        var readers = [Int32](repeating: 0, count: Int(start[rows.count]))
+        for row in rows {
+            forEachInput(row) { input in
+                guard input >= 0 && input < rows.count else { return }
+                readers[Int(filled[input])] = Int32(truncatingIfNeeded: row.index)
+                filled[input] &+= 1
+            }
+        }
+        readerStart = start
+        self.readers = readers
+    }
+
+    /// The rows that read a row, in order.
+    func consumers(of row: Int) -> [Int] {
+        readers[Int(readerStart[row])..<Int(readerStart[row + 1])].map { Int($0) }
     }
 
     /// The elements after row `start` up to the row whose only reader is `join` (or the end), and
     /// the last row written.
-    func chain(from start: Int, join: Int?) throws(SpecEmitter.NestingProblem) -> (elements: [Element], last: Int) {
-        var elements: [Element] = []
+    func chain(from start: Int, join: Int?) throws(SpecEmitter.NestingProblem) -> (elements: ChainElements, last: Int) {
+        var elements = ChainElements(rows: rows)
         var current = start
         var steps = 0
         while true {
             steps += 1
             if steps > rows.count + 1 { throw SpecEmitter.NestingProblem(message: "the graph has a cycle at '\(rows[current].name)'") }
-            let next = consumers[current]
+            let next = consumers(of: current)
             if let join, next == [join] { return (elements, current) }
             if next.isEmpty {
                 if join == nil { return (elements, current) }
                 throw SpecEmitter.NestingProblem(message: "'\(rows[current].name)' is an output inside a branch")
             }
             if next.count == 1, case .layer = rows[next[0]].role {
-                let row = rows[next[0]]
-                elements.append(Element(text: row.text, isMerge: false, comment: row.name))
+                elements.append(row: next[0])
                 current = next[0]
                 continue
             }
             let merge = try joinOf(current)
-            var ends: [Int: [Element]] = [:]
+            var ends: [Int: String] = [:]
             for first in next where first != merge {
                 guard case .layer = rows[first].role else {
                     throw SpecEmitter.NestingProblem(message: "'\(rows[first].name)' merges '\(rows[current].name)' with a tensor from inside another branch")
                 }
                 let (inner, last) = try chain(from: first, join: merge)
-                ends[last] = [Element(text: rows[first].text, isMerge: false, comment: nil)] + inner
+                ends[last] = ([rows[first].text] + (0..<inner.count).map { inner.text($0) }).joined(separator: " -> ")
             }
             var branches: [String] = []
             for input in rows[merge].inputs {
                 if input == current {
                     branches.append("ID")
                 } else if let branch = ends.removeValue(forKey: input) {
-                    branches.append(branch.map(\.text).joined(separator: " -> "))
+                    branches.append(branch)
                 } else {
                     throw SpecEmitter.NestingProblem(message: "'\(rows[merge].name)' reads '\(rows[input].name)', which is not the end of one of its branches")
                 }
@@ -328,16 +433,15 @@ private struct Graph {
             guard case .merge(let kind) = rows[merge].role else {
                 throw SpecEmitter.NestingProblem(message: "the branches from '\(rows[current].name)' meet at '\(rows[merge].name)', which is not a merge")
             }
-            elements.append(Element(text: "\(kind.keyword)(\(branches.joined(separator: " | ")))", isMerge: true, comment: nil))
+            elements.append(merge: "\(kind.keyword)(\(branches.joined(separator: " | ")))")
             current = merge
         }
     }
-
     /// The merge where every path from `start` meets again: the first later row up to which every
     /// edge from the rows between leads, and that reads only rows between (else the graph crosses).
     func joinOf(_ start: Int) throws(SpecEmitter.NestingProblem) -> Int {
         var inside: Set<Int> = [start]
-        var furthest = consumers[start].max() ?? start
+        var furthest = consumers(of: start).max() ?? start
         var row = start + 1
         while row < rows.count {
             let reads = rows[row].inputs
@@ -351,7 +455,7 @@ private struct Graph {
             }
             if fromInside {
                 inside.insert(row)
-                furthest = max(furthest, consumers[row].max() ?? row)
+                furthest = max(furthest, consumers(of: row).max() ?? row)
             }
             row += 1
         }

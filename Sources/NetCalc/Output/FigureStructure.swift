@@ -149,13 +149,13 @@ private struct FigureBuilder {
         var list: [Int] = []
         var row = end
         while row >= 0, pathOf[row] < 0 {
-            pathOf[row] = Int32(id)
+            pathOf[row] = Int32(clamping: id)
             list.append(row)
             let next = rows[row].firstInput
             row = next < row ? next : -1
         }
         list.reverse()
-        for (position, member) in list.enumerated() { positionOf[member] = Int32(position) }
+        for (position, member) in list.enumerated() { positionOf[member] = Int32(clamping: position) }
         paths.append(list)
         sources.append(row)
         return id

@@ -135,7 +135,7 @@ enum PyTorchClassWriter {
         guard output == graph.count - 1 else { return false }
         for index in 1..<max(graph.count, 1) {
             let inputs = graph.inputs(of: index)
-            guard graph.nodes[index].kind.chains, inputs.count == 1, inputs.first == Int32(index - 1) else { return false }
+            guard graph.nodes[index].kind.chains, inputs.count == 1, inputs.first == Int32(clamping: index - 1) else { return false }
         }
         return true
     }

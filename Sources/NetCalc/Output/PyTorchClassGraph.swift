@@ -117,7 +117,7 @@ struct ClassGraph {
             if let group { node.group = number(group) }
         case .sequence(let hint, let elements):
             sequences.append(elements.flatMap { PyTorchClassWriter.items($0, substitutions) })
-            node = Node(kind: .sequence, hint: number(hint), text: Int32(sequences.count - 1))
+            node = Node(kind: .sequence, hint: number(hint), text: Int32(clamping: sequences.count - 1))
         case .flatten:
             node = Node(kind: .flatten)
         case .unflatten(let channels):
@@ -126,7 +126,7 @@ struct ClassGraph {
             node = Node(kind: .merge(merge))
         }
         node.inputStart = Int32(truncatingIfNeeded: inputList.count)
-        node.inputCount = Int32(inputs.count)
+        node.inputCount = Int32(clamping: inputs.count)
         for input in inputs { inputList.append(Int32(truncatingIfNeeded: input)) }
         nodes.append(node)
         return nodes.count - 1
@@ -136,16 +136,16 @@ struct ClassGraph {
     private mutating func number(_ text: String) -> Int32 {
         if let known = textNumbers[text] { return known }
         texts.append(text)
-        textNumbers[text] = Int32(texts.count - 1)
-        return Int32(texts.count - 1)
+        textNumbers[text] = Int32(clamping: texts.count - 1)
+        return Int32(clamping: texts.count - 1)
     }
 
     /// A hint's number, the hint stored the first time.
     private mutating func number(_ hint: AttributeHint) -> Int32 {
         if let known = hintNumbers[hint] { return known }
         hints.append(hint)
-        hintNumbers[hint] = Int32(hints.count - 1)
-        return Int32(hints.count - 1)
+        hintNumbers[hint] = Int32(clamping: hints.count - 1)
+        return Int32(clamping: hints.count - 1)
     }
 
     /// The modules a chain node stands for, as items of an `nn.Sequential`.
@@ -185,15 +185,15 @@ struct ClassGraph {
             sequences.append(run.map { texts[Int($0)] })
             nodes[kept - 1].group = -1
             nodes[kept - 1].kind = .sequence
-            nodes[kept - 1].text = Int32(sequences.count - 1)
+            nodes[kept - 1].text = Int32(clamping: sequences.count - 1)
         }
         for index in nodes.indices {
             let node = nodes[index]
             if case .instance = node.kind, node.group >= 0, !run.isEmpty, node.group == runGroup, index > 0,
-               node.inputCount == 1, inputList[Int(node.inputStart)] == Int32(index - 1), readers[index - 1] == 1,
+               node.inputCount == 1, inputList[Int(node.inputStart)] == Int32(clamping: index - 1), readers[index - 1] == 1,
                index - 1 != output {
                 run.append(node.text)
-                moved[index] = Int32(kept - 1)
+                moved[index] = Int32(clamping: kept - 1)
                 continue
             }
             close()
@@ -208,7 +208,7 @@ struct ClassGraph {
                 inputList[slot] = input >= 0 && input < moved.count ? moved[input] : 0
             }
             nodes[kept] = node
-            moved[index] = Int32(kept)
+            moved[index] = Int32(clamping: kept)
             kept += 1
         }
         close()

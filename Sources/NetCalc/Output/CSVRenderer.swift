@@ -34,12 +34,7 @@ struct CSVRenderer {
         case .layer: out.appendCSVField(row.name)
         case .op: out.appendCSVField(row.op)
         case .output:
-            let (a, b, c) = network.layout.ordered(row.output)
-            out.count(a, separators: false)
-            out.append("x")
-            out.count(b, separators: false)
-            out.append("x")
-            out.count(c, separators: false)
+            out.appendShape(row.output, in: network.layout)
         case .path: out.appendCSVField(network.path(of: row))
         case .memory: out.count(row.activations, separators: false)
         // A share is digits and a point: never quoted.

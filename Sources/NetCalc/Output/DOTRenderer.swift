@@ -30,7 +30,7 @@ struct DotRenderer {
                 }
                 if row.role == .input {
                     out.append("\\n")
-                    out.appendShape(row.output)
+                    out.appendShape(row.output, in: .whd)
                 }
                 out.append("\"")
                 if case .merge = row.role { out.append(", shape=ellipse") }
@@ -45,7 +45,7 @@ struct DotRenderer {
             }
             if let last = network.rows.last {
                 out.append("    n\(number)_out [label=\"output\\n")
-                out.appendShape(last.output)
+                out.appendShape(last.output, in: .whd)
                 out.append("\", shape=plaintext];\n")
                 out.append("    ")
                 out.appendNode(number, last.index)
@@ -64,7 +64,7 @@ struct DotRenderer {
         out.append(" -> ")
         out.appendNode(number, row.index)
         out.append(" [label=\"")
-        out.appendShape(network.rows[input].output)
+        out.appendShape(network.rows[input].output, in: .whd)
         out.append("\"];\n")
     }
 
@@ -103,11 +103,4 @@ extension TextBuffer {
     }
 
     /// Appends a shape's `fullText`: `55x55x96`.
-    fileprivate mutating func appendShape(_ shape: Shape) {
-        count(shape.width, separators: false)
-        append("x")
-        count(shape.height, separators: false)
-        append("x")
-        count(shape.depth, separators: false)
-    }
 }

@@ -79,12 +79,7 @@ struct MarkdownRenderer {
             buffer.appendEscapingMarkdown(row.name)
         case .op: buffer.appendEscapingMarkdown(row.op)
         case .output:
-            let (a, b, c) = network.layout.ordered(row.output)
-            buffer.count(a, separators: false)
-            buffer.append("x")
-            buffer.count(b, separators: false)
-            buffer.append("x")
-            buffer.count(c, separators: false)
+            buffer.appendShape(row.output, in: network.layout)
         case .memory: buffer.count(row.activations)
         case .params: buffer.count(row.params)
         case .weights: buffer.count(row.weights)

@@ -202,12 +202,7 @@ struct TableRenderer {
             buffer.append(row.name)
             if !last { buffer.spaces(width - 2 * row.depth - row.name.utf8.count) }
         case .output:
-            let (a, b, c) = network.layout.ordered(row.output)
-            buffer.count(a, separators: false)
-            buffer.append("x")
-            buffer.count(b, separators: false)
-            buffer.append("x")
-            buffer.count(c, separators: false)
+            buffer.appendShape(row.output, in: network.layout)
             if !last { buffer.spaces(width - self.width(.output, row, network)) }
         case .rf:  // `Pair.text`, written without making it
             let field = row.receptiveField
@@ -342,6 +337,16 @@ struct TextBuffer {
     mutating func spaces(_ count: Int) {
         guard count > 0 else { return }
         bytes.append(contentsOf: repeatElement(0x20, count: count))
+    }
+
+    /// Appends a volume as `55x55x96`, its sizes in the layout's order.
+    mutating func appendShape(_ shape: Shape, in layout: ShapeLayout) {
+        let (a, b, c) = layout.ordered(shape)
+        count(a, separators: false)
+        append("x")
+        count(b, separators: false)
+        append("x")
+        count(c, separators: false)
     }
 
     /// Appends a whole number, with thousands separators unless told otherwise.

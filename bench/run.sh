@@ -142,7 +142,7 @@ most of the parsing. What made these fast (issue 13):
 - A row is 200 bytes: counts and shapes in 64 bits, its small numbers and source offsets in 32, its
   text taken from its resolved layer. A chain element is 72 bytes. At the peak, the end of the walk,
   a million rows (200 MB) and the million chain elements (72 MB) are alive together, with the file, its
-  line table and the liveness table; that is the 290 MiB.
+  line table and the liveness table: about 296 MiB.
 - Renderers write digits and padding straight into bytes, and cells that repeat (byte sizes, share
   bars) are made once.
 

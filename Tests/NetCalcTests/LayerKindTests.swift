@@ -120,6 +120,11 @@ import Testing
         let again = try #require(network("INPUT[\(item.input)] -> \(canonical)"))
         #expect(again.rows.last?.output == row.output)
         #expect(again.rows.last?.params == row.params)
+        // A kind with biases says what they belong to, and a pool says how it reduces: check names
+        // mistakes by these.
+        let grading = try #require(row.operation).grading
+        #expect(row.biases == 0 || grading.biases != nil, "\(item.layer)")
+        #expect(row.op.contains("pool") || row.op == "gap" ? grading.pooling != nil : grading.pooling == nil, "\(item.layer)")
     }
 
     /// Every argument the spec gives reaches the emitted module (DROPOUT(0.1) was `nn.Dropout()`).

@@ -80,6 +80,7 @@ struct Activation: LayerOperation {
     var argument: String?
 
     var op: String { function.keyword.lowercased() }
+    var grading: GradingTraits { .plain }
 
     func apply(to input: LayerInput) throws(LayerFailure) -> LayerEffect { LayerEffect(keeping: input) }
 
@@ -106,6 +107,7 @@ struct ParametricReLU: LayerOperation {
     var perChannel: Bool
 
     var op: String { "prelu" }
+    var grading: GradingTraits { .plain }
 
     func apply(to input: LayerInput) throws(LayerFailure) -> LayerEffect {
         var effect = LayerEffect(keeping: input)
@@ -155,6 +157,7 @@ struct Regularization: LayerOperation {
         case .droppath: return "droppath"
         }
     }
+    var grading: GradingTraits { .plain }
 
     func apply(to input: LayerInput) throws(LayerFailure) -> LayerEffect { LayerEffect(keeping: input) }
 

@@ -22,6 +22,7 @@ struct ChannelSlice: LayerOperation {
     var end: Int
 
     var op: String { "slice" }
+    var grading: GradingTraits { .plain }
 
     func apply(to input: LayerInput) throws(LayerFailure) -> LayerEffect {
         guard end <= input.shape.depth else {
@@ -69,6 +70,7 @@ struct ChannelShuffle: LayerOperation {
     var groups: Int
 
     var op: String { "shuffle" }
+    var grading: GradingTraits { .plain }
 
     func apply(to input: LayerInput) throws(LayerFailure) -> LayerEffect {
         guard input.shape.depth % groups == 0 else {

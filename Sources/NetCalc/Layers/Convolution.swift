@@ -19,6 +19,7 @@ struct Convolution: WindowedOperation {
     var window: SlidingWindow
 
     var op: String { "conv" }
+    var grading: GradingTraits { GradingTraits(biases: .filter) }
 
     func apply(to input: LayerInput) throws(LayerFailure) -> LayerEffect {
         let depth = input.shape.depth
@@ -89,6 +90,7 @@ struct DepthwiseConvolution: WindowedOperation {
     var window: SlidingWindow
 
     var op: String { "dwconv" }
+    var grading: GradingTraits { GradingTraits(biases: .filter) }
 
     func apply(to input: LayerInput) throws(LayerFailure) -> LayerEffect {
         let filters = try counting { () throws(Overflow) in try checkedMultiply(input.shape.depth, multiplier) }
@@ -145,6 +147,7 @@ struct TransposedConvolution: LayerOperation {
     var hasBias: Bool
 
     var op: String { "deconv" }
+    var grading: GradingTraits { GradingTraits(biases: .filter) }
 
     /// `(W-1)S - 2P + F` along one axis.
     private func size(_ input: Int, _ kernel: Int, _ stride: Int, _ pad: Int) throws(Overflow) -> Int {

@@ -14,6 +14,7 @@ struct FullyConnected: LayerOperation {
     var hasBias: Bool
 
     var op: String { "fc" }
+    var grading: GradingTraits { GradingTraits(biases: .output) }
 
     func apply(to input: LayerInput) throws(LayerFailure) -> LayerEffect {
         var effect = LayerEffect(keeping: input)
@@ -54,6 +55,7 @@ struct Flatten: LayerOperation {
     static let definition = LayerDefinition(keyword: "FLATTEN", schema: .none) { _ throws(ArgumentProblem) in Flatten() }
 
     var op: String { "flatten" }
+    var grading: GradingTraits { .plain }
 
     func apply(to input: LayerInput) throws(LayerFailure) -> LayerEffect {
         var effect = LayerEffect(keeping: input)

@@ -18,6 +18,37 @@ protocol LayerOperation: Sendable {
     /// The PyTorch module computing this layer for the row's input (`nn.Conv2d(3, 96, 11, stride=4)`),
     /// its numbers taken through the context (so that a block's class writes them in its parameters).
     func pytorch(_ context: PyTorchContext) -> PyTorchModule
+
+    /// What `netcalc check` needs to know of the kind to name a student's mistake.
+    var grading: GradingTraits { get }
+}
+
+/// What a grader reads of a layer kind: what its biases belong to, and what it pools by.
+struct GradingTraits: Sendable {
+    /// What one bias belongs to.
+    enum BiasOwner: Sendable {
+        /// One per output value (FC).
+        case output
+        /// One per filter (the convolutions).
+        case filter
+        /// One beta per channel (the normalizations, SCALE).
+        case channel
+    }
+
+    /// How a pool reduces its window.
+    enum Pooling: Sendable {
+        case maximum, average
+        /// One average of each whole channel (GAP).
+        case channelAverage
+    }
+
+    /// Nil for a kind without biases.
+    var biases: BiasOwner?
+    /// Nil for a kind that does not pool.
+    var pooling: Pooling?
+
+    /// A kind with no biases that does not pool.
+    static let plain = GradingTraits()
 }
 
 /// A layer call with its arguments evaluated and checked: everything needed to apply it to a volume.

@@ -17,6 +17,7 @@ struct BatchNorm: LayerOperation {
     var statisticsOnly: Bool
 
     var op: String { "bn" }
+    var grading: GradingTraits { GradingTraits(biases: .channel) }
 
     func apply(to input: LayerInput) throws(LayerFailure) -> LayerEffect {
         var effect = LayerEffect(keeping: input)
@@ -82,6 +83,7 @@ struct LayerNorm: LayerOperation {
     static let definition = LayerDefinition(keyword: "LAYERNORM", schema: .none) { _ throws(ArgumentProblem) in LayerNorm() }
 
     var op: String { "layernorm" }
+    var grading: GradingTraits { GradingTraits(biases: .channel) }
 
     func apply(to input: LayerInput) throws(LayerFailure) -> LayerEffect { affineEffect(input) }
 
@@ -114,6 +116,7 @@ struct GroupNorm: LayerOperation {
     var groups: Int
 
     var op: String { "groupnorm" }
+    var grading: GradingTraits { GradingTraits(biases: .channel) }
 
     func apply(to input: LayerInput) throws(LayerFailure) -> LayerEffect {
         let shape = input.shape
@@ -151,6 +154,7 @@ struct InstanceNorm: LayerOperation {
     var affine: Bool
 
     var op: String { "instancenorm" }
+    var grading: GradingTraits { GradingTraits(biases: .channel) }
 
     func apply(to input: LayerInput) throws(LayerFailure) -> LayerEffect {
         // Each channel is normalized over its positions: one position leaves nothing to normalize.
@@ -185,6 +189,7 @@ struct LocalResponseNorm: LayerOperation {
     var size: Int
 
     var op: String { "lrn" }
+    var grading: GradingTraits { .plain }
 
     func apply(to input: LayerInput) throws(LayerFailure) -> LayerEffect { LayerEffect(keeping: input) }
 
@@ -209,6 +214,7 @@ struct ChannelScale: LayerOperation {
     var hasBias: Bool
 
     var op: String { "scale" }
+    var grading: GradingTraits { GradingTraits(biases: .channel) }
 
     func apply(to input: LayerInput) throws(LayerFailure) -> LayerEffect {
         var effect = LayerEffect(keeping: input)

@@ -45,6 +45,7 @@ struct Pooling: WindowedOperation {
         case .average: return "avgpool"
         }
     }
+    var grading: GradingTraits { GradingTraits(pooling: reduction == .maximum ? .maximum : .average) }
 
     func apply(to input: LayerInput) throws(LayerFailure) -> LayerEffect {
         let (width, height) = try window.outputSize(input, what: "window", depth: input.shape.depth)
@@ -101,6 +102,7 @@ struct GlobalAveragePooling: LayerOperation {
     }
 
     var op: String { "gap" }
+    var grading: GradingTraits { GradingTraits(pooling: .channelAverage) }
 
     func apply(to input: LayerInput) throws(LayerFailure) -> LayerEffect {
         var effect = LayerEffect(keeping: input)
@@ -143,6 +145,7 @@ struct AdaptivePooling: LayerOperation {
         case .average: return "adaptiveavgpool"
         }
     }
+    var grading: GradingTraits { GradingTraits(pooling: reduction == .maximum ? .maximum : .average) }
 
     /// The largest window along an axis: In/Out when it divides; otherwise ceil(In/Out), or one more
     /// when In mod Out exceeds gcd(In, Out) (some window then straddles two extra inputs).

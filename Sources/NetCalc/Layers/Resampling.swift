@@ -29,6 +29,7 @@ struct Upsample: LayerOperation {
     var target: Target
 
     var op: String { "upsample" }
+    var grading: GradingTraits { .plain }
 
     func apply(to input: LayerInput) throws(LayerFailure) -> LayerEffect {
         var effect = LayerEffect(keeping: input)
@@ -101,6 +102,7 @@ struct PixelShuffle: LayerOperation {
     var factor: Int
 
     var op: String { "pixelshuffle" }
+    var grading: GradingTraits { .plain }
 
     func apply(to input: LayerInput) throws(LayerFailure) -> LayerEffect {
         let shape = input.shape

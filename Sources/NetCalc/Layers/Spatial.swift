@@ -29,6 +29,7 @@ struct ZeroPad: LayerOperation {
     var bottom: Int
 
     var op: String { "pad" }
+    var grading: GradingTraits { .plain }
 
     func apply(to input: LayerInput) throws(LayerFailure) -> LayerEffect {
         var effect = LayerEffect(keeping: input)
@@ -69,6 +70,7 @@ struct CenterCrop: LayerOperation {
     var size: Pair
 
     var op: String { "crop" }
+    var grading: GradingTraits { .plain }
 
     func apply(to input: LayerInput) throws(LayerFailure) -> LayerEffect {
         guard size.width <= input.shape.width, size.height <= input.shape.height else {

@@ -170,12 +170,12 @@ struct MistakeCatalog {
         let din = row.input.depth
         let k = row.output.depth
         let bias = key == .params ? row.biases : 0
-        if key == .params, row.biases > 0 {
+        if key == .params, row.biases > 0, let owner = operation?.grading.biases {
             let each: String
-            switch operation {
-            case is FullyConnected: each = "one per output, \(formatCount(row.biases))"
-            case is Convolution, is DepthwiseConvolution, is TransposedConvolution: each = "one per filter, \(formatCount(row.biases))"
-            default: each = "one beta per channel, \(formatCount(row.biases))"
+            switch owner {
+            case .output: each = "one per output, \(formatCount(row.biases))"
+            case .filter: each = "one per filter, \(formatCount(row.biases))"
+            case .channel: each = "one beta per channel, \(formatCount(row.biases))"
             }
             list.append((.count(row.weights), NamedMistake(.biasesLeftOut, "the biases are left out: \(each)")))
         }
@@ -210,8 +210,13 @@ struct MistakeCatalog {
                 list.append((.count(value), NamedMistake(.fcVectorAsVolume, "\(row.name) reads a vector of \(formatCount(din)) values (\(source?.name ?? "its input")'s output, 1x1x\(din)), not the \(volume.output.fullText) volume of \(volume.name): \(formatCount(din))*\(k)\(bias > 0 ? " + \(bias)" : "")")))
             }
         }
-        if row.params == 0, operation is Pooling || operation is GlobalAveragePooling || operation is AdaptivePooling {
-            let what = operation is GlobalAveragePooling ? "averages each channel" : "takes the \(isAverage ? "average" : "maximum") of each window"
+        if row.params == 0, let pooling = operation?.grading.pooling {
+            let what: String
+            switch pooling {
+            case .maximum: what = "takes the maximum of each window"
+            case .average: what = "takes the average of each window"
+            case .channelAverage: what = "averages each channel"
+            }
             list.append((.nonzero, NamedMistake(.poolParameters, "a pool has no parameters: it \(what), and nothing is learned")))
         }
         if operation is BatchNorm, row.params > 0, let both = exactProduct(row.params, 2) {
@@ -220,13 +225,6 @@ struct MistakeCatalog {
         return list
     }
 
-    private var isAverage: Bool {
-        switch row.operation {
-        case let pooling as Pooling: return pooling.reduction == .average
-        case let adaptive as AdaptivePooling: return adaptive.reduction == .average
-        default: return row.operation is GlobalAveragePooling
-        }
-    }
 
     /// The nearest row before this one (along the rows it reads first) whose output is a volume
     /// wider than 1x1: what a reader might take for a fully connected layer's input.

@@ -184,58 +184,61 @@ public func run(_ invocation: Invocation) -> Outcome {
     // The long outputs are streamed as they are made; the rest is written whole by the caller.
     let sink = invocation.standardOutputDescriptor.map(OutputSink.init(descriptor:))
     var buffer = TextBuffer(sink: sink)
-    if let emit = options.emit {
-        switch emit {
-        case .pytorch:
-            PyTorchEmitter().render(networks, into: &buffer)
-        case .spec:
-            let problems = SpecEmitter().render(networks, into: &buffer)
-            outcome.standardError += renderer.render(problems)
-            if problems.hasErrors { outcome.status = max(outcome.status, 1) }
-        }
-        outcome.standardOutputBytes = buffer.bytes
-        outcome.streamResult = sink?.result
-        outcome.streamedAnything = sink?.wroteAnything ?? false
-        return outcome
+    render(networks, options: options, fit: fit, diagnostics: diagnostics, colorOut: colorOut, width: width,
+           renderer: renderer, into: &buffer, outcome: &outcome)
+    outcome.standardOutputBytes = buffer.bytes
+    outcome.streamResult = sink?.result
+    outcome.streamedAnything = sink?.wroteAnything ?? false
+    return outcome
+}
+
+/// Writes the networks in the output the options ask for into `buffer`; problems of `--emit spec` go to
+/// the outcome's standard error and status.
+private func render(_ networks: [NetworkReport], options: Options, fit: (size: MemorySize, inference: Bool)?,
+                    diagnostics: [Diagnostic], colorOut: Bool, width: Int?, renderer: DiagnosticRenderer,
+                    into buffer: inout TextBuffer, outcome: inout Outcome) {
+    switch options.emit {
+    case .pytorch?:
+        PyTorchEmitter().render(networks, into: &buffer)
+        return
+    case .spec?:
+        let problems = SpecEmitter().render(networks, into: &buffer)
+        outcome.standardError += renderer.render(problems)
+        if problems.hasErrors { outcome.status = max(outcome.status, 1) }
+        return
+    case nil:
+        break
     }
     // --depth: block uses folded into one row each; the totals stay the whole network's.
-    if let depth = options.depth { networks = networks.map { $0.folded(toDepth: depth) } }
+    let networks = options.depth.map { depth in networks.map { $0.folded(toDepth: depth) } } ?? networks
     if options.summary {
         var summary = SummaryRenderer(units: options.units)
         summary.fit = fit
-        outcome.standardOutput = wrappedLines(summary.render(networks), width: width)
-        return outcome
+        buffer.append(wrappedLines(summary.render(networks), width: width))
+        return
     }
     switch options.format {
     case .json:
         JSONRenderer(fit: fit).render(networks, diagnostics: diagnostics, explain: options.explain, into: &buffer)
-        outcome.standardOutputBytes = buffer.bytes
     case .csv:
         CSVRenderer(columns: options.columns ?? Column.csvDefault).render(networks, into: &buffer)
-        outcome.standardOutputBytes = buffer.bytes
     case .markdown:
         MarkdownRenderer(columns: options.columns ?? Column.tableDefault, units: options.units, fit: fit)
             .render(networks, into: &buffer)
-        outcome.standardOutputBytes = buffer.bytes
     case .dot:
         DotRenderer().render(networks, into: &buffer)
-        outcome.standardOutputBytes = buffer.bytes
     case .svg:
-        outcome.standardOutput = SVGRenderer(units: options.units).render(networks)
+        buffer.append(SVGRenderer(units: options.units).render(networks))
     case .html:
-        outcome.standardOutput = HTMLRenderer(columns: options.columns ?? Column.tableDefault, units: options.units,
-                                              fit: fit).render(networks, diagnostics: diagnostics)
+        buffer.append(HTMLRenderer(columns: options.columns ?? Column.tableDefault, units: options.units, fit: fit)
+            .render(networks, diagnostics: diagnostics))
     case .table:
         var table = TableRenderer(color: colorOut, explain: options.explain, units: options.units)
         table.columns = options.columns ?? Column.tableDefault
         table.fit = fit
         table.maxWidth = width
         table.render(networks, into: &buffer)
-        outcome.standardOutputBytes = buffer.bytes
     }
-    outcome.streamResult = sink?.result
-    outcome.streamedAnything = sink?.wroteAnything ?? false
-    return outcome
 }
 
 /// Reads a Caffe or ONNX model and analyzes its graph.

@@ -47,12 +47,7 @@ struct CSVRenderer {
         case .biases: out.count(row.biases, separators: false)
         case .nonTrainable: out.count(row.nonTrainable, separators: false)
         case .macs: out.count(row.macs, separators: false)
-        case .rf:
-            out.count(row.receptiveField.width, separators: false)
-            if row.receptiveField.height != row.receptiveField.width {
-                out.append("x")
-                out.count(row.receptiveField.height, separators: false)
-            }
+        case .rf: out.appendPair(row.receptiveField)
         case .spec: if row.role != .input { out.appendCSVField(row.text) }
         }
     }
@@ -61,31 +56,19 @@ struct CSVRenderer {
     /// Looked at byte by byte and scalar by scalar, not by Character: `\r\n` is one Character, and so is
     /// a quote with a combining mark after it, and neither may slip through.
     static func field(_ text: String) -> String {
-        guard text.utf8.contains(where: { $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: "\"") || $0 == 0x0A || $0 == 0x0D })
-        else { return text }
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            if scalar == "\"" { out.unicodeScalars.append("\"") }
-            out.unicodeScalars.append(scalar)
-        }
-        return out + "\""
+        var buffer = TextBuffer()
+        buffer.appendCSVField(text)
+        return buffer.string
     }
 }
 
 extension TextBuffer {
-    /// Appends `CSVRenderer.field(text)`; printable ASCII, nearly every name and spec, is written
-    /// byte by byte without building a string.
+    /// Appends a CSV field, quoted when it holds a comma, a quote or a line break, quotes doubled.
+    /// Byte by byte: those are ASCII and never inside a longer UTF-8 sequence, so a CRLF or a quote
+    /// with a combining mark after it (each one Swift Character) is seen all the same.
     mutating func appendCSVField(_ text: String) {
         let quote = UInt8(ascii: "\"")
-        var quoted = false
-        for byte in text.utf8 {
-            // Elsewhere a character can be more than a byte: `field` decides by characters.
-            guard byte >= 0x20, byte < 0x7F else {
-                append(CSVRenderer.field(text))
-                return
-            }
-            if byte == UInt8(ascii: ",") || byte == quote { quoted = true }
-        }
+        let quoted = text.utf8.contains { $0 == UInt8(ascii: ",") || $0 == quote || $0 == 0x0A || $0 == 0x0D }
         guard quoted else {
             append(text)
             return

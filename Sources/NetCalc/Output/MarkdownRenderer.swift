@@ -88,12 +88,7 @@ struct MarkdownRenderer {
         case .macs: buffer.count(row.macs)
         case .bytes, .backwardBytes, .memoryShare, .paramShare:
             buffer.append(cache.human(column, row, network, units: units).text)
-        case .rf:
-            buffer.count(row.receptiveField.width, separators: false)
-            if row.receptiveField.height != row.receptiveField.width {
-                buffer.append("x")
-                buffer.count(row.receptiveField.height, separators: false)
-            }
+        case .rf: buffer.appendPair(row.receptiveField)
         case .spec: if row.role != .input { buffer.appendEscapingMarkdown(row.text) }
         case .path: buffer.appendEscapingMarkdown(network.path(of: row))
         }

@@ -2,13 +2,19 @@
 
 /// `138357544` -> `138,357,544`.
 func formatCount(_ value: Int) -> String {
-    // At most 19 digits, 6 commas and a sign: made in place, back to front, without a String per digit.
+    withDecimalText(value, separators: true) { String(decoding: $0, as: UTF8.self) }
+}
+
+/// Hands `body` a whole number's decimal text as UTF-8 (`-138,357,544`, or without the commas), made
+/// in place, back to front: the one place numbers become digits, for strings and output bytes alike.
+func withDecimalText<Result>(_ value: Int, separators: Bool, _ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result {
+    // At most 19 digits, 6 commas and a sign.
     withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 32) { text in
         var start = text.count
         var rest = value.magnitude
         var written = 0
         repeat {
-            if written > 0, written % 3 == 0 {
+            if separators, written > 0, written % 3 == 0 {
                 start -= 1
                 text[start] = UInt8(ascii: ",")
             }
@@ -21,7 +27,7 @@ func formatCount(_ value: Int) -> String {
             start -= 1
             text[start] = UInt8(ascii: "-")
         }
-        return String(decoding: UnsafeBufferPointer(rebasing: text[start...]), as: UTF8.self)
+        return body(UnsafeBufferPointer(rebasing: text[start...]))
     }
 }
 

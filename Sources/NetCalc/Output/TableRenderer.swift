@@ -96,22 +96,14 @@ struct TableRenderer {
             let explainer = Explainer(network: network)
             buffer.append("\n\(bold)worked formulas\(reset)\n")
             for row in network.rows {
+                let header = "\(bold)\(visible(row.name))\(reset)  \(row.role == .input ? "" : visible(row.text) + " on \(row.input.fullText)")\n"
                 let lines = explainer.lines(for: row)
                 if let maxWidth {
-                    var text = "\(bold)\(visible(row.name))\(reset)  \(row.role == .input ? "" : visible(row.text) + " on \(row.input.fullText)")\n"
+                    var text = header
                     for line in lines { text += "  \(line)\n" }
                     buffer.append(wrappedLines(text, width: maxWidth))
-                } else {  // not wrapped: the same text, written piece by piece
-                    buffer.append(bold)
-                    buffer.append(visible(row.name))
-                    buffer.append(reset)
-                    buffer.append("  ")
-                    if row.role != .input {
-                        buffer.append(visible(row.text))
-                        buffer.append(" on ")
-                        buffer.append(row.input.fullText)
-                    }
-                    buffer.append("\n")
+                } else {  // not wrapped: the lines go straight into the buffer
+                    buffer.append(header)
                     for line in lines {
                         buffer.append("  ")
                         buffer.append(line)
@@ -204,14 +196,9 @@ struct TableRenderer {
         case .output:
             buffer.appendShape(row.output, in: network.layout)
             if !last { buffer.spaces(width - self.width(.output, row, network)) }
-        case .rf:  // `Pair.text`, written without making it
-            let field = row.receptiveField
+        case .rf:
             buffer.spaces(width - self.width(.rf, row, network))
-            buffer.count(field.width, separators: false)
-            if field.width != field.height {
-                buffer.append("x")
-                buffer.count(field.height, separators: false)
-            }
+            buffer.appendPair(row.receptiveField)
         default:
             var (text, textWidth) = column == .spec ? (row.role == .input ? "" : row.text, self.width(.spec, row, network))
                 : cache.human(column, row, network, units: units)
@@ -349,25 +336,18 @@ struct TextBuffer {
         count(c, separators: false)
     }
 
+    /// Appends `Pair.text` without making it: `3`, or `7x1` when the sides differ.
+    mutating func appendPair(_ pair: Pair) {
+        count(pair.width, separators: false)
+        if pair.height != pair.width {
+            append("x")
+            count(pair.height, separators: false)
+        }
+    }
+
     /// Appends a whole number, with thousands separators unless told otherwise.
     mutating func count(_ value: Int, separators: Bool = true) {
-        if value < 0 { bytes.append(UInt8(ascii: "-")) }
-        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
-                     UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
-            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-        var count = 0
-        var rest = value.magnitude
-        withUnsafeMutableBytes(of: &digits) { buffer in
-            repeat {
-                buffer[count] = UInt8(rest % 10) + 0x30
-                rest /= 10
-                count += 1
-            } while rest > 0
-            for index in stride(from: count - 1, through: 0, by: -1) {
-                bytes.append(buffer[index])
-                if separators, index > 0, index % 3 == 0 { bytes.append(UInt8(ascii: ",")) }
-            }
-        }
+        withDecimalText(value, separators: separators) { bytes.append(contentsOf: $0) }
     }
 }
 

@@ -73,7 +73,7 @@ struct Explainer {
 
     func memory(_ row: LayerRow) -> String {
         let out = row.output
-        let key = MadeLines.Key(output: out, activations: row.activations, forwardBytes: 0)
+        let key = MadeLines.MemoryKey(output: out, activations: row.activations)
         if let line = made.memory[key] { return line }
         let line = "memory = \(out.width)*\(out.height)*\(out.depth) = \(formatCount(row.activations)) values"
         made.remember(memory: line, for: key)
@@ -82,8 +82,7 @@ struct Explainer {
 
     /// The bytes line, from the row's values and forward bytes and the network's settings alone.
     func bytes(_ row: LayerRow) -> String {
-        let key = MadeLines.Key(output: Shape(width: 0, height: 0, depth: 0), activations: row.activations,
-                                forwardBytes: row.forwardBytes)
+        let key = MadeLines.BytesKey(activations: row.activations, forwardBytes: row.forwardBytes)
         if let line = made.bytes[key] { return line }
         let line = bytesLine(row)
         made.remember(bytes: line, for: key)
@@ -131,10 +130,14 @@ struct Explainer {
 /// are the same for every row); a bounded number, so that a network of distinct shapes does not grow it
 /// without end.
 private final class MadeLines {
-    /// What a line is made from: the memory line reads the output and the values, the bytes line the
-    /// values and the forward bytes (the other fields are zero in its key).
-    struct Key: Hashable {
+    /// What the memory line reads: the output and its values.
+    struct MemoryKey: Hashable {
         var output: Shape
+        var activations: Int
+    }
+
+    /// What the bytes line reads: the values and the forward bytes.
+    struct BytesKey: Hashable {
         var activations: Int
         var forwardBytes: Int
     }
@@ -142,14 +145,14 @@ private final class MadeLines {
     /// The most lines of each kind kept.
     static let limit = 4096
 
-    private(set) var memory: [Key: String] = [:]
-    private(set) var bytes: [Key: String] = [:]
+    private(set) var memory: [MemoryKey: String] = [:]
+    private(set) var bytes: [BytesKey: String] = [:]
 
-    func remember(memory line: String, for key: Key) {
+    func remember(memory line: String, for key: MemoryKey) {
         if memory.count < Self.limit { memory[key] = line }
     }
 
-    func remember(bytes line: String, for key: Key) {
+    func remember(bytes line: String, for key: BytesKey) {
         if bytes.count < Self.limit { bytes[key] = line }
     }
 }

@@ -4,13 +4,6 @@ struct JSONRenderer {
     /// `--fit`: each network gets a `fit` object.
     var fit: (size: MemorySize, inference: Bool)?
 
-    func render(_ networks: [NetworkReport], diagnostics: [Diagnostic], explain: Bool = false) -> [UInt8] {
-        var buffer = TextBuffer()
-        buffer.bytes.reserveCapacity(networks.reduce(0) { $0 + $1.rows.count } * 420 + 4096)
-        render(networks, diagnostics: diagnostics, explain: explain, into: &buffer)
-        return buffer.bytes
-    }
-
     /// The document, written into `buffer` as it is made.
     func render(_ networks: [NetworkReport], diagnostics: [Diagnostic], explain: Bool, into buffer: inout TextBuffer) {
         var json = JSONWriter()

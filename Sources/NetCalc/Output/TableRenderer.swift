@@ -116,16 +116,11 @@ struct TableRenderer {
         }
     }
 
-    func render(_ networks: [NetworkReport]) -> String {
-        String(decoding: renderBytes(networks), as: UTF8.self)
-    }
-
     /// Every network's table, a blank line between them.
-    func renderBytes(_ networks: [NetworkReport]) -> [UInt8] {
+    func render(_ networks: [NetworkReport]) -> String {
         var buffer = TextBuffer()
-        buffer.bytes.reserveCapacity(networks.reduce(0) { $0 + $1.rows.count } * 150 + 4096)
         render(networks, into: &buffer)
-        return buffer.bytes
+        return buffer.string
     }
 
     /// Every network's table, a blank line between them, written into `buffer` as it is made.

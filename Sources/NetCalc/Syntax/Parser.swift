@@ -332,8 +332,9 @@ struct Parser {
         let nameToken = current
         advance()
         guard current.kind == .leftParen else {
-            return LayerCall(name: text(nameToken), nameRange: nameToken.range, arguments: nil, range: nameToken.range,
-                             textID: callTextID(nameToken.range, arguments: nil).id)
+            let known = callTextID(nameToken.range, arguments: nil)
+            return LayerCall(name: text(nameToken), sharing: nil, parsedAt: known.start, range: nameToken.range,
+                             textID: known.id)
         }
         let open = current.range
         advance()
@@ -348,8 +349,8 @@ struct Parser {
         let close = try expect(.rightParen, "',' or ')' in the arguments of \(text(nameToken))", opening: open)
         let range = nameToken.range.union(close.range)
         let known = callTextID(range, arguments: arguments)
-        return LayerCall(name: text(nameToken), nameRange: nameToken.range, sharing: known.arguments, parsedAt: known.start,
-                         range: range, textID: known.id)
+        return LayerCall(name: text(nameToken), sharing: known.arguments, parsedAt: known.start, range: range,
+                         textID: known.id)
     }
 
     /// The call text's id, and the arguments parsed where that text first appeared (registering these

@@ -72,15 +72,9 @@ struct LayerCall: Sendable {
     /// Where the name is written: the call starts with it.
     var nameRange: SourceRange { SourceRange(range.start, range.start + name.utf8.count) }
 
-    /// A call with arguments of its own (`textID` still names its text among the file's calls).
-    init(name: String, nameRange: SourceRange, arguments: [Argument]?, range: SourceRange, textID: Int) {
-        self.init(name: name, nameRange: nameRange, sharing: arguments, parsedAt: range.start, range: range, textID: textID)
-    }
-
-    /// A call with the text of one parsed earlier at `parsedAt`, whose arguments it shares.
-    init(name: String, nameRange: SourceRange, sharing arguments: [Argument]?, parsedAt: Int, range: SourceRange,
-         textID: Int) {
-        assert(nameRange == SourceRange(range.start, range.start + name.utf8.count), "a call starts with its name")
+    /// A call written at `range`, sharing the arguments parsed where its text first appears
+    /// (`parsedAt`; its own start for the first call with its text).
+    init(name: String, sharing arguments: [Argument]?, parsedAt: Int, range: SourceRange, textID: Int) {
         self.name = name
         self.sharedArguments = arguments
         self.shift = Int32(clamping: range.start - parsedAt)
@@ -93,9 +87,6 @@ struct LayerCall: Sendable {
         guard shift != 0 else { return sharedArguments }
         return sharedArguments?.map { $0.shifted(by: Int(shift)) }
     }
-
-    /// True when the call has parentheses, even empty ones.
-    var hasParentheses: Bool { sharedArguments != nil }
 }
 
 extension Argument {

@@ -356,13 +356,11 @@ final class NetworkWalker {
         return call.mentions(Set(scope.keys)) ? nil : resolved
     }
 
+    /// Resolves a call that `knownLayer` did not know, and applies it; a call whose arguments name no
+    /// parameter means the same wherever it is expanded, so its resolution is kept for the next.
     private func apply(_ call: LayerCall, definition: LayerDefinition, to flow: Flow) throws -> Flow {
-        // A call whose arguments name nothing means the same wherever it is expanded: resolve it once.
         let parameters = scopes.last.map { Set($0.keys) } ?? []
         let constant = parameters.isEmpty || !call.mentions(parameters)
-        if constant, let resolved = resolvedLayers[call.textID] {
-            return try compute(resolved, call: call, flow: flow)
-        }
         let resolver = LayerResolver(file: file, evaluate: { [self] expression throws(DiagnosticList) in
             do throws {
                 return try evaluate(expression)

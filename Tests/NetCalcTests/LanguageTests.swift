@@ -115,7 +115,7 @@ import Testing
             se(c) = MUL(ID | GAP -> FC(c/16) -> RELU -> FC(c) -> SIGMOID)
             INPUT[56x56x256] -> [CONV(256,3,p1) -> se(256)]*40
             """))
-        #expect(net.rows.last?.jump == Pair(square: 1))
+        #expect(net.rows.last?.jump == Sizes(square: 1))
     }
 
     /// Regression: `s=s` in a block whose other arguments are constants was checked as if `s` were a word.

@@ -146,8 +146,8 @@ import Testing
         let c = 64
         let stack = try #require(network("INPUT[56x56x\(c)] -> [CONV(\(c),3,p1,nobias)]*3"))
         let single = try #require(network("INPUT[56x56x\(c)] -> CONV(\(c),7,p3,nobias)"))
-        #expect(stack.rows.last?.receptiveField == Pair(square: 7))
-        #expect(single.rows.last?.receptiveField == Pair(square: 7))
+        #expect(stack.rows.last?.receptiveField == Sizes(square: 7))
+        #expect(single.rows.last?.receptiveField == Sizes(square: 7))
         #expect(stack.totals.weights == 27 * c * c)
         #expect(single.totals.weights == 49 * c * c)
     }

@@ -17,6 +17,18 @@ func checkedProduct(_ values: Int...) throws(Overflow) -> Int {
     return result
 }
 
+/// The product of an array's values, or `Overflow`.
+func checkedProduct(of values: [Int]) throws(Overflow) -> Int {
+    var result = 1
+    for value in values { result = try checkedMultiply(result, value) }
+    return result
+}
+
+/// `a*b*c`: numbers as a worked formula multiplies them.
+func productText(_ values: [Int]) -> String {
+    values.map(String.init).joined(separator: "*")
+}
+
 /// `a + b`, or `Overflow`.
 func checkedAdd(_ a: Int, _ b: Int) throws(Overflow) -> Int {
     let (result, overflow) = a.addingReportingOverflow(b)

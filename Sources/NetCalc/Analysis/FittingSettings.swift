@@ -7,7 +7,8 @@ extension NetworkWalker {
     func reportNotWhole(name: String, axes: [WindowAxis], call: LayerCall, flow: Flow) {
         guard !quiet else { return }
         let failing = axes.indices.filter { (try? axes[$0].outcome(.strict)).map { if case .notWhole = $0 { true } else { false } } ?? false }
-        let square = axes[0] == axes[1]
+        let square = axes.dropFirst().allSatisfy { $0 == axes[0] }
+        let axisNames = axes.count == 1 ? ["length"] : ["width", "height", "time"]
         func arithmetic(_ axis: WindowAxis) -> String {
             let effective = (try? axis.effectiveKernel()) ?? axis.kernel
             let span = axis.input + 2 * axis.padding - effective
@@ -17,7 +18,7 @@ extension NetworkWalker {
         if square {
             message += arithmetic(axes[failing[0]]) + " is not a whole number"
         } else {
-            message += failing.map { ($0 == 0 ? "width " : "height ") + arithmetic(axes[$0]) }.joined(separator: ", ")
+            message += failing.map { axisNames[$0] + " " + arithmetic(axes[$0]) }.joined(separator: ", ")
                 + (failing.count == 1 ? " is not a whole number" : "; neither is a whole number")
         }
         var diagnostic = Diagnostic(.error, message, at: call.range, in: file)
@@ -29,10 +30,11 @@ extension NetworkWalker {
                 if case .output(let size)? = try? axis.outcome(.floor) { return size }
                 return 0
             }
-            return "\(sizes[0])x\(sizes[1])"
+            return sizes.map(String.init).joined(separator: "x")
         }
         func tag(_ letter: String, _ values: [Int]) -> String {
-            values[0] == values[1] ? "\(letter)\(values[0])" : "\(letter)=\(values[0])x\(values[1])"
+            values.dropFirst().allSatisfy({ $0 == values[0] }) ? "\(letter)\(values[0])"
+                : "\(letter)=" + values.map(String.init).joined(separator: "x")
         }
         var suggestions: [String] = []
         if let inputSize = fittingInputSize(failingAxes: failing) {
@@ -67,22 +69,22 @@ extension NetworkWalker {
             if case .output(let size)? = try? axis.outcome(.ceil) { return size }
             return 0
         }
-        diagnostic.hints.append("or round: --rounding floor gives \(floorSize) (PyTorch), ceil gives \(ceilSizes[0])x\(ceilSizes[1]) (Caffe pooling); a floor or ceil tag rounds this layer alone")
+        diagnostic.hints.append("or round: --rounding floor gives \(floorSize) (PyTorch), ceil gives \(ceilSizes.map(String.init).joined(separator: "x")) (Caffe pooling); a floor or ceil tag rounds this layer alone")
         record(diagnostic)
     }
 
     /// The input size nearest the network's that makes the whole network fit, if one is close.
     private func fittingInputSize(failingAxes: [Int]) -> Shape? {
         guard !quiet, let chain = networkChain, rows.count < 20_000, let original = rows.first?.output else { return nil }
-        let square = original.width == original.height
-        guard original.width < Int.max / 2, original.height < Int.max / 2 else { return nil }
+        let spatial = original.spatial
+        let square = spatial.dropFirst().allSatisfy { $0 == spatial[0] }
+        guard spatial.allSatisfy({ $0 < Int.max / 2 }) else { return nil }
         for distance in 1...32 {
             var found: [Shape] = []
             for delta in [-distance, distance] {
                 var candidate = original
-                if square || failingAxes.contains(0) { candidate.width += delta }
-                if square || failingAxes.contains(1) { candidate.height += delta }
-                guard candidate.width >= 1, candidate.height >= 1 else { continue }
+                for axis in 0..<original.rank where square || failingAxes.contains(axis) { candidate[axis] += delta }
+                guard candidate.spatial.allSatisfy({ $0 >= 1 }) else { continue }
                 let trial = NetworkWalker(file: file, blocks: blocks, settings: settings, quiet: true)
                 trial.inputOverride = candidate
                 trial.rowBudget = 20_000

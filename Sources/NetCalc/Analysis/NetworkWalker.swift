@@ -162,25 +162,32 @@ final class NetworkWalker {
 
     private func input(_ dimensions: [Expression], range: SourceRange) throws -> Flow {
         var values = dimensions.compactMap(\.literalValue)
-        guard values.count == 1 || values.count == 3 else {
-            try fail("INPUT takes WxHxD or a single N, not \(values.count) sizes", at: range,
-                 hint: values.count == 2 ? "for one channel write INPUT[\(values[0])x\(values[1])x1]" : nil)
+        guard (1...4).contains(values.count) else {
+            try fail("INPUT takes LxC (1-D), WxHxD (2-D), WxHxTxC (3-D) or a single N, not \(values.count) sizes", at: range,
+                 hint: "a network has one to three spatial axes, then the channels")
         }
         if values.count == 1 { values = [1, 1, values[0]] }
         if let zero = values.first(where: { $0 < 1 }) {
             try fail("an input size must be at least 1, not \(zero)", at: range)
         }
+        // Two sizes are a sequence (length x channels); a square pair is more likely an image without
+        // its channels.
+        if values.count == 2, values[0] == values[1], values[0] >= 8 {
+            record(Diagnostic(.warning, "INPUT[\(values[0])x\(values[1])] reads as a 1-D sequence: length \(values[0]), \(values[1]) channels",
+                              at: range, in: file,
+                              hint: "two sizes are length x channels; for a \(values[0])x\(values[1]) image with one channel write INPUT[\(values[0])x\(values[1])x1]"))
+        }
         // PyTorch's habit: C,H,W (INPUT[3x224x224]) where netcalc reads W x H x D.
-        if [1, 3, 4].contains(values[0]), values[1] >= 8, values[2] >= 8, values[2] / 4 >= values[0], values[1] == values[2] {
+        if values.count == 3, [1, 3, 4].contains(values[0]), values[1] >= 8, values[2] >= 8, values[2] / 4 >= values[0], values[1] == values[2] {
             record(Diagnostic(.warning, "INPUT[\(values[0])x\(values[1])x\(values[2])] reads as \(values[0]) wide, \(values[1]) high and \(values[2]) deep",
                               at: range, in: file,
                               hint: "netcalc's order is width x height x depth, not PyTorch's C,H,W: INPUT[\(values[1])x\(values[2])x\(values[0])]"))
         }
-        var shape = Shape(width: values[0], height: values[1], depth: values[2])
+        var shape = Shape(spatial: Array(values.dropLast()), depth: values[values.count - 1])
         if let inputOverride { shape = inputOverride }
         var row = LayerRow(index: 0, name: "INPUT", role: .input, text: cachedText(range), output: shape, range: range)
         try finish(&row, at: range)
-        return Flow(shape: shape, receptiveField: Pair(square: 1), jump: Pair(square: 1), producer: row.index)
+        return Flow(shape: shape, receptiveField: Sizes(square: 1), jump: Sizes(square: 1), producer: row.index)
     }
 
     private func expand(_ block: BlockDefinition, call: LayerCall, flow: Flow) throws -> Flow {

@@ -1,20 +1,89 @@
 /// What the analyzer computes: one row per layer, totals per network, and the settings they used.
 
-/// A volume: width x height x depth, the notes' order.
+/// A volume: its spatial sizes, then its channels, the notes' order. Two spatial axes (width x height x
+/// depth) is the notes' volume; one is a sequence (length x channels: audio, text, a transformer's
+/// tokens); three is a video or a medical volume (width x height x time x channels). Axes a shape does
+/// not have are 1, so a count over all four values is the count of the shape.
 struct Shape: Hashable, Sendable {
     var width: Int
     var height: Int
+    /// The third spatial axis; 1 below three spatial axes.
+    var time: Int
+    /// The channels (the notes' depth).
     var depth: Int
+    /// How many spatial axes: 1, 2 or 3.
+    private var storedRank: Int8
 
-    /// `55x55x96`, or `4096` for a 1x1 vector.
-    var text: String {
-        width == 1 && height == 1 ? "\(depth)" : "\(width)x\(height)x\(depth)"
+    init(width: Int, height: Int, depth: Int) {
+        (self.width, self.height, time, self.depth, storedRank) = (width, height, 1, depth, 2)
     }
 
-    /// `55x55x96` always.
-    var fullText: String { "\(width)x\(height)x\(depth)" }
+    /// A shape of one to three spatial sizes (width first) and channels.
+    init(spatial: [Int], depth: Int) {
+        precondition((1...3).contains(spatial.count), "a shape has one to three spatial axes")
+        width = spatial[0]
+        height = spatial.count > 1 ? spatial[1] : 1
+        time = spatial.count > 2 ? spatial[2] : 1
+        self.depth = depth
+        storedRank = Int8(spatial.count)
+    }
 
-    func volume() throws(Overflow) -> Int { try checkedProduct(width, height, depth) }
+    /// A vector of `depth` values at a rank (every spatial size 1): what FC and GAP give.
+    init(vector depth: Int, rank: Int) {
+        self.init(spatial: Array(repeating: 1, count: max(1, min(3, rank))), depth: depth)
+    }
+
+    /// How many spatial axes: 1 (a sequence), 2 (an image), 3 (a video or volume).
+    var rank: Int { Int(storedRank) }
+
+    /// The size along a spatial axis (0 width or length, 1 height, 2 time).
+    subscript(axis: Int) -> Int {
+        get {
+            switch axis {
+            case 0: return width
+            case 1: return height
+            default: return time
+            }
+        }
+        set {
+            switch axis {
+            case 0: width = newValue
+            case 1: height = newValue
+            default: time = newValue
+            }
+        }
+    }
+
+    /// The spatial sizes, width first.
+    var spatial: [Int] { (0..<rank).map { self[$0] } }
+
+    /// True when every spatial size is 1 (a vector of channels).
+    var isVector: Bool { width == 1 && height == 1 && time == 1 }
+
+    /// `55x55x96`, or `4096` for a vector (every spatial size 1).
+    var text: String { isVector ? "\(depth)" : fullText }
+
+    /// `55x55x96` always: the spatial sizes, then the channels.
+    var fullText: String { (spatial + [depth]).map(String.init).joined(separator: "x") }
+
+    /// The sizes as JSON writes them: spatial sizes, then channels.
+    var sizes: [Int] { spatial + [depth] }
+
+    /// How the notes' names read at this rank: `WxHxD`, `LxC`, `WxHxTxC`.
+    var formText: String { Shape.formText(rank: rank) }
+
+    static func formText(rank: Int) -> String {
+        switch rank {
+        case 1: return "LxC"
+        case 2: return "WxHxD"
+        default: return "WxHxTxC"
+        }
+    }
+
+    /// `1-D`, `2-D`, `3-D`.
+    var rankText: String { "\(rank)-D" }
+
+    func volume() throws(Overflow) -> Int { try checkedProduct(width, height, time, depth) }
 }
 
 /// Bytes per stored value.
@@ -82,8 +151,8 @@ struct SettingsOverride: Sendable {
 /// What flows from one row to the next: the volume, the row that made it, and its receptive field.
 struct Flow: Sendable {
     var shape: Shape
-    var receptiveField: Pair
-    var jump: Pair
+    var receptiveField: Sizes
+    var jump: Sizes
     /// The row that produced it.
     var producer: Int
 }
@@ -135,8 +204,8 @@ struct LayerRow: Sendable {
     var macs = 0
     var activations = 0
     var forwardBytes = 0
-    var receptiveField = Pair(square: 1)
-    var jump = Pair(square: 1)
+    var receptiveField = Sizes(square: 1)
+    var jump = Sizes(square: 1)
     /// The rows whose outputs this layer reads after the first (a merge's other branches).
     var moreInputs: [Int] = []
     var role: RowRole
@@ -280,9 +349,10 @@ extension LayerRow {
         self.init(index: 0, name: "", role: .merge(kind), text: text, output: output, range: range)
         self.inputs = inputs.map(\.producer)
         input = inputs.first?.shape ?? output
-        receptiveField = Pair(inputs.map(\.receptiveField.width).max() ?? 1, inputs.map(\.receptiveField.height).max() ?? 1)
-        let spatial = inputs.filter { $0.shape.width == output.width && $0.shape.height == output.height }
-        jump = Pair(spatial.map(\.jump.width).max() ?? 1, spatial.map(\.jump.height).max() ?? 1)
+        let rank = output.rank
+        receptiveField = Sizes(axes: (0..<rank).map { axis in inputs.map { $0.receptiveField[axis] }.max() ?? 1 })
+        let spatial = inputs.filter { $0.shape.spatial == output.spatial }
+        jump = Sizes(axes: (0..<rank).map { axis in spatial.map { $0.jump[axis] }.max() ?? 1 })
     }
 }
 

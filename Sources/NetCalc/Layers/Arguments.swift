@@ -37,16 +37,16 @@ struct ParameterSpec: Sendable {
     static let kernel = ParameterSpec(names: ["f", "kernel", "size"], type: .size, positional: true,
                                       description: "filter size (F)")
     static let stride = ParameterSpec(names: ["s", "stride"], type: .size, positional: true, description: "stride (S)",
-                                      defaultValue: .value(.pair(Pair(square: 1))))
+                                      defaultValue: .value(.pair(Sizes(square: 1))))
     /// A pool's stride, which defaults to its window.
     static let poolStride = ParameterSpec(names: ["s", "stride"], type: .size, positional: true, description: "stride (S)",
                                           defaultValue: .sameAs("f"))
     static let padding = ParameterSpec(names: ["p", "pad", "padding"], type: .padding, positional: true,
-                                       description: "padding (P)", defaultValue: .value(.pair(Pair(square: 0))))
+                                       description: "padding (P)", defaultValue: .value(.pair(Sizes(square: 0))))
     static let dilation = ParameterSpec(names: ["d", "dilation"], type: .size, positional: true,
-                                        description: "dilation (D)", defaultValue: .value(.pair(Pair(square: 1))))
+                                        description: "dilation (D)", defaultValue: .value(.pair(Sizes(square: 1))))
     static let groups = ParameterSpec(names: ["g", "groups"], type: .count, positional: true,
-                                      description: "groups (G)", defaultValue: .value(.pair(Pair(square: 1))))
+                                      description: "groups (G)", defaultValue: .value(.pair(Sizes(square: 1))))
 }
 
 /// A parameter's value when it is not given.
@@ -199,13 +199,13 @@ struct ArgumentBinder {
         }) else { return nil }
         let rest = word.dropFirst()
         let parts = rest.lowercased().split(separator: "x", omittingEmptySubsequences: false)
-        guard !rest.isEmpty, parts.count <= 2, parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) }) else {
+        guard !rest.isEmpty, parts.count <= 3, parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) }) else {
             return nil
         }
         let zero = SourceRange(0, 0)
         let numbers = parts.compactMap { Int($0).map { Expression.literal($0, zero) } }
         guard numbers.count == parts.count else { return nil }
-        if numbers.count == 2 { return (spec, .size(numbers[0], numbers[1])) }
+        if numbers.count > 1 { return (spec, .size(numbers)) }
         return (spec, .scalar(numbers[0]))
     }
 }
@@ -214,7 +214,7 @@ struct ArgumentBinder {
 
 /// The value an argument had once evaluated.
 enum ArgumentResult: Sendable, Equatable {
-    case pair(Pair)
+    case pair(Sizes)
     case same, valid
     /// A fraction as written: `0.5`.
     case fraction(String)
@@ -245,7 +245,7 @@ struct ArgumentValues: Sendable {
     func result(_ name: String) -> ArgumentResult? { entries.first { $0.spec.name == name }?.result }
 
     /// A size or count argument, when given.
-    func pair(_ name: String) -> Pair? {
+    func pair(_ name: String) -> Sizes? {
         if case .pair(let value)? = result(name) { return value }
         return nil
     }
@@ -366,12 +366,18 @@ struct LayerResolver {
                 if number < 0 || number > 1 { throw fail("\(spec.description) must be between 0 and 1") }
                 return .fraction("\(number)")
             }
-            return .pair(Pair(square: try check(number)))
-        case .size(let width, let height):
+            return .pair(Sizes(square: try check(number)))
+        case .size(let axes):
             guard spec.type == .size || spec.type == .padding else {
                 throw fail("\(spec.description) is one number, not a size WxH")
             }
-            return .pair(Pair(try check(try evaluate(width)), try check(try evaluate(height))))
+            guard axes.count <= 3 else {
+                throw fail("\(spec.description) has \(axes.count) sizes; a network has at most three spatial axes",
+                           hint: "one size for every axis (3), or one per axis: L, WxH or WxHxT")
+            }
+            var values: [Int] = []
+            for axis in axes { values.append(try check(try evaluate(axis))) }
+            return .pair(Sizes(axes: values))
         case .word(let word):
             if isParameter(word) {
                 return try evaluateValue(.scalar(.name(word, argument.valueRange)), as: spec, argument: argument)

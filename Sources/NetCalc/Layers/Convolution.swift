@@ -27,15 +27,15 @@ struct Convolution: WindowedOperation {
             throw .invalid("groups (\(groups)) must divide both the input depth (\(depth)) and the filters (\(filters))",
                            hint: commonDivisorsHint(depth, filters))
         }
-        let (width, height) = try window.outputSize(input, what: "filter", depth: filters)
+        let spatial = try window.outputSize(input, what: "filter", depth: filters)
         var effect = LayerEffect(keeping: input)
         try counting { () throws(Overflow) in
-            effect.output = Shape(width: width, height: height, depth: filters)
+            effect.output = Shape(spatial: spatial, depth: filters)
             (effect.receptiveField, effect.jump) = try window.receptiveField(input)
-            let perFilter = try checkedProduct(window.kernel.width, window.kernel.height, depth / groups)
+            let perFilter = try checkedMultiply(try checkedProduct(of: window.kernel.along(input.shape.rank)), depth / groups)
             effect.weights = try checkedMultiply(perFilter, filters)
             effect.biases = hasBias ? filters : 0
-            effect.macs = try checkedProduct(width, height, filters, perFilter)
+            effect.macs = try checkedMultiply(try checkedProduct(of: spatial), try checkedMultiply(filters, perFilter))
         }
         effect.rounding = window.rounding ?? input.rounding
         return effect
@@ -44,7 +44,7 @@ struct Convolution: WindowedOperation {
     /// `11*11*3`, or `3*3*(64/32)` with groups.
     func perFilter(_ row: LayerRow) -> String {
         let depth = groups == 1 ? "\(row.input.depth)" : "(\(row.input.depth)/\(groups))"
-        return "\(window.kernel.width)*\(window.kernel.height)*\(depth)"
+        return productText(window.kernel.along(row.input.rank)) + "*\(depth)"
     }
 
     func explain(_ explained: ExplainedRow) -> LayerExplanation {
@@ -56,12 +56,12 @@ struct Convolution: WindowedOperation {
             shape: window.shapeFormula(row) + "; D2 = K = \(out.depth) -> \(out.fullText)",
             weights: "weights = (\(each))*\(out.depth) = \(formatCount(row.weights))",
             params: "params = (\(each))*\(out.depth)\(bias) = \(formatCount(row.params))",
-            macs: "MACs = \(out.width)*\(out.height)*\(out.depth) outputs x (\(each)) = \(formatCount(row.macs))",
+            macs: "MACs = \(productText(out.sizes)) outputs x (\(each)) = \(formatCount(row.macs))",
             receptiveField: window.receptiveFieldFormula(explained))
         if groups == 1 {
             let value = row.weights / max(1, out.depth)
-            let positions = (CheckedInt(out.width) * out.height).value ?? 0
-            explanation.extra.append("im2col: input columns \(value) x \(positions) (\(each) by \(out.width)*\(out.height)), weights \(out.depth) x \(value), product \(out.depth) x \(positions)")
+            let positions = (try? checkedProduct(of: out.spatial)) ?? 0
+            explanation.extra.append("im2col: input columns \(value) x \(positions) (\(each) by \(productText(out.spatial))), weights \(out.depth) x \(value), product \(out.depth) x \(positions)")
         }
         return explanation
     }
@@ -94,15 +94,15 @@ struct DepthwiseConvolution: WindowedOperation {
 
     func apply(to input: LayerInput) throws(LayerFailure) -> LayerEffect {
         let filters = try counting { () throws(Overflow) in try checkedMultiply(input.shape.depth, multiplier) }
-        let (width, height) = try window.outputSize(input, what: "filter", depth: filters)
+        let spatial = try window.outputSize(input, what: "filter", depth: filters)
         var effect = LayerEffect(keeping: input)
         try counting { () throws(Overflow) in
-            effect.output = Shape(width: width, height: height, depth: filters)
+            effect.output = Shape(spatial: spatial, depth: filters)
             (effect.receptiveField, effect.jump) = try window.receptiveField(input)
-            let perFilter = try checkedMultiply(window.kernel.width, window.kernel.height)
+            let perFilter = try checkedProduct(of: window.kernel.along(input.shape.rank))
             effect.weights = try checkedMultiply(perFilter, filters)
             effect.biases = hasBias ? filters : 0
-            effect.macs = try checkedProduct(width, height, filters, perFilter)
+            effect.macs = try checkedMultiply(try checkedProduct(of: spatial), try checkedMultiply(filters, perFilter))
         }
         effect.rounding = window.rounding ?? input.rounding
         return effect
@@ -111,7 +111,7 @@ struct DepthwiseConvolution: WindowedOperation {
     func explain(_ explained: ExplainedRow) -> LayerExplanation {
         let row = explained.row
         let out = row.output
-        let each = "\(window.kernel.width)*\(window.kernel.height)"
+        let each = productText(window.kernel.along(row.input.rank))
         let bias = row.biases > 0 ? " + \(row.biases)" : " (no bias)"
         let depth = multiplier == 1 ? "; D2 = D1 = \(out.depth)"
             : "; D2 = D1*m = \(row.input.depth)*\(multiplier) = \(out.depth)"
@@ -119,7 +119,7 @@ struct DepthwiseConvolution: WindowedOperation {
             shape: window.shapeFormula(row) + depth + " -> \(out.fullText)",
             weights: "weights = (\(each))*\(out.depth) = \(formatCount(row.weights))",
             params: "params = (\(each))*\(out.depth)\(bias) = \(formatCount(row.params))",
-            macs: "MACs = \(out.width)*\(out.height)*\(out.depth) outputs x (\(each)) = \(formatCount(row.macs))",
+            macs: "MACs = \(productText(out.sizes)) outputs x (\(each)) = \(formatCount(row.macs))",
             receptiveField: window.receptiveFieldFormula(explained))
     }
 
@@ -135,14 +135,14 @@ struct TransposedConvolution: LayerOperation {
         keyword: "DECONV",
         schema: LayerSchema(parameters: [.filters, .kernel, .stride, .padding], flagGroups: [["nobias"]], required: 2),
         usage: "DECONV(K, F, sS, pP): e.g. DECONV(64,4,s2,p1)") { values throws(ArgumentProblem) in
-            TransposedConvolution(filters: values.count("k") ?? 1, kernel: values.pair("f") ?? Pair(square: 1),
-                                  stride: values.pair("s") ?? Pair(square: 1), padding: Padding(values.result("p")),
+            TransposedConvolution(filters: values.count("k") ?? 1, kernel: values.pair("f") ?? Sizes(square: 1),
+                                  stride: values.pair("s") ?? Sizes(square: 1), padding: Padding(values.result("p")),
                                   hasBias: !values.has("nobias"))
         }
 
     var filters: Int
-    var kernel: Pair
-    var stride: Pair
+    var kernel: Sizes
+    var stride: Sizes
     var padding: Padding
     var hasBias: Bool
 
@@ -160,39 +160,43 @@ struct TransposedConvolution: LayerOperation {
         }
     }
 
-    private var explicitPadding: Pair {
+    private var explicitPadding: Sizes {
         if case .explicit(let pad) = padding { return pad }
-        return Pair(square: 0)
+        return Sizes(square: 0)
     }
 
     func apply(to input: LayerInput) throws(LayerFailure) -> LayerEffect {
         let shape = input.shape
+        let rank = shape.rank
+        for (what, value) in [("filter size", kernel), ("stride", stride), ("padding", explicitPadding)] {
+            try value.check(rank: rank, what: what, in: input)
+        }
         let pad = explicitPadding
         var effect = LayerEffect(keeping: input)
+        var spatial: [Int] = []
         try counting { () throws(Overflow) in
-            let width = try size(shape.width, kernel.width, stride.width, pad.width)
-            let height = try size(shape.height, kernel.height, stride.height, pad.height)
-            effect.output = Shape(width: width, height: height, depth: filters)
-            let perInput = try checkedProduct(kernel.width, kernel.height, filters)
+            var field: [Int] = []
+            var jump: [Int] = []
+            for axis in 0..<rank {
+                spatial.append(try size(shape[axis], kernel[axis], stride[axis], pad[axis]))
+                // An output of a transposed conv sees at most ceil(F/S) inputs along an axis; its step in
+                // input pixels shrinks by S (not below one pixel).
+                field.append(try checkedAdd(input.receptiveField[axis], try checkedMultiply(
+                    ceilDivide(kernel[axis], stride[axis]) - 1, input.jump[axis])))
+                jump.append(max(1, input.jump[axis] / stride[axis]))
+            }
+            let perInput = try checkedMultiply(try checkedProduct(of: kernel.along(rank)), filters)
             effect.weights = try checkedMultiply(perInput, shape.depth)
             effect.biases = hasBias ? filters : 0
-            effect.macs = try checkedProduct(shape.width, shape.height, shape.depth, perInput)
-            // An output of a transposed conv sees at most ceil(F/S) inputs along an axis; its step in
-            // input pixels shrinks by S (not below one pixel).
-            effect.receptiveField = Pair(
-                try checkedAdd(input.receptiveField.width, try checkedMultiply(
-                    ceilDivide(kernel.width, stride.width) - 1, input.jump.width)),
-                try checkedAdd(input.receptiveField.height, try checkedMultiply(
-                    ceilDivide(kernel.height, stride.height) - 1, input.jump.height)))
-            effect.jump = Pair(max(1, input.jump.width / stride.width), max(1, input.jump.height / stride.height))
+            effect.macs = try checkedMultiply(try shape.volume(), perInput)
+            effect.receptiveField = Sizes(axes: field)
+            effect.jump = Sizes(axes: jump)
         }
-        let (width, height) = (effect.output.width, effect.output.height)
-        guard width >= 1, height >= 1 else {
-            let (size, kernel, stride, pad) = width < 1 ? (shape.width, kernel.width, stride.width, pad.width)
-                : (shape.height, kernel.height, stride.height, pad.height)
-            throw .invalid("\(input.name)'s output would be \(width)x\(height): (W-1)S - 2P + F = (\(size)-1)*\(stride) - 2*\(pad) + \(kernel) = \(min(width, height))",
+        if let axis = spatial.firstIndex(where: { $0 < 1 }) {
+            throw .invalid("\(input.name)'s output would be \(spatial.map(String.init).joined(separator: "x")): (W-1)S - 2P + F = (\(shape[axis])-1)*\(stride[axis]) - 2*\(pad[axis]) + \(kernel[axis]) = \(spatial.min() ?? 0)",
                            hint: "a transposed convolution's padding crops its output; use less padding")
         }
+        effect.output = Shape(spatial: spatial, depth: filters)
         return effect
     }
 
@@ -201,22 +205,32 @@ struct TransposedConvolution: LayerOperation {
         let out = row.output
         let input = row.input
         let pad = explicitPadding
-        let each = "\(kernel.width)*\(kernel.height)*\(input.depth)"
+        let rank = input.rank
+        let each = productText(kernel.along(rank)) + "*\(input.depth)"
         let bias = row.biases > 0 ? " + \(row.biases)" : " (no bias)"
         let rf = row.receptiveField
+        let names = outputAxisNames(rank: rank)
+        func formula(_ axis: Int) -> String {
+            let name = names[axis].dropLast()
+            return "\(name)2 = (\(name)1-1)*S - 2P + F = (\(input[axis])-1)*\(stride[axis]) - 2*\(pad[axis]) + \(kernel[axis]) = \(out[axis])"
+        }
+        var shape = formula(0)
+        if rank >= 2 {
+            shape += out.width == out.height && input.width == input.height ? "; H2 the same" : "; H2 = \(out.height)"
+        }
+        if rank == 3 { shape += "; " + formula(2) }
         return LayerExplanation(
-            shape: "W2 = (W1-1)*S - 2P + F = (\(input.width)-1)*\(stride.width) - 2*\(pad.width) + \(kernel.width) = \(out.width)"
-                + (out.width == out.height && input.width == input.height ? "; H2 the same" : "; H2 = \(out.height)")
-                + "; D2 = K = \(out.depth) -> \(out.fullText)",
+            shape: shape + "; D2 = K = \(out.depth) -> \(out.fullText)",
             weights: "weights = (\(each))*\(out.depth) = \(formatCount(row.weights))",
             params: "params = (\(each))*\(out.depth)\(bias) = \(formatCount(row.params))",
-            macs: "MACs = \(input.width)*\(input.height)*\(input.depth) inputs x (\(kernel.width)*\(kernel.height)*\(out.depth)) = \(formatCount(row.macs))",
-            receptiveField: "rf = rf1 + (ceil(F/S) - 1)*jump1 = \(explained.inputReceptiveField.width) + (\(ceilDivide(kernel.width, stride.width)) - 1)*\(explained.inputJump.width) = \(rf.width); jump = max(1, \(explained.inputJump.width)/\(stride.width)) = \(row.jump.width)")
+            macs: "MACs = \(productText(input.sizes)) inputs x (\(productText(kernel.along(rank)))*\(out.depth)) = \(formatCount(row.macs))",
+            receptiveField: "rf = rf1 + (ceil(F/S) - 1)*jump1 = \(explained.inputReceptiveField.width) + (\(ceilDivide(kernel.width, stride.width)) - 1)*\(explained.inputJump.width) = \(rf.width)\(otherAxesText(rf, rank: rank)); jump = max(1, \(explained.inputJump.width)/\(stride.width)) = \(row.jump.width)")
     }
 
     func pytorch(_ context: PyTorchContext) -> PyTorchModule {
         // output = (input-1)*stride - 2*pad + kernel + extra, with 0 <= extra < stride
         let row = context.row
+        let rank = row.input.rank
         func axis(_ input: Int, _ kernel: Int, _ stride: Int, _ output: Int) -> (Int, Int) {
             // Every term was counted by apply, so none of this overflows; 0 if it ever did.
             guard let base = ((CheckedInt(input) - 1) * stride + kernel - output).value,
@@ -224,20 +238,21 @@ struct TransposedConvolution: LayerOperation {
                   let extra = (2 * CheckedInt(pad) - base).value else { return (0, 0) }
             return (pad, extra)
         }
-        let width = axis(row.input.width, kernel.width, stride.width, row.output.width)
-        let height = axis(row.input.height, kernel.height, stride.height, row.output.height)
+        let axes = (0..<rank).map { axis(row.input[$0], kernel[$0], stride[$0], row.output[$0]) }
         let out = context.count("k", filters)
-        var call = PyCall("nn.ConvTranspose2d", .value(context.channels), .value(out), .pair(context.pair("f", kernel)))
-        let strides = context.pair("s", stride)
-        if !strides.isLiteral(1) { call.add("stride", .pair(strides)) }
-        let pads = Pair(width.0, height.0)
-        if case .explicit(let written) = padding, written == pads {
-            let symbolic = context.pair("p", written)
-            if !symbolic.isLiteral(0) { call.add("padding", .pair(symbolic)) }
-        } else if pads != Pair(square: 0) {
-            call.add("padding", .pair(.literal(pads)))
+        var call = PyCall("nn.ConvTranspose\(rank)d", .value(context.channels), .value(out), .sizes(context.sizes("f", kernel)))
+        let strides = context.sizes("s", stride)
+        if !strides.isLiteral(1) { call.add("stride", .sizes(strides)) }
+        let pads = Sizes(axes: axes.map(\.0))
+        if case .explicit(let written) = padding, written.along(rank) == pads.along(rank) {
+            let symbolic = context.sizes("p", written)
+            if !symbolic.isLiteral(0) { call.add("padding", .sizes(symbolic)) }
+        } else if pads != Sizes(square: 0) {
+            call.add("padding", .sizes(.literal(pads, rank: rank)))
         }
-        if width.1 != 0 || height.1 != 0 { call.add("output_padding", .pair(.literal(Pair(width.1, height.1)))) }
+        if axes.contains(where: { $0.1 != 0 }) {
+            call.add("output_padding", .sizes(.literal(Sizes(axes: axes.map(\.1)), rank: rank)))
+        }
         if !hasBias { call.add("bias", .bool(false)) }
         return PyTorchModule(call, channels: out)
     }
@@ -262,13 +277,13 @@ func divisors(of a: Int, and b: Int) -> [Int] {
 extension SlidingWindow {
     /// `nn.Conv2d(in, out, kernel, stride=, padding=, dilation=, groups=, bias=)`, defaults left out.
     func pytorchConvolution(_ context: PyTorchContext, out: PyValue, groups: PyValue, hasBias: Bool) -> PyTorchModule {
-        var call = PyCall("nn.Conv2d", .value(context.channels), .value(out), .pair(context.pair("f", kernel)))
-        let strides = context.pair("s", stride)
-        if !strides.isLiteral(1) { call.add("stride", .pair(strides)) }
+        var call = PyCall("nn.Conv\(context.row.input.rank)d", .value(context.channels), .value(out), .sizes(context.sizes("f", kernel)))
+        let strides = context.sizes("s", stride)
+        if !strides.isLiteral(1) { call.add("stride", .sizes(strides)) }
         let padded = pytorchPadding(context, ceilMode: false, padValue: .code("0.0"))
-        if let padding = padded.padding { call.add("padding", .pair(padding)) }
-        let dilations = context.pair("d", dilation)
-        if !dilations.isLiteral(1) { call.add("dilation", .pair(dilations)) }
+        if let padding = padded.padding { call.add("padding", .sizes(padding)) }
+        let dilations = context.sizes("d", dilation)
+        if !dilations.isLiteral(1) { call.add("dilation", .sizes(dilations)) }
         if !groups.isLiteral(1) { call.add("groups", .value(groups)) }
         if !hasBias { call.add("bias", .bool(false)) }
         return PyTorchModule(call, padding: padded.explicit, channels: out)

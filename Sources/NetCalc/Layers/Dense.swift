@@ -19,7 +19,7 @@ struct FullyConnected: LayerOperation {
     func apply(to input: LayerInput) throws(LayerFailure) -> LayerEffect {
         var effect = LayerEffect(keeping: input)
         try counting { () throws(Overflow) in
-            effect.output = Shape(width: 1, height: 1, depth: outputs)
+            effect.output = Shape(vector: outputs, rank: input.shape.rank)
             effect.weights = try checkedMultiply(try input.shape.volume(), outputs)
             effect.biases = hasBias ? outputs : 0
             effect.macs = effect.weights
@@ -32,10 +32,10 @@ struct FullyConnected: LayerOperation {
         let row = explained.row
         let out = row.output
         let input = row.input
-        let each = "\(input.width)*\(input.height)*\(input.depth)"
+        let each = productText(input.sizes)
         let bias = row.biases > 0 ? " + \(row.biases)" : " (no bias)"
         return LayerExplanation(
-            shape: "FC gives 1x1xK = \(out.fullText), whatever its input (\(input.fullText))",
+            shape: "FC gives \(vectorForm(input.rank))K = \(out.fullText), whatever its input (\(input.fullText))",
             weights: "weights = (\(each))*\(out.depth) = \(formatCount(row.weights))",
             params: "params = (\(each))*\(out.depth)\(bias) = \(formatCount(row.params))",
             macs: "MACs = inputs x outputs = \(formatCount(row.weights / max(1, out.depth)))*\(out.depth) = \(formatCount(row.macs))",
@@ -60,7 +60,7 @@ struct Flatten: LayerOperation {
     func apply(to input: LayerInput) throws(LayerFailure) -> LayerEffect {
         var effect = LayerEffect(keeping: input)
         try counting { () throws(Overflow) in
-            effect.output = Shape(width: 1, height: 1, depth: try input.shape.volume())
+            effect.output = Shape(vector: try input.shape.volume(), rank: input.shape.rank)
             effect.receptiveField = try wholeInputReceptiveField(input)
         }
         return effect
@@ -69,7 +69,9 @@ struct Flatten: LayerOperation {
     func explain(_ explained: ExplainedRow) -> LayerExplanation {
         let row = explained.row
         let input = row.input
-        return .parameterFree(row, shape: "1x1x(W*H*D) = 1x1x(\(input.width)*\(input.height)*\(input.depth)) = \(row.output.fullText)",
+        let form = vectorForm(input.rank)
+        let names = input.formText.split(separator: "x").joined(separator: "*")
+        return .parameterFree(row, shape: "\(form)(\(names)) = \(form)(\(productText(input.sizes))) = \(row.output.fullText)",
                               receptiveField: wholeInputReceptiveFieldFormula(explained))
     }
 
@@ -82,6 +84,11 @@ struct Flatten: LayerOperation {
 /// channels alone when the input is (N, K) or 1x1.
 func flattenedChannels(_ context: PyTorchContext) -> PyValue {
     let input = context.row.input
-    if context.flat || (input.width == 1 && input.height == 1) { return context.channels }
-    return context.channels * .literal(input.height) * .literal(input.width)
+    if context.flat || input.isVector { return context.channels }
+    return input.spatial.reversed().reduce(context.channels) { $0 * .literal($1) }
+}
+
+/// `1x1x` (2-D), `1x` (1-D), `1x1x1x` (3-D): the spatial part of a vector at a rank, as formulas write it.
+func vectorForm(_ rank: Int) -> String {
+    String(repeating: "1x", count: rank)
 }

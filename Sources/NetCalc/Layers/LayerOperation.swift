@@ -67,9 +67,9 @@ struct Layer: Sendable {
 struct LayerInput: Sendable {
     var shape: Shape
     /// The receptive field of one input position, in network input pixels.
-    var receptiveField: Pair
+    var receptiveField: Sizes
     /// How many network input pixels one step along the input moves.
-    var jump: Pair
+    var jump: Sizes
     /// The network's rounding, for windows that have no `floor` or `ceil` tag.
     var rounding: Rounding
     /// The layer's keyword and how many rows of that keyword come before it plus one.
@@ -95,8 +95,8 @@ struct LayerEffect: Sendable {
     /// Stored values that are not trained (batch norm's running mean and variance).
     var nonTrainable = 0
     var macs = 0
-    var receptiveField: Pair
-    var jump: Pair
+    var receptiveField: Sizes
+    var jump: Sizes
     /// The rounding its windows used (the network's unless the layer has a tag).
     var rounding: Rounding
 
@@ -135,8 +135,8 @@ func counting<T>(_ body: () throws(Overflow) -> T) throws(LayerFailure) -> T {
 struct ExplainedRow {
     var row: LayerRow
     /// The receptive field and jump of the layer's input (1 and 1 at the network's input).
-    var inputReceptiveField: Pair
-    var inputJump: Pair
+    var inputReceptiveField: Sizes
+    var inputJump: Sizes
 }
 
 /// A layer's worked formulas, one line each.
@@ -196,21 +196,22 @@ struct PyTorchContext {
 
     /// A size argument (`f`, `s`, `p`): each axis written as given (`k`, `w x h`) where that gives the
     /// value here. `orElse` names the parameter whose value it takes when not given (a pool's stride).
-    func pair(_ parameter: String, _ value: Pair, orElse other: String? = nil) -> PyPair {
-        guard let symbols else { return .literal(value) }
+    func sizes(_ parameter: String, _ value: Sizes, orElse other: String? = nil) -> PySizes {
+        let rank = row.input.rank
+        guard let symbols else { return .literal(value, rank: rank) }
         guard let written = symbols.arguments[parameter] else {
-            return other.map { pair($0, value) } ?? .literal(value)
+            return other.map { sizes($0, value) } ?? .literal(value, rank: rank)
         }
         switch written {
         case .scalar(let expression):
-            return PyPair(symbols.value(expression, value.width), symbols.value(expression, value.height))
+            return PySizes((0..<rank).map { symbols.value(expression, value[$0]) })
         case .word(let word):
             let name = Expression.name(word, SourceRange(0, 0))
-            return PyPair(symbols.value(name, value.width), symbols.value(name, value.height))
-        case .size(let width, let height):
-            return PyPair(symbols.value(width, value.width), symbols.value(height, value.height))
-        case .decimal:
-            return .literal(value)
+            return PySizes((0..<rank).map { symbols.value(name, value[$0]) })
+        case .size(let axes) where axes.count == rank:
+            return PySizes((0..<rank).map { symbols.value(axes[$0], value[$0]) })
+        case .size, .decimal:
+            return .literal(value, rank: rank)
         }
     }
 }
@@ -274,7 +275,8 @@ struct PyCall {
 /// One argument of a call.
 enum PyArgument {
     case value(PyValue)
-    case pair(PyPair)
+    /// Sizes along the spatial axes: one number when they are equal, else a tuple, last axis first.
+    case sizes(PySizes)
     case bool(Bool)
     /// A rate or slope as the spec writes it (`0.5`).
     case float(String)

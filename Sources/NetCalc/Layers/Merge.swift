@@ -18,7 +18,7 @@ enum MergeKind: String, CaseIterable, Sendable {
                                hint: "a projection such as CONV(K,1,sS) on the shorter path makes the shapes agree")
             }
         case .concat:
-            if shapes.contains(where: { $0.width != shapes[0].width || $0.height != shapes[0].height }) {
+            if shapes.contains(where: { $0.rank != shapes[0].rank || $0.spatial != shapes[0].spatial }) {
                 throw .invalid("CONCAT needs branches of equal width and height, but they give \(listed)",
                                hint: "CONCAT stacks volumes along the depth; W and H must agree")
             }
@@ -34,8 +34,8 @@ enum MergeKind: String, CaseIterable, Sendable {
                 throw .invalid("MUL takes two branches, not \(shapes.count)", hint: nil)
             }
             let (a, b) = (shapes[0], shapes[1])
-            let broadcastsA = a.width == 1 && a.height == 1 && a.depth == b.depth
-            let broadcastsB = b.width == 1 && b.height == 1 && b.depth == a.depth
+            let broadcastsA = a.isVector && a.rank == b.rank && a.depth == b.depth
+            let broadcastsB = b.isVector && a.rank == b.rank && b.depth == a.depth
             guard a == b || broadcastsA || broadcastsB else {
                 throw .invalid("MUL needs equal shapes or a 1x1xD branch, but they give \(listed)",
                                hint: "a 1x1xD branch (channel weights) scales each channel of the other")

@@ -51,7 +51,7 @@ struct BatchNorm: LayerOperation {
 
     func pytorch(_ context: PyTorchContext) -> PyTorchModule {
         // After a linear layer, as a person writes it: BatchNorm1d on (N, K), the same numbers.
-        var call = PyCall(context.flat ? "nn.BatchNorm1d" : "nn.BatchNorm2d", .value(context.channels))
+        var call = PyCall(context.flat ? "nn.BatchNorm1d" : "nn.BatchNorm\(context.row.input.rank)d", .value(context.channels))
         if statisticsOnly { call.add("affine", .bool(false)) }
         return PyTorchModule(call, reads: .either)
     }
@@ -93,6 +93,15 @@ struct LayerNorm: LayerOperation {
 
     func pytorch(_ context: PyTorchContext) -> PyTorchModule {
         if context.flat { return PyTorchModule(PyCall("nn.LayerNorm", .value(context.channels)), reads: .flat) }
+        if context.row.input.rank != 2 {
+            return PyTorchModule(PyCall("LayerNormChannels", .value(context.channels)), helpers: [PyTorchHelper(name: "LayerNormChannels", source: """
+                class LayerNormChannels(nn.LayerNorm):
+                    \"\"\"Layer norm over the channels at each position, for a tensor of any rank (N, C, ...).\"\"\"
+
+                    def forward(self, x):
+                        return super().forward(x.movedim(1, -1)).movedim(-1, 1)
+                """)])
+        }
         return PyTorchModule(PyCall("LayerNorm2d", .value(context.channels)), helpers: [PyTorchHelper(name: "LayerNorm2d", source: """
             class LayerNorm2d(nn.LayerNorm):
                 \"\"\"Layer norm over the channels at each position, as ConvNeXt's.\"\"\"
@@ -126,8 +135,8 @@ struct GroupNorm: LayerOperation {
                                + divisors(of: shape.depth, and: shape.depth).map(String.init).joined(separator: ", "))
         }
         // PyTorch refuses statistics over one value (the output would be 0): a group of one channel at 1x1.
-        if shape.width == 1, shape.height == 1, shape.depth == groups {
-            throw .invalid("GROUPNORM(\(groups)) on a 1x1x\(shape.depth) input normalizes each value alone",
+        if shape.isVector, shape.depth == groups {
+            throw .invalid("GROUPNORM(\(groups)) on a \(shape.fullText) input normalizes each value alone",
                            hint: "each group needs more than one value; use fewer groups (PyTorch rejects this too)")
         }
         return affineEffect(input)
@@ -158,8 +167,8 @@ struct InstanceNorm: LayerOperation {
 
     func apply(to input: LayerInput) throws(LayerFailure) -> LayerEffect {
         // Each channel is normalized over its positions: one position leaves nothing to normalize.
-        if input.shape.width == 1, input.shape.height == 1 {
-            throw .invalid("INSTANCENORM on a 1x1 input normalizes each value alone",
+        if input.shape.isVector {
+            throw .invalid("INSTANCENORM on a \(vectorForm(input.shape.rank).dropLast()) input normalizes each value alone",
                            hint: "instance norm needs more than one position per channel (PyTorch rejects this too)")
         }
         return affine ? affineEffect(input) : LayerEffect(keeping: input)
@@ -170,7 +179,7 @@ struct InstanceNorm: LayerOperation {
     }
 
     func pytorch(_ context: PyTorchContext) -> PyTorchModule {
-        var call = PyCall("nn.InstanceNorm2d", .value(context.channels))
+        var call = PyCall("nn.InstanceNorm\(context.row.input.rank)d", .value(context.channels))
         if affine { call.add("affine", .bool(true)) }
         return PyTorchModule(call)
     }

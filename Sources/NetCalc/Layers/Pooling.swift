@@ -28,8 +28,8 @@ struct Pooling: WindowedOperation {
         self.reduction = reduction
         self.window = window
         if case .explicit(let pad) = window.padding {
-            for (padding, kernel, dilation) in [(pad.width, window.kernel.width, window.dilation.width),
-                                                (pad.height, window.kernel.height, window.dilation.height)] {
+            let axes = max(pad.axisCount, window.kernel.axisCount, window.dilation.axisCount)
+            for (padding, kernel, dilation) in (0..<axes).map({ (pad[$0], window.kernel[$0], window.dilation[$0]) }) {
                 let half = ((CheckedInt(kernel) - 1) * dilation + 1).value.map { $0 / 2 } ?? Int.max / 2
                 if padding > half {
                     throw ArgumentProblem("a pool's padding (\(padding)) can be at most half its window (\(half))",
@@ -48,9 +48,9 @@ struct Pooling: WindowedOperation {
     var grading: GradingTraits { GradingTraits(pooling: reduction == .maximum ? .maximum : .average) }
 
     func apply(to input: LayerInput) throws(LayerFailure) -> LayerEffect {
-        let (width, height) = try window.outputSize(input, what: "window", depth: input.shape.depth)
+        let spatial = try window.outputSize(input, what: "window", depth: input.shape.depth)
         var effect = LayerEffect(keeping: input)
-        effect.output = Shape(width: width, height: height, depth: input.shape.depth)
+        effect.output = Shape(spatial: spatial, depth: input.shape.depth)
         (effect.receptiveField, effect.jump) = try counting { () throws(Overflow) in try window.receptiveField(input) }
         effect.rounding = window.rounding ?? input.rounding
         return effect
@@ -64,18 +64,19 @@ struct Pooling: WindowedOperation {
     }
 
     func pytorch(_ context: PyTorchContext) -> PyTorchModule {
-        let kernel = context.pair("f", window.kernel)
-        var call = PyCall(reduction == .maximum ? "nn.MaxPool2d" : "nn.AvgPool2d", .pair(kernel))
-        let stride = context.pair("s", window.stride, orElse: "f")
+        let kernel = context.sizes("f", window.kernel)
+        let rank = context.row.input.rank
+        var call = PyCall(reduction == .maximum ? "nn.MaxPool\(rank)d" : "nn.AvgPool\(rank)d", .sizes(kernel))
+        let stride = context.sizes("s", window.stride, orElse: "f")
         if !stride.isWritten(like: kernel) {
-            call.add("stride", .pair(stride))  // PyTorch's stride defaults to the window, as netcalc's does
+            call.add("stride", .sizes(stride))  // PyTorch's stride defaults to the window, as netcalc's does
         }
         let padded = window.pytorchPadding(context, ceilMode: true,
                                            padValue: reduction == .maximum ? .code("float('-inf')") : .code("0.0"))
-        if let padding = padded.padding { call.add("padding", .pair(padding)) }
+        if let padding = padded.padding { call.add("padding", .sizes(padding)) }
         if reduction == .maximum {
-            let dilation = context.pair("d", window.dilation)
-            if !dilation.isLiteral(1) { call.add("dilation", .pair(dilation)) }
+            let dilation = context.sizes("d", window.dilation)
+            if !dilation.isLiteral(1) { call.add("dilation", .sizes(dilation)) }
         }
         if padded.ceilMode { call.add("ceil_mode", .bool(true)) }
         return PyTorchModule(call, padding: padded.explicit)
@@ -84,15 +85,18 @@ struct Pooling: WindowedOperation {
 
 /// The receptive field of a layer that sees its whole input: `rf + (W - 1) * jump`; the jump stays,
 /// since the output is 1x1 and no later window steps over it.
-func wholeInputReceptiveField(_ input: LayerInput) throws(Overflow) -> Pair {
-    Pair(try checkedAdd(input.receptiveField.width, try checkedMultiply(input.shape.width - 1, input.jump.width)),
-         try checkedAdd(input.receptiveField.height, try checkedMultiply(input.shape.height - 1, input.jump.height)))
+func wholeInputReceptiveField(_ input: LayerInput) throws(Overflow) -> Sizes {
+    var field: [Int] = []
+    for axis in 0..<input.shape.rank {
+        field.append(try checkedAdd(input.receptiveField[axis], try checkedMultiply(input.shape[axis] - 1, input.jump[axis])))
+    }
+    return Sizes(axes: field)
 }
 
 /// The `--explain` line of a layer that sees its whole input.
 func wholeInputReceptiveFieldFormula(_ explained: ExplainedRow) -> String {
     let row = explained.row
-    return "rf = rf1 + (W1 - 1)*jump1 = \(explained.inputReceptiveField.width) + (\(row.input.width) - 1)*\(explained.inputJump.width) = \(row.receptiveField.width): it sees its whole input"
+    return "rf = rf1 + (\(row.input.rank == 1 ? "L1" : "W1") - 1)*jump1 = \(explained.inputReceptiveField.width) + (\(row.input.width) - 1)*\(explained.inputJump.width) = \(row.receptiveField.width)\(row.input.rank == 3 ? otherAxesText(row.receptiveField, rank: 3) : ""): it sees its whole input"
 }
 
 /// `GAP`: global average pooling, one value per channel.
@@ -106,18 +110,18 @@ struct GlobalAveragePooling: LayerOperation {
 
     func apply(to input: LayerInput) throws(LayerFailure) -> LayerEffect {
         var effect = LayerEffect(keeping: input)
-        effect.output = Shape(width: 1, height: 1, depth: input.shape.depth)
+        effect.output = Shape(vector: input.shape.depth, rank: input.shape.rank)
         effect.receptiveField = try counting { () throws(Overflow) in try wholeInputReceptiveField(input) }
         return effect
     }
 
     func explain(_ explained: ExplainedRow) -> LayerExplanation {
-        .parameterFree(explained.row, shape: "global average pool: one value per channel, 1x1xD = \(explained.row.output.fullText)",
+        .parameterFree(explained.row, shape: "global average pool: one value per channel, \(Shape(vector: 0, rank: explained.row.input.rank).spatial.map(String.init).joined(separator: "x"))xD = \(explained.row.output.fullText)",
                        receptiveField: wholeInputReceptiveFieldFormula(explained))
     }
 
     func pytorch(_ context: PyTorchContext) -> PyTorchModule {
-        PyTorchModule(PyCall("nn.AdaptiveAvgPool2d", .value(.literal(1))))
+        PyTorchModule(PyCall("nn.AdaptiveAvgPool\(context.row.input.rank)d", .value(.literal(1))))
     }
 }
 
@@ -132,12 +136,12 @@ struct AdaptivePooling: LayerOperation {
                         schema: LayerSchema(parameters: [ParameterSpec(names: ["size", "output"], type: .size, positional: true,
                                                                        description: "output size")], required: 1),
                         usage: "\(keyword)(WxH): e.g. \(keyword)(7x7); a single N is NxN") { values throws(ArgumentProblem) in
-            AdaptivePooling(reduction: reduction, size: values.pair("size") ?? Pair(square: 1))
+            AdaptivePooling(reduction: reduction, size: values.pair("size") ?? Sizes(square: 1))
         }
     }
 
     var reduction: Pooling.Reduction
-    var size: Pair
+    var size: Sizes
 
     var op: String {
         switch reduction {
@@ -157,16 +161,20 @@ struct AdaptivePooling: LayerOperation {
     }
 
     func apply(to input: LayerInput) throws(LayerFailure) -> LayerEffect {
+        let rank = input.shape.rank
+        try size.check(rank: rank, what: "output size", in: input)
         var effect = LayerEffect(keeping: input)
-        effect.output = Shape(width: size.width, height: size.height, depth: input.shape.depth)
+        effect.output = Shape(spatial: size.along(rank), depth: input.shape.depth)
         try counting { () throws(Overflow) in
-            let window = Pair(Self.largestWindow(input: input.shape.width, output: size.width),
-                              Self.largestWindow(input: input.shape.height, output: size.height))
-            effect.receptiveField = Pair(
-                try checkedAdd(input.receptiveField.width, try checkedMultiply(window.width - 1, input.jump.width)),
-                try checkedAdd(input.receptiveField.height, try checkedMultiply(window.height - 1, input.jump.height)))
-            effect.jump = Pair(try checkedMultiply(input.jump.width, max(1, input.shape.width / size.width)),
-                               try checkedMultiply(input.jump.height, max(1, input.shape.height / size.height)))
+            var field: [Int] = []
+            var jump: [Int] = []
+            for axis in 0..<rank {
+                let window = Self.largestWindow(input: input.shape[axis], output: size[axis])
+                field.append(try checkedAdd(input.receptiveField[axis], try checkedMultiply(window - 1, input.jump[axis])))
+                jump.append(try checkedMultiply(input.jump[axis], max(1, input.shape[axis] / size[axis])))
+            }
+            effect.receptiveField = Sizes(axes: field)
+            effect.jump = Sizes(axes: jump)
         }
         return effect
     }
@@ -175,15 +183,15 @@ struct AdaptivePooling: LayerOperation {
         let row = explained.row
         let window = Self.largestWindow(input: row.input.width, output: size.width)
         return .parameterFree(
-            row, shape: "adaptive pool to \(size.width)x\(size.height): output i pools inputs floor(i*W1/W2) to ceil((i+1)*W1/W2), depth kept -> \(row.output.fullText)",
+            row, shape: "adaptive pool to \(size.along(row.input.rank).map(String.init).joined(separator: "x")): output i pools inputs floor(i*W1/W2) to ceil((i+1)*W1/W2), depth kept -> \(row.output.fullText)",
             receptiveField: "rf = rf1 + (largest window - 1)*jump1 = \(explained.inputReceptiveField.width) + (\(window) - 1)*\(explained.inputJump.width) = \(row.receptiveField.width); jump = \(explained.inputJump.width)*max(1, W1/W2) = \(row.jump.width)")
     }
 
     func pytorch(_ context: PyTorchContext) -> PyTorchModule {
-        let size = context.pair("size", size)
+        let size = context.sizes("size", size)
         switch reduction {
-        case .maximum: return PyTorchModule(PyCall("nn.AdaptiveMaxPool2d", .pair(size)))
-        case .average: return PyTorchModule(PyCall("nn.AdaptiveAvgPool2d", .pair(size)))
+        case .maximum: return PyTorchModule(PyCall("nn.AdaptiveMaxPool\(context.row.input.rank)d", .sizes(size)))
+        case .average: return PyTorchModule(PyCall("nn.AdaptiveAvgPool\(context.row.input.rank)d", .sizes(size)))
         }
     }
 }

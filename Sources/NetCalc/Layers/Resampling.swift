@@ -5,8 +5,8 @@
 struct Upsample: LayerOperation {
     enum Mode: Sendable { case nearest, bilinear }
     enum Target: Sendable {
-        case scale(Pair)
-        case size(Pair)
+        case scale(Sizes)
+        case size(Sizes)
     }
 
     static let definition = LayerDefinition(
@@ -34,23 +34,32 @@ struct Upsample: LayerOperation {
     func apply(to input: LayerInput) throws(LayerFailure) -> LayerEffect {
         var effect = LayerEffect(keeping: input)
         let shape = input.shape
+        let rank = shape.rank
+        switch target {
+        case .scale(let scale): try scale.check(rank: rank, what: "scale factor", in: input)
+        case .size(let size): try size.check(rank: rank, what: "output size", in: input)
+        }
         try counting { () throws(Overflow) in
-            switch target {
-            case .scale(let scale):
-                effect.output = Shape(width: try checkedMultiply(shape.width, scale.width),
-                                      height: try checkedMultiply(shape.height, scale.height), depth: shape.depth)
-                effect.jump = Pair(max(1, input.jump.width / scale.width), max(1, input.jump.height / scale.height))
-            case .size(let size):
-                effect.output = Shape(width: size.width, height: size.height, depth: shape.depth)
-                effect.jump = Pair(max(1, try checkedMultiply(input.jump.width, shape.width) / size.width),
-                                   max(1, try checkedMultiply(input.jump.height, shape.height) / size.height))
+            var spatial: [Int] = []
+            var jump: [Int] = []
+            var field: [Int] = []
+            for axis in 0..<rank {
+                switch target {
+                case .scale(let scale):
+                    spatial.append(try checkedMultiply(shape[axis], scale[axis]))
+                    jump.append(max(1, input.jump[axis] / scale[axis]))
+                case .size(let size):
+                    spatial.append(size[axis])
+                    jump.append(max(1, try checkedMultiply(input.jump[axis], shape[axis]) / size[axis]))
+                }
+                // Linear interpolation blends two neighbouring inputs along each axis.
+                field.append(mode == .bilinear
+                    ? try checkedAdd(input.receptiveField[axis], shape[axis] > 1 ? input.jump[axis] : 0)
+                    : input.receptiveField[axis])
             }
-            // Bilinear interpolation blends two neighbouring inputs along each axis.
-            if mode == .bilinear {
-                effect.receptiveField = Pair(
-                    try checkedAdd(input.receptiveField.width, shape.width > 1 ? input.jump.width : 0),
-                    try checkedAdd(input.receptiveField.height, shape.height > 1 ? input.jump.height : 0))
-            }
+            effect.output = Shape(spatial: spatial, depth: shape.depth)
+            effect.jump = Sizes(axes: jump)
+            effect.receptiveField = Sizes(axes: field)
         }
         return effect
     }
@@ -63,9 +72,14 @@ struct Upsample: LayerOperation {
         let shape: String
         switch target {
         case .scale(let scale):
-            shape = "\(how) upsampling: W2 = W1*S = \(input.width)*\(scale.width) = \(out.width); H2 = \(input.height)*\(scale.height) = \(out.height); depth kept -> \(out.fullText)"
+            let names = outputAxisNames(rank: input.rank)
+            let axes = (0..<input.rank).map { axis in
+                axis == 0 ? "\(names[0]) = \(names[0].dropLast())1*S = \(input[0])*\(scale[0]) = \(out[0])"
+                    : "\(names[axis]) = \(input[axis])*\(scale[axis]) = \(out[axis])"
+            }
+            shape = "\(how) upsampling: \(axes.joined(separator: "; ")); depth kept -> \(out.fullText)"
         case .size(let size):
-            shape = "\(how) resize to \(size.width)x\(size.height), depth kept -> \(out.fullText)"
+            shape = "\(how) resize to \(size.along(input.rank).map(String.init).joined(separator: "x")), depth kept -> \(out.fullText)"
         }
         let rf = mode == .nearest ? "rf = \(row.receptiveField.text) (each output copies one input); jump = \(row.jump.width)"
             : "rf = rf1 + jump1 = \(explained.inputReceptiveField.width) + \(explained.inputJump.width) = \(row.receptiveField.width) (each output blends two inputs); jump = \(row.jump.width)"
@@ -75,14 +89,14 @@ struct Upsample: LayerOperation {
     func pytorch(_ context: PyTorchContext) -> PyTorchModule {
         var call = PyCall("nn.Upsample")
         switch target {
-        case .scale(let scale): call.add("scale_factor", .pair(context.pair("s", scale)))
-        case .size(let size): call.add("size", .pair(context.pair("size", size)))
+        case .scale(let scale): call.add("scale_factor", .sizes(context.sizes("s", scale)))
+        case .size(let size): call.add("size", .sizes(context.sizes("size", size)))
         }
         switch mode {
         case .nearest:
             break  // PyTorch's default
         case .bilinear:
-            call.add("mode", .string("bilinear"))
+            call.add("mode", .string(["linear", "bilinear", "trilinear"][context.row.input.rank - 1]))
             call.add("align_corners", .bool(false))
         }
         return PyTorchModule(call)
@@ -106,6 +120,10 @@ struct PixelShuffle: LayerOperation {
 
     func apply(to input: LayerInput) throws(LayerFailure) -> LayerEffect {
         let shape = input.shape
+        guard shape.rank == 2 else {
+            throw .invalid("\(input.name) rearranges an image's channels into its width and height, so it takes a 2-D input (WxHxD), not \(shape.fullText) (\(shape.rankText))",
+                           hint: "PixelShuffle is PyTorch's 2-D layer; for other ranks use UPSAMPLE or DECONV")
+        }
         let square = try counting { () throws(Overflow) in try checkedMultiply(factor, factor) }
         guard shape.depth % square == 0 else {
             throw .invalid("PIXELSHUFFLE(\(factor)) needs a depth that is a multiple of r² = \(square), not \(shape.depth)",
@@ -115,7 +133,7 @@ struct PixelShuffle: LayerOperation {
         try counting { () throws(Overflow) in
             effect.output = Shape(width: try checkedMultiply(shape.width, factor),
                                   height: try checkedMultiply(shape.height, factor), depth: shape.depth / square)
-            effect.jump = Pair(max(1, input.jump.width / factor), max(1, input.jump.height / factor))
+            effect.jump = Sizes(max(1, input.jump.width / factor), max(1, input.jump.height / factor))
         }
         return effect
     }

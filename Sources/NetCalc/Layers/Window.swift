@@ -15,28 +15,68 @@ enum Rounding: String, CaseIterable, Sendable {
     case caffe
 }
 
-/// A width and a height.
-struct Pair: Equatable, Sendable {
+/// Sizes along the spatial axes, in the notes' order: width, height and, in 3-D, time (frames or slices).
+/// One number written for every axis (`3`) is kept as one (`count` 1) and applies to an input of any
+/// rank; `7x1` or `3x3x1` give one size per axis and apply only to an input with that many spatial axes.
+/// Sizes whose axes are all equal are one number: `3x3` is `3`.
+struct Sizes: Equatable, Sendable {
     var width: Int
     var height: Int
+    /// The third spatial axis (frames of a video, slices of a volume); 1 when there are two axes or fewer.
+    var time: Int
+    /// 1: one size for every axis; 2 or 3: one per axis.
+    private(set) var count: Int8
 
     init(_ width: Int, _ height: Int) {
-        self.width = width
-        self.height = height
+        self.init(axes: [width, height])
     }
 
     init(square value: Int) {
-        self.init(value, value)
+        (width, height, time, count) = (value, value, value, 1)
     }
 
-    /// `3` for a square pair, `7x1` otherwise.
-    var text: String { width == height ? "\(width)" : "\(width)x\(height)" }
+    /// One size per axis (1 to 3 of them); all equal, or only one, is one size for every axis.
+    init(axes: [Int]) {
+        precondition((1...3).contains(axes.count), "sizes have one to three axes")
+        let uniform = axes.dropFirst().allSatisfy { $0 == axes[0] }
+        width = axes[0]
+        height = uniform ? axes[0] : axes[1]
+        time = uniform ? axes[0] : axes.count > 2 ? axes[2] : 1
+        count = uniform ? 1 : Int8(axes.count)
+    }
+
+    /// True when one size stands for every axis.
+    var isUniform: Bool { count == 1 }
+
+    /// How many axes were given one by one (1 for a uniform size).
+    var axisCount: Int { Int(count) }
+
+    /// The size along an axis (0 width, 1 height, 2 time).
+    subscript(axis: Int) -> Int {
+        if count == 1 { return width }
+        switch axis {
+        case 0: return width
+        case 1: return height
+        default: return time
+        }
+    }
+
+    /// The sizes along the first `rank` axes.
+    func along(_ rank: Int) -> [Int] { (0..<rank).map { self[$0] } }
+
+    /// True when these sizes can apply to an input with `rank` spatial axes.
+    func fits(rank: Int) -> Bool { count == 1 || Int(count) == rank }
+
+    /// `3` for one size on every axis, `7x1` or `3x3x1` otherwise.
+    var text: String {
+        count == 1 ? "\(width)" : along(Int(count)).map(String.init).joined(separator: "x")
+    }
 }
 
 /// A layer's zero padding.
 enum Padding: Equatable, Sendable {
     /// P on the left and right (width), P on the top and bottom (height).
-    case explicit(Pair)
+    case explicit(Sizes)
     /// TensorFlow's SAME: output `ceil(W/S)`, padding split as needed.
     case same
     /// TensorFlow's VALID: no padding, an incomplete last window dropped.
@@ -47,7 +87,7 @@ enum Padding: Equatable, Sendable {
         case .pair(let pair)?: self = .explicit(pair)
         case .same?: self = .same
         case .valid?: self = .valid
-        case .fraction?, nil: self = .explicit(Pair(square: 0))
+        case .fraction?, nil: self = .explicit(Sizes(square: 0))
         }
     }
 }
@@ -214,47 +254,50 @@ protocol WindowedOperation: LayerOperation {
     var window: SlidingWindow { get }
 }
 
-/// A window's hyperparameters on both axes, as CONV, DWCONV and the pools take them.
+/// A window's hyperparameters along every spatial axis, as CONV, DWCONV and the pools take them.
 struct SlidingWindow: Sendable {
-    var kernel: Pair
-    var stride: Pair
+    var kernel: Sizes
+    var stride: Sizes
     var padding: Padding
-    var dilation: Pair
+    var dilation: Sizes
     /// A `floor` or `ceil` tag, overriding the network's rounding.
     var rounding: Rounding?
 
     /// The window of a layer's arguments; a pool's stride defaults to its extent, a convolution's to 1.
     init(_ values: ArgumentValues, strideDefaultsToKernel: Bool) {
-        kernel = values.pair("f") ?? Pair(square: 1)
-        stride = values.pair("s") ?? (strideDefaultsToKernel ? kernel : Pair(square: 1))
+        kernel = values.pair("f") ?? Sizes(square: 1)
+        stride = values.pair("s") ?? (strideDefaultsToKernel ? kernel : Sizes(square: 1))
         padding = Padding(values.result("p"))
-        dilation = values.pair("d") ?? Pair(square: 1)
+        dilation = values.pair("d") ?? Sizes(square: 1)
         rounding = values.rounding
     }
 
-    /// The window along the width and the height of an input.
+    /// The window along each spatial axis of an input (sizes written for another rank are checked by
+    /// `checkRank` first; here an axis they lack takes their first size).
     func axes(input: Shape) -> [WindowAxis] {
-        var width = WindowAxis(input: input.width, kernel: kernel.width, stride: stride.width, padding: 0,
-                               dilation: dilation.width, mode: .explicit)
-        var height = WindowAxis(input: input.height, kernel: kernel.height, stride: stride.height, padding: 0,
-                                dilation: dilation.height, mode: .explicit)
-        switch padding {
-        case .explicit(let pad):
-            width.padding = pad.width
-            height.padding = pad.height
-        case .same:
-            width.mode = .same
-            height.mode = .same
-        case .valid:
-            width.mode = .valid
-            height.mode = .valid
+        (0..<input.rank).map { axis in
+            var window = WindowAxis(input: input[axis], kernel: kernel[axis], stride: stride[axis], padding: 0,
+                                    dilation: dilation[axis], mode: .explicit)
+            switch padding {
+            case .explicit(let pad): window.padding = pad[axis]
+            case .same: window.mode = .same
+            case .valid: window.mode = .valid
+            }
+            return window
         }
-        return [width, height]
     }
 
-    /// The output width and height; `what` names the window in messages (`filter`, `window`), `depth`
-    /// is the output depth a strict-size failure reports.
-    func outputSize(_ input: LayerInput, what: String, depth: Int) throws(LayerFailure) -> (Int, Int) {
+    /// Every size fits the input's rank: one number, or one per spatial axis.
+    func checkRank(_ input: LayerInput) throws(LayerFailure) {
+        var sizes: [(String, Sizes)] = [("filter size", kernel), ("stride", stride), ("dilation", dilation)]
+        if case .explicit(let pad) = padding { sizes.append(("padding", pad)) }
+        for (what, value) in sizes { try value.check(rank: input.shape.rank, what: what, in: input) }
+    }
+
+    /// The output's spatial sizes; `what` names the window in messages (`filter`, `window`), `depth` is
+    /// the output depth a strict-size failure reports.
+    func outputSize(_ input: LayerInput, what: String, depth: Int) throws(LayerFailure) -> [Int] {
+        try checkRank(input)
         let axes = axes(input: input.shape)
         var sizes: [Int] = []
         for axis in axes {
@@ -265,46 +308,54 @@ struct SlidingWindow: Sendable {
                 sizes.append(size)
             case .tooLarge(let padded, let effective):
                 let extent = effective == axis.kernel ? "" : " (dilated to \(effective))"
-                throw .invalid("\(input.name)'s \(kernel.width)x\(kernel.height) \(what)\(extent) is larger than its padded input (\(padded) wide)",
+                let windowText = kernel.isUniform ? Array(repeating: kernel.width, count: input.shape.rank).map(String.init).joined(separator: "x") : kernel.text
+                throw .invalid("\(input.name)'s \(windowText) \(what)\(extent) is larger than its padded input (\(padded) \(input.shape.rank == 1 ? "long" : "wide"))",
                                hint: "the input here is \(input.shape.fullText); use a smaller filter, more padding, or p=same")
             case .notWhole:
                 throw .notWhole(axes: axes, depth: depth)
             }
         }
-        return (sizes[0], sizes[1])
+        return sizes
     }
 
-    /// The receptive field grown by the dilated window, `rf + (Fe - 1) * jump`, and the jump by the stride.
-    func receptiveField(_ input: LayerInput) throws(Overflow) -> (field: Pair, jump: Pair) {
-        let width = try checkedAdd(try checkedMultiply(dilation.width, kernel.width - 1), 1)
-        let height = try checkedAdd(try checkedMultiply(dilation.height, kernel.height - 1), 1)
-        let field = Pair(
-            try checkedAdd(input.receptiveField.width, try checkedMultiply(width - 1, input.jump.width)),
-            try checkedAdd(input.receptiveField.height, try checkedMultiply(height - 1, input.jump.height)))
-        let jump = Pair(try checkedMultiply(input.jump.width, stride.width),
-                        try checkedMultiply(input.jump.height, stride.height))
-        return (field, jump)
+    /// The receptive field grown by the dilated window, `rf + (Fe - 1) * jump`, and the jump by the stride,
+    /// along each spatial axis.
+    func receptiveField(_ input: LayerInput) throws(Overflow) -> (field: Sizes, jump: Sizes) {
+        var field: [Int] = []
+        var jump: [Int] = []
+        for axis in 0..<input.shape.rank {
+            let extent = try checkedAdd(try checkedMultiply(dilation[axis], kernel[axis] - 1), 1)
+            field.append(try checkedAdd(input.receptiveField[axis], try checkedMultiply(extent - 1, input.jump[axis])))
+            jump.append(try checkedMultiply(input.jump[axis], stride[axis]))
+        }
+        return (Sizes(axes: field), Sizes(axes: jump))
     }
 
-    /// `W2 = ...; H2 the same`, for a row this window made.
+    /// `W2 = ...; H2 the same`, for a row this window made (`L2 = ...` in 1-D, and `T2` in 3-D).
     func shapeFormula(_ row: LayerRow) -> String {
         let axes = axes(input: row.input)
-        let out = row.output
-        var text = axes[0].explained(rounding: row.rounding, name: "W2", result: out.width)
-        text += axes[0] == axes[1] ? "; H2 the same"
-            : "; " + axes[1].explained(rounding: row.rounding, name: "H2", result: out.height)
-        return text
+        let names = outputAxisNames(rank: row.input.rank)
+        var parts: [String] = []
+        for (index, axis) in axes.enumerated() {
+            if index > 0, axis == axes[index - 1] {
+                parts.append("\(names[index]) the same")
+            } else {
+                parts.append(axis.explained(rounding: row.rounding, name: names[index], result: row.output[index]))
+            }
+        }
+        return parts.joined(separator: "; ")
     }
 
-    /// `rf = rf1 + (F - 1)*jump1 = ...; jump = ...`.
+    /// `rf = rf1 + (F - 1)*jump1 = ...; jump = ...`, along the first axis, with the others' fields when
+    /// they differ.
     func receptiveFieldFormula(_ explained: ExplainedRow) -> String {
         let row = explained.row
         let rf = row.receptiveField
         let before = explained.inputReceptiveField.width
         let jump = explained.inputJump.width
-        let effective = (try? axes(input: row.input)[0].effectiveKernel()) ?? kernel.width
+        let effective = (try? axes(input: row.input).first?.effectiveKernel()) ?? kernel.width
         return "rf = rf1 + (F - 1)*jump1 = \(before) + (\(effective) - 1)*\(jump) = \(rf.width)"
-            + (rf.width == rf.height ? "" : " (height \(rf.height))")
+            + otherAxesText(rf, rank: row.input.rank)
             + "; jump = \(jump)*\(stride.width) = \(row.jump.width)"
     }
 
@@ -316,23 +367,23 @@ struct SlidingWindow: Sendable {
     func pytorchPadding(_ context: PyTorchContext, ceilMode allowsCeil: Bool, padValue: PyArgument) -> WindowPadding {
         let row = context.row
         let axes = axes(input: row.input)
-        let outputs = [row.output.width, row.output.height]
-        var symmetric: PyPair?
+        let outputs = row.output.spatial
+        var symmetric: PySizes?
         switch padding {
         case .explicit(let pad):
-            symmetric = context.pair("p", pad)
+            symmetric = context.sizes("p", pad)
         case .valid:
-            symmetric = .literal(Pair(square: 0))
+            symmetric = .literal(Sizes(square: 0), rank: row.input.rank)
         case .same:
             let totals = zip(axes, outputs).map { axis, output in max(0, (axis.needed(output) - axis.input).value ?? 0) }
-            if totals.allSatisfy({ $0 % 2 == 0 }) { symmetric = .literal(Pair(totals[0] / 2, totals[1] / 2)) }
+            if totals.allSatisfy({ $0 % 2 == 0 }) { symmetric = .literal(Sizes(axes: totals.map { $0 / 2 }), rank: row.input.rank) }
         }
         if let symmetric {
-            let pads = [symmetric.width.value, symmetric.height.value]
+            let pads = symmetric.values
             let rounded = row.rounding == .ceil || row.rounding == .caffe
             for ceil in (rounded ? [true, false] : [false, true]) where !ceil || allowsCeil {
                 let sizes = zip(axes, pads).map { axis, pad in axis.pytorchOutput(padding: pad, ceilMode: ceil) }
-                if sizes[0] == outputs[0], sizes[1] == outputs[1] {
+                if sizes == outputs.map(Optional.some) {
                     return WindowPadding(padding: symmetric.isLiteral(0) ? nil : symmetric, explicit: nil, ceilMode: ceil)
                 }
             }
@@ -351,17 +402,44 @@ struct SlidingWindow: Sendable {
                 sides.append((axis.padding, max(0, (needed - axis.input - axis.padding).value ?? 0)))
             }
         }
-        let values = [sides[0].0, sides[0].1, sides[1].0, sides[1].1]
+        let values = sides.flatMap { [$0.0, $0.1] }
         guard values.contains(where: { $0 != 0 }) else { return WindowPadding(padding: nil, explicit: nil, ceilMode: false) }
-        let explicit = PyCall("nn.ConstantPad2d", .tuple(values.map { .value(.literal($0)) }), padValue)
+        let explicit = PyCall("nn.ConstantPad\(row.input.rank)d", .tuple(values.map { .value(.literal($0)) }), padValue)
         return WindowPadding(padding: nil, explicit: explicit, ceilMode: false)
+    }
+}
+
+/// The names of the output's spatial sizes in worked formulas: `L2`; `W2`, `H2`; `W2`, `H2`, `T2`.
+func outputAxisNames(rank: Int) -> [String] {
+    switch rank {
+    case 1: return ["L2"]
+    case 2: return ["W2", "H2"]
+    default: return ["W2", "H2", "T2"]
+    }
+}
+
+/// ` (height 7)` or ` (height 7, time 3)`: the receptive field along the other axes, when it differs
+/// from the first axis's.
+func otherAxesText(_ field: Sizes, rank: Int) -> String {
+    guard rank > 1, !field.isUniform else { return "" }
+    let names = ["height", "time"]
+    return " (" + (1..<rank).map { "\(names[$0 - 1]) \(field[$0])" }.joined(separator: ", ") + ")"
+}
+
+extension Sizes {
+    /// Fails unless these sizes suit an input of `rank` spatial axes: one number, or one per axis.
+    func check(rank: Int, what: String, in input: LayerInput) throws(LayerFailure) {
+        guard !fits(rank: rank) else { return }
+        throw .invalid("\(input.name)'s \(what) \(text) gives \(axisCount) sizes, but its input \(input.shape.fullText) is \(input.shape.rankText) (\(input.shape.formText))",
+                       hint: "give one size for every axis, or one per spatial axis in the input's order: "
+                           + (rank == 1 ? "L" : rank == 2 ? "WxH" : "WxHxT"))
     }
 }
 
 /// How a window module is padded in PyTorch.
 struct WindowPadding {
     /// `padding=` of the module, when it has any.
-    var padding: PyPair?
+    var padding: PySizes?
     /// An explicit padding module to apply first.
     var explicit: PyCall?
     /// `ceil_mode=True` (pools only).

@@ -47,7 +47,7 @@ struct CSVRenderer {
         case .biases: out.count(row.biases, separators: false)
         case .nonTrainable: out.count(row.nonTrainable, separators: false)
         case .macs: out.count(row.macs, separators: false)
-        case .rf: out.appendPair(row.receptiveField)
+        case .rf: out.appendSizes(row.receptiveField)
         case .spec: if row.role != .input { out.appendCSVField(row.text) }
         }
     }

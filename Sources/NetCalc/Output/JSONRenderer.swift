@@ -128,6 +128,14 @@ struct JSONWriter {
         buffer.count(value, separators: false)
     }
 
+    /// Sizes along `rank` spatial axes, width first, without the brackets: `11, 11`.
+    mutating func sizes(_ sizes: Sizes, rank: Int) {
+        for axis in 0..<rank {
+            if axis > 0 { raw(", ") }
+            int(sizes[axis])
+        }
+    }
+
     mutating func ints(_ values: [Int]) {
         raw("[")
         for (index, value) in values.enumerated() {
@@ -212,16 +220,21 @@ struct JSONWriter {
             int(row.firstInput)
             for input in row.moreInputs { raw(", "); int(input) }
         }
-        raw("], \"jump\" : ["); int(row.jump.width); raw(", "); int(row.jump.height)
+        raw("], \"jump\" : ["); sizes(row.jump, rank: row.output.rank)
         raw("], \"macs\" : "); int(row.macs)
         raw(", \"name\" : "); string(row.name)
         raw(", \"nonTrainable\" : "); int(row.nonTrainable)
         raw(", \"op\" : "); string(row.op)
-        let (a, b, c) = layout.ordered(row.output)
-        raw(", \"output\" : ["); int(a); raw(", "); int(b); raw(", "); int(c)
+        raw(", \"output\" : [")
+        var first = true
+        layout.forEach(row.output) { size in
+            if !first { raw(", ") }
+            first = false
+            int(size)
+        }
         raw("], \"params\" : "); int(row.params)
         raw(", \"path\" : "); string(path)
-        raw(", \"receptiveField\" : ["); int(row.receptiveField.width); raw(", "); int(row.receptiveField.height)
+        raw(", \"receptiveField\" : ["); sizes(row.receptiveField, rank: row.output.rank)
         raw("], \"text\" : "); string(row.text)
         raw(", \"weights\" : "); int(row.weights)
         raw("}")

@@ -88,7 +88,7 @@ struct MarkdownRenderer {
         case .macs: buffer.count(row.macs)
         case .bytes, .backwardBytes, .memoryShare, .paramShare:
             buffer.append(cache.human(column, row, network, units: units).text)
-        case .rf: buffer.appendPair(row.receptiveField)
+        case .rf: buffer.appendSizes(row.receptiveField)
         case .spec: if row.role != .input { buffer.appendEscapingMarkdown(row.text) }
         case .path: buffer.appendEscapingMarkdown(network.path(of: row))
         }

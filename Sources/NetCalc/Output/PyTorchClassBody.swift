@@ -75,10 +75,9 @@ enum PyTorchClassWriter {
     static func text(_ argument: PyArgument, _ substitutions: [[String: PyExpr]]) -> String {
         switch argument {
         case .value(let value): return text(value.expression, substitutions)
-        case .pair(let pair):
-            let width = text(pair.width.expression, substitutions)
-            let height = text(pair.height.expression, substitutions)
-            return width == height ? width : "(\(height), \(width))"
+        case .sizes(let sizes):
+            let axes = sizes.axes.reversed().map { text($0.expression, substitutions) }
+            return axes.dropFirst().allSatisfy({ $0 == axes.first }) ? axes.first ?? "1" : "(" + axes.joined(separator: ", ") + ")"
         case .bool(let flag): return flag ? "True" : "False"
         case .float(let number): return PythonSyntax.floatLiteral(number)
         case .string(let string): return PythonSyntax.stringLiteral(string)

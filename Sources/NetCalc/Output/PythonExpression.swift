@@ -181,25 +181,24 @@ struct PyValue: Sendable {
     }
 }
 
-/// A width and a height of the emitted code (PyTorch writes them height first).
-struct PyPair: Sendable {
-    var width: PyValue
-    var height: PyValue
+/// Sizes of the emitted code, one per spatial axis, width first (PyTorch writes them last axis first).
+struct PySizes: Sendable {
+    var axes: [PyValue]
 
-    init(_ width: PyValue, _ height: PyValue) {
-        self.width = width
-        self.height = height
-    }
+    init(_ axes: [PyValue]) { self.axes = axes }
 
-    /// A pair written as its numbers.
-    static func literal(_ pair: Pair) -> PyPair { PyPair(.literal(pair.width), .literal(pair.height)) }
+    /// Sizes written as their numbers, along `rank` axes.
+    static func literal(_ sizes: Sizes, rank: Int) -> PySizes { PySizes(sizes.along(rank).map { .literal($0) }) }
 
-    /// True when both are written as `value`.
-    func isLiteral(_ value: Int) -> Bool { width.isLiteral(value) && height.isLiteral(value) }
+    /// The values, width first.
+    var values: [Int] { axes.map(\.value) }
 
-    /// True when both are written as `other`'s are.
-    func isWritten(like other: PyPair) -> Bool {
-        width.expression == other.width.expression && height.expression == other.height.expression
+    /// True when every axis is written as `value`.
+    func isLiteral(_ value: Int) -> Bool { axes.allSatisfy { $0.isLiteral(value) } }
+
+    /// True when every axis is written as `other`'s is.
+    func isWritten(like other: PySizes) -> Bool {
+        axes.count == other.axes.count && zip(axes, other.axes).allSatisfy { $0.expression == $1.expression }
     }
 }
 

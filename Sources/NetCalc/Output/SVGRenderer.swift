@@ -346,17 +346,17 @@ struct Figure {
         case .block: return cut(row.text, 18)
         case .layer:
             guard let layer = row.layer else { return row.text }
-            func window(_ kernel: Pair, _ stride: Pair, _ dilation: Pair) -> String {
+            func window(_ kernel: Sizes, _ stride: Sizes, _ dilation: Sizes) -> String {
                 var text = "\(layer.keyword) \(kernel.width)x\(kernel.height)"
-                if stride != Pair(square: 1) { text += " s\(stride.text)" }
-                if dilation != Pair(square: 1) { text += " d\(dilation.text)" }
+                if stride != Sizes(square: 1) { text += " s\(stride.text)" }
+                if dilation != Sizes(square: 1) { text += " d\(dilation.text)" }
                 return text
             }
             if let windowed = layer.operation as? any WindowedOperation {
                 return window(windowed.window.kernel, windowed.window.stride, windowed.window.dilation)
             }
             if let transposed = layer.operation as? TransposedConvolution {
-                return window(transposed.kernel, transposed.stride, Pair(square: 1))
+                return window(transposed.kernel, transposed.stride, Sizes(square: 1))
             }
             return row.text.count <= 18 ? row.text : layer.keyword
         }

@@ -84,9 +84,9 @@ enum SpecText {
         let text: String
         switch value {
         case .scalar(let expression): text = self.expression(expression)
-        case .size(let width, let height):
-            let (a, b) = (self.expression(width), self.expression(height))
-            text = width.literalValue != nil && height.literalValue != nil ? "\(a)x\(b)" : "\(a) x \(b)"
+        case .size(let axes):
+            let literal = axes.allSatisfy { $0.literalValue != nil }
+            text = axes.map { self.expression($0) }.joined(separator: literal ? "x" : " x ")
         case .word(let word): text = word
         case .decimal(let number): text = number
         }

@@ -13,7 +13,7 @@ struct SummaryRenderer {
     private func render(_ network: NetworkReport) -> String {
         let totals = network.totals
         let settings = network.settings
-        var out = "\(network.name)  (\(network.file); input \(network.layout.text(network.input))\(network.layout.note); "
+        var out = "\(network.name)  (\(network.file); input \(network.layout.text(network.input))\(network.layout.note(rank: network.input.rank)); "
             + "batch \(settings.batch), \(settings.dataType.rawValue), rounding \(settings.rounding.rawValue); \(formatCount(network.rows.count - 1)) layers)\n"
         func ranking(_ title: String, _ value: (LayerRow) -> Int, _ whole: Int, _ unit: String) {
             // The few largest, kept in order as the rows go by: a million rows are never copied or sorted.

@@ -19,7 +19,7 @@ struct TableRenderer {
         let reset = color ? "\u{1B}[0m" : ""
         let settings = network.settings
         var out = ""
-        out += "\(bold)\(network.name)\(reset)  (\(network.file); input \(network.layout.text(network.input))\(network.layout.note); batch \(settings.batch), "
+        out += "\(bold)\(network.name)\(reset)  (\(network.file); input \(network.layout.text(network.input))\(network.layout.note(rank: network.input.rank)); batch \(settings.batch), "
         out += "\(settings.dataType.rawValue), rounding \(settings.rounding.rawValue))\n\n"
 
         var columns = self.columns
@@ -149,7 +149,10 @@ struct TableRenderer {
         switch column {
         case .index: return digits(row.index)
         case .layer: return 2 * row.depth + row.name.utf8.count
-        case .output: return digits(row.output.width) + digits(row.output.height) + digits(row.output.depth) + 2
+        case .output:
+            let output = row.output
+            return digits(output.width) + digits(output.depth) + output.rank
+                + (output.rank > 1 ? digits(output.height) : 0) + (output.rank > 2 ? digits(output.time) : 0)
         case .memory: return countWidth(row.activations)
         case .params: return countWidth(row.params)
         case .weights: return countWidth(row.weights)
@@ -159,7 +162,7 @@ struct TableRenderer {
         case .spec: return row.role == .input ? 0 : row.resolved?.textWidth ?? displayWidth(row.text)
         case .rf:
             let field = row.receptiveField
-            return field.width == field.height ? digits(field.width) : digits(field.width) + 1 + digits(field.height)
+            return field.isUniform ? digits(field.width) : (0..<field.axisCount).reduce(field.axisCount - 1) { $0 + digits(field[$1]) }
         case .memoryShare: return shareWidth(row.activations, of: network.totals.activations)
         case .paramShare: return shareWidth(row.params, of: network.totals.params)
         default: return cache.human(column, row, network, units: units).width
@@ -193,7 +196,7 @@ struct TableRenderer {
             if !last { buffer.spaces(width - self.width(.output, row, network)) }
         case .rf:
             buffer.spaces(width - self.width(.rf, row, network))
-            buffer.appendPair(row.receptiveField)
+            buffer.appendSizes(row.receptiveField)
         default:
             var (text, textWidth) = column == .spec ? (row.role == .input ? "" : row.text, self.width(.spec, row, network))
                 : cache.human(column, row, network, units: units)
@@ -323,20 +326,21 @@ struct TextBuffer {
 
     /// Appends a volume as `55x55x96`, its sizes in the layout's order.
     mutating func appendShape(_ shape: Shape, in layout: ShapeLayout) {
-        let (a, b, c) = layout.ordered(shape)
-        count(a, separators: false)
-        append("x")
-        count(b, separators: false)
-        append("x")
-        count(c, separators: false)
+        var first = true
+        layout.forEach(shape) { size in
+            if !first { append("x") }
+            first = false
+            count(size, separators: false)
+        }
     }
 
-    /// Appends `Pair.text` without making it: `3`, or `7x1` when the sides differ.
-    mutating func appendPair(_ pair: Pair) {
-        count(pair.width, separators: false)
-        if pair.height != pair.width {
+    /// Appends `Sizes.text` without making it: `3`, or `7x1` when the axes differ.
+    mutating func appendSizes(_ sizes: Sizes) {
+        count(sizes.width, separators: false)
+        guard !sizes.isUniform else { return }
+        for axis in 1..<sizes.axisCount {
             append("x")
-            count(pair.height, separators: false)
+            count(sizes[axis], separators: false)
         }
     }
 

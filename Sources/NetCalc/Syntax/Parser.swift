@@ -396,12 +396,12 @@ struct Parser {
         }
         let first = try parseExpression()
         // `7x1` lexes with a times token; with names the x stands apart: `k x 1`.
-        if current.kind == .times || (current.kind == .identifier && text(current).lowercased() == "x") {
+        var axes = [first]
+        while current.kind == .times || (current.kind == .identifier && text(current).lowercased() == "x") {
             advance()
-            let second = try parseExpression()
-            return .size(first, second)
+            axes.append(try parseExpression())
         }
-        return .scalar(first)
+        return axes.count > 1 ? .size(axes) : .scalar(first)
     }
 
     // MARK: Expressions

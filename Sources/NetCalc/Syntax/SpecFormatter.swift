@@ -373,8 +373,8 @@ struct SpecFormatter {
         switch value {
         case .scalar(.literal(let number, _)) where spec.glued && number >= 0:
             return "\(name)\(number)"
-        case .size(.literal(let a, _), .literal(let b, _)) where spec.glued && a >= 0 && b >= 0:
-            return "\(name)\(a)x\(b)"
+        case .size(let axes) where spec.glued && axes.allSatisfy({ ($0.literalValue ?? -1) >= 0 }):
+            return name + axes.map { "\($0.literalValue ?? 0)" }.joined(separator: "x")
         default:
             return "\(name)=\(self.value(value))"
         }
@@ -389,10 +389,9 @@ struct SpecFormatter {
     private func value(_ value: ArgumentValue) -> String {
         switch value {
         case .scalar(let expression): return self.expression(expression)
-        case .size(let width, let height):
-            let (a, b) = (expression(width), expression(height))
-            let literal = width.literalValue != nil && height.literalValue != nil
-            return literal ? "\(a)x\(b)" : "\(a) x \(b)"
+        case .size(let axes):
+            let literal = axes.allSatisfy { $0.literalValue != nil }
+            return axes.map(expression).joined(separator: literal ? "x" : " x ")
         case .word(let word): return ["same", "valid"].contains(word.lowercased()) ? word.lowercased() : word
         case .decimal(let text): return text
         }

@@ -31,8 +31,9 @@ enum Expression: Sendable {
 enum ArgumentValue: Sendable {
     /// A single integer expression: `96`, `4*c`.
     case scalar(Expression)
-    /// A size `AxB` (width x height): `7x1`. Boxed, so that a plain argument stays small.
-    indirect case size(Expression, Expression)
+    /// A size with one value per spatial axis, width first: `7x1`, `3x3x1`. Boxed, so that a plain
+    /// argument stays small.
+    indirect case size([Expression])
     /// A word: `same`, `valid`.
     case word(String)
     /// A number with a fraction: `0.5`.
@@ -102,7 +103,7 @@ extension ArgumentValue {
     func shifted(by distance: Int) -> ArgumentValue {
         switch self {
         case .scalar(let expression): return .scalar(expression.shifted(by: distance))
-        case .size(let width, let height): return .size(width.shifted(by: distance), height.shifted(by: distance))
+        case .size(let axes): return .size(axes.map { $0.shifted(by: distance) })
         case .word, .decimal: return self
         }
     }
@@ -141,7 +142,7 @@ extension LayerCall {
         for argument in sharedArguments ?? [] {  // where they are written does not matter here
             switch argument.value {
             case .scalar(let expression)?: if mentions(expression) { return true }
-            case .size(let width, let height)?: if mentions(width) || mentions(height) { return true }
+            case .size(let axes)?: if axes.contains(where: mentions) { return true }
             case .word(let word)?: if parameters.contains(word) { return true }
             case .decimal?: continue
             case nil: if let flag = argument.flag, parameters.contains(flag) { return true }

@@ -64,8 +64,8 @@ struct Explainer {
                 return .parameterFree(row, shape: "output \(row.output.fullText)",
                                       receptiveField: LayerExplanation.unchangedReceptiveField(row))
             }
-            return operation.explain(ExplainedRow(row: row, inputReceptiveField: source?.receptiveField ?? Pair(square: 1),
-                                                  inputJump: source?.jump ?? Pair(square: 1)))
+            return operation.explain(ExplainedRow(row: row, inputReceptiveField: source?.receptiveField ?? Sizes(square: 1),
+                                                  inputJump: source?.jump ?? Sizes(square: 1)))
         }
     }
 

@@ -140,7 +140,7 @@ struct FollowThrough {
                 // The height moves with the width: a square field stays square.
                 let (shift, o1) = field.subtractingReportingOverflow(row.receptiveField.width)
                 let (height, o2) = row.receptiveField.height.addingReportingOverflow(shift)
-                row.receptiveField = Pair(field, o1 || o2 ? field : height)
+                row.receptiveField = Sizes(field, o1 || o2 ? field : height)
                 result.row = row
             }
             carried.append(result)

@@ -144,11 +144,11 @@ struct CaffeReader {
             let group = parameters.first("group")?.int ?? 1
             var arguments = ["\(filters)", kernel.text, "s\(stride.text)", "p\(pad.text)"]
             if kind == .deconvolution {
-                guard group == 1, dilation == Pair(square: 1) else {
+                guard group == 1, dilation == Sizes(square: 1) else {
                     throw ArgumentProblem("a Deconvolution with groups or dilation is not supported")
                 }
             } else {
-                if dilation != Pair(square: 1) { arguments.append("d\(dilation.text)") }
+                if dilation != Sizes(square: 1) { arguments.append("d\(dilation.text)") }
                 if group != 1 { arguments.append("g\(group)") }
             }
             if parameters.first("bias_term")?.bool == false { arguments.append("nobias") }
@@ -234,17 +234,17 @@ struct CaffeReader {
     /// A window size as Caffe gives it: `name` (one value, or height then width), else `name_h` and
     /// `name_w`, else the fallback; written as the spec's `WxH`.
     private func window(_ parameters: TextMessage, _ name: String, _ heightName: String, _ widthName: String,
-                        fallback: Int?) throws(ArgumentProblem) -> Pair {
+                        fallback: Int?) throws(ArgumentProblem) -> Sizes {
         let values = parameters.all(name).compactMap(\.int)
-        let result: Pair
+        let result: Sizes
         if values.count == 1 {
-            result = Pair(square: values[0])
+            result = Sizes(square: values[0])
         } else if values.count == 2 {
-            result = Pair(values[1], values[0])
+            result = Sizes(values[1], values[0])
         } else if let height = parameters.first(heightName)?.int, let width = parameters.first(widthName)?.int {
-            result = Pair(width, height)
+            result = Sizes(width, height)
         } else if let fallback {
-            result = Pair(square: fallback)
+            result = Sizes(square: fallback)
         } else {
             throw ArgumentProblem("it needs \(name) (or \(heightName) and \(widthName))")
         }

@@ -54,6 +54,30 @@ import Testing
         Case(input: "55x55x96", layer: "POOL(3,s2)", output: "27x27x96", params: 0, rf: 3),
         Case(input: "56x56x64", layer: "BN", output: "56x56x64", params: 128, nonTrainable: 128),
         Case(input: "6x6x256", layer: "FC(4096)", output: "4096", params: 37_752_832, macs: 37_748_736, rf: 6),
+        // 1-D (length x channels) and 3-D (width x height x time x channels), each checked against
+        // PyTorch's Conv1d/Conv3d, pools and linear layers (output shape and parameters).
+        Case(input: "16000x1", layer: "CONV(32,80,s16)", output: "996x32", params: 2_592, macs: 2_549_760, rf: 80),
+        Case(input: "100x8", layer: "DWCONV(3,p1)", output: "100x8", params: 32, macs: 2_400, rf: 3),
+        Case(input: "50x16", layer: "DECONV(8,4,s2,p1)", output: "100x8", params: 520, macs: 25_600, rf: 2),
+        Case(input: "100x8", layer: "POOL(2)", output: "50x8", params: 0, rf: 2),
+        Case(input: "100x8", layer: "ADAPTIVEAVGPOOL(7)", output: "7x8", params: 0, rf: 16),
+        Case(input: "100x8", layer: "FC(10)", output: "10", params: 8_010, macs: 8_000, rf: 100),
+        Case(input: "100x8", layer: "GAP", output: "8", params: 0, rf: 100),
+        Case(input: "100x8", layer: "BN", output: "100x8", params: 16, nonTrainable: 16),
+        Case(input: "100x8", layer: "PAD(1,2)", output: "103x8", params: 0),
+        Case(input: "100x8", layer: "CROP(90,o=0)", output: "90x8", params: 0),
+        Case(input: "100x8", layer: "UPSAMPLE(2,bilinear)", output: "200x8", params: 0, rf: 2),
+        Case(input: "113x113x16x3", layer: "CONV(64,7x7x3,s=2x2x1,p=3x3x1,nobias)", output: "57x57x16x64",
+             params: 28_224, macs: 1_467_196_416, rf: 7),
+        Case(input: "56x56x16x64", layer: "CONV(64,3x3x1,p=1x1x0)", output: "56x56x16x64", params: 36_928,
+             macs: 1_849_688_064, rf: 3),
+        Case(input: "28x28x8x64", layer: "POOL(2)", output: "14x14x4x64", params: 0, rf: 2),
+        Case(input: "28x28x8x64", layer: "DECONV(32,2,s2)", output: "56x56x16x32", params: 16_416, macs: 102_760_448, rf: 1),
+        Case(input: "7x7x4x512", layer: "UPSAMPLE(2x2x1)", output: "14x14x4x512", params: 0),
+        Case(input: "7x7x4x512", layer: "GAP", output: "512", params: 0, rf: 7),
+        Case(input: "7x7x4x64", layer: "BN", output: "7x7x4x64", params: 128, nonTrainable: 128),
+        Case(input: "8x8x8x4", layer: "PAD(1,1,0,0,2,2)", output: "10x8x12x4", params: 0),
+        Case(input: "8x8x8x4", layer: "CROP(4x4x2)", output: "4x4x2x4", params: 0),
     ]
 
     @Test(arguments: cases)

@@ -84,6 +84,12 @@ struct Shape: Hashable, Sendable {
     var rankText: String { "\(rank)-D" }
 
     func volume() throws(Overflow) -> Int { try checkedProduct(width, height, time, depth) }
+
+    /// True when an answer of this shape names `other`: the same sizes, or the same vector written at
+    /// any rank (`10` for a sequence's 1x10).
+    func answers(_ other: Shape) -> Bool {
+        self == other || (isVector && other.isVector && depth == other.depth)
+    }
 }
 
 /// Bytes per stored value.

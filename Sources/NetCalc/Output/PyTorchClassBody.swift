@@ -30,8 +30,8 @@ enum PyNodeKind {
     case sequence(AttributeHint, [PySequenceItem])
     /// (N, C, H, W) to (N, C*H*W), before a linear layer.
     case flatten
-    /// (N, K) to (N, K, 1, 1), before a layer that needs four dimensions.
-    case unflatten(PyValue)
+    /// (N, K) to (N, K, 1, 1) (one 1 per spatial axis of the rank), before a layer that needs them.
+    case unflatten(PyValue, rank: Int)
     case merge(MergeKind)
 }
 
@@ -104,7 +104,8 @@ enum PyTorchClassWriter {
         case .instance(_, let call, _): return [text(call, substitutions)]
         case .sequence(_, let elements): return elements.flatMap { items($0, substitutions) }
         case .flatten: return ["nn.Flatten()"]
-        case .unflatten(let channels): return ["nn.Unflatten(1, (\(text(channels.expression, substitutions)), 1, 1))"]
+        case .unflatten(let channels, let rank):
+            return ["nn.Unflatten(1, (\(text(channels.expression, substitutions))\(String(repeating: ", 1", count: rank))))"]
         }
     }
 
@@ -289,7 +290,14 @@ enum PyTorchClassWriter {
             case .flatten:
                 buffer.append("torch.flatten(\(first), 1)\n")
             case .unflatten:
-                buffer.append("\(first)[:, :, None, None]\n")
+                // One None per spatial axis: the node's text is `K, 1, 1` for an image.
+                var shape = Substring(graph.text(node.text))
+                var axes = 0
+                while shape.hasSuffix(", 1") {
+                    shape = shape.dropLast(3)
+                    axes += 1
+                }
+                buffer.append("\(first)[:, :\(String(repeating: ", None", count: axes))]\n")
             case .merge(let kind):
                 switch kind {
                 case .add where merged.count > 8: buffer.append("torch.stack([\(merged.joined(separator: ", "))]).sum(0)\n")

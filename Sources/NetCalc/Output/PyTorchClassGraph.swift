@@ -120,8 +120,10 @@ struct ClassGraph {
             node = Node(kind: .sequence, hint: number(hint), text: Int32(clamping: sequences.count - 1))
         case .flatten:
             node = Node(kind: .flatten)
-        case .unflatten(let channels):
-            node = Node(kind: .unflatten, text: number(PyTorchClassWriter.text(channels.expression, substitutions)))
+        case .unflatten(let channels, let rank):
+            // The node's text is the shape after the batch: `512, 1, 1`.
+            node = Node(kind: .unflatten, text: number(PyTorchClassWriter.text(channels.expression, substitutions)
+                                                        + String(repeating: ", 1", count: rank)))
         case .merge(let merge):
             node = Node(kind: .merge(merge))
         }
@@ -157,7 +159,7 @@ struct ClassGraph {
         case .instance: return [text(node.text)]
         case .sequence: return items(ofSequence: node.text)
         case .flatten: return ["nn.Flatten()"]
-        case .unflatten: return ["nn.Unflatten(1, (\(text(node.text)), 1, 1))"]
+        case .unflatten: return ["nn.Unflatten(1, (\(text(node.text))))"]
         }
     }
 

@@ -51,7 +51,8 @@ struct PyTorchEmitter {
         for network in networks {
             let className = writer.network(network)
             let input = network.input
-            mains.append("    summarize(\(PythonSyntax.stringLiteral(network.name)), \(className)(), (\(input.depth), \(input.height), \(input.width)))\n")
+            let sizes = [input.depth] + input.spatial.reversed()
+            mains.append("    summarize(\(PythonSyntax.stringLiteral(network.name)), \(className)(), (\(sizes.map(String.init).joined(separator: ", "))))\n")
         }
         // Each part ends with a line break, and a blank line stands between parts (two before a class).
         func part(_ text: String, last: Bool = false) {
@@ -79,6 +80,23 @@ struct PyTorchEmitter {
                 if buffer.isClosed { return }
                 buffer.append("\n\n")
             }
+        }
+        // Networks of one or three spatial axes need the general summary; images keep the notes' own.
+        if networks.contains(where: { $0.input.rank != 2 }) {
+            part("""
+                def summarize(name, model, input_size):
+                    \"\"\"Runs a zero input through the model and prints its output (the spatial sizes width first,
+                    then the channels, as netcalc writes them) and its parameter count.\"\"\"
+                    model.eval()
+                    with torch.no_grad():
+                        y = model(torch.zeros(1, *input_size))
+                    rank = len(input_size) - 1
+                    sizes = list(reversed(y.shape[2:])) + [y.shape[1]] if y.dim() > 2 else [1] * rank + [y.shape[1]]
+                    params = sum(p.numel() for p in model.parameters())
+                    print("%s: output %s, params %d" % (name, "x".join(str(s) for s in sizes), params))
+                """)
+            part("if __name__ == \"__main__\":\n" + (mains.isEmpty ? "    pass\n" : mains.joined()), last: true)
+            return
         }
         part("""
             def summarize(name, model, input_size):
@@ -137,7 +155,7 @@ final class PyTorchWriter {
     static let constructorNames: Set<String> = ["self", "in_channels", "super", "range", "float", "torch", "nn",
                                                  "summarize", "print", "sum", "_"]
     /// The helper classes the layer kinds define (a test checks the list).
-    static let helperNames: Set<String> = ["LayerNorm2d", "Scale", "ChannelSlice", "CenterCrop", "DropPath"]
+    static let helperNames: Set<String> = ["LayerNorm2d", "LayerNormChannels", "Scale", "ChannelSlice", "CenterCrop", "Slice", "DropPath"]
 
     /// A writer for these networks, their class names claimed first.
     init(_ networks: [NetworkReport]) {
@@ -377,11 +395,11 @@ extension BodyBuilding {
     mutating func conform(_ flow: PyFlow, to form: TensorForm, input: Shape) -> PyFlow {
         switch (form, flow.flat) {
         case (.spatial, true):
-            return PyFlow(node: add(.unflatten(flow.channels), [flow.node]), channels: flow.channels, flat: false)
+            return PyFlow(node: add(.unflatten(flow.channels, rank: input.rank), [flow.node]), channels: flow.channels, flat: false)
         case (.flat, false):
             var channels = flow.channels
-            if input.width != 1 || input.height != 1 {
-                channels = (channels * .literal(input.height) * .literal(input.width)).checked(environment)
+            if !input.isVector {
+                channels = input.spatial.reversed().reduce(channels) { $0 * .literal($1) }.checked(environment)
             }
             return PyFlow(node: add(.flatten, [flow.node]), channels: channels, flat: true)
         case (.spatial, false), (.flat, true), (.either, _):

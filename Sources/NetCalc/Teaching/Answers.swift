@@ -221,12 +221,12 @@ struct AnswerParser {
                 return .failure(.tooLarge(text))
             }
             guard parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy(\.isNumber) }), let numbers = Optional(parts.compactMap { Int($0) }),
-                  numbers.count == parts.count, numbers.count == 1 || numbers.count == 3 else {
+                  numbers.count == parts.count, (1...4).contains(numbers.count) else {
                 return .failure(ValueError(text: "'\(text.shortened)' is not a shape",
-                                           hint: "write a shape as WxHxD (55x55x96), a vector as its length, or invalid"))
+                                           hint: "write a shape as WxHxD (55x55x96), LxC or WxHxTxC, a vector as its length, or invalid"))
             }
             return .success(.shape(numbers.count == 1 ? Shape(width: 1, height: 1, depth: numbers[0])
-                : Shape(width: numbers[0], height: numbers[1], depth: numbers[2])))
+                : Shape(spatial: Array(numbers.dropLast()), depth: numbers[numbers.count - 1])))
         }
         var reader = NumberReader(text: Array(text.utf8))
         return reader.read().map { .number($0) }

@@ -427,7 +427,7 @@ struct Checker {
 
     /// The shapes rounding down and up give for the layer that does not fit.
     private func roundedCandidates(_ grading: GradingNetwork) -> [(Candidate, NamedMistake)] {
-        guard let unfit = grading.report.unfit, unfit.axes.count == 2 else { return [] }
+        guard let unfit = grading.report.unfit, !unfit.axes.isEmpty else { return [] }
         var list: [(Candidate, NamedMistake)] = []
         for (rounding, name, kind) in [(Rounding.floor, "floor (PyTorch)", Mistake.roundedDown), (.ceil, "ceil (Caffe pooling)", .roundedUp)] {
             let sizes = unfit.axes.map { axis -> Int in
@@ -435,8 +435,8 @@ struct Checker {
                 return 0
             }
             guard sizes.allSatisfy({ $0 > 0 }) else { continue }
-            list.append((.shape(Shape(width: sizes[0], height: sizes[1], depth: unfit.depth)),
-                         NamedMistake(kind, "\(sizes[0])x\(sizes[1]) is the \(name) result; with these settings the sizes do not fit, which the notes call an invalid setting: write invalid")))
+            list.append((.shape(Shape(spatial: sizes, depth: unfit.depth)),
+                         NamedMistake(kind, "\(sizes.map(String.init).joined(separator: "x")) is the \(name) result; with these settings the sizes do not fit, which the notes call an invalid setting: write invalid")))
         }
         return list
     }
@@ -524,7 +524,7 @@ struct Checker {
 
     private func matches(_ value: AnswerValue, _ candidate: Candidate) -> Bool {
         switch (value, candidate) {
-        case (.shape(let a), .shape(let b)): return a == b
+        case (.shape(let a), .shape(let b)): return a.answers(b)
         case (.number(let a), .count(let b)): return a.matches(b)
         case (.number(let a), .nonzero): return a.numerator != 0
         case (.invalid, .invalid): return true

@@ -44,7 +44,7 @@ struct Explainer {
         let source = row.inputs.first.map { network.rows[$0] }
         switch row.role {
         case .input:
-            return .parameterFree(row, shape: "input: \(row.output.fullText) (W x H x D)",
+            return .parameterFree(row, shape: "input: \(row.output.fullText) (\(row.output.formText.split(separator: "x").joined(separator: " x ")))",
                                   receptiveField: "rf = 1 (one input pixel), jump 1")
         case .merge(let kind):
             let depths = row.inputs.map { network.rows[$0].output.depth }
@@ -75,7 +75,7 @@ struct Explainer {
         let out = row.output
         let key = MadeLines.MemoryKey(output: out, activations: row.activations)
         if let line = made.memory[key] { return line }
-        let line = "memory = \(out.width)*\(out.height)*\(out.depth) = \(formatCount(row.activations)) values"
+        let line = "memory = \(productText(out.sizes)) = \(formatCount(row.activations)) values"
         made.remember(memory: line, for: key)
         return line
     }

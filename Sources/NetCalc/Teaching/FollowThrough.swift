@@ -137,10 +137,12 @@ struct FollowThrough {
             }
             if let (field, place) = fields[index], var row = result.row, !result.outputOnly {
                 if row.receptiveField.width != field, let place { result.fieldOrigin = place }
-                // The height moves with the width: a square field stays square.
-                let (shift, o1) = field.subtractingReportingOverflow(row.receptiveField.width)
-                let (height, o2) = row.receptiveField.height.addingReportingOverflow(shift)
-                row.receptiveField = Sizes(field, o1 || o2 ? field : height)
+                // The other axes move with the width: a square field stays square.
+                let rank = row.output.rank
+                let (shift, overflow) = field.subtractingReportingOverflow(row.receptiveField.width)
+                let others = (1..<max(rank, 2)).map { row.receptiveField[$0].addingReportingOverflow(shift) }
+                row.receptiveField = overflow || others.contains(where: \.overflow) ? Sizes(square: field)
+                    : Sizes(axes: [field] + others.prefix(rank - 1).map(\.partialValue))
                 result.row = row
             }
             carried.append(result)

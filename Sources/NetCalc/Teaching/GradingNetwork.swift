@@ -40,9 +40,9 @@ struct GradingNetwork {
         settings.rounding = .floor
         var walked = Self.walk(chain, file: file, blocks: blocks, settings: settings, input: nil)
         if !walked.complete, let input = report.rows.first?.output,
-           let width = exactProduct(input.width, 4), let height = exactProduct(input.height, 4) {
+           case let spatial = input.spatial.compactMap({ exactProduct($0, 4) }), spatial.count == input.rank {
             let larger = Self.walk(chain, file: file, blocks: blocks, settings: settings,
-                                   input: Shape(width: width, height: height, depth: input.depth))
+                                   input: Shape(spatial: spatial, depth: input.depth))
             if larger.rows.count > walked.rows.count { walked = larger }
         }
         let known = report.rows.count
@@ -55,10 +55,10 @@ struct GradingNetwork {
         if all.count > known, case .shape(let size) = FollowThrough().carry(Array(all[...known]), settings: settings)[known].computed {
             // Two stand-ins larger than the rounded-down size, so that later windows fit either way.
             func probe(_ scale: Int) -> [CarriedRow] {
-                guard let width = exactProduct(size.width, scale).flatMap({ exactSum($0, scale - 1) }),
-                      let height = exactProduct(size.height, scale).flatMap({ exactSum($0, scale - 1) }) else { return [] }
+                let spatial = size.spatial.compactMap { exactProduct($0, scale).flatMap { exactSum($0, scale - 1) } }
+                guard spatial.count == size.rank else { return [] }
                 var probe = FollowThrough()
-                probe.shapes[known] = (Shape(width: width, height: height, depth: size.depth), nil)
+                probe.shapes[known] = (Shape(spatial: spatial, depth: size.depth), nil)
                 return probe.carry(all, settings: settings)
             }
             let lower = probe(2)
@@ -153,10 +153,11 @@ struct GradingNetwork {
     /// The worked formula of the layer that does not fit: `W2 = (7 - 3 + 2*0)/3 + 1 = 2.33, ...`.
     var unfitFormula: String? {
         guard let unfit = report.unfit, !unfit.axes.isEmpty else { return nil }
+        let names = outputAxisNames(rank: unfit.axes.count)
         let formulas = unfit.axes.enumerated().map { index, axis in
-            axis.explained(rounding: .strict, name: index == 0 ? "W2" : "H2", result: 0)
+            axis.explained(rounding: .strict, name: names[index], result: 0)
         }
-        return unfit.axes.count == 2 && unfit.axes[0] == unfit.axes[1] ? formulas[0] : formulas.joined(separator: "; ")
+        return unfit.axes.count > 1 && unfit.axes.dropFirst().allSatisfy({ $0 == unfit.axes[0] }) ? formulas[0] : formulas.joined(separator: "; ")
     }
 
     /// The first way another network's layers differ from this one's, with the row where they do.

@@ -248,8 +248,9 @@ struct MistakeCatalog {
         let axes = windowed.window.axes(input: row.input)
         let depth = row.output.depth
         func shape(_ transform: (WindowAxis) -> Int?) -> Candidate? {
-            guard let width = transform(axes[0]), let height = transform(axes[1]), width > 0, height > 0 else { return nil }
-            return .shape(Shape(width: width, height: height, depth: depth))
+            let sizes = axes.compactMap(transform)
+            guard sizes.count == axes.count, sizes.allSatisfy({ $0 > 0 }) else { return nil }
+            return .shape(Shape(spatial: sizes, depth: depth))
         }
         /// `W + k*P - Fe`, the span the window steps over with the padding counted k times.
         func span(_ axis: WindowAxis, paddings: Int = 2) -> Int? {
@@ -260,8 +261,8 @@ struct MistakeCatalog {
             return o1 || o2 ? nil : result
         }
         let padded = axes.contains { $0.mode == .explicit && $0.padding > 0 }
-        let padding = axes[0] == axes[1] || axes[0].padding == axes[1].padding ? "P = \(axes[0].padding)"
-            : "P = \(axes[0].padding)x\(axes[1].padding)"
+        let padding = axes.dropFirst().allSatisfy({ $0.padding == axes[0].padding }) ? "P = \(axes[0].padding)"
+            : "P = " + axes.map { String($0.padding) }.joined(separator: "x")
         if padded, let candidate = shape({ axis in span(axis, paddings: 0).flatMap { $0 >= 0 ? $0 / axis.stride + 1 : nil } }) {
             list.append((candidate, NamedMistake(.paddingLeftOut, "the padding is left out: W2 = (W - F + 2P)/S + 1 with \(padding)")))
         }
@@ -286,11 +287,11 @@ struct MistakeCatalog {
         }
         let din = row.input.depth
         if row.operation is Convolution, din != depth {
-            list.append((.shape(Shape(width: row.output.width, height: row.output.height, depth: din)),
+            list.append((.shape(Shape(spatial: row.output.spatial, depth: din)),
                          NamedMistake(.depthFromInput, "the depth is the number of filters K = \(depth), not the input's depth")))
         }
         if row.operation is Pooling, windowed.window.kernel.width != depth {
-            list.append((.shape(Shape(width: row.output.width, height: row.output.height, depth: windowed.window.kernel.width)),
+            list.append((.shape(Shape(spatial: row.output.spatial, depth: windowed.window.kernel.width)),
                          NamedMistake(.poolDepthFromWindow, "a pool keeps its input's depth, D2 = D1 = \(depth): its first argument, \(windowed.window.kernel.width), is the window's size, not a number of filters")))
         }
         return list

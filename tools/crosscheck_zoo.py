@@ -9,11 +9,17 @@ count and MACs (bias excluded) with netcalc's conv/dwconv/deconv/fc rows, plus t
 parameters, non-trainable values (batch-norm running statistics), MACs and final output shape. A name not
 listed in MODELS is looked up in torchvision.models (and torchvision.models.segmentation, built with 21
 classes and no auxiliary head).
+
+Networks of every rank: netcalc's JSON gives a 1-D network's shapes as [L, C], a 2-D one's as [W, H, D] and
+a 3-D one's as [W, H, T, C]; the zero input is built as PyTorch's (1, C, L), (1, D, H, W) or (1, C, T, H, W),
+and every output shape is turned back into netcalc's order (the spatial axes reversed, the channels last).
+Conv1d/2d/3d, ConvTranspose1d/2d/3d and Linear layers are compared, their MACs exact with the bias left out.
 """
 import json, subprocess, sys
 import torch
 import torch.nn as nn
 import torchvision.models as tvm
+import torchvision.models.video as tvv
 
 NETCALC = ".build/release/netcalc"
 
@@ -84,6 +90,87 @@ class UNet(nn.Module):
             x = conv(torch.cat([skip, x], 1))
         return self.classify(x)
 
+class M5(nn.Module):
+    """M5 of Dai et al. 2017 ("Very deep convolutional neural networks for raw waveforms", Table 1) as
+    specs/m5.net writes it: a 1-D conv of 80 taps, stride 4, 128 filters, then convs of 3 taps with 128, 256
+    and 512 filters, each conv with bias, followed by batch norm and ReLU and a max pool of 4; global average
+    pooling and a Linear layer to the 10 UrbanSound8K classes (softmax left out). The paper gives no padding;
+    the convs are padded as TensorFlow's SAME (for 16000 samples 38 on each side of the first conv, 1 for the
+    others), as the Keras reimplementation philipperemy/very-deep-convnets-raw-waveforms pads them."""
+    def __init__(self, classes=10):
+        super().__init__()
+        def unit(i, o, k, s, p):
+            return [nn.Conv1d(i, o, k, s, p), nn.BatchNorm1d(o), nn.ReLU(inplace=True), nn.MaxPool1d(4)]
+        self.features = nn.Sequential(*unit(1, 128, 80, 4, 38), *unit(128, 128, 3, 1, 1),
+                                      *unit(128, 256, 3, 1, 1), *unit(256, 512, 3, 1, 1))
+        self.fc = nn.Linear(512, classes)
+    def forward(self, x):
+        return self.fc(self.features(x).mean(2))
+
+class Chomp1d(nn.Module):
+    """locuslab/TCN's Chomp1d: drops the last `chomp` positions, so a conv padded on both sides is causal."""
+    def __init__(self, chomp):
+        super().__init__()
+        self.chomp = chomp
+    def forward(self, x):
+        return x[:, :, :-self.chomp].contiguous()
+
+class TemporalBlock(nn.Module):
+    """locuslab/TCN's TemporalBlock (Bai, Kolter & Koltun 2018) without weight_norm: twice a dilated Conv1d
+    padded (k-1)*d on both sides, Chomp1d, ReLU, Dropout; a 1x1 conv on the shortcut when the channels
+    change; ReLU after the sum."""
+    def __init__(self, i, o, k, d, dropout):
+        super().__init__()
+        p = (k - 1) * d
+        self.net = nn.Sequential(nn.Conv1d(i, o, k, padding=p, dilation=d), Chomp1d(p), nn.ReLU(), nn.Dropout(dropout),
+                                 nn.Conv1d(o, o, k, padding=p, dilation=d), Chomp1d(p), nn.ReLU(), nn.Dropout(dropout))
+        self.downsample = nn.Conv1d(i, o, 1) if i != o else None
+        self.relu = nn.ReLU()
+    def forward(self, x):
+        out = self.net(x)
+        return self.relu(out + (x if self.downsample is None else self.downsample(x)))
+
+class TCN(nn.Module):
+    """locuslab/TCN's sequential-MNIST model (mnist_pixel/pmnist_test.py defaults): 784 steps of 1 channel,
+    8 levels of 25 channels, kernel 7, dilation 2**level, dropout 0.05, a Linear layer on the last step."""
+    def __init__(self, inputs=1, classes=10, channels=(25,) * 8, k=7, dropout=0.05):
+        super().__init__()
+        widths = [inputs] + list(channels)
+        self.tcn = nn.Sequential(*(TemporalBlock(widths[i], widths[i + 1], k, 2 ** i, dropout) for i in range(len(channels))))
+        self.linear = nn.Linear(channels[-1], classes)
+    def forward(self, x):
+        return self.linear(self.tcn(x)[:, :, -1])
+
+class UNet3D(nn.Module):
+    """3-D U-Net (Cicek et al. 2016, Fig. 2) as specs/unet3d.net writes it: valid 3x3x3 convs with bias, each
+    followed by BatchNorm3d and ReLU; analysis levels 3->32->64, 64->64->128, 128->128->256, 256->256->512
+    with 2x2x2 max pools between; 2x2x2 stride-2 up-convolutions (with bias) keeping the channels; the
+    analysis path's map centre-cropped and concatenated before the upsampled one; two 3x3x3 convs; a 1x1x1
+    conv to 3 labels. 132x132x116x3 in, 44x44x28x3 out."""
+    def __init__(self, channels=3, classes=3):
+        super().__init__()
+        def double(i, m, o):
+            return nn.Sequential(nn.Conv3d(i, m, 3), nn.BatchNorm3d(m), nn.ReLU(inplace=True),
+                                 nn.Conv3d(m, o, 3), nn.BatchNorm3d(o), nn.ReLU(inplace=True))
+        self.down = nn.ModuleList([double(channels, 32, 64), double(64, 64, 128), double(128, 128, 256), double(256, 256, 512)])
+        self.pool = nn.MaxPool3d(2)
+        self.ups = nn.ModuleList(nn.ConvTranspose3d(c, c, 2, stride=2) for c in (512, 256, 128))
+        self.convs = nn.ModuleList(double(c + c // 2, c // 2, c // 2) for c in (512, 256, 128))
+        self.classify = nn.Conv3d(64, classes, 1)
+    def forward(self, x):
+        skips = []
+        for i, level in enumerate(self.down):
+            x = level(self.pool(x) if i else x)
+            skips.append(x)
+        skips.pop()
+        for up, conv in zip(self.ups, self.convs):
+            x = up(x)
+            skip = skips.pop()
+            at = [(a - b) // 2 for a, b in zip(skip.shape[2:], x.shape[2:])]
+            skip = skip[:, :, at[0]:at[0] + x.shape[2], at[1]:at[1] + x.shape[3], at[2]:at[2] + x.shape[4]]
+            x = conv(torch.cat([skip, x], 1))
+        return self.classify(x)
+
 MODELS = {
     "alexnet_torchvision": lambda: tvm.alexnet(),
     "vgg16_bn": lambda: tvm.vgg16_bn(),
@@ -97,6 +184,9 @@ MODELS = {
     "densenet121": lambda: tvm.densenet121(), "se_resnet50": se_resnet50,
     "efficientnet_b0": lambda: tvm.efficientnet_b0(),
     "unet": UNet,
+    "r3d_18": lambda: tvv.r3d_18(), "mc3_18": lambda: tvv.mc3_18(), "r2plus1d_18": lambda: tvv.r2plus1d_18(),
+    "s3d": lambda: tvv.s3d(),
+    "m5": M5, "tcn": TCN, "unet3d": UNet3D,
 }
 
 # Modules whose rows netcalc lists after all the others, where a spec's merge cannot follow torch's order:
@@ -112,46 +202,70 @@ def build(name):
         return getattr(tvm.segmentation, name)(weights=None, weights_backbone=None, num_classes=21, aux_loss=False)
     return getattr(tvm, name)(weights=None)
 
+def zero_input(shape):
+    """A zero batch of one for netcalc's input shape: [L, C] (1-D), [W, H, D] (2-D) or [W, H, T, C] (3-D),
+    in PyTorch's order (1, C, *spatial axes reversed)."""
+    return torch.zeros(1, shape[-1], *reversed(shape[:-1]))
+
+def netcalc_shape(out, rank):
+    """A PyTorch output shape (batch first) in netcalc's order for a network of `rank` spatial axes: the
+    spatial axes reversed and the channels last; a (batch, features) tensor is 1 x ... x 1 x features."""
+    if len(out) == 2:
+        return [1] * rank + [out[1]]
+    return list(reversed(out[2:])) + [out[1]]
+
 def final_output(model, shape):
-    """The model's output for a zero input, as [W, H, D] (a segmentation model's 'out')."""
+    """The model's output for a zero input, in netcalc's order (a segmentation model's 'out')."""
     model.eval()
     with torch.no_grad():
-        out = model(torch.zeros(1, shape[2], shape[1], shape[0]))
+        out = model(zero_input(shape))
     if isinstance(out, dict):
         out = out["out"]
-    out = list(out.shape)
-    return [out[3], out[2], out[1]] if len(out) == 4 else [1, 1, out[1]]
+    return netcalc_shape(list(out.shape), len(shape) - 1)
 
 def non_trainable(model):
     """Batch-norm running means and variances (num_batches_tracked is not a value of the network)."""
     return sum(b.numel() for n, b in model.named_buffers() if n.endswith(("running_mean", "running_var")))
 
-def torch_layers(model, shape, last=()):
-    """(output [W, H, D], params, MACs) of every Conv2d, ConvTranspose2d and Linear in execution order, the
-    modules named in `last` moved to the end."""
+CONVS = (nn.Conv1d, nn.Conv2d, nn.Conv3d)
+TRANSPOSED = (nn.ConvTranspose1d, nn.ConvTranspose2d, nn.ConvTranspose3d)
+
+def named_torch_layers(model, shape, last=()):
+    """(module name, (output in netcalc's order, params, MACs)) of every convolution, transposed convolution
+    (1-D, 2-D or 3-D) and Linear layer in execution order, the modules named in `last` moved to the end.
+    MACs leave the bias out."""
+    rank = len(shape) - 1
     rows = []
     def hook(name):
         def record(module, inputs, output):
             out = list(output.shape)
-            if isinstance(module, nn.Conv2d):
-                macs = output.numel() * module.in_channels // module.groups * module.kernel_size[0] * module.kernel_size[1]
-                shape = [out[3], out[2], out[1]]
-            elif isinstance(module, nn.ConvTranspose2d):
-                # Every input value is multiplied by a k x k x (C_out / groups) slice of the weights.
-                macs = inputs[0].numel() * module.kernel_size[0] * module.kernel_size[1] * module.out_channels // module.groups
-                shape = [out[3], out[2], out[1]]
+            window = 1
+            for k in getattr(module, "kernel_size", ()):
+                window *= k
+            if isinstance(module, CONVS):
+                macs = output.numel() * module.in_channels // module.groups * window
+                shape = netcalc_shape(out, rank)
+            elif isinstance(module, TRANSPOSED):
+                # Every input value is multiplied by a window x (C_out / groups) slice of the weights.
+                macs = inputs[0].numel() * window * module.out_channels // module.groups
+                shape = netcalc_shape(out, rank)
             else:
                 # A Linear on channels-last features (ConvNeXt) acts at every position: a 1x1 convolution.
                 macs = output.numel() // module.out_features * module.in_features * module.out_features
-                shape = [out[2], out[1], out[3]] if len(out) == 4 else [1, 1, out[1]]
+                shape = [1] * rank + [out[1]] if len(out) == 2 else list(reversed(out[1:-1])) + [out[-1]]
             rows.append((name, (shape, sum(p.numel() for p in module.parameters()), macs)))
         return record
     handles = [module.register_forward_hook(hook(name)) for name, module in model.named_modules()
-               if isinstance(module, (nn.Conv2d, nn.ConvTranspose2d, nn.Linear))]
+               if isinstance(module, CONVS + TRANSPOSED + (nn.Linear,))]
     final_output(model, shape)
     for handle in handles:  # a later forward pass must not append to rows again
         handle.remove()
-    return [row for name, row in rows if name not in last] + [row for name, row in rows if name in last]
+    return [row for row in rows if row[0] not in last] + [row for row in rows if row[0] in last]
+
+def torch_layers(model, shape, last=()):
+    """(output [W, H, D] or the rank's order, params, MACs) of every conv, transposed conv and Linear in
+    execution order, the modules named in `last` moved to the end."""
+    return [row for name, row in named_torch_layers(model, shape, last)]
 
 def check(name):
     doc = json.loads(subprocess.run([NETCALC, "--format", "json", f"specs/{name}.net"],

@@ -139,7 +139,7 @@ most of the parsing. What made these fast (issue 13):
   writing stops as soon as the reader has gone.
 - Calls written the same way share one parse of their arguments and one resolved layer, found by a
   number the parser gives each distinct call text (no dictionary of every call's position).
-- A row is 200 bytes: counts and shapes in 64 bits, its small numbers and source offsets in 32, its
+- A row is 248 bytes: counts and shapes in 64 bits, its small numbers and source offsets in 32, its
   text taken from its resolved layer. A chain element is 72 bytes. At the peak, the end of the walk,
   a million rows (200 MB) and the million chain elements (72 MB) are alive together, with the file, its
   line table and the liveness table: about 296 MiB.

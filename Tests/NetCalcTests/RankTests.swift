@@ -98,3 +98,21 @@ import Testing
         }
     }
 }
+
+extension RankTests {
+    /// `check` reads answers of every rank and grades them against the rows; a sequence's vector may be
+    /// written as its length.
+    @Test func checkGradesEveryRank() {
+        let sheet = """
+            INPUT[16000x1] -> CONV(32,80,s16) {996x32, params: 2592} -> GAP {32} -> FC(10) {1x10, params: 330}
+            v = INPUT[16x16x8x3] -> CONV(4,3x3x2,s2,floor) {7x7x4x4, params: 220} -> POOL(2) {invalid}
+            """
+        let outcome = runNetCalc(["check", "-"], standardInput: sheet)
+        #expect(outcome.status == 0, "\(outcome.standardOutput)\(outcome.standardError)")
+        #expect(outcome.standardOutput.contains("7 of 7 answers right"))
+        let wrong = runNetCalc(["check", "-"], standardInput: "v = INPUT[16x16x8x3] -> CONV(4,3x3x2,s2,floor) -> POOL(2) {3x3x2x4}")
+        #expect(wrong.status == 1)
+        // The axis that fits shows its size in the worked formula.
+        #expect(wrong.standardOutput.contains("T2 = (4 - 2 + 2*0)/2 + 1 = 2"))
+    }
+}

@@ -83,7 +83,14 @@ struct Shape: Hashable, Sendable {
     /// `1-D`, `2-D`, `3-D`.
     var rankText: String { "\(rank)-D" }
 
-    func volume() throws(Overflow) -> Int { try checkedProduct(width, height, time, depth) }
+    func volume() throws(Overflow) -> Int {
+        try checkedMultiply(try spatialVolume(), depth)
+    }
+
+    /// The number of positions: the product of the spatial sizes.
+    func spatialVolume() throws(Overflow) -> Int {
+        try checkedMultiply(try checkedMultiply(width, height), time)
+    }
 
     /// True when an answer of this shape names `other`: the same sizes, or the same vector written at
     /// any rank (`10` for a sequence's 1x10).
@@ -195,26 +202,15 @@ struct BlockInstance: Sendable {
 /// One layer of an analyzed network, with everything counted for it.
 ///
 /// A network holds up to two million rows, so a row is kept small: counts and shapes in 64 bits, the
-/// small numbers (index, depth, block, first input, source offsets) in 32, the flags together.
+/// small numbers (index, depth, block, first input, source offsets) in 32, the flags together, each
+/// small field placed where a shape's or a size's last word leaves room (248 bytes in all).
 struct LayerRow: Sendable {
     /// The auto-name: `CONV1`, `POOL2`, `INPUT`.
     var name: String
     /// Where the row's text comes from: its resolved layer, or the row itself.
     private var source: RowSource
+    // The small fields follow the shapes and sizes, in the bytes their alignment leaves free.
     var output: Shape
-    /// The volume the layer reads (for a merge, its first branch's).
-    var input = Shape(width: 0, height: 0, depth: 0)
-    var weights = 0
-    var biases = 0
-    var nonTrainable = 0
-    var macs = 0
-    var activations = 0
-    var forwardBytes = 0
-    var receptiveField = Sizes(square: 1)
-    var jump = Sizes(square: 1)
-    /// The rows whose outputs this layer reads after the first (a merge's other branches).
-    var moreInputs: [Int] = []
-    var role: RowRole
     /// The rounding the layer's windows used.
     var rounding = Rounding.strict
     /// True for the first row of a merge's branch.
@@ -222,9 +218,22 @@ struct LayerRow: Sendable {
     /// True for a layer that writes over its input (a Caffe in-place layer): it stores nothing new.
     var inPlace = false
     private var storedIndex: Int32 = 0
+    /// The volume the layer reads (for a merge, its first branch's).
+    var input = Shape(width: 0, height: 0, depth: 0)
     private var storedDepth: Int32 = 0
+    var receptiveField = Sizes(square: 1)
     private var storedBlock: Int32 = 0
+    var jump = Sizes(square: 1)
     private var storedFirstInput: Int32 = -1
+    var weights = 0
+    var biases = 0
+    var nonTrainable = 0
+    var macs = 0
+    var activations = 0
+    var forwardBytes = 0
+    /// The rows whose outputs this layer reads after the first (a merge's other branches).
+    var moreInputs: [Int] = []
+    var role: RowRole
     private var rangeStart: UInt32
     private var rangeEnd: UInt32
 

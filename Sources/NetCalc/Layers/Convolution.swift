@@ -27,15 +27,15 @@ struct Convolution: WindowedOperation {
             throw .invalid("groups (\(groups)) must divide both the input depth (\(depth)) and the filters (\(filters))",
                            hint: commonDivisorsHint(depth, filters))
         }
-        let spatial = try window.outputSize(input, what: "filter", depth: filters)
+        let output = try window.output(input, what: "filter", depth: filters)
         var effect = LayerEffect(keeping: input)
         try counting { () throws(Overflow) in
-            effect.output = Shape(spatial: spatial, depth: filters)
+            effect.output = output
             (effect.receptiveField, effect.jump) = try window.receptiveField(input)
-            let perFilter = try checkedMultiply(try checkedProduct(of: window.kernel.along(input.shape.rank)), depth / groups)
+            let perFilter = try checkedMultiply(try window.kernel.volume(rank: input.shape.rank), depth / groups)
             effect.weights = try checkedMultiply(perFilter, filters)
             effect.biases = hasBias ? filters : 0
-            effect.macs = try checkedMultiply(try checkedProduct(of: spatial), try checkedMultiply(filters, perFilter))
+            effect.macs = try checkedMultiply(try output.spatialVolume(), try checkedMultiply(filters, perFilter))
         }
         effect.rounding = window.rounding ?? input.rounding
         return effect
@@ -94,15 +94,15 @@ struct DepthwiseConvolution: WindowedOperation {
 
     func apply(to input: LayerInput) throws(LayerFailure) -> LayerEffect {
         let filters = try counting { () throws(Overflow) in try checkedMultiply(input.shape.depth, multiplier) }
-        let spatial = try window.outputSize(input, what: "filter", depth: filters)
+        let output = try window.output(input, what: "filter", depth: filters)
         var effect = LayerEffect(keeping: input)
         try counting { () throws(Overflow) in
-            effect.output = Shape(spatial: spatial, depth: filters)
+            effect.output = output
             (effect.receptiveField, effect.jump) = try window.receptiveField(input)
-            let perFilter = try checkedProduct(of: window.kernel.along(input.shape.rank))
+            let perFilter = try window.kernel.volume(rank: input.shape.rank)
             effect.weights = try checkedMultiply(perFilter, filters)
             effect.biases = hasBias ? filters : 0
-            effect.macs = try checkedMultiply(try checkedProduct(of: spatial), try checkedMultiply(filters, perFilter))
+            effect.macs = try checkedMultiply(try output.spatialVolume(), try checkedMultiply(filters, perFilter))
         }
         effect.rounding = window.rounding ?? input.rounding
         return effect

@@ -48,9 +48,8 @@ struct Pooling: WindowedOperation {
     var grading: GradingTraits { GradingTraits(pooling: reduction == .maximum ? .maximum : .average) }
 
     func apply(to input: LayerInput) throws(LayerFailure) -> LayerEffect {
-        let spatial = try window.outputSize(input, what: "window", depth: input.shape.depth)
         var effect = LayerEffect(keeping: input)
-        effect.output = Shape(spatial: spatial, depth: input.shape.depth)
+        effect.output = try window.output(input, what: "window", depth: input.shape.depth)
         (effect.receptiveField, effect.jump) = try counting { () throws(Overflow) in try window.receptiveField(input) }
         effect.rounding = window.rounding ?? input.rounding
         return effect

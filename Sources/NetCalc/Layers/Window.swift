@@ -45,6 +45,19 @@ struct Sizes: Equatable, Sendable {
         count = uniform ? 1 : Int8(axes.count)
     }
 
+    /// Sizes along `rank` axes, each made by `size(axis)`, without an array between (a network walk makes
+    /// two for every window layer).
+    init<Failure: Error>(rank: Int, _ size: (Int) throws(Failure) -> Int) throws(Failure) {
+        let width = try size(0)
+        let height = rank > 1 ? try size(1) : width
+        let time = rank > 2 ? try size(2) : height
+        let uniform = width == height && height == time
+        self.width = width
+        self.height = height
+        self.time = uniform || rank > 2 ? time : 1
+        count = uniform ? 1 : Int8(rank)
+    }
+
     /// True when one size stands for every axis.
     var isUniform: Bool { count == 1 }
 
@@ -63,6 +76,13 @@ struct Sizes: Equatable, Sendable {
 
     /// The sizes along the first `rank` axes.
     func along(_ rank: Int) -> [Int] { (0..<rank).map { self[$0] } }
+
+    /// The product of the sizes along the first `rank` axes (a kernel's positions).
+    func volume(rank: Int) throws(Overflow) -> Int {
+        var product = self[0]
+        for axis in 1..<max(rank, 1) { product = try checkedMultiply(product, self[axis]) }
+        return product
+    }
 
     /// True when these sizes can apply to an input with `rank` spatial axes.
     func fits(rank: Int) -> Bool { count == 1 || Int(count) == rank }
@@ -289,6 +309,10 @@ struct SlidingWindow: Sendable {
 
     /// Every size fits the input's rank: one number, or one per spatial axis.
     func checkRank(_ input: LayerInput) throws(LayerFailure) {
+        let rank = input.shape.rank
+        var paddingFits = true
+        if case .explicit(let pad) = padding { paddingFits = pad.fits(rank: rank) }
+        if kernel.fits(rank: rank), stride.fits(rank: rank), dilation.fits(rank: rank), paddingFits { return }
         var sizes: [(String, Sizes)] = [("filter size", kernel), ("stride", stride), ("dilation", dilation)]
         if case .explicit(let pad) = padding { sizes.append(("padding", pad)) }
         for (what, value) in sizes { try value.check(rank: input.shape.rank, what: what, in: input) }
@@ -296,16 +320,16 @@ struct SlidingWindow: Sendable {
 
     /// The output's spatial sizes; `what` names the window in messages (`filter`, `window`), `depth` is
     /// the output depth a strict-size failure reports.
-    func outputSize(_ input: LayerInput, what: String, depth: Int) throws(LayerFailure) -> [Int] {
+    func output(_ input: LayerInput, what: String, depth: Int) throws(LayerFailure) -> Shape {
         try checkRank(input)
         let axes = axes(input: input.shape)
-        var sizes: [Int] = []
-        for axis in axes {
+        var output = Shape(vector: depth, rank: input.shape.rank)
+        for (index, axis) in axes.enumerated() {
             let outcome: WindowOutcome
             do { outcome = try axis.outcome(rounding ?? input.rounding) } catch { throw .overflow }
             switch outcome {
             case .output(let size):
-                sizes.append(size)
+                output[index] = size
             case .tooLarge(let padded, let effective):
                 let extent = effective == axis.kernel ? "" : " (dilated to \(effective))"
                 let windowText = kernel.isUniform ? Array(repeating: kernel.width, count: input.shape.rank).map(String.init).joined(separator: "x") : kernel.text
@@ -315,20 +339,19 @@ struct SlidingWindow: Sendable {
                 throw .notWhole(axes: axes, depth: depth)
             }
         }
-        return sizes
+        return output
     }
 
     /// The receptive field grown by the dilated window, `rf + (Fe - 1) * jump`, and the jump by the stride,
     /// along each spatial axis.
     func receptiveField(_ input: LayerInput) throws(Overflow) -> (field: Sizes, jump: Sizes) {
-        var field: [Int] = []
-        var jump: [Int] = []
-        for axis in 0..<input.shape.rank {
+        let rank = input.shape.rank
+        let field = try Sizes(rank: rank) { (axis) throws(Overflow) -> Int in
             let extent = try checkedAdd(try checkedMultiply(dilation[axis], kernel[axis] - 1), 1)
-            field.append(try checkedAdd(input.receptiveField[axis], try checkedMultiply(extent - 1, input.jump[axis])))
-            jump.append(try checkedMultiply(input.jump[axis], stride[axis]))
+            return try checkedAdd(input.receptiveField[axis], try checkedMultiply(extent - 1, input.jump[axis]))
         }
-        return (Sizes(axes: field), Sizes(axes: jump))
+        let jump = try Sizes(rank: rank) { (axis) throws(Overflow) -> Int in try checkedMultiply(input.jump[axis], stride[axis]) }
+        return (field, jump)
     }
 
     /// `W2 = ...; H2 the same`, for a row this window made (`L2 = ...` in 1-D, and `T2` in 3-D).

@@ -155,7 +155,10 @@ struct GradingNetwork {
         guard let unfit = report.unfit, !unfit.axes.isEmpty else { return nil }
         let names = outputAxisNames(rank: unfit.axes.count)
         let formulas = unfit.axes.enumerated().map { index, axis in
-            axis.explained(rounding: .strict, name: names[index], result: 0)
+            // An axis that fits shows its size; one that does not, its fraction.
+            var size = 0
+            if case .output(let fitted)? = try? axis.outcome(.strict) { size = fitted }
+            return axis.explained(rounding: .strict, name: names[index], result: size)
         }
         return unfit.axes.count > 1 && unfit.axes.dropFirst().allSatisfy({ $0 == unfit.axes[0] }) ? formulas[0] : formulas.joined(separator: "; ")
     }

@@ -17,5 +17,7 @@ let package = Package(
             dependencies: ["NetCalc"],
             exclude: ["Golden", "Fixtures"]
         ),
+        // The public API alone, as a Swift tool that imports NetCalc sees it.
+        .testTarget(name: "NetCalcAPITests", dependencies: ["NetCalc"]),
     ]
 )

@@ -109,7 +109,7 @@ extension RankTests {
             """
         let outcome = runNetCalc(["check", "-"], standardInput: sheet)
         #expect(outcome.status == 0, "\(outcome.standardOutput)\(outcome.standardError)")
-        #expect(outcome.standardOutput.contains("7 of 7 answers right"))
+        #expect(outcome.standardOutput.contains("8 of 8 answers right"))
         let wrong = runNetCalc(["check", "-"], standardInput: "v = INPUT[16x16x8x3] -> CONV(4,3x3x2,s2,floor) -> POOL(2) {3x3x2x4}")
         #expect(wrong.status == 1)
         // The axis that fits shows its size in the worked formula.

@@ -23,7 +23,7 @@ func analyze(_ text: String, overrides: SettingsOverride = SettingsOverride()) -
                                           syntaxErrors: parser.diagnostics.hasErrors).analyze()
     var all = parser.diagnostics
     all.append(contentsOf: diagnostics)
-    return (networks, all.items)
+    return (networks.map(\.report), all.items)
 }
 
 /// Analyzes spec text that must hold exactly one network and no errors.

@@ -84,7 +84,7 @@ public func analyze(_ source: ModelSource, settings: AnalysisSettings = Analysis
                                              syntaxErrors: parser.diagnostics.hasErrors).analyze()
             var list = parser.diagnostics
             list.append(contentsOf: found)
-            return Analysis(reports: list.hasErrors ? [] : networks, diagnostics: list.items)
+            return Analysis(reports: list.hasErrors ? [] : networks.map(\.report), diagnostics: list.items)
         }
     case .prototxt, .onnx:
         let format: InputFormat = source.format == .onnx ? .onnx : .prototxt

@@ -2,6 +2,28 @@
 /// each network walked by a `NetworkWalker` (NetworkWalker.swift) after the static checks
 /// (StaticChecker.swift).
 
+/// A network of a spec as the analyzer found it: the analyzed network, and what only a spec has.
+struct SpecNetwork: Sendable {
+    var report: NetworkReport
+    var source: SpecSource
+}
+
+/// What a spec network's text says beside its numbers: where its chain is written, the answers in it and
+/// the rows they answer, the layer that stopped a check-mode walk, and the file's block definitions.
+/// Kept apart from the report, which renderers read and which holds the analyzed network alone.
+struct SpecSource: Sendable {
+    /// Where the network's chain is written.
+    var chainRange: SourceRange
+    /// Answers written in the spec: where each starts, and the row it answers.
+    var answerRows: [Int: Int] = [:]
+    /// `total {...}`, when the spec has one.
+    var totalAnswer: AnswerSyntax?
+    /// In check mode, the layer that did not fit and stopped the network (its rows end before it).
+    var unfit: UnfitLayer?
+    /// The file's block definitions by name, as written (`--emit pytorch` writes a class for each one used).
+    var definitions: [String: BlockDefinition] = [:]
+}
+
 /// Analyzes every network of a spec file.
 struct Analyzer {
     /// The most layers one network may expand to.
@@ -24,7 +46,7 @@ struct Analyzer {
     }
 
     /// The networks that analyzed cleanly, and every diagnostic.
-    func analyze() -> (networks: [NetworkReport], diagnostics: DiagnosticList) {
+    func analyze() -> (networks: [SpecNetwork], diagnostics: DiagnosticList) {
         let file = spec.file
         var diagnostics = DiagnosticList()
         var blocks: [String: BlockDefinition] = [:]
@@ -48,7 +70,7 @@ struct Analyzer {
 
         var settings = Settings()
         var batchLine: Int?
-        var networks: [NetworkReport] = []
+        var networks: [SpecNetwork] = []
         var unnamedCount = 0
         var names: Set<String> = []
         let stem = fileStem(file.name)
@@ -80,17 +102,17 @@ struct Analyzer {
                 if let rows = walker.run(chain) {
                     if let totals = walker.totals(of: rows, at: nameRange ?? chain.range) {
                         var report = NetworkReport(name: networkName, file: file.name, settings: effective,
-                                                   rows: rows, totals: totals, answerRows: walker.answerRows,
-                                                   sourceRange: chain.range, totalAnswer: total)
+                                                   rows: rows, totals: totals)
                         report.blocks = walker.blockInstances
-                        report.definitions = blocks
-                        networks.append(report)
+                        networks.append(SpecNetwork(report: report, source: SpecSource(
+                            chainRange: chain.range, answerRows: walker.answerRows, totalAnswer: total, definitions: blocks)))
                     }
                 } else if let unfit = walker.unfit {
-                    networks.append(NetworkReport(name: networkName, file: file.name, settings: effective,
-                                                  rows: walker.partialRows, totals: Totals(),
-                                                  answerRows: walker.answerRows, sourceRange: chain.range,
-                                                  totalAnswer: total, unfit: unfit))
+                    let report = NetworkReport(name: networkName, file: file.name, settings: effective,
+                                               rows: walker.partialRows, totals: Totals())
+                    networks.append(SpecNetwork(report: report, source: SpecSource(
+                        chainRange: chain.range, answerRows: walker.answerRows, totalAnswer: total, unfit: unfit,
+                        definitions: blocks)))
                 }
                 diagnostics.append(contentsOf: walker.diagnostics)
             case .block:

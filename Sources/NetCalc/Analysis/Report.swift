@@ -457,22 +457,10 @@ struct NetworkReport: Sendable {
     var settings: Settings
     var rows: [LayerRow]
     var totals: Totals
-    /// Answers written in the spec: where each starts, and the row it answers.
-    var answerRows: [Int: Int] = [:]
-    /// Where the network's chain is written.
-    var sourceRange = SourceRange(0, 0)
-    /// `total {...}`, when the spec has one.
-    var totalAnswer: AnswerSyntax?
-    /// In check mode, the layer that did not fit and stopped the network (its rows end before it).
-    var unfit: UnfitLayer?
     /// What the output states about how the network was read (an imported model's conventions).
     var notes: [String] = []
     /// Every block use, the network itself first.
     var blocks = [BlockInstance.network]
-    /// The file's block definitions by name, as written (`--emit pytorch` writes a class for each one used).
-    var definitions: [String: BlockDefinition] = [:]
-    /// The order in which outputs write shapes (`--layout`).
-    var layout = ShapeLayout.whd
 
     var input: Shape { rows.first?.output ?? Shape(width: 0, height: 0, depth: 0) }
 }

@@ -115,6 +115,8 @@ public func run(_ invocation: Invocation) -> Outcome {
     }
 
     var networks: [NetworkReport] = []
+    /// Each spec file's block definitions, by the file's name: `--emit pytorch` writes a class for each.
+    var definitions: [String: [String: BlockDefinition]] = [:]
     var diagnostics: [Diagnostic] = []
     var standardInputUsed = false
     var expressionsRead = 0
@@ -164,7 +166,10 @@ public func run(_ invocation: Invocation) -> Outcome {
             return x != y ? x < y : a.offset < b.offset
         }.map(\.element)
         // A file with an error gives no numbers: a broken line changes what the rest of it means.
-        if !list.hasErrors { networks.append(contentsOf: found) }
+        if !list.hasErrors {
+            networks.append(contentsOf: found.map(\.report))
+            if let first = found.first { definitions[file.name] = first.source.definitions }
+        }
         // Every error is counted; the first hundred of a file are shown, which is plenty to act on.
         let shown = sorted.prefix(maximumDiagnosticsShown)
         diagnostics.append(contentsOf: shown)
@@ -180,11 +185,10 @@ public func run(_ invocation: Invocation) -> Outcome {
     if let fit, networks.contains(where: { FitPlanner(network: $0).plan(fit.size, inference: fit.inference).batch == 0 }) {
         outcome.status = max(outcome.status, 1)  // like diff: the answer to "does it fit?" is no
     }
-    for index in networks.indices { networks[index].layout = options.layout }
     // The long outputs are streamed as they are made; the rest is written whole by the caller.
     let sink = invocation.standardOutputDescriptor.map(OutputSink.init(descriptor:))
     var buffer = TextBuffer(sink: sink)
-    render(networks, options: options, fit: fit, diagnostics: diagnostics, colorOut: colorOut, width: width,
+    render(networks, definitions: definitions, options: options, fit: fit, diagnostics: diagnostics, colorOut: colorOut, width: width,
            renderer: renderer, into: &buffer, outcome: &outcome)
     outcome.standardOutputBytes = buffer.bytes
     outcome.streamResult = sink?.result
@@ -194,12 +198,12 @@ public func run(_ invocation: Invocation) -> Outcome {
 
 /// Writes the networks in the output the options ask for into `buffer`; problems of `--emit spec` go to
 /// the outcome's standard error and status.
-private func render(_ networks: [NetworkReport], options: Options, fit: (size: MemorySize, inference: Bool)?,
+private func render(_ networks: [NetworkReport], definitions: [String: [String: BlockDefinition]], options: Options, fit: (size: MemorySize, inference: Bool)?,
                     diagnostics: [Diagnostic], colorOut: Bool, width: Int?, renderer: DiagnosticRenderer,
                     into buffer: inout TextBuffer, outcome: inout Outcome) {
     switch options.emit {
     case .pytorch?:
-        PyTorchEmitter().render(networks, into: &buffer)
+        PyTorchEmitter().render(networks, definitions: definitions, into: &buffer)
         return
     case .spec?:
         let problems = SpecEmitter().render(networks, into: &buffer)
@@ -214,28 +218,31 @@ private func render(_ networks: [NetworkReport], options: Options, fit: (size: M
     if options.summary {
         var summary = SummaryRenderer(units: options.units)
         summary.fit = fit
+        summary.layout = options.layout
         buffer.append(wrappedLines(summary.render(networks), width: width))
         return
     }
     switch options.format {
     case .json:
-        JSONRenderer(fit: fit).render(networks, diagnostics: diagnostics, explain: options.explain, into: &buffer)
+        JSONRenderer(fit: fit, layout: options.layout).render(networks, diagnostics: diagnostics, explain: options.explain,
+                                                             into: &buffer)
     case .csv:
-        CSVRenderer(columns: options.columns ?? Column.csvDefault).render(networks, into: &buffer)
+        CSVRenderer(columns: options.columns ?? Column.csvDefault, layout: options.layout).render(networks, into: &buffer)
     case .markdown:
-        MarkdownRenderer(columns: options.columns ?? Column.tableDefault, units: options.units, fit: fit)
-            .render(networks, into: &buffer)
+        MarkdownRenderer(columns: options.columns ?? Column.tableDefault, units: options.units, fit: fit,
+                         layout: options.layout).render(networks, into: &buffer)
     case .dot:
         DotRenderer().render(networks, into: &buffer)
     case .svg:
         buffer.append(SVGRenderer(units: options.units).render(networks))
     case .html:
-        buffer.append(HTMLRenderer(columns: options.columns ?? Column.tableDefault, units: options.units, fit: fit)
-            .render(networks, diagnostics: diagnostics))
+        buffer.append(HTMLRenderer(columns: options.columns ?? Column.tableDefault, units: options.units, fit: fit,
+                                   layout: options.layout).render(networks, diagnostics: diagnostics))
     case .table:
         var table = TableRenderer(color: colorOut, explain: options.explain, units: options.units)
         table.columns = options.columns ?? Column.tableDefault
         table.fit = fit
+        table.layout = options.layout
         table.maxWidth = width
         table.render(networks, into: &buffer)
     }

@@ -120,8 +120,7 @@ struct GraphAnalyzer {
             return failure("the network's totals overflow 64 bits", at: network.inputRange,
                            hint: "a total past \(formatCount(Int.max)) cannot be counted exactly")
         }
-        var report = NetworkReport(name: network.name, file: file.name, settings: settings, rows: rows, totals: totals,
-                                   sourceRange: network.inputRange)
+        var report = NetworkReport(name: network.name, file: file.name, settings: settings, rows: rows, totals: totals)
         report.notes = network.notes
         return (report, diagnostics)
     }

@@ -1,6 +1,8 @@
 /// Renders networks as CSV (RFC 4180): a header row, then one row per layer with exact figures.
 struct CSVRenderer {
     var columns = Column.csvDefault
+    /// The order shapes are written in (`--layout`).
+    var layout = ShapeLayout.whd
 
     func render(_ networks: [NetworkReport]) -> String {
         var out = TextBuffer()
@@ -34,7 +36,7 @@ struct CSVRenderer {
         case .layer: out.appendCSVField(row.name)
         case .op: out.appendCSVField(row.op)
         case .output:
-            out.appendShape(row.output, in: network.layout)
+            out.appendShape(row.output, in: layout)
         case .path: out.appendCSVField(network.path(of: row))
         case .memory: out.count(row.activations, separators: false)
         // A share is digits and a point: never quoted.

@@ -67,12 +67,12 @@ enum Column: String, CaseIterable, Sendable {
     }
 
     /// The exact value, for CSV.
-    func exact(_ row: LayerRow, _ network: NetworkReport) -> String {
+    func exact(_ row: LayerRow, _ network: NetworkReport, layout: ShapeLayout) -> String {
         switch self {
         case .index: return "\(row.index)"
         case .layer: return row.name
         case .op: return row.op
-        case .output: return network.layout.text(row.output)
+        case .output: return layout.text(row.output)
         case .path: return network.path(of: row)
         case .memory: return "\(row.activations)"
         case .memoryShare: return share(row.activations, of: network.totals.activations, decimals: 4)
@@ -90,7 +90,7 @@ enum Column: String, CaseIterable, Sendable {
     }
 
     /// The value as a person reads it, for the table and Markdown.
-    func human(_ row: LayerRow, _ network: NetworkReport, units: ByteUnits, bars: Bool) -> String {
+    func human(_ row: LayerRow, _ network: NetworkReport, units: ByteUnits, bars: Bool, layout: ShapeLayout) -> String {
         switch self {
         case .memory: return formatCount(row.activations)
         case .bytes: return formatBytes(row.forwardBytes, units)
@@ -106,7 +106,7 @@ enum Column: String, CaseIterable, Sendable {
             let percent = padLeft(share(part, of: whole, decimals: 1) + "%", 6)
             return bars ? percent + " " + bar(part, of: whole) : percent
         default:
-            return exact(row, network)
+            return exact(row, network, layout: layout)
         }
     }
 }

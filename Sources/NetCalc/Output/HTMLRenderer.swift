@@ -9,6 +9,8 @@ struct HTMLRenderer {
     var columns = Column.tableDefault
     var units = ByteUnits.iec
     var fit: (size: MemorySize, inference: Bool)?
+    /// The order shapes are written in (`--layout`).
+    var layout = ShapeLayout.whd
     /// Rows shown in a table, at most; the CSV output lists every one.
     static let maximumTableRows = 5_000
     /// Bars in a chart, at most; past that each bar adds up consecutive rows.
@@ -123,7 +125,7 @@ struct HTMLRenderer {
                 + "<span style=\"width:\(percent)%\"></span></span></td>"
         case .index, .op, .output, .memory, .bytes, .backwardBytes, .params, .weights, .biases, .nonTrainable,
              .macs, .rf, .spec, .path:
-            let text = column.human(row, network, units: units, bars: false)
+            let text = column.human(row, network, units: units, bars: false, layout: layout)
             return "<td class=\"\(column.rightAligned ? "num" : "txt")\">\(Markup.escape(text))</td>"
         }
     }

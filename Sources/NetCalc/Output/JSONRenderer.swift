@@ -3,6 +3,8 @@
 struct JSONRenderer {
     /// `--fit`: each network gets a `fit` object.
     var fit: (size: MemorySize, inference: Bool)?
+    /// The order shapes are written in (`--layout`).
+    var layout = ShapeLayout.whd
 
     /// The document, written into `buffer` as it is made.
     func render(_ networks: [NetworkReport], diagnostics: [Diagnostic], explain: Bool, into buffer: inout TextBuffer) {
@@ -40,7 +42,7 @@ struct JSONRenderer {
                 ])
             }
             json.raw(",\n      \"input\" : ")
-            json.ints(network.layout.array(network.input))
+            json.ints(layout.array(network.input))
             json.raw(",\n      \"layers\" : [")
             let explainer = explain ? Explainer(network: network) : nil
             for row in network.rows {
@@ -50,7 +52,7 @@ struct JSONRenderer {
                     blockDepth = row.block < network.blocks.count ? network.blocks[row.block].depth : 0
                 }
                 json.layer(row, explain: explainer?.lines(for: row), path: network.path(of: row), blockDepth: blockDepth,
-                           layout: network.layout)
+                           layout: layout)
                 json.buffer.flushIfFull()
                 if json.buffer.isClosed { return }  // the reader has gone
             }
@@ -68,7 +70,7 @@ struct JSONRenderer {
             let settings = network.settings
             json.object([
                 ("batch", .int(settings.batch)), ("dtype", .string(settings.dataType.rawValue)),
-                ("layout", .string(network.layout.rawValue)), ("optimizer", .string(settings.optimizer.rawValue)),
+                ("layout", .string(layout.rawValue)), ("optimizer", .string(settings.optimizer.rawValue)),
                 ("rounding", .string(settings.rounding.rawValue)),
             ])
             json.raw(",\n      \"totals\" : ")

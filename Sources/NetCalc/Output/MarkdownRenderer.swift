@@ -3,6 +3,8 @@ struct MarkdownRenderer {
     var columns = Column.tableDefault
     var units = ByteUnits.iec
     var fit: (size: MemorySize, inference: Bool)?
+    /// The order shapes are written in (`--layout`).
+    var layout = ShapeLayout.whd
     /// Byte sizes and share bars already made and escaped: a network repeats the same few of them.
     let cache = HumanCache(shaping: MarkdownRenderer.escape)
 
@@ -35,7 +37,7 @@ struct MarkdownRenderer {
             buffer.append(character == "#" ? "\\#" : String(character))
         }
         buffer.append("\n\n")
-        buffer.append("\(markdownCode(network.file)): input \(network.layout.text(network.input))\(network.layout.note), batch \(settings.batch), ")
+        buffer.append("\(markdownCode(network.file)): input \(layout.text(network.input))\(layout.note(rank: network.input.rank)), batch \(settings.batch), ")
         buffer.append("\(settings.dataType.rawValue), rounding \(settings.rounding.rawValue)\n\n")
         buffer.append("| " + columns.map { Self.escape($0.header) }.joined(separator: " | ") + " |\n")
         buffer.append("|" + columns.map { $0.rightAligned ? "---:" : "---" }.joined(separator: "|") + "|\n")
@@ -79,7 +81,7 @@ struct MarkdownRenderer {
             buffer.appendEscapingMarkdown(row.name)
         case .op: buffer.appendEscapingMarkdown(row.op)
         case .output:
-            buffer.appendShape(row.output, in: network.layout)
+            buffer.appendShape(row.output, in: layout)
         case .memory: buffer.count(row.activations)
         case .params: buffer.count(row.params)
         case .weights: buffer.count(row.weights)
@@ -87,7 +89,7 @@ struct MarkdownRenderer {
         case .nonTrainable: buffer.count(row.nonTrainable)
         case .macs: buffer.count(row.macs)
         case .bytes, .backwardBytes, .memoryShare, .paramShare:
-            buffer.append(cache.human(column, row, network, units: units).text)
+            buffer.append(cache.human(column, row, network, units: units, layout: layout).text)
         case .rf: buffer.appendSizes(row.receptiveField)
         case .spec: if row.role != .input { buffer.appendEscapingMarkdown(row.text) }
         case .path: buffer.appendEscapingMarkdown(network.path(of: row))

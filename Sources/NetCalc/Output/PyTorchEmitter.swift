@@ -37,19 +37,21 @@
 struct PyTorchEmitter {
     /// The module for the networks: helper classes, block classes (each before its first user),
     /// network classes, and a `__main__` that summarizes each network.
-    func render(_ networks: [NetworkReport]) -> String {
+    func render(_ networks: [NetworkReport], definitions: [String: [String: BlockDefinition]] = [:]) -> String {
         var buffer = TextBuffer()
-        render(networks, into: &buffer)
+        render(networks, definitions: definitions, into: &buffer)
         return buffer.string
     }
 
     /// Writes the module into `buffer`, a network's class a line at a time as it is made (its graph is
     /// built first: the helper classes its layers need come before every class).
-    func render(_ networks: [NetworkReport], into buffer: inout TextBuffer) {
+    /// `definitions` holds each spec file's block definitions, by the file's name.
+    func render(_ networks: [NetworkReport], definitions: [String: [String: BlockDefinition]] = [:],
+                into buffer: inout TextBuffer) {
         let writer = PyTorchWriter(networks)
         var mains: [String] = []
         for network in networks {
-            let className = writer.network(network)
+            let className = writer.network(network, definitions: definitions[network.file] ?? [:])
             let input = network.input
             let sizes = [input.depth] + input.spatial.reversed()
             mains.append("    summarize(\(PythonSyntax.stringLiteral(network.name)), \(className)(), (\(sizes.map(String.init).joined(separator: ", "))))\n")
@@ -166,10 +168,10 @@ final class PyTorchWriter {
     }
 
     /// Writes a network's class (and the classes of the blocks it uses); returns its name.
-    func network(_ report: NetworkReport) -> String {
+    func network(_ report: NetworkReport, definitions: [String: BlockDefinition]) -> String {
         let name = networksWritten < networkNames.count ? networkNames[networksWritten] : classNames.claim("Net")
         networksWritten += 1
-        let index = NetworkIndex(report)
+        let index = NetworkIndex(report, definitions: definitions)
         var builder = RowsBuilder(writer: self, index: index, scope: 0, input: index.inputFlow(channels: report.input.depth))
         let built = builder.build().node
         var graph = builder.takeGraph()
@@ -196,7 +198,7 @@ final class PyTorchWriter {
     func use(_ index: NetworkIndex, _ use: Int, channels: Int, flat: Bool) -> UseClass {
         let report = index.report
         let instance = report.blocks[use]
-        if let definition = report.definitions[instance.name],
+        if let definition = index.definitions[instance.name],
            let values = Self.argumentValues(instance), values.count == definition.parameters.count {
             let signature = blockSignature(report.file, definition)
             var environment = [PyTorchWriter.inputChannels: channels]
@@ -330,6 +332,8 @@ struct UseClass {
 /// rows it made.
 struct NetworkIndex {
     let report: NetworkReport
+    /// The spec's block definitions by name, as written (none for a model file's network).
+    let definitions: [String: BlockDefinition]
     /// The rows each block use holds itself; none listed for the network (use 0), whose rows are
     /// read in place: they may be millions.
     var directRows: [[Int]]
@@ -339,8 +343,9 @@ struct NetworkIndex {
     var lastRow: [Int]
 
     /// The index of a network's rows and block uses, in one pass over each.
-    init(_ report: NetworkReport) {
+    init(_ report: NetworkReport, definitions: [String: BlockDefinition]) {
         self.report = report
+        self.definitions = definitions
         let count = report.blocks.count
         directRows = Array(repeating: [], count: count)
         children = Array(repeating: [], count: count)
@@ -543,7 +548,7 @@ struct RowsBuilder: BodyBuilding {
                     let entry = rows[index.firstRow[owner]].firstInput
                     let instance = report.blocks[owner]
                     let values = (PyTorchWriter.argumentValues(instance) ?? []).map(PyValue.literal)
-                    let parameters = report.definitions[instance.name].map { writer.parameterNames(report.file, $0) } ?? []
+                    let parameters = index.definitions[instance.name].map { writer.parameterNames(report.file, $0) } ?? []
                     let made = self.instance(index, owner, flow(entry), arguments: values,
                                              parameters: parameters, group: instance.text)
                     if range.contains(index.lastRow[owner]) { keep(made, index.lastRow[owner]) }
@@ -647,7 +652,7 @@ struct ReplayBuilder: BodyBuilding {
             case .layer(let call, _):
                 if let definition = LayerCatalog.definition(for: call.name) {
                     flow = try layer(call, definition, flow)
-                } else if index.report.definitions[call.name] != nil {
+                } else if index.definitions[call.name] != nil {
                     flow = try blockCall(call, flow)
                 } else {
                     throw Failure()
@@ -688,7 +693,7 @@ struct ReplayBuilder: BodyBuilding {
     /// A block call: the next use, constructed with the call's arguments written in this block's names.
     private mutating func blockCall(_ call: LayerCall, _ flow: PyFlow) throws(Failure) -> PyFlow {
         let children = index.children[use]
-        guard nextChild < children.count, let definition = index.report.definitions[call.name] else { throw Failure() }
+        guard nextChild < children.count, let definition = index.definitions[call.name] else { throw Failure() }
         let child = children[nextChild]
         nextChild += 1
         let instance = index.report.blocks[child]

@@ -3,6 +3,8 @@
 struct SummaryRenderer {
     var units = ByteUnits.iec
     var fit: (size: MemorySize, inference: Bool)?
+    /// The order shapes are written in (`--layout`).
+    var layout = ShapeLayout.whd
     /// How many layers each ranking lists.
     static let ranked = 5
 
@@ -13,7 +15,7 @@ struct SummaryRenderer {
     private func render(_ network: NetworkReport) -> String {
         let totals = network.totals
         let settings = network.settings
-        var out = "\(network.name)  (\(network.file); input \(network.layout.text(network.input))\(network.layout.note(rank: network.input.rank)); "
+        var out = "\(network.name)  (\(network.file); input \(layout.text(network.input))\(layout.note(rank: network.input.rank)); "
             + "batch \(settings.batch), \(settings.dataType.rawValue), rounding \(settings.rounding.rawValue); \(formatCount(network.rows.count - 1)) layers)\n"
         func ranking(_ title: String, _ value: (LayerRow) -> Int, _ whole: Int, _ unit: String) {
             // The few largest, kept in order as the rows go by: a million rows are never copied or sorted.
@@ -29,13 +31,13 @@ struct SummaryRenderer {
             out += "\n\(title)\n"
             let nameWidth = top.map { displayWidth(network.path(of: $0)) }.max() ?? 0
             let valueWidth = top.map { formatCount(value($0)).count }.max() ?? 0
-            let shapeWidth = top.map { network.layout.text($0.output).count }.max() ?? 0
+            let shapeWidth = top.map { layout.text($0.output).count }.max() ?? 0
             for row in top {
                 let path = network.path(of: row)
                 out += "  " + path + String(repeating: " ", count: nameWidth - displayWidth(path))
                 out += "  " + padLeft(formatCount(value(row)), valueWidth) + " \(unit)"
                 out += "  " + padLeft(share(value(row), of: whole, decimals: 1) + "%", 6)
-                let shape = network.layout.text(row.output)
+                let shape = layout.text(row.output)
                 out += "  " + shape + String(repeating: " ", count: shapeWidth - shape.count) + "  \(row.text)\n"
             }
         }
@@ -76,7 +78,7 @@ struct SummaryRenderer {
             let nameWidth = max(5, groups.map { displayWidth($0.name) }.max() ?? 0)
             let textWidth = groups.map { displayWidth($0.block.text) }.max() ?? 0
             let header = ["output", "params", "MACs", "memory"]
-            let cells = groups.map { [network.layout.text($0.output), formatCount($0.params), formatCount($0.macs),
+            let cells = groups.map { [layout.text($0.output), formatCount($0.params), formatCount($0.macs),
                                       formatCount($0.memory)] }
             let widths = header.indices.map { column in max(header[column].count, cells.map { $0[column].count }.max() ?? 0) }
             out += "  " + "block" + String(repeating: " ", count: nameWidth - 5) + "  " + String(repeating: " ", count: textWidth)

@@ -6,6 +6,8 @@ struct TableRenderer {
     var explain = false
     var units = ByteUnits.iec
     var columns = Column.tableDefault
+    /// The order shapes are written in (`--layout`).
+    var layout = ShapeLayout.whd
     /// The terminal's width: columns are given up, and the spec text cut, to stay within it.
     var maxWidth: Int?
     /// `--fit`: the breakdown of the largest batch, after the totals.
@@ -19,7 +21,7 @@ struct TableRenderer {
         let reset = color ? "\u{1B}[0m" : ""
         let settings = network.settings
         var out = ""
-        out += "\(bold)\(network.name)\(reset)  (\(network.file); input \(network.layout.text(network.input))\(network.layout.note(rank: network.input.rank)); batch \(settings.batch), "
+        out += "\(bold)\(network.name)\(reset)  (\(network.file); input \(layout.text(network.input))\(layout.note(rank: network.input.rank)); batch \(settings.batch), "
         out += "\(settings.dataType.rawValue), rounding \(settings.rounding.rawValue))\n\n"
 
         var columns = self.columns
@@ -165,7 +167,7 @@ struct TableRenderer {
             return field.isUniform ? digits(field.width) : (0..<field.axisCount).reduce(field.axisCount - 1) { $0 + digits(field[$1]) }
         case .memoryShare: return shareWidth(row.activations, of: network.totals.activations)
         case .paramShare: return shareWidth(row.params, of: network.totals.params)
-        default: return cache.human(column, row, network, units: units).width
+        default: return cache.human(column, row, network, units: units, layout: layout).width
         }
     }
 
@@ -192,14 +194,14 @@ struct TableRenderer {
             buffer.append(row.name)
             if !last { buffer.spaces(width - 2 * row.depth - row.name.utf8.count) }
         case .output:
-            buffer.appendShape(row.output, in: network.layout)
+            buffer.appendShape(row.output, in: layout)
             if !last { buffer.spaces(width - self.width(.output, row, network)) }
         case .rf:
             buffer.spaces(width - self.width(.rf, row, network))
             buffer.appendSizes(row.receptiveField)
         default:
             var (text, textWidth) = column == .spec ? (row.role == .input ? "" : row.text, self.width(.spec, row, network))
-                : cache.human(column, row, network, units: units)
+                : cache.human(column, row, network, units: units, layout: layout)
             if let cut, textWidth > cut {
                 text = String(text.prefix(cut - 1)) + "…"
                 textWidth = displayWidth(text)
@@ -250,10 +252,11 @@ final class HumanCache {
     }
 
     /// A row's human cell, shaped, with its width; byte sizes and shares made once per value.
-    func human(_ column: Column, _ row: LayerRow, _ network: NetworkReport, units: ByteUnits) -> (text: String, width: Int) {
+    func human(_ column: Column, _ row: LayerRow, _ network: NetworkReport, units: ByteUnits,
+               layout: ShapeLayout) -> (text: String, width: Int) {
         func cached(_ table: inout [Int: (String, Int)], _ key: Int) -> (String, Int) {
             if let cell = table[key] { return cell }
-            let text = shaping(column.human(row, network, units: units, bars: true))
+            let text = shaping(column.human(row, network, units: units, bars: true, layout: layout))
             let cell = (text, displayWidth(text))
             table[key] = cell
             return cell
@@ -263,7 +266,7 @@ final class HumanCache {
         case .memoryShare: return cached(&memoryShares, row.activations)
         case .paramShare: return cached(&paramShares, row.params)
         default:
-            let text = shaping(column.human(row, network, units: units, bars: true))
+            let text = shaping(column.human(row, network, units: units, bars: true, layout: layout))
             return (text, displayWidth(text))
         }
     }

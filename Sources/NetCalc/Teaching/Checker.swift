@@ -117,7 +117,7 @@ struct Checker {
     }
 
     /// Grades every answer of the file against its own networks.
-    func grade(_ networks: [NetworkReport]) -> (verdicts: [Verdict], diagnostics: DiagnosticList) {
+    func grade(_ networks: [SpecNetwork]) -> (verdicts: [Verdict], diagnostics: DiagnosticList) {
         let (answered, diagnostics) = read(networks)
         var verdicts: [Verdict] = []
         for network in answered {
@@ -134,7 +134,7 @@ struct Checker {
     /// Grades the file's answers against a teacher's key: the key's networks, questions and points.
     /// A network of the sheet that differs from the key's is reported; its answers are still graded
     /// against the key's network, row by row name.
-    func grade(_ networks: [NetworkReport], against key: AnswerKeySheet) -> (verdicts: [Verdict], diagnostics: DiagnosticList) {
+    func grade(_ networks: [SpecNetwork], against key: AnswerKeySheet) -> (verdicts: [Verdict], diagnostics: DiagnosticList) {
         var (sheet, diagnostics) = read(networks)
         var verdicts: [Verdict] = []
         var used = Set<Int>()
@@ -156,7 +156,7 @@ struct Checker {
             used.insert(match)
             let student = sheet[match]
             if let difference = grading.difference(from: student.grading) {
-                let range = difference.row?.range ?? student.grading.report.sourceRange
+                let range = difference.row?.range ?? student.grading.source.chainRange
                 diagnostics.append(Diagnostic(.error, "the network '\(student.grading.report.name)' differs from the key's: \(difference.message)",
                                               at: range, in: file, hint: "answers are graded against the key's network"))
             }
@@ -179,7 +179,7 @@ struct Checker {
                     answer.note = question.note
                     graded = verdict(answer, file: file, grading: grading, carried: carried)
                 } else {
-                    graded = unanswered(question, network: name, at: sheetRows[question.layer] ?? student.grading.report.sourceRange)
+                    graded = unanswered(question, network: name, at: sheetRows[question.layer] ?? student.grading.source.chainRange)
                 }
                 graded.networkLabel = keyNetwork.label
                 verdicts.append(graded)
@@ -200,7 +200,7 @@ struct Checker {
     // MARK: Reading answers
 
     /// The file's networks with the questions answered in each; bad answers are diagnostics.
-    func read(_ networks: [NetworkReport]) -> (networks: [AnsweredNetwork], diagnostics: DiagnosticList) {
+    func read(_ networks: [SpecNetwork]) -> (networks: [AnsweredNetwork], diagnostics: DiagnosticList) {
         var diagnostics = DiagnosticList()
         var answered: [AnsweredNetwork] = []
         let answers = allAnswers()
@@ -220,7 +220,7 @@ struct Checker {
             }
         }
         for network in networks {
-            let grading = GradingNetwork(network, file: file, chain: chains[network.sourceRange.start], blocks: blocks)
+            let grading = GradingNetwork(network, file: file, chain: chains[network.source.chainRange.start], blocks: blocks)
             var questions: [Question] = []
             func add(_ answer: AnswerSyntax, target: (Int) -> (Question.Target, String)) {
                 let (items, problems) = parser.items(of: answer)
@@ -236,7 +236,7 @@ struct Checker {
                     questions.append(Question(item: item, target: place, layer: layer, note: note, points: points))
                 }
             }
-            let starts = answers.keys.filter { $0 >= network.sourceRange.start && $0 < network.sourceRange.end }.sorted()
+            let starts = answers.keys.filter { $0 >= network.source.chainRange.start && $0 < network.source.chainRange.end }.sorted()
             for start in starts {
                 guard let (answer, layerText) = answers[start] else { continue }
                 add(answer) { _ in
@@ -244,11 +244,11 @@ struct Checker {
                     return (.nowhere(layerText), layerText)
                 }
             }
-            if let total = network.totalAnswer {
+            if let total = network.source.totalAnswer {
                 add(total) { _ in (.total, "total") }
             }
             answered.append(AnsweredNetwork(grading: grading, questions: questions,
-                                            label: labels[network.sourceRange.start] ?? network.name))
+                                            label: labels[network.source.chainRange.start] ?? network.report.name))
         }
         return (answered, diagnostics)
     }
@@ -315,7 +315,7 @@ struct Checker {
         switch question.target {
         case .nowhere:
             verdict.outcome = item.value == .blank ? .unanswered : .ungraded
-            verdict.formula = grading.report.unfit.map { "\($0.name) does not fit its \($0.input.fullText) input, and netcalc cannot lay out the layers after it" }
+            verdict.formula = grading.source.unfit.map { "\($0.name) does not fit its \($0.input.fullText) input, and netcalc cannot lay out the layers after it" }
                 ?? "this answer belongs to no layer that was analyzed"
         case .row(let index):
             gradeRow(&verdict, item, index: index, grading: grading, carried: carried)
@@ -388,14 +388,14 @@ struct Checker {
                 verdict.mistake = named.text
                 verdict.mistakeKind = named.kind
             } else if unfitRow && key == .shape {
-                verdict.mistake = "\(grading.report.unfit?.text ?? row.name) does not fit its input; the answer is invalid"
+                verdict.mistake = "\(grading.source.unfit?.text ?? row.name) does not fit its input; the answer is invalid"
                 verdict.mistakeKind = .sizedWhereInvalid
             }
             return
         }
         // The value depends on the size of a layer that does not fit: invalid is right, and a value that
         // follows from the student's own shape for that layer follows through.
-        let unfit = grading.report.unfit
+        let unfit = grading.source.unfit
         let unfitName = unfit?.name ?? "an earlier layer"
         let why = "\(row.name)'s \(Self.subject(key)) on \(unfitName)'s size, and \(unfitName) does not fit its \(unfit?.input.fullText ?? "") input"
             + (grading.unfitFormula.map { ": \($0)" } ?? "")
@@ -427,7 +427,7 @@ struct Checker {
 
     /// The shapes rounding down and up give for the layer that does not fit.
     private func roundedCandidates(_ grading: GradingNetwork) -> [(Candidate, NamedMistake)] {
-        guard let unfit = grading.report.unfit, !unfit.axes.isEmpty else { return [] }
+        guard let unfit = grading.source.unfit, !unfit.axes.isEmpty else { return [] }
         var list: [(Candidate, NamedMistake)] = []
         for (rounding, name, kind) in [(Rounding.floor, "floor (PyTorch)", Mistake.roundedDown), (.ceil, "ceil (Caffe pooling)", .roundedUp)] {
             let sizes = unfit.axes.map { axis -> Int in
@@ -458,7 +458,7 @@ struct Checker {
         if let truth {
             verdict.expected = describe(truth)
             var network = grading.explained
-            if report.unfit != nil, let totals = try? Totals(rows: network.rows, settings: report.settings) {
+            if grading.source.unfit != nil, let totals = try? Totals(rows: network.rows, settings: report.settings) {
                 network.totals = totals
             }
             verdict.formula = Explainer(network: network).total(key)
@@ -483,11 +483,11 @@ struct Checker {
             }
             return
         }
-        let stop = report.unfit.map { "the network stops at \($0.name), which does not fit" } ?? "the network could not be analyzed"
+        let stop = grading.source.unfit.map { "the network stops at \($0.name), which does not fit" } ?? "the network could not be analyzed"
         if gradeAgainstInvalid(&verdict, item, formula: stop, followed: followed, origin: origin, followedFormula: followedFormula) {
             return
         }
-        if let unfit = report.unfit {
+        if let unfit = grading.source.unfit {
             verdict.mistake = "\(unfit.name) does not fit, so the totals that depend on its size are invalid"
             verdict.mistakeKind = .sizedWhereInvalid
         }
@@ -573,7 +573,7 @@ struct AnswerKeySheet {
     let diagnostics: DiagnosticList
 
     /// Reads a key: its questions are its answer items; their values are checked against netcalc's.
-    init(file: SourceFile, syntax: SpecSyntax, networks: [NetworkReport]) {
+    init(file: SourceFile, syntax: SpecSyntax, networks: [SpecNetwork]) {
         let checker = Checker(file: file, syntax: syntax)
         self.file = file
         let (answered, diagnostics) = checker.read(networks)

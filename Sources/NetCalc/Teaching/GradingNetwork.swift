@@ -6,6 +6,8 @@
 struct GradingNetwork {
     /// The strict analysis: its rows end before a layer that does not fit, if one stopped it.
     let report: NetworkReport
+    /// The spec's side of it: the answers and the rows they answer, the layer that does not fit.
+    let source: SpecSource
     /// Every row netcalc can lay out: the analyzed rows, then (past a layer that does not fit) the rows
     /// of the same chain walked again with sizes rounded down.
     let rows: [LayerRow]
@@ -21,15 +23,17 @@ struct GradingNetwork {
     let explained: NetworkReport
 
     /// The row of the layer that does not fit, when one stopped the analysis.
-    var unfitIndex: Int? { report.unfit == nil ? nil : report.rows.count }
+    var unfitIndex: Int? { source.unfit == nil ? nil : report.rows.count }
 
     /// Prepares a network for grading; `blocks` are the file's block definitions, `chain` the network's.
-    init(_ report: NetworkReport, file: SourceFile, chain: Chain?, blocks: [String: BlockDefinition]) {
+    init(_ network: SpecNetwork, file: SourceFile, chain: Chain?, blocks: [String: BlockDefinition]) {
+        let report = network.report
         self.report = report
-        guard report.unfit != nil, let chain else {
+        source = network.source
+        guard source.unfit != nil, let chain else {
             rows = report.rows
-            complete = report.unfit == nil
-            answerRows = report.answerRows
+            complete = source.unfit == nil
+            answerRows = source.answerRows
             probes = nil
             explained = report
             return
@@ -49,7 +53,7 @@ struct GradingNetwork {
         let all = walked.rows.count > known ? report.rows + walked.rows[known...] : report.rows
         rows = all
         complete = walked.complete && walked.rows.count > known
-        answerRows = walked.answerRows.merging(report.answerRows) { _, analyzed in analyzed }
+        answerRows = walked.answerRows.merging(source.answerRows) { _, analyzed in analyzed }
         var explained = report
         explained.rows = all
         if all.count > known, case .shape(let size) = FollowThrough().carry(Array(all[...known]), settings: settings)[known].computed {
@@ -83,7 +87,7 @@ struct GradingNetwork {
     /// The row an answer starting at `start` answers, if it answers one.
     func rowIndex(answerAt start: Int) -> Int? {
         if let index = answerRows[start], index < rows.count { return index }
-        if let unfit = report.unfit, unfit.answerStart == start, let index = unfitIndex, index < rows.count { return index }
+        if let unfit = source.unfit, unfit.answerStart == start, let index = unfitIndex, index < rows.count { return index }
         return nil
     }
 
@@ -100,7 +104,7 @@ struct GradingNetwork {
 
     /// The true value of a network total; nil when it depends on a size that does not exist.
     func totalTruth(_ key: AnswerKey) -> Candidate? {
-        if report.unfit == nil { return Self.total(key, rows: report.rows, totals: report.totals) }
+        if source.unfit == nil { return Self.total(key, rows: report.rows, totals: report.totals) }
         guard complete, let probes, let lower = Self.totals(probes.lower, settings: report.settings),
               let larger = Self.totals(probes.larger, settings: report.settings),
               let value = Self.total(key, rows: lower.rows, totals: lower.totals),
@@ -152,7 +156,7 @@ struct GradingNetwork {
 
     /// The worked formula of the layer that does not fit: `W2 = (7 - 3 + 2*0)/3 + 1 = 2.33, ...`.
     var unfitFormula: String? {
-        guard let unfit = report.unfit, !unfit.axes.isEmpty else { return nil }
+        guard let unfit = source.unfit, !unfit.axes.isEmpty else { return nil }
         let names = outputAxisNames(rank: unfit.axes.count)
         let formulas = unfit.axes.enumerated().map { index, axis in
             // An axis that fits shows its size; one that does not, its fraction.

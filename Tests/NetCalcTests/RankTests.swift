@@ -24,6 +24,15 @@ import Testing
         #expect(analyze("INPUT[16000x1]").1.isEmpty)
     }
 
+    /// PyTorch's orders (C, L and C, T, H, W) read as netcalc's would be silently wrong: a warning that
+    /// shows netcalc's spelling.
+    @Test func pytorchOrdersWarn() {
+        #expect(analyze("INPUT[1x16000]").1.map(\.hints) == [["netcalc's order is length x channels, not PyTorch's C,L: INPUT[16000x1]"]])
+        #expect(analyze("INPUT[3x16x112x112]").1.map(\.hints)
+                == [["netcalc's order is width x height x time x channels, not PyTorch's C,T,H,W: INPUT[112x112x16x3]"]])
+        #expect(analyze("INPUT[112x112x16x3]").1.isEmpty)
+    }
+
     @Test func sizesPerAxis() throws {
         let net = try #require(network("INPUT[112x112x15x3] -> CONV(8,1x1x3,s1x1x2,p0x0x1) -> POOL(2x2x1)"))
         #expect(net.rows[1].output.fullText == "112x112x8x8")

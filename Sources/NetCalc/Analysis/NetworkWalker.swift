@@ -183,6 +183,17 @@ final class NetworkWalker {
                               at: range, in: file,
                               hint: "netcalc's order is width x height x depth, not PyTorch's C,H,W: INPUT[\(values[1])x\(values[2])x\(values[0])]"))
         }
+        // The same habit in 1-D (C, L: INPUT[1x16000]) and 3-D (C, T, H, W: INPUT[3x16x112x112]).
+        if values.count == 2, [1, 2, 3, 4].contains(values[0]), values[1] >= 64 {
+            record(Diagnostic(.warning, "INPUT[\(values[0])x\(values[1])] reads as a sequence of length \(values[0]) with \(values[1]) channels",
+                              at: range, in: file,
+                              hint: "netcalc's order is length x channels, not PyTorch's C,L: INPUT[\(values[1])x\(values[0])]"))
+        }
+        if values.count == 4, [1, 3, 4].contains(values[0]), values[2] == values[3], values[3] >= 8, values[3] / 4 >= values[0] {
+            record(Diagnostic(.warning, "INPUT[\(values.map(String.init).joined(separator: "x"))] reads as \(values[0]) wide, \(values[1]) high, \(values[2]) frames and \(values[3]) channels",
+                              at: range, in: file,
+                              hint: "netcalc's order is width x height x time x channels, not PyTorch's C,T,H,W: INPUT[\(values[3])x\(values[2])x\(values[1])x\(values[0])]"))
+        }
         var shape = Shape(spatial: Array(values.dropLast()), depth: values[values.count - 1])
         if let inputOverride { shape = inputOverride }
         var row = LayerRow(index: 0, name: "INPUT", role: .input, text: cachedText(range), output: shape, range: range)

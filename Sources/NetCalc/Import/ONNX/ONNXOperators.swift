@@ -419,6 +419,12 @@ extension ONNXImporter {
             throw failure(node, "has kernel_shape \(intList(node, "kernel_shape") ?? []), not one size per spatial axis of its input \(input.text)")
         }
         let settings = try window(node, kernel: shape, input: input)
+        if !maximum, let dilations = intList(node, "dilations"), dilations.contains(where: { $0 != 1 }) {
+            throw failure(node, "has dilations \(dilations); netcalc's AVGPOOL has no dilation (PyTorch's average pools have none)")
+        }
+        if settings.isSymmetric, zip(settings.before, settings.kernel).contains(where: { 2 * $0.0 > $0.1 }) {
+            throw failure(node, "has pads \(intList(node, "pads") ?? settings.before + settings.after) of more than half its kernel \(shape); netcalc's pools follow PyTorch, whose padding is at most half the window")
+        }
         let ceil = int(node, "ceil_mode", 0) != 0
         let size = CallText.sizes(shape)
         try applyWindow(node, input: input, window: settings, channels: input.channels, ceil: ceil) { tags in

@@ -296,14 +296,26 @@ struct ONNXImporter {
 
         guard !graph.outputs.isEmpty else { throw failure("the graph declares no output") }
         for output in graph.outputs {
+            // The node writing it, for the message: `(output 2 of node 'bn' (BatchNormalization))`.
+            var writer = ""
+            if let index = producers[output.name] {
+                let node = graph.nodes[index]
+                let position = node.outputs.firstIndex(of: output.name) ?? 0
+                writer = " (\(position == 0 ? "" : "output \(position + 1) of ")node '\(label(node))' (\(node.opType)))"
+            }
             switch values[output.name] {
             case .data(let data)?:
                 if data.tensor == inputInfo.name {
-                    throw failure("the graph's output '\(output.name)' is its input: there are no layers to count")
+                    throw failure("the graph's output '\(output.name)'\(writer) is its input: there are no layers to count")
                 }
             case .constant?:
-                throw failure("the graph's output '\(output.name)' does not depend on the input")
+                throw failure("the graph's output '\(output.name)'\(writer) does not depend on the input's values as netcalc follows them",
+                              hint: "netcalc follows the data through a network; a training-mode batch norm's running statistics are not among its rows")
             case nil:
+                if !writer.isEmpty {
+                    throw failure("the graph's output '\(output.name)'\(writer) is one netcalc does not compute",
+                                  hint: "netcalc follows each node's first output (and a Split's parts); a mask, pool indices or a norm's statistics are not rows")
+                }
                 throw failure("no node writes the graph's output '\(output.name)'")
             }
         }
@@ -381,15 +393,15 @@ struct ONNXImporter {
     /// The followed input's tensor and the batch the file fixes.
     func readInput(_ info: ONNXValueInfo) throws(ImportFailure) -> (ONNXData, Int?) {
         let hint = "export with a fixed input size, e.g. torch.onnx.export(model, torch.randn(1, 3, 224, 224), ...)"
+        var readers: [String] = []
+        for index in consumers[info.name] ?? [] where !readers.contains(graph.nodes[index].opType) {
+            readers.append(graph.nodes[index].opType)
+        }
+        let read = readers.isEmpty ? "" : " (read by \(readers.joined(separator: ", ")))"
         guard let dims = info.dims else {
-            throw failure("the input '\(info.name)' has no declared shape", hint: hint)
+            throw failure("the input '\(info.name)'\(read) has no declared shape", hint: hint)
         }
         guard (2...5).contains(dims.count) else {
-            var readers: [String] = []
-            for index in consumers[info.name] ?? [] where !readers.contains(graph.nodes[index].opType) {
-                readers.append(graph.nodes[index].opType)
-            }
-            let read = readers.isEmpty ? "" : " (read by \(readers.joined(separator: ", ")))"
             throw failure("the input '\(info.name)'\(read) has \(dims.count) \(dims.count == 1 ? "dim" : "dims"); netcalc reads tensors with a batch and channels first: [N,F], [N,C,L], [N,C,H,W] and [N,C,D,H,W]",
                           hint: dims.count < 2 ? "a tensor without its batch and channels axes is not one netcalc can lay out" : "netcalc's networks have one to three spatial axes")
         }
@@ -419,8 +431,8 @@ struct ONNXImporter {
         }
         if sizes.count == 2 { return (ONNXData(tensor: info.name, dims: sizes, layout: .flat), batch) }
         // Channels last when every reader turns it to NCHW (a TensorFlow export).
-        let readers = consumers[info.name] ?? []
-        let channelsLast = sizes.count == 4 && !readers.isEmpty && readers.allSatisfy { index in
+        let readerNodes = consumers[info.name] ?? []
+        let channelsLast = sizes.count == 4 && !readerNodes.isEmpty && readerNodes.allSatisfy { index in
             let node = graph.nodes[index]
             return node.opType == "Transpose" && node.attribute("perm")?.ints == [0, 3, 1, 2]
         }
@@ -468,8 +480,15 @@ struct ONNXImporter {
         let name = node.inputs[position]
         if let value = values[name] { return value }
         if otherInputs.contains(name) {
-            let role = ONNXImporter.parameterPositions(node.opType).contains(position)
-                ? "a weight whose dims are not all fixed" : "where it needs the values or computed data"
+            let declared = graph.inputs.first { $0.name == name }?.dims
+            let role: String
+            if !ONNXImporter.parameterPositions(node.opType).contains(position) {
+                role = "where it needs the values or computed data"
+            } else if node.opType == "MatMul", let declared, declared.count != 2 {
+                role = "a second operand of \(declared.count) dims, not a weight [F, K]"
+            } else {
+                role = "as a weight, but another node reads it elsewhere or its dims are not all fixed"
+            }
             throw failure(node, "reads the graph input '\(name)' at its input \(position), \(role); netcalc follows one input, '\(followedInput)', and reads other graph inputs only as weights of fixed dims")
         }
         if producers[name] != nil {

@@ -460,9 +460,22 @@ func analyzeONNXFixture(_ name: String) -> NetworkReport? {
     static let models = [
         "convnext_tiny", "convnext_tiny_opset11", "convnext_tiny_opset21", "densenet121", "efficientnet_b0",
         "googlenet", "inception_v3", "lraspp_mobilenet_v3_large", "lraspp_mobilenet_v3_large_opset9",
-        "mobilenet_v2", "mobilenet_v2_opset10", "mobilenet_v3_small", "regnet_y_400mf", "resnet18", "resnet18_bn",
-        "resnet18_train", "resnet50", "shufflenet_v2_x0_5", "squeezenet1_1", "tiny_conv", "vgg11",
+        "mobilenet_v2", "mobilenet_v2_opset10", "mobilenet_v3_small", "r3d_18", "regnet_y_400mf", "resnet18",
+        "resnet18_bn", "resnet18_train", "resnet50", "shufflenet_v2_x0_5", "squeezenet1_1", "tiny_conv", "vgg11",
     ]
+
+    /// A shape of expected.json, `[W, H, C]` or `[W, H, T, C]`, as netcalc's.
+    static func shape(_ sizes: [Int]) -> Shape? {
+        guard let depth = sizes.last, (2...4).contains(sizes.count) else { return nil }
+        return Shape(spatial: Array(sizes.dropLast()), depth: depth)
+    }
+
+    /// True when a row's output is the expected shape: the same sizes, or the same vector written at
+    /// another rank (a video network's FC gives `1x1x1x400`, the expected `[1, 1, 400]`).
+    static func matches(_ output: Shape?, _ sizes: [Int]) -> Bool {
+        guard let output, let expected = shape(sizes) else { return false }
+        return output.answers(expected)
+    }
 
     /// Every NAME.expected.json in the folder is one of the models tested here.
     @Test func everyFixtureIsTested() {
@@ -479,8 +492,8 @@ func analyzeONNXFixture(_ name: String) -> NetworkReport? {
         #expect(report.totals.params == expected["params_in_file"] as? Int)
         #expect(report.totals.nonTrainable == expected["nontrainable_in_file"] as? Int)
         #expect(report.totals.macs == expected["macs"] as? Int)
-        #expect(report.rows.first?.output == Shape(width: input[0], height: input[1], depth: input[2]))
-        #expect(report.rows.last?.output == Shape(width: output[0], height: output[1], depth: output[2]))
+        #expect(report.rows.first?.output == Self.shape(input))
+        #expect(Self.matches(report.rows.last?.output, output), "\(report.rows.last?.output.fullText ?? "") vs \(output)")
         // Each Conv, ConvTranspose, Gemm and MatMul is a row of its node's name, with the same output
         // and MACs, and the same parameters (a MatMul's row also holds the bias Add folded into it).
         let rows = Dictionary(report.rows.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
@@ -492,7 +505,7 @@ func analyzeONNXFixture(_ name: String) -> NetworkReport? {
                 continue
             }
             let shape = try #require(layer["output"] as? [Int])
-            #expect(row.output == Shape(width: shape[0], height: shape[1], depth: shape[2]), "\(node)")
+            #expect(Self.matches(row.output, shape), "\(node): \(row.output.fullText) vs \(shape)")
             #expect(row.macs == layer["macs"] as? Int, "\(node)")
             if layer["op"] as? String == "MatMul" {
                 #expect(row.params == (layer["params"] as? Int ?? 0) + row.biases, "\(node)")
@@ -1293,5 +1306,24 @@ extension ONNXOperatorTests {
             m.weight("w", [4, 3, 3, 3])
             m.node("Conv", "conv", ["input", "w"], ["output"])
         } == "test.onnx: node 'conv' (Conv) has a weight of dims [4, 3, 3, 3] for its input [1, 3, 8] (NCL); netcalc reads weights [K, C/G, k1, ...] with one kernel size per spatial axis")
+    }
+}
+
+/// torchvision's r3d_18 as an ONNX file: the same numbers as specs/r3d_18.net.
+@Suite struct ONNXVideoTests {
+    @Test func r3d18() throws {
+        let report = try #require(analyzeONNXFixture("r3d_18.onnx"))
+        #expect(report.totals.params == 33_371_472)
+        #expect(report.totals.nonTrainable == 9_600)
+        #expect(report.totals.macs == 40_696_553_472)
+        #expect(report.rows.first?.output == Shape(spatial: [112, 112, 16], depth: 3))
+        #expect(report.rows.last?.output == Shape(vector: 400, rank: 3))
+        #expect(report.rows[1].text == "CONV(64,7x7x3,s2x2x1,p3x3x1,nobias)")
+        let (networks, diagnostics) = analyze(try String(contentsOfFile: packageRoot + "/specs/r3d_18.net", encoding: .utf8))
+        #expect(diagnostics.isEmpty)
+        let spec = try #require(networks.first)
+        #expect(spec.totals.params == report.totals.params)
+        #expect(spec.totals.macs == report.totals.macs)
+        #expect(spec.rows.last?.output == report.rows.last?.output)
     }
 }

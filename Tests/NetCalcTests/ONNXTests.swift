@@ -1309,6 +1309,35 @@ extension ONNXOperatorTests {
     }
 }
 
+extension ONNXRankTests {
+    /// Sizes from a hostile file are refused with a message, never a trap.
+    @Test func hostileSizes() {
+        #expect(failure { m in
+            m.inputDims = [1, 1, 4]
+            m.node("MaxPool", "pool", ["input"], ["output"], [ModelBuilder.ints("kernel_shape", [2]), ModelBuilder.ints("pads", [Int.max, Int.max])])
+        }.contains("(MaxPool)"))
+        #expect(failure { m in
+            m.inputDims = [1, 2, 1 << 40, 1 << 40, 1 << 40]
+            m.node("Flatten", "flatten", ["input"], ["output"])
+        }.contains("(Flatten) has sizes whose arithmetic does not fit in 64 bits"))
+        #expect(failure { m in
+            m.inputDims = [1, 1, 1 << 62, 4, 4]
+            m.floats("scales", [5], [1, 1, 8, 1, 1])
+            m.node("Resize", "up", ["input", "", "scales"], ["output"])
+        }.contains("(Resize) has sizes whose arithmetic does not fit in 64 bits"))
+        #expect(failure { m in
+            m.inputDims = [1, 1, 4, 4, 4]
+            m.weight("w", [1, 1, 2, 2, 2])
+            m.node("ConvTranspose", "up", ["input", "w"], ["output"], [ModelBuilder.ints("strides", [Int.max, 1, 1])])
+        }.contains("(ConvTranspose) has sizes whose arithmetic does not fit in 64 bits"))
+        #expect(failure { m in
+            m.inputDims = [1, 1, 4, 4, 4]
+            m.extraInputs = [("w", [1 << 62, 1 << 62, 2, 2, 2])]
+            m.node("Conv", "conv", ["input", "w"], ["output"])
+        }.hasPrefix("test.onnx: node 'conv' (Conv) reads the graph input 'w'"))
+    }
+}
+
 /// torchvision's r3d_18 as an ONNX file: the same numbers as specs/r3d_18.net.
 @Suite struct ONNXVideoTests {
     @Test func r3d18() throws {

@@ -422,7 +422,7 @@ extension ONNXImporter {
         if !maximum, let dilations = intList(node, "dilations"), dilations.contains(where: { $0 != 1 }) {
             throw failure(node, "has dilations \(dilations); netcalc's AVGPOOL has no dilation (PyTorch's average pools have none)")
         }
-        if settings.isSymmetric, zip(settings.before, settings.kernel).contains(where: { 2 * $0.0 > $0.1 }) {
+        if settings.isSymmetric, zip(settings.before, settings.kernel).contains(where: { $0.0 > $0.1 / 2 }) {
             throw failure(node, "has pads \(intList(node, "pads") ?? settings.before + settings.after) of more than half its kernel \(shape); netcalc's pools follow PyTorch, whose padding is at most half the window")
         }
         let ceil = int(node, "ceil_mode", 0) != 0

@@ -18,7 +18,8 @@ For each model in MODELS:
     and every parameter and batch-norm statistic is perturbed a little (seeded). Untrained values repeat
     (every batch-norm bias 0, every layer scale 1e-6), and the legacy exporter then merges the equal
     initializers into one, feeding the others through Identity nodes, which a trained model never shows.
-  * it is exported at a 1x3xHxW input (224, 299 for inception_v3) at the opset given, with the legacy
+  * it is exported at a 1x3xHxW input (224, 299 for inception_v3; r3d_18, a video network, at 1x3x16x112x112)
+    at the opset given, with the legacy
     TorchScript exporter (`dynamo=False`, opsets up to 20) or with torch.export (`dynamo=True`, needed for
     opset 21; it needs onnxscript). In eval mode both fold every batch norm that follows a convolution into
     it (DenseNet's norm1 and transition batch norms come before their convolutions and stay); `resnet18_train` is exported with
@@ -39,8 +40,8 @@ For each model in MODELS:
     run on the original model; it refuses a tensor without data ("should contain one and only one value
     field"), so the stripped file is only checked to load with onnx.load and to infer the same shapes.
 
-NAME.expected.json (numbers from the original model and graph, shapes as [W, H, C], or [1, 1, C] for a
-vector):
+NAME.expected.json (numbers from the original model and graph, shapes as [W, H, C], [W, H, T, C] for a video's
+(N, C, T, H, W), or [1, 1, C] for a vector):
   opset                   the default domain's opset
   input                   {"name", "shape"}: the graph's input and its [W, H, C] (batch 1)
   output                  the graph's output shape
@@ -58,9 +59,9 @@ vector):
   initializer_elements_total  elements of every initializer (dims product), for reference
   torch_params            sum of p.numel() over the PyTorch model's parameters
   torch_nontrainable      elements of the PyTorch model's batch-norm running means and variances
-  macs                    multiply-accumulates of every Conv2d (output elements x C_in/groups x kH x kW),
-                          ConvTranspose2d (input elements x C_out/groups x kH x kW) and Linear (in x out x
-                          positions), bias excluded, from forward hooks on the PyTorch model; the same sum
+  macs                    multiply-accumulates of every Conv1d/2d/3d (output elements x C_in/groups x kernel
+                          elements), ConvTranspose1d/2d/3d (input elements x C_out/groups x kernel elements)
+                          and Linear (in x out x positions), bias excluded, from forward hooks on the PyTorch model; the same sum
                           computed from the ONNX graph (the `layers` below) must agree
   batchnorm_folded        true when the PyTorch model has batch norms and at least one of them is not a
                           BatchNormalization node of the file (folded into its convolution)
@@ -89,7 +90,8 @@ import torchvision.models as tvm
 OUT = "Tests/NetCalcTests/Fixtures/onnx"
 COPY = "/tmp/onnx-fixtures"
 
-# (file stem, torchvision name, input size, opset, exporter, training mode, build keyword arguments)
+# (file stem, torchvision name, input size, opset, exporter, training mode, build keyword arguments); the input
+# size is H = W for an image, or the spatial sizes (T, H, W) of a video
 EVAL, TRAIN, PRESERVE = "eval", "train", "preserve"
 MODELS = [
     ("resnet18", "resnet18", 224, 17, "legacy", EVAL, {}),
@@ -112,6 +114,9 @@ MODELS = [
     ("regnet_y_400mf", "regnet_y_400mf", 224, 21, "dynamo", EVAL, {}),
     ("lraspp_mobilenet_v3_large", "lraspp_mobilenet_v3_large", 224, 17, "legacy", EVAL, {}),  # Resize
     ("lraspp_mobilenet_v3_large_opset9", "lraspp_mobilenet_v3_large", 224, 9, "legacy", EVAL, {}),  # Upsample
+    # A video network: input 1x3x16x112x112 (T, H, W given), Conv3d; batch norms kept so that the file's
+    # parameters are PyTorch's (33,371,472, the same as specs/r3d_18.net).
+    ("r3d_18", "r3d_18", (16, 112, 112), 17, "legacy", PRESERVE, {}),
 ]
 
 FLOAT_TYPES = {TensorProto.FLOAT, TensorProto.DOUBLE, TensorProto.FLOAT16, TensorProto.BFLOAT16}
@@ -130,6 +135,8 @@ class SegmentationOutput(nn.Module):
 
 
 def build(name, kwargs):
+    if hasattr(tvm.video, name):
+        return getattr(tvm.video, name)(weights=None, **kwargs)
     if hasattr(tvm.segmentation, name):
         return SegmentationOutput(getattr(tvm.segmentation, name)(weights=None, weights_backbone=None,
                                                                   num_classes=21, **kwargs))
@@ -264,10 +271,12 @@ def graph_shapes(model):
 
 
 def whc(dims):
+    """netcalc's order of ONNX dims: [W, H, C] of (N, C, H, W), [W, H, T, C] of (N, C, T, H, W), [L, C] of
+    (N, C, L), [1, 1, C] of (N, C)."""
     if dims is None:
         return None
-    if len(dims) == 4:
-        return [dims[3], dims[2], dims[1]]
+    if len(dims) in (3, 4, 5):
+        return list(reversed(dims[2:])) + [dims[1]]
     if len(dims) == 2:
         return [1, 1, dims[1]]
     return list(dims)
@@ -365,11 +374,11 @@ def onnx_layers(graph, shapes):
         params = sum(numel(source(x).dims) for x in node.input[1:] if x and source(x) is not None)
         if op == "Conv":
             w = shapes.get(node.input[1]) or list(source(node.input[1]).dims)
-            macs = numel(out) * w[1] * w[2] * w[3]
+            macs = numel(out) * numel(w[1:])
             shape = whc(out)
         elif op == "ConvTranspose":
             w = shapes.get(node.input[1]) or list(source(node.input[1]).dims)
-            macs = numel(shapes[node.input[0]]) * w[1] * w[2] * w[3]
+            macs = numel(shapes[node.input[0]]) * numel(w[1:])
             shape = whc(out)
         elif op == "Gemm":
             a = shapes[node.input[0]]
@@ -389,15 +398,17 @@ def torch_numbers(model, x):
     macs = []
 
     def hook(module, inputs, output):
-        if isinstance(module, nn.Conv2d):
-            macs.append(output.numel() * module.in_channels // module.groups * module.kernel_size[0] * module.kernel_size[1])
-        elif isinstance(module, nn.ConvTranspose2d):
-            macs.append(inputs[0].numel() * module.kernel_size[0] * module.kernel_size[1] * module.out_channels // module.groups)
+        kernel = int(np.prod(module.kernel_size)) if hasattr(module, "kernel_size") else 1
+        if isinstance(module, (nn.Conv1d, nn.Conv2d, nn.Conv3d)):
+            macs.append(output.numel() * module.in_channels // module.groups * kernel)
+        elif isinstance(module, (nn.ConvTranspose1d, nn.ConvTranspose2d, nn.ConvTranspose3d)):
+            macs.append(inputs[0].numel() * kernel * module.out_channels // module.groups)
         else:
             macs.append(output.numel() // module.out_features * module.in_features * module.out_features)
 
     handles = [m.register_forward_hook(hook) for m in model.modules()
-               if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d, nn.Linear))]
+               if isinstance(m, (nn.Conv1d, nn.Conv2d, nn.Conv3d, nn.ConvTranspose1d, nn.ConvTranspose2d,
+                                 nn.ConvTranspose3d, nn.Linear))]
     model.eval()
     with torch.no_grad():
         out = model(x)
@@ -475,7 +486,7 @@ def export_model(stem, name, size, opset, exporter, mode, kwargs):
     torch.manual_seed(0)
     model = build(name, kwargs).eval()
     perturb(model)
-    x = torch.zeros(1, 3, size, size)
+    x = torch.zeros(1, 3, *size) if isinstance(size, tuple) else torch.zeros(1, 3, size, size)
     torch_info = torch_numbers(model, x)
     original = export(model, x, opset, exporter, mode)
     assert opset_of(original) == opset

@@ -33,13 +33,16 @@ CNN operators, derived from the sources, not typed here:
 The script prints both lists. --all-known keeps every operator of the enum instead.
 
 How netcalc's answer is compared. netcalc is run as `netcalc --format json <test>.onnx`. It writes a shape
-in its own order: an ONNX tensor (N, C, S1, ..., Sk) is [Sk, ..., S1, C] (width first, channels last), a
-2-D (N, C, H, W) is [W, H, C], a vector (N, C) is [1, 1, C]; the JSON has three sizes today, so sizes of 1
-at the end of the spatial part are not significant ([L, 1, C] is a rank-3 (N, C, L)). The batch is not in a
-layer's `output`: a batch fixed in the file (the input's N) is `settings.batch`, the default `--batch`, and
-every row is one image. So a graph output of dims (N, ...) agrees when its row's `output` is the order above
-of (C, S1, ..., Sk) and `settings.batch` is N; an output of rank 0 or 1 cannot be written in netcalc's order
-and never agrees.
+in its own order: an ONNX tensor (N, C, S1, ..., Sk) with k from 1 to 3 is [Sk, ..., S1, C] (width first,
+channels last: (N, C, L) is [L, C], (N, C, H, W) is [W, H, C], (N, C, D, H, W) is [W, H, D, C]), and a
+vector (N, C) is [1, 1, C]. netcalc writes a vector (after GAP, FC or FLATTEN) at its network's rank ([1, C],
+[1, 1, C], [1, 1, 1, C]), so sizes of 1 at the end of the spatial part are not significant. The batch is not
+in a layer's `output`: a batch fixed in the file (the input's N) is `settings.batch`, the default `--batch`,
+and every row is one item. So a graph output of dims (N, ...) agrees when its row's `output` is the order
+above of (C, S1, ..., Sk) and `settings.batch` is N. netcalc refuses a graph input of rank 1 (a tensor
+(L,) without its batch and channels: which axis would be which is a guess) and of rank 6 and more (more
+than three spatial axes), naming the input, its rank and its readers; an output of rank 0 or 1, or of rank
+6 and more, cannot be written in netcalc's order and never agrees.
   * The final output: the row netcalc names after the node writing the graph's first output (a row is named
     after its node: the node's name, else its first output; a Split's parts are `<name>:<k>`), or the last row
     when no row has that name.
@@ -50,9 +53,11 @@ agree: the run succeeds and every compared shape (and the batch) is right; disag
 wrong, or netcalc crashes; refused: netcalc exits with an error (the first error message is recorded).
 
 The summary groups the refusals by their message with names and numbers taken out, and by cause (from the
-first error's text): input rank (netcalc reads [N,C,H,W] and [N,F] inputs), a graph input netcalc does not
-follow (by the role the reading node gives it: a parameter such as W, B, a scale or a slope; an argument whose
-values netcalc needs, such as a shape, scales, sizes, pads, axes or bounds; or a second data operand), batch N,
+first error's text): input rank (netcalc reads [N,F], [N,C,L], [N,C,H,W] and [N,C,D,H,W] inputs), a graph
+input netcalc does not follow (by the role the reading node gives it: a parameter such as W, B, a scale or a
+slope, which netcalc reads as a weight of the input's declared dims unless another node reads it elsewhere; an
+argument whose values netcalc needs, such as a shape, scales, sizes, pads, axes or bounds; or a second data
+operand), batch N,
 unsupported attributes and modes, and the rest. The input-rank refusals are split by what else their test has,
 since netcalc reads the input before any node. Three probes, run on the tests that do not agree, say what each
 cause costs, each on top of the one before:
@@ -340,8 +345,9 @@ def collect(folder, operators, pattern):
 # MARK: comparing
 
 def netcalc_order(dims):
-    """[Sk, ..., S1, C] of an ONNX tensor (N, C, S1, ..., Sk); [1, 1, C] of (N, C); None below rank 2."""
-    if dims is None or len(dims) < 2:
+    """[Sk, ..., S1, C] of an ONNX tensor (N, C, S1, ..., Sk) for k from 1 to 3; [1, 1, C] of (N, C); None
+    below rank 2 and above rank 5, which netcalc refuses."""
+    if dims is None or len(dims) < 2 or len(dims) > 5:
         return None
     if len(dims) == 2:
         return [1, 1, dims[1]]
@@ -431,12 +437,12 @@ def normalized(message):
 def causes(message, test):
     """The causes a refusal's message shows (a message can show several), for the summary."""
     found = []
-    rank = re.search(r"the input '[^']*' has (\d+) dims", message)
+    rank = re.search(r"the input '[^']*'(?: \(read by [^)]*\))? has (\d+) dims?\b", message)
     if rank:
         found.append(f"input rank {rank.group(1)}")
-    if re.search(r"not \d+ values: netcalc reads 2-D|reads 2-D (pools|convolutions|weights)|weights \[K, C/G, kH, kW\]"
-                 r"|works on NCHW images|\bNCHW or \[N, C\]", message):
-        found.append("not 2-D (a window, weight or tensor of another rank)")
+    if re.search(r"not \d+ values: its input|one (kernel )?size per spatial axis|of \d+ sizes for its input"
+                 r"|works on channels-first tensors", message):
+        found.append("a window, weight or tensor of another rank")
     graph_input = re.search(r"reads the graph input '([^']*)'", message)
     if graph_input:
         role = test.roles.get(graph_input.group(1), DATA)
@@ -444,7 +450,7 @@ def causes(message, test):
                       ARGUMENT: "an argument as a graph input (shape, scales, sizes, pads, axes, split, bounds)",
                       DATA: "a second data input (the other operand)"}[role])
     if re.search(r"\bbatch\b", message) and "keeps the batch axis alone" not in message \
-            and "keeps the batch and channels" not in message:
+            and "keeps the batch and channels" not in message and "with a batch and channels first" not in message:
         found.append("batch N")
     attributes = [a for a in WATCHED_ATTRIBUTES if re.search(rf"\b{a}\b", message)]
     if re.search(r"\bdilation\b|no argument 'd\d", message):
@@ -455,9 +461,10 @@ def causes(message, test):
         if re.search(rf"\b{name}\b", message):
             attributes.append(name)
     found += [f"attribute {a}" for a in dict.fromkeys(attributes)]
-    if "can be at most half its window" in message:
+    if "can be at most half its window" in message or "whose padding is at most half the window" in message:
         found.append("pads larger than half the window (a PyTorch rule of netcalc's pools)")
-    if "does not depend on the input" in message or "no node writes the graph's output" in message:
+    if "does not depend on the input" in message or "no node writes the graph's output" in message \
+            or "is one netcalc does not compute" in message:
         found.append("a second graph output netcalc does not make (running statistics, pool indices)")
     if "no layers to count" in message:
         found.append("no layer (the output is the input)")

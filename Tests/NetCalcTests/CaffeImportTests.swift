@@ -120,4 +120,56 @@ import Testing
         #expect(again.totals.activations == original.totals.activations)
         #expect(again.totals.inferencePeakBytes == original.totals.inferencePeakBytes)
     }
+    /// A 1-D network: a (N, C, L) input, N-D convolutions, Pooling and Deconvolution on one axis.
+    @Test func sequenceNetwork() throws {
+        let (read, diagnostics) = Self.analyzeModel(packageRoot + "/Tests/NetCalcTests/Fixtures/caffe/conv1d.prototxt")
+        #expect(diagnostics.isEmpty, "\(diagnostics.map(\.message))")
+        let report = try #require(read)
+        #expect(report.settings.batch == 2)
+        #expect(report.rows[0].output == Shape(spatial: [100], depth: 3))
+        #expect(report.rows.map(\.text) == [
+            "INPUT[100x3]", "CONV(8,5,s2,p2)", "BN(caffe,inplace)", "SCALE(bias,inplace)", "RELU(inplace)",
+            "MAXPOOL(2,caffe)", "CONV(8,3,p1,nobias)", "ADD(conv2 | pool1)", "DECONV(4,2,s2)", "GAP", "FC(10)", "SOFTMAX",
+        ])
+        #expect(report.rows.first { $0.name == "up" }?.output == Shape(spatial: [50], depth: 4))
+        #expect(report.rows.last?.output == Shape(vector: 10, rank: 1))
+        // conv1 8*3*5 + 8, scale1 16, conv2 8*8*3, up 8*4*2 + 4, fc 4*10 + 10.
+        #expect(report.totals.params == 128 + 16 + 192 + 68 + 50)
+        #expect(report.totals.macs == 50 * 8 * 15 + 25 * 8 * 24 + 25 * 8 * 4 * 2 + 40)
+    }
+
+    /// A 3-D network: sizes per axis in Caffe's order (D, H, W) become the spec's W x H x T, and a
+    /// Pooling with one kernel_size per axis reads as a fork's N-D pooling.
+    @Test func volumeNetwork() throws {
+        let (read, diagnostics) = Self.analyzeModel(packageRoot + "/Tests/NetCalcTests/Fixtures/caffe/conv3d.prototxt")
+        #expect(diagnostics.isEmpty, "\(diagnostics.map(\.message))")
+        let report = try #require(read)
+        #expect(report.rows[0].output == Shape(spatial: [32, 32, 8], depth: 3))
+        #expect(report.rows[1].text == "CONV(16,7x7x3,s2x2x1,p3x3x1,nobias)")
+        #expect(report.rows[1].output == Shape(spatial: [16, 16, 8], depth: 16))
+        #expect(report.rows.first { $0.name == "pool1" }?.text == "MAXPOOL(2x2x1,caffe)")
+        #expect(report.rows.first { $0.name == "b" }?.text == "CONV(8,3x3x1,p1x1x0)")
+        #expect(report.rows.first { $0.name == "cat" }?.output == Shape(spatial: [8, 8, 8], depth: 16))
+        #expect(report.rows.last?.output == Shape(vector: 5, rank: 3))
+        #expect(report.totals.params == 11_797)
+        #expect(report.totals.macs == 16_810_064)
+    }
+
+    /// BVLC Caffe pools 4-D blobs only: a Pooling of one kernel_size on a 5-D input is refused, and so
+    /// are an input of six dims and more kernel sizes than axes.
+    @Test func ranksCaffeCannotPool() {
+        func firstError(_ text: String) -> String? {
+            let (report, diagnostics) = importModel("n.prototxt", Array(text.utf8), format: .prototxt, overrides: SettingsOverride())
+            #expect(report == nil)
+            return diagnostics.items.first?.message
+        }
+        let volume = "input: \"data\"\ninput_shape { dim: 1 dim: 3 dim: 8 dim: 16 dim: 16 }\n"
+        #expect(firstError(volume + "layer { name: \"p\" type: \"Pooling\" bottom: \"data\" top: \"p\" pooling_param { kernel_size: 2 stride: 2 } }")
+            == "layer 'p' (Pooling): BVLC Caffe's Pooling works on 4-D blobs (N, C, H, W), and this network's input is 5-D")
+        #expect(firstError("input: \"data\"\ninput_shape { dim: 1 dim: 3 dim: 2 dim: 8 dim: 16 dim: 16 }\n"
+            + "layer { name: \"r\" type: \"ReLU\" bottom: \"data\" top: \"r\" }")?
+            .hasPrefix("the input needs two to five positive sizes") == true)
+        #expect(firstError(volume + "layer { name: \"c\" type: \"Convolution\" bottom: \"data\" top: \"c\" convolution_param { num_output: 4 kernel_size: 1 kernel_size: 1 kernel_size: 1 kernel_size: 1 } }")
+            == "layer 'c' (Convolution): it gives 4 values of kernel_size; netcalc's networks have at most three spatial axes")
+    }
 }

@@ -53,16 +53,17 @@ enum ONNXNodeVerdict {
 
     static let cases: [ONNXNodeCase] = manifest?.tests ?? []
 
-    /// An ONNX tensor (N, C, S1, ..., Sk) in netcalc's order [Sk, ..., S1, C]; (N, C) is [1, 1, C]; nil below
-    /// rank 2, which netcalc's order cannot write.
+    /// An ONNX tensor (N, C, S1, ..., Sk) in netcalc's order [Sk, ..., S1, C] for k from 1 to 3; (N, C) is
+    /// [1, 1, C]; nil below rank 2 and above rank 5, which netcalc refuses (a rank-1 input has no batch and
+    /// channels to tell apart from its length) and its order cannot write.
     static func netcalcOrder(_ dims: [Int]) -> [Int]? {
-        guard dims.count >= 2 else { return nil }
+        guard (2...5).contains(dims.count) else { return nil }
         if dims.count == 2 { return [1, 1, dims[1]] }
         return Array(dims[2...].reversed()) + [dims[1]]
     }
 
-    /// A shape with the 1s at the end of its spatial part dropped: the JSON writes three sizes, so [L, 1, C]
-    /// is the rank-3 (N, C, L).
+    /// A shape with the 1s at the end of its spatial part dropped: netcalc writes a vector at its network's
+    /// rank ([1, C], [1, 1, C], [1, 1, 1, C]), all of them the (N, C) of ONNX.
     static func canonical(_ shape: [Int]) -> [Int] {
         guard let channels = shape.last else { return [] }
         var spatial = Array(shape.dropLast())

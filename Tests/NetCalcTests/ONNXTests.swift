@@ -68,6 +68,9 @@ struct ModelBuilder {
     var opset = 17
     var inputDims: [Int] = [1, 3, 8, 8]
     var batchSymbol: String?
+    /// Graph inputs after the first, with their declared dims (weights fed as inputs, as ONNX's
+    /// operator tests feed them).
+    var extraInputs: [(name: String, dims: [Int])] = []
     var nodes: [(op: String, name: String, inputs: [String], outputs: [String], attributes: [(inout ProtobufWriter) -> Void])] = []
     var initializers: [(name: String, dims: [Int], type: Int, raw: [UInt8])] = []
     var output = "output"
@@ -177,6 +180,7 @@ struct ModelBuilder {
                 }
             }
             valueInfo(11, "input", inputDims, symbol: batchSymbol)
+            for extra in extraInputs { valueInfo(11, extra.name, extra.dims, symbol: nil) }
             valueInfo(12, output, [], symbol: nil)
         }
         return model.bytes
@@ -456,9 +460,22 @@ func analyzeONNXFixture(_ name: String) -> NetworkReport? {
     static let models = [
         "convnext_tiny", "convnext_tiny_opset11", "convnext_tiny_opset21", "densenet121", "efficientnet_b0",
         "googlenet", "inception_v3", "lraspp_mobilenet_v3_large", "lraspp_mobilenet_v3_large_opset9",
-        "mobilenet_v2", "mobilenet_v2_opset10", "mobilenet_v3_small", "regnet_y_400mf", "resnet18", "resnet18_bn",
-        "resnet18_train", "resnet50", "shufflenet_v2_x0_5", "squeezenet1_1", "tiny_conv", "vgg11",
+        "mobilenet_v2", "mobilenet_v2_opset10", "mobilenet_v3_small", "r3d_18", "regnet_y_400mf", "resnet18",
+        "resnet18_bn", "resnet18_train", "resnet50", "shufflenet_v2_x0_5", "squeezenet1_1", "tiny_conv", "vgg11",
     ]
+
+    /// A shape of expected.json, `[W, H, C]` or `[W, H, T, C]`, as netcalc's.
+    static func shape(_ sizes: [Int]) -> Shape? {
+        guard let depth = sizes.last, (2...4).contains(sizes.count) else { return nil }
+        return Shape(spatial: Array(sizes.dropLast()), depth: depth)
+    }
+
+    /// True when a row's output is the expected shape: the same sizes, or the same vector written at
+    /// another rank (a video network's FC gives `1x1x1x400`, the expected `[1, 1, 400]`).
+    static func matches(_ output: Shape?, _ sizes: [Int]) -> Bool {
+        guard let output, let expected = shape(sizes) else { return false }
+        return output.answers(expected)
+    }
 
     /// Every NAME.expected.json in the folder is one of the models tested here.
     @Test func everyFixtureIsTested() {
@@ -475,8 +492,8 @@ func analyzeONNXFixture(_ name: String) -> NetworkReport? {
         #expect(report.totals.params == expected["params_in_file"] as? Int)
         #expect(report.totals.nonTrainable == expected["nontrainable_in_file"] as? Int)
         #expect(report.totals.macs == expected["macs"] as? Int)
-        #expect(report.rows.first?.output == Shape(width: input[0], height: input[1], depth: input[2]))
-        #expect(report.rows.last?.output == Shape(width: output[0], height: output[1], depth: output[2]))
+        #expect(report.rows.first?.output == Self.shape(input))
+        #expect(Self.matches(report.rows.last?.output, output), "\(report.rows.last?.output.fullText ?? "") vs \(output)")
         // Each Conv, ConvTranspose, Gemm and MatMul is a row of its node's name, with the same output
         // and MACs, and the same parameters (a MatMul's row also holds the bias Add folded into it).
         let rows = Dictionary(report.rows.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
@@ -488,7 +505,7 @@ func analyzeONNXFixture(_ name: String) -> NetworkReport? {
                 continue
             }
             let shape = try #require(layer["output"] as? [Int])
-            #expect(row.output == Shape(width: shape[0], height: shape[1], depth: shape[2]), "\(node)")
+            #expect(Self.matches(row.output, shape), "\(node): \(row.output.fullText) vs \(shape)")
             #expect(row.macs == layer["macs"] as? Int, "\(node)")
             if layer["op"] as? String == "MatMul" {
                 #expect(row.params == (layer["params"] as? Int ?? 0) + row.biases, "\(node)")
@@ -1017,9 +1034,9 @@ func analyzeONNXFixture(_ name: String) -> NetworkReport? {
             m.node("Relu", "relu", ["input"], ["output"])
         } == "test.onnx: the model uses opset 6, older than netcalc reads")
         #expect(failure { m in
-            m.inputDims = [1, 3, 8]
+            m.inputDims = [8]
             m.node("Relu", "relu", ["input"], ["output"])
-        } == "test.onnx: the input 'input' has 3 dims; netcalc reads images [N,C,H,W] and vectors [N,F]")
+        } == "test.onnx: the input 'input' (read by Relu) has 1 dim; netcalc reads tensors with a batch and channels first: [N,F], [N,C,L], [N,C,H,W] and [N,C,D,H,W]")
         #expect(failure { m in
             m.node("Relu", "relu", ["input"], ["a"])
         } == "test.onnx: no node writes the graph's output 'output'")
@@ -1149,5 +1166,193 @@ extension ONNXOperatorTests {
         #expect(biased?.calls == ["CONV(4,3)"])
         #expect(biased?.network.layers.first?.output == "output")
         #expect(biased?.network.notes == ["1 elementwise operation the exporter wrote out is not a row (the 3 values of its per-channel constant are not counted as parameters)"])
+    }
+}
+
+/// Sequences `[N, C, L]` and volumes `[N, C, D, H, W]`: spatial sizes width first, window attributes
+/// reversed from ONNX's order, asymmetric pads as PAD, weights fed as graph inputs.
+@Suite struct ONNXRankTests {
+    typealias Build = (inout ModelBuilder) -> Void
+
+    func read(_ build: Build) -> (network: ImportedNetwork, report: NetworkReport)? {
+        var model = ModelBuilder()
+        build(&model)
+        do throws(ImportFailure) {
+            let network = try model.read()
+            let (report, diagnostics) = GraphAnalyzer(network: network, file: SourceFile(name: "test.onnx", text: ""),
+                                                      overrides: SettingsOverride()).analyze()
+            guard let report else {
+                Issue.record("analysis failed: \(diagnostics.items.map(\.message))")
+                return nil
+            }
+            return (network, report)
+        } catch {
+            Issue.record("import failed: \(error.diagnostics.items.map(\.message))")
+            return nil
+        }
+    }
+
+    func failure(_ build: Build) -> String {
+        var model = ModelBuilder()
+        build(&model)
+        return importError { () throws(ImportFailure) in try model.read() } ?? "no error"
+    }
+
+    /// A 1-D network on 2 sequences of 4 channels and length 32.
+    @Test func sequence() throws {
+        let built = try #require(read { m in
+            m.inputDims = [2, 4, 32]
+            m.weight("w1", [8, 4, 5])
+            m.weight("b1", [8])
+            for name in ["scale", "bias", "mean", "var"] { m.weight(name, [8]) }
+            m.weight("w2", [8, 8, 2])
+            m.floats("scales", [3], [1, 1, 2])
+            m.int64s("pads", [0, 0, 1, 0, 0, 2])
+            m.weight("wt", [8, 4, 4])
+            m.weight("fc", [3, 4])
+            m.node("Conv", "conv1", ["input", "w1", "b1"], ["c1"], [ModelBuilder.ints("strides", [2]), ModelBuilder.ints("pads", [2, 2])])
+            m.node("BatchNormalization", "bn", ["c1", "scale", "bias", "mean", "var"], ["n1"])
+            m.node("Relu", "relu", ["n1"], ["r1"])
+            m.node("MaxPool", "pool", ["r1"], ["p1"], [ModelBuilder.ints("kernel_shape", [2]), ModelBuilder.ints("strides", [2])])
+            m.node("Conv", "conv2", ["p1", "w2"], ["c2"], [ModelBuilder.ints("pads", [0, 1])])
+            m.node("Add", "add", ["p1", "c2"], ["a"])
+            m.node("Resize", "up", ["a", "", "scales"], ["u"])
+            m.node("Pad", "pad", ["u", "pads"], ["padded"])
+            m.node("ConvTranspose", "deconv", ["padded", "wt"], ["d"], [ModelBuilder.ints("strides", [2])])
+            m.node("GlobalAveragePool", "gap", ["d"], ["g"])
+            m.node("Flatten", "flatten", ["g"], ["f"])
+            m.node("Gemm", "fc", ["f", "fc"], ["output"], [ModelBuilder.int("transB", 1)])
+        })
+        #expect(built.network.input == Shape(spatial: [32], depth: 4))
+        #expect(built.network.batch == 2)
+        #expect(built.network.layers.map(computationText) == [
+            "CONV(8,5,s2,p2)", "BN", "RELU", "POOL(2,s2)", "PAD(0,1)", "CONV(8,2,nobias)", "ADD", "UPSAMPLE(2)",
+            "PAD(1,2)", "DECONV(4,4,s2,nobias)", "GAP", "FLATTEN", "FC(3,nobias)",
+        ])
+        let rows = Dictionary(built.report.rows.map { ($0.name, $0.output) }, uniquingKeysWith: { first, _ in first })
+        #expect(rows["conv1"] == Shape(spatial: [16], depth: 8))
+        #expect(rows["pool"] == Shape(spatial: [8], depth: 8))
+        #expect(rows["add"] == Shape(spatial: [8], depth: 8))
+        #expect(rows["pad"] == Shape(spatial: [19], depth: 8))
+        #expect(rows["deconv"] == Shape(spatial: [40], depth: 4))
+        #expect(built.report.rows.last?.output.answers(Shape(width: 1, height: 1, depth: 3)) == true)
+        #expect(built.report.settings.batch == 2)
+        // conv1 8*4*5 + 8, bn 16, conv2 8*8*2, deconv 8*4*4, fc 4*3.
+        #expect(built.report.totals.params == 168 + 16 + 128 + 128 + 12)
+        #expect(built.report.totals.macs == 16 * 8 * 20 + 8 * 8 * 16 + 19 * 8 * 16 + 12)
+    }
+
+    /// A 3-D network on one clip of 4 frames of 16x16, its first convolution's weight and its instance
+    /// norm's scale and bias fed as graph inputs.
+    @Test func volume() throws {
+        let built = try #require(read { m in
+            m.inputDims = [1, 3, 4, 16, 16]
+            m.extraInputs = [("w1", [8, 3, 3, 7, 7]), ("gamma", [8]), ("beta", [8])]
+            m.weight("w2", [8, 8, 2, 2, 2])
+            m.int64s("sizes", [1, 16, 8, 8, 8])
+            m.node("Conv", "conv1", ["input", "w1"], ["c1"], [ModelBuilder.ints("strides", [1, 2, 2]),
+                                                              ModelBuilder.ints("pads", [1, 3, 3, 1, 3, 3])])
+            m.node("InstanceNormalization", "norm", ["c1", "gamma", "beta"], ["n1"])
+            m.node("Relu", "relu", ["n1"], ["r1"])
+            m.node("MaxPool", "pool", ["r1"], ["p1"], [ModelBuilder.ints("kernel_shape", [1, 2, 2]), ModelBuilder.ints("strides", [1, 2, 2])])
+            m.node("Conv", "conv2", ["p1", "w2"], ["c2"], [ModelBuilder.ints("pads", [0, 0, 0, 1, 1, 1])])
+            m.node("Concat", "cat", ["p1", "c2"], ["cat"], [ModelBuilder.int("axis", 1)])
+            m.node("Resize", "up", ["cat", "", "", "sizes"], ["u"])
+            m.node("AveragePool", "avg", ["u"], ["a"], [ModelBuilder.ints("kernel_shape", [2, 2, 2]), ModelBuilder.ints("strides", [2, 2, 2])])
+            m.node("GlobalMaxPool", "gmp", ["a"], ["output"])
+        })
+        #expect(built.network.input == Shape(spatial: [16, 16, 4], depth: 3))
+        #expect(built.network.layers.map(computationText) == [
+            "CONV(8,7x7x3,s2x2x1,p3x3x1,nobias)", "INSTANCENORM(affine)", "RELU", "POOL(2x2x1,s2x2x1)",
+            "PAD(0,1,0,1,0,1)", "CONV(8,2,nobias)", "CONCAT", "UPSAMPLE(size=8x8x8)", "AVGPOOL(2,s2)", "ADAPTIVEMAXPOOL(1)",
+        ])
+        let rows = Dictionary(built.report.rows.map { ($0.name, $0.output) }, uniquingKeysWith: { first, _ in first })
+        #expect(rows["conv1"] == Shape(spatial: [8, 8, 4], depth: 8))
+        #expect(rows["pool"] == Shape(spatial: [4, 4, 4], depth: 8))
+        #expect(rows["cat"] == Shape(spatial: [4, 4, 4], depth: 16))
+        #expect(rows["avg"] == Shape(spatial: [4, 4, 4], depth: 16))
+        #expect(built.report.rows.last?.output == Shape(spatial: [1, 1, 1], depth: 16))
+        // conv1 8*3*147, norm 16, conv2 8*8*8.
+        #expect(built.report.totals.params == 3_528 + 16 + 512)
+        #expect(built.report.totals.macs == 256 * 8 * 441 + 64 * 8 * 64)
+    }
+
+    /// A graph input is a weight only where every reader reads a parameter; elsewhere it is refused,
+    /// naming the operator and the input. Inputs without a batch and channels, or of more than three
+    /// spatial axes, are refused naming their readers.
+    @Test func graphInputsAndRanks() {
+        #expect(failure { m in
+            m.extraInputs = [("shape", [2])]
+            m.node("Reshape", "reshape", ["input", "shape"], ["output"])
+        } == "test.onnx: node 'reshape' (Reshape) reads the graph input 'shape' at its input 1, where it needs the values or computed data; netcalc follows one input, 'input', and reads other graph inputs only as weights of fixed dims")
+        #expect(failure { m in
+            m.extraInputs = [("w", [4, 3, 3, 3])]
+            m.node("Conv", "conv", ["input", "w"], ["a"])
+            m.node("Add", "add", ["a", "w"], ["output"])
+        }.hasPrefix("test.onnx: node 'conv' (Conv) reads the graph input 'w' at its input 1, as a weight, but another node reads it elsewhere"))
+        #expect(failure { m in
+            m.inputDims = [1, 2, 3, 4, 5, 6]
+            m.node("Relu", "relu", ["input"], ["output"])
+        }.hasPrefix("test.onnx: the input 'input' (read by Relu) has 6 dims"))
+        let matmul = read { m in
+            m.inputDims = [3, 4]
+            m.extraInputs = [("b", [4, 5])]
+            m.node("MatMul", "mm", ["input", "b"], ["output"])
+        }
+        #expect(matmul?.network.layers.map(computationText) == ["FC(5,nobias)"])
+        #expect(matmul?.report.settings.batch == 3)
+        #expect(failure { m in
+            m.inputDims = [1, 3, 8]
+            m.weight("w", [4, 3, 3, 3])
+            m.node("Conv", "conv", ["input", "w"], ["output"])
+        } == "test.onnx: node 'conv' (Conv) has a weight of dims [4, 3, 3, 3] for its input [1, 3, 8] (NCL); netcalc reads weights [K, C/G, k1, ...] with one kernel size per spatial axis")
+    }
+}
+
+extension ONNXRankTests {
+    /// Sizes from a hostile file are refused with a message, never a trap.
+    @Test func hostileSizes() {
+        #expect(failure { m in
+            m.inputDims = [1, 1, 4]
+            m.node("MaxPool", "pool", ["input"], ["output"], [ModelBuilder.ints("kernel_shape", [2]), ModelBuilder.ints("pads", [Int.max, Int.max])])
+        }.contains("(MaxPool)"))
+        #expect(failure { m in
+            m.inputDims = [1, 2, 1 << 40, 1 << 40, 1 << 40]
+            m.node("Flatten", "flatten", ["input"], ["output"])
+        }.contains("(Flatten) has sizes whose arithmetic does not fit in 64 bits"))
+        #expect(failure { m in
+            m.inputDims = [1, 1, 1 << 62, 4, 4]
+            m.floats("scales", [5], [1, 1, 8, 1, 1])
+            m.node("Resize", "up", ["input", "", "scales"], ["output"])
+        }.contains("(Resize) has sizes whose arithmetic does not fit in 64 bits"))
+        #expect(failure { m in
+            m.inputDims = [1, 1, 4, 4, 4]
+            m.weight("w", [1, 1, 2, 2, 2])
+            m.node("ConvTranspose", "up", ["input", "w"], ["output"], [ModelBuilder.ints("strides", [Int.max, 1, 1])])
+        }.contains("(ConvTranspose) has sizes whose arithmetic does not fit in 64 bits"))
+        #expect(failure { m in
+            m.inputDims = [1, 1, 4, 4, 4]
+            m.extraInputs = [("w", [1 << 62, 1 << 62, 2, 2, 2])]
+            m.node("Conv", "conv", ["input", "w"], ["output"])
+        }.hasPrefix("test.onnx: node 'conv' (Conv) reads the graph input 'w'"))
+    }
+}
+
+/// torchvision's r3d_18 as an ONNX file: the same numbers as specs/r3d_18.net.
+@Suite struct ONNXVideoTests {
+    @Test func r3d18() throws {
+        let report = try #require(analyzeONNXFixture("r3d_18.onnx"))
+        #expect(report.totals.params == 33_371_472)
+        #expect(report.totals.nonTrainable == 9_600)
+        #expect(report.totals.macs == 40_696_553_472)
+        #expect(report.rows.first?.output == Shape(spatial: [112, 112, 16], depth: 3))
+        #expect(report.rows.last?.output == Shape(vector: 400, rank: 3))
+        #expect(report.rows[1].text == "CONV(64,7x7x3,s2x2x1,p3x3x1,nobias)")
+        let (networks, diagnostics) = analyze(try String(contentsOfFile: packageRoot + "/specs/r3d_18.net", encoding: .utf8))
+        #expect(diagnostics.isEmpty)
+        let spec = try #require(networks.first)
+        #expect(spec.totals.params == report.totals.params)
+        #expect(spec.totals.macs == report.totals.macs)
+        #expect(spec.rows.last?.output == report.rows.last?.output)
     }
 }

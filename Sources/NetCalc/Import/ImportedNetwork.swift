@@ -8,7 +8,7 @@
 struct ImportedNetwork: Sendable {
     /// The network's name: the file's `name:` field, the ONNX graph's name, else the file's stem.
     var name: String
-    /// The input tensor's name and shape (W x H x D).
+    /// The input tensor's name and shape: `L x C`, `W x H x D` or `W x H x T x C`.
     var inputName: String
     var input: Shape
     /// The batch the file states (Caffe's input_dim, a fixed ONNX batch), the default `--batch`.

@@ -242,17 +242,22 @@ struct ChannelScale: LayerOperation {
             macs: LayerExplanation.noMACs, receptiveField: LayerExplanation.unchangedReceptiveField(row))
     }
 
+    /// `Scale` on images; `Scale1d` and `Scale3d` on sequences and volumes, whose per-channel values
+    /// broadcast over one and three spatial axes.
     func pytorch(_ context: PyTorchContext) -> PyTorchModule {
-        var call = PyCall("Scale", .value(context.channels))
+        let rank = context.row.input.rank
+        let name = rank == 2 ? "Scale" : "Scale\(rank)d"
+        let dims = (["channels"] + Array(repeating: "1", count: rank)).joined(separator: ", ")
+        var call = PyCall(name, .value(context.channels))
         if hasBias { call.add("bias", .bool(true)) }
-        return PyTorchModule(call, helpers: [PyTorchHelper(name: "Scale", source: """
-            class Scale(nn.Module):
+        return PyTorchModule(call, helpers: [PyTorchHelper(name: name, source: """
+            class \(name)(nn.Module):
                 \"\"\"A learned multiplier per channel (layer scale), and a learned bias if asked.\"\"\"
 
                 def __init__(self, channels, bias=False):
                     super().__init__()
-                    self.weight = nn.Parameter(torch.ones(channels, 1, 1))
-                    self.bias = nn.Parameter(torch.zeros(channels, 1, 1)) if bias else None
+                    self.weight = nn.Parameter(torch.ones(\(dims)))
+                    self.bias = nn.Parameter(torch.zeros(\(dims))) if bias else None
 
                 def forward(self, x):
                     return x * self.weight if self.bias is None else x * self.weight + self.bias

@@ -1,8 +1,16 @@
 /// Caffe's network definitions (`.prototxt`, protobuf text format), both generations: `layer { type:
-/// "Convolution" }` and the old `layers { type: CONVOLUTION }`, with the input given as `input` and four
-/// `input_dim`, `input` and `input_shape`, or an `Input` layer. Each layer becomes a call of the spec
+/// "Convolution" }` and the old `layers { type: CONVOLUTION }`, with the input given as `input` and its
+/// `input_dim`s, `input` and `input_shape`, or an `Input` layer. Each layer becomes a call of the spec
 /// language with Caffe's defaults written out (a pooling stride of 1, a bias unless `bias_term: false`,
 /// Caffe's rounding for pooling) or a merge; layers whose top is their bottom work in place.
+///
+/// Every rank Caffe's N-D blobs allow netcalc to lay out: an input of `(N, F)`, `(N, C, L)`,
+/// `(N, C, H, W)` or `(N, C, D, H, W)`, spatial sizes written width first (`W x H x T x C`).
+/// Convolution and Deconvolution take `kernel_size`, `stride`, `pad` and `dilation` once for every axis
+/// or once per spatial axis in Caffe's order (D, H, W), reversed into the spec's W x H x T. BVLC Caffe's
+/// Pooling works on 4-D blobs only (its `kernel_size` is one number, or `kernel_h` and `kernel_w`), so a
+/// Pooling on another rank is refused unless it gives one `kernel_size` per spatial axis, as the forks
+/// with N-D pooling write it; global pooling reads any rank.
 
 /// Reads a Caffe prototxt into an imported network.
 struct CaffeReader {
@@ -39,6 +47,8 @@ struct CaffeReader {
 
         var layers: [ImportedLayer] = []
         var aliases: [String: String] = [:]  // Split's tops: the tensor they copy
+        /// The input's spatial axes (0 for `(N, F)`), for Pooling's rank check.
+        func spatialRank() -> Int { max(0, inputDims.count - 2) }
         func tensor(_ name: String) -> String { aliases[name] ?? name }
 
         for field in layerFields {
@@ -80,7 +90,8 @@ struct CaffeReader {
                 continue
             }
             do throws(ArgumentProblem) {
-                let computation = try self.computation(kind, type: type, layer: layer, bottoms: bottoms.count)
+                let computation = try self.computation(kind, type: type, layer: layer, bottoms: bottoms.count,
+                                                       spatialRank: spatialRank())
                 layers.append(ImportedLayer(name: name, computation: computation, inputs: bottoms, output: top,
                                             inPlace: bottoms == [top], range: range))
             } catch {
@@ -95,14 +106,14 @@ struct CaffeReader {
                   hint: "give one: input: \"data\" with input_shape { dim: 1 dim: 3 dim: 224 dim: 224 }, or an Input layer")
             throw ImportFailure(diagnostics: problems)
         }
-        guard inputDims.count == 4 || inputDims.count == 2, inputDims.allSatisfy({ $0 >= 1 }) else {
-            report("the input needs four positive sizes (N, C, H, W), not \(inputDims.map(String.init).joined(separator: " x "))",
+        guard (2...5).contains(inputDims.count), inputDims.allSatisfy({ $0 >= 1 }) else {
+            report("the input needs two to five positive sizes, (N, F), (N, C, L), (N, C, H, W) or (N, C, D, H, W), not \(inputDims.map(String.init).joined(separator: " x "))",
                   inputRange, hint: "input_shape { dim: 1 dim: 3 dim: 224 dim: 224 }")
             throw ImportFailure(diagnostics: problems)
         }
         if problems.hasErrors { throw ImportFailure(diagnostics: problems) }
-        let input = inputDims.count == 4 ? Shape(width: inputDims[3], height: inputDims[2], depth: inputDims[1])
-            : Shape(width: 1, height: 1, depth: inputDims[1])
+        let input = inputDims.count == 2 ? Shape(width: 1, height: 1, depth: inputDims[1])
+            : Shape(spatial: inputDims[2...].reversed(), depth: inputDims[1])
         let networkName = root.first("name")?.text.flatMap { $0.isEmpty ? nil : $0 } ?? fileStem(file.name)
         return ImportedNetwork(name: networkName, inputName: inputName, input: input, batch: inputDims[0],
                                layers: layers, inputRange: inputRange)
@@ -120,8 +131,8 @@ struct CaffeReader {
     }
 
     /// The spec call or merge a Caffe layer computes, with Caffe's defaults made explicit.
-    private func computation(_ kind: CaffeLayerType, type: String, layer: TextMessage,
-                             bottoms: Int) throws(ArgumentProblem) -> ImportedLayer.Computation {
+    private func computation(_ kind: CaffeLayerType, type: String, layer: TextMessage, bottoms: Int,
+                             spatialRank: Int) throws(ArgumentProblem) -> ImportedLayer.Computation {
         let inPlace = layer.all("bottom").compactMap(\.text) == layer.all("top").compactMap(\.text)
         func call(_ keyword: String, _ arguments: [String] = []) -> ImportedLayer.Computation {
             let all = arguments + (inPlace ? [inPlaceFlag] : [])
@@ -165,6 +176,15 @@ struct CaffeReader {
             }
             if parameters.first("global_pooling")?.bool == true {
                 return call(maximum ? "ADAPTIVEMAXPOOL" : "GAP", maximum ? ["1"] : [])
+            }
+            if spatialRank != 2 {
+                // BVLC Caffe pools 4-D blobs only; the N-D pooling forks repeat kernel_size per axis.
+                let sizes = parameters.all("kernel_size").compactMap(\.int)
+                guard sizes.count == spatialRank || (spatialRank == 1 && sizes.count == 1) else {
+                    throw ArgumentProblem(
+                        "BVLC Caffe's Pooling works on 4-D blobs (N, C, H, W), and this network's input is \(spatialRank + 2)-D",
+                        hint: "a fork with N-D pooling gives kernel_size (and stride, pad) once per spatial axis, which netcalc reads; so does global_pooling")
+                }
             }
             let kernel = try window(parameters, "kernel_size", "kernel_h", "kernel_w", fallback: nil)
             let stride = try window(parameters, "stride", "stride_h", "stride_w", fallback: 1)
@@ -231,16 +251,19 @@ struct CaffeReader {
         }
     }
 
-    /// A window size as Caffe gives it: `name` (one value, or height then width), else `name_h` and
-    /// `name_w`, else the fallback; written as the spec's `WxH`.
+    /// A window size as Caffe gives it: `name` (one value for every axis, or one per spatial axis in
+    /// Caffe's order: height then width, or depth, height, width), else `name_h` and `name_w`, else the
+    /// fallback; written as the spec's `WxH` or `WxHxT`.
     private func window(_ parameters: TextMessage, _ name: String, _ heightName: String, _ widthName: String,
                         fallback: Int?) throws(ArgumentProblem) -> Sizes {
         let values = parameters.all(name).compactMap(\.int)
         let result: Sizes
         if values.count == 1 {
             result = Sizes(square: values[0])
-        } else if values.count == 2 {
-            result = Sizes(values[1], values[0])
+        } else if values.count == 2 || values.count == 3 {
+            result = Sizes(axes: values.reversed())
+        } else if values.count > 3 {
+            throw ArgumentProblem("it gives \(values.count) values of \(name); netcalc's networks have at most three spatial axes")
         } else if let height = parameters.first(heightName)?.int, let width = parameters.first(widthName)?.int {
             result = Sizes(width, height)
         } else if let fallback {
@@ -248,7 +271,7 @@ struct CaffeReader {
         } else {
             throw ArgumentProblem("it needs \(name) (or \(heightName) and \(widthName))")
         }
-        guard result.width >= 0, result.height >= 0 else { throw ArgumentProblem("\(name) cannot be negative") }
+        guard result.width >= 0, result.height >= 0, result.time >= 0 else { throw ArgumentProblem("\(name) cannot be negative") }
         return result
     }
 }

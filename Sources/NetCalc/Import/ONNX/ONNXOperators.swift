@@ -133,59 +133,85 @@ extension ONNXImporter {
         return constant
     }
 
-    /// The node's data input, which must be NCHW for a window or image operation.
+    /// The node's data input, which must be channels first with one to three spatial axes (`[N, C, L]`,
+    /// `[N, C, H, W]`, `[N, C, D, H, W]`) for a window or resampling.
     func image(_ node: ONNXNode) throws(ImportFailure) -> ONNXData {
         let input = try data(node, 0)
-        guard input.layout == .nchw else {
-            throw failure(node, "reads a tensor of dims \(input.text); \(node.opType) works on NCHW images")
+        guard input.isChannelsFirst else {
+            throw failure(node, "reads a tensor of dims \(input.text); \(node.opType) works on channels-first tensors [N,C,L], [N,C,H,W] or [N,C,D,H,W]")
         }
         return input
     }
 
     // MARK: Windows
 
-    /// The settings of a 2-D window: kernel, stride, dilation and the padding on each side.
+    /// The settings of a window along each spatial axis, in ONNX's order (D, H, W): kernel, stride,
+    /// dilation and the padding before and after.
     struct Window {
-        var kernel: (height: Int, width: Int)
-        var stride: (height: Int, width: Int) = (1, 1)
-        var dilation: (height: Int, width: Int) = (1, 1)
-        var pads: (top: Int, left: Int, bottom: Int, right: Int) = (0, 0, 0, 0)
+        var kernel: [Int]
+        var stride: [Int]
+        var dilation: [Int]
+        var before: [Int]
+        var after: [Int]
 
-        var isSymmetric: Bool { pads.top == pads.bottom && pads.left == pads.right }
+        /// A window of `kernel` with stride 1, dilation 1 and no padding.
+        init(kernel: [Int]) {
+            self.kernel = kernel
+            stride = Array(repeating: 1, count: kernel.count)
+            dilation = stride
+            before = Array(repeating: 0, count: kernel.count)
+            after = before
+        }
+
+        var isSymmetric: Bool { before == after }
+
+        /// No padding on any side.
+        mutating func removePadding() {
+            before = Array(repeating: 0, count: kernel.count)
+            after = before
+        }
     }
 
-    /// Reads strides, dilations, pads and auto_pad for a window of `kernel` on `input`.
-    func window(_ node: ONNXNode, kernel: (height: Int, width: Int), input: ONNXData) throws(ImportFailure) -> Window {
+    /// Reads strides, dilations, pads and auto_pad for a window of `kernel` (ONNX's order) on `input`.
+    func window(_ node: ONNXNode, kernel: [Int], input: ONNXData) throws(ImportFailure) -> Window {
+        let axes = input.spatialIndices
+        let rank = axes.count
         var window = Window(kernel: kernel)
-        func pair(_ name: String) throws(ImportFailure) -> (Int, Int)? {
+        func list(_ name: String) throws(ImportFailure) -> [Int]? {
             guard let list = intList(node, name) else { return nil }
-            guard list.count == 2 else {
-                throw failure(node, "has \(name) \(list), not 2 values: netcalc reads 2-D windows")
+            guard list.count == rank else {
+                throw failure(node, "has \(name) \(list), not \(rank) values: its input \(input.text) has \(rank) spatial \(rank == 1 ? "axis" : "axes")")
             }
             guard list.allSatisfy({ $0 >= 1 }) else { throw failure(node, "has \(name) \(list); they must be at least 1") }
-            return (list[0], list[1])
+            return list
         }
-        guard kernel.height >= 1, kernel.width >= 1 else {
-            throw failure(node, "has the kernel \(kernel.height)x\(kernel.width); it must be at least 1")
+        guard kernel.count == rank else {
+            throw failure(node, "has a kernel of \(kernel.count) sizes for its input \(input.text) of \(rank) spatial \(rank == 1 ? "axis" : "axes")")
         }
-        if let stride = try pair("strides") { window.stride = stride }
-        if let dilation = try pair("dilations") { window.dilation = dilation }
+        guard kernel.allSatisfy({ $0 >= 1 }) else {
+            throw failure(node, "has the kernel \(kernel.map(String.init).joined(separator: "x")); it must be at least 1")
+        }
+        if let stride = try list("strides") { window.stride = stride }
+        if let dilation = try list("dilations") { window.dilation = dilation }
         let autoPad = string(node, "auto_pad") ?? "NOTSET"
         switch autoPad {
         case "NOTSET", "":
             if let pads = intList(node, "pads") {
-                guard pads.count == 4 else {
-                    throw failure(node, "has pads \(pads), not 4 values: netcalc reads 2-D windows")
+                guard pads.count == 2 * rank else {
+                    throw failure(node, "has pads \(pads), not \(2 * rank) values: its input \(input.text) has \(rank) spatial \(rank == 1 ? "axis" : "axes")")
                 }
                 guard pads.allSatisfy({ $0 >= 0 }) else { throw failure(node, "has the negative pads \(pads)") }
-                window.pads = (pads[0], pads[1], pads[2], pads[3])
+                window.before = Array(pads[..<rank])
+                window.after = Array(pads[rank...])
             }
         case "VALID":
             break
         case "SAME_UPPER", "SAME_LOWER":
             // The output is ceil(size / stride); the extra pixel of an odd total goes after
             // (SAME_UPPER) or before (SAME_LOWER).
-            func split(_ size: Int, _ kernel: Int, _ stride: Int, _ dilation: Int) throws(ImportFailure) -> (Int, Int) {
+            for (position, axis) in axes.enumerated() {
+                let size = input.dims[axis]
+                let (kernel, stride, dilation) = (kernel[position], window.stride[position], window.dilation[position])
                 let total = try checked(node) { () throws(Overflow) in
                     let output = ceilDivide(size, stride)
                     let extent = try checkedAdd(try checkedMultiply(dilation, kernel - 1), 1)
@@ -193,11 +219,8 @@ extension ONNXImporter {
                     return max(needed, 0)
                 }
                 let small = total / 2
-                return autoPad == "SAME_UPPER" ? (small, total - small) : (total - small, small)
+                (window.before[position], window.after[position]) = autoPad == "SAME_UPPER" ? (small, total - small) : (total - small, small)
             }
-            let (top, bottom) = try split(input.height, kernel.height, window.stride.height, window.dilation.height)
-            let (left, right) = try split(input.width, kernel.width, window.stride.width, window.dilation.width)
-            window.pads = (top, left, bottom, right)
         default:
             throw failure(node, "has auto_pad '\(autoPad)', which is not NOTSET, VALID, SAME_UPPER or SAME_LOWER")
         }
@@ -225,15 +248,9 @@ extension ONNXImporter {
     /// The tags of a window: stride, padding and dilation when not 1, 0 and 1.
     func windowTags(_ window: Window) -> [String] {
         var tags: [String] = []
-        if window.stride.height != 1 || window.stride.width != 1 {
-            tags.append("s" + CallText.pair(width: window.stride.width, height: window.stride.height))
-        }
-        if window.pads.left != 0 || window.pads.top != 0 {
-            tags.append("p" + CallText.pair(width: window.pads.left, height: window.pads.top))
-        }
-        if window.dilation.height != 1 || window.dilation.width != 1 {
-            tags.append("d" + CallText.pair(width: window.dilation.width, height: window.dilation.height))
-        }
+        if window.stride.contains(where: { $0 != 1 }) { tags.append("s" + CallText.sizes(window.stride)) }
+        if window.before.contains(where: { $0 != 0 }) { tags.append("p" + CallText.sizes(window.before)) }
+        if window.dilation.contains(where: { $0 != 1 }) { tags.append("d" + CallText.sizes(window.dilation)) }
         return tags
     }
 
@@ -244,21 +261,16 @@ extension ONNXImporter {
         var source = input
         var settings = window
         if !window.isSymmetric {
-            let padded = try padLayer(node, input: input, left: window.pads.left, right: window.pads.right,
-                                      top: window.pads.top, bottom: window.pads.bottom)
-            source = padded
-            settings.pads = (0, 0, 0, 0)
+            source = try padLayer(node, input: input, before: window.before, after: window.after)
+            settings.removePadding()
         }
-        let height = try windowOutput(node, size: source.height, kernel: settings.kernel.height,
-                                      stride: settings.stride.height, dilation: settings.dilation.height,
-                                      before: settings.pads.top, after: settings.pads.bottom, ceil: ceil)
-        let width = try windowOutput(node, size: source.width, kernel: settings.kernel.width,
-                                     stride: settings.stride.width, dilation: settings.dilation.width,
-                                     before: settings.pads.left, after: settings.pads.right, ceil: ceil)
         var dims = source.dims
         dims[1] = channels
-        dims[2] = height
-        dims[3] = width
+        for (position, axis) in source.spatialIndices.enumerated() {
+            dims[axis] = try windowOutput(node, size: source.dims[axis], kernel: settings.kernel[position],
+                                          stride: settings.stride[position], dilation: settings.dilation[position],
+                                          before: settings.before[position], after: settings.after[position], ceil: ceil)
+        }
         let name: String
         if let target {
             name = target
@@ -268,20 +280,30 @@ extension ONNXImporter {
         emit(node, makeCall(windowTags(settings)), input: source, output: name, dims: dims, layout: .nchw)
     }
 
-    /// A `PAD(l,r,t,b)` layer on an NCHW or NHWC tensor, written to a made-up tensor.
-    mutating func padLayer(_ node: ONNXNode, input: ONNXData, left: Int, right: Int, top: Int, bottom: Int,
+    /// A PAD layer on a channels-first or NHWC tensor, written to a made-up tensor unless `output` is
+    /// given: `before` and `after` hold the padding of each spatial axis in ONNX's order (D, H, W), and
+    /// PAD's sides go width first: `PAD(l,r)`, `PAD(l,r,t,b)`, `PAD(l,r,t,b,front,back)`.
+    mutating func padLayer(_ node: ONNXNode, input: ONNXData, before: [Int], after: [Int],
                            output: String? = nil) throws(ImportFailure) -> ONNXData {
-        guard let axes = input.spatialAxes else { throw failure(node, "pads a tensor of dims \(input.text)") }
+        let axes = input.spatialIndices
+        guard !axes.isEmpty, before.count == axes.count, after.count == axes.count else {
+            throw failure(node, "pads a tensor of dims \(input.text)")
+        }
         var dims = input.dims
-        dims[axes.height] = try checked(node) { () throws(Overflow) in try checkedAdd(try checkedAdd(input.height, top), bottom) }
-        dims[axes.width] = try checked(node) { () throws(Overflow) in try checkedAdd(try checkedAdd(input.width, left), right) }
+        for (position, axis) in axes.enumerated() {
+            dims[axis] = try checked(node) { () throws(Overflow) in
+                try checkedAdd(try checkedAdd(input.dims[axis], before[position]), after[position])
+            }
+        }
+        var sides: [String] = []
+        for position in axes.indices.reversed() { sides += ["\(before[position])", "\(after[position])"] }
         let name: String
         if let output {
             name = output
         } else {
             name = freshTensorName("\(try self.output(node))/pad")
         }
-        emit(node, "PAD(\(left),\(right),\(top),\(bottom))", input: input, output: name, dims: dims, layout: input.layout,
+        emit(node, "PAD(\(sides.joined(separator: ",")))", input: input, output: name, dims: dims, layout: input.layout,
              suffix: output == nil ? "/pad" : "")
         return ONNXData(tensor: name, dims: dims, layout: input.layout)
     }
@@ -290,8 +312,9 @@ extension ONNXImporter {
     mutating func convolution(_ node: ONNXNode) throws(ImportFailure) {
         let input = try image(node)
         let weight = try requiredConstant(node, 1, "the weight")
-        guard weight.dims.count == 4 else {
-            throw failure(node, "has a weight of dims \(weight.dims); netcalc reads 2-D convolutions, weights [K, C/G, kH, kW]")
+        let rank = input.spatialIndices.count
+        guard weight.dims.count == rank + 2 else {
+            throw failure(node, "has a weight of dims \(weight.dims) for its input \(input.text); netcalc reads weights [K, C/G, k1, ...] with one kernel size per spatial axis")
         }
         let filters = weight.dims[0]
         let group = int(node, "group", 1)
@@ -299,9 +322,9 @@ extension ONNXImporter {
         guard group >= 1, channels % group == 0, weight.dims[1] == channels / group, filters % group == 0, filters >= 1 else {
             throw failure(node, "has a weight of dims \(weight.dims) and group \(group), which do not fit its \(channels) input channels")
         }
-        let kernel = (height: weight.dims[2], width: weight.dims[3])
-        if let shape = intList(node, "kernel_shape"), shape != [kernel.height, kernel.width] {
-            throw failure(node, "has kernel_shape \(shape), but its weight's kernel is \(kernel.height)x\(kernel.width)")
+        let kernel = Array(weight.dims[2...])
+        if let shape = intList(node, "kernel_shape"), shape != kernel {
+            throw failure(node, "has kernel_shape \(shape), but its weight's kernel is \(kernel.map(String.init).joined(separator: "x"))")
         }
         if let bias = try constant(node, 2, "the bias"), bias.count != filters {
             throw failure(node, "has a bias of dims \(bias.dims) for \(filters) filters")
@@ -309,16 +332,18 @@ extension ONNXImporter {
         var hasBias = try value(node, 2) != nil
         var target = try output(node)
         // An Add of one constant per filter right after a convolution without bias is its bias.
+        var filtersDims = [1, filters]
+        filtersDims += Array(repeating: 1, count: rank)
         if !hasBias, let next = soleConsumer(target), graph.nodes[next].opType == "Add",
            let other = otherOperand(graph.nodes[next], target), let bias = peekConstant(other),
-           isPerChannel(bias, of: ONNXData(tensor: "", dims: [1, filters, 1, 1], layout: .nchw)),
+           isPerChannel(bias, of: ONNXData(tensor: "", dims: filtersDims, layout: .nchw)),
            let sum = graph.nodes[next].outputs.first, !sum.isEmpty {
             claimed.insert(next)
             target = sum
             hasBias = true
         }
         let settings = try window(node, kernel: kernel, input: input)
-        let size = CallText.pair(width: kernel.width, height: kernel.height)
+        let size = CallText.sizes(kernel)
         try applyWindow(node, input: input, window: settings, channels: filters, output: target) { tags in
             var parts: [String]
             let keyword: String
@@ -340,11 +365,12 @@ extension ONNXImporter {
     mutating func transposedConvolution(_ node: ONNXNode) throws(ImportFailure) {
         let input = try image(node)
         let weight = try requiredConstant(node, 1, "the weight")
-        guard weight.dims.count == 4, weight.dims[0] == input.channels else {
-            throw failure(node, "has a weight of dims \(weight.dims) for \(input.channels) input channels; netcalc reads 2-D weights [C, K, kH, kW]")
+        let rank = input.spatialIndices.count
+        guard weight.dims.count == rank + 2, weight.dims[0] == input.channels else {
+            throw failure(node, "has a weight of dims \(weight.dims) for its input \(input.text); netcalc reads weights [C, K, k1, ...] with one kernel size per spatial axis")
         }
         let filters = weight.dims[1]
-        let kernel = (height: weight.dims[2], width: weight.dims[3])
+        let kernel = Array(weight.dims[2...])
         guard int(node, "group", 1) == 1 else {
             throw failure(node, "is a grouped transposed convolution, which netcalc's DECONV cannot state")
         }
@@ -358,26 +384,28 @@ extension ONNXImporter {
         guard autoPad == "NOTSET" || autoPad == "VALID" || autoPad.isEmpty else {
             throw failure(node, "has auto_pad \(autoPad), which netcalc's DECONV cannot state")
         }
+        if let shape = intList(node, "kernel_shape"), shape != kernel {
+            throw failure(node, "has kernel_shape \(shape), but its weight's kernel is \(kernel.map(String.init).joined(separator: "x"))")
+        }
         var settings = try window(node, kernel: kernel, input: input)
-        if autoPad == "VALID" { settings.pads = (0, 0, 0, 0) }
-        guard settings.isSymmetric, settings.dilation == (1, 1) else {
+        if autoPad == "VALID" { settings.removePadding() }
+        guard settings.isSymmetric, settings.dilation.allSatisfy({ $0 == 1 }) else {
             throw failure(node, "has asymmetric pads or a dilation, which netcalc's DECONV cannot state")
         }
         let hasBias = try value(node, 2) != nil
-        func size(_ input: Int, _ stride: Int, _ pad: Int, _ kernel: Int) throws(ImportFailure) -> Int {
+        var dims = [input.dims[0], filters]
+        for (position, axis) in input.spatialIndices.enumerated() {
             let result = try checked(node) { () throws(Overflow) in
-                try checkedAdd(try checkedSubtract(try checkedMultiply(input - 1, stride), try checkedMultiply(2, pad)), kernel)
+                try checkedAdd(try checkedSubtract(try checkedMultiply(input.dims[axis] - 1, settings.stride[position]),
+                                                   try checkedMultiply(2, settings.before[position])), kernel[position])
             }
             guard result >= 1 else { throw failure(node, "has an output size below 1") }
-            return result
+            dims.append(result)
         }
-        let height = try size(input.height, settings.stride.height, settings.pads.top, kernel.height)
-        let width = try size(input.width, settings.stride.width, settings.pads.left, kernel.width)
-        var parts = ["\(filters)", CallText.pair(width: kernel.width, height: kernel.height)]
+        var parts = ["\(filters)", CallText.sizes(kernel)]
         parts += windowTags(settings)
         if !hasBias { parts.append("nobias") }
-        emit(node, "DECONV(\(parts.joined(separator: ",")))", input: input, output: try output(node),
-             dims: [input.dims[0], filters, height, width], layout: .nchw)
+        emit(node, "DECONV(\(parts.joined(separator: ",")))", input: input, output: try output(node), dims: dims, layout: .nchw)
     }
 
     /// MaxPool and AveragePool.
@@ -386,17 +414,24 @@ extension ONNXImporter {
         if node.outputs.count > 1, !node.outputs[1].isEmpty, consumers[node.outputs[1]] != nil {
             throw failure(node, "has its indices read by another node; netcalc's pools give values only")
         }
-        guard let shape = intList(node, "kernel_shape"), shape.count == 2 else {
-            throw failure(node, "has kernel_shape \(intList(node, "kernel_shape") ?? []); netcalc reads 2-D pools")
+        let rank = input.spatialIndices.count
+        guard let shape = intList(node, "kernel_shape"), shape.count == rank else {
+            throw failure(node, "has kernel_shape \(intList(node, "kernel_shape") ?? []), not one size per spatial axis of its input \(input.text)")
         }
-        let settings = try window(node, kernel: (shape[0], shape[1]), input: input)
+        let settings = try window(node, kernel: shape, input: input)
+        if !maximum, let dilations = intList(node, "dilations"), dilations.contains(where: { $0 != 1 }) {
+            throw failure(node, "has dilations \(dilations); netcalc's AVGPOOL has no dilation (PyTorch's average pools have none)")
+        }
+        if settings.isSymmetric, zip(settings.before, settings.kernel).contains(where: { $0.0 > $0.1 / 2 }) {
+            throw failure(node, "has pads \(intList(node, "pads") ?? settings.before + settings.after) of more than half its kernel \(shape); netcalc's pools follow PyTorch, whose padding is at most half the window")
+        }
         let ceil = int(node, "ceil_mode", 0) != 0
-        let size = CallText.pair(width: shape[1], height: shape[0])
+        let size = CallText.sizes(shape)
         try applyWindow(node, input: input, window: settings, channels: input.channels, ceil: ceil) { tags in
             var parts = [size]
             // POOL's stride defaults to its window, ONNX's to 1: always written.
             if !tags.contains(where: { $0.hasPrefix("s") }) {
-                parts.append("s" + CallText.pair(width: settings.stride.width, height: settings.stride.height))
+                parts.append("s" + CallText.sizes(settings.stride))
             }
             parts += tags
             if ceil { parts.append("ceil") }
@@ -407,7 +442,8 @@ extension ONNXImporter {
     /// GlobalAveragePool (GAP) and GlobalMaxPool (ADAPTIVEMAXPOOL(1)).
     mutating func globalPooling(_ node: ONNXNode, call: String) throws(ImportFailure) {
         let input = try image(node)
-        emit(node, call, input: input, output: try output(node), dims: [input.dims[0], input.channels, 1, 1], layout: .nchw)
+        emit(node, call, input: input, output: try output(node),
+             dims: [input.dims[0], input.channels] + Array(repeating: 1, count: input.spatialIndices.count), layout: .nchw)
     }
 
     /// The axes a Reduce node reduces: its attribute, or (opset 18) its second input.
@@ -428,15 +464,15 @@ extension ONNXImporter {
         return resolved.sorted()
     }
 
-    /// ReduceMean over height and width is GAP; over the channels it starts a written-out LayerNorm.
+    /// ReduceMean over every spatial axis is GAP; over the channels it starts a written-out LayerNorm.
     mutating func reduceMean(_ node: ONNXNode) throws(ImportFailure) {
         let input = try data(node, 0)
         let keep = int(node, "keepdims", 1) != 0
         let axes = try reduceAxes(node, rank: input.dims.count)
-        if let spatial = input.spatialAxes, axes == [spatial.height, spatial.width].sorted() {
+        let spatial = input.spatialIndices
+        if !spatial.isEmpty, axes == spatial.sorted() {
             var dims = input.dims
-            dims[spatial.height] = 1
-            dims[spatial.width] = 1
+            for axis in spatial { dims[axis] = 1 }
             if keep {
                 emit(node, "GAP", input: input, output: try output(node), dims: dims, layout: input.layout)
             } else {
@@ -447,7 +483,7 @@ extension ONNXImporter {
         if let channel = input.channelAxis, axes == [channel], keep, try layerNormPattern(node, input: input) {
             return
         }
-        throw failure(node, "averages a tensor of dims \(input.text) over the axes \(axes.map { "\($0)" } ?? "all"); netcalc reads a mean over height and width (GAP) or a written-out layer norm over the channels")
+        throw failure(node, "averages a tensor of dims \(input.text) over the axes \(axes.map { "\($0)" } ?? "all"); netcalc reads a mean over every spatial axis (GAP) or a written-out layer norm over the channels")
     }
 
     // MARK: Dense layers
@@ -517,8 +553,8 @@ extension ONNXImporter {
     /// A layer that keeps the shape and works per channel (BN, INSTANCENORM).
     mutating func channelwise(_ node: ONNXNode, _ call: String) throws(ImportFailure) {
         let input = try data(node, 0)
-        guard input.layout == .nchw || input.layout == .flat else {
-            throw failure(node, "normalizes a tensor of dims \(input.text); \(node.opType) works on NCHW or [N, C]")
+        guard input.isChannelsFirst || input.layout == .flat else {
+            throw failure(node, "normalizes a tensor of dims \(input.text); \(node.opType) works on channels-first tensors [N, C, ...] or [N, C]")
         }
         try emitKeeping(node, call, input: input)
         // Training-mode outputs (running statistics) are per-channel constants.
@@ -545,7 +581,7 @@ extension ONNXImporter {
         let overChannels: Bool
         switch input.layout {
         case .nhwc, .flat: overChannels = axis == input.dims.count - 1
-        case .nchw: overChannels = axis == 1 && input.height == 1 && input.width == 1
+        case .nchw: overChannels = axis == 1 && input.isPointwise
         case .grouped, .groupedTransposed, .vector: overChannels = false
         }
         guard overChannels else {
@@ -609,7 +645,7 @@ extension ONNXImporter {
         let rank = input.dims.count
         let rawAxis = int(node, "axis", opset < 13 ? 1 : -1)
         let axis = rawAxis < 0 ? rawAxis + rank : rawAxis
-        let overChannels = input.channelAxis == axis || (input.layout == .nchw && input.height == 1 && input.width == 1 && axis >= 1)
+        let overChannels = input.channelAxis == axis || (input.layout == .nchw && input.isPointwise && axis >= 1)
             || (opset < 13 && axis == 1 && input.layout == .nchw)
         guard overChannels else {
             throw failure(node, "takes a softmax over the axis \(rawAxis) of a tensor of dims \(input.text); netcalc's SOFTMAX is over the channels")
@@ -677,11 +713,11 @@ extension ONNXImporter {
         if a.dims != b.dims {
             // MUL scales each channel of one by the other's 1x1 values (squeeze-and-excitation).
             let scalesChannels = kind == .mul && a.channels == b.channels && a.dims.count == b.dims.count
-                && a.dims[0] == b.dims[0] && ((a.height == 1 && a.width == 1) || (b.height == 1 && b.width == 1))
+                && a.dims[0] == b.dims[0] && (a.isPointwise || b.isPointwise)
             guard scalesChannels else {
                 throw failure(node, "combines tensors of dims \(a.text) and \(b.text); netcalc's \(kind.keyword) needs equal shapes\(kind == .mul ? " or one 1x1 per channel" : "")")
             }
-            if a.height == 1 && a.width == 1 { dims = b.dims }
+            if a.isPointwise { dims = b.dims }
         }
         emit(node, .merge(kind), reading: [a.tensor, b.tensor], writing: try output(node), dims: dims, layout: a.layout)
     }
@@ -740,7 +776,7 @@ extension ONNXImporter {
             })
         case .data(let input)?:
             let axis = int(node, "axis", 1)
-            guard axis == 1 || (axis == -1 && input.dims.count == 2) || (axis == -3 && input.dims.count == 4) else {
+            guard (axis < 0 ? axis + input.dims.count : axis) == 1 else {
                 throw failure(node, "flattens a tensor of dims \(input.text) from the axis \(axis); netcalc's FLATTEN keeps the batch axis alone")
             }
             try flattenData(node, input: input, output: try output(node))
@@ -749,14 +785,16 @@ extension ONNXImporter {
         }
     }
 
-    /// FLATTEN of a 4-D tensor, or no row for one already [N, F].
+    /// FLATTEN of a channels-first or NHWC tensor, or no row for one already [N, F].
     mutating func flattenData(_ node: ONNXNode, input: ONNXData, output: String) throws(ImportFailure) {
         switch input.layout {
         case .flat:
             values[output] = .data(input)
         case .nchw, .nhwc:
             let features = try checked(node) { () throws(Overflow) in
-                try checkedProduct(input.channels, input.height, input.width)
+                var product = 1
+                for dim in input.dims.dropFirst() { product = try checkedMultiply(product, dim) }
+                return product
             }
             emit(node, "FLATTEN", input: input, output: output, dims: [input.dims[0], features], layout: .flat)
         case .grouped, .groupedTransposed, .vector:
@@ -828,11 +866,12 @@ extension ONNXImporter {
                     try flattenData(node, input: input, output: out)
                     return
                 }
-                if input.layout == .nchw, dims.count == 5, dims[3] == input.height, dims[4] == input.width, dims[1] > 1 {
+                if input.layout == .nchw, input.dims.count == 4, dims.count == 5, dims[3] == input.height,
+                   dims[4] == input.width, dims[1] > 1 {
                     values[out] = .data(ONNXData(tensor: input.tensor, dims: dims, layout: .grouped(dims[1])))
                     return
                 }
-                if input.height == 1, input.width == 1, dims.count == 4 {
+                if input.dims.count == 4, input.isPointwise, dims.count == 4 {
                     if dims[1] == input.channels, dims[2] == 1, dims[3] == 1 {
                         values[out] = .data(ONNXData(tensor: input.tensor, dims: dims, layout: .nchw))
                         return
@@ -906,7 +945,7 @@ extension ONNXImporter {
         return nil
     }
 
-    /// Squeeze and Unsqueeze: folded on constants; on data, between [N, C] and [N, C, 1, 1].
+    /// Squeeze and Unsqueeze: folded on constants; on data, between [N, C] and [N, C, 1, ...].
     mutating func squeeze(_ node: ONNXNode, adding: Bool) throws(ImportFailure) {
         let axes = try squeezeAxes(node)
         switch try value(node, 0) {
@@ -918,13 +957,14 @@ extension ONNXImporter {
             var layout: ONNXLayout?
             if dims == input.dims {
                 layout = input.layout
-            } else if dims.count == 2, input.dims.count == 4, input.height == 1, input.width == 1, dims[1] == input.channels {
+            } else if dims.count == 2, input.dims.count >= 3, input.isPointwise, dims[1] == input.channels {
                 layout = .flat
-            } else if input.layout == .flat, dims.count == 4, dims[1] == input.channels, dims[2] == 1, dims[3] == 1 {
+            } else if input.layout == .flat, (3...5).contains(dims.count), dims[1] == input.channels,
+                      dims.dropFirst(2).allSatisfy({ $0 == 1 }) {
                 layout = .nchw
             }
             guard let layout else {
-                throw failure(node, "turns a tensor of dims \(input.text) into \(dims); netcalc follows [N, C, 1, 1] <-> [N, C]")
+                throw failure(node, "turns a tensor of dims \(input.text) into \(dims); netcalc follows [N, C, 1, ...] <-> [N, C]")
             }
             try alias(node, to: ONNXData(tensor: input.tensor, dims: dims, layout: layout))
         case nil:
@@ -1123,14 +1163,15 @@ extension ONNXImporter {
              dims: first.with(channels: channels), layout: first.layout)
     }
 
-    /// Pad with zeros on height and width: PAD(l,r,t,b).
+    /// Pad with zeros on the spatial axes: PAD(l,r), PAD(l,r,t,b), PAD(l,r,t,b,front,back).
     mutating func pad(_ node: ONNXNode) throws(ImportFailure) {
         let input = try data(node, 0)
         let mode = string(node, "mode") ?? "constant"
         guard mode == "constant" else {
             throw failure(node, "pads in the mode '\(mode)'; netcalc's PAD pads with zeros (mode constant)")
         }
-        guard let axes = input.spatialAxes else { throw failure(node, "pads a tensor of dims \(input.text)") }
+        let axes = input.spatialIndices
+        guard !axes.isEmpty else { throw failure(node, "pads a tensor of dims \(input.text)") }
         let rank = input.dims.count
         var pads = intList(node, "pads") ?? intList(node, "paddings")
         if pads == nil { pads = try ints(node, try requiredConstant(node, 1, "the pads"), "the pads") }
@@ -1150,18 +1191,18 @@ extension ONNXImporter {
         }
         guard list.count == 2 * rank else { throw failure(node, "has \(list.count) pads for a tensor of rank \(rank)") }
         guard list.allSatisfy({ $0 >= 0 }) else { throw failure(node, "has the negative pads \(list); netcalc's PAD only adds") }
-        for axis in 0..<rank where axis != axes.height && axis != axes.width {
+        for axis in 0..<rank where !axes.contains(axis) {
             guard list[axis] == 0, list[axis + rank] == 0 else {
-                throw failure(node, "pads the axis \(axis) of a tensor of dims \(input.text); netcalc's PAD pads height and width")
+                throw failure(node, "pads the axis \(axis) of a tensor of dims \(input.text); netcalc's PAD pads the spatial axes")
             }
         }
-        let (top, bottom) = (list[axes.height], list[axes.height + rank])
-        let (left, right) = (list[axes.width], list[axes.width + rank])
-        if top == 0, bottom == 0, left == 0, right == 0 {
+        let before = axes.map { list[$0] }
+        let after = axes.map { list[$0 + rank] }
+        if before.allSatisfy({ $0 == 0 }), after.allSatisfy({ $0 == 0 }) {
             try alias(node, to: input)
             return
         }
-        _ = try padLayer(node, input: input, left: left, right: right, top: top, bottom: bottom, output: try output(node))
+        _ = try padLayer(node, input: input, before: before, after: after, output: try output(node))
     }
 
     /// Resize (opset 10+) and Upsample (opset 7 to 9): UPSAMPLE by whole scales, else to a size.
@@ -1193,35 +1234,44 @@ extension ONNXImporter {
         }
         let flag = bilinear ? ",bilinear" : ""
         let out = try output(node)
+        let rank = input.dims.count
+        /// Spatial sizes in ONNX's order as UPSAMPLE's `size=`, width first, every axis written.
+        func sizeText(_ spatial: [Int]) -> String { spatial.reversed().map(String.init).joined(separator: "x") }
         if let sizes {
-            guard sizes.count == 4, sizes[0] == input.dims[0], sizes[1] == input.channels, sizes[2] >= 1, sizes[3] >= 1 else {
+            guard sizes.count == rank, sizes[0] == input.dims[0], sizes[1] == input.channels,
+                  sizes.dropFirst(2).allSatisfy({ $0 >= 1 }) else {
                 throw failure(node, "resizes \(input.text) to \(sizes); netcalc's UPSAMPLE keeps the batch and channels")
             }
-            emit(node, "UPSAMPLE(size=\(sizes[3])x\(sizes[2])\(flag))", input: input, output: out, dims: sizes, layout: .nchw)
+            emit(node, "UPSAMPLE(size=\(sizeText(Array(sizes[2...])))\(flag))", input: input, output: out, dims: sizes,
+                 layout: .nchw)
             return
         }
-        guard let scales, scales.count == 4, scales[0] == 1, scales[1] == 1 else {
-            throw failure(node, "has no scales or sizes netcalc can read for a tensor of dims \(input.text) (scales on height and width only)")
+        guard let scales, scales.count == rank, scales[0] == 1, scales[1] == 1 else {
+            throw failure(node, "has no scales or sizes netcalc can read for a tensor of dims \(input.text) (scales on the spatial axes only)")
         }
-        let (heightScale, widthScale) = (scales[2], scales[3])
-        guard heightScale.isFinite, widthScale.isFinite, heightScale > 0, widthScale > 0,
-              heightScale <= 1e9, widthScale <= 1e9 else {
+        let spatialScales = Array(scales[2...])
+        guard spatialScales.allSatisfy({ $0.isFinite && $0 > 0 && $0 <= 1e9 }) else {
             throw failure(node, "has the scales \(scales)")
         }
-        if let h = Int(exactly: heightScale), let w = Int(exactly: widthScale), h >= 1, w >= 1 {
-            let height = try checked(node) { () throws(Overflow) in try checkedMultiply(input.height, h) }
-            let width = try checked(node) { () throws(Overflow) in try checkedMultiply(input.width, w) }
-            emit(node, "UPSAMPLE(\(CallText.pair(width: w, height: h))\(flag))", input: input, output: out,
-                 dims: [input.dims[0], input.channels, height, width], layout: .nchw)
+        let whole = spatialScales.compactMap { Int(exactly: $0) }
+        if whole.count == spatialScales.count, whole.allSatisfy({ $0 >= 1 }) {
+            var dims = [input.dims[0], input.channels]
+            for (position, axis) in input.spatialIndices.enumerated() {
+                dims.append(try checked(node) { () throws(Overflow) in try checkedMultiply(input.dims[axis], whole[position]) })
+            }
+            emit(node, "UPSAMPLE(\(CallText.sizes(whole))\(flag))", input: input, output: out, dims: dims, layout: .nchw)
             return
         }
         // Output sizes are floor(size x scale).
-        guard let height = Int(exactly: (Double(input.height) * heightScale).rounded(.down)),
-              let width = Int(exactly: (Double(input.width) * widthScale).rounded(.down)), height >= 1, width >= 1 else {
-            throw failure(node, "resizes \(input.text) by \(scales) to no whole size")
+        var spatial: [Int] = []
+        for (position, axis) in input.spatialIndices.enumerated() {
+            guard let size = Int(exactly: (Double(input.dims[axis]) * spatialScales[position]).rounded(.down)), size >= 1 else {
+                throw failure(node, "resizes \(input.text) by \(scales) to no whole size")
+            }
+            spatial.append(size)
         }
-        emit(node, "UPSAMPLE(size=\(width)x\(height)\(flag))", input: input, output: out,
-             dims: [input.dims[0], input.channels, height, width], layout: .nchw)
+        emit(node, "UPSAMPLE(size=\(sizeText(spatial))\(flag))", input: input, output: out,
+             dims: [input.dims[0], input.channels] + spatial, layout: .nchw)
     }
 
     // MARK: Constants

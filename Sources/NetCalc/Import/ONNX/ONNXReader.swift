@@ -4,13 +4,23 @@
 /// something netcalc counts as a call of the spec language.
 ///
 /// Decisions, for the reader of the output:
-/// - The input is the graph's first input that is not an initializer: `[N,C,H,W]` (or `[N,H,W,C]`
-///   when every node reading it is a Transpose to NCHW) or `[N,F]`. A batch dim fixed in the file
-///   (any value of at least 1) is `ImportedNetwork.batch`; a symbolic or 0 batch leaves it nil and
-///   shapes are followed with a batch of 1.
-/// - Tensors carry a layout: NCHW, NHWC (after a Transpose `[0,2,3,1]`; Transposes between the two
-///   make no row) or 2-D `[N,F]`; the 5-D tensors of a channel shuffle may only flow into the
-///   shuffle. An operation on "the last axis" of an NHWC tensor is an operation on the channels.
+/// - The input is the graph's first input that is neither an initializer nor a weight (below):
+///   channels first with one to three spatial axes, `[N,C,L]`, `[N,C,H,W]` or `[N,C,D,H,W]` (or
+///   `[N,H,W,C]` when every node reading it is a Transpose to NCHW), or `[N,F]`. Its spatial sizes
+///   become netcalc's width first (`[N,C,D,H,W]` is `W x H x T x C`), and the window attributes,
+///   given in ONNX's axis order, are reversed likewise. An input of rank 1 (no batch and channels) or
+///   of rank 6 and more is refused, naming the input, its rank and the operators reading it. A batch
+///   dim fixed in the file (any value of at least 1) is `ImportedNetwork.batch`; a symbolic or 0
+///   batch leaves it nil and shapes are followed with a batch of 1.
+/// - Weights given as graph inputs (ONNX's operator tests feed W, B, a scale or a slope so): a graph
+///   input that every node reading it reads at a parameter position (Conv and ConvTranspose W and B,
+///   Gemm B and C, the normalizations' scale, bias, mean and var, PRelu's slope, a 2-D second operand
+///   of MatMul) is read as an initializer of its declared dims and no values, since netcalc never
+///   needs a weight's values. Any other graph input is refused where a node reads it.
+/// - Tensors carry a layout: channels first (NCHW and its 1-D and 3-D kin), NHWC (after a Transpose
+///   `[0,2,3,1]`; Transposes between the two make no row) or 2-D `[N,F]`; the 5-D tensors of a
+///   channel shuffle may only flow into the shuffle. An operation on "the last axis" of an NHWC
+///   tensor is an operation on the channels.
 /// - Elementwise arithmetic with a constant (a scalar, or one value per channel) that no pattern
 ///   claims makes no row: its output is its input, and a note counts them. Patterns: a written-out
 ///   LayerNorm and GELU, Sigmoid·x (SILU), HardSigmoid·x (HARDSWISH), MatMul + bias Add (one FC or
@@ -39,9 +49,9 @@ enum ONNXReader {
     }
 }
 
-/// How a 4-D, 2-D or shuffle tensor's axes are ordered.
+/// How a channels-first, channels-last, 2-D or shuffle tensor's axes are ordered.
 enum ONNXLayout: Equatable, Sendable {
-    /// `[N, C, H, W]`.
+    /// Channels first: `[N, C, H, W]`, and `[N, C, L]` or `[N, C, D, H, W]` at the other ranks.
     case nchw
     /// `[N, H, W, C]`, channels last.
     case nhwc
@@ -81,10 +91,20 @@ struct ONNXData: Sendable {
         }
     }
 
+    /// The spatial axes in ONNX's order (`[2, 3, 4]` for D, H, W of `[N, C, D, H, W]`); empty for a
+    /// tensor without spatial axes.
+    var spatialIndices: [Int] {
+        switch layout {
+        case .nchw: return dims.count > 2 ? Array(2..<dims.count) : []
+        case .nhwc: return [1, 2]
+        case .flat, .grouped, .groupedTransposed, .vector: return []
+        }
+    }
+
     /// The axes of height and width, for 4-D layouts.
     var spatialAxes: (height: Int, width: Int)? {
         switch layout {
-        case .nchw: return (2, 3)
+        case .nchw: return dims.count == 4 ? (2, 3) : nil
         case .nhwc: return (1, 2)
         case .flat, .grouped, .groupedTransposed, .vector: return nil
         }
@@ -94,8 +114,27 @@ struct ONNXData: Sendable {
     var height: Int { spatialAxes.map { dims[$0.height] } ?? 1 }
     var width: Int { spatialAxes.map { dims[$0.width] } ?? 1 }
 
+    /// The spatial sizes in ONNX's order (D, H, W).
+    var spatialDims: [Int] { spatialIndices.map { dims[$0] } }
+
+    /// True when every spatial size is 1 (or there is none): one vector of channels per item.
+    var isPointwise: Bool { spatialDims.allSatisfy { $0 == 1 } }
+
+    /// True for channels first with one to three spatial axes: what the windows and resampling read.
+    var isChannelsFirst: Bool { layout == .nchw && (3...5).contains(dims.count) }
+
+    /// The layout's name at this rank: `NCHW`, `NCL`, `NCDHW`.
+    var layoutText: String {
+        guard layout == .nchw else { return layout.text }
+        switch dims.count {
+        case 3: return "NCL"
+        case 5: return "NCDHW"
+        default: return layout.text
+        }
+    }
+
     /// `[1, 64, 56, 56] (NCHW)`.
-    var text: String { "\(dims) (\(layout.text))" }
+    var text: String { "\(dims) (\(layoutText))" }
 
     /// Dims with the channels set to `channels`.
     func with(channels: Int) -> [Int] {
@@ -155,7 +194,9 @@ struct ONNXImporter {
     /// The node writing each tensor, by index.
     var producers: [String: Int] = [:]
     var graphOutputs: Set<String> = []
-    /// Graph inputs other than the one followed.
+    /// The graph input followed.
+    var followedInput = ""
+    /// Graph inputs other than the one followed and the weights.
     var otherInputs: Set<String> = []
     /// The tensor each 1-D view of all values (`.vector`) was reshaped from.
     var vectorSources: [String: ONNXData] = [:]
@@ -230,12 +271,22 @@ struct ONNXImporter {
             }
         }
         graphOutputs = Set(graph.outputs.map(\.name))
-        let inputs = graph.inputs.filter { !initializerNames.contains($0.name) }
+        let graphInputs = graph.inputs.filter { !initializerNames.contains($0.name) }
+        tensorNames.formUnion(graphInputs.map(\.name))
+        var inputs: [ONNXValueInfo] = []
+        for info in graphInputs {
+            if let weight = weightInput(info) {
+                values[info.name] = .constant(weight)
+            } else {
+                inputs.append(info)
+            }
+        }
         guard let inputInfo = inputs.first else {
-            throw failure("the graph declares no input that is not an initializer")
+            throw failure(graphInputs.isEmpty ? "the graph declares no input that is not an initializer"
+                          : "the graph declares no input other than initializers and weights")
         }
         for info in inputs.dropFirst() { otherInputs.insert(info.name) }
-        tensorNames.formUnion(inputs.map(\.name))
+        followedInput = inputInfo.name
         let (input, batch) = try readInput(inputInfo)
         values[inputInfo.name] = .data(input)
 
@@ -245,21 +296,34 @@ struct ONNXImporter {
 
         guard !graph.outputs.isEmpty else { throw failure("the graph declares no output") }
         for output in graph.outputs {
+            // The node writing it, for the message: `(output 2 of node 'bn' (BatchNormalization))`.
+            var writer = ""
+            if let index = producers[output.name] {
+                let node = graph.nodes[index]
+                let position = node.outputs.firstIndex(of: output.name) ?? 0
+                writer = " (\(position == 0 ? "" : "output \(position + 1) of ")node '\(label(node))' (\(node.opType)))"
+            }
             switch values[output.name] {
             case .data(let data)?:
                 if data.tensor == inputInfo.name {
-                    throw failure("the graph's output '\(output.name)' is its input: there are no layers to count")
+                    throw failure("the graph's output '\(output.name)'\(writer) is its input: there are no layers to count")
                 }
             case .constant?:
-                throw failure("the graph's output '\(output.name)' does not depend on the input")
+                throw failure("the graph's output '\(output.name)'\(writer) does not depend on the input's values as netcalc follows them",
+                              hint: "netcalc follows the data through a network; a training-mode batch norm's running statistics are not among its rows")
             case nil:
+                if !writer.isEmpty {
+                    throw failure("the graph's output '\(output.name)'\(writer) is one netcalc does not compute",
+                                  hint: "netcalc follows each node's first output (and a Split's parts); a mask, pool indices or a norm's statistics are not rows")
+                }
                 throw failure("no node writes the graph's output '\(output.name)'")
             }
         }
         guard !layers.isEmpty else { throw failure("the graph has no layers netcalc counts") }
         makeNotes()
-        return ImportedNetwork(name: networkName, inputName: inputInfo.name,
-                               input: Shape(width: input.width, height: input.height, depth: input.channels),
+        let shape = input.layout == .flat ? Shape(width: 1, height: 1, depth: input.channels)
+            : Shape(spatial: input.spatialDims.reversed(), depth: input.channels)
+        return ImportedNetwork(name: networkName, inputName: inputInfo.name, input: shape,
                                batch: batch, layers: layers, notes: notes, inputRange: SourceRange(0, 0))
     }
 
@@ -290,14 +354,56 @@ struct ONNXImporter {
         if list.hasErrors { throw ImportFailure(diagnostics: list) }
     }
 
+    /// The input positions at which an operator reads learned parameters, whose values netcalc never
+    /// needs: a graph input read only there is a weight. MatMul's second operand is a weight when it
+    /// is 2-D (`[F, K]`), which `weightInput` checks.
+    static func parameterPositions(_ opType: String) -> Set<Int> {
+        switch opType {
+        case "Conv", "ConvTranspose", "Gemm", "InstanceNormalization", "LayerNormalization", "GroupNormalization":
+            return [1, 2]
+        case "BatchNormalization": return [1, 2, 3, 4]
+        case "PRelu", "MatMul": return [1]
+        default: return []
+        }
+    }
+
+    /// A graph input that every node reading it reads at a parameter position, as a constant of its
+    /// declared dims and no values; nil for any other graph input (the data followed, an argument, a
+    /// second operand) or one whose dims are not all fixed.
+    func weightInput(_ info: ONNXValueInfo) -> ONNXConstant? {
+        guard let readers = consumers[info.name], !readers.isEmpty, let declared = info.dims else { return nil }
+        var dims: [Int] = []
+        for dim in declared {
+            guard case .value(let value) = dim, value >= 0 else { return nil }
+            dims.append(value)
+        }
+        guard ONNXConstant.product(dims) != nil else { return nil }
+        for index in readers {
+            let node = graph.nodes[index]
+            guard node.domain.isEmpty || node.domain == "ai.onnx" else { return nil }
+            let positions = ONNXImporter.parameterPositions(node.opType)
+            for (position, name) in node.inputs.enumerated() where name == info.name {
+                guard positions.contains(position) else { return nil }
+                if node.opType == "MatMul", dims.count != 2 { return nil }
+            }
+        }
+        return ONNXConstant(dims: dims, dataType: info.elementType ?? ONNXDataType.float, values: nil)
+    }
+
     /// The followed input's tensor and the batch the file fixes.
     func readInput(_ info: ONNXValueInfo) throws(ImportFailure) -> (ONNXData, Int?) {
         let hint = "export with a fixed input size, e.g. torch.onnx.export(model, torch.randn(1, 3, 224, 224), ...)"
-        guard let dims = info.dims else {
-            throw failure("the input '\(info.name)' has no declared shape", hint: hint)
+        var readers: [String] = []
+        for index in consumers[info.name] ?? [] where !readers.contains(graph.nodes[index].opType) {
+            readers.append(graph.nodes[index].opType)
         }
-        guard dims.count == 4 || dims.count == 2 else {
-            throw failure("the input '\(info.name)' has \(dims.count) dims; netcalc reads images [N,C,H,W] and vectors [N,F]")
+        let read = readers.isEmpty ? "" : " (read by \(readers.joined(separator: ", ")))"
+        guard let dims = info.dims else {
+            throw failure("the input '\(info.name)'\(read) has no declared shape", hint: hint)
+        }
+        guard (2...5).contains(dims.count) else {
+            throw failure("the input '\(info.name)'\(read) has \(dims.count) \(dims.count == 1 ? "dim" : "dims"); netcalc reads tensors with a batch and channels first: [N,F], [N,C,L], [N,C,H,W] and [N,C,D,H,W]",
+                          hint: dims.count < 2 ? "a tensor without its batch and channels axes is not one netcalc can lay out" : "netcalc's networks have one to three spatial axes")
         }
         var batch: Int?
         var sizes: [Int] = [1]
@@ -325,8 +431,8 @@ struct ONNXImporter {
         }
         if sizes.count == 2 { return (ONNXData(tensor: info.name, dims: sizes, layout: .flat), batch) }
         // Channels last when every reader turns it to NCHW (a TensorFlow export).
-        let readers = consumers[info.name] ?? []
-        let channelsLast = !readers.isEmpty && readers.allSatisfy { index in
+        let readerNodes = consumers[info.name] ?? []
+        let channelsLast = sizes.count == 4 && !readerNodes.isEmpty && readerNodes.allSatisfy { index in
             let node = graph.nodes[index]
             return node.opType == "Transpose" && node.attribute("perm")?.ints == [0, 3, 1, 2]
         }
@@ -374,7 +480,16 @@ struct ONNXImporter {
         let name = node.inputs[position]
         if let value = values[name] { return value }
         if otherInputs.contains(name) {
-            throw failure(node, "reads the graph input '\(name)'; netcalc follows one input, '\(graph.inputs.first?.name ?? "")'")
+            let declared = graph.inputs.first { $0.name == name }?.dims
+            let role: String
+            if !ONNXImporter.parameterPositions(node.opType).contains(position) {
+                role = "where it needs the values or computed data"
+            } else if node.opType == "MatMul", let declared, declared.count != 2 {
+                role = "a second operand of \(declared.count) dims, not a weight [F, K]"
+            } else {
+                role = "as a weight, but another node reads it elsewhere or its dims are not all fixed"
+            }
+            throw failure(node, "reads the graph input '\(name)' at its input \(position), \(role); netcalc follows one input, '\(followedInput)', and reads other graph inputs only as weights of fixed dims")
         }
         if producers[name] != nil {
             throw failure(node, "reads '\(name)' before the node that writes it: the nodes are not in topological order")
@@ -524,6 +639,15 @@ enum CallText {
     /// A size: `3` when square, else `WxH`.
     static func pair(width: Int, height: Int) -> String {
         width == height ? "\(width)" : "\(width)x\(height)"
+    }
+
+    /// Sizes given in ONNX's axis order (D, H, W) as a spec writes them, width first: `3` when all
+    /// are equal, else `WxH` or `WxHxT`.
+    static func sizes(_ onnxOrder: [Int]) -> String {
+        let widthFirst = Array(onnxOrder.reversed())
+        guard let first = widthFirst.first else { return "" }
+        if widthFirst.allSatisfy({ $0 == first }) { return "\(first)" }
+        return widthFirst.map(String.init).joined(separator: "x")
     }
 
     /// A float attribute as a decimal without exponent (`0.01`, `0.00001`), from its shortest form.

@@ -194,7 +194,7 @@ struct ModelBuilder {
 /// The text of a layer's computation: the call, or `ADD`/`CONCAT`/`MUL`.
 func computationText(_ layer: ImportedLayer) -> String {
     switch layer.computation {
-    case .call(let text): return text
+    case .call(let call): return call.text
     case .merge(let kind): return kind.keyword
     }
 }
@@ -648,7 +648,7 @@ func analyzeONNXFixture(_ name: String) -> NetworkReport? {
             m.node("Conv", "conv", ["input", "w"], ["output"], [ModelBuilder.int("group", 3), ModelBuilder.ints("pads", [1, 1, 1, 1]),
                                                                ModelBuilder.ints("dilations", [2, 2])])
         }
-        #expect(depthwise?.calls == ["DWCONV(3,p1,d2,m=2,nobias)"])
+        #expect(depthwise?.calls == ["DWCONV(3,p1,d2,m2,nobias)"])
         #expect(depthwise?.output == "6x6x6")
         let grouped = run { m in
             m.inputDims = [1, 4, 8, 8]

@@ -47,7 +47,8 @@ struct GraphAnalyzer {
         }
         rows.append(input)
         tensors[network.inputName] = input.flow
-        var resolvedByText: [String: ResolvedLayer] = [:]
+        // Calls with the same values share one resolved layer, as a spec's calls with the same text do.
+        var resolvedCalls: [ImportedCall: ResolvedLayer] = [:]
 
         for layer in network.layers {
             var flows: [Flow] = []
@@ -60,21 +61,21 @@ struct GraphAnalyzer {
             }
             var row: LayerRow
             switch layer.computation {
-            case .call(let text):
+            case .call(let call):
                 guard flows.count == 1 else {
-                    return failure("layer '\(layer.name)' reads \(flows.count) tensors; \(text) reads one", at: layer.range)
+                    return failure("layer '\(layer.name)' reads \(flows.count) tensors; \(call.text) reads one", at: layer.range)
                 }
                 let resolved: ResolvedLayer
-                if let known = resolvedByText[text] {
+                if let known = resolvedCalls[call] {
                     resolved = known
                 } else {
-                    switch resolve(text, for: layer) {
+                    switch resolve(call, for: layer) {
                     case .success(let made): resolved = made
                     case .failure(let list):
                         diagnostics.append(contentsOf: list)
                         return (nil, diagnostics)
                     }
-                    resolvedByText[text] = resolved
+                    resolvedCalls[call] = resolved
                 }
                 let layerInput = LayerInput(shape: flows[0].shape, receptiveField: flows[0].receptiveField,
                                             jump: flows[0].jump, rounding: settings.rounding,
@@ -83,7 +84,7 @@ struct GraphAnalyzer {
                 do throws(LayerFailure) {
                     effect = try resolved.apply(to: layerInput)
                 } catch {
-                    diagnostics.append(diagnostic(error, layer: layer, text: text, input: flows[0].shape))
+                    diagnostics.append(diagnostic(error, layer: layer, text: call.text, input: flows[0].shape))
                     return (nil, diagnostics)
                 }
                 // Rows show the canonical call (`CONV(64,1)`, not the reader's `CONV(64,1,s1,p0)`).
@@ -125,22 +126,22 @@ struct GraphAnalyzer {
         return (report, diagnostics)
     }
 
-    /// Resolves a layer's call text as a spec's call is resolved; a problem is reported at the layer.
-    private func resolve(_ text: String, for layer: ImportedLayer) -> Result<ResolvedLayer, DiagnosticList> {
-        let callFile = SourceFile(name: file.name, text: text)
-        var parser = Parser(file: callFile)
+    /// Resolves a layer's call as a spec's call is resolved, through the same binding and checks; a
+    /// problem is reported at the layer.
+    private func resolve(_ call: ImportedCall, for layer: ImportedLayer) -> Result<ResolvedLayer, DiagnosticList> {
         var list = DiagnosticList()
-        guard let call = parser.parseSingleCall(), let definition = LayerCatalog.definition(for: call.name) else {
-            list.append(Diagnostic(.error, "layer '\(layer.name)' became '\(text)', which netcalc cannot read",
+        let text = call.text
+        guard let definition = LayerCatalog.definition(for: call.keyword) else {
+            list.append(Diagnostic(.error, "layer '\(layer.name)' became '\(text)', which netcalc does not know",
                                    at: layer.range, in: file, hint: "this is netcalc's fault: please report it"))
             return .failure(list)
         }
-        let resolver = LayerResolver(file: callFile, evaluate: { expression throws(DiagnosticList) in
+        let resolver = LayerResolver(file: file, evaluate: { expression throws(DiagnosticList) in
             guard let value = StaticChecker.constant(expression) else { throw DiagnosticList() }
             return value
         }, isParameter: { _ in false })
         do throws(DiagnosticList) {
-            let layer = try resolver.resolve(call, definition: definition)
+            let layer = try resolver.resolve(call.syntax, definition: definition)
             return .success(ResolvedLayer(layer, text: layer.canonicalText))
         } catch {
             for item in error.items {

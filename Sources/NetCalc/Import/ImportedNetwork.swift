@@ -1,7 +1,7 @@
 /// What a model reader (Caffe prototxt, ONNX) hands to analysis: the network as a graph of named
-/// tensors, each layer written as a call of the spec language (`CONV(64,7,s2,p3)`) or a merge of
-/// tensors. Analysis resolves the calls exactly as it resolves a spec's, so an imported layer has the
-/// same numbers, explanation and PyTorch module as the same layer typed by hand, and `--emit spec`
+/// tensors, each layer a call of the spec language given as values (`ImportedCall`) or a merge of
+/// tensors. Analysis binds and checks the calls exactly as it does a spec's, so an imported layer has
+/// the same numbers, explanation and PyTorch module as the same layer typed by hand, and `--emit spec`
 /// writes the calls back out.
 
 /// A network read from a model file.
@@ -25,8 +25,8 @@ struct ImportedNetwork: Sendable {
 struct ImportedLayer: Sendable {
     /// What the layer computes.
     enum Computation: Sendable {
-        /// A call of the spec language, as text: `CONV(64,7,s2,p3,nobias)`, `POOL(3,s2,ceil)`.
-        case call(String)
+        /// A call of the spec language: `CONV(64,7,s2,p3,nobias)`, `POOL(3,s2,ceil)`.
+        case call(ImportedCall)
         /// A merge of its inputs, in order.
         case merge(MergeKind)
     }

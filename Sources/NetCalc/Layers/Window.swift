@@ -84,6 +84,9 @@ struct Sizes: Equatable, Sendable {
         return product
     }
 
+    /// The sizes as written: one number for every axis, else one per axis.
+    var written: [Int] { along(Int(count)) }
+
     /// True when these sizes can apply to an input with `rank` spatial axes.
     func fits(rank: Int) -> Bool { count == 1 || Int(count) == rank }
 

@@ -314,20 +314,6 @@ struct Parser {
         return .merge(kind, branches: branches, keywordRange: keyword, range: keyword.union(close.range))
     }
 
-    /// Parses text that must be one layer call and nothing else (an imported layer: `CONV(64,7,s2)`).
-    mutating func parseSingleCall() -> LayerCall? {
-        guard current.kind == .identifier else {
-            error("expected a layer call", at: current.range)
-            return nil
-        }
-        guard let call = try? parseCall() else { return nil }
-        guard current.kind == .endOfFile else {
-            error("expected the end of the layer call", at: current.range)
-            return nil
-        }
-        return diagnostics.hasErrors ? nil : call
-    }
-
     private mutating func parseCall() throws -> LayerCall {
         let nameToken = current
         advance()

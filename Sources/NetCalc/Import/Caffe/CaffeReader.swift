@@ -134,9 +134,8 @@ struct CaffeReader {
     private func computation(_ kind: CaffeLayerType, type: String, layer: TextMessage, bottoms: Int,
                              spatialRank: Int) throws(ArgumentProblem) -> ImportedLayer.Computation {
         let inPlace = layer.all("bottom").compactMap(\.text) == layer.all("top").compactMap(\.text)
-        func call(_ keyword: String, _ arguments: [String] = []) -> ImportedLayer.Computation {
-            let all = arguments + (inPlace ? [inPlaceFlag] : [])
-            return .call(all.isEmpty ? keyword : "\(keyword)(\(all.joined(separator: ",")))")
+        func call(_ keyword: String, _ arguments: [ImportedArgument] = []) -> ImportedLayer.Computation {
+            .call(ImportedCall(keyword, arguments + (inPlace ? [.flag(inPlaceFlag)] : [])))
         }
         func single() throws(ArgumentProblem) {
             if bottoms != 1 { throw ArgumentProblem("it reads \(bottoms) blobs; netcalc reads this layer with one") }
@@ -153,16 +152,17 @@ struct CaffeReader {
             let pad = try window(parameters, "pad", "pad_h", "pad_w", fallback: 0)
             let dilation = try window(parameters, "dilation", "dilation", "dilation", fallback: 1)
             let group = parameters.first("group")?.int ?? 1
-            var arguments = ["\(filters)", kernel.text, "s\(stride.text)", "p\(pad.text)"]
+            var arguments: [ImportedArgument] = [.value(filters), .value(kernel.written), .tag("s", stride.written),
+                                                 .tag("p", pad.written)]
             if kind == .deconvolution {
                 guard group == 1, dilation == Sizes(square: 1) else {
                     throw ArgumentProblem("a Deconvolution with groups or dilation is not supported")
                 }
             } else {
-                if dilation != Sizes(square: 1) { arguments.append("d\(dilation.text)") }
-                if group != 1 { arguments.append("g\(group)") }
+                if dilation != Sizes(square: 1) { arguments.append(.tag("d", dilation.written)) }
+                if group != 1 { arguments.append(.tag("g", [group])) }
             }
-            if parameters.first("bias_term")?.bool == false { arguments.append("nobias") }
+            if parameters.first("bias_term")?.bool == false { arguments.append(.flag("nobias")) }
             return call(kind == .convolution ? "CONV" : "DECONV", arguments)
         case .pooling:
             try single()
@@ -175,7 +175,7 @@ struct CaffeReader {
             default: throw ArgumentProblem("\(method) pooling is not supported", hint: "MAX and AVE are")
             }
             if parameters.first("global_pooling")?.bool == true {
-                return call(maximum ? "ADAPTIVEMAXPOOL" : "GAP", maximum ? ["1"] : [])
+                return call(maximum ? "ADAPTIVEMAXPOOL" : "GAP", maximum ? [.value(1)] : [])
             }
             if spatialRank != 2 {
                 // BVLC Caffe pools 4-D blobs only; the N-D pooling forks repeat kernel_size per axis.
@@ -191,45 +191,46 @@ struct CaffeReader {
             let pad = try window(parameters, "pad", "pad_h", "pad_w", fallback: 0)
             // Caffe rounds pooling up; a fork's `ceil_mode: false` rounds down (DenseNet-Caffe).
             let rounding = parameters.first("ceil_mode")?.bool == false ? "floor" : "caffe"
-            return call(maximum ? "MAXPOOL" : "AVGPOOL", [kernel.text, "s=\(stride.text)", "p=\(pad.text)", rounding])
+            return call(maximum ? "MAXPOOL" : "AVGPOOL", [.value(kernel.written), .tag("s", stride.written),
+                                                          .tag("p", pad.written), .flag(rounding)])
         case .innerProduct:
             try single()
             let parameters = layer.first("inner_product_param")?.message ?? TextMessage(fields: [])
             guard let outputs = parameters.first("num_output")?.int, outputs >= 1 else {
                 throw ArgumentProblem("it needs num_output")
             }
-            return call("FC", ["\(outputs)"] + (parameters.first("bias_term")?.bool == false ? ["nobias"] : []))
+            return call("FC", [.value(outputs)] + (parameters.first("bias_term")?.bool == false ? [.flag("nobias")] : []))
         case .relu:
             try single()
             let slope = layer.first("relu_param")?.message?.first("negative_slope")
             if let slope, let value = slope.double, value != 0, case .number(let text, _) = slope.value {
-                return call("LEAKYRELU", [text])
+                return call("LEAKYRELU", [.decimal(text)])
             }
             return call("RELU")
         case .prelu:
             try single()
             let shared = layer.first("prelu_param")?.message?.first("channel_shared")?.bool ?? false
-            return call("PRELU", shared ? [] : ["per_channel"])
+            return call("PRELU", shared ? [] : [.flag("per_channel")])
         case .sigmoid: try single(); return call("SIGMOID")
         case .tanh: try single(); return call("TANH")
         case .softmax: try single(); return call("SOFTMAX")
         case .flatten: try single(); return call("FLATTEN")
         case .lrn:
             try single()
-            return call("LRN", ["\(layer.first("lrn_param")?.message?.first("local_size")?.int ?? 5)"])
+            return call("LRN", [.value(layer.first("lrn_param")?.message?.first("local_size")?.int ?? 5)])
         case .dropout:
             try single()
             let ratio = layer.first("dropout_param")?.message?.first("dropout_ratio")
-            if let ratio, case .number(let text, _) = ratio.value { return call("DROPOUT", [text]) }
-            return call("DROPOUT", ["0.5"])
+            if let ratio, case .number(let text, _) = ratio.value { return call("DROPOUT", [.decimal(text)]) }
+            return call("DROPOUT", [.decimal("0.5")])
         case .batchNorm:
             try single()
-            return call("BN", ["caffe"])
+            return call("BN", [.flag("caffe")])
         case .scale:
             let bias = layer.first("scale_param")?.message?.first("bias_term")?.bool ?? false
             if bottoms == 2 { return .merge(.mul) }  // scaled by another blob
             try single()
-            return call("SCALE", bias ? ["bias"] : [])
+            return call("SCALE", bias ? [.flag("bias")] : [])
         case .eltwise:
             let operation = layer.first("eltwise_param")?.message?.first("operation")?.text?.uppercased() ?? "SUM"
             guard bottoms >= 2 else { throw ArgumentProblem("an Eltwise layer needs two bottoms or more") }

@@ -13,8 +13,8 @@ extension ONNXImporter {
         case .conv: try convolution(node)
         case .convTranspose: try transposedConvolution(node)
         case .maxPool, .averagePool: try pooling(node, maximum: op == .maxPool)
-        case .globalAveragePool: try globalPooling(node, call: "GAP")
-        case .globalMaxPool: try globalPooling(node, call: "ADAPTIVEMAXPOOL(1)")
+        case .globalAveragePool: try globalPooling(node, call: ImportedCall("GAP"))
+        case .globalMaxPool: try globalPooling(node, call: ImportedCall("ADAPTIVEMAXPOOL", .value(1)))
         case .reduceMean: try reduceMean(node)
         case .gemm: try gemm(node)
         case .matMul: try matMul(node)
@@ -27,38 +27,39 @@ extension ONNXImporter {
         case .concat: try concat(node)
         case .pad: try pad(node)
         case .resize, .upsample: try resize(node, legacy: op == .upsample)
-        case .batchNormalization: try channelwise(node, "BN")
-        case .instanceNormalization: try channelwise(node, "INSTANCENORM(affine)")
+        case .batchNormalization: try channelwise(node, ImportedCall("BN"))
+        case .instanceNormalization: try channelwise(node, ImportedCall("INSTANCENORM", .flag("affine")))
         case .groupNormalization: try groupNormalization(node)
         case .layerNormalization: try layerNormalization(node)
         case .lrn:
             let size = int(node, "size", 0)
             guard size >= 1 else { throw failure(node, "has no window size (the size attribute)") }
-            try emitKeeping(node, "LRN(\(size))", input: try data(node, 0))
-        case .relu: try emitKeeping(node, "RELU", input: try data(node, 0))
+            try emitKeeping(node, ImportedCall("LRN", .value(size)), input: try data(node, 0))
+        case .relu: try emitKeeping(node, ImportedCall("RELU"), input: try data(node, 0))
         case .leakyRelu:
             let alpha = float(node, "alpha") ?? 0.01
-            try emitKeeping(node, alpha >= 0 && alpha <= 1 ? "LEAKYRELU(\(CallText.decimal(alpha)))" : "LEAKYRELU",
+            try emitKeeping(node, alpha >= 0 && alpha <= 1 ? ImportedCall("LEAKYRELU", .decimal(CallText.decimal(alpha)))
+                                : ImportedCall("LEAKYRELU"),
                             input: try data(node, 0))
         case .elu:
             let alpha = float(node, "alpha") ?? 1
-            try emitKeeping(node, alpha >= 0 && alpha <= 1 ? "ELU(\(CallText.decimal(alpha)))" : "ELU",
+            try emitKeeping(node, alpha >= 0 && alpha <= 1 ? ImportedCall("ELU", .decimal(CallText.decimal(alpha))) : ImportedCall("ELU"),
                             input: try data(node, 0))
         case .pRelu: try parametricReLU(node)
         case .clip: try clip(node)
-        case .sigmoid: try gatedActivation(node, alone: "SIGMOID", gated: "SILU")
+        case .sigmoid: try gatedActivation(node, alone: ImportedCall("SIGMOID"), gated: ImportedCall("SILU"))
         case .hardSigmoid:
             // PyTorch's hardsigmoid is alpha 1/6, beta 1/2; times its input it is hardswish.
             let alpha = float(node, "alpha") ?? 0.2
             let beta = float(node, "beta") ?? 0.5
             let isTorch = Swift.abs(alpha - 1 / 6) < 1e-6 && beta == 0.5
-            try gatedActivation(node, alone: "HARDSIGMOID", gated: isTorch ? "HARDSWISH" : nil)
-        case .hardSwish: try emitKeeping(node, "HARDSWISH", input: try data(node, 0))
-        case .tanh: try emitKeeping(node, "TANH", input: try data(node, 0))
-        case .gelu: try emitKeeping(node, "GELU", input: try data(node, 0))
-        case .mish: try emitKeeping(node, "MISH", input: try data(node, 0))
+            try gatedActivation(node, alone: ImportedCall("HARDSIGMOID"), gated: isTorch ? ImportedCall("HARDSWISH") : nil)
+        case .hardSwish: try emitKeeping(node, ImportedCall("HARDSWISH"), input: try data(node, 0))
+        case .tanh: try emitKeeping(node, ImportedCall("TANH"), input: try data(node, 0))
+        case .gelu: try emitKeeping(node, ImportedCall("GELU"), input: try data(node, 0))
+        case .mish: try emitKeeping(node, ImportedCall("MISH"), input: try data(node, 0))
         case .softmax: try softmax(node)
-        case .dropout: try emitKeeping(node, "DROPOUT", input: try data(node, 0))
+        case .dropout: try emitKeeping(node, ImportedCall("DROPOUT"), input: try data(node, 0))
         case .identity:
             switch try value(node, 0) {
             case .data(let data)?: try alias(node, to: try standard(node, data))
@@ -246,18 +247,18 @@ extension ONNXImporter {
     }
 
     /// The tags of a window: stride, padding and dilation when not 1, 0 and 1.
-    func windowTags(_ window: Window) -> [String] {
-        var tags: [String] = []
-        if window.stride.contains(where: { $0 != 1 }) { tags.append("s" + CallText.sizes(window.stride)) }
-        if window.before.contains(where: { $0 != 0 }) { tags.append("p" + CallText.sizes(window.before)) }
-        if window.dilation.contains(where: { $0 != 1 }) { tags.append("d" + CallText.sizes(window.dilation)) }
+    func windowTags(_ window: Window) -> [ImportedArgument] {
+        var tags: [ImportedArgument] = []
+        if window.stride.contains(where: { $0 != 1 }) { tags.append(.tag(sizes: "s", window.stride.reversed())) }
+        if window.before.contains(where: { $0 != 0 }) { tags.append(.tag(sizes: "p", window.before.reversed())) }
+        if window.dilation.contains(where: { $0 != 1 }) { tags.append(.tag(sizes: "d", window.dilation.reversed())) }
         return tags
     }
 
     /// Applies a window: a PAD layer first when the padding is asymmetric, then the layer whose
     /// call `makeCall` writes from the tags; the output has `channels` channels.
     mutating func applyWindow(_ node: ONNXNode, input: ONNXData, window: Window, channels: Int, ceil: Bool = false,
-                              output target: String? = nil, makeCall: ([String]) -> String) throws(ImportFailure) {
+                              output target: String? = nil, makeCall: ([ImportedArgument]) -> ImportedCall) throws(ImportFailure) {
         var source = input
         var settings = window
         if !window.isSymmetric {
@@ -295,15 +296,15 @@ extension ONNXImporter {
                 try checkedAdd(try checkedAdd(input.dims[axis], before[position]), after[position])
             }
         }
-        var sides: [String] = []
-        for position in axes.indices.reversed() { sides += ["\(before[position])", "\(after[position])"] }
+        var sides: [ImportedArgument] = []
+        for position in axes.indices.reversed() { sides += [.value(before[position]), .value(after[position])] }
         let name: String
         if let output {
             name = output
         } else {
             name = freshTensorName("\(try self.output(node))/pad")
         }
-        emit(node, "PAD(\(sides.joined(separator: ",")))", input: input, output: name, dims: dims, layout: input.layout,
+        emit(node, ImportedCall("PAD", sides), input: input, output: name, dims: dims, layout: input.layout,
              suffix: output == nil ? "/pad" : "")
         return ONNXData(tensor: name, dims: dims, layout: input.layout)
     }
@@ -343,21 +344,21 @@ extension ONNXImporter {
             hasBias = true
         }
         let settings = try window(node, kernel: kernel, input: input)
-        let size = CallText.sizes(kernel)
+        let size = ImportedArgument.sizes(kernel.reversed())
         try applyWindow(node, input: input, window: settings, channels: filters, output: target) { tags in
-            var parts: [String]
+            var parts: [ImportedArgument]
             let keyword: String
             if group == channels, group > 1 {
                 keyword = "DWCONV"
                 parts = [size] + tags
-                if filters / channels != 1 { parts.append("m=\(filters / channels)") }
+                if filters / channels != 1 { parts.append(.tag("m", [filters / channels])) }
             } else {
                 keyword = "CONV"
-                parts = ["\(filters)", size] + tags
-                if group != 1 { parts.append("g\(group)") }
+                parts = [.value(filters), size] + tags
+                if group != 1 { parts.append(.tag("g", [group])) }
             }
-            if !hasBias { parts.append("nobias") }
-            return "\(keyword)(\(parts.joined(separator: ",")))"
+            if !hasBias { parts.append(.flag("nobias")) }
+            return ImportedCall(keyword, parts)
         }
     }
 
@@ -402,10 +403,10 @@ extension ONNXImporter {
             guard result >= 1 else { throw failure(node, "has an output size below 1") }
             dims.append(result)
         }
-        var parts = ["\(filters)", CallText.sizes(kernel)]
+        var parts: [ImportedArgument] = [.value(filters), .sizes(kernel.reversed())]
         parts += windowTags(settings)
-        if !hasBias { parts.append("nobias") }
-        emit(node, "DECONV(\(parts.joined(separator: ",")))", input: input, output: try output(node), dims: dims, layout: .nchw)
+        if !hasBias { parts.append(.flag("nobias")) }
+        emit(node, ImportedCall("DECONV", parts), input: input, output: try output(node), dims: dims, layout: .nchw)
     }
 
     /// MaxPool and AveragePool.
@@ -426,21 +427,20 @@ extension ONNXImporter {
             throw failure(node, "has pads \(intList(node, "pads") ?? settings.before + settings.after) of more than half its kernel \(shape); netcalc's pools follow PyTorch, whose padding is at most half the window")
         }
         let ceil = int(node, "ceil_mode", 0) != 0
-        let size = CallText.sizes(shape)
         try applyWindow(node, input: input, window: settings, channels: input.channels, ceil: ceil) { tags in
-            var parts = [size]
+            var parts: [ImportedArgument] = [.sizes(shape.reversed())]
             // POOL's stride defaults to its window, ONNX's to 1: always written.
-            if !tags.contains(where: { $0.hasPrefix("s") }) {
-                parts.append("s" + CallText.sizes(settings.stride))
+            if !tags.contains(where: { if case .tag("s", _) = $0 { true } else { false } }) {
+                parts.append(.tag(sizes: "s", settings.stride.reversed()))
             }
             parts += tags
-            if ceil { parts.append("ceil") }
-            return "\(maximum ? "POOL" : "AVGPOOL")(\(parts.joined(separator: ",")))"
+            if ceil { parts.append(.flag("ceil")) }
+            return ImportedCall(maximum ? "POOL" : "AVGPOOL", parts)
         }
     }
 
     /// GlobalAveragePool (GAP) and GlobalMaxPool (ADAPTIVEMAXPOOL(1)).
-    mutating func globalPooling(_ node: ONNXNode, call: String) throws(ImportFailure) {
+    mutating func globalPooling(_ node: ONNXNode, call: ImportedCall) throws(ImportFailure) {
         let input = try image(node)
         emit(node, call, input: input, output: try output(node),
              dims: [input.dims[0], input.channels] + Array(repeating: 1, count: input.spatialIndices.count), layout: .nchw)
@@ -474,9 +474,9 @@ extension ONNXImporter {
             var dims = input.dims
             for axis in spatial { dims[axis] = 1 }
             if keep {
-                emit(node, "GAP", input: input, output: try output(node), dims: dims, layout: input.layout)
+                emit(node, ImportedCall("GAP"), input: input, output: try output(node), dims: dims, layout: input.layout)
             } else {
-                emit(node, "GAP", input: input, output: try output(node), dims: [dims[0], input.channels], layout: .flat)
+                emit(node, ImportedCall("GAP"), input: input, output: try output(node), dims: [dims[0], input.channels], layout: .flat)
             }
             return
         }
@@ -510,7 +510,7 @@ extension ONNXImporter {
             }
             hasBias = true
         }
-        emit(node, hasBias ? "FC(\(outputs))" : "FC(\(outputs),nobias)", input: input, output: try output(node),
+        emit(node, ImportedCall("FC", [.value(outputs)] + (hasBias ? [] : [.flag("nobias")])), input: input, output: try output(node),
              dims: [input.dims[0], outputs], layout: .flat)
     }
 
@@ -540,10 +540,10 @@ extension ONNXImporter {
         var dims = input.dims
         dims[dims.count - 1] = outputs
         if input.layout == .flat {
-            emit(node, hasBias ? "FC(\(outputs))" : "FC(\(outputs),nobias)", input: input, output: target, dims: dims,
+            emit(node, ImportedCall("FC", [.value(outputs)] + (hasBias ? [] : [.flag("nobias")])), input: input, output: target, dims: dims,
                  layout: .flat)
         } else {
-            emit(node, hasBias ? "CONV(\(outputs),1)" : "CONV(\(outputs),1,nobias)", input: input, output: target,
+            emit(node, ImportedCall("CONV", [.value(outputs), .value(1)] + (hasBias ? [] : [.flag("nobias")])), input: input, output: target,
                  dims: dims, layout: .nhwc)
         }
     }
@@ -551,7 +551,7 @@ extension ONNXImporter {
     // MARK: Normalization and activations
 
     /// A layer that keeps the shape and works per channel (BN, INSTANCENORM).
-    mutating func channelwise(_ node: ONNXNode, _ call: String) throws(ImportFailure) {
+    mutating func channelwise(_ node: ONNXNode, _ call: ImportedCall) throws(ImportFailure) {
         let input = try data(node, 0)
         guard input.isChannelsFirst || input.layout == .flat else {
             throw failure(node, "normalizes a tensor of dims \(input.text); \(node.opType) works on channels-first tensors [N, C, ...] or [N, C]")
@@ -570,7 +570,7 @@ extension ONNXImporter {
         guard groups >= 1, input.channels % groups == 0 else {
             throw failure(node, "has num_groups \(groups) for \(input.channels) channels")
         }
-        try emitKeeping(node, "GROUPNORM(\(groups))", input: input)
+        try emitKeeping(node, ImportedCall("GROUPNORM", .value(groups)), input: input)
     }
 
     /// LayerNormalization over the channels alone: LAYERNORM.
@@ -588,7 +588,7 @@ extension ONNXImporter {
             throw failure(node, "normalizes a tensor of dims \(input.text) from axis \(rawAxis); netcalc's LAYERNORM normalizes the channels at each position")
         }
         if try value(node, 2) == nil { plainNorms.append(label(node)) }
-        try emitKeeping(node, "LAYERNORM", input: input)
+        try emitKeeping(node, ImportedCall("LAYERNORM"), input: input)
     }
 
     /// PRelu: one slope, or one per channel.
@@ -596,9 +596,9 @@ extension ONNXImporter {
         let input = try data(node, 0)
         let slope = try requiredConstant(node, 1, "the slope")
         if slope.count == 1 {
-            try emitKeeping(node, "PRELU", input: input)
+            try emitKeeping(node, ImportedCall("PRELU"), input: input)
         } else if isPerChannel(slope, of: input) {
-            try emitKeeping(node, "PRELU(per_channel)", input: input)
+            try emitKeeping(node, ImportedCall("PRELU", .flag("per_channel")), input: input)
         } else {
             throw failure(node, "has slopes of dims \(slope.dims) for a tensor of dims \(input.text); netcalc's PRELU has one slope or one per channel")
         }
@@ -632,8 +632,8 @@ extension ONNXImporter {
         if let value = high, value >= Double(Float.greatestFiniteMagnitude) { high = nil }
         if let value = low, value <= -Double(Float.greatestFiniteMagnitude) { low = nil }
         switch (low, high) {
-        case (0?, 6?): try emitKeeping(node, "RELU6", input: input)
-        case (0?, nil): try emitKeeping(node, "RELU", input: input)
+        case (0?, 6?): try emitKeeping(node, ImportedCall("RELU6"), input: input)
+        case (0?, nil): try emitKeeping(node, ImportedCall("RELU"), input: input)
         default:
             throw failure(node, "clips to [\(low.map { "\($0)" } ?? "-inf"), \(high.map { "\($0)" } ?? "inf")]; netcalc has RELU (Clip at 0) and RELU6 (Clip to [0, 6])")
         }
@@ -650,11 +650,11 @@ extension ONNXImporter {
         guard overChannels else {
             throw failure(node, "takes a softmax over the axis \(rawAxis) of a tensor of dims \(input.text); netcalc's SOFTMAX is over the channels")
         }
-        try emitKeeping(node, "SOFTMAX", input: input)
+        try emitKeeping(node, ImportedCall("SOFTMAX"), input: input)
     }
 
     /// Sigmoid and HardSigmoid: alone a row, and times their own input (x·σ(x)) one gated row.
-    mutating func gatedActivation(_ node: ONNXNode, alone: String, gated: String?) throws(ImportFailure) {
+    mutating func gatedActivation(_ node: ONNXNode, alone: ImportedCall, gated: ImportedCall?) throws(ImportFailure) {
         let input = try data(node, 0)
         let out = try output(node)
         if let gated, let next = soleConsumer(out), graph.nodes[next].opType == "Mul", graph.nodes[next].inputs.count == 2,
@@ -725,14 +725,14 @@ extension ONNXImporter {
     /// Mul by a per-channel constant: SCALE, or SCALE(bias) with a per-channel Add right after.
     mutating func scale(_ node: ONNXNode, input: ONNXData) throws(ImportFailure) {
         var target = try output(node)
-        var call = "SCALE"
+        var call = ImportedCall("SCALE")
         if let next = soleConsumer(target), graph.nodes[next].opType == "Add", graph.nodes[next].inputs.count == 2 {
             let add = graph.nodes[next]
             let other = add.inputs[0] == target ? add.inputs[1] : add.inputs[0]
             if let bias = peekConstant(other), isPerChannel(bias, of: input), let sum = add.outputs.first, !sum.isEmpty {
                 claimed.insert(next)
                 target = sum
-                call = "SCALE(bias)"
+                call = ImportedCall("SCALE", .flag("bias"))
             }
         }
         emit(node, call, input: input, output: target, dims: input.dims, layout: input.layout)
@@ -796,7 +796,7 @@ extension ONNXImporter {
                 for dim in input.dims.dropFirst() { product = try checkedMultiply(product, dim) }
                 return product
             }
-            emit(node, "FLATTEN", input: input, output: output, dims: [input.dims[0], features], layout: .flat)
+            emit(node, ImportedCall("FLATTEN"), input: input, output: output, dims: [input.dims[0], features], layout: .flat)
         case .grouped, .groupedTransposed, .vector:
             throw failure(node, "flattens a tensor of dims \(input.text); netcalc follows a channel shuffle's 5-D tensors into the shuffle only")
         }
@@ -892,7 +892,7 @@ extension ONNXImporter {
                 }
             case .groupedTransposed(let groups):
                 if dims.count == 4, dims[2] == input.dims[3], dims[3] == input.dims[4] {
-                    emit(node, "SHUFFLE(\(groups))", input: input, output: out, dims: dims, layout: .nchw)
+                    emit(node, ImportedCall("SHUFFLE", .value(groups)), input: input, output: out, dims: dims, layout: .nchw)
                     return
                 }
             case .grouped, .vector:
@@ -1049,7 +1049,7 @@ extension ONNXImporter {
             let end = start + parts[index]
             if !name.isEmpty {
                 guard end > start else { throw failure(node, "makes an empty part") }
-                emit(node, "SLICE(\(start),\(end))", input: input, output: name, dims: input.with(channels: end - start),
+                emit(node, ImportedCall("SLICE", .value(start), .value(end)), input: input, output: name, dims: input.with(channels: end - start),
                      layout: input.layout, suffix: outputs.count > 1 ? ":\(index)" : "")
             }
             start = end
@@ -1111,7 +1111,7 @@ extension ONNXImporter {
                 try alias(node, to: input)
                 return
             }
-            emit(node, "SLICE(\(start),\(end))", input: input, output: try output(node), dims: dims, layout: input.layout)
+            emit(node, ImportedCall("SLICE", .value(start), .value(end)), input: input, output: try output(node), dims: dims, layout: input.layout)
         case nil:
             throw failure(node, "lacks its input")
         }
@@ -1232,17 +1232,16 @@ extension ONNXImporter {
                 scales = list
             }
         }
-        let flag = bilinear ? ",bilinear" : ""
+        let flag: [ImportedArgument] = bilinear ? [.flag("bilinear")] : []
         let out = try output(node)
         let rank = input.dims.count
         /// Spatial sizes in ONNX's order as UPSAMPLE's `size=`, width first, every axis written.
-        func sizeText(_ spatial: [Int]) -> String { spatial.reversed().map(String.init).joined(separator: "x") }
         if let sizes {
             guard sizes.count == rank, sizes[0] == input.dims[0], sizes[1] == input.channels,
                   sizes.dropFirst(2).allSatisfy({ $0 >= 1 }) else {
                 throw failure(node, "resizes \(input.text) to \(sizes); netcalc's UPSAMPLE keeps the batch and channels")
             }
-            emit(node, "UPSAMPLE(size=\(sizeText(Array(sizes[2...])))\(flag))", input: input, output: out, dims: sizes,
+            emit(node, ImportedCall("UPSAMPLE", [.tag("size", sizes[2...].reversed())] + flag), input: input, output: out, dims: sizes,
                  layout: .nchw)
             return
         }
@@ -1259,7 +1258,7 @@ extension ONNXImporter {
             for (position, axis) in input.spatialIndices.enumerated() {
                 dims.append(try checked(node) { () throws(Overflow) in try checkedMultiply(input.dims[axis], whole[position]) })
             }
-            emit(node, "UPSAMPLE(\(CallText.sizes(whole))\(flag))", input: input, output: out, dims: dims, layout: .nchw)
+            emit(node, ImportedCall("UPSAMPLE", [.sizes(whole.reversed())] + flag), input: input, output: out, dims: dims, layout: .nchw)
             return
         }
         // Output sizes are floor(size x scale).
@@ -1270,7 +1269,7 @@ extension ONNXImporter {
             }
             spatial.append(size)
         }
-        emit(node, "UPSAMPLE(size=\(sizeText(spatial))\(flag))", input: input, output: out,
+        emit(node, ImportedCall("UPSAMPLE", [.tag("size", spatial.reversed())] + flag), input: input, output: out,
              dims: [input.dims[0], input.channels] + spatial, layout: .nchw)
     }
 

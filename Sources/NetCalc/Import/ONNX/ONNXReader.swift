@@ -594,13 +594,13 @@ struct ONNXImporter {
     }
 
     /// Adds a layer that calls `call` on one input.
-    mutating func emit(_ node: ONNXNode, _ call: String, input: ONNXData, output: String, dims: [Int],
+    mutating func emit(_ node: ONNXNode, _ call: ImportedCall, input: ONNXData, output: String, dims: [Int],
                        layout: ONNXLayout, suffix: String = "") {
         emit(node, .call(call), reading: [input.tensor], writing: output, dims: dims, layout: layout, suffix: suffix)
     }
 
     /// Adds a layer that keeps its input's shape.
-    mutating func emitKeeping(_ node: ONNXNode, _ call: String, input: ONNXData) throws(ImportFailure) {
+    mutating func emitKeeping(_ node: ONNXNode, _ call: ImportedCall, input: ONNXData) throws(ImportFailure) {
         emit(node, call, input: input, output: try output(node), dims: input.dims, layout: input.layout)
     }
 
@@ -636,20 +636,6 @@ struct ONNXImporter {
 
 /// Text for call arguments.
 enum CallText {
-    /// A size: `3` when square, else `WxH`.
-    static func pair(width: Int, height: Int) -> String {
-        width == height ? "\(width)" : "\(width)x\(height)"
-    }
-
-    /// Sizes given in ONNX's axis order (D, H, W) as a spec writes them, width first: `3` when all
-    /// are equal, else `WxH` or `WxHxT`.
-    static func sizes(_ onnxOrder: [Int]) -> String {
-        let widthFirst = Array(onnxOrder.reversed())
-        guard let first = widthFirst.first else { return "" }
-        if widthFirst.allSatisfy({ $0 == first }) { return "\(first)" }
-        return widthFirst.map(String.init).joined(separator: "x")
-    }
-
     /// A float attribute as a decimal without exponent (`0.01`, `0.00001`), from its shortest form.
     static func decimal(_ value: Float) -> String {
         let text = value.description

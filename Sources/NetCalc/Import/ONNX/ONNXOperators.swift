@@ -1,6 +1,7 @@
 /// How each ONNX operator becomes a layer, an alias or a constant: the windows (Conv, pools), the
 /// dense layers, normalizations, activations, merges, resampling, and the tensor plumbing
-/// (Reshape, Transpose, Split, Slice, ...) whose shapes the importer follows.
+/// (Reshape, Transpose, Split, Slice, ...) whose shapes the importer follows. A node that makes a
+/// layer states its call and output layout; the layer's own `apply` gives the output's sizes.
 
 extension ONNXImporter {
     /// Maps one node.

@@ -1,7 +1,9 @@
 /// Reads an ONNX model file into an `ImportedNetwork`: decodes the protobuf by hand, follows every
 /// tensor's shape from the graph's input through each node (evaluating the constant shape
 /// arithmetic exporters write around Reshape exactly), and writes each node that computes
-/// something netcalc counts as a call of the spec language.
+/// something netcalc counts as a call of the spec language, resolved where it is made. The shape of
+/// a layer's output is the one its own `apply` gives (a merge's, `MergeKind.combine`'s), so that
+/// there is no second shape engine: the importer only lays that shape out in ONNX's dims.
 ///
 /// Decisions, for the reader of the output:
 /// - The input is the graph's first input that is neither an initializer nor a weight (below):
@@ -31,8 +33,10 @@
 ///   while a convolution's own bias keeps its module's name.
 /// - The network's name is the graph's, unless it is empty or PyTorch's default `main_graph` (or
 ///   `torch_jit`, `torch-jit-export`), when the file's stem is more telling.
-/// - Only floor rounding is needed (analysis rounds imported networks down); ceil_mode is a `ceil`
-///   tag. Asymmetric padding becomes a `PAD` layer before the window with no padding of its own.
+/// - Layers are applied with floor rounding (analysis rounds imported networks down); ceil_mode is a
+///   `ceil` tag. Asymmetric padding becomes a `PAD` layer before the window with no padding of its
+///   own; with ceil_mode, where ONNX would drop a last window starting in the end padding that the
+///   padded window keeps, the node is refused.
 enum ONNXReader {
     /// Reads an ONNX file's bytes; `fileName` names it in messages and gives the default name.
     static func read(_ bytes: [UInt8], fileName: String) throws(ImportFailure) -> ImportedNetwork {

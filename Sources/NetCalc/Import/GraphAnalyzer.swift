@@ -1,6 +1,6 @@
 /// Analysis of an imported network: every layer applied along the graph of tensors, any DAG, each
-/// call resolved and applied as a spec's layer is (the same `LayerResolver`, operations and row
-/// counting), each row named after its layer in the file. Totals, receptive fields (the largest over
+/// layer (resolved by its reader with the spec's own `LayerResolver`) applied as a spec's layer is
+/// (the same operations and row counting), each row named after its layer in the file. Totals, receptive fields (the largest over
 /// the paths into a merge) and inference liveness then come from the rows' inputs, as for a spec.
 
 /// Analyzes an imported network.
@@ -47,9 +47,6 @@ struct GraphAnalyzer {
         }
         rows.append(input)
         tensors[network.inputName] = input.flow
-        // Calls with the same values share one resolved layer, as a spec's calls with the same text do.
-        var resolvedCalls: [ImportedCall: ResolvedLayer] = [:]
-
         for layer in network.layers {
             var flows: [Flow] = []
             for name in layer.inputs {
@@ -65,18 +62,7 @@ struct GraphAnalyzer {
                 guard flows.count == 1 else {
                     return failure("layer '\(layer.name)' reads \(flows.count) tensors; \(call.text) reads one", at: layer.range)
                 }
-                let resolved: ResolvedLayer
-                if let known = resolvedCalls[call] {
-                    resolved = known
-                } else {
-                    switch resolve(call, for: layer) {
-                    case .success(let made): resolved = made
-                    case .failure(let list):
-                        diagnostics.append(contentsOf: list)
-                        return (nil, diagnostics)
-                    }
-                    resolvedCalls[call] = resolved
-                }
+                let resolved = call.layer
                 let layerInput = LayerInput(shape: flows[0].shape, receptiveField: flows[0].receptiveField,
                                             jump: flows[0].jump, rounding: settings.rounding,
                                             keyword: resolved.layer.keyword, ordinal: 0, givenName: layer.name)
@@ -84,7 +70,8 @@ struct GraphAnalyzer {
                 do throws(LayerFailure) {
                     effect = try resolved.apply(to: layerInput)
                 } catch {
-                    diagnostics.append(diagnostic(error, layer: layer, text: call.text, input: flows[0].shape))
+                    diagnostics.append(ImportedCallResolver.diagnostic(error, layer: layer.name, text: call.text, input: flows[0].shape,
+                                                                         at: layer.range, in: file))
                     return (nil, diagnostics)
                 }
                 // Rows show the canonical call (`CONV(64,1)`, not the reader's `CONV(64,1,s1,p0)`).
@@ -94,7 +81,8 @@ struct GraphAnalyzer {
                 do throws(LayerFailure) {
                     output = try kind.combine(flows.map(\.shape))
                 } catch {
-                    diagnostics.append(diagnostic(error, layer: layer, text: kind.keyword, input: flows.first?.shape))
+                    diagnostics.append(ImportedCallResolver.diagnostic(error, layer: layer.name, text: kind.keyword, input: flows.first?.shape,
+                                                                         at: layer.range, in: file))
                     return (nil, diagnostics)
                 }
                 row = LayerRow(merging: kind, of: flows, output: output,
@@ -124,47 +112,5 @@ struct GraphAnalyzer {
         var report = NetworkReport(name: network.name, file: file.name, settings: settings, rows: rows, totals: totals)
         report.notes = network.notes
         return (report, diagnostics)
-    }
-
-    /// Resolves a layer's call as a spec's call is resolved, through the same binding and checks; a
-    /// problem is reported at the layer.
-    private func resolve(_ call: ImportedCall, for layer: ImportedLayer) -> Result<ResolvedLayer, DiagnosticList> {
-        var list = DiagnosticList()
-        let text = call.text
-        guard let definition = LayerCatalog.definition(for: call.keyword) else {
-            list.append(Diagnostic(.error, "layer '\(layer.name)' became '\(text)', which netcalc does not know",
-                                   at: layer.range, in: file, hint: "this is netcalc's fault: please report it"))
-            return .failure(list)
-        }
-        let resolver = LayerResolver(file: file, evaluate: { expression throws(DiagnosticList) in
-            guard let value = StaticChecker.constant(expression) else { throw DiagnosticList() }
-            return value
-        }, isParameter: { _ in false })
-        do throws(DiagnosticList) {
-            let layer = try resolver.resolve(call.syntax, definition: definition)
-            return .success(ResolvedLayer(layer, text: layer.canonicalText))
-        } catch {
-            for item in error.items {
-                var moved = Diagnostic(.error, "layer '\(layer.name)' (\(text)): \(item.message)", at: layer.range, in: file)
-                moved.hints = item.hints
-                list.append(moved)
-            }
-            return .failure(list)
-        }
-    }
-
-    /// The diagnostic of a layer that cannot be applied to its input.
-    private func diagnostic(_ failure: LayerFailure, layer: ImportedLayer, text: String, input: Shape?) -> Diagnostic {
-        switch failure {
-        case .overflow:
-            return Diagnostic(.error, "the numbers of layer '\(layer.name)' overflow 64 bits", at: layer.range, in: file)
-        case .invalid(let message, let hint):
-            return Diagnostic(.error, message, at: layer.range, in: file, hint: hint)
-        case .notWhole(let axes, _):
-            let formulas = axes.map { $0.explained(rounding: .strict, name: "W2", result: 0) }
-            return Diagnostic(.error, "layer '\(layer.name)' (\(text)) does not fit its \(input?.fullText ?? "") input: \(formulas[0])",
-                              at: layer.range, in: file,
-                              hint: "the frameworks round down: leave --rounding at its default for a model file")
-        }
     }
 }

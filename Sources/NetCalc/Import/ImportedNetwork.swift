@@ -1,8 +1,8 @@
 /// What a model reader (Caffe prototxt, ONNX) hands to analysis: the network as a graph of named
-/// tensors, each layer a call of the spec language given as values (`ImportedCall`) or a merge of
-/// tensors. Analysis binds and checks the calls exactly as it does a spec's, so an imported layer has
-/// the same numbers, explanation and PyTorch module as the same layer typed by hand, and `--emit spec`
-/// writes the calls back out.
+/// tensors, each layer a call of the spec language given as values (`ImportedCall`), already bound and
+/// checked by the reader exactly as a spec's call is (`ImportedCallResolver`), or a merge of tensors.
+/// Analysis only applies the resolved layers, so an imported layer has the same numbers, explanation
+/// and PyTorch module as the same layer typed by hand, and `--emit spec` writes the calls back out.
 
 /// A network read from a model file.
 struct ImportedNetwork: Sendable {
@@ -25,8 +25,8 @@ struct ImportedNetwork: Sendable {
 struct ImportedLayer: Sendable {
     /// What the layer computes.
     enum Computation: Sendable {
-        /// A call of the spec language: `CONV(64,7,s2,p3,nobias)`, `POOL(3,s2,ceil)`.
-        case call(ImportedCall)
+        /// A call of the spec language and the layer it resolved to: `CONV(64,7,s2,p3,nobias)`, `POOL(3,s2,ceil)`.
+        case call(ResolvedCall)
         /// A merge of its inputs, in order.
         case merge(MergeKind)
     }
@@ -48,4 +48,13 @@ struct ImportedLayer: Sendable {
 /// offset for binary formats, reported at the file's start with the offset in the message).
 struct ImportFailure: Error, Sendable {
     var diagnostics: DiagnosticList
+}
+
+extension ImportFailure {
+    /// A failure with one diagnostic.
+    init(_ diagnostic: Diagnostic) {
+        var list = DiagnosticList()
+        list.append(diagnostic)
+        self.init(diagnostics: list)
+    }
 }

@@ -12,6 +12,12 @@
 /// Pooling on another rank is refused unless it gives one `kernel_size` per spatial axis, as the forks
 /// with N-D pooling write it; global pooling reads any rank.
 
+/// What a Caffe layer computes, before its call is resolved.
+private enum CaffeComputation {
+    case call(ImportedCall)
+    case merge(MergeKind)
+}
+
 /// Reads a Caffe prototxt into an imported network.
 struct CaffeReader {
     let file: SourceFile
@@ -46,6 +52,9 @@ struct CaffeReader {
         }
 
         var layers: [ImportedLayer] = []
+        // Each call is bound and checked here, as a spec's call is; the first that cannot be is reported.
+        var resolver = ImportedCallResolver(file: file)
+        var unresolved: DiagnosticList?
         var aliases: [String: String] = [:]  // Split's tops: the tensor they copy
         /// The input's spatial axes (0 for `(N, F)`), for Pooling's rank check.
         func spatialRank() -> Int { max(0, inputDims.count - 2) }
@@ -90,8 +99,20 @@ struct CaffeReader {
                 continue
             }
             do throws(ArgumentProblem) {
-                let computation = try self.computation(kind, type: type, layer: layer, bottoms: bottoms.count,
-                                                       spatialRank: spatialRank())
+                let computation: ImportedLayer.Computation
+                switch try self.computation(kind, type: type, layer: layer, bottoms: bottoms.count, spatialRank: spatialRank()) {
+                case .call(let call):
+                    switch resolver.resolve(call, layer: name, at: range) {
+                    case .success(let resolved):
+                        computation = .call(resolved)
+                    case .failure(let list):
+                        // Reported as analysis reported it: after the file's own problems, the first only.
+                        if unresolved == nil { unresolved = list }
+                        continue
+                    }
+                case .merge(let kind):
+                    computation = .merge(kind)
+                }
                 layers.append(ImportedLayer(name: name, computation: computation, inputs: bottoms, output: top,
                                             inPlace: bottoms == [top], range: range))
             } catch {
@@ -112,6 +133,7 @@ struct CaffeReader {
             throw ImportFailure(diagnostics: problems)
         }
         if problems.hasErrors { throw ImportFailure(diagnostics: problems) }
+        if let unresolved { throw ImportFailure(diagnostics: unresolved) }
         let input = inputDims.count == 2 ? Shape(width: 1, height: 1, depth: inputDims[1])
             : Shape(spatial: inputDims[2...].reversed(), depth: inputDims[1])
         let networkName = root.first("name")?.text.flatMap { $0.isEmpty ? nil : $0 } ?? fileStem(file.name)
@@ -132,9 +154,9 @@ struct CaffeReader {
 
     /// The spec call or merge a Caffe layer computes, with Caffe's defaults made explicit.
     private func computation(_ kind: CaffeLayerType, type: String, layer: TextMessage, bottoms: Int,
-                             spatialRank: Int) throws(ArgumentProblem) -> ImportedLayer.Computation {
+                             spatialRank: Int) throws(ArgumentProblem) -> CaffeComputation {
         let inPlace = layer.all("bottom").compactMap(\.text) == layer.all("top").compactMap(\.text)
-        func call(_ keyword: String, _ arguments: [ImportedArgument] = []) -> ImportedLayer.Computation {
+        func call(_ keyword: String, _ arguments: [ImportedArgument] = []) -> CaffeComputation {
             .call(ImportedCall(keyword, arguments + (inPlace ? [.flag(inPlaceFlag)] : [])))
         }
         func single() throws(ArgumentProblem) {

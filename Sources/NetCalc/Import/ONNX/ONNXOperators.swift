@@ -1,6 +1,7 @@
 /// How each ONNX operator becomes a layer, an alias or a constant: the windows (Conv, pools), the
 /// dense layers, normalizations, activations, merges, resampling, and the tensor plumbing
-/// (Reshape, Transpose, Split, Slice, ...) whose shapes the importer follows.
+/// (Reshape, Transpose, Split, Slice, ...) whose shapes the importer follows. A node that makes a
+/// layer states its call and output layout; the layer's own `apply` gives the output's sizes.
 
 extension ONNXImporter {
     /// Maps one node.
@@ -228,24 +229,6 @@ extension ONNXImporter {
         return window
     }
 
-    /// The output size of a window along one axis, PyTorch's rules: floor, or ceil with the last
-    /// window dropped when it would start in the end padding.
-    func windowOutput(_ node: ONNXNode, size: Int, kernel: Int, stride: Int, dilation: Int, before: Int, after: Int,
-                      ceil: Bool) throws(ImportFailure) -> Int {
-        let result = try checked(node) { () throws(Overflow) in
-            let extent = try checkedAdd(try checkedMultiply(dilation, kernel - 1), 1)
-            let span = try checkedSubtract(try checkedAdd(try checkedAdd(size, before), after), extent)
-            guard span >= 0 else { return -1 }
-            var output = try checkedAdd(ceil ? ceilDivide(span, stride) : span / stride, 1)
-            if ceil, try checkedMultiply(output - 1, stride) >= (try checkedAdd(size, before)) { output -= 1 }
-            return output
-        }
-        guard result >= 1 else {
-            throw failure(node, "has a window of \(kernel) (dilation \(dilation)) larger than its padded input of \(size) + \(before) + \(after)")
-        }
-        return result
-    }
-
     /// The tags of a window: stride, padding and dilation when not 1, 0 and 1.
     func windowTags(_ window: Window) -> [ImportedArgument] {
         var tags: [ImportedArgument] = []
@@ -256,8 +239,12 @@ extension ONNXImporter {
     }
 
     /// Applies a window: a PAD layer first when the padding is asymmetric, then the layer whose
-    /// call `makeCall` writes from the tags; the output has `channels` channels.
-    mutating func applyWindow(_ node: ONNXNode, input: ONNXData, window: Window, channels: Int, ceil: Bool = false,
+    /// call `makeCall` writes from the tags; both layers' own `apply` give the output's dims.
+    ///
+    /// ONNX's ceil_mode drops a last window that starts in the end padding; after a PAD layer that
+    /// padding is input to the window, whose `ceil` then keeps such a window. Netcalc's layers cannot
+    /// state ONNX's size then, so that case is refused, naming ceil_mode and the pads.
+    mutating func applyWindow(_ node: ONNXNode, input: ONNXData, window: Window, ceil: Bool = false,
                               output target: String? = nil, makeCall: ([ImportedArgument]) -> ImportedCall) throws(ImportFailure) {
         var source = input
         var settings = window
@@ -265,20 +252,24 @@ extension ONNXImporter {
             source = try padLayer(node, input: input, before: window.before, after: window.after)
             settings.removePadding()
         }
-        var dims = source.dims
-        dims[1] = channels
-        for (position, axis) in source.spatialIndices.enumerated() {
-            dims[axis] = try windowOutput(node, size: source.dims[axis], kernel: settings.kernel[position],
-                                          stride: settings.stride[position], dilation: settings.dilation[position],
-                                          before: settings.before[position], after: settings.after[position], ceil: ceil)
-        }
         let name: String
         if let target {
             name = target
         } else {
             name = try output(node)
         }
-        emit(node, makeCall(windowTags(settings)), input: source, output: name, dims: dims, layout: .nchw)
+        let result = try emit(node, makeCall(windowTags(settings)), input: source, output: name, layout: .nchw)
+        guard ceil, !window.isSymmetric else { return }
+        for (position, axis) in input.spatialIndices.enumerated() where axis < result.dims.count {
+            // The last window starts at (out - 1) * stride of the padded input; ONNX keeps it only when
+            // that is before the end padding, at the input's size plus the padding before.
+            let start = try checked(node) { () throws(Overflow) in try checkedMultiply(result.dims[axis] - 1, window.stride[position]) }
+            let end = try checked(node) { () throws(Overflow) in try checkedAdd(input.dims[axis], window.before[position]) }
+            if start >= end {
+                throw failure(node, "has ceil_mode 1 with the asymmetric pads \(intList(node, "pads") ?? window.before + window.after): ONNX drops its last window, which starts in the end padding, but netcalc pads first (PAD) and its pool's ceil keeps that window",
+                              hint: "netcalc states ceil_mode with symmetric pads, or asymmetric pads without ceil_mode")
+            }
+        }
     }
 
     /// A PAD layer on a channels-first or NHWC tensor, written to a made-up tensor unless `output` is
@@ -290,12 +281,6 @@ extension ONNXImporter {
         guard !axes.isEmpty, before.count == axes.count, after.count == axes.count else {
             throw failure(node, "pads a tensor of dims \(input.text)")
         }
-        var dims = input.dims
-        for (position, axis) in axes.enumerated() {
-            dims[axis] = try checked(node) { () throws(Overflow) in
-                try checkedAdd(try checkedAdd(input.dims[axis], before[position]), after[position])
-            }
-        }
         var sides: [ImportedArgument] = []
         for position in axes.indices.reversed() { sides += [.value(before[position]), .value(after[position])] }
         let name: String
@@ -304,9 +289,8 @@ extension ONNXImporter {
         } else {
             name = freshTensorName("\(try self.output(node))/pad")
         }
-        emit(node, ImportedCall("PAD", sides), input: input, output: name, dims: dims, layout: input.layout,
-             suffix: output == nil ? "/pad" : "")
-        return ONNXData(tensor: name, dims: dims, layout: input.layout)
+        return try emit(node, ImportedCall("PAD", sides), input: input, output: name, layout: input.layout,
+                        suffix: output == nil ? "/pad" : "")
     }
 
     /// Conv: CONV, or DWCONV when each group is one input channel.
@@ -345,7 +329,7 @@ extension ONNXImporter {
         }
         let settings = try window(node, kernel: kernel, input: input)
         let size = ImportedArgument.sizes(kernel.reversed())
-        try applyWindow(node, input: input, window: settings, channels: filters, output: target) { tags in
+        try applyWindow(node, input: input, window: settings, output: target) { tags in
             var parts: [ImportedArgument]
             let keyword: String
             if group == channels, group > 1 {
@@ -394,19 +378,10 @@ extension ONNXImporter {
             throw failure(node, "has asymmetric pads or a dilation, which netcalc's DECONV cannot state")
         }
         let hasBias = try value(node, 2) != nil
-        var dims = [input.dims[0], filters]
-        for (position, axis) in input.spatialIndices.enumerated() {
-            let result = try checked(node) { () throws(Overflow) in
-                try checkedAdd(try checkedSubtract(try checkedMultiply(input.dims[axis] - 1, settings.stride[position]),
-                                                   try checkedMultiply(2, settings.before[position])), kernel[position])
-            }
-            guard result >= 1 else { throw failure(node, "has an output size below 1") }
-            dims.append(result)
-        }
         var parts: [ImportedArgument] = [.value(filters), .sizes(kernel.reversed())]
         parts += windowTags(settings)
         if !hasBias { parts.append(.flag("nobias")) }
-        emit(node, ImportedCall("DECONV", parts), input: input, output: try output(node), dims: dims, layout: .nchw)
+        try emit(node, ImportedCall("DECONV", parts), input: input, output: try output(node), layout: .nchw)
     }
 
     /// MaxPool and AveragePool.
@@ -427,7 +402,7 @@ extension ONNXImporter {
             throw failure(node, "has pads \(intList(node, "pads") ?? settings.before + settings.after) of more than half its kernel \(shape); netcalc's pools follow PyTorch, whose padding is at most half the window")
         }
         let ceil = int(node, "ceil_mode", 0) != 0
-        try applyWindow(node, input: input, window: settings, channels: input.channels, ceil: ceil) { tags in
+        try applyWindow(node, input: input, window: settings, ceil: ceil) { tags in
             var parts: [ImportedArgument] = [.sizes(shape.reversed())]
             // POOL's stride defaults to its window, ONNX's to 1: always written.
             if !tags.contains(where: { if case .tag("s", _) = $0 { true } else { false } }) {
@@ -442,8 +417,7 @@ extension ONNXImporter {
     /// GlobalAveragePool (GAP) and GlobalMaxPool (ADAPTIVEMAXPOOL(1)).
     mutating func globalPooling(_ node: ONNXNode, call: ImportedCall) throws(ImportFailure) {
         let input = try image(node)
-        emit(node, call, input: input, output: try output(node),
-             dims: [input.dims[0], input.channels] + Array(repeating: 1, count: input.spatialIndices.count), layout: .nchw)
+        try emit(node, call, input: input, output: try output(node), layout: .nchw)
     }
 
     /// The axes a Reduce node reduces: its attribute, or (opset 18) its second input.
@@ -471,13 +445,7 @@ extension ONNXImporter {
         let axes = try reduceAxes(node, rank: input.dims.count)
         let spatial = input.spatialIndices
         if !spatial.isEmpty, axes == spatial.sorted() {
-            var dims = input.dims
-            for axis in spatial { dims[axis] = 1 }
-            if keep {
-                emit(node, ImportedCall("GAP"), input: input, output: try output(node), dims: dims, layout: input.layout)
-            } else {
-                emit(node, ImportedCall("GAP"), input: input, output: try output(node), dims: [dims[0], input.channels], layout: .flat)
-            }
+            try emit(node, ImportedCall("GAP"), input: input, output: try output(node), layout: keep ? input.layout : .flat)
             return
         }
         if let channel = input.channelAxis, axes == [channel], keep, try layerNormPattern(node, input: input) {
@@ -510,8 +478,8 @@ extension ONNXImporter {
             }
             hasBias = true
         }
-        emit(node, ImportedCall("FC", [.value(outputs)] + (hasBias ? [] : [.flag("nobias")])), input: input, output: try output(node),
-             dims: [input.dims[0], outputs], layout: .flat)
+        try emit(node, ImportedCall("FC", [.value(outputs)] + (hasBias ? [] : [.flag("nobias")])), input: input, output: try output(node),
+                 layout: .flat)
     }
 
     /// MatMul by a constant [F, K]: FC on [N, F], a 1x1 CONV on channels-last [N, H, W, F]; a bias
@@ -537,14 +505,12 @@ extension ONNXImporter {
                 claimed.insert(next)
             }
         }
-        var dims = input.dims
-        dims[dims.count - 1] = outputs
         if input.layout == .flat {
-            emit(node, ImportedCall("FC", [.value(outputs)] + (hasBias ? [] : [.flag("nobias")])), input: input, output: target, dims: dims,
-                 layout: .flat)
+            try emit(node, ImportedCall("FC", [.value(outputs)] + (hasBias ? [] : [.flag("nobias")])), input: input, output: target,
+                     layout: .flat)
         } else {
-            emit(node, ImportedCall("CONV", [.value(outputs), .value(1)] + (hasBias ? [] : [.flag("nobias")])), input: input, output: target,
-                 dims: dims, layout: .nhwc)
+            try emit(node, ImportedCall("CONV", [.value(outputs), .value(1)] + (hasBias ? [] : [.flag("nobias")])), input: input,
+                     output: target, layout: .nhwc)
         }
     }
 
@@ -661,7 +627,7 @@ extension ONNXImporter {
            Set(graph.nodes[next].inputs) == Set([out, node.inputs[0]]), let product = graph.nodes[next].outputs.first,
            !product.isEmpty {
             claimed.insert(next)
-            emit(graph.nodes[next], gated, input: input, output: product, dims: input.dims, layout: input.layout)
+            try emit(graph.nodes[next], gated, input: input, output: product, layout: input.layout)
             return
         }
         try emitKeeping(node, alone, input: input)
@@ -709,7 +675,6 @@ extension ONNXImporter {
         guard a.layout == b.layout, a.channelAxis != nil else {
             throw failure(node, "combines tensors of dims \(a.text) and \(b.text)")
         }
-        var dims = a.dims
         if a.dims != b.dims {
             // MUL scales each channel of one by the other's 1x1 values (squeeze-and-excitation).
             let scalesChannels = kind == .mul && a.channels == b.channels && a.dims.count == b.dims.count
@@ -717,9 +682,8 @@ extension ONNXImporter {
             guard scalesChannels else {
                 throw failure(node, "combines tensors of dims \(a.text) and \(b.text); netcalc's \(kind.keyword) needs equal shapes\(kind == .mul ? " or one 1x1 per channel" : "")")
             }
-            if a.isPointwise { dims = b.dims }
         }
-        emit(node, .merge(kind), reading: [a.tensor, b.tensor], writing: try output(node), dims: dims, layout: a.layout)
+        try emitMerge(node, kind, reading: [a, b], writing: try output(node), layout: a.layout)
     }
 
     /// Mul by a per-channel constant: SCALE, or SCALE(bias) with a per-channel Add right after.
@@ -735,7 +699,7 @@ extension ONNXImporter {
                 call = ImportedCall("SCALE", .flag("bias"))
             }
         }
-        emit(node, call, input: input, output: target, dims: input.dims, layout: input.layout)
+        try emit(node, call, input: input, output: target, layout: input.layout)
     }
 
     /// Sqrt, Erf, Neg, ...: folded on constants; on computed data no row.
@@ -791,12 +755,7 @@ extension ONNXImporter {
         case .flat:
             values[output] = .data(input)
         case .nchw, .nhwc:
-            let features = try checked(node) { () throws(Overflow) in
-                var product = 1
-                for dim in input.dims.dropFirst() { product = try checkedMultiply(product, dim) }
-                return product
-            }
-            emit(node, ImportedCall("FLATTEN"), input: input, output: output, dims: [input.dims[0], features], layout: .flat)
+            try emit(node, ImportedCall("FLATTEN"), input: input, output: output, layout: .flat)
         case .grouped, .groupedTransposed, .vector:
             throw failure(node, "flattens a tensor of dims \(input.text); netcalc follows a channel shuffle's 5-D tensors into the shuffle only")
         }
@@ -892,7 +851,7 @@ extension ONNXImporter {
                 }
             case .groupedTransposed(let groups):
                 if dims.count == 4, dims[2] == input.dims[3], dims[3] == input.dims[4] {
-                    emit(node, ImportedCall("SHUFFLE", .value(groups)), input: input, output: out, dims: dims, layout: .nchw)
+                    try emit(node, ImportedCall("SHUFFLE", .value(groups)), input: input, output: out, layout: .nchw)
                     return
                 }
             case .grouped, .vector:
@@ -1049,8 +1008,8 @@ extension ONNXImporter {
             let end = start + parts[index]
             if !name.isEmpty {
                 guard end > start else { throw failure(node, "makes an empty part") }
-                emit(node, ImportedCall("SLICE", .value(start), .value(end)), input: input, output: name, dims: input.with(channels: end - start),
-                     layout: input.layout, suffix: outputs.count > 1 ? ":\(index)" : "")
+                try emit(node, ImportedCall("SLICE", .value(start), .value(end)), input: input, output: name, layout: input.layout,
+                         suffix: outputs.count > 1 ? ":\(index)" : "")
             }
             start = end
         }
@@ -1088,7 +1047,6 @@ extension ONNXImporter {
             })
         case .data(let input)?:
             let arguments = try sliceArguments(node, rank: input.dims.count)
-            var dims = input.dims
             var channelRange: (Int, Int)?
             for (position, rawAxis) in arguments.axes.enumerated() {
                 let axis = rawAxis < 0 ? rawAxis + input.dims.count : rawAxis
@@ -1105,13 +1063,12 @@ extension ONNXImporter {
                     throw failure(node, "slices the axis \(rawAxis) of a tensor of dims \(input.text); netcalc's SLICE takes a run of channels")
                 }
                 channelRange = (range.first, range.first + range.count)
-                dims[axis] = range.count
             }
             guard let (start, end) = channelRange else {
                 try alias(node, to: input)
                 return
             }
-            emit(node, ImportedCall("SLICE", .value(start), .value(end)), input: input, output: try output(node), dims: dims, layout: input.layout)
+            try emit(node, ImportedCall("SLICE", .value(start), .value(end)), input: input, output: try output(node), layout: input.layout)
         case nil:
             throw failure(node, "lacks its input")
         }
@@ -1151,16 +1108,13 @@ extension ONNXImporter {
         guard let channelAxis = first.channelAxis, axis == channelAxis else {
             throw failure(node, "concatenates tensors of dims \(first.text) along the axis \(rawAxis); netcalc's CONCAT joins channels")
         }
-        var channels = 0
         for tensor in tensors {
             guard tensor.layout == first.layout, tensor.dims.count == first.dims.count,
                   tensor.dims.enumerated().allSatisfy({ $0.offset == axis || $0.element == first.dims[$0.offset] }) else {
                 throw failure(node, "concatenates tensors of dims \(tensors.map(\.text).joined(separator: ", ")), which differ off the channels")
             }
-            channels = try checked(node) { () throws(Overflow) in try checkedAdd(channels, tensor.channels) }
         }
-        emit(node, .merge(.concat), reading: tensors.map(\.tensor), writing: try output(node),
-             dims: first.with(channels: channels), layout: first.layout)
+        try emitMerge(node, .concat, reading: tensors, writing: try output(node), layout: first.layout)
     }
 
     /// Pad with zeros on the spatial axes: PAD(l,r), PAD(l,r,t,b), PAD(l,r,t,b,front,back).
@@ -1241,8 +1195,8 @@ extension ONNXImporter {
                   sizes.dropFirst(2).allSatisfy({ $0 >= 1 }) else {
                 throw failure(node, "resizes \(input.text) to \(sizes); netcalc's UPSAMPLE keeps the batch and channels")
             }
-            emit(node, ImportedCall("UPSAMPLE", [.tag("size", sizes[2...].reversed())] + flag), input: input, output: out, dims: sizes,
-                 layout: .nchw)
+            try emit(node, ImportedCall("UPSAMPLE", [.tag("size", sizes[2...].reversed())] + flag), input: input, output: out,
+                     layout: .nchw)
             return
         }
         guard let scales, scales.count == rank, scales[0] == 1, scales[1] == 1 else {
@@ -1254,11 +1208,7 @@ extension ONNXImporter {
         }
         let whole = spatialScales.compactMap { Int(exactly: $0) }
         if whole.count == spatialScales.count, whole.allSatisfy({ $0 >= 1 }) {
-            var dims = [input.dims[0], input.channels]
-            for (position, axis) in input.spatialIndices.enumerated() {
-                dims.append(try checked(node) { () throws(Overflow) in try checkedMultiply(input.dims[axis], whole[position]) })
-            }
-            emit(node, ImportedCall("UPSAMPLE", [.sizes(whole.reversed())] + flag), input: input, output: out, dims: dims, layout: .nchw)
+            try emit(node, ImportedCall("UPSAMPLE", [.sizes(whole.reversed())] + flag), input: input, output: out, layout: .nchw)
             return
         }
         // Output sizes are floor(size x scale).
@@ -1269,8 +1219,7 @@ extension ONNXImporter {
             }
             spatial.append(size)
         }
-        emit(node, ImportedCall("UPSAMPLE", [.tag("size", spatial.reversed())] + flag), input: input, output: out,
-             dims: [input.dims[0], input.channels] + spatial, layout: .nchw)
+        try emit(node, ImportedCall("UPSAMPLE", [.tag("size", spatial.reversed())] + flag), input: input, output: out, layout: .nchw)
     }
 
     // MARK: Constants

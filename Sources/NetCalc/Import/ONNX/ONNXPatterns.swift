@@ -76,7 +76,7 @@ extension ONNXImporter {
         guard !end.isEmpty else { return false }
         claimed.formUnion(matched)
         if !affine { plainNorms.append(label(node)) }
-        emit(node, ImportedCall("LAYERNORM"), input: input, output: end, dims: input.dims, layout: input.layout)
+        try emit(node, ImportedCall("LAYERNORM"), input: input, output: end, layout: input.layout)
         return true
     }
 
@@ -110,7 +110,7 @@ extension ONNXImporter {
         // (x * (erf + 1)) * 0.5 (the TorchScript exporter) or x * ((erf + 1) * 0.5) (dynamo).
         guard (other == x && isScalar(last, 0.5)) || (isScalar(other, 0.5) && last == x) else { return false }
         claimed.formUnion([erf.index, plusOne.index, first.index, second.index])
-        emit(node, ImportedCall("GELU"), input: input, output: end, dims: input.dims, layout: input.layout)
+        try emit(node, ImportedCall("GELU"), input: input, output: end, layout: input.layout)
         return true
     }
 }

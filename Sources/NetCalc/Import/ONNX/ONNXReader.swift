@@ -1,7 +1,9 @@
 /// Reads an ONNX model file into an `ImportedNetwork`: decodes the protobuf by hand, follows every
 /// tensor's shape from the graph's input through each node (evaluating the constant shape
 /// arithmetic exporters write around Reshape exactly), and writes each node that computes
-/// something netcalc counts as a call of the spec language.
+/// something netcalc counts as a call of the spec language, resolved where it is made. The shape of
+/// a layer's output is the one its own `apply` gives (a merge's, `MergeKind.combine`'s), so that
+/// there is no second shape engine: the importer only lays that shape out in ONNX's dims.
 ///
 /// Decisions, for the reader of the output:
 /// - The input is the graph's first input that is neither an initializer nor a weight (below):
@@ -31,8 +33,10 @@
 ///   while a convolution's own bias keeps its module's name.
 /// - The network's name is the graph's, unless it is empty or PyTorch's default `main_graph` (or
 ///   `torch_jit`, `torch-jit-export`), when the file's stem is more telling.
-/// - Only floor rounding is needed (analysis rounds imported networks down); ceil_mode is a `ceil`
-///   tag. Asymmetric padding becomes a `PAD` layer before the window with no padding of its own.
+/// - Layers are applied with floor rounding (analysis rounds imported networks down); ceil_mode is a
+///   `ceil` tag. Asymmetric padding becomes a `PAD` layer before the window with no padding of its
+///   own; with ceil_mode, where ONNX would drop a last window starting in the end padding that the
+///   padded window keeps, the node is refused.
 enum ONNXReader {
     /// Reads an ONNX file's bytes; `fileName` names it in messages and gives the default name.
     static func read(_ bytes: [UInt8], fileName: String) throws(ImportFailure) -> ImportedNetwork {
@@ -136,11 +140,42 @@ struct ONNXData: Sendable {
     /// `[1, 64, 56, 56] (NCHW)`.
     var text: String { "\(dims) (\(layoutText))" }
 
-    /// Dims with the channels set to `channels`.
-    func with(channels: Int) -> [Int] {
-        var copy = dims
-        if let axis = channelAxis { copy[axis] = channels }
-        return copy
+    /// How many spatial axes the tensor has (0 for [N, F] and a 1-D view).
+    var spatialRank: Int {
+        switch layout {
+        case .nchw: return max(dims.count - 2, 0)
+        case .nhwc: return 2
+        case .grouped, .groupedTransposed: return max(dims.count - 3, 0)
+        case .flat, .vector: return 0
+        }
+    }
+
+    /// The dims, in ONNX's order, of a tensor of netcalc's `shape` laid out in `layout` with `batch` and
+    /// `spatialAxes` spatial axes: `(N, C, S1..Sk)` is `Shape(spatial: [Sk, ..., S1], depth: C)`,
+    /// `(N, H, W, C)` is `W x H x C`, `(N, F)` a vector of F; a vector fills any number of axes with 1s
+    /// (a shape of another rank is that of netcalc's network, which writes vectors at its own rank).
+    /// Nil when the shape has no such dims.
+    static func dims(of shape: Shape, batch: Int, layout: ONNXLayout, spatialAxes: Int) -> [Int]? {
+        let spatial: [Int]
+        if shape.rank == spatialAxes {
+            spatial = shape.spatial
+        } else if shape.isVector {
+            spatial = Array(repeating: 1, count: spatialAxes)
+        } else {
+            spatial = []
+        }
+        switch layout {
+        case .flat:
+            return shape.isVector ? [batch, shape.depth] : nil
+        case .nchw:
+            guard (1...3).contains(spatialAxes), spatial.count == spatialAxes else { return nil }
+            return [batch, shape.depth] + Array(spatial.reversed())
+        case .nhwc:
+            guard spatialAxes == 2, spatial.count == 2 else { return nil }
+            return [batch, spatial[1], spatial[0], shape.depth]
+        case .grouped, .groupedTransposed, .vector:
+            return nil
+        }
     }
 }
 
@@ -182,7 +217,13 @@ struct ONNXImporter {
     let graph: ONNXGraph
     /// The default domain's opset version.
     let opset: Int
+    /// The file, for diagnostics about a layer: an empty stand-in named as the file.
+    let file: SourceFile
+    /// Resolves each call where it is made, as analysis would.
+    var resolver: ImportedCallResolver
     var values: [String: ONNXValue] = [:]
+    /// The shape analysis gives each tensor a layer writes (and the input): what the next layer is applied to.
+    var shapes: [String: Shape] = [:]
     var layers: [ImportedLayer] = []
     var layerNames: Set<String> = []
     /// The next number to try after each base name already taken.
@@ -238,6 +279,8 @@ struct ONNXImporter {
     init(model: ONNXModel, fileName: String) throws(ImportFailure) {
         self.fileName = fileName
         self.model = model
+        file = SourceFile(name: fileName, text: "")
+        resolver = ImportedCallResolver(file: file)
         guard let graph = model.graph else {
             throw ONNXImporter.failure("\(fileName): the file holds no graph, so it is not an ONNX model",
                                        hint: "an ONNX model is a ModelProto whose field 7 is the graph")
@@ -289,6 +332,9 @@ struct ONNXImporter {
         followedInput = inputInfo.name
         let (input, batch) = try readInput(inputInfo)
         values[inputInfo.name] = .data(input)
+        let shape = input.layout == .flat ? Shape(width: 1, height: 1, depth: input.channels)
+            : Shape(spatial: input.spatialDims.reversed(), depth: input.channels)
+        shapes[inputInfo.name] = shape
 
         for index in graph.nodes.indices where !claimed.contains(index) {
             try process(index)
@@ -321,8 +367,6 @@ struct ONNXImporter {
         }
         guard !layers.isEmpty else { throw failure("the graph has no layers netcalc counts") }
         makeNotes()
-        let shape = input.layout == .flat ? Shape(width: 1, height: 1, depth: input.channels)
-            : Shape(spatial: input.spatialDims.reversed(), depth: input.channels)
         return ImportedNetwork(name: networkName, inputName: inputInfo.name, input: shape,
                                batch: batch, layers: layers, notes: notes, inputRange: SourceRange(0, 0))
     }
@@ -584,24 +628,91 @@ struct ONNXImporter {
         return name
     }
 
-    /// Adds a layer computing `computation` from `inputs` into `output`, and records the tensor.
-    mutating func emit(_ node: ONNXNode, _ computation: ImportedLayer.Computation, reading inputs: [String],
-                       writing output: String, dims: [Int], layout: ONNXLayout, suffix: String = "") {
+    /// Adds a layer that calls `call` on one input and records its output tensor, in `layout`: the call
+    /// is resolved as a spec's call is and applied to the input's shape with floor rounding (the
+    /// analysis's for a model file; a `ceil` tag rounds its window up), and the output's dims are the
+    /// shape it gives. A problem resolving or applying it is reported at the layer, as analysis words it.
+    @discardableResult
+    mutating func emit(_ node: ONNXNode, _ call: ImportedCall, input: ONNXData, output: String, layout: ONNXLayout,
+                       suffix: String = "") throws(ImportFailure) -> ONNXData {
         let name = uniqueLayerName(label(node) + suffix)
-        layers.append(ImportedLayer(name: name, computation: computation, inputs: inputs, output: output,
+        let range = SourceRange(0, 0)
+        let resolved: ResolvedCall
+        switch resolver.resolve(call, layer: name, at: range) {
+        case .success(let made): resolved = made
+        case .failure(let list): throw ImportFailure(diagnostics: list)
+        }
+        let shape = try shape(node, of: input)
+        let layerInput = LayerInput(shape: shape, receptiveField: Sizes(square: 1), jump: Sizes(square: 1), rounding: .floor,
+                                    keyword: resolved.layer.layer.keyword, ordinal: 0, givenName: name)
+        let effect: LayerEffect
+        do throws(LayerFailure) {
+            effect = try resolved.layer.apply(to: layerInput)
+        } catch {
+            throw failure(node, name: name, text: call.text, error, input: shape)
+        }
+        return try record(node, .call(resolved), name: name, reading: [input], writing: output, shape: effect.output,
+                          layout: layout)
+    }
+
+    /// Adds a merge of `inputs` into `output`, in `layout`: its shape is the merge's own (`MergeKind.combine`).
+    @discardableResult
+    mutating func emitMerge(_ node: ONNXNode, _ kind: MergeKind, reading inputs: [ONNXData], writing output: String,
+                            layout: ONNXLayout) throws(ImportFailure) -> ONNXData {
+        let name = uniqueLayerName(label(node))
+        var shapes: [Shape] = []
+        for input in inputs { shapes.append(try shape(node, of: input)) }
+        let combined: Shape
+        do throws(LayerFailure) {
+            combined = try kind.combine(shapes)
+        } catch {
+            throw failure(node, name: name, text: kind.keyword, error, input: shapes.first)
+        }
+        return try record(node, .merge(kind), name: name, reading: inputs, writing: output, shape: combined, layout: layout)
+    }
+
+    /// The failure of a layer that cannot be applied to its input: sizes that overflow are the node's
+    /// (`has sizes whose arithmetic does not fit in 64 bits`), any other problem is worded as analysis
+    /// words it.
+    func failure(_ node: ONNXNode, name: String, text: String, _ error: LayerFailure, input: Shape?) -> ImportFailure {
+        switch error {
+        case .overflow:
+            return failure(node, "has sizes whose arithmetic does not fit in 64 bits")
+        case .invalid, .notWhole:
+            return ImportFailure(ImportedCallResolver.diagnostic(error, layer: name, text: text, input: input,
+                                                                 at: SourceRange(0, 0), in: file))
+        }
+    }
+
+    /// Appends a layer and records its output tensor: netcalc's shape, and the dims it has in `layout`
+    /// at the first input's batch and number of spatial axes.
+    private mutating func record(_ node: ONNXNode, _ computation: ImportedLayer.Computation, name: String,
+                                 reading inputs: [ONNXData], writing output: String, shape: Shape,
+                                 layout: ONNXLayout) throws(ImportFailure) -> ONNXData {
+        let first = inputs.first
+        guard let dims = ONNXData.dims(of: shape, batch: first?.dims.first ?? 1, layout: layout,
+                                       spatialAxes: first?.spatialRank ?? 0) else {
+            throw failure(node, "gives netcalc's shape \(shape.fullText), which has no dims in ONNX's \(layout.text) layout here")
+        }
+        layers.append(ImportedLayer(name: name, computation: computation, inputs: inputs.map(\.tensor), output: output,
                                     range: SourceRange(0, 0)))
-        values[output] = .data(ONNXData(tensor: output, dims: dims, layout: layout))
+        let data = ONNXData(tensor: output, dims: dims, layout: layout)
+        values[output] = .data(data)
+        shapes[output] = shape
+        return data
     }
 
-    /// Adds a layer that calls `call` on one input.
-    mutating func emit(_ node: ONNXNode, _ call: ImportedCall, input: ONNXData, output: String, dims: [Int],
-                       layout: ONNXLayout, suffix: String = "") {
-        emit(node, .call(call), reading: [input.tensor], writing: output, dims: dims, layout: layout, suffix: suffix)
+    /// The shape analysis gives the tensor holding `data`: the network's input, or a layer's output.
+    func shape(_ node: ONNXNode, of data: ONNXData) throws(ImportFailure) -> Shape {
+        guard let shape = shapes[data.tensor] else {
+            throw failure(node, "reads '\(data.tensor)', whose shape netcalc did not record", hint: "this is netcalc's fault: please report it")
+        }
+        return shape
     }
 
-    /// Adds a layer that keeps its input's shape.
+    /// Adds a layer that keeps its input's layout.
     mutating func emitKeeping(_ node: ONNXNode, _ call: ImportedCall, input: ONNXData) throws(ImportFailure) {
-        emit(node, call, input: input, output: try output(node), dims: input.dims, layout: input.layout)
+        try emit(node, call, input: input, output: try output(node), layout: input.layout)
     }
 
     /// Makes a node's output stand for an existing tensor (no row).

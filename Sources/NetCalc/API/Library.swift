@@ -114,7 +114,7 @@ public struct Analysis: Sendable {
         switch format {
         case .table:
             for diagnostic in diagnostics { buffer.append(DiagnosticRenderer(color: false).render(diagnostic)) }
-            var table = TableRenderer(color: false, explain: false, units: .iec)
+            let table = TableRenderer(color: false, explain: false, units: .iec)
             table.render(reports, into: &buffer)
         case .json:
             JSONRenderer(fit: nil).render(reports, diagnostics: diagnostics, explain: false, into: &buffer)

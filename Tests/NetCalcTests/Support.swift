@@ -16,14 +16,8 @@ func runNetCalc(_ arguments: [String], standardInput: String = "") -> Outcome {
 
 /// Parses and analyzes spec text, returning the networks and the diagnostics.
 func analyze(_ text: String, overrides: SettingsOverride = SettingsOverride()) -> ([NetworkReport], [Diagnostic]) {
-    let file = SourceFile(name: "<test>", text: text)
-    var parser = Parser(file: file)
-    let syntax = parser.parse()
-    let (networks, diagnostics) = Analyzer(spec: syntax, overrides: overrides,
-                                          syntaxErrors: parser.diagnostics.hasErrors).analyze()
-    var all = parser.diagnostics
-    all.append(contentsOf: diagnostics)
-    return (networks.map(\.report), all.items)
+    let (networks, diagnostics) = Analyzer.analyze(SourceFile(name: "<test>", text: text), overrides: overrides)
+    return (networks.map(\.report), diagnostics.items)
 }
 
 /// Analyzes spec text that must hold exactly one network and no errors.

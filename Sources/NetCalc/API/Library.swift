@@ -78,12 +78,7 @@ public func analyze(_ source: ModelSource, settings: AnalysisSettings = Analysis
         case .failure(let list):
             return Analysis(reports: [], diagnostics: list.items)
         case .success(let file):
-            var parser = Parser(file: file)
-            let syntax = parser.parse()
-            let (networks, found) = Analyzer(spec: syntax, overrides: overrides,
-                                             syntaxErrors: parser.diagnostics.hasErrors).analyze()
-            var list = parser.diagnostics
-            list.append(contentsOf: found)
+            let (networks, list) = Analyzer.analyze(file, overrides: overrides)
             return Analysis(reports: list.hasErrors ? [] : networks.map(\.report), diagnostics: list.items)
         }
     case .prototxt, .onnx:

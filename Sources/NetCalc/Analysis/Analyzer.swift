@@ -26,6 +26,16 @@ struct SpecSource: Sendable {
 
 /// Analyzes every network of a spec file.
 struct Analyzer {
+    /// Parses and analyzes a spec file: its networks, and every diagnostic (the parser's first).
+    static func analyze(_ file: SourceFile, overrides: SettingsOverride) -> (networks: [SpecNetwork], diagnostics: DiagnosticList) {
+        var parser = Parser(file: file)
+        let syntax = parser.parse()
+        let (networks, found) = Analyzer(spec: syntax, overrides: overrides, syntaxErrors: parser.diagnostics.hasErrors).analyze()
+        var list = parser.diagnostics
+        list.append(contentsOf: found)
+        return (networks, list)
+    }
+
     /// The most layers one network may expand to.
     static let maximumRows = 2_000_000
     /// How deeply block uses may nest.

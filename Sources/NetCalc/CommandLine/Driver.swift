@@ -155,12 +155,7 @@ public func run(_ invocation: Invocation) -> Outcome {
             outcome.status = max(outcome.status, 1)
             continue
         }
-        var parser = Parser(file: file)
-        let syntax = parser.parse()
-        let (found, analysisDiagnostics) = Analyzer(spec: syntax, overrides: options.overrides,
-                                                   syntaxErrors: parser.diagnostics.hasErrors).analyze()
-        var list = parser.diagnostics
-        list.append(contentsOf: analysisDiagnostics)
+        let (found, list) = Analyzer.analyze(file, overrides: options.overrides)
         let sorted = list.items.enumerated().sorted { a, b in
             let (x, y) = (a.element.range?.start ?? -1, b.element.range?.start ?? -1)
             return x != y ? x < y : a.offset < b.offset

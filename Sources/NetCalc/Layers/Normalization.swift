@@ -245,14 +245,17 @@ struct ChannelScale: LayerOperation {
     func pytorch(_ context: PyTorchContext) -> PyTorchModule {
         var call = PyCall("Scale", .value(context.channels))
         if hasBias { call.add("bias", .bool(true)) }
+        // The parameters take one axis per spatial axis, so they broadcast over (N, C, ...) at every rank.
+        let rank = context.row.input.rank
+        if rank != 2 { call.add("rank", .code(String(rank))) }
         return PyTorchModule(call, helpers: [PyTorchHelper(name: "Scale", source: """
             class Scale(nn.Module):
-                \"\"\"A learned multiplier per channel (layer scale), and a learned bias if asked.\"\"\"
+                \"\"\"A learned multiplier per channel (layer scale), and a learned bias if asked; `rank` spatial axes.\"\"\"
 
-                def __init__(self, channels, bias=False):
+                def __init__(self, channels, bias=False, rank=2):
                     super().__init__()
-                    self.weight = nn.Parameter(torch.ones(channels, 1, 1))
-                    self.bias = nn.Parameter(torch.zeros(channels, 1, 1)) if bias else None
+                    self.weight = nn.Parameter(torch.ones(channels, *[1] * rank))
+                    self.bias = nn.Parameter(torch.zeros(channels, *[1] * rank)) if bias else None
 
                 def forward(self, x):
                     return x * self.weight if self.bias is None else x * self.weight + self.bias

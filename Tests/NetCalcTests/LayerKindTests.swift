@@ -78,6 +78,10 @@ import Testing
         Case(input: "7x7x4x64", layer: "BN", output: "7x7x4x64", params: 128, nonTrainable: 128),
         Case(input: "8x8x8x4", layer: "PAD(1,1,0,0,2,2)", output: "10x8x12x4", params: 0),
         Case(input: "8x8x8x4", layer: "CROP(4x4x2)", output: "4x4x2x4", params: 0),
+        // TensorFlow's SAME at stride 1 with an even filter: PyTorch needs zeros before the input (its
+        // output_padding must stay below the stride); found by tools/crosscheck_pytorch.py.
+        Case(input: "8x8x4", layer: "DECONV(4,2,s1,p=same)", output: "8x8x4", params: 68, macs: 4_096, rf: 2),
+        Case(input: "9x6x5x3", layer: "DECONV(4,2x3x4,s=1x2x1,p=same)", output: "9x12x5x4", params: 292, macs: 77_760, rf: 2),
     ]
 
     @Test(arguments: cases)
@@ -161,6 +165,8 @@ import Testing
         ("PAD(1,2,3,4)", "nn.ZeroPad2d((1, 2, 3, 4))"), ("CROP(2x3)", "CenterCrop(3, 2)"), ("SLICE(1,3)", "ChannelSlice(1, 3)"),
         ("UPSAMPLE(2,bilinear)", "mode=\"bilinear\""), ("CONV(8,3,s2,p1,d2,g2,nobias)", "dilation=2, groups=2, bias=False"),
         ("ADAPTIVEMAXPOOL(2x1)", "nn.AdaptiveMaxPool2d((1, 2))"), ("BN(caffe)", "affine=False"),
+        ("DECONV(4,2,s1,p=same)", "nn.ConstantPad2d((1, 0, 1, 0), 0.0)"),
+        ("MAXPOOL(3,s1,p=same,d2)", "nn.ConstantPad2d((2, 2, 2, 2), float('-inf'))"), ("DECONV(4,3,s2,p=same)", "padding=1, output_padding=1"),
     ])
     func emittedModulesKeepEveryArgument(_ layer: String, _ expected: String) throws {
         let net = try #require(network("INPUT[8x8x4] -> \(layer)", rounding: .floor), "\(layer)")
@@ -208,6 +214,8 @@ import Testing
 
     @Test func poolPaddingIsAtMostHalfTheWindow() {
         #expect(errors("INPUT[8x8x1] -> POOL(2,p9)") == ["a pool's padding (9) can be at most half its window (1)"])
+        // PyTorch halves the window as written, not its dilated extent (found by tools/crosscheck_pytorch.py).
+        #expect(errors("INPUT[20x4] -> MAXPOOL(3,p2,d2)") == ["a pool's padding (2) can be at most half its window (1)"])
         #expect(network("INPUT[9x9x1] -> POOL(3,s2,p1)") != nil)
     }
 }

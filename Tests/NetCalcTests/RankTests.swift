@@ -109,6 +109,17 @@ import Testing
 }
 
 extension RankTests {
+    /// SCALE's parameters take one axis per spatial axis, (C, 1) in 1-D and (C, 1, 1, 1) in 3-D, so they
+    /// broadcast over the channels, not the batch or the frames (found by tools/crosscheck_pytorch.py).
+    @Test func emittedScaleFollowsTheRank() {
+        let sequence = runNetCalc(["--emit", "pytorch", "-e", "INPUT[100x4] -> SCALE(bias)"])
+        #expect(sequence.standardOutput.contains("Scale1d(4, bias=True)"), "\(sequence.standardOutput)")
+        let video = runNetCalc(["--emit", "pytorch", "-e", "INPUT[8x8x4x3] -> SCALE"])
+        #expect(video.standardOutput.contains("Scale3d(3)"), "\(video.standardOutput)")
+        let image = runNetCalc(["--emit", "pytorch", "-e", "INPUT[8x8x3] -> SCALE"])
+        #expect(image.standardOutput.contains("Scale(3)"), "\(image.standardOutput)")
+    }
+
     /// `check` reads answers of every rank and grades them against the rows; a sequence's vector may be
     /// written as its length.
     @Test func checkGradesEveryRank() {

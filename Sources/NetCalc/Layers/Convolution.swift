@@ -250,11 +250,20 @@ struct TransposedConvolution: LayerOperation {
         } else if pads != Sizes(square: 0) {
             call.add("padding", .sizes(.literal(pads, rank: rank)))
         }
-        if axes.contains(where: { $0.1 != 0 }) {
-            call.add("output_padding", .sizes(.literal(Sizes(axes: axes.map(\.1)), rank: rank)))
+        // PyTorch takes an output_padding below the stride only. Where more is needed (p=same with a
+        // stride of 1 and an even filter), zeros before the input add the missing outputs, one per
+        // stride each: TensorFlow's SAME, whose output starts (F-S)/2 rounded down into the full one.
+        let before = (0..<rank).map { axes[$0].1 / max(1, stride[$0]) }
+        let extras = (0..<rank).map { axes[$0].1 % max(1, stride[$0]) }
+        if extras.contains(where: { $0 != 0 }) {
+            call.add("output_padding", .sizes(.literal(Sizes(axes: extras), rank: rank)))
         }
         if !hasBias { call.add("bias", .bool(false)) }
-        return PyTorchModule(call, channels: out)
+        var inputPadding: PyCall?
+        if before.contains(where: { $0 != 0 }) {
+            inputPadding = PyCall("nn.ConstantPad\(rank)d", .tuple(before.flatMap { [$0, 0] }.map { .value(.literal($0)) }), .code("0.0"))
+        }
+        return PyTorchModule(call, padding: inputPadding, channels: out)
     }
 }
 

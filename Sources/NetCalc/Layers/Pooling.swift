@@ -23,14 +23,15 @@ struct Pooling: WindowedOperation {
     var reduction: Reduction
     var window: SlidingWindow
 
-    /// PyTorch's rule: padding is at most half the (dilated) window, else a window could see only padding.
+    /// PyTorch's rule: padding is at most half the window, else a window could see only padding. PyTorch
+    /// halves the window as written, not its dilated extent: MaxPool1d(3, padding=2, dilation=2) is refused.
     init(reduction: Reduction, window: SlidingWindow) throws(ArgumentProblem) {
         self.reduction = reduction
         self.window = window
         if case .explicit(let pad) = window.padding {
-            let axes = max(pad.axisCount, window.kernel.axisCount, window.dilation.axisCount)
-            for (padding, kernel, dilation) in (0..<axes).map({ (pad[$0], window.kernel[$0], window.dilation[$0]) }) {
-                let half = ((CheckedInt(kernel) - 1) * dilation + 1).value.map { $0 / 2 } ?? Int.max / 2
+            let axes = max(pad.axisCount, window.kernel.axisCount)
+            for (padding, kernel) in (0..<axes).map({ (pad[$0], window.kernel[$0]) }) {
+                let half = kernel / 2
                 if padding > half {
                     throw ArgumentProblem("a pool's padding (\(padding)) can be at most half its window (\(half))",
                                           hint: "a window that started in the padding would see no input")
@@ -71,7 +72,8 @@ struct Pooling: WindowedOperation {
             call.add("stride", .sizes(stride))  // PyTorch's stride defaults to the window, as netcalc's does
         }
         let padded = window.pytorchPadding(context, ceilMode: true,
-                                           padValue: reduction == .maximum ? .code("float('-inf')") : .code("0.0"))
+                                           padValue: reduction == .maximum ? .code("float('-inf')") : .code("0.0"),
+                                           poolPadding: true)
         if let padding = padded.padding { call.add("padding", .sizes(padding)) }
         if reduction == .maximum {
             let dilation = context.sizes("d", window.dilation)

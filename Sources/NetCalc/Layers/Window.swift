@@ -390,7 +390,10 @@ struct SlidingWindow: Sendable {
     /// would write it), with `ceil_mode` for a pool where that is what gives it; otherwise an explicit
     /// `nn.ConstantPad2d` (left, right, top, bottom) before an unpadded module, as for TensorFlow's
     /// SAME with an odd total or Caffe's rounding.
-    func pytorchPadding(_ context: PyTorchContext, ceilMode allowsCeil: Bool, padValue: PyArgument) -> WindowPadding {
+    /// `poolPadding`: the module is a pool, whose `padding=` PyTorch takes up to half its (undilated)
+    /// window only; a dilated pool's SAME can need more, and then pads explicitly.
+    func pytorchPadding(_ context: PyTorchContext, ceilMode allowsCeil: Bool, padValue: PyArgument,
+                        poolPadding: Bool = false) -> WindowPadding {
         let row = context.row
         let axes = axes(input: row.input)
         let outputs = row.output.spatial
@@ -404,7 +407,7 @@ struct SlidingWindow: Sendable {
             let totals = zip(axes, outputs).map { axis, output in max(0, (axis.needed(output) - axis.input).value ?? 0) }
             if totals.allSatisfy({ $0 % 2 == 0 }) { symmetric = .literal(Sizes(axes: totals.map { $0 / 2 }), rank: row.input.rank) }
         }
-        if let symmetric {
+        if let symmetric, !poolPadding || !zip(axes, symmetric.values).contains(where: { $1 > $0.kernel / 2 }) {
             let pads = symmetric.values
             let rounded = row.rounding == .ceil || row.rounding == .caffe
             for ceil in (rounded ? [true, false] : [false, true]) where !ceil || allowsCeil {

@@ -20,7 +20,12 @@ final class NetworkWalker {
     /// Check mode: a strict-size failure at a layer with an answer stops the walk without an error.
     var checkMode = false
     /// Where the batch was set (`@batch on line 2`, `--batch`), for a message when it overflows.
-    var batchOrigin: String?
+    var batchOrigin: String? {
+        get { evaluator.batchOrigin }
+        set { evaluator.batchOrigin = newValue }
+    }
+    /// Applies each layer and merge met, making its row.
+    private var evaluator: Evaluator
     /// The layer that stopped a check-mode walk, if one did.
     private(set) var unfit: UnfitLayer?
     /// Each answer's start offset and the row it answers (the last row its call made).
@@ -57,6 +62,7 @@ final class NetworkWalker {
         self.blocks = blocks
         self.settings = settings
         self.quiet = quiet
+        evaluator = Evaluator(settings: settings)
     }
 
     /// The rows of the network, or nil after an error.
@@ -352,16 +358,15 @@ final class NetworkWalker {
             let layers = "\(size) layer\(size == 1 ? "" : "s")"
             return size == 0 ? (start.isEmpty ? "ID" : start) : (start.isEmpty ? layers : "\(start) -> \(layers)")
         }.joined(separator: " | ")
-        let output: Shape
+        var row: LayerRow
         do throws(LayerFailure) {
-            output = try kind.combine(outputs.map(\.shape))
+            row = try evaluator.merge(kind, of: outputs, text: "\(keyword)(\(summary))", range: range)
         } catch {
             try report(error, name: upcomingName(keyword), at: keywordRange)
         }
-        var row = LayerRow(merging: kind, of: outputs, output: output, text: "\(keyword)(\(summary))", range: range)
         row.input = flow.shape
         try finish(&row, keyword: keyword, at: range)
-        return Flow(shape: output, receptiveField: row.receptiveField, jump: row.jump, producer: row.index)
+        return row.flow
     }
 
     // MARK: Layers
@@ -403,13 +408,13 @@ final class NetworkWalker {
     private func compute(_ resolved: ResolvedLayer, call: LayerCall, flow: Flow) throws -> Flow {
         // Read through the shared layer rather than copy it: this runs once per row.
         let keyword = resolved.layer.keyword
-        let input = LayerInput(shape: flow.shape, receptiveField: flow.receptiveField, jump: flow.jump,
-                               rounding: settings.rounding, keyword: keyword, ordinal: (counters[keyword] ?? 0) + 1)
-        let effect: LayerEffect
+        let ordinal = (counters[keyword] ?? 0) + 1
+        var row: LayerRow
         do throws(LayerFailure) {
-            effect = try resolved.apply(to: input)
+            // In a block with parameters, the row shows the values the parameters had: CONV(128,3,s2,p1).
+            row = try evaluator.apply(resolved, reading: flow, ordinal: ordinal, range: call.range)
         } catch {
-            let name = input.name
+            let name = rowName(keyword, ordinal)
             if case .notWhole(let axes, let depth) = error {
                 if checkMode, let answer = currentAnswer {
                     unfit = UnfitLayer(answerStart: answer.range.start, name: name, text: cachedText(call.range),
@@ -421,17 +426,16 @@ final class NetworkWalker {
             }
             try report(error, name: name, at: call.range)
         }
-        // In a block with parameters, the row shows the values the parameters had: CONV(128,3,s2,p1).
-        var row = LayerRow(resolved, effect: effect, reading: flow, range: call.range)
-        try finish(&row, keyword: keyword, ordinal: input.ordinal, at: call.range)
-        return Flow(shape: row.output, receptiveField: row.receptiveField, jump: row.jump, producer: row.index)
+        try finish(&row, keyword: keyword, ordinal: ordinal, at: call.range)
+        return row.flow
     }
 
     /// Records why a layer or merge cannot be applied, and stops the walk.
     private func report(_ failure: LayerFailure, name: String, at range: SourceRange) throws -> Never {
         switch failure {
         case .overflow:
-            try overflow(name, at: range)
+            let failure = Evaluator.overflow(name)
+            try fail(failure.message, at: range, hint: failure.hint)
         case .invalid(let message, let hint):
             try fail(message, at: range, hint: hint)
         case .notWhole:
@@ -459,29 +463,20 @@ final class NetworkWalker {
             counters[keyword] = count
             row.name = rowName(keyword, count)
         }
-        do {
-            try row.countMemory(settings)
+        do throws(CountingFailure) {
+            try evaluator.countMemory(&row)
         } catch {
-            let name = row.role == .input ? "INPUT" : row.name
-            if let (message, hint) = batchOverflow(name, row: row, settings: settings, origin: batchOrigin) {
-                try fail(message, at: range, hint: hint)
-            }
-            try overflow(name, at: range)
+            try fail(error.message, at: range, hint: error.hint)
         }
         rows.append(row)
     }
 
     /// The totals of a finished network; nil after an overflow (recorded).
     func totals(of rows: [LayerRow], at range: SourceRange) -> Totals? {
-        do {
-            return try Totals(rows: rows, settings: settings)
+        do throws(CountingFailure) {
+            return try evaluator.totals(of: rows)
         } catch {
-            if let (message, hint) = batchOverflow(totalsOf: rows, settings: settings, origin: batchOrigin) {
-                record(Diagnostic(.error, message, at: range, in: file, hint: hint))
-                return nil
-            }
-            record(Diagnostic(.error, "the network's totals overflow 64 bits", at: range, in: file,
-                              hint: "a total past \(formatCount(Int.max)) cannot be counted exactly"))
+            record(Diagnostic(.error, error.message, at: range, in: file, hint: error.hint))
             return nil
         }
     }
@@ -542,11 +537,5 @@ final class NetworkWalker {
     private func fail(_ message: String, at range: SourceRange, hint: String? = nil) throws -> Never {
         record(Diagnostic(.error, message, at: range, in: file, hint: hint))
         throw Stop()
-    }
-
-    /// Records that a layer's numbers overflow 64 bits, and stops the walk.
-    private func overflow(_ layer: String, at range: SourceRange) throws -> Never {
-        try fail("the numbers of \(layer) overflow 64 bits", at: range,
-                 hint: "netcalc counts exactly in 64-bit integers (up to \(formatCount(Int.max))); check the sizes")
     }
 }

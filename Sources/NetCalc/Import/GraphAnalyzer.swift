@@ -19,13 +19,15 @@ struct GraphAnalyzer {
         return overrides.applied(to: base)
     }
 
-    /// Where the batch was set, for a message when it overflows: the command line, or the model file.
-    private var batchOrigin: String? { overrides.batch != nil ? "--batch" : nil }
+    /// Applies the layers and merges under the network's settings; the layers keep their file's names.
+    private var evaluator: Evaluator {
+        Evaluator(settings: settings, batchOrigin: overrides.batch != nil ? "--batch" : nil, quotesLayerNames: true)
+    }
 
     /// The analyzed network, or nil with the diagnostics that say why.
     func analyze() -> (NetworkReport?, DiagnosticList) {
         var diagnostics = DiagnosticList()
-        let settings = settings
+        let evaluator = evaluator
         func failure(_ message: String, at range: SourceRange, hint: String? = nil) -> (NetworkReport?, DiagnosticList) {
             diagnostics.append(Diagnostic(.error, message, at: range, in: file, hint: hint))
             return (nil, diagnostics)
@@ -39,11 +41,8 @@ struct GraphAnalyzer {
         var tensors: [String: Flow] = [:]
         var input = LayerRow(index: 0, name: network.inputName, role: .input, text: "INPUT[\(network.input.fullText)]",
                              output: network.input, range: network.inputRange)
-        do { try input.countMemory(settings) } catch {
-            if let (message, hint) = batchOverflow(network.inputName, row: input, settings: settings, origin: batchOrigin) {
-                return failure(message, at: network.inputRange, hint: hint)
-            }
-            return failure("the input \(network.input.fullText) overflows 64 bits", at: network.inputRange)
+        do throws(CountingFailure) { try evaluator.countMemory(&input) } catch {
+            return failure(error.message, at: network.inputRange, hint: error.hint)
         }
         rows.append(input)
         tensors[network.inputName] = input.flow
@@ -57,57 +56,38 @@ struct GraphAnalyzer {
                 flows.append(flow)
             }
             var row: LayerRow
-            switch layer.computation {
-            case .call(let call):
-                guard flows.count == 1 else {
-                    return failure("layer '\(layer.name)' reads \(flows.count) tensors; \(call.text) reads one", at: layer.range)
+            let text: String
+            do throws(LayerFailure) {
+                switch layer.computation {
+                case .call(let call):
+                    guard flows.count == 1 else {
+                        return failure("layer '\(layer.name)' reads \(flows.count) tensors; \(call.text) reads one", at: layer.range)
+                    }
+                    text = call.text
+                    // Rows show the canonical call (`CONV(64,1)`, not the reader's `CONV(64,1,s1,p0)`).
+                    row = try evaluator.apply(call.layer, reading: flows[0], ordinal: 0, givenName: layer.name,
+                                              writesInPlace: layer.inPlace, range: layer.range)
+                case .merge(let kind):
+                    text = kind.keyword
+                    row = try evaluator.merge(kind, of: flows, text: "\(kind.keyword)(\(layer.inputs.joined(separator: " | ")))",
+                                              writesInPlace: layer.inPlace, range: layer.range)
                 }
-                let resolved = call.layer
-                let layerInput = LayerInput(shape: flows[0].shape, receptiveField: flows[0].receptiveField,
-                                            jump: flows[0].jump, rounding: settings.rounding,
-                                            keyword: resolved.layer.keyword, ordinal: 0, givenName: layer.name)
-                let effect: LayerEffect
-                do throws(LayerFailure) {
-                    effect = try resolved.apply(to: layerInput)
-                } catch {
-                    diagnostics.append(ImportedCallResolver.diagnostic(error, layer: layer.name, text: call.text, input: flows[0].shape,
-                                                                         at: layer.range, in: file))
-                    return (nil, diagnostics)
-                }
-                // Rows show the canonical call (`CONV(64,1)`, not the reader's `CONV(64,1,s1,p0)`).
-                row = LayerRow(resolved, effect: effect, reading: flows[0], range: layer.range)
-            case .merge(let kind):
-                let output: Shape
-                do throws(LayerFailure) {
-                    output = try kind.combine(flows.map(\.shape))
-                } catch {
-                    diagnostics.append(ImportedCallResolver.diagnostic(error, layer: layer.name, text: kind.keyword, input: flows.first?.shape,
-                                                                         at: layer.range, in: file))
-                    return (nil, diagnostics)
-                }
-                row = LayerRow(merging: kind, of: flows, output: output,
-                               text: "\(kind.keyword)(\(layer.inputs.joined(separator: " | ")))", range: layer.range)
+            } catch {
+                diagnostics.append(ImportedCallResolver.diagnostic(error, layer: layer.name, text: text, input: flows.first?.shape,
+                                                                     at: layer.range, in: file))
+                return (nil, diagnostics)
             }
             row.index = rows.count
             row.name = layer.name
-            row.inPlace = row.inPlace || layer.inPlace
-            do { try row.countMemory(settings) } catch {
-                if let (message, hint) = batchOverflow("layer '\(layer.name)'", row: row, settings: settings, origin: batchOrigin) {
-                    return failure(message, at: layer.range, hint: hint)
-                }
-                return failure("the numbers of layer '\(layer.name)' overflow 64 bits", at: layer.range,
-                               hint: "netcalc counts exactly in 64-bit integers (up to \(formatCount(Int.max)))")
+            do throws(CountingFailure) { try evaluator.countMemory(&row) } catch {
+                return failure(error.message, at: layer.range, hint: error.hint)
             }
             rows.append(row)
             tensors[layer.output] = row.flow
         }
         let totals: Totals
-        do { totals = try Totals(rows: rows, settings: settings) } catch {
-            if let (message, hint) = batchOverflow(totalsOf: rows, settings: settings, origin: batchOrigin) {
-                return failure(message, at: network.inputRange, hint: hint)
-            }
-            return failure("the network's totals overflow 64 bits", at: network.inputRange,
-                           hint: "a total past \(formatCount(Int.max)) cannot be counted exactly")
+        do throws(CountingFailure) { totals = try evaluator.totals(of: rows) } catch {
+            return failure(error.message, at: network.inputRange, hint: error.hint)
         }
         var report = NetworkReport(name: network.name, file: file.name, settings: settings, rows: rows, totals: totals)
         report.notes = network.notes

@@ -59,7 +59,8 @@ struct ImportedCallResolver {
                            at range: SourceRange, in file: SourceFile) -> Diagnostic {
         switch failure {
         case .overflow:
-            return Diagnostic(.error, "the numbers of layer '\(name)' overflow 64 bits", at: range, in: file)
+            let failure = Evaluator.overflow("layer '\(name)'")
+            return Diagnostic(.error, failure.message, at: range, in: file, hint: failure.hint)
         case .invalid(let message, let hint):
             return Diagnostic(.error, message, at: range, in: file, hint: hint)
         case .notWhole(let axes, _):

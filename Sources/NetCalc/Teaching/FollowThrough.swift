@@ -67,6 +67,7 @@ struct FollowThrough {
     /// Recomputes every row of `structure` (rows in the order they were made, each reading earlier
     /// ones) from the student's answers, under the network's settings.
     func carry(_ structure: [LayerRow], settings: Settings) -> [CarriedRow] {
+        let evaluator = Evaluator(settings: settings)
         var carried: [CarriedRow] = []
         carried.reserveCapacity(structure.count)
         for (index, template) in structure.enumerated() {
@@ -80,13 +81,11 @@ struct FollowThrough {
                 result.computed = .shape(template.output)
             case .layer:
                 guard let source = readRows.first?.row, let resolved = template.resolved else { break }
-                var input = LayerInput(shape: source.output, receptiveField: source.receptiveField, jump: source.jump,
-                                       rounding: settings.rounding, keyword: resolved.layer.keyword, ordinal: 1,
-                                       givenName: template.name)
                 do throws(LayerFailure) {
-                    let effect = try resolved.apply(to: input)
-                    result.computed = .shape(effect.output)
-                    result.row = Self.row(template, resolved, effect, source, settings)
+                    let row = try evaluator.apply(resolved, reading: source.flow, ordinal: 1, givenName: template.name,
+                                                  range: template.range)
+                    result.computed = .shape(row.output)
+                    result.row = Self.identified(row, like: template, evaluator)
                 } catch {
                     switch error {
                     case .overflow: result.computed = .unknown
@@ -95,11 +94,10 @@ struct FollowThrough {
                         result.computed = .invalid
                         // The student's own shape for a layer that does not fit carries on; its counts are
                         // those of the rounded-down window.
-                        if shapes[index] != nil {
-                            input.rounding = .floor
-                            if let effect = try? resolved.apply(to: input) {
-                                result.row = Self.row(template, resolved, effect, source, settings)
-                            }
+                        if shapes[index] != nil,
+                           let row = try? evaluator.apply(resolved, reading: source.flow, ordinal: 1, givenName: template.name,
+                                                          rounding: .floor, range: template.range) {
+                            result.row = Self.identified(row, like: template, evaluator)
                         }
                     }
                 }
@@ -107,11 +105,9 @@ struct FollowThrough {
                 let sources = readRows.compactMap(\.row)
                 guard sources.count == readRows.count, !sources.isEmpty else { break }
                 do throws(LayerFailure) {
-                    let output = try kind.combine(sources.map(\.output))
-                    result.computed = .shape(output)
-                    let row = LayerRow(merging: kind, of: sources.map(\.flow), output: output, text: template.text,
-                                       range: template.range)
-                    result.row = Self.identified(row, like: template, settings)
+                    let row = try evaluator.merge(kind, of: sources.map(\.flow), text: template.text, range: template.range)
+                    result.computed = .shape(row.output)
+                    result.row = Self.identified(row, like: template, evaluator)
                 } catch {
                     result.computed = error.isOverflow ? .unknown : .invalid
                 }
@@ -132,7 +128,7 @@ struct FollowThrough {
                 if var row = result.row {
                     if !result.outputOnly { row.macs = Self.macs(row, output: shape) ?? row.macs }
                     row.output = shape
-                    if (try? row.countMemory(settings)) == nil { result.row = nil } else { result.row = row }
+                    if (try? evaluator.countMemory(&row)) == nil { result.row = nil } else { result.row = row }
                 }
             }
             if let (field, place) = fields[index], var row = result.row, !result.outputOnly {
@@ -159,15 +155,8 @@ struct FollowThrough {
         return exactProduct(row.macs / computed, volume)
     }
 
-    /// A layer's row recomputed from the row it reads.
-    private static func row(_ template: LayerRow, _ resolved: ResolvedLayer, _ effect: LayerEffect, _ source: LayerRow,
-                            _ settings: Settings) -> LayerRow? {
-        let row = LayerRow(resolved, effect: effect, reading: source.flow, range: template.range)
-        return identified(row, like: template, settings)
-    }
-
     /// The row with the template's place in the network (index, name, branch, block), its memory counted.
-    private static func identified(_ made: LayerRow, like template: LayerRow, _ settings: Settings) -> LayerRow? {
+    private static func identified(_ made: LayerRow, like template: LayerRow, _ evaluator: Evaluator) -> LayerRow? {
         var row = made
         row.index = template.index
         row.name = template.name
@@ -176,7 +165,7 @@ struct FollowThrough {
         row.block = template.block
         row.inputs = template.inputs
         row.inPlace = template.inPlace
-        guard (try? row.countMemory(settings)) != nil else { return nil }
+        guard (try? evaluator.countMemory(&row)) != nil else { return nil }
         return row
     }
 }

@@ -18,7 +18,8 @@ For each model in MODELS:
     and every parameter and batch-norm statistic is perturbed a little (seeded). Untrained values repeat
     (every batch-norm bias 0, every layer scale 1e-6), and the legacy exporter then merges the equal
     initializers into one, feeding the others through Identity nodes, which a trained model never shows.
-  * it is exported at a 1x3xHxW input (224, 299 for inception_v3; r3d_18, a video network, at 1x3x16x112x112)
+  * it is exported at a 1x3xHxW input (224, 299 for inception_v3; the video networks r3d_18, mc3_18 and
+    r2plus1d_18 at 1x3x16x112x112; m5, defined in tools/crosscheck_zoo.py, at its spec's input, 1x1x16000)
     at the opset given, with the legacy
     TorchScript exporter (`dynamo=False`, opsets up to 20) or with torch.export (`dynamo=True`, needed for
     opset 21; it needs onnxscript). In eval mode both fold every batch norm that follows a convolution into
@@ -91,7 +92,9 @@ OUT = "Tests/NetCalcTests/Fixtures/onnx"
 COPY = "/tmp/onnx-fixtures"
 
 # (file stem, torchvision name, input size, opset, exporter, training mode, build keyword arguments); the input
-# size is H = W for an image, or the spatial sizes (T, H, W) of a video
+# size is H = W for an image, the spatial sizes (T, H, W) of a video (3 channels both), or a list, the whole
+# input (C, *spatial sizes) without the batch; a name of tools/crosscheck_zoo.py's own MODELS (m5) is
+# built from its definition there
 EVAL, TRAIN, PRESERVE = "eval", "train", "preserve"
 MODELS = [
     ("resnet18", "resnet18", 224, 17, "legacy", EVAL, {}),
@@ -117,6 +120,16 @@ MODELS = [
     # A video network: input 1x3x16x112x112 (T, H, W given), Conv3d; batch norms kept so that the file's
     # parameters are PyTorch's (33,371,472, the same as specs/r3d_18.net).
     ("r3d_18", "r3d_18", (16, 112, 112), 17, "legacy", PRESERVE, {}),
+    ("mc3_18", "mc3_18", (16, 112, 112), 17, "legacy", PRESERVE, {}),
+    ("r2plus1d_18", "r2plus1d_18", (16, 112, 112), 17, "legacy", PRESERVE, {}),
+    # Zoo networks torchvision lacks, built from tools/crosscheck_zoo.py's definitions at the input of their
+    # spec (a list: the full (C, *spatial) input): M5 (Conv1d, 16000 samples).
+    ("m5", "m5", [1, 16000], 17, "legacy", PRESERVE, {}),
+    # Not tcn (locuslab/TCN, [1, 784]): its Chomp1d exports as a Slice of the length axis, which netcalc refuses
+    # ("slices the axis 2 of a tensor of dims [1, 25, 790] (NCL); netcalc's SLICE takes a run of channels").
+    # Nor unet3d ([3, 116, 132, 132]): the centre crop of its skip connections is a Slice of the depth axis
+    # ("slices the axis 2 of a tensor of dims [1, 256, 22, 26, 26] (NCDHW); netcalc's SLICE takes a run of
+    # channels").
 ]
 
 FLOAT_TYPES = {TensorProto.FLOAT, TensorProto.DOUBLE, TensorProto.FLOAT16, TensorProto.BFLOAT16}
@@ -135,6 +148,9 @@ class SegmentationOutput(nn.Module):
 
 
 def build(name, kwargs):
+    if not hasattr(tvm, name) and not hasattr(tvm.video, name) and not hasattr(tvm.segmentation, name):
+        import crosscheck_zoo  # tools/crosscheck_zoo.py's own definitions (M5, TCN, UNet3D)
+        return crosscheck_zoo.MODELS[name](**kwargs)
     if hasattr(tvm.video, name):
         return getattr(tvm.video, name)(weights=None, **kwargs)
     if hasattr(tvm.segmentation, name):
@@ -486,7 +502,10 @@ def export_model(stem, name, size, opset, exporter, mode, kwargs):
     torch.manual_seed(0)
     model = build(name, kwargs).eval()
     perturb(model)
-    x = torch.zeros(1, 3, *size) if isinstance(size, tuple) else torch.zeros(1, 3, size, size)
+    if isinstance(size, list):
+        x = torch.zeros(1, *size)
+    else:
+        x = torch.zeros(1, 3, *size) if isinstance(size, tuple) else torch.zeros(1, 3, size, size)
     torch_info = torch_numbers(model, x)
     original = export(model, x, opset, exporter, mode)
     assert opset_of(original) == opset

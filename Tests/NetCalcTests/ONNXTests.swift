@@ -460,8 +460,9 @@ func analyzeONNXFixture(_ name: String) -> NetworkReport? {
     static let models = [
         "convnext_tiny", "convnext_tiny_opset11", "convnext_tiny_opset21", "densenet121", "efficientnet_b0",
         "googlenet", "inception_v3", "lraspp_mobilenet_v3_large", "lraspp_mobilenet_v3_large_opset9",
-        "mobilenet_v2", "mobilenet_v2_opset10", "mobilenet_v3_small", "r3d_18", "regnet_y_400mf", "resnet18",
-        "resnet18_bn", "resnet18_train", "resnet50", "shufflenet_v2_x0_5", "squeezenet1_1", "tiny_conv", "vgg11",
+        "m5", "mc3_18", "mobilenet_v2", "mobilenet_v2_opset10", "mobilenet_v3_small", "r2plus1d_18", "r3d_18",
+        "regnet_y_400mf", "resnet18", "resnet18_bn", "resnet18_train", "resnet50", "shufflenet_v2_x0_5",
+        "squeezenet1_1", "tiny_conv", "vgg11",
     ]
 
     /// A shape of expected.json, `[W, H, C]` or `[W, H, T, C]`, as netcalc's.
@@ -1338,7 +1339,8 @@ extension ONNXRankTests {
     }
 }
 
-/// torchvision's r3d_18 as an ONNX file: the same numbers as specs/r3d_18.net.
+/// torchvision's video networks (and the other zoo networks exported) as ONNX files: the same numbers as
+/// their specs (specs/r3d_18.net, ...).
 @Suite struct ONNXVideoTests {
     @Test func r3d18() throws {
         let report = try #require(analyzeONNXFixture("r3d_18.onnx"))
@@ -1353,6 +1355,31 @@ extension ONNXRankTests {
         let spec = try #require(networks.first)
         #expect(spec.totals.params == report.totals.params)
         #expect(spec.totals.macs == report.totals.macs)
+        #expect(spec.rows.last?.output == report.rows.last?.output)
+    }
+
+    /// Params, non-trainable values and MACs of the zoo networks exported by tools/export_onnx.py with their
+    /// batch norms kept (torchvision's mc3_18 and r2plus1d_18, tools/crosscheck_zoo.py's M5).
+    static let zoo: [String: (params: Int, nonTrainable: Int, macs: Int)] = [
+        "mc3_18": (11_695_440, 9_600, 43_342_635_008),
+        "r2plus1d_18": (31_505_325, 25_350, 40_519_080_960),
+        "m5": (559_114, 2_048, 139_072_512),
+    ]
+
+    /// Each zoo network's ONNX file gives its spec's totals, input and final output.
+    @Test(arguments: zoo.keys.sorted()) func zooSpec(_ name: String) throws {
+        let expected = try #require(Self.zoo[name])
+        let report = try #require(analyzeONNXFixture(name + ".onnx"))
+        #expect(report.totals.params == expected.params)
+        #expect(report.totals.nonTrainable == expected.nonTrainable)
+        #expect(report.totals.macs == expected.macs)
+        let (networks, diagnostics) = analyze(try String(contentsOfFile: packageRoot + "/specs/\(name).net", encoding: .utf8))
+        #expect(diagnostics.isEmpty)
+        let spec = try #require(networks.first)
+        #expect(spec.totals.params == report.totals.params)
+        #expect(spec.totals.nonTrainable == report.totals.nonTrainable)
+        #expect(spec.totals.macs == report.totals.macs)
+        #expect(spec.rows.first?.output == report.rows.first?.output)
         #expect(spec.rows.last?.output == report.rows.last?.output)
     }
 }

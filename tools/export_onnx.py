@@ -125,11 +125,10 @@ MODELS = [
     # Zoo networks torchvision lacks, built from tools/crosscheck_zoo.py's definitions at the input of their
     # spec (a list: the full (C, *spatial) input): M5 (Conv1d, 16000 samples).
     ("m5", "m5", [1, 16000], 17, "legacy", PRESERVE, {}),
-    # Not tcn (locuslab/TCN, [1, 784]): its Chomp1d exports as a Slice of the length axis, which netcalc refuses
-    # ("slices the axis 2 of a tensor of dims [1, 25, 790] (NCL); netcalc's SLICE takes a run of channels").
-    # Nor unet3d ([3, 116, 132, 132]): the centre crop of its skip connections is a Slice of the depth axis
-    # ("slices the axis 2 of a tensor of dims [1, 256, 22, 26, 26] (NCDHW); netcalc's SLICE takes a run of
-    # channels").
+    # TCN (locuslab/TCN, [1, 784]): its Chomp1d exports as a Slice of the length axis, read as CROP with an
+    # offset; 3-D U-Net ([3, 116, 132, 132]): the centre crop of its skips is a Slice of every spatial axis.
+    ("tcn", "tcn", [1, 784], 17, "legacy", PRESERVE, {}),
+    ("unet3d", "unet3d", [3, 116, 132, 132], 17, "legacy", PRESERVE, {}),
 ]
 
 FLOAT_TYPES = {TensorProto.FLOAT, TensorProto.DOUBLE, TensorProto.FLOAT16, TensorProto.BFLOAT16}

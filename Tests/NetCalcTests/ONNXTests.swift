@@ -462,7 +462,7 @@ func analyzeONNXFixture(_ name: String) -> NetworkReport? {
         "googlenet", "inception_v3", "lraspp_mobilenet_v3_large", "lraspp_mobilenet_v3_large_opset9",
         "m5", "mc3_18", "mobilenet_v2", "mobilenet_v2_opset10", "mobilenet_v3_small", "r2plus1d_18", "r3d_18",
         "regnet_y_400mf", "resnet18", "resnet18_bn", "resnet18_train", "resnet50", "shufflenet_v2_x0_5",
-        "squeezenet1_1", "tiny_conv", "vgg11",
+        "squeezenet1_1", "tcn", "tiny_conv", "unet3d", "vgg11",
     ]
 
     /// A shape of expected.json, `[W, H, C]` or `[W, H, T, C]`, as netcalc's.
@@ -1359,11 +1359,13 @@ extension ONNXRankTests {
     }
 
     /// Params, non-trainable values and MACs of the zoo networks exported by tools/export_onnx.py with their
-    /// batch norms kept (torchvision's mc3_18 and r2plus1d_18, tools/crosscheck_zoo.py's M5).
+    /// batch norms kept (torchvision's mc3_18 and r2plus1d_18, tools/crosscheck_zoo.py's M5, TCN and 3-D U-Net).
     static let zoo: [String: (params: Int, nonTrainable: Int, macs: Int)] = [
         "mc3_18": (11_695_440, 9_600, 43_342_635_008),
         "r2plus1d_18": (31_505_325, 25_350, 40_519_080_960),
         "m5": (559_114, 2_048, 139_072_512),
+        "tcn": (66_510, 0, 64_969_350),
+        "unet3d": (19_075_523, 4_672, 266_731_018_496),
     ]
 
     /// Each zoo network's ONNX file gives its spec's totals, input and final output.
@@ -1381,5 +1383,23 @@ extension ONNXRankTests {
         #expect(spec.totals.macs == report.totals.macs)
         #expect(spec.rows.first?.output == report.rows.first?.output)
         #expect(spec.rows.last?.output == report.rows.last?.output)
+    }
+}
+
+/// ONNX slices and gathers along a sequence's or volume's spatial axes: the crops of a TCN and a U-Net.
+@Suite struct ONNXSpatialSliceTests {
+    @Test func tcnReadsItsChompsAndLastStep() throws {
+        let report = try #require(analyzeONNXFixture("tcn.onnx"))
+        let crops = report.rows.filter { $0.op == "crop" }.map(\.text)
+        #expect(crops.first == "CROP(784,o0)")
+        #expect(crops.last == "CROP(1,o783)")
+        #expect(report.rows.last?.output == Shape(vector: 10, rank: 1))
+    }
+
+    @Test func unetCropsEveryAxisOfItsSkips() throws {
+        let report = try #require(analyzeONNXFixture("unet3d.onnx"))
+        let crops = report.rows.filter { $0.op == "crop" }
+        #expect(!crops.isEmpty)
+        #expect(crops.allSatisfy { $0.output.rank == 3 && $0.output.spatial.allSatisfy { $0 < 132 } })
     }
 }

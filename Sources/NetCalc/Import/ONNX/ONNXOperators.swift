@@ -1036,7 +1036,8 @@ extension ONNXImporter {
         return (starts, ends, resolvedAxes, resolvedSteps)
     }
 
-    /// Slice: folded on constants; on the channels of data, SLICE(start,end).
+    /// Slice: folded on constants; on the channels of data, SLICE(start,end); on the spatial axes of a
+    /// channels-first tensor, step 1, CROP(size, o=offset) (a TCN's chomp, a U-Net's cropped skip).
     mutating func slice(_ node: ONNXNode) throws(ImportFailure) {
         switch try value(node, 0) {
         case .constant(let constant)?:
@@ -1048,6 +1049,8 @@ extension ONNXImporter {
         case .data(let input)?:
             let arguments = try sliceArguments(node, rank: input.dims.count)
             var channelRange: (Int, Int)?
+            // The window kept along each sliced spatial axis, by ONNX axis: where it starts and how long it is.
+            var windows: [Int: (start: Int, count: Int)] = [:]
             for (position, rawAxis) in arguments.axes.enumerated() {
                 let axis = rawAxis < 0 ? rawAxis + input.dims.count : rawAxis
                 guard axis >= 0, axis < input.dims.count else { throw failure(node, "slices the axis \(rawAxis) of \(input.text)") }
@@ -1059,10 +1062,26 @@ extension ONNXImporter {
                     throw failure(node, "cannot be evaluated: \(error.message)")
                 }
                 if range.count == input.dims[axis], range.step == 1 { continue }
+                if input.isChannelsFirst, axis >= 2, range.step == 1, range.count >= 1 {
+                    windows[axis] = (range.first, range.count)
+                    continue
+                }
                 guard axis == input.channelAxis, range.step == 1, range.count >= 1 else {
                     throw failure(node, "slices the axis \(rawAxis) of a tensor of dims \(input.text); netcalc's SLICE takes a run of channels")
                 }
                 channelRange = (range.first, range.first + range.count)
+            }
+            if !windows.isEmpty {
+                guard channelRange == nil else {
+                    throw failure(node, "slices the channels and a spatial axis of \(input.text) at once; netcalc's SLICE takes channels and CROP a window, one at a time")
+                }
+                // ONNX's axes (D, H, W) are netcalc's reversed (W, H, T).
+                let axes = input.spatialIndices
+                let sizes = axes.map { windows[$0]?.count ?? input.dims[$0] }
+                let offsets = axes.map { windows[$0]?.start ?? 0 }
+                try emit(node, ImportedCall("CROP", .sizes(sizes.reversed()), .tag(sizes: "o", offsets.reversed())),
+                         input: input, output: try output(node), layout: input.layout)
+                return
             }
             guard let (start, end) = channelRange else {
                 try alias(node, to: input)
@@ -1280,8 +1299,9 @@ extension ONNXImporter {
         values[try output(node)] = .constant(.ints(picked))
     }
 
-    /// Gather on constants; on data only dynamo's as_strided identity: all values gathered back
-    /// into the dims they were reshaped from.
+    /// Gather on constants; on data, dynamo's as_strided identity (all values gathered back into the
+    /// dims they were reshaped from), and one position of a sequence's length (`y[:, :, -1]`, a TCN's
+    /// last step): CROP(1, o=index), a vector of its channels.
     mutating func gather(_ node: ONNXNode) throws(ImportFailure) {
         let indices = try requiredConstant(node, 1, "the indices")
         let axis = int(node, "axis", 0)
@@ -1290,6 +1310,17 @@ extension ONNXImporter {
         case .constant(let constant)?:
             source = constant
         case .data(let data)?:
+            if data.isChannelsFirst, data.dims.count == 3, axis == 2 || axis == -1, indices.dims.isEmpty,
+               let index = indices.ints?.first {
+                let length = data.dims[2]
+                let position = index < 0 ? index + length : index
+                guard position >= 0, position < length else {
+                    throw failure(node, "gathers position \(index) of a sequence of length \(length)")
+                }
+                try emit(node, ImportedCall("CROP", .value(1), .tag("o", [position])), input: data,
+                         output: try output(node), layout: .flat)
+                return
+            }
             guard data.layout == .vector, let original = vectorSources[node.inputs[0]], axis == 0,
                   indices.dims == original.dims else {
                 throw failure(node, "gathers from a tensor of dims \(data.text) computed from the input; netcalc follows Gather on constants")

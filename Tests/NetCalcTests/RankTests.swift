@@ -46,7 +46,7 @@ import Testing
         ("INPUT[100x8] -> CONV(4,3x5)", "CONV1's filter size 3x5 gives 2 sizes, but its input 100x8 is 1-D (LxC)"),
         ("INPUT[32x32x3] -> POOL(3x2x2)", "POOL1's filter size 3x2x2 gives 3 sizes, but its input 32x32x3 is 2-D (WxHxD)"),
         ("INPUT[8x8x8x3] -> CONV(4,3,p=1x0)", "CONV1's padding 1x0 gives 2 sizes, but its input 8x8x8x3 is 3-D (WxHxTxC)"),
-        ("INPUT[100x8] -> PIXELSHUFFLE(2)", "PIXELSHUFFLE1 rearranges an image's channels into its width and height, so it takes a 2-D input (WxHxD), not 100x8 (1-D)"),
+        ("INPUT[100x8] -> PIXELSHUFFLE(2)", "PIXELSHUFFLE1 takes 2-D inputs (WxHxD), not 100x8 (1-D)"),
         ("INPUT[100x8] -> PAD(1,1,1,1)", "PAD1 gives 4 paddings, but its input 100x8 is 1-D: it takes 1 or 2"),
         ("INPUT[100x8] -> UPSAMPLE(size=4x5)", "UPSAMPLE1's output size 4x5 gives 2 sizes, but its input 100x8 is 1-D (LxC)"),
         ("INPUT[100x8] -> CROP(90,o=200)", "CROP1 crops 90 from offset 200 out of a 100x8 input, past its end"),

@@ -399,6 +399,11 @@ final class ResolvedLayer: Sendable {
 
     /// Applies the layer; one that works in place must keep its input's shape.
     func apply(to input: LayerInput) throws(LayerFailure) -> LayerEffect {
+        let ranks = layer.operation.ranks
+        guard ranks.contains(rank: input.shape.rank) else {
+            throw .invalid("\(input.name) takes \(ranks.text), not \(input.shape.fullText) (\(input.shape.rankText))",
+                           hint: "\(layer.keyword) is a layer of \(ranks == .images ? "images" : "those ranks") only")
+        }
         let effect = try layer.operation.apply(to: input)
         if layer.arguments.inPlace, effect.output != input.shape {
             throw .invalid("\(input.name) works in place, so its output must have its input's shape, not \(input.shape.fullText) -> \(effect.output.fullText)",

@@ -81,6 +81,7 @@ struct Activation: LayerOperation {
 
     var op: String { function.keyword.lowercased() }
     var grading: GradingTraits { .plain }
+    var ranks: SpatialRanks { .every }
 
     func apply(to input: LayerInput) throws(LayerFailure) -> LayerEffect { LayerEffect(keeping: input) }
 
@@ -108,6 +109,7 @@ struct ParametricReLU: LayerOperation {
 
     var op: String { "prelu" }
     var grading: GradingTraits { .plain }
+    var ranks: SpatialRanks { .every }
 
     func apply(to input: LayerInput) throws(LayerFailure) -> LayerEffect {
         var effect = LayerEffect(keeping: input)
@@ -158,6 +160,7 @@ struct Regularization: LayerOperation {
         }
     }
     var grading: GradingTraits { .plain }
+    var ranks: SpatialRanks { .every }
 
     func apply(to input: LayerInput) throws(LayerFailure) -> LayerEffect { LayerEffect(keeping: input) }
 

@@ -23,6 +23,7 @@ struct ChannelSlice: LayerOperation {
 
     var op: String { "slice" }
     var grading: GradingTraits { .plain }
+    var ranks: SpatialRanks { .every }
 
     func apply(to input: LayerInput) throws(LayerFailure) -> LayerEffect {
         guard end <= input.shape.depth else {
@@ -71,6 +72,7 @@ struct ChannelShuffle: LayerOperation {
 
     var op: String { "shuffle" }
     var grading: GradingTraits { .plain }
+    var ranks: SpatialRanks { .every }
 
     func apply(to input: LayerInput) throws(LayerFailure) -> LayerEffect {
         guard input.shape.depth % groups == 0 else {

@@ -20,6 +20,7 @@ struct Convolution: WindowedOperation {
 
     var op: String { "conv" }
     var grading: GradingTraits { GradingTraits(biases: .filter) }
+    var ranks: SpatialRanks { .every }
 
     func apply(to input: LayerInput) throws(LayerFailure) -> LayerEffect {
         let depth = input.shape.depth
@@ -91,6 +92,7 @@ struct DepthwiseConvolution: WindowedOperation {
 
     var op: String { "dwconv" }
     var grading: GradingTraits { GradingTraits(biases: .filter) }
+    var ranks: SpatialRanks { .every }
 
     func apply(to input: LayerInput) throws(LayerFailure) -> LayerEffect {
         let filters = try counting { () throws(Overflow) in try checkedMultiply(input.shape.depth, multiplier) }
@@ -148,6 +150,7 @@ struct TransposedConvolution: LayerOperation {
 
     var op: String { "deconv" }
     var grading: GradingTraits { GradingTraits(biases: .filter) }
+    var ranks: SpatialRanks { .every }
 
     /// `(W-1)S - 2P + F` along one axis.
     private func size(_ input: Int, _ kernel: Int, _ stride: Int, _ pad: Int) throws(Overflow) -> Int {

@@ -15,6 +15,7 @@ struct FullyConnected: LayerOperation {
 
     var op: String { "fc" }
     var grading: GradingTraits { GradingTraits(biases: .output) }
+    var ranks: SpatialRanks { .every }
 
     func apply(to input: LayerInput) throws(LayerFailure) -> LayerEffect {
         var effect = LayerEffect(keeping: input)
@@ -56,6 +57,7 @@ struct Flatten: LayerOperation {
 
     var op: String { "flatten" }
     var grading: GradingTraits { .plain }
+    var ranks: SpatialRanks { .every }
 
     func apply(to input: LayerInput) throws(LayerFailure) -> LayerEffect {
         var effect = LayerEffect(keeping: input)

@@ -21,6 +21,35 @@ protocol LayerOperation: Sendable {
 
     /// What `netcalc check` needs to know of the kind to name a student's mistake.
     var grading: GradingTraits { get }
+
+    /// The spatial ranks it takes: sequences, images, volumes. A layer given another is an error,
+    /// checked before `apply`, that says which it takes.
+    var ranks: SpatialRanks { get }
+}
+
+/// The spatial ranks a layer kind takes: sequences (1-D, `LxC`), images (2-D, `WxHxD`), volumes (3-D,
+/// `WxHxTxC`).
+struct SpatialRanks: OptionSet, Sendable {
+    let rawValue: UInt8
+
+    static let sequences = SpatialRanks(rawValue: 1)
+    static let images = SpatialRanks(rawValue: 2)
+    static let volumes = SpatialRanks(rawValue: 4)
+    /// Every rank: what a kind working along each axis, or on the channels alone, takes.
+    static let every: SpatialRanks = [.sequences, .images, .volumes]
+
+    /// True when it takes inputs of `rank` spatial axes.
+    func contains(rank: Int) -> Bool {
+        (1...3).contains(rank) && contains(SpatialRanks(rawValue: 1 << (rank - 1)))
+    }
+
+    /// `2-D inputs (WxHxD)`, `1-D and 3-D inputs (LxC, WxHxTxC)`.
+    var text: String {
+        let ranks = (1...3).filter { contains(rank: $0) }
+        let names = ranks.map { "\($0)-D" }
+        let joined = names.count <= 1 ? names.joined() : names.dropLast().joined(separator: ", ") + " and " + names[names.count - 1]
+        return "\(joined) inputs (\(ranks.map { Shape.formText(rank: $0) }.joined(separator: ", ")))"
+    }
 }
 
 /// What a grader reads of a layer kind: what its biases belong to, and what it pools by.

@@ -18,6 +18,7 @@ struct BatchNorm: LayerOperation {
 
     var op: String { "bn" }
     var grading: GradingTraits { GradingTraits(biases: .channel) }
+    var ranks: SpatialRanks { .every }
 
     func apply(to input: LayerInput) throws(LayerFailure) -> LayerEffect {
         var effect = LayerEffect(keeping: input)
@@ -84,6 +85,7 @@ struct LayerNorm: LayerOperation {
 
     var op: String { "layernorm" }
     var grading: GradingTraits { GradingTraits(biases: .channel) }
+    var ranks: SpatialRanks { .every }
 
     func apply(to input: LayerInput) throws(LayerFailure) -> LayerEffect { affineEffect(input) }
 
@@ -126,6 +128,7 @@ struct GroupNorm: LayerOperation {
 
     var op: String { "groupnorm" }
     var grading: GradingTraits { GradingTraits(biases: .channel) }
+    var ranks: SpatialRanks { .every }
 
     func apply(to input: LayerInput) throws(LayerFailure) -> LayerEffect {
         let shape = input.shape
@@ -164,6 +167,7 @@ struct InstanceNorm: LayerOperation {
 
     var op: String { "instancenorm" }
     var grading: GradingTraits { GradingTraits(biases: .channel) }
+    var ranks: SpatialRanks { .every }
 
     func apply(to input: LayerInput) throws(LayerFailure) -> LayerEffect {
         // Each channel is normalized over its positions: one position leaves nothing to normalize.
@@ -199,6 +203,7 @@ struct LocalResponseNorm: LayerOperation {
 
     var op: String { "lrn" }
     var grading: GradingTraits { .plain }
+    var ranks: SpatialRanks { .every }
 
     func apply(to input: LayerInput) throws(LayerFailure) -> LayerEffect { LayerEffect(keeping: input) }
 
@@ -224,6 +229,7 @@ struct ChannelScale: LayerOperation {
 
     var op: String { "scale" }
     var grading: GradingTraits { GradingTraits(biases: .channel) }
+    var ranks: SpatialRanks { .every }
 
     func apply(to input: LayerInput) throws(LayerFailure) -> LayerEffect {
         var effect = LayerEffect(keeping: input)

@@ -47,6 +47,7 @@ struct Pooling: WindowedOperation {
         }
     }
     var grading: GradingTraits { GradingTraits(pooling: reduction == .maximum ? .maximum : .average) }
+    var ranks: SpatialRanks { .every }
 
     func apply(to input: LayerInput) throws(LayerFailure) -> LayerEffect {
         var effect = LayerEffect(keeping: input)
@@ -108,6 +109,7 @@ struct GlobalAveragePooling: LayerOperation {
 
     var op: String { "gap" }
     var grading: GradingTraits { GradingTraits(pooling: .channelAverage) }
+    var ranks: SpatialRanks { .every }
 
     func apply(to input: LayerInput) throws(LayerFailure) -> LayerEffect {
         var effect = LayerEffect(keeping: input)
@@ -151,6 +153,7 @@ struct AdaptivePooling: LayerOperation {
         }
     }
     var grading: GradingTraits { GradingTraits(pooling: reduction == .maximum ? .maximum : .average) }
+    var ranks: SpatialRanks { .every }
 
     /// The largest window along an axis: In/Out when it divides; otherwise ceil(In/Out), or one more
     /// when In mod Out exceeds gcd(In, Out) (some window then straddles two extra inputs).

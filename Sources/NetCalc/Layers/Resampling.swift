@@ -30,6 +30,7 @@ struct Upsample: LayerOperation {
 
     var op: String { "upsample" }
     var grading: GradingTraits { .plain }
+    var ranks: SpatialRanks { .every }
 
     func apply(to input: LayerInput) throws(LayerFailure) -> LayerEffect {
         var effect = LayerEffect(keeping: input)
@@ -117,13 +118,11 @@ struct PixelShuffle: LayerOperation {
 
     var op: String { "pixelshuffle" }
     var grading: GradingTraits { .plain }
+    /// It rearranges channels into a width and a height: images only.
+    var ranks: SpatialRanks { .images }
 
     func apply(to input: LayerInput) throws(LayerFailure) -> LayerEffect {
         let shape = input.shape
-        guard shape.rank == 2 else {
-            throw .invalid("\(input.name) rearranges an image's channels into its width and height, so it takes a 2-D input (WxHxD), not \(shape.fullText) (\(shape.rankText))",
-                           hint: "PixelShuffle is PyTorch's 2-D layer; for other ranks use UPSAMPLE or DECONV")
-        }
         let square = try counting { () throws(Overflow) in try checkedMultiply(factor, factor) }
         guard shape.depth % square == 0 else {
             throw .invalid("PIXELSHUFFLE(\(factor)) needs a depth that is a multiple of r² = \(square), not \(shape.depth)",

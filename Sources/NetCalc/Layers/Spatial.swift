@@ -34,6 +34,7 @@ struct ZeroPad: LayerOperation {
 
     var op: String { "pad" }
     var grading: GradingTraits { .plain }
+    var ranks: SpatialRanks { .every }
 
     func apply(to input: LayerInput) throws(LayerFailure) -> LayerEffect {
         let rank = input.shape.rank
@@ -93,6 +94,7 @@ struct CenterCrop: LayerOperation {
 
     var op: String { "crop" }
     var grading: GradingTraits { .plain }
+    var ranks: SpatialRanks { .every }
 
     /// Where the crop starts along an axis of an input.
     func start(_ axis: Int, of input: Shape) -> Int {

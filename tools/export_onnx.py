@@ -122,6 +122,7 @@ MODELS = [
     ("r3d_18", "r3d_18", (16, 112, 112), 17, "legacy", PRESERVE, {}),
     ("mc3_18", "mc3_18", (16, 112, 112), 17, "legacy", PRESERVE, {}),
     ("r2plus1d_18", "r2plus1d_18", (16, 112, 112), 17, "legacy", PRESERVE, {}),
+    ("s3d", "s3d", (16, 224, 224), 17, "legacy", PRESERVE, {}),
     # Zoo networks torchvision lacks, built from tools/crosscheck_zoo.py's definitions at the input of their
     # spec (a list: the full (C, *spatial) input): M5 (Conv1d, 16000 samples).
     ("m5", "m5", [1, 16000], 17, "legacy", PRESERVE, {}),

@@ -461,7 +461,7 @@ func analyzeONNXFixture(_ name: String) -> NetworkReport? {
         "convnext_tiny", "convnext_tiny_opset11", "convnext_tiny_opset21", "densenet121", "efficientnet_b0",
         "googlenet", "inception_v3", "lraspp_mobilenet_v3_large", "lraspp_mobilenet_v3_large_opset9",
         "m5", "mc3_18", "mobilenet_v2", "mobilenet_v2_opset10", "mobilenet_v3_small", "r2plus1d_18", "r3d_18",
-        "regnet_y_400mf", "resnet18", "resnet18_bn", "resnet18_train", "resnet50", "shufflenet_v2_x0_5",
+        "regnet_y_400mf", "resnet18", "resnet18_bn", "resnet18_train", "resnet50", "s3d", "shufflenet_v2_x0_5",
         "squeezenet1_1", "tcn", "tiny_conv", "unet3d", "vgg11",
     ]
 
@@ -1359,10 +1359,11 @@ extension ONNXRankTests {
     }
 
     /// Params, non-trainable values and MACs of the zoo networks exported by tools/export_onnx.py with their
-    /// batch norms kept (torchvision's mc3_18 and r2plus1d_18, tools/crosscheck_zoo.py's M5, TCN and 3-D U-Net).
+    /// batch norms kept (torchvision's mc3_18, r2plus1d_18 and s3d, tools/crosscheck_zoo.py's M5, TCN and 3-D U-Net).
     static let zoo: [String: (params: Int, nonTrainable: Int, macs: Int)] = [
         "mc3_18": (11_695_440, 9_600, 43_342_635_008),
         "r2plus1d_18": (31_505_325, 25_350, 40_519_080_960),
+        "s3d": (8_320_048, 21_216, 17_978_771_456),
         "m5": (559_114, 2_048, 139_072_512),
         "tcn": (66_510, 0, 64_969_350),
         "unet3d": (19_075_523, 4_672, 266_731_018_496),

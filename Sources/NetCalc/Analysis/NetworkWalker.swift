@@ -176,6 +176,18 @@ final class NetworkWalker {
         if let zero = values.first(where: { $0 < 1 }) {
             try fail("an input size must be at least 1, not \(zero)", at: range)
         }
+        warnAboutOrder(values, at: range)
+        var shape = Shape(spatial: Array(values.dropLast()), depth: values[values.count - 1])
+        if let inputOverride { shape = inputOverride }
+        var row = LayerRow(index: 0, name: "INPUT", role: .input, text: cachedText(range), output: shape, range: range)
+        try finish(&row, at: range)
+        return Flow(shape: shape, receptiveField: Sizes(square: 1), jump: Sizes(square: 1), producer: row.index)
+    }
+
+    /// Warns where INPUT's sizes look written in another order than netcalc's: a square pair (an image
+    /// without its channels, read as a sequence), or PyTorch's C,L / C,H,W / C,T,H,W. A warning never
+    /// changes a number.
+    private func warnAboutOrder(_ values: [Int], at range: SourceRange) {
         // Two sizes are a sequence (length x channels); a square pair is more likely an image without
         // its channels.
         if values.count == 2, values[0] == values[1], values[0] >= 8 {
@@ -200,11 +212,6 @@ final class NetworkWalker {
                               at: range, in: file,
                               hint: "netcalc's order is width x height x time x channels, not PyTorch's C,T,H,W: INPUT[\(values[3])x\(values[2])x\(values[1])x\(values[0])]"))
         }
-        var shape = Shape(spatial: Array(values.dropLast()), depth: values[values.count - 1])
-        if let inputOverride { shape = inputOverride }
-        var row = LayerRow(index: 0, name: "INPUT", role: .input, text: cachedText(range), output: shape, range: range)
-        try finish(&row, at: range)
-        return Flow(shape: shape, receptiveField: Sizes(square: 1), jump: Sizes(square: 1), producer: row.index)
     }
 
     private func expand(_ block: BlockDefinition, call: LayerCall, flow: Flow) throws -> Flow {

@@ -110,7 +110,7 @@ struct Analyzer {
                 walker.batchOrigin = overrides.batch != nil ? "--batch" : batchLine.map { "@batch on line \($0)" }
                 walker.resolvedLayers = resolved
                 if let rows = walker.run(chain) {
-                    if let totals = walker.totals(of: rows, at: nameRange ?? chain.range) {
+                    if let totals = walker.totals(at: nameRange ?? chain.range) {
                         var report = NetworkReport(name: networkName, file: file.name, settings: effective,
                                                    rows: rows, totals: totals)
                         report.blocks = walker.blockInstances

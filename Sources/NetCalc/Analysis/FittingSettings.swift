@@ -4,7 +4,7 @@
 
 extension NetworkWalker {
     /// The strict-mode error: the arithmetic, and the nearest settings that fit.
-    func reportNotWhole(name: String, axes: [WindowAxis], call: LayerCall, flow: Flow) {
+    func reportNotWhole(name: String, axes: [WindowAxis], call: LayerCall, input: Shape) {
         guard !quiet else { return }
         let failing = axes.indices.filter { (try? axes[$0].outcome(.strict)).map { if case .notWhole = $0 { true } else { false } } ?? false }
         let square = axes.dropFirst().allSatisfy { $0 == axes[0] }
@@ -14,7 +14,7 @@ extension NetworkWalker {
             let span = axis.input + 2 * axis.padding - effective
             return "\(axis.formula) = \(WindowAxis.decimal(span: span, stride: axis.stride))"
         }
-        var message = "\(name) does not fit its \(flow.shape.fullText) input: "
+        var message = "\(name) does not fit its \(input.fullText) input: "
         if square {
             message += arithmetic(axes[failing[0]]) + " is not a whole number"
         } else {

@@ -1,7 +1,10 @@
-/// Expansion of one network: walks its chain — INPUT, layers, repetitions, block uses with their
-/// arguments, merges of branches — applying each layer to the volume flowing in and recording a row.
+/// The lowering of one spec network: walks its chain — INPUT, layers, repetitions, block uses with
+/// their arguments, names, merges of branches — and hands each node it makes to the network's
+/// evaluation (NetworkGraph.swift), which applies it and makes its row. What is the spec's own stays
+/// here: expansion, block uses, named tensors, answers, and what a failure means (an error with a
+/// caret, or in check mode the layer a student's answers stop at).
 
-/// Walks one network's chain, building its rows.
+/// Lowers one network's chain to graph nodes, evaluated as they are made.
 final class NetworkWalker {
     /// Thrown to stop walking a network after its error has been recorded.
     struct Stop: Error {}
@@ -20,19 +23,17 @@ final class NetworkWalker {
     /// Check mode: a strict-size failure at a layer with an answer stops the walk without an error.
     var checkMode = false
     /// Where the batch was set (`@batch on line 2`, `--batch`), for a message when it overflows.
-    var batchOrigin: String? {
-        get { evaluator.batchOrigin }
-        set { evaluator.batchOrigin = newValue }
-    }
-    /// Applies each layer and merge met, making its row.
-    private var evaluator: Evaluator
+    var batchOrigin: String?
+    /// Evaluates each node met, making its row.
+    private var evaluation: NetworkEvaluation
     /// The layer that stopped a check-mode walk, if one did.
     private(set) var unfit: UnfitLayer?
     /// Each answer's start offset and the row it answers (the last row its call made).
     private(set) var answerRows: [Int: Int] = [:]
     /// The answer written after the layer being applied.
     private var currentAnswer: AnswerSyntax?
-    private(set) var rows: [LayerRow] = []
+    /// The rows made so far.
+    var rows: [LayerRow] { evaluation.rows }
     /// Every block use, the network itself first.
     private(set) var blockInstances = [BlockInstance.network]
     /// The block use being walked, and how many uses of each block each use has made so far.
@@ -40,7 +41,6 @@ final class NetworkWalker {
     private var blockUses: [Int: [String: Int]] = [:]
     /// The rows made before the walk stopped.
     var partialRows: [LayerRow] { rows }
-    private var counters: [String: Int] = [:]
     private var scopes: [[String: Int]] = [[:]]
     private var activeBlocks: [String] = []
     private var depth = 0
@@ -48,8 +48,9 @@ final class NetworkWalker {
     private var textCache: [Int: String] = [:]
     /// Layers already resolved from calls with constant arguments, by the call's text.
     var resolvedLayers = ResolvedCalls()
-    /// Tensors named with `as NAME`, by the block use they were named in (0: the network).
-    private var namedFlows: [Int: [String: Flow]] = [:]
+    /// Tensors (the rows that made them) named with `as NAME`, by the block use they were named in
+    /// (0: the network).
+    private var namedTensors: [Int: [String: Int]] = [:]
     /// Rows one use of each block makes (nil: it depends on a parameter), worked out once.
     private var blockRowEstimates: [String: Int?] = [:]
     /// True until the first row of a merge's branch is made.
@@ -62,15 +63,18 @@ final class NetworkWalker {
         self.blocks = blocks
         self.settings = settings
         self.quiet = quiet
-        evaluator = Evaluator(settings: settings)
+        evaluation = NetworkEvaluation(Evaluator(settings: settings))
     }
 
     /// The rows of the network, or nil after an error.
     func run(_ chain: Chain) -> [LayerRow]? {
         networkChain = chain
-        if let estimate = estimatedRows(chain, visiting: []) { rows.reserveCapacity(min(estimate, rowBudget) + 1) }
+        var evaluator = Evaluator(settings: settings)
+        evaluator.batchOrigin = batchOrigin
+        let estimate = estimatedRows(chain, visiting: [])
+        evaluation = NetworkEvaluation(evaluator, capacity: estimate.map { min($0, rowBudget) + 1 } ?? 0)
         do throws {
-            _ = try walk(chain, flow: nil)
+            _ = try walk(chain, from: nil)
             return rows
         } catch {
             return nil
@@ -79,52 +83,53 @@ final class NetworkWalker {
 
     // MARK: Walking
 
-    private func walk(_ chain: Chain, flow start: Flow?) throws -> Flow? {
-        var flow = start
+    /// Lowers a chain reading `start` (nil before INPUT); returns the tensor it ends with.
+    private func walk(_ chain: Chain, from start: Int?) throws -> Int? {
+        var tensor = start
         for element in chain.elements {
             switch element {
             case .name(let name, let range):
-                guard let current = flow else { try fail("a network must start with INPUT[WxHxD]", at: range) }
-                if namedFlows[currentBlock]?[name] != nil {
+                guard let current = tensor else { try fail("a network must start with INPUT[WxHxD]", at: range) }
+                if namedTensors[currentBlock]?[name] != nil {
                     try fail("the name '\(name)' is given twice", at: range, hint: "each named tensor needs its own name")
                 }
-                namedFlows[currentBlock, default: [:]][name] = current
+                namedTensors[currentBlock, default: [:]][name] = current
             case .reference(let name, let range):
-                guard flow != nil else { try fail("a network must start with INPUT[WxHxD]", at: range) }
-                guard let named = namedFlows[currentBlock]?[name] else {
-                    let known = (namedFlows[currentBlock] ?? [:]).keys.sorted()
+                guard tensor != nil else { try fail("a network must start with INPUT[WxHxD]", at: range) }
+                guard let named = namedTensors[currentBlock]?[name] else {
+                    let known = (namedTensors[currentBlock] ?? [:]).keys.sorted()
                     try fail("no tensor is named '\(name)' before this", at: range,
                              hint: didYouMean(name, known) ?? "name a layer's output with `as \(name)` after it, then use @\(name)")
                 }
-                flow = named
+                tensor = named
             case .input(let dimensions, let range, let answer):
-                guard flow == nil else {
+                guard tensor == nil else {
                     try fail("INPUT can only start a network", at: range,
                          hint: "to start another network, begin a new line: name = INPUT[...]")
                 }
-                flow = try input(dimensions, range: range)
+                tensor = try input(dimensions, range: range)
                 if let answer { answerRows[answer.range.start] = 0 }
             case .identity:
-                guard flow != nil else { try fail("a network must start with INPUT[WxHxD]", at: element.range) }
+                guard tensor != nil else { try fail("a network must start with INPUT[WxHxD]", at: element.range) }
             case .layer(let call, let answer):
-                guard let current = flow else {
+                guard let current = tensor else {
                     try fail("a network must start with INPUT[WxHxD]", at: call.range)
                 }
                 if let known = knownLayer(call) {  // the common case: no lookup by name
                     currentAnswer = answer
                     defer { currentAnswer = nil }
-                    flow = try compute(known, call: call, flow: current)
+                    tensor = try compute(known, call: call, tensor: current)
                 } else if let definition = LayerCatalog.definition(for: call.name) {
                     currentAnswer = answer
                     defer { currentAnswer = nil }
-                    flow = try apply(call, definition: definition, to: current)
+                    tensor = try apply(call, definition: definition, to: current)
                 } else if let block = blocks[call.name] {
                     // A use that would pass the layer limit is an error here, before any expansion.
                     if let rows = estimatedBlockRows(block.name, visiting: Set(activeBlocks)), rows > rowBudget - self.rows.count {
                         try fail("\(call.name) expands to \(rows == Int.max ? "more than 2^63" : formatCount(rows)) layers, more than the \(formatCount(Analyzer.maximumRows)) netcalc analyzes in a network",
                                  at: call.nameRange, hint: "each use of \(call.name) makes \(rows == Int.max ? "more than 2^63" : formatCount(rows)) rows; check how its blocks use each other")
                     }
-                    flow = try expand(block, call: call, flow: current)
+                    tensor = try expand(block, call: call, tensor: current)
                 } else if LayerCatalog.isReserved(call.name) {
                     let word = call.name.uppercased()
                     try fail(word == "INPUT" ? "INPUT can only start a network" : "\(word) needs branches: \(word)(a | b)",
@@ -138,7 +143,7 @@ final class NetworkWalker {
                     answerRows[answer.range.start] = rows.count - 1
                 }
             case .repetition(let inner, let countExpression, let range):
-                guard let current = flow else { try fail("a network must start with INPUT[WxHxD]", at: range) }
+                guard let current = tensor else { try fail("a network must start with INPUT[WxHxD]", at: range) }
                 let count = try evaluate(countExpression)
                 guard count >= 1 else {
                     try fail("a repetition needs a count of at least 1, not \(count)", at: countExpression.range,
@@ -155,18 +160,18 @@ final class NetworkWalker {
                 }
                 var next = current
                 for _ in 0..<count {
-                    next = try walk(inner, flow: next) ?? next
+                    next = try walk(inner, from: next) ?? next
                 }
-                flow = next
+                tensor = next
             case .merge(let kind, let branches, let keywordRange, let range):
-                guard let current = flow else { try fail("a network must start with INPUT[WxHxD]", at: range) }
-                flow = try merge(kind, branches: branches, keywordRange: keywordRange, range: range, flow: current)
+                guard let current = tensor else { try fail("a network must start with INPUT[WxHxD]", at: range) }
+                tensor = try merge(kind, branches: branches, keywordRange: keywordRange, range: range, tensor: current)
             }
         }
-        return flow
+        return tensor
     }
 
-    private func input(_ dimensions: [Expression], range: SourceRange) throws -> Flow {
+    private func input(_ dimensions: [Expression], range: SourceRange) throws -> Int {
         var values = dimensions.compactMap(\.literalValue)
         guard (1...4).contains(values.count) else {
             try fail("INPUT takes LxC (1-D), WxHxD (2-D), WxHxTxC (3-D) or a single N, not \(values.count) sizes", at: range,
@@ -179,9 +184,7 @@ final class NetworkWalker {
         warnAboutOrder(values, at: range)
         var shape = Shape(spatial: Array(values.dropLast()), depth: values[values.count - 1])
         if let inputOverride { shape = inputOverride }
-        var row = LayerRow(index: 0, name: "INPUT", role: .input, text: cachedText(range), output: shape, range: range)
-        try finish(&row, at: range)
-        return Flow(shape: shape, receptiveField: Sizes(square: 1), jump: Sizes(square: 1), producer: row.index)
+        return try add(GraphNode(.input(shape, text: cachedText(range)), range: range))
     }
 
     /// Warns where INPUT's sizes look written in another order than netcalc's: a square pair (an image
@@ -214,7 +217,7 @@ final class NetworkWalker {
         }
     }
 
-    private func expand(_ block: BlockDefinition, call: LayerCall, flow: Flow) throws -> Flow {
+    private func expand(_ block: BlockDefinition, call: LayerCall, tensor: Int) throws -> Int {
         if activeBlocks.contains(block.name) {
             try fail("the block '\(block.name)' uses itself", at: call.nameRange,
                  hint: "blocks cannot be recursive: " + (activeBlocks + [block.name]).joined(separator: " -> "))
@@ -276,7 +279,7 @@ final class NetworkWalker {
             activeBlocks.removeLast()
             currentBlock = parent
         }
-        return try walk(block.body, flow: flow) ?? flow
+        return try walk(block.body, from: tensor) ?? tensor
     }
 
     /// How many rows a chain makes, counted without walking it; nil when a count depends on a
@@ -334,11 +337,6 @@ final class NetworkWalker {
         return try evaluate(expression)
     }
 
-    /// The name the next layer with this keyword will get: `CONV3`.
-    private func upcomingName(_ keyword: String) -> String {
-        rowName(keyword, (counters[keyword] ?? 0) + 1)
-    }
-
 
     private func signature(_ block: BlockDefinition) -> String {
         block.parameters.isEmpty ? "use it as \(block.name)"
@@ -346,14 +344,14 @@ final class NetworkWalker {
     }
 
     private func merge(_ kind: MergeKind, branches: [Chain], keywordRange: SourceRange, range: SourceRange,
-                       flow: Flow) throws -> Flow {
+                       tensor: Int) throws -> Int {
         depth += 1
-        var outputs: [Flow] = []
+        var outputs: [Int] = []
         var branchSizes: [Int] = []
         for branch in branches {
             let before = rows.count
             branchStarts = true
-            outputs.append(try walk(branch, flow: flow) ?? flow)
+            outputs.append(try walk(branch, from: tensor) ?? tensor)
             branchSizes.append(rows.count - before)
         }
         branchStarts = false
@@ -365,15 +363,9 @@ final class NetworkWalker {
             let layers = "\(size) layer\(size == 1 ? "" : "s")"
             return size == 0 ? (start.isEmpty ? "ID" : start) : (start.isEmpty ? layers : "\(start) -> \(layers)")
         }.joined(separator: " | ")
-        var row: LayerRow
-        do throws(LayerFailure) {
-            row = try evaluator.merge(kind, of: outputs, text: "\(keyword)(\(summary))", range: range)
-        } catch {
-            try report(error, name: upcomingName(keyword), at: keywordRange)
-        }
-        row.input = flow.shape
-        try finish(&row, keyword: keyword, at: range)
-        return row.flow
+        var node = GraphNode(.merge(kind, reading: outputs, text: "\(keyword)(\(summary))"), range: range)
+        node.branchedFrom = tensor
+        return try add(node, failingAt: keywordRange)
     }
 
     // MARK: Layers
@@ -388,7 +380,7 @@ final class NetworkWalker {
 
     /// Resolves a call that `knownLayer` did not know, and applies it; a call whose arguments name no
     /// parameter means the same wherever it is expanded, so its resolution is kept for the next.
-    private func apply(_ call: LayerCall, definition: LayerDefinition, to flow: Flow) throws -> Flow {
+    private func apply(_ call: LayerCall, definition: LayerDefinition, to tensor: Int) throws -> Int {
         let parameters = scopes.last.map { Set($0.keys) } ?? []
         let constant = parameters.isEmpty || !call.mentions(parameters)
         let resolver = LayerResolver(file: file, evaluate: { [self] expression throws(DiagnosticList) in
@@ -408,33 +400,51 @@ final class NetworkWalker {
         // In a block with parameters, the row shows the values the parameters had: CONV(128,3,s2,p1).
         let resolved = ResolvedLayer(layer, text: constant ? cachedText(call.range) : nil)
         if constant { resolvedLayers[call.textID] = resolved }
-        return try compute(resolved, call: call, flow: flow)
+        return try compute(resolved, call: call, tensor: tensor)
     }
 
-    /// Applies a resolved layer to the flow and records its row.
-    private func compute(_ resolved: ResolvedLayer, call: LayerCall, flow: Flow) throws -> Flow {
-        // Read through the shared layer rather than copy it: this runs once per row.
-        let keyword = resolved.layer.keyword
-        let ordinal = (counters[keyword] ?? 0) + 1
-        var row: LayerRow
-        do throws(LayerFailure) {
-            // In a block with parameters, the row shows the values the parameters had: CONV(128,3,s2,p1).
-            row = try evaluator.apply(resolved, reading: flow, ordinal: ordinal, range: call.range)
+    /// Lowers a resolved layer reading `tensor` to a node, and evaluates it.
+    @inline(__always)
+    private func compute(_ resolved: ResolvedLayer, call: LayerCall, tensor: Int) throws -> Int {
+        try add(GraphNode(.layer(resolved, reading: tensor), range: call.range), call: call)
+    }
+
+    // MARK: Rows
+
+    /// Hands a node to the evaluation, placed in the spec's structure (merge depth, block use, first row
+    /// of a branch); a failure becomes the spec's error, or in check mode the layer that stops a
+    /// student's answers. `call` is the layer's call; a merge's failure points at `failingAt`.
+    @inline(__always)
+    private func add(_ lowered: GraphNode, call: LayerCall? = nil, failingAt keywordRange: SourceRange? = nil) throws -> Int {
+        guard rows.count < rowBudget else {
+            try fail("the network expands to more than \(formatCount(Analyzer.maximumRows)) layers", at: lowered.range,
+                 hint: "netcalc analyzes up to \(formatCount(Analyzer.maximumRows)) layers per network; check the repetition counts")
+        }
+        var node = lowered
+        node.depth = depth
+        node.block = currentBlock
+        node.startsBranch = branchStarts
+        branchStarts = false
+        do throws(NodeFailure) {
+            return try evaluation.add(node)
         } catch {
-            let name = rowName(keyword, ordinal)
-            if case .notWhole(let axes, let depth) = error {
-                if checkMode, let answer = currentAnswer {
-                    unfit = UnfitLayer(answerStart: answer.range.start, name: name, text: cachedText(call.range),
-                                       input: flow.shape, depth: depth, axes: axes)
+            switch error {
+            case .counting(let failure):
+                try fail(failure.message, at: node.range, hint: failure.hint)
+            case .layer(let failure, let name):
+                if case .notWhole(let axes, let depth) = failure, let call, case .layer(_, let reading, _) = node.computation {
+                    let input = evaluation[reading].output
+                    if checkMode, let answer = currentAnswer {
+                        unfit = UnfitLayer(answerStart: answer.range.start, name: name, text: cachedText(call.range),
+                                           input: input, depth: depth, axes: axes)
+                        throw Stop()
+                    }
+                    reportNotWhole(name: name, axes: axes, call: call, input: input)
                     throw Stop()
                 }
-                reportNotWhole(name: name, axes: axes, call: call, flow: flow)
-                throw Stop()
+                try report(failure, name: name, at: keywordRange ?? node.range)
             }
-            try report(error, name: name, at: call.range)
         }
-        try finish(&row, keyword: keyword, ordinal: ordinal, at: call.range)
-        return row.flow
     }
 
     /// Records why a layer or merge cannot be applied, and stops the walk.
@@ -450,38 +460,10 @@ final class NetworkWalker {
         }
     }
 
-    // MARK: Rows
-
-    /// Names, counts and stores a row; it must have its output, parameters and MACs set.
-    /// `ordinal` is the row's number among rows of its keyword, when the caller has looked it up.
-    private func finish(_ row: inout LayerRow, keyword: String = "INPUT", ordinal: Int? = nil,
-                        at range: SourceRange) throws {
-        guard rows.count < rowBudget else {
-            try fail("the network expands to more than \(formatCount(Analyzer.maximumRows)) layers", at: range,
-                 hint: "netcalc analyzes up to \(formatCount(Analyzer.maximumRows)) layers per network; check the repetition counts")
-        }
-        row.index = rows.count
-        row.depth = depth
-        row.block = currentBlock
-        row.startsBranch = branchStarts
-        branchStarts = false
-        if row.role != .input {
-            let count = ordinal ?? (counters[keyword] ?? 0) + 1
-            counters[keyword] = count
-            row.name = rowName(keyword, count)
-        }
-        do throws(CountingFailure) {
-            try evaluator.countMemory(&row)
-        } catch {
-            try fail(error.message, at: range, hint: error.hint)
-        }
-        rows.append(row)
-    }
-
     /// The totals of a finished network; nil after an overflow (recorded).
-    func totals(of rows: [LayerRow], at range: SourceRange) -> Totals? {
+    func totals(at range: SourceRange) -> Totals? {
         do throws(CountingFailure) {
-            return try evaluator.totals(of: rows)
+            return try evaluation.totals()
         } catch {
             record(Diagnostic(.error, error.message, at: range, in: file, hint: error.hint))
             return nil

@@ -36,57 +36,66 @@ struct GraphAnalyzer {
             return failure("the model has more than \(formatCount(Analyzer.maximumRows)) layers", at: network.inputRange,
                            hint: "netcalc analyzes up to \(formatCount(Analyzer.maximumRows)) layers per network")
         }
-        var rows: [LayerRow] = []
-        rows.reserveCapacity(network.layers.count + 1)
-        var tensors: [String: Flow] = [:]
-        var input = LayerRow(index: 0, name: network.inputName, role: .input, text: "INPUT[\(network.input.fullText)]",
-                             output: network.input, range: network.inputRange)
-        do throws(CountingFailure) { try evaluator.countMemory(&input) } catch {
-            return failure(error.message, at: network.inputRange, hint: error.hint)
+        // The file's graph lowered to nodes, each tensor name mapped to the row that writes it.
+        var evaluation = NetworkEvaluation(evaluator, capacity: network.layers.count + 1)
+        var tensors: [String: Int] = [:]
+        // A node that cannot become a row: the layer's own words, or the overflow's.
+        func failure(_ error: NodeFailure, node: GraphNode, text: String) -> (NetworkReport?, DiagnosticList) {
+            switch error {
+            case .layer(let layerFailure, let name):
+                let input: Shape? = switch node.computation {
+                case .input: nil
+                case .layer(_, let reading, _): evaluation[reading].output
+                case .merge(_, let reading, _): reading.first.map { evaluation[$0].output }
+                }
+                diagnostics.append(ImportedCallResolver.diagnostic(layerFailure, layer: name, text: text, input: input,
+                                                                     at: node.range, in: file))
+                return (nil, diagnostics)
+            case .counting(let counting):
+                return failure(counting.message, at: node.range, hint: counting.hint)
+            }
         }
-        rows.append(input)
-        tensors[network.inputName] = input.flow
+        let input = GraphNode(.input(network.input, text: "INPUT[\(network.input.fullText)]"), name: network.inputName,
+                              range: network.inputRange)
+        do throws(NodeFailure) {
+            tensors[network.inputName] = try evaluation.add(input)
+        } catch {
+            return failure(error, node: input, text: "INPUT")
+        }
         for layer in network.layers {
-            var flows: [Flow] = []
+            var reading: [Int] = []
             for name in layer.inputs {
-                guard let flow = tensors[name] else {
+                guard let tensor = tensors[name] else {
                     return failure("layer '\(layer.name)' reads '\(name)', which no layer before it writes", at: layer.range,
                                    hint: "every input of a layer must be the network's input or an earlier layer's output")
                 }
-                flows.append(flow)
+                reading.append(tensor)
             }
-            var row: LayerRow
+            var node: GraphNode
             let text: String
-            do throws(LayerFailure) {
-                switch layer.computation {
-                case .call(let call):
-                    guard flows.count == 1 else {
-                        return failure("layer '\(layer.name)' reads \(flows.count) tensors; \(call.text) reads one", at: layer.range)
-                    }
-                    text = call.text
-                    // Rows show the canonical call (`CONV(64,1)`, not the reader's `CONV(64,1,s1,p0)`).
-                    row = try evaluator.apply(call.layer, reading: flows[0], ordinal: 0, givenName: layer.name,
-                                              writesInPlace: layer.inPlace, range: layer.range)
-                case .merge(let kind):
-                    text = kind.keyword
-                    row = try evaluator.merge(kind, of: flows, text: "\(kind.keyword)(\(layer.inputs.joined(separator: " | ")))",
-                                              writesInPlace: layer.inPlace, range: layer.range)
+            switch layer.computation {
+            case .call(let call):
+                guard reading.count == 1 else {
+                    return failure("layer '\(layer.name)' reads \(reading.count) tensors; \(call.text) reads one", at: layer.range)
                 }
+                text = call.text
+                // Rows show the canonical call (`CONV(64,1)`, not the reader's `CONV(64,1,s1,p0)`).
+                node = GraphNode(.layer(call.layer, reading: reading[0]), name: layer.name, range: layer.range)
+            case .merge(let kind):
+                text = kind.keyword
+                node = GraphNode(.merge(kind, reading: reading, text: "\(kind.keyword)(\(layer.inputs.joined(separator: " | ")))"),
+                                 name: layer.name, range: layer.range)
+            }
+            node.inPlace = layer.inPlace
+            do throws(NodeFailure) {
+                tensors[layer.output] = try evaluation.add(node)
             } catch {
-                diagnostics.append(ImportedCallResolver.diagnostic(error, layer: layer.name, text: text, input: flows.first?.shape,
-                                                                     at: layer.range, in: file))
-                return (nil, diagnostics)
+                return failure(error, node: node, text: text)
             }
-            row.index = rows.count
-            row.name = layer.name
-            do throws(CountingFailure) { try evaluator.countMemory(&row) } catch {
-                return failure(error.message, at: layer.range, hint: error.hint)
-            }
-            rows.append(row)
-            tensors[layer.output] = row.flow
         }
+        let rows = evaluation.rows
         let totals: Totals
-        do throws(CountingFailure) { totals = try evaluator.totals(of: rows) } catch {
+        do throws(CountingFailure) { totals = try evaluation.totals() } catch {
             return failure(error.message, at: network.inputRange, hint: error.hint)
         }
         var report = NetworkReport(name: network.name, file: file.name, settings: settings, rows: rows, totals: totals)

@@ -1,6 +1,6 @@
 /// Analysis of a parsed spec, statement by statement: block definitions, `@` directives and networks,
-/// each network walked by a `NetworkWalker` (NetworkWalker.swift) after the static checks
-/// (StaticChecker.swift).
+/// each network lowered by a `NetworkWalker` (NetworkWalker.swift) to the typed graph every network
+/// shares and evaluated as it is lowered (NetworkGraph.swift), after the static checks (StaticChecker.swift).
 
 /// A network of a spec as the analyzer found it: the analyzed network, and what only a spec has.
 struct SpecNetwork: Sendable {

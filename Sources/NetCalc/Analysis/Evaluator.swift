@@ -1,8 +1,8 @@
 /// The evaluator: the one place where a resolved layer or a merge is applied to the flows it reads and
 /// becomes a row (its counts, whether it writes in place, its memory), where a network's totals are
-/// added up, and where every overflow of those numbers is worded. The spec walker, the analysis of an
-/// imported graph and follow-through grading all make their rows here; each keeps what is its own
-/// (expansion and naming, the graph's tensors, a student's answers and what to do with a failure).
+/// added up, and where every overflow of those numbers is worded. Every network's graph is evaluated
+/// through it by `NetworkEvaluation` (NetworkGraph.swift), whether lowered from a spec or read from a
+/// model file; follow-through grading applies it row by row to a student's own shapes.
 
 /// Why a row's or a network's numbers cannot be counted, in the words of the error.
 struct CountingFailure: Error {

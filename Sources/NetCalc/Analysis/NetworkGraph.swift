@@ -41,8 +41,9 @@ struct GraphNode {
 
 /// Why a node cannot become a row.
 enum NodeFailure: Error {
-    /// The layer or merge does not apply to what it reads; `name` is the name its row would have had.
-    case layer(LayerFailure, name: String)
+    /// The layer or merge does not apply to what it reads (`input`: its first input's shape); `name` is
+    /// the name its row would have had.
+    case layer(LayerFailure, name: String, input: Shape)
     /// Its numbers (or its memory at the batch) overflow.
     case counting(CountingFailure)
 }
@@ -60,6 +61,9 @@ struct NetworkEvaluation {
         rows.reserveCapacity(capacity)
     }
 
+    /// How many rows have been made.
+    var count: Int { rows.count }
+
     /// The row of a tensor.
     subscript(tensor: Int) -> LayerRow { rows[tensor] }
 
@@ -70,8 +74,7 @@ struct NetworkEvaluation {
 
     /// Evaluates a node reading rows already made, stores its row and returns its index (the tensor it
     /// writes).
-    @inline(__always)
-    mutating func add(_ node: GraphNode) throws(NodeFailure) -> Int {
+    mutating func add(_ node: consuming GraphNode) throws(NodeFailure) -> Int {
         var row: LayerRow
         var keyword = "INPUT"
         var ordinal = 0
@@ -86,7 +89,7 @@ struct NetworkEvaluation {
                                           givenName: node.name, rounding: rounding, writesInPlace: node.inPlace,
                                           range: node.range)
             } catch {
-                throw .layer(error, name: node.name ?? rowName(keyword, ordinal))
+                throw .layer(error, name: node.name ?? rowName(keyword, ordinal), input: rows[reading].output)
             }
         case .merge(let kind, let reading, let text):
             keyword = kind.keyword
@@ -95,11 +98,12 @@ struct NetworkEvaluation {
                 row = try evaluator.merge(kind, of: reading.map { rows[$0].flow }, text: text, writesInPlace: node.inPlace,
                                           range: node.range)
             } catch {
-                throw .layer(error, name: node.name ?? rowName(keyword, ordinal))
+                throw .layer(error, name: node.name ?? rowName(keyword, ordinal), input: rows[reading[0]].output)
             }
             if let branchedFrom = node.branchedFrom { row.input = rows[branchedFrom].output }
         }
-        row.index = rows.count
+        let index = rows.count
+        row.index = index
         row.depth = node.depth
         row.block = node.block
         row.startsBranch = node.startsBranch
@@ -113,7 +117,7 @@ struct NetworkEvaluation {
             throw .counting(error)
         }
         rows.append(row)
-        return row.index
+        return index
     }
 
     /// The totals of the rows made.

@@ -125,7 +125,7 @@ final class NetworkWalker {
                     tensor = try apply(call, definition: definition, to: current)
                 } else if let block = blocks[call.name] {
                     // A use that would pass the layer limit is an error here, before any expansion.
-                    if let rows = estimatedBlockRows(block.name, visiting: Set(activeBlocks)), rows > rowBudget - self.rows.count {
+                    if let rows = estimatedBlockRows(block.name, visiting: Set(activeBlocks)), rows > rowBudget - evaluation.count {
                         try fail("\(call.name) expands to \(rows == Int.max ? "more than 2^63" : formatCount(rows)) layers, more than the \(formatCount(Analyzer.maximumRows)) netcalc analyzes in a network",
                                  at: call.nameRange, hint: "each use of \(call.name) makes \(rows == Int.max ? "more than 2^63" : formatCount(rows)) rows; check how its blocks use each other")
                     }
@@ -139,8 +139,8 @@ final class NetworkWalker {
                     throw Stop()
                 }
                 // An answer grades the last row its call made (a block's output); the first expansion only.
-                if let answer, answerRows[answer.range.start] == nil, !rows.isEmpty {
-                    answerRows[answer.range.start] = rows.count - 1
+                if let answer, answerRows[answer.range.start] == nil, evaluation.count > 0 {
+                    answerRows[answer.range.start] = evaluation.count - 1
                 }
             case .repetition(let inner, let countExpression, let range):
                 guard let current = tensor else { try fail("a network must start with INPUT[WxHxD]", at: range) }
@@ -151,7 +151,7 @@ final class NetworkWalker {
                 }
                 if let perCopy = estimatedRows(inner, visiting: []) {
                     let (total, overflow) = perCopy.multipliedReportingOverflow(by: count)
-                    if overflow || total > rowBudget - rows.count {
+                    if overflow || total > rowBudget - evaluation.count {
                         try fail("the network expands to more than \(formatCount(Analyzer.maximumRows)) layers",
                                  at: range, hint: overflow || total > Analyzer.maximumRows
                                      ? "this repetition alone makes \(overflow ? "more than 2^63" : formatCount(total)) layers; netcalc analyzes up to \(formatCount(Analyzer.maximumRows)) per network"
@@ -349,10 +349,10 @@ final class NetworkWalker {
         var outputs: [Int] = []
         var branchSizes: [Int] = []
         for branch in branches {
-            let before = rows.count
+            let before = evaluation.count
             branchStarts = true
             outputs.append(try walk(branch, from: tensor) ?? tensor)
-            branchSizes.append(rows.count - before)
+            branchSizes.append(evaluation.count - before)
         }
         branchStarts = false
         depth -= 1
@@ -415,25 +415,24 @@ final class NetworkWalker {
     /// of a branch); a failure becomes the spec's error, or in check mode the layer that stops a
     /// student's answers. `call` is the layer's call; a merge's failure points at `failingAt`.
     @inline(__always)
-    private func add(_ lowered: GraphNode, call: LayerCall? = nil, failingAt keywordRange: SourceRange? = nil) throws -> Int {
-        guard rows.count < rowBudget else {
-            try fail("the network expands to more than \(formatCount(Analyzer.maximumRows)) layers", at: lowered.range,
+    private func add(_ node: consuming GraphNode, call: LayerCall? = nil, failingAt keywordRange: SourceRange? = nil) throws -> Int {
+        guard evaluation.count < rowBudget else {
+            try fail("the network expands to more than \(formatCount(Analyzer.maximumRows)) layers", at: node.range,
                  hint: "netcalc analyzes up to \(formatCount(Analyzer.maximumRows)) layers per network; check the repetition counts")
         }
-        var node = lowered
         node.depth = depth
         node.block = currentBlock
         node.startsBranch = branchStarts
         branchStarts = false
+        let range = node.range
         do throws(NodeFailure) {
-            return try evaluation.add(node)
+            return try evaluation.add(consume node)
         } catch {
             switch error {
             case .counting(let failure):
-                try fail(failure.message, at: node.range, hint: failure.hint)
-            case .layer(let failure, let name):
-                if case .notWhole(let axes, let depth) = failure, let call, case .layer(_, let reading, _) = node.computation {
-                    let input = evaluation[reading].output
+                try fail(failure.message, at: range, hint: failure.hint)
+            case .layer(let failure, let name, let input):
+                if case .notWhole(let axes, let depth) = failure, let call {
                     if checkMode, let answer = currentAnswer {
                         unfit = UnfitLayer(answerStart: answer.range.start, name: name, text: cachedText(call.range),
                                            input: input, depth: depth, axes: axes)
@@ -442,7 +441,7 @@ final class NetworkWalker {
                     reportNotWhole(name: name, axes: axes, call: call, input: input)
                     throw Stop()
                 }
-                try report(failure, name: name, at: keywordRange ?? node.range)
+                try report(failure, name: name, at: keywordRange ?? range)
             }
         }
     }

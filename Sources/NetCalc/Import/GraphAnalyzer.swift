@@ -1,7 +1,8 @@
-/// Analysis of an imported network: every layer applied along the graph of tensors, any DAG, each
-/// layer (resolved by its reader with the spec's own `LayerResolver`) applied as a spec's layer is
-/// (the same operations and row counting), each row named after its layer in the file. Totals, receptive fields (the largest over
-/// the paths into a merge) and inference liveness then come from the rows' inputs, as for a spec.
+/// Analysis of an imported network: its layers (resolved by their reader with the spec's own
+/// `LayerResolver`) lowered to graph nodes, each tensor name mapped to the row that writes it, and
+/// evaluated by the same `NetworkEvaluation` as a spec's (NetworkGraph.swift), each row named after its
+/// layer in the file. Totals, receptive fields (the largest over the paths into a merge) and inference
+/// liveness then come from the rows' inputs, as for a spec.
 
 /// Analyzes an imported network.
 struct GraphAnalyzer {
@@ -40,19 +41,14 @@ struct GraphAnalyzer {
         var evaluation = NetworkEvaluation(evaluator, capacity: network.layers.count + 1)
         var tensors: [String: Int] = [:]
         // A node that cannot become a row: the layer's own words, or the overflow's.
-        func failure(_ error: NodeFailure, node: GraphNode, text: String) -> (NetworkReport?, DiagnosticList) {
+        func failure(_ error: NodeFailure, at range: SourceRange, text: String) -> (NetworkReport?, DiagnosticList) {
             switch error {
-            case .layer(let layerFailure, let name):
-                let input: Shape? = switch node.computation {
-                case .input: nil
-                case .layer(_, let reading, _): evaluation[reading].output
-                case .merge(_, let reading, _): reading.first.map { evaluation[$0].output }
-                }
+            case .layer(let layerFailure, let name, let input):
                 diagnostics.append(ImportedCallResolver.diagnostic(layerFailure, layer: name, text: text, input: input,
-                                                                     at: node.range, in: file))
+                                                                     at: range, in: file))
                 return (nil, diagnostics)
             case .counting(let counting):
-                return failure(counting.message, at: node.range, hint: counting.hint)
+                return failure(counting.message, at: range, hint: counting.hint)
             }
         }
         let input = GraphNode(.input(network.input, text: "INPUT[\(network.input.fullText)]"), name: network.inputName,
@@ -60,7 +56,7 @@ struct GraphAnalyzer {
         do throws(NodeFailure) {
             tensors[network.inputName] = try evaluation.add(input)
         } catch {
-            return failure(error, node: input, text: "INPUT")
+            return failure(error, at: network.inputRange, text: "INPUT")
         }
         for layer in network.layers {
             var reading: [Int] = []
@@ -90,7 +86,7 @@ struct GraphAnalyzer {
             do throws(NodeFailure) {
                 tensors[layer.output] = try evaluation.add(node)
             } catch {
-                return failure(error, node: node, text: text)
+                return failure(error, at: layer.range, text: text)
             }
         }
         let rows = evaluation.rows

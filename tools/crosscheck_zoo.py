@@ -14,12 +14,24 @@ Networks of every rank: netcalc's JSON gives a 1-D network's shapes as [L, C], a
 a 3-D one's as [W, H, T, C]; the zero input is built as PyTorch's (1, C, L), (1, D, H, W) or (1, C, T, H, W),
 and every output shape is turned back into netcalc's order (the spatial axes reversed, the channels last).
 Conv1d/2d/3d, ConvTranspose1d/2d/3d and Linear layers are compared, their MACs exact with the bias left out.
+
+Transformers: each attention module (nn.MultiheadAttention, timm's Attention) is compared with netcalc's
+`attention` row: its output, its params, and its MACs counted by torch.utils.flop_counter over the matmuls it
+runs (the projections, Q*K^T and A*V; FLOPs / 2), the Linear layers inside it left out. A Linear applied to
+tokens (N, L, C) is netcalc's per-token `linear` row, [L, K]; a shape is compared without its leading 1s
+(the head's (1, 1000) is netcalc's 1x1000 sequence).
 """
 import json, subprocess, sys
 import torch
 import torch.nn as nn
 import torchvision.models as tvm
 import torchvision.models.video as tvv
+from torch.utils.flop_counter import FlopCounterMode
+
+def timm_model(name):
+    """A timm model with random weights (timm is needed for these specs only)."""
+    import timm
+    return lambda: timm.create_model(name, pretrained=False)
 
 NETCALC = ".build/release/netcalc"
 
@@ -187,7 +199,13 @@ MODELS = {
     "r3d_18": lambda: tvv.r3d_18(), "mc3_18": lambda: tvv.mc3_18(), "r2plus1d_18": lambda: tvv.r2plus1d_18(),
     "s3d": lambda: tvv.s3d(),
     "m5": M5, "tcn": TCN, "unet3d": UNet3D,
+    "vit_b_16": lambda: tvm.vit_b_16(), "deit_small": timm_model("deit_small_patch16_224"),
+    "convnextv2_atto": timm_model("convnextv2_atto"),
 }
+
+def is_attention(module):
+    """An attention module: PyTorch's, or timm's (any class named Attention with a qkv projection)."""
+    return isinstance(module, nn.MultiheadAttention) or (type(module).__name__ == "Attention" and hasattr(module, "qkv"))
 
 # Modules whose rows netcalc lists after all the others, where a spec's merge cannot follow torch's order:
 # LRASPPHead computes low_classifier(low) + high_classifier(x), but the spec's ADD runs its first branch (the
@@ -236,8 +254,23 @@ def named_torch_layers(model, shape, last=()):
     MACs leave the bias out."""
     rank = len(shape) - 1
     rows = []
+    counters = {}
+    def start(name):
+        def enter(module, inputs):
+            counters[name] = FlopCounterMode(display=False)
+            counters[name].__enter__()
+        return enter
     def hook(name):
         def record(module, inputs, output):
+            if is_attention(module):
+                counter = counters.pop(name)
+                counter.__exit__(None, None, None)
+                out = list((output[0] if isinstance(output, tuple) else output).shape)
+                rows.append((name, (list(reversed(out[1:-1])) + [out[-1]], sum(p.numel() for p in module.parameters()),
+                                    counter.get_total_flops() // 2)))
+                return
+            if any(name.startswith(outer + ".") for outer in attention_names):
+                return  # counted with its attention module
             out = list(output.shape)
             window = 1
             for k in getattr(module, "kernel_size", ()):
@@ -255,9 +288,14 @@ def named_torch_layers(model, shape, last=()):
                 shape = [1] * rank + [out[1]] if len(out) == 2 else list(reversed(out[1:-1])) + [out[-1]]
             rows.append((name, (shape, sum(p.numel() for p in module.parameters()), macs)))
         return record
+    attention_names = [name for name, module in model.named_modules() if is_attention(module)]
     handles = [module.register_forward_hook(hook(name)) for name, module in model.named_modules()
-               if isinstance(module, CONVS + TRANSPOSED + (nn.Linear,))]
-    final_output(model, shape)
+               if isinstance(module, CONVS + TRANSPOSED + (nn.Linear,)) or is_attention(module)]
+    handles += [module.register_forward_pre_hook(start(name)) for name, module in model.named_modules()
+                if is_attention(module)]
+    # Autograd on: nn.MultiheadAttention's fused inference path, whose matmuls flop counting cannot see, is off.
+    model.eval()
+    model(zero_input(shape))
     for handle in handles:  # a later forward pass must not append to rows again
         handle.remove()
     return [row for row in rows if row[0] not in last] + [row for row in rows if row[0] in last]
@@ -267,13 +305,21 @@ def torch_layers(model, shape, last=()):
     execution order, the modules named in `last` moved to the end."""
     return [row for name, row in named_torch_layers(model, shape, last)]
 
+def unpadded(shape):
+    """A shape without its leading 1s: a vector is the same at every rank."""
+    shape = list(shape)
+    while len(shape) > 1 and shape[0] == 1:
+        shape = shape[1:]
+    return shape
+
 def check(name):
     doc = json.loads(subprocess.run([NETCALC, "--format", "json", f"specs/{name}.net"],
                                     capture_output=True, text=True).stdout)
     if doc["errors"] or not doc["networks"]:
         return f"{name}: netcalc reports errors {doc['errors'][:1]}"
     net = doc["networks"][0]
-    mine = [(r["output"], r["params"], r["macs"]) for r in net["layers"] if r["op"] in ("conv", "dwconv", "deconv", "fc")]
+    mine = [(r["output"], r["params"], r["macs"]) for r in net["layers"]
+            if r["op"] in ("conv", "dwconv", "deconv", "fc", "linear", "attention")]
     model = build(name)
     theirs = torch_layers(model, net["input"], RUN_LAST.get(name, ()))
     total = sum(p.numel() for p in model.parameters())
@@ -284,12 +330,12 @@ def check(name):
     if net["totals"]["nonTrainable"] != fixed:
         problems.append(f"non-trainable {net['totals']['nonTrainable']:,} vs torch {fixed:,}")
     output = final_output(model, net["input"])
-    if net["layers"][-1]["output"] != output:
+    if unpadded(net["layers"][-1]["output"]) != unpadded(output):
         problems.append(f"output {net['layers'][-1]['output']} vs torch {output}")
     if len(mine) != len(theirs):
         problems.append(f"{len(mine)} conv/deconv/fc rows vs torch {len(theirs)}")
     for i, (a, b) in enumerate(zip(mine, theirs)):
-        if a[0] != b[0] or a[1] != b[1] or a[2] != b[2]:
+        if unpadded(a[0]) != unpadded(b[0]) or a[1] != b[1] or a[2] != b[2]:
             problems.append(f"conv/deconv/fc row {i}: netcalc {a} vs torch {b}")
             break
     macs = sum(r[2] for r in theirs)
@@ -299,11 +345,13 @@ def check(name):
     return f"{name}: {status} ({len(theirs)} conv/deconv/fc layers, {total:,} params, {macs:,} MACs)"
 
 if __name__ == "__main__":
-    import os
+    import os, importlib.util
     zoo = [n for n in MODELS] + sorted(f[:-4] for f in os.listdir("specs") if f.endswith(".net"))
     # specs/alexnet.net is the notes' AlexNet (227 input, no torchvision twin): alexnet_torchvision is.
     names = sys.argv[1:] or [n for n in dict.fromkeys(zoo) if n != "alexnet"
                              and (n in MODELS or hasattr(tvm, n) or hasattr(tvm.segmentation, n))]
+    timm_specs = ("deit_small", "convnextv2_atto")
+    names = [n for n in names if not (n in timm_specs and importlib.util.find_spec("timm") is None)]
     results = [check(n) for n in names]
     print("\n".join(results))
     sys.exit(0 if all(": OK" in r for r in results) else 1)

@@ -82,6 +82,20 @@ import Testing
         // output_padding must stay below the stride); found by tools/crosscheck_pytorch.py.
         Case(input: "8x8x4", layer: "DECONV(4,2,s1,p=same)", output: "8x8x4", params: 68, macs: 4_096, rf: 2),
         Case(input: "9x6x5x3", layer: "DECONV(4,2x3x4,s=1x2x1,p=same)", output: "9x12x5x4", params: 292, macs: 77_760, rf: 2),
+        // Transformers: tokens are L x C sequences. ViT-B/16's numbers, checked against torchvision's
+        // vit_b_16 (tools/crosscheck_zoo.py): ATTENTION is 4C^2 + 4C params, 4*L*C^2 + 2*L^2*C MACs.
+        Case(input: "14x14x768", layer: "TOKENS", output: "196x768", params: 0),
+        Case(input: "4x4x2x8", layer: "TOKENS", output: "32x8", params: 0),
+        Case(input: "196x768", layer: "CLS", output: "197x768", params: 768),
+        Case(input: "196x384", layer: "CLS(2)", output: "198x384", params: 768),
+        Case(input: "197x768", layer: "POSEMBED", output: "197x768", params: 151_296),
+        Case(input: "197x768", layer: "LINEAR(3072)", output: "197x3072", params: 2_362_368, macs: 464_781_312),
+        Case(input: "197x768", layer: "LINEAR(3072,nobias)", output: "197x3072", params: 2_359_296, macs: 464_781_312),
+        Case(input: "7x7x64", layer: "LINEAR(32)", output: "7x7x32", params: 2_080, macs: 100_352),
+        Case(input: "197x768", layer: "ATTENTION(12)", output: "197x768", params: 2_362_368, macs: 524_391_936, rf: 197),
+        Case(input: "197x384", layer: "ATTENTION(6,nobias)", output: "197x384", params: 589_824, macs: 146_000_640, rf: 197),
+        Case(input: "7x7x64", layer: "ATTENTION(4)", output: "7x7x64", params: 16_640, macs: 1_110_144, rf: 7),
+        Case(input: "197x768", layer: "TOKEN(0)", output: "768", params: 0),
     ]
 
     @Test(arguments: cases)
@@ -111,13 +125,18 @@ import Testing
         }
     }
 
-    /// Every keyword's usage example (`e.g. ...`) analyzes on a typical volume.
+    /// The kinds that take sequences only (tokens), tried on a sequence rather than an image.
+    static let sequenceKinds: Set = ["CLS", "TOKEN"]
+
+    /// Every keyword's usage example (`e.g. ...`) analyzes on a typical volume (a sequence of tokens for
+    /// the kinds that take only sequences).
     @Test(arguments: LayerCatalog.definitions.map(\.keyword))
     func usageExampleAnalyzes(_ keyword: String) throws {
         let definition = try #require(LayerCatalog.definition(for: keyword))
+        let input = Self.sequenceKinds.contains(keyword) ? "INPUT[196x64]" : "INPUT[64x64x64]"
         guard let range = definition.usage.range(of: "e.g. ") else {
             // Keywords without arguments: the keyword alone is the example.
-            #expect(network("INPUT[64x64x64] -> \(keyword)") != nil, "\(errors("INPUT[64x64x64] -> \(keyword)"))")
+            #expect(network("\(input) -> \(keyword)") != nil, "\(errors("\(input) -> \(keyword)"))")
             return
         }
         let examples = definition.usage[range.upperBound...].split(separator: ";")[0].components(separatedBy: ", ")
@@ -126,7 +145,7 @@ import Testing
             }
         #expect(!examples.isEmpty, "\(definition.usage)")
         for example in examples {
-            let text = "INPUT[64x64x64] -> \(example)"
+            let text = "\(input) -> \(example)"
             #expect(network(text, rounding: .floor) != nil, "\(text): \(errors(text))")
         }
     }

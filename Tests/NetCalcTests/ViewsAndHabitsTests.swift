@@ -143,13 +143,25 @@ import Testing
         #expect(runNetCalc(["-e", "INPUT[4x4x512] -> FC(10)"]).standardError.isEmpty)
     }
 
-    @Test(arguments: [("Conv2d(8,3)", "netcalc calls Conv2d CONV"), ("Linear(10)", "netcalc calls Linear FC"),
+    @Test(arguments: [("Conv2d(8,3)", "netcalc calls Conv2d CONV"),
                       ("Dense(10)", "netcalc calls Dense FC"), ("BatchNorm2d", "netcalc calls BatchNorm2d BN"),
                       ("BATCHNORM", "netcalc calls BATCHNORM BN"), ("MaxPool2d(2)", "netcalc calls MaxPool2d MAXPOOL"),
                       ("AdaptiveAvgPool2d", "netcalc calls AdaptiveAvgPool2d GAP"), ("RLEU", "did you mean 'RELU'?")])
     func frameworkNamesGetTheKeyword(_ layer: String, _ hint: String) {
         let outcome = runNetCalc(["-e", "INPUT[8x8x3] -> \(layer)"])
         #expect(outcome.standardError.contains("hint: \(hint)"), "\(outcome.standardError)")
+    }
+
+    /// `Linear`, PyTorch's spelling, on an image: LINEAR works on each position, where nn.Linear after
+    /// a flatten (what the spelling suggests) is FC. On tokens, or written LINEAR, it is taken as meant.
+    @Test func pyTorchsLinearOnAnImageIsAWarning() {
+        let outcome = runNetCalc(["-e", "INPUT[8x8x3] -> Linear(10)"])
+        #expect(outcome.status == 0)
+        #expect(outcome.standardError.contains("warning: Linear(10) is LINEAR: a dense layer applied to each of the 8x8 positions alone, giving 8x8x10"))
+        #expect(outcome.standardError.contains("hint: PyTorch's nn.Linear after a flatten is FC(10)"))
+        #expect(runNetCalc(["-e", "INPUT[8x8x3] -> LINEAR(10)"]).standardError.isEmpty)
+        #expect(runNetCalc(["-e", "INPUT[64x3] -> Linear(10)"]).standardError.isEmpty)
+        #expect(runNetCalc(["-e", "INPUT[8x8x3] -> GAP -> Linear(10)"]).standardError.isEmpty)
     }
 
     @Test func lookalikeCharactersAreNamed() {

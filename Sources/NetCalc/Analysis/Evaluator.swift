@@ -19,6 +19,8 @@ struct Evaluator {
     /// True when a layer's row is named in quotes in messages (`layer 'conv1'`: a name from a model
     /// file) rather than bare (`CONV3`, netcalc's own).
     var quotesLayerNames = false
+    /// The network's input, which a layer seeing the whole input from a sequence of its tokens needs.
+    var networkInput: Shape?
 
     /// The row of a resolved layer applied to the flow it reads: its counts, receptive field and
     /// rounding; its place (index, name) and memory come after. `ordinal` and `givenName` name the
@@ -29,7 +31,7 @@ struct Evaluator {
                rounding: Rounding? = nil, writesInPlace: Bool = false, range: SourceRange) throws(LayerFailure) -> LayerRow {
         let input = LayerInput(shape: flow.shape, receptiveField: flow.receptiveField, jump: flow.jump,
                                rounding: rounding ?? settings.rounding, keyword: resolved.layer.keyword,
-                               ordinal: ordinal, givenName: givenName)
+                               ordinal: ordinal, givenName: givenName, networkInput: networkInput)
         let effect = try resolved.apply(to: input)
         var row = LayerRow(resolved, effect: effect, reading: flow, range: range)
         if writesInPlace { row.inPlace = true }

@@ -51,7 +51,7 @@ enum NodeFailure: Error {
 /// The evaluation of a lowered network: each node applied to the rows it reads, named, counted and
 /// stored as a row.
 struct NetworkEvaluation {
-    let evaluator: Evaluator
+    private(set) var evaluator: Evaluator
     private(set) var rows: [LayerRow] = []
     /// How many rows of each keyword have been made, for the next one's name (`CONV3`).
     private var counters: [String: Int] = [:]
@@ -81,6 +81,7 @@ struct NetworkEvaluation {
         switch node.computation {
         case .input(let shape, let text):
             row = LayerRow(index: 0, name: node.name ?? "INPUT", role: .input, text: text, output: shape, range: node.range)
+            evaluator.networkInput = shape
         case .layer(let resolved, let reading, let rounding):
             keyword = resolved.layer.keyword
             ordinal = (counters[keyword] ?? 0) + 1

@@ -55,6 +55,8 @@ final class NetworkWalker {
     private var blockRowEstimates: [String: Int?] = [:]
     /// True until the first row of a merge's branch is made.
     private var branchStarts = false
+    /// The calls already warned about, by where they start (a repeated call warns once).
+    private var warnedCalls: Set<Int> = []
     /// True while an expression is evaluated only to estimate a size: its errors come later, if at all.
     private var silenced = false
 
@@ -403,10 +405,24 @@ final class NetworkWalker {
         return try compute(resolved, call: call, tensor: tensor)
     }
 
+    /// Warns where PyTorch's `Linear` spelling meets an image: netcalc's LINEAR works on each position
+    /// alone, where `nn.Linear` after a flatten, what the spelling suggests, is FC. Written LINEAR, in
+    /// netcalc's own spelling, it is taken as meant. A warning never changes a number.
+    private func warnAboutLinear(_ call: LayerCall, row: LayerRow) {
+        guard call.name != "LINEAR", row.input.rank >= 2, let positions = try? row.input.spatialVolume(), positions > 1,
+              warnedCalls.insert(call.range.start).inserted else { return }
+        let written = file.text(of: call.range)
+        record(Diagnostic(.warning, "\(written) is LINEAR: a dense layer applied to each of the \(row.input.spatial.map(String.init).joined(separator: "x")) positions alone, giving \(row.output.fullText)",
+                          at: call.nameRange, in: file,
+                          hint: "PyTorch's nn.Linear after a flatten is FC(\(row.output.depth)); write LINEAR in capitals to mean each position"))
+    }
+
     /// Lowers a resolved layer reading `tensor` to a node, and evaluates it.
     @inline(__always)
     private func compute(_ resolved: ResolvedLayer, call: LayerCall, tensor: Int) throws -> Int {
-        try add(GraphNode(.layer(resolved, reading: tensor), range: call.range), call: call)
+        let made = try add(GraphNode(.layer(resolved, reading: tensor), range: call.range), call: call)
+        if resolved.layer.keyword == "LINEAR" { warnAboutLinear(call, row: evaluation[made]) }
+        return made
     }
 
     // MARK: Rows

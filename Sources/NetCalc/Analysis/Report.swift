@@ -203,7 +203,7 @@ struct BlockInstance: Sendable {
 ///
 /// A network holds up to two million rows, so a row is kept small: counts and shapes in 64 bits, the
 /// small numbers (index, depth, block, first input, source offsets) in 32, the flags together, each
-/// small field placed where a shape's or a size's last word leaves room (248 bytes in all).
+/// small field placed where a shape's or a size's last word leaves room (256 bytes in all).
 struct LayerRow: Sendable {
     /// The auto-name: `CONV1`, `POOL2`, `INPUT`.
     var name: String
@@ -229,7 +229,11 @@ struct LayerRow: Sendable {
     var biases = 0
     var nonTrainable = 0
     var macs = 0
+    /// The values the row stores per image: its output's, and those it holds besides (`heldActivations`).
     var activations = 0
+    /// Values held per image besides the output (an attention map), part of `activations`; they live
+    /// while the layer runs and, for training, until its backward pass.
+    var heldActivations = 0
     var forwardBytes = 0
     /// The rows whose outputs this layer reads after the first (a merge's other branches).
     var moreInputs: [Int] = []
@@ -332,7 +336,7 @@ struct LayerRow: Sendable {
     /// Counts the row's activation values and bytes under a network's settings; a layer that writes
     /// over its input stores nothing new.
     mutating func countMemory(_ settings: Settings) throws(Overflow) {
-        activations = inPlace ? 0 : try output.volume()
+        activations = try checkedAdd(inPlace ? 0 : try output.volume(), heldActivations)
         forwardBytes = try checkedProduct(activations, settings.batch, settings.dataType.bytes)
     }
 
@@ -355,6 +359,7 @@ extension LayerRow {
         biases = effect.biases
         nonTrainable = effect.nonTrainable
         macs = effect.macs
+        heldActivations = effect.heldActivations
         inPlace = resolved.layer.arguments.inPlace
     }
 

@@ -25,11 +25,13 @@ extension Totals {
         paramBytes = try checkedMultiply(params, settings.dataType.bytes)
         trainingParamBytes = try checkedMultiply(paramBytes, settings.optimizer.copiesPerParameter)
         trainingBytes = try checkedAdd(try checkedAdd(forwardBytes, backwardBytes), trainingParamBytes)
-        // Inference peak: each output lives from its layer until the last layer that reads it.
+        // Inference peak: each output lives from its layer until the last layer that reads it; what a
+        // layer holds besides (an attention map) only while it runs.
         var change = Array(repeating: 0, count: rows.count + 1)
         for row in rows {
             change[row.index] += row.activations
-            change[Int(lastUse[row.index]) + 1] -= row.activations
+            change[row.index + 1] -= row.heldActivations
+            change[Int(lastUse[row.index]) + 1] -= row.activations - row.heldActivations
         }
         var live = 0
         var peak = 0

@@ -33,10 +33,12 @@ enum LayerCatalog {
         GlobalAveragePooling.definition, AdaptivePooling.average, AdaptivePooling.maximum,
         FullyConnected.definition, Flatten.definition,
         BatchNorm.definition, LayerNorm.definition, GroupNorm.definition, InstanceNorm.definition,
-        LocalResponseNorm.definition, ChannelScale.definition,
+        LocalResponseNorm.definition, ChannelScale.definition, ResponseNorm.definition,
     ] + Activation.definitions + Regularization.definitions + [
         Upsample.definition, PixelShuffle.definition,
         ZeroPad.definition, CenterCrop.definition, ChannelSlice.definition, ChannelShuffle.definition,
+        Tokens.definition, ClassTokens.definition, PositionEmbedding.definition, PositionwiseLinear.definition,
+        SelfAttention.definition, TokenSelection.definition,
     ]
 
     /// Definitions by keyword and alias, upper case.

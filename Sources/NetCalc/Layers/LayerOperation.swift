@@ -106,6 +106,9 @@ struct LayerInput: Sendable {
     var ordinal: Int
     /// The row's name when it has its own (an imported layer's name in its file).
     var givenName: String? = nil
+    /// The network's input, for a layer that sees all of it from a tensor of another rank (a sequence
+    /// of an image's tokens); nil where it is not known.
+    var networkInput: Shape? = nil
 
     /// The name the row will take (`CONV3`), for messages; made only when one is needed.
     var name: String { givenName ?? rowName(keyword, ordinal) }
@@ -124,6 +127,8 @@ struct LayerEffect: Sendable {
     /// Stored values that are not trained (batch norm's running mean and variance).
     var nonTrainable = 0
     var macs = 0
+    /// Values the layer holds per image besides its output (an attention map), counted in its memory.
+    var heldActivations = 0
     var receptiveField: Sizes
     var jump: Sizes
     /// The rounding its windows used (the network's unless the layer has a tag).

@@ -270,3 +270,49 @@ struct ChannelScale: LayerOperation {
             """)])
     }
 }
+
+/// `GRN`: ConvNeXt V2's global response normalization. Each channel's L2 norm over all positions,
+/// divided by the mean of those norms, scales the channel; a learned gamma and beta per channel, and
+/// the input added back: `x + gamma*(x*nx) + beta`.
+struct ResponseNorm: LayerOperation {
+    static let definition = LayerDefinition(keyword: "GRN", schema: .none,
+                                            usage: "GRN: ConvNeXt V2's global response normalization, 2D params") { _ throws(ArgumentProblem) in
+        ResponseNorm()
+    }
+
+    var op: String { "grn" }
+    var grading: GradingTraits { GradingTraits(biases: .channel) }
+    var ranks: SpatialRanks { .every }
+
+    func apply(to input: LayerInput) throws(LayerFailure) -> LayerEffect {
+        var effect = affineEffect(input)
+        // Every output value depends on every position's value of its channel (through the norm).
+        effect.receptiveField = try counting { () throws(Overflow) in try wholeInputReceptiveField(input) }
+        return effect
+    }
+
+    func explain(_ explained: ExplainedRow) -> LayerExplanation {
+        var lines = affineExplanation(explained.row, what: "global response normalization: each channel scaled by its L2 norm over all positions over the mean of those norms")
+        lines.receptiveField = wholeInputReceptiveFieldFormula(explained)
+        return lines
+    }
+
+    func pytorch(_ context: PyTorchContext) -> PyTorchModule {
+        PyTorchModule(PyCall("GRN", .value(context.channels)), helpers: [PyTorchHelper(name: "GRN", source: """
+            class GRN(nn.Module):
+                \"\"\"ConvNeXt V2's global response normalization, for a tensor of any rank (N, C, ...).\"\"\"
+
+                def __init__(self, channels, eps=1e-6):
+                    super().__init__()
+                    self.gamma = nn.Parameter(torch.zeros(channels))
+                    self.beta = nn.Parameter(torch.zeros(channels))
+                    self.eps = eps
+
+                def forward(self, x):
+                    shape = (1, -1) + (1,) * (x.dim() - 2)
+                    gx = x.norm(p=2, dim=tuple(range(2, x.dim())), keepdim=True)
+                    nx = gx / (gx.mean(dim=1, keepdim=True) + self.eps)
+                    return x + self.gamma.view(shape) * (x * nx) + self.beta.view(shape)
+            """)])
+    }
+}

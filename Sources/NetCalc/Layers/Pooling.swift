@@ -88,6 +88,11 @@ struct Pooling: WindowedOperation {
 /// The receptive field of a layer that sees its whole input: `rf + (W - 1) * jump`; the jump stays,
 /// since the output is 1x1 and no later window steps over it.
 func wholeInputReceptiveField(_ input: LayerInput) throws(Overflow) -> Sizes {
+    // A sequence of an image's (or a volume's) positions is not a line of the input: what sees all of
+    // it sees the whole input, its largest side.
+    if let network = input.networkInput, network.rank != input.shape.rank {
+        return Sizes(square: network.spatial.max() ?? 1)
+    }
     var field: [Int] = []
     for axis in 0..<input.shape.rank {
         field.append(try checkedAdd(input.receptiveField[axis], try checkedMultiply(input.shape[axis] - 1, input.jump[axis])))
@@ -98,6 +103,11 @@ func wholeInputReceptiveField(_ input: LayerInput) throws(Overflow) -> Sizes {
 /// The `--explain` line of a layer that sees its whole input.
 func wholeInputReceptiveFieldFormula(_ explained: ExplainedRow) -> String {
     let row = explained.row
+    let line = (try? checkedAdd(explained.inputReceptiveField.width,
+                                try checkedMultiply(row.input.width - 1, explained.inputJump.width))) ?? 0
+    if row.input.rank == 1, row.receptiveField.width != line {
+        return "rf = \(row.receptiveField.width): it sees its whole input, a sequence of the network input's positions (its largest side)"
+    }
     return "rf = rf1 + (\(row.input.rank == 1 ? "L1" : "W1") - 1)*jump1 = \(explained.inputReceptiveField.width) + (\(row.input.width) - 1)*\(explained.inputJump.width) = \(row.receptiveField.width)\(row.input.rank == 3 ? otherAxesText(row.receptiveField, rank: 3) : ""): it sees its whole input"
 }
 

@@ -216,6 +216,7 @@ struct JSONWriter {
             raw("]")
         }
         raw(", \"forwardBytes\" : "); int(row.forwardBytes)
+        if row.heldActivations > 0 { raw(", \"heldActivations\" : "); int(row.heldActivations) }
         raw(", \"index\" : "); int(row.index)
         raw(", \"inputs\" : [")
         if row.firstInput >= 0 {

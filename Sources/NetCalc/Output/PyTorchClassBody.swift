@@ -82,7 +82,8 @@ enum PyTorchClassWriter {
         case .float(let number): return PythonSyntax.floatLiteral(number)
         case .string(let string): return PythonSyntax.stringLiteral(string)
         case .code(let code): return code
-        case .tuple(let items): return "(" + items.map { text($0, substitutions) }.joined(separator: ", ") + ")"
+        // A tuple of one is `(197,)` in Python; `(197)` is a number.
+        case .tuple(let items): return "(" + items.map { text($0, substitutions) }.joined(separator: ", ") + (items.count == 1 ? ",)" : ")")
         }
     }
 

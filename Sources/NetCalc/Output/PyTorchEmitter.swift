@@ -54,7 +54,10 @@ struct PyTorchEmitter {
             let className = writer.network(network, definitions: definitions[network.file] ?? [:])
             let input = network.input
             let sizes = [input.depth] + input.spatial.reversed()
-            mains.append("    summarize(\(PythonSyntax.stringLiteral(network.name)), \(className)(), (\(sizes.map(String.init).joined(separator: ", "))))\n")
+            // A network whose output has another rank than its input (a transformer's tokens) says which.
+            let outputRank = network.rows.last.map(\.output.rank) ?? input.rank
+            let rank = outputRank == input.rank ? "" : ", rank=\(outputRank)"
+            mains.append("    summarize(\(PythonSyntax.stringLiteral(network.name)), \(className)(), (\(sizes.map(String.init).joined(separator: ", ")))\(rank))\n")
         }
         // Each part ends with a line break, and a blank line stands between parts (two before a class).
         func part(_ text: String, last: Bool = false) {
@@ -83,16 +86,18 @@ struct PyTorchEmitter {
                 buffer.append("\n\n")
             }
         }
-        // Networks of one or three spatial axes need the general summary; images keep the notes' own.
-        if networks.contains(where: { $0.input.rank != 2 }) {
+        // Networks of one or three spatial axes, or whose output has another rank than their input, need
+        // the general summary; images keep the notes' own.
+        if networks.contains(where: { $0.input.rank != 2 || ($0.rows.last?.output.rank ?? 2) != 2 }) {
             part("""
-                def summarize(name, model, input_size):
+                def summarize(name, model, input_size, rank=None):
                     \"\"\"Runs a zero input through the model and prints its output (the spatial sizes width first,
-                    then the channels, as netcalc writes them) and its parameter count.\"\"\"
+                    then the channels, as netcalc writes them) and its parameter count; `rank` is the output's
+                    number of spatial axes when it is not the input's.\"\"\"
                     model.eval()
                     with torch.no_grad():
                         y = model(torch.zeros(1, *input_size))
-                    rank = len(input_size) - 1
+                    rank = len(input_size) - 1 if rank is None else rank
                     sizes = list(reversed(y.shape[2:])) + [y.shape[1]] if y.dim() > 2 else [1] * rank + [y.shape[1]]
                     params = sum(p.numel() for p in model.parameters())
                     print("%s: output %s, params %d" % (name, "x".join(str(s) for s in sizes), params))
@@ -157,7 +162,8 @@ final class PyTorchWriter {
     static let constructorNames: Set<String> = ["self", "in_channels", "super", "range", "float", "torch", "nn",
                                                  "summarize", "print", "sum", "_"]
     /// The helper classes the layer kinds define (a test checks the list).
-    static let helperNames: Set<String> = ["LayerNorm2d", "LayerNormChannels", "Scale", "ChannelSlice", "CenterCrop", "Slice", "DropPath"]
+    static let helperNames: Set<String> = ["LayerNorm2d", "LayerNormChannels", "Scale", "ChannelSlice", "CenterCrop", "Slice", "DropPath",
+                                           "ClassTokens", "PositionEmbedding", "LinearChannels", "SelfAttention", "Token", "GRN"]
 
     /// A writer for these networks, their class names claimed first.
     init(_ networks: [NetworkReport]) {

@@ -16,7 +16,7 @@ func didYouMean(_ word: String, _ candidates: [String]) -> String? {
 /// What PyTorch, Keras and TensorFlow users type for netcalc's layers, lower case: `Conv2d` is CONV.
 let frameworkLayerNames: [String: String] = [
     "conv2d": "CONV", "conv": "CONV", "convolution": "CONV", "convolution2d": "CONV",
-    "linear": "FC", "dense": "FC", "fullyconnected": "FC", "innerproduct": "FC",
+    "dense": "FC", "fullyconnected": "FC", "innerproduct": "FC",
     "batchnorm2d": "BN", "batchnorm": "BN", "batchnormalization": "BN",
     "maxpool2d": "MAXPOOL", "maxpooling2d": "MAXPOOL", "avgpool2d": "AVGPOOL", "averagepooling2d": "AVGPOOL",
     "adaptiveavgpool2d": "GAP", "globalaveragepooling2d": "GAP", "globalavgpool": "GAP",

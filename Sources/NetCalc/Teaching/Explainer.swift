@@ -75,7 +75,8 @@ struct Explainer {
         let out = row.output
         let key = MadeLines.MemoryKey(output: out, activations: row.activations)
         if let line = made.memory[key] { return line }
-        let line = "memory = \(productText(out.sizes)) = \(formatCount(row.activations)) values"
+        let held = row.heldActivations > 0 ? " + \(formatCount(row.heldActivations)) held besides (the attention map)" : ""
+        let line = "memory = \(productText(out.sizes))\(held) = \(formatCount(row.activations)) values"
         made.remember(memory: line, for: key)
         return line
     }

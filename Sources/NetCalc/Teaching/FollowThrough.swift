@@ -67,7 +67,8 @@ struct FollowThrough {
     /// Recomputes every row of `structure` (rows in the order they were made, each reading earlier
     /// ones) from the student's answers, under the network's settings.
     func carry(_ structure: [LayerRow], settings: Settings) -> [CarriedRow] {
-        let evaluator = Evaluator(settings: settings)
+        var evaluator = Evaluator(settings: settings)
+        evaluator.networkInput = structure.first?.output
         var carried: [CarriedRow] = []
         carried.reserveCapacity(structure.count)
         for (index, template) in structure.enumerated() {

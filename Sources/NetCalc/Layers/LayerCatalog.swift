@@ -37,6 +37,7 @@ enum LayerCatalog {
     ] + Activation.definitions + Regularization.definitions + [
         Upsample.definition, PixelShuffle.definition,
         ZeroPad.definition, CenterCrop.definition, ChannelSlice.definition, ChannelShuffle.definition,
+        TensorOperation.definition,
     ]
 
     /// Definitions by keyword and alias, upper case.

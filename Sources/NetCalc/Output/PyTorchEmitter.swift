@@ -157,7 +157,7 @@ final class PyTorchWriter {
     static let constructorNames: Set<String> = ["self", "in_channels", "super", "range", "float", "torch", "nn",
                                                  "summarize", "print", "sum", "_"]
     /// The helper classes the layer kinds define (a test checks the list).
-    static let helperNames: Set<String> = ["LayerNorm2d", "LayerNormChannels", "Scale", "ChannelSlice", "CenterCrop", "Slice", "DropPath"]
+    static let helperNames: Set<String> = ["LayerNorm2d", "LayerNormChannels", "Scale", "ChannelSlice", "CenterCrop", "Slice", "DropPath", "NotEmitted"]
 
     /// A writer for these networks, their class names claimed first.
     init(_ networks: [NetworkReport]) {

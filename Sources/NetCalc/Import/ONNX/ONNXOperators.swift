@@ -10,15 +10,17 @@ extension ONNXImporter {
         guard let op = ONNXOperator(rawValue: node.opType), node.domain.isEmpty || node.domain == "ai.onnx" else {
             throw failure(node, "uses \(node.opType), which netcalc does not support", hint: ONNXOperator.supportedList)
         }
-        guard followsTensors, ONNXImporter.followsByShapeRules(op), readsData(node) else {
-            try processLayer(node, op)
-            return
-        }
-        if readsTensor(node) {
+        // Shape and Size read only the dims, which the CNN mapping reads of any tensor.
+        if followsTensors, op != .shape, op != .size, readsTensor(node) {
             try tensorOperation(node, op)
             return
         }
-        // The CNN mapping first; where it refuses, ONNX's shape rules, from the state before it.
+        guard followsTensors, op == .reshape, readsData(node) else {
+            try processLayer(node, op)
+            return
+        }
+        // A Reshape the CNN mapping refuses (a patch embedding's [N, C, H, W] to [N, C, H*W]) starts
+        // following ONNX's shape rules, from the state before it.
         let saved = self
         do throws(ImportFailure) {
             try processLayer(node, op)

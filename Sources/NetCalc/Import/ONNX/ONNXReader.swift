@@ -392,7 +392,7 @@ struct ONNXImporter {
     }
 
     /// Rejects, all at once, operators netcalc does not map: one error per op type, naming its
-    /// first node.
+    /// first node; the first carries the list of operators netcalc reads.
     func checkOperators() throws(ImportFailure) {
         var list = DiagnosticList()
         var seen: Set<String> = []
@@ -402,8 +402,9 @@ struct ONNXImporter {
             let key = standard ? node.opType : "\(node.domain).\(node.opType)"
             guard seen.insert(key).inserted else { continue }
             let what = standard ? node.opType : "\(node.opType) of the domain '\(node.domain)'"
+            // The list of what netcalc reads follows the first error only, not every one.
             list.append(Diagnostic(.error, "\(fileName): node '\(label(node))' uses \(what), which netcalc does not support",
-                                   at: nil, in: nil, hint: ONNXOperator.supportedList))
+                                   at: nil, in: nil, hint: seen.count == 1 ? ONNXOperator.supportedList : nil))
         }
         if list.hasErrors { throw ImportFailure(diagnostics: list) }
     }

@@ -5,12 +5,12 @@
 /// the output, MACs and learned values worked out here.
 ///
 /// Decisions, for the reader of the output:
-/// - A node takes this path when it reads a `.tensor`, or when the CNN mapping refuses it (a Transpose
-///   other than NCHW <-> NHWC, a Reshape of NCHW to `[N, C, H*W]`, an Add of a constant that is not
-///   one value per channel, ...): the CNN mapping's state is put back and the node is followed by
-///   ONNX's rules instead; if those fail too, the CNN mapping's refusal is the one reported. Only at a
-///   batch of 1 (fixed in the file, or symbolic and followed as 1): a tensor's dims then need not say
-///   which axis is the batch.
+/// - A node takes this path when it reads a `.tensor`, or when it is a Reshape the CNN mapping refuses
+///   (a patch embedding's NCHW `[N, C, H, W]` to `[N, C, H*W]`): the CNN mapping's state is put back and
+///   the Reshape is followed by ONNX's rules instead; if those fail too, the CNN mapping's refusal is the
+///   one reported. Other nodes the CNN mapping refuses stay refused, with its words. Only at a batch of
+///   1 (fixed in the file, or symbolic and followed as 1): a tensor's dims then need not say which axis
+///   is the batch.
 /// - A row's shape is the ONNX dims without a leading batch of 1, the last dim as the channels and the
 ///   others as spatial axes, width first (`[1, 197, 192]` is 197x192, `[1, 3, 197, 64]` is 197x3x64);
 ///   more than four dims have their leading ones multiplied together, so volumes stay exact.

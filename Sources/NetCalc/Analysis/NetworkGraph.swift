@@ -31,6 +31,9 @@ struct GraphNode {
     var startsBranch = false
     /// The tensor a spec's merge branched from, shown as the merge's input (nil: its first branch's).
     var branchedFrom: Int?
+    /// The tensors a layer reads besides the one it is applied to (an imported TENSOROP's other operands:
+    /// attention's keys beside its queries), which stay live until it has run.
+    var moreInputs: [Int] = []
 
     init(_ computation: Computation, name: String? = nil, range: SourceRange) {
         self.computation = computation
@@ -92,6 +95,7 @@ struct NetworkEvaluation {
             } catch {
                 throw .layer(error, name: node.name ?? rowName(keyword, ordinal), input: rows[reading].output)
             }
+            if !node.moreInputs.isEmpty { row.moreInputs = node.moreInputs }
         case .merge(let kind, let reading, let text):
             keyword = kind.keyword
             ordinal = (counters[keyword] ?? 0) + 1

@@ -71,12 +71,14 @@ struct GraphAnalyzer {
             let text: String
             switch layer.computation {
             case .call(let call):
-                guard reading.count == 1 else {
+                // A TENSOROP reads every operand of its ONNX node; any other call reads one tensor.
+                guard reading.count == 1 || (!reading.isEmpty && call.layer.layer.operation is TensorOperation) else {
                     return failure("layer '\(layer.name)' reads \(reading.count) tensors; \(call.text) reads one", at: layer.range)
                 }
                 text = call.text
                 // Rows show the canonical call (`CONV(64,1)`, not the reader's `CONV(64,1,s1,p0)`).
                 node = GraphNode(.layer(call.layer, reading: reading[0]), name: layer.name, range: layer.range)
+                node.moreInputs = Array(reading.dropFirst())
             case .merge(let kind):
                 text = kind.keyword
                 node = GraphNode(.merge(kind, reading: reading, text: "\(kind.keyword)(\(layer.inputs.joined(separator: " | ")))"),

@@ -39,6 +39,7 @@ enum LayerCatalog {
         ZeroPad.definition, CenterCrop.definition, ChannelSlice.definition, ChannelShuffle.definition,
         Tokens.definition, ClassTokens.definition, PositionEmbedding.definition, PositionwiseLinear.definition,
         SelfAttention.definition, TokenSelection.definition,
+        TensorOperation.definition,
     ]
 
     /// Definitions by keyword and alias, upper case.

@@ -106,6 +106,8 @@ func normalizedAxis(_ axis: Int, rank: Int) throws(ConstantFailure) -> Int {
 /// Elementwise operations on constants.
 enum ConstantBinary: Sendable {
     case add, sub, mul, div, pow, equal
+    /// Mod with fmod 0: the remainder takes the divisor's sign, as Python's `%`.
+    case mod
 }
 
 /// Elementwise functions of one constant.
@@ -174,7 +176,7 @@ extension ONNXConstant {
         let dataType: Int
         switch op {
         case .equal: dataType = ONNXDataType.bool
-        case .add, .sub, .mul, .div, .pow: dataType = isFloat ? (ONNXDataType.isFloat(a.dataType) ? a.dataType : b.dataType) : a.dataType
+        case .add, .sub, .mul, .div, .pow, .mod: dataType = isFloat ? (ONNXDataType.isFloat(a.dataType) ? a.dataType : b.dataType) : a.dataType
         }
         return try result(dims: dims, dataType: dataType) { () throws(ConstantFailure) -> ONNXValues? in
             guard let left = a.known, let right = b.known else { return nil }
@@ -197,6 +199,10 @@ extension ONNXConstant {
                 case .mul: out.append(x[i] * y[j])
                 case .div: out.append(x[i] / y[j])
                 case .equal: out.append(x[i] == y[j] ? 1 : 0)
+                case .mod:
+                    guard y[j] != 0 else { return nil }
+                    let remainder = x[i].truncatingRemainder(dividingBy: y[j])
+                    out.append(remainder != 0 && (remainder < 0) != (y[j] < 0) ? remainder + y[j] : remainder)
                 case .pow:
                     // Whole exponents only (x*x for Pow(x, 2)); others are not needed for shapes.
                     guard let exponent = Int(exactly: y[j]), exponent >= 0, exponent <= 64 else { return nil }
@@ -233,6 +239,11 @@ extension ONNXConstant {
             return value
         case .equal:
             return x == y ? 1 : 0
+        case .mod:
+            guard y != 0 else { throw ConstantFailure("\(x) is taken modulo zero") }
+            let (remainder, flag) = x.remainderReportingOverflow(dividingBy: y)
+            if flag { return 0 }  // Int.min % -1
+            return remainder != 0 && (remainder < 0) != (y < 0) ? remainder + y : remainder
         case .pow:
             guard y >= 0, y <= 64 else { throw ConstantFailure("the integer power \(x)^\(y) is not supported") }
             var value = 1

@@ -10,6 +10,33 @@ extension ONNXImporter {
         guard let op = ONNXOperator(rawValue: node.opType), node.domain.isEmpty || node.domain == "ai.onnx" else {
             throw failure(node, "uses \(node.opType), which netcalc does not support", hint: ONNXOperator.supportedList)
         }
+        // Shape and Size read only the dims, which the CNN mapping reads of any tensor.
+        if followsTensors, op != .shape, op != .size, readsTensor(node) {
+            try tensorOperation(node, op)
+            return
+        }
+        guard followsTensors, op == .reshape, readsData(node) else {
+            try processLayer(node, op)
+            return
+        }
+        // A Reshape the CNN mapping refuses (a patch embedding's [N, C, H, W] to [N, C, H*W]) starts
+        // following ONNX's shape rules, from the state before it.
+        let saved = self
+        do throws(ImportFailure) {
+            try processLayer(node, op)
+        } catch {
+            self = saved
+            do throws(ImportFailure) {
+                try tensorOperation(node, op)
+            } catch _ {
+                self = saved
+                throw error
+            }
+        }
+    }
+
+    /// Maps one node onto netcalc's CNN layers, layouts and constants.
+    mutating func processLayer(_ node: ONNXNode, _ op: ONNXOperator) throws(ImportFailure) {
         switch op {
         case .conv: try convolution(node)
         case .convTranspose: try transposedConvolution(node)
@@ -119,6 +146,29 @@ extension ONNXImporter {
             values[try output(node)] = .constant(try folding(node) { () throws(ConstantFailure) in
                 try ONNXConstant.binary(.equal, a, b)
             })
+        case .mod:
+            try arithmetic(node, .mod)
+        case .expand:
+            let shape = try ints(node, try requiredConstant(node, 1, "the shape"), "the shape")
+            switch try value(node, 0) {
+            case .constant(let constant)?:
+                guard let count = ONNXConstant.product(shape) else {
+                    throw failure(node, "has the shape \(shape), which has a negative size or does not fit in 64 bits")
+                }
+                // Broadcast against ones of the shape: the bidirectional broadcast's dims, the values repeated.
+                let small = count <= ONNXConstant.foldLimit && constant.known != nil
+                let ones = ONNXConstant(dims: shape, dataType: ONNXDataType.int64,
+                                        values: small ? .ints(Array(repeating: 1, count: count)) : nil)
+                values[try output(node)] = .constant(try folding(node) { () throws(ConstantFailure) in
+                    var expanded = try ONNXConstant.binary(.mul, constant, ones)
+                    expanded.dataType = constant.dataType
+                    return expanded
+                })
+            case .data(let input)?:
+                throw failure(node, "expands a tensor of dims \(input.text) to \(shape)")
+            case nil:
+                throw failure(node, "lacks its input")
+            }
         case .whereOp:
             let condition = try requiredConstant(node, 0, "Where's condition")
             let x = try requiredConstant(node, 1, "Where's first choice")
@@ -548,7 +598,7 @@ extension ONNXImporter {
         switch input.layout {
         case .nhwc, .flat: overChannels = axis == input.dims.count - 1
         case .nchw: overChannels = axis == 1 && input.isPointwise
-        case .grouped, .groupedTransposed, .vector: overChannels = false
+        case .grouped, .groupedTransposed, .vector, .tensor: overChannels = false
         }
         guard overChannels else {
             throw failure(node, "normalizes a tensor of dims \(input.text) from axis \(rawAxis); netcalc's LAYERNORM normalizes the channels at each position")
@@ -648,7 +698,7 @@ extension ONNXImporter {
             switch op {
             case .add: try merge(node, .add, a, b)
             case .mul: try merge(node, .mul, a, b)
-            case .sub, .div, .pow, .equal:
+            case .sub, .div, .pow, .equal, .mod:
                 throw failure(node, "computes \(node.opType) of two computed tensors; netcalc merges tensors by ADD, MUL and CONCAT only")
             }
         case (.data(let data), .constant(let c)), (.constant(let c), .data(let data)):
@@ -756,7 +806,7 @@ extension ONNXImporter {
             values[output] = .data(input)
         case .nchw, .nhwc:
             try emit(node, ImportedCall("FLATTEN"), input: input, output: output, layout: .flat)
-        case .grouped, .groupedTransposed, .vector:
+        case .grouped, .groupedTransposed, .vector, .tensor:
             throw failure(node, "flattens a tensor of dims \(input.text); netcalc follows a channel shuffle's 5-D tensors into the shuffle only")
         }
     }
@@ -854,7 +904,7 @@ extension ONNXImporter {
                     try emit(node, ImportedCall("SHUFFLE", .value(groups)), input: input, output: out, layout: .nchw)
                     return
                 }
-            case .grouped, .vector:
+            case .grouped, .vector, .tensor:
                 break
             }
             throw failure(node, "reshapes \(input.text) to \(dims), which netcalc cannot follow",

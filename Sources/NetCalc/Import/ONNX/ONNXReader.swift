@@ -67,6 +67,9 @@ enum ONNXLayout: Equatable, Sendable {
     case groupedTransposed(Int)
     /// Every value in one axis, batch included: the first step of dynamo's as_strided identity.
     case vector
+    /// Any dims, followed by ONNX's own shape rules (a transformer's tokens, heads and scores;
+    /// ONNXTensors.swift).
+    case tensor
 
     var text: String {
         switch self {
@@ -75,6 +78,7 @@ enum ONNXLayout: Equatable, Sendable {
         case .flat: return "2-D"
         case .grouped, .groupedTransposed: return "5-D channel groups"
         case .vector: return "1-D"
+        case .tensor: return "ONNX dims"
         }
     }
 }
@@ -91,7 +95,7 @@ struct ONNXData: Sendable {
         switch layout {
         case .nchw, .flat: return 1
         case .nhwc: return 3
-        case .grouped, .groupedTransposed, .vector: return nil
+        case .grouped, .groupedTransposed, .vector, .tensor: return nil
         }
     }
 
@@ -101,7 +105,7 @@ struct ONNXData: Sendable {
         switch layout {
         case .nchw: return dims.count > 2 ? Array(2..<dims.count) : []
         case .nhwc: return [1, 2]
-        case .flat, .grouped, .groupedTransposed, .vector: return []
+        case .flat, .grouped, .groupedTransposed, .vector, .tensor: return []
         }
     }
 
@@ -110,7 +114,7 @@ struct ONNXData: Sendable {
         switch layout {
         case .nchw: return dims.count == 4 ? (2, 3) : nil
         case .nhwc: return (1, 2)
-        case .flat, .grouped, .groupedTransposed, .vector: return nil
+        case .flat, .grouped, .groupedTransposed, .vector, .tensor: return nil
         }
     }
 
@@ -146,7 +150,7 @@ struct ONNXData: Sendable {
         case .nchw: return max(dims.count - 2, 0)
         case .nhwc: return 2
         case .grouped, .groupedTransposed: return max(dims.count - 3, 0)
-        case .flat, .vector: return 0
+        case .flat, .vector, .tensor: return 0
         }
     }
 
@@ -173,7 +177,7 @@ struct ONNXData: Sendable {
         case .nhwc:
             guard spatialAxes == 2, spatial.count == 2 else { return nil }
             return [batch, spatial[1], spatial[0], shape.depth]
-        case .grouped, .groupedTransposed, .vector:
+        case .grouped, .groupedTransposed, .vector, .tensor:
             return nil
         }
     }
@@ -202,6 +206,7 @@ enum ONNXOperator: String, CaseIterable, Sendable {
     case sqrt = "Sqrt", erf = "Erf", neg = "Neg", reciprocal = "Reciprocal", abs = "Abs", floor = "Floor", ceil = "Ceil"
     case constant = "Constant", shape = "Shape", size = "Size", gather = "Gather", cast = "Cast", range = "Range"
     case constantOfShape = "ConstantOfShape", equal = "Equal", whereOp = "Where"
+    case expand = "Expand", mod = "Mod"
 
     /// The hint listing what netcalc reads.
     static let supportedList: String = {
@@ -249,6 +254,10 @@ struct ONNXImporter {
     /// LAYERNORM rows made from a normalization without learned scale and shift.
     var plainNorms: [String] = []
     var notes: [String] = []
+    /// True when tensors may be followed by ONNX's shape rules (a batch of 1: ONNXTensors.swift).
+    var followsTensors = false
+    /// The stored tensors already counted as learned values of a TENSOROP row.
+    var countedTensors: Set<String> = []
 
     /// Opsets netcalc knows the rules of.
     static let opsets = 7...21
@@ -332,6 +341,7 @@ struct ONNXImporter {
         followedInput = inputInfo.name
         let (input, batch) = try readInput(inputInfo)
         values[inputInfo.name] = .data(input)
+        followsTensors = input.dims.first == 1
         let shape = input.layout == .flat ? Shape(width: 1, height: 1, depth: input.channels)
             : Shape(spatial: input.spatialDims.reversed(), depth: input.channels)
         shapes[inputInfo.name] = shape
@@ -382,7 +392,7 @@ struct ONNXImporter {
     }
 
     /// Rejects, all at once, operators netcalc does not map: one error per op type, naming its
-    /// first node.
+    /// first node; the first carries the list of operators netcalc reads.
     func checkOperators() throws(ImportFailure) {
         var list = DiagnosticList()
         var seen: Set<String> = []
@@ -392,8 +402,9 @@ struct ONNXImporter {
             let key = standard ? node.opType : "\(node.domain).\(node.opType)"
             guard seen.insert(key).inserted else { continue }
             let what = standard ? node.opType : "\(node.opType) of the domain '\(node.domain)'"
+            // The list of what netcalc reads follows the first error only, not every one.
             list.append(Diagnostic(.error, "\(fileName): node '\(label(node))' uses \(what), which netcalc does not support",
-                                   at: nil, in: nil, hint: ONNXOperator.supportedList))
+                                   at: nil, in: nil, hint: seen.count == 1 ? ONNXOperator.supportedList : nil))
         }
         if list.hasErrors { throw ImportFailure(diagnostics: list) }
     }

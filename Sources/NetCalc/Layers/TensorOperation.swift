@@ -1,0 +1,106 @@
+/// TENSOROP: an operation on a tensor that is not a CNN layer (a vision transformer's reshapes,
+/// transposes, matrix products of two activations, softmax, elementwise arithmetic), as the ONNX
+/// reader follows it by ONNX's own shape rules. The row carries what the reader computed: the output
+/// shape, the MACs and the learned values the node reads; `apply` only checks and returns them.
+///
+/// The output is written in netcalc's shape: the ONNX dims without the batch, the last dim as the
+/// channels (`depth`) and the others as spatial axes, width first (ONNX `[1, 3, 197, 64]`, 3 heads of
+/// 197 tokens of 64 values, is `width=197,height=3,depth=64`: 197x3x64). A tensor with more than four
+/// dims besides the batch has its leading dims multiplied into `time`, so that its volume, and the
+/// activation memory, stay exact.
+
+/// `TENSOROP(op, width=W, [height=H, [time=T,]] depth=C, macs=M, weights=P, biases=B)`.
+struct TensorOperation: LayerOperation {
+    /// The ONNX operators a TENSOROP row may stand for, by their lower-case op type.
+    static let operators = [
+        "matmul", "gemm", "conv", "add", "sub", "mul", "div", "pow", "sqrt", "erf", "tanh", "gelu", "relu", "sigmoid",
+        "neg", "reciprocal", "abs", "softmax", "layernormalization", "reducemean", "reshape", "flatten", "transpose",
+        "concat", "expand", "gather", "slice", "split", "squeeze", "unsqueeze", "cast", "identity", "dropout", "where",
+    ]
+
+    static let definition = LayerDefinition(
+        keyword: "TENSOROP",
+        schema: LayerSchema(parameters: [
+            ParameterSpec(names: ["width"], type: .count, positional: false, description: "output width or length"),
+            ParameterSpec(names: ["height"], type: .count, positional: false, description: "output height"),
+            ParameterSpec(names: ["time"], type: .count, positional: false, description: "output time (third spatial axis)"),
+            ParameterSpec(names: ["depth"], type: .count, positional: false, description: "output channels (the last ONNX dim)"),
+            ParameterSpec(names: ["macs"], type: .offset, positional: false, description: "multiply-accumulates",
+                          defaultValue: .value(.pair(Sizes(square: 0)))),
+            ParameterSpec(names: ["weights"], type: .offset, positional: false, description: "learned weights read",
+                          defaultValue: .value(.pair(Sizes(square: 0)))),
+            ParameterSpec(names: ["biases"], type: .offset, positional: false, description: "learned biases read",
+                          defaultValue: .value(.pair(Sizes(square: 0)))),
+        ], flagGroups: [operators], required: 0, bareArguments: 0),
+        usage: "TENSOROP(op, width=W, height=H, time=T, depth=C, macs=M, weights=P, biases=B), an ONNX node's own result: e.g. TENSOROP(matmul,width=197,depth=64,macs=2420736,weights=12288)"
+    ) { values throws(ArgumentProblem) in
+        guard let width = values.count("width"), let depth = values.count("depth") else {
+            throw ArgumentProblem("TENSOROP needs its output's width and depth",
+                                  hint: "TENSOROP states an ONNX node's computed output: width=W and depth=C at least")
+        }
+        var spatial = [width]
+        if let height = values.count("height") {
+            spatial.append(height)
+            if let time = values.count("time") { spatial.append(time) }
+        } else if values.count("time") != nil {
+            throw ArgumentProblem("TENSOROP gives a time without a height", hint: "a third spatial axis needs a second")
+        }
+        return TensorOperation(operator: values.flags.first ?? "identity", output: Shape(spatial: spatial, depth: depth),
+                               macs: values.count("macs") ?? 0, weights: values.count("weights") ?? 0,
+                               biases: values.count("biases") ?? 0)
+    }
+
+    /// The ONNX op type, lower case (`matmul`).
+    var `operator`: String
+    var output: Shape
+    var macs: Int
+    var weights: Int
+    var biases: Int
+
+    var op: String { "tensor" }
+    var grading: GradingTraits { GradingTraits(biases: .output) }
+    var ranks: SpatialRanks { .every }
+
+    /// Gives the output the reader computed; the receptive field is not followed through it (each
+    /// position is taken to see the whole input, as a transformer's tokens do after attention).
+    func apply(to input: LayerInput) throws(LayerFailure) -> LayerEffect {
+        var effect = LayerEffect(keeping: input)
+        effect.output = output
+        effect.macs = macs
+        effect.weights = weights
+        effect.biases = biases
+        let widest = (0..<input.shape.rank).map { input.receptiveField[$0] }.max() ?? 1
+        effect.receptiveField = Sizes(square: widest)
+        effect.jump = Sizes(square: 1)
+        return effect
+    }
+
+    func explain(_ explained: ExplainedRow) -> LayerExplanation {
+        let row = explained.row
+        let shape = "ONNX \(`operator`) by ONNX's shape rules: \(row.input.fullText) -> \(row.output.fullText)"
+            + " (the ONNX dims without the batch, the last as the channels)"
+        let macsLine = macs == 0 ? "MACs = 0: only Conv, Gemm and MatMul multiply-accumulate"
+            : "MACs = \(formatCount(macs)): the node's matrix product, batch x M x K x N (bias excluded)"
+        return LayerExplanation(
+            shape: shape,
+            weights: "weights = \(formatCount(weights)): the learned tensors of more than one value the node reads (each counted once in the file)",
+            params: "params = weights + biases = \(formatCount(weights)) + \(formatCount(biases)) = \(formatCount(weights + biases))",
+            macs: macsLine,
+            receptiveField: "rf = \(row.receptiveField.text): not followed through tensor operations (each position sees the whole input)",
+            extra: ["TENSOROP rows come from ONNX files; no PyTorch module is written for them"])
+    }
+
+    func pytorch(_ context: PyTorchContext) -> PyTorchModule {
+        PyTorchModule(PyCall("NotEmitted", .string(`operator`)), helpers: [PyTorchHelper(name: "NotEmitted", source: """
+            class NotEmitted(nn.Module):
+                \"\"\"An ONNX tensor operation netcalc counts but does not write as PyTorch.\"\"\"
+
+                def __init__(self, op):
+                    super().__init__()
+                    self.op = op
+
+                def forward(self, x):
+                    raise NotImplementedError(f"netcalc does not emit the ONNX operation {self.op}")
+            """)], channels: .literal(output.depth), reads: .either)
+    }
+}

@@ -15,11 +15,12 @@ a 3-D one's as [W, H, T, C]; the zero input is built as PyTorch's (1, C, L), (1,
 and every output shape is turned back into netcalc's order (the spatial axes reversed, the channels last).
 Conv1d/2d/3d, ConvTranspose1d/2d/3d and Linear layers are compared, their MACs exact with the bias left out.
 
-Transformers: each attention module (nn.MultiheadAttention, timm's Attention) is compared with netcalc's
+Transformers: each attention module (nn.MultiheadAttention, timm's Attention, Swin's ShiftedWindowAttention) is compared with netcalc's
 `attention` row: its output, its params, and its MACs counted by torch.utils.flop_counter over the matmuls it
 runs (the projections, Q*K^T and A*V; FLOPs / 2), the Linear layers inside it left out. A Linear applied to
 tokens (N, L, C) is netcalc's per-token `linear` row, [L, K]; a shape is compared without its leading 1s
-(the head's (1, 1000) is netcalc's 1x1000 sequence).
+(the head's (1, 1000) is netcalc's 1x1000 sequence). Where a model folds more than the batch into the batch
+axis (MobileViT's (B*P, N, C) sequences of patches), the volumes are compared.
 """
 import json, subprocess, sys
 import torch
@@ -200,12 +201,13 @@ MODELS = {
     "s3d": lambda: tvv.s3d(),
     "m5": M5, "tcn": TCN, "unet3d": UNet3D,
     "vit_b_16": lambda: tvm.vit_b_16(), "deit_small": timm_model("deit_small_patch16_224"),
-    "convnextv2_atto": timm_model("convnextv2_atto"),
+    "convnextv2_atto": timm_model("convnextv2_atto"), "mobilevit_xxs": timm_model("mobilevit_xxs"),
 }
 
 def is_attention(module):
-    """An attention module: PyTorch's, or timm's (any class named Attention with a qkv projection)."""
-    return isinstance(module, nn.MultiheadAttention) or (type(module).__name__ == "Attention" and hasattr(module, "qkv"))
+    """An attention module: PyTorch's, or one with a qkv projection whose class name ends in Attention (timm's
+    Attention, torchvision's ShiftedWindowAttention)."""
+    return isinstance(module, nn.MultiheadAttention) or (type(module).__name__.endswith("Attention") and hasattr(module, "qkv"))
 
 # Modules whose rows netcalc lists after all the others, where a spec's merge cannot follow torch's order:
 # LRASPPHead computes low_classifier(low) + high_classifier(x), but the spec's ADD runs its first branch (the
@@ -266,7 +268,7 @@ def named_torch_layers(model, shape, last=()):
                 counter = counters.pop(name)
                 counter.__exit__(None, None, None)
                 out = list((output[0] if isinstance(output, tuple) else output).shape)
-                rows.append((name, (list(reversed(out[1:-1])) + [out[-1]], sum(p.numel() for p in module.parameters()),
+                rows.append((name, (token_shape(out), sum(p.numel() for p in module.parameters()),
                                     counter.get_total_flops() // 2)))
                 return
             if any(name.startswith(outer + ".") for outer in attention_names):
@@ -285,7 +287,7 @@ def named_torch_layers(model, shape, last=()):
             else:
                 # A Linear on channels-last features (ConvNeXt) acts at every position: a 1x1 convolution.
                 macs = output.numel() // module.out_features * module.in_features * module.out_features
-                shape = [1] * rank + [out[1]] if len(out) == 2 else list(reversed(out[1:-1])) + [out[-1]]
+                shape = [1] * rank + [out[1]] if len(out) == 2 else token_shape(out)
             rows.append((name, (shape, sum(p.numel() for p in module.parameters()), macs)))
         return record
     attention_names = [name for name, module in model.named_modules() if is_attention(module)]
@@ -304,6 +306,25 @@ def torch_layers(model, shape, last=()):
     """(output [W, H, D] or the rank's order, params, MACs) of every conv, transposed conv and Linear in
     execution order, the modules named in `last` moved to the end."""
     return [row for name, row in named_torch_layers(model, shape, last)]
+
+def token_shape(out):
+    """A channels-last output (N, ..., C) in netcalc's order; when the batch axis holds more than the batch
+    (MobileViT's (B*P, N, C): its patches' sequences), only the volume can be compared: ("volume", n)."""
+    if out[0] != 1:
+        volume = 1
+        for size in out:
+            volume *= size
+        return ("volume", volume)
+    return list(reversed(out[1:-1])) + [out[-1]]
+
+def same_shape(mine, theirs):
+    """netcalc's shape against torch's, without leading 1s, or by volume where torch folded the batch."""
+    if isinstance(theirs, tuple):
+        volume = 1
+        for size in mine:
+            volume *= size
+        return volume == theirs[1]
+    return unpadded(mine) == unpadded(theirs)
 
 def unpadded(shape):
     """A shape without its leading 1s: a vector is the same at every rank."""
@@ -335,7 +356,7 @@ def check(name):
     if len(mine) != len(theirs):
         problems.append(f"{len(mine)} conv/deconv/fc rows vs torch {len(theirs)}")
     for i, (a, b) in enumerate(zip(mine, theirs)):
-        if unpadded(a[0]) != unpadded(b[0]) or a[1] != b[1] or a[2] != b[2]:
+        if not same_shape(a[0], b[0]) or a[1] != b[1] or a[2] != b[2]:
             problems.append(f"conv/deconv/fc row {i}: netcalc {a} vs torch {b}")
             break
     macs = sum(r[2] for r in theirs)
@@ -350,7 +371,7 @@ if __name__ == "__main__":
     # specs/alexnet.net is the notes' AlexNet (227 input, no torchvision twin): alexnet_torchvision is.
     names = sys.argv[1:] or [n for n in dict.fromkeys(zoo) if n != "alexnet"
                              and (n in MODELS or hasattr(tvm, n) or hasattr(tvm.segmentation, n))]
-    timm_specs = ("deit_small", "convnextv2_atto")
+    timm_specs = ("deit_small", "convnextv2_atto", "mobilevit_xxs")
     names = [n for n in names if not (n in timm_specs and importlib.util.find_spec("timm") is None)]
     results = [check(n) for n in names]
     print("\n".join(results))

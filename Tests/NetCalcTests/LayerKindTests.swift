@@ -96,6 +96,16 @@ import Testing
         Case(input: "197x384", layer: "ATTENTION(6,nobias)", output: "197x384", params: 589_824, macs: 146_000_640, rf: 197),
         Case(input: "7x7x64", layer: "ATTENTION(4)", output: "7x7x64", params: 16_640, macs: 1_110_144, rf: 7),
         Case(input: "197x768", layer: "TOKEN(0)", output: "768", params: 0),
+        // Swin's window attention, checked against torchvision's ShiftedWindowAttention(16, [4, 4], [2, 2], 4)
+        // on a 10x9 map (padded to 12x12) with torch.utils.flop_counter: 1,284 params, 221,184 MACs.
+        Case(input: "10x9x16", layer: "ATTENTION(4,w=4,shift=2,relbias)", output: "10x9x16", params: 1_284, macs: 221_184, rf: 4),
+        Case(input: "56x56x96", layer: "ATTENTION(3,w=7,relbias)", output: "56x56x96", params: 37_755, macs: 145_108_992, rf: 7),
+        Case(input: "50x8", layer: "ATTENTION(2,w=8,nobias)", output: "50x8", params: 256, macs: 21_504, rf: 8),
+        // MobileViT: 4 sequences of the 256 positions at the same place of every 2x2 patch.
+        Case(input: "32x32x64", layer: "ATTENTION(4,patch=2)", output: "32x32x64", params: 16_640, macs: 50_331_648, rf: 32),
+        Case(input: "56x56x96", layer: "PATCHMERGE", output: "28x28x384", params: 0, rf: 2),
+        Case(input: "15x9x8", layer: "PATCHMERGE", output: "8x5x32", params: 0, rf: 2),
+        Case(input: "56x56x96", layer: "GRN", output: "56x56x96", params: 192, rf: 56),
     ]
 
     @Test(arguments: cases)

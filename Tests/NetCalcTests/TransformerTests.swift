@@ -9,6 +9,13 @@ import Testing
         ("INPUT[14x14x768] -> CLS", "CLS1 takes 1-D inputs (LxC), not 14x14x768 (2-D)"),
         ("INPUT[197x768] -> TOKENS", "TOKENS1 takes 2-D and 3-D inputs (WxHxD, WxHxTxC), not 197x768 (1-D)"),
         ("INPUT[14x14x768] -> TOKEN(0)", "TOKEN1 takes 1-D inputs (LxC), not 14x14x768 (2-D)"),
+        ("INPUT[56x56x96] -> ATTENTION(3,w=7,patch=2)", "ATTENTION takes a window (w) or a patch, not both"),
+        ("INPUT[56x56x96] -> ATTENTION(3,shift=3)", "ATTENTION's shift needs a window: add w=W"),
+        ("INPUT[56x56x96] -> ATTENTION(3,relbias)", "ATTENTION's relbias needs a window: add w=W"),
+        ("INPUT[56x56x96] -> ATTENTION(3,w=7,shift=7)", "ATTENTION's shift 7 is not smaller than its window 7"),
+        ("INPUT[56x56x96] -> ATTENTION(3,w=7x7x2)", "ATTENTION1's window 7x7x2 gives 3 sizes, but its input 56x56x96 is 2-D (WxHxD)"),
+        ("INPUT[30x30x64] -> ATTENTION(4,patch=4)", "ATTENTION1's 4 patches do not tile its 30x30x64 input"),
+        ("INPUT[56x96] -> PATCHMERGE", "PATCHMERGE1 takes 2-D inputs (WxHxD), not 56x96 (1-D)"),
     ])
     func misuseIsAnError(_ text: String, _ message: String) {
         #expect(errors(text) == [message])

@@ -38,7 +38,7 @@ enum LayerCatalog {
         Upsample.definition, PixelShuffle.definition,
         ZeroPad.definition, CenterCrop.definition, ChannelSlice.definition, ChannelShuffle.definition,
         Tokens.definition, ClassTokens.definition, PositionEmbedding.definition, PositionwiseLinear.definition,
-        SelfAttention.definition, TokenSelection.definition,
+        SelfAttention.definition, TokenSelection.definition, PatchMerge.definition,
         TensorOperation.definition,
     ]
 

@@ -163,7 +163,7 @@ final class PyTorchWriter {
                                                  "summarize", "print", "sum", "_"]
     /// The helper classes the layer kinds define (a test checks the list).
     static let helperNames: Set<String> = ["LayerNorm2d", "LayerNormChannels", "Scale", "ChannelSlice", "CenterCrop", "Slice", "DropPath",
-                                           "ClassTokens", "PositionEmbedding", "LinearChannels", "SelfAttention", "Token", "GRN",
+                                           "ClassTokens", "PositionEmbedding", "LinearChannels", "SelfAttention", "Token", "GRN", "WindowAttention", "PatchAttention", "PatchMerge",
                                            "NotEmitted"]
 
     /// A writer for these networks, their class names claimed first.

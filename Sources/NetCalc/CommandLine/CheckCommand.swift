@@ -116,8 +116,8 @@ func check(_ inputs: [InputSource], options: Options, invocation: Invocation, co
 private func readKey(_ path: String, options: Options,
                      invocation: Invocation) -> Result<(AnswerKeySheet, DiagnosticList), ReadError> {
     let bytes: [UInt8]
-    switch readFile(fullPath(path, invocation: invocation), shownAs: path) {
-    case .success(let read): bytes = read
+    switch readFile(fullPath(path, invocation: invocation), shownAs: path, format: .spec) {
+    case .success(let read): bytes = read.bytes
     case .failure(let error): return .failure(ReadError("netcalc: error: the key: \(error.message)\n"))
     }
     let file: SourceFile

@@ -123,7 +123,7 @@ public func run(_ invocation: Invocation) -> Outcome {
     for input in inputs {
         let raw: LoadedInput
         switch loadBytes(input, invocation: invocation, standardInputUsed: &standardInputUsed,
-                         expressionsRead: &expressionsRead) {
+                         expressionsRead: &expressionsRead, format: options.inputFormat) {
         case .success(let loaded): raw = loaded
         case .failure(let trouble):
             outcome.standardError += "netcalc: error: \(trouble.message)\n"
@@ -134,7 +134,8 @@ public func run(_ invocation: Invocation) -> Outcome {
         let inputFormat = options.inputFormat ?? input.path.flatMap(InputFormat.byExtension)
             ?? (input == .standardInput || input.path != nil ? InputFormat.sniff(raw.bytes) : .spec)
         if inputFormat != .spec {
-            let (imported, importDiagnostics) = importModel(raw.name, raw.bytes, format: inputFormat, overrides: options.overrides)
+            let (imported, importDiagnostics) = importModel(raw.name, raw.bytes, model: raw.model, format: inputFormat,
+                                                            overrides: options.overrides)
             if let imported { networks.append(imported) }
             diagnostics.append(contentsOf: importDiagnostics.items)
             outcome.standardError += renderer.render(importDiagnostics)
@@ -244,7 +245,7 @@ private func render(_ networks: [NetworkReport], definitions: [String: [String: 
 }
 
 /// Reads a Caffe or ONNX model and analyzes its graph.
-func importModel(_ name: String, _ bytes: [UInt8], format: InputFormat,
+func importModel(_ name: String, _ bytes: [UInt8], model: ModelBytes? = nil, format: InputFormat,
                  overrides: SettingsOverride) -> (NetworkReport?, DiagnosticList) {
     let file: SourceFile
     let network: ImportedNetwork
@@ -258,7 +259,7 @@ func importModel(_ name: String, _ bytes: [UInt8], format: InputFormat,
             network = try CaffeReader(file: file).read()
         case .onnx:
             file = SourceFile(name: name, text: "")
-            network = try ONNXReader.read(bytes, fileName: name)
+            network = try ONNXReader.read(model ?? ModelBytes(bytes), fileName: name)
         case .spec:
             return (nil, DiagnosticList())
         }
@@ -290,7 +291,7 @@ public func main(arguments: [String] = CommandLine.arguments) -> Int32 {
     var invocation = Invocation(arguments: Array(arguments.dropFirst()))
     // A terminal gets the output whole, for the pager; anywhere else it is written as it is made.
     if isatty(1) == 0 { invocation.standardOutputDescriptor = 1 }
-    invocation.readStandardInput = { readAll(0, shownAs: standardInputName) }
+    invocation.readStandardInput = { readAll(0, shownAs: standardInputName, modelsUpTo: maximumModelBytes) }
     invocation.standardInputIsTerminal = isatty(0) != 0
     invocation.standardOutputIsTerminal = isatty(1) != 0
     invocation.standardErrorIsTerminal = isatty(2) != 0

@@ -30,18 +30,44 @@ let standardInputName = "<stdin>"
 /// The text of the reason in `errno`.
 func errorText(_ code: Int32) -> String { String(cString: strerror(code)) }
 
-/// Reads a whole file with POSIX calls, naming the reason when it cannot.
-func readFile(_ fullPath: String, shownAs path: String) -> Result<[UInt8], ReadError> {
+/// How many first bytes tell a file's format.
+let formatTellingBytes = 4096
+
+/// Reads a file with POSIX calls, naming the reason when it cannot. Its first bytes are read first:
+/// an ONNX model (by `format`, the extension, or those bytes) is mapped rather than read, so that only
+/// its graph is ever read, and may be as large as a model; anything else is read whole, up to a
+/// spec's limit. A mapped file's `bytes` are its first bytes only.
+func readFile(_ fullPath: String, shownAs path: String, format: InputFormat? = nil) -> Result<LoadedInput, ReadError> {
     let descriptor = open(fullPath, O_RDONLY)
     guard descriptor >= 0 else { return .failure(ReadError("cannot read '\(path)': \(errorText(errno))")) }
     defer { close(descriptor) }
-    let limit = InputFormat.byExtension(path) == .onnx ? maximumModelBytes : maximumSpecBytes
-    return readAll(descriptor, shownAs: "'\(path)'", limit: limit)
+    var status = stat()
+    var limit = maximumSpecBytes
+    if fstat(descriptor, &status) == 0, (status.st_mode & S_IFMT) == S_IFREG {
+        var head = [UInt8](repeating: 0, count: formatTellingBytes)
+        let count = head.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, $0.count, 0) }
+        if count >= 0 {
+            head.removeLast(head.count - count)
+            if (format ?? InputFormat.byExtension(path) ?? InputFormat.sniff(head)) == .onnx {
+                guard status.st_size <= maximumModelBytes else {
+                    return .failure(ReadError("'\(path)' is larger than \(maximumModelBytes >> 20) MiB, the most netcalc reads"))
+                }
+                if let mapped = ModelBytes(mapping: descriptor, size: Int(status.st_size)) {
+                    return .success(LoadedInput(name: path, bytes: head, model: mapped))
+                }
+                limit = maximumModelBytes  // not mappable: read it, up to a model's size
+            }
+        }
+    }
+    return readAll(descriptor, shownAs: "'\(path)'", limit: limit).map { LoadedInput(name: path, bytes: $0) }
 }
 
 /// Reads everything from an open descriptor (a file, a pipe, standard input) up to the size limit.
-/// `shownAs` names the input in messages: `'specs/x.net'` or `<stdin>`.
-func readAll(_ descriptor: Int32, shownAs shown: String, limit: Int = maximumSpecBytes) -> Result<[UInt8], ReadError> {
+/// `shownAs` names the input in messages: `'specs/x.net'` or `<stdin>`. With `modelsUpTo`, input
+/// whose first bytes are an ONNX model's may grow to that size instead (a model on standard input).
+func readAll(_ descriptor: Int32, shownAs shown: String, limit: Int = maximumSpecBytes,
+             modelsUpTo modelLimit: Int? = nil) -> Result<[UInt8], ReadError> {
+    var limit = limit
     var status = stat()
     if fstat(descriptor, &status) == 0, (status.st_mode & S_IFMT) == S_IFDIR {
         return .failure(ReadError("\(shown) is a directory, not a spec file"))
@@ -60,6 +86,9 @@ func readAll(_ descriptor: Int32, shownAs shown: String, limit: Int = maximumSpe
         }
         if count == 0 { break }
         bytes.append(contentsOf: buffer[0..<count])
+        if bytes.count > limit, let modelLimit, modelLimit > limit, InputFormat.sniff(Array(bytes.prefix(formatTellingBytes))) == .onnx {
+            limit = modelLimit
+        }
         if bytes.count > limit {
             return .failure(ReadError("\(shown) is larger than \(limit >> 20) MiB, the most netcalc reads"))
         }
@@ -78,12 +107,16 @@ enum LoadFailure: Error {
 /// An input read: the name diagnostics show for it and its raw bytes (a byte-order mark included).
 struct LoadedInput {
     var name: String
+    /// The bytes; for a mapped model, its first bytes only (enough to tell its format).
     var bytes: [UInt8]
+    /// A model file mapped rather than read.
+    var model: ModelBytes? = nil
 }
 
-/// Reads an input's bytes and the name diagnostics show for it, or says why it cannot.
+/// Reads an input's bytes and the name diagnostics show for it, or says why it cannot; `format` is
+/// the format the command line gives, if any.
 func loadBytes(_ input: InputSource, invocation: Invocation, standardInputUsed: inout Bool,
-               expressionsRead: inout Int) -> Result<LoadedInput, ReadError> {
+               expressionsRead: inout Int, format: InputFormat? = nil) -> Result<LoadedInput, ReadError> {
     switch input {
     case .expression(let text):
         // Several -e networks get distinct names: expr, expr-2, ...
@@ -94,7 +127,7 @@ func loadBytes(_ input: InputSource, invocation: Invocation, standardInputUsed: 
         standardInputUsed = true
         return invocation.readStandardInput().map { LoadedInput(name: standardInputName, bytes: $0) }
     case .file(let path):
-        return readFile(fullPath(path, invocation: invocation), shownAs: path).map { LoadedInput(name: path, bytes: $0) }
+        return readFile(fullPath(path, invocation: invocation), shownAs: path, format: format)
     }
 }
 

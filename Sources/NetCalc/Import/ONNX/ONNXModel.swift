@@ -160,8 +160,13 @@ struct ONNXModel: Sendable {
         opsets.last { $0.domain.isEmpty || $0.domain == "ai.onnx" }?.version
     }
 
-    /// Parses a whole file.
+    /// Parses a whole file in memory.
     init(bytes: [UInt8]) throws(ProtobufError) {
+        try self.init(bytes: ModelBytes(bytes))
+    }
+
+    /// Parses a whole file, mapped or in memory: only the graph's bytes are read.
+    init(bytes: ModelBytes) throws(ProtobufError) {
         var reader = ProtobufReader(bytes: bytes, messageName: "ModelProto")
         while let field = try reader.nextField() {
             switch (field.number, field.wire) {

@@ -38,8 +38,13 @@
 ///   own; with ceil_mode, where ONNX would drop a last window starting in the end padding that the
 ///   padded window keeps, the node is refused.
 enum ONNXReader {
-    /// Reads an ONNX file's bytes; `fileName` names it in messages and gives the default name.
+    /// Reads an ONNX file's bytes in memory; `fileName` names it in messages and gives the default name.
     static func read(_ bytes: [UInt8], fileName: String) throws(ImportFailure) -> ImportedNetwork {
+        try read(ModelBytes(bytes), fileName: fileName)
+    }
+
+    /// Reads an ONNX file, mapped or in memory: only its graph's bytes are read.
+    static func read(_ bytes: ModelBytes, fileName: String) throws(ImportFailure) -> ImportedNetwork {
         let model: ONNXModel
         do throws(ProtobufError) {
             model = try ONNXModel(bytes: bytes)

@@ -39,7 +39,7 @@ struct ProtobufField: Sendable, Equatable {
 /// Reads the fields of one message, front to back, in `bytes[position..<end]`.
 struct ProtobufReader: Sendable {
     /// The whole file; readers of nested messages share it.
-    let bytes: [UInt8]
+    let bytes: ModelBytes
     /// The offset of the next byte to read.
     private(set) var position: Int
     /// The offset just past the message.
@@ -52,6 +52,11 @@ struct ProtobufReader: Sendable {
 
     /// A reader of a whole buffer holding one message.
     init(bytes: [UInt8], messageName: String) {
+        self.init(bytes: ModelBytes(bytes), messageName: messageName)
+    }
+
+    /// A reader of a whole file holding one message (mapped, or in memory).
+    init(bytes: ModelBytes, messageName: String) {
         self.bytes = bytes
         self.position = 0
         self.end = bytes.count
@@ -60,7 +65,7 @@ struct ProtobufReader: Sendable {
     }
 
     /// A reader of the message in `range`, which the caller has checked lies inside `bytes`.
-    private init(bytes: [UInt8], range: Range<Int>, messageName: String, cutStart: Int? = nil) {
+    private init(bytes: ModelBytes, range: Range<Int>, messageName: String, cutStart: Int? = nil) {
         self.bytes = bytes
         self.position = range.lowerBound
         self.end = range.upperBound

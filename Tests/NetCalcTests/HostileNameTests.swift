@@ -240,7 +240,8 @@ import Testing
     @Test func terminalTextHasNoControls() throws {
         let (folder, path) = try modelFile()
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        for arguments in [[], ["--explain"], ["--fit", "1GiB"], ["--color", "always"]] {
+        for arguments in [[], ["--explain"], ["--fit", "1GiB"], ["--color", "always"], ["--summary"], ["--depth", "1"],
+                          ["--format", "markdown"]] {
             let outcome = emit(arguments, path)
             let plain = outcome.standardOutput.replacingOccurrences(of: #"\u{1B}\[[0-9;]*m"#, with: "", options: .regularExpression)
             expectNoControls(plain, "the table \(arguments)")
@@ -255,6 +256,29 @@ import Testing
         #expect(outcome.status == 1)
         expectNoControls(outcome.standardError, "the diagnostics")
         #expect(outcome.standardError.contains("^[[2Jbroken^J.prototxt:"))
+    }
+
+    /// A model's scopes (`--depth`, `--summary`) and the tensors its merges read are names too.
+    @Test func scopesAndTensorNamesShowVisibly() throws {
+        let folder = NSTemporaryDirectory() + "netcalc-hostile-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let scope = "evil\u{1B}[2J\u{1B}]0;t\u{07}"
+        let tensor = "x\u{1B}[31m"
+        let text = """
+            input: "data"
+            input_shape { dim: 1 dim: 3 dim: 8 dim: 8 }
+            layer { name: \(Self.prototxtString(scope + "/conv")) type: "Convolution" convolution_param { num_output: 3 kernel_size: 1 } bottom: "data" top: \(Self.prototxtString(tensor)) }
+            layer { name: \(Self.prototxtString(scope + "/sum")) type: "Eltwise" bottom: \(Self.prototxtString(tensor)) bottom: "data" top: "sum" }
+            """
+        let path = folder + "/scopes.prototxt"
+        try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+        for arguments in [[], ["--summary"], ["--depth", "1"], ["--depth", "0"]] {
+            let outcome = emit(arguments, path)
+            expectNoControls(outcome.standardOutput, "\(arguments)")
+        }
+        #expect(emit(["--depth", "1"], path).standardOutput.contains("evil^[[2J^[]0;t^G"))
+        #expect(emit([], path).standardOutput.contains("x^[[31m"))
     }
 
     /// A file that cannot be read, or rewritten, is named visibly.

@@ -15,9 +15,11 @@ extension NetworkReport {
         return components.reversed().joined(separator: "/")
     }
 
-    /// A row's path: `bottleneck#2/CONV5`; a top-level row's is its name.
+    /// A row's path: `bottleneck#2/CONV5`; a top-level row's is its name, as is a model file's row (its
+    /// name carries its scopes: `/layer1/layer1.0/conv1/Conv`).
     func path(of row: LayerRow) -> String {
         if case .block(let id) = row.role { return blockPath(id) }
+        if row.block > 0, row.block < blocks.count, blocks[row.block].isNamedScope { return row.name }
         let prefix = row.block > 0 && row.block < blocks.count ? blockPath(row.block) : ""
         return prefix.isEmpty ? row.name : prefix + "/" + row.name
     }
@@ -40,6 +42,8 @@ extension NetworkReport {
         var folded: [LayerRow] = []
         folded.reserveCapacity(rows.count)
         var open: Int?  // the block use of the last folded row, while rows of it keep coming
+        // A model file's scope of one layer shows that layer's text: its first (only) row, by view row.
+        var single: [Int: LayerRow] = [:]
         // Where each row went in the view, so that inputs name the view's rows.
         var place = Array(repeating: 0, count: rows.count)
         func mapped(_ inputs: [Int]) -> [Int] {
@@ -58,6 +62,7 @@ extension NetworkReport {
             }
             defer { if row.index < place.count { place[row.index] = folded.count - 1 } }
             if open == target, var last = folded.popLast() {
+                single[folded.count] = nil
                 last.output = row.output
                 last.receptiveField = row.receptiveField
                 last.jump = row.jump
@@ -85,12 +90,26 @@ extension NetworkReport {
             fold.text = target == 0 ? "the whole network" : blocks[target].text
             fold.resolved = nil
             fold.inPlace = false
+            if blocks[target].isNamedScope { single[folded.count] = row }
             folded.append(fold)
+        }
+        for (index, row) in single {
+            if let resolved = row.resolved { folded[index].resolved = resolved } else { folded[index].text = row.text }
         }
         view.rows = folded
         // The inference peak is reached inside the row (or block use) that now holds it.
         if totals.peakRow >= 0, totals.peakRow < place.count { view.totals.peakRow = place[totals.peakRow] }
         return view
+    }
+
+    /// The report without a model file's scopes, every row at the top: for the PyTorch emitter, which
+    /// writes a class for each block a spec defines, and a file's scopes define none.
+    var withoutNamedScopes: NetworkReport {
+        guard blocks.count > 1, blocks.dropFirst().allSatisfy(\.isNamedScope) else { return self }
+        var copy = self
+        copy.blocks = [BlockInstance.network]
+        for index in copy.rows.indices { copy.rows[index].block = 0 }
+        return copy
     }
 
     /// Adds two subtotals of counts whose total was already counted, so it cannot overflow; saturates

@@ -195,8 +195,11 @@ struct BlockInstance: Sendable {
     /// The network itself, the root of every path.
     static let network = BlockInstance(name: "", ordinal: 1, parent: -1, depth: 0, text: "")
 
-    /// `bottleneck#2`.
-    var pathComponent: String { "\(name)#\(ordinal)" }
+    /// `bottleneck#2`; a model file's scope, named once in its parent (ordinal 0), is its name alone.
+    var pathComponent: String { ordinal > 0 ? "\(name)#\(ordinal)" : name }
+
+    /// True for a scope of a model file's layer names (`layer1`), whose rows' names carry their path.
+    var isNamedScope: Bool { ordinal == 0 }
 }
 
 /// One layer of an analyzed network, with everything counted for it.

@@ -58,7 +58,9 @@ struct GraphAnalyzer {
         } catch {
             return failure(error, at: network.inputRange, text: "INPUT")
         }
-        for layer in network.layers {
+        // Each layer's scope (`/layer1/layer1.0/conv1/Conv` is in layer1, then layer1.0), for `--depth`.
+        let (scopes, layerScopes) = ImportedScopes.blocks(of: network.layers.map(\.name))
+        for (index, layer) in network.layers.enumerated() {
             var reading: [Int] = []
             for name in layer.inputs {
                 guard let tensor = tensors[name] else {
@@ -85,6 +87,7 @@ struct GraphAnalyzer {
                                  name: layer.name, range: layer.range)
             }
             node.inPlace = layer.inPlace
+            node.block = layerScopes[index]
             do throws(NodeFailure) {
                 tensors[layer.output] = try evaluation.add(node)
             } catch {
@@ -98,6 +101,7 @@ struct GraphAnalyzer {
         }
         var report = NetworkReport(name: network.name, file: file.name, settings: settings, rows: rows, totals: totals)
         report.notes = network.notes
+        report.blocks = scopes
         return (report, diagnostics)
     }
 }

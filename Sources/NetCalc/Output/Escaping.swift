@@ -5,17 +5,27 @@
 /// renderers; the others use the functions here.)
 
 extension NetworkReport {
-    /// The report with every name shown `visible`, for output read on a terminal (the table): the
-    /// network's name, its file, its notes and its rows' names. The report itself when nothing changes.
+    /// The report with every name shown `visible`, for output read on a terminal (the table, the
+    /// summary): the network's name, its file, its notes, its rows' names, the texts of rows that are
+    /// not a layer's (a model's merge names the tensors it reads), and its block uses (a model file's
+    /// scopes). The report itself when nothing changes.
     var shownAsText: NetworkReport {
         func needsChange(_ text: String) -> Bool { visible(text) != text }
         guard needsChange(name) || needsChange(file) || notes.contains(where: needsChange)
-                || rows.contains(where: { needsChange($0.name) }) else { return self }
+                || rows.contains(where: { needsChange($0.name) || ($0.resolved == nil && needsChange($0.text)) })
+                || blocks.contains(where: { needsChange($0.name) || needsChange($0.text) }) else { return self }
         var copy = self
         copy.name = visible(name)
         copy.file = visible(file)
         copy.notes = notes.map { visible($0) }
-        for index in copy.rows.indices { copy.rows[index].name = visible(copy.rows[index].name) }
+        for index in copy.rows.indices {
+            copy.rows[index].name = visible(copy.rows[index].name)
+            if copy.rows[index].resolved == nil { copy.rows[index].text = visible(copy.rows[index].text) }
+        }
+        for index in copy.blocks.indices {
+            copy.blocks[index].name = visible(copy.blocks[index].name)
+            copy.blocks[index].text = visible(copy.blocks[index].text)
+        }
         return copy
     }
 }

@@ -57,6 +57,7 @@ struct MarkdownRenderer {
             buffer.append("- **\(label)**: \(Self.escape(value))\n")
         }
         buffer.append("\nUnits: \(units.description); K, M, G after counts are 1000-based.\n")
+        for note in network.notes { buffer.append("\nNote: \(Self.escape(note))\n") }
         if let fit {
             let planner = FitPlanner(network: network)
             buffer.append("\n```\n")

@@ -176,6 +176,7 @@ final class PyTorchWriter {
 
     /// Writes a network's class (and the classes of the blocks it uses); returns its name.
     func network(_ report: NetworkReport, definitions: [String: BlockDefinition]) -> String {
+        let report = report.withoutNamedScopes  // a model file's scopes are not classes
         let name = networksWritten < networkNames.count ? networkNames[networksWritten] : classNames.claim("Net")
         networksWritten += 1
         let index = NetworkIndex(report, definitions: definitions)

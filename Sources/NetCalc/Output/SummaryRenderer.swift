@@ -13,6 +13,7 @@ struct SummaryRenderer {
     }
 
     private func render(_ network: NetworkReport) -> String {
+        let network = network.shownAsText  // names from a model or a file name never drive the terminal
         let totals = network.totals
         let settings = network.settings
         var out = "\(network.name)  (\(network.file); input \(layout.text(network.input))\(layout.note(rank: network.input.rank)); "
@@ -93,6 +94,7 @@ struct SummaryRenderer {
         let lines = TotalsSummary(network: network, units: units).lines
         let labelWidth = lines.map(\.0.count).max() ?? 0
         for (label, value) in lines { out += "  " + label + String(repeating: " ", count: labelWidth - label.count) + "  \(value)\n" }
+        for note in network.notes { out += "  note: \(note)\n" }
         if let fit {
             let planner = FitPlanner(network: network)
             out += "\n" + planner.lines(planner.plan(fit.size, inference: fit.inference), units: units).map { $0 + "\n" }.joined()

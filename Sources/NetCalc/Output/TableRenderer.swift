@@ -33,11 +33,19 @@ struct TableRenderer {
             }
         }
         var specWidth: Int?
+        var nameRoom: Int?
         if let maxWidth {
             for column in Column.dropOrder where tableWidth(widths) > maxWidth && columns.count > 2 {
                 guard let index = columns.firstIndex(of: column) else { continue }
                 columns.remove(at: index)
                 widths.remove(at: index)
+            }
+            // Then long names (a model file's `/layer1/layer1.0/conv1/Conv`) are shortened in the middle,
+            // down to 24 columns; JSON and CSV keep them whole.
+            if let index = columns.firstIndex(of: .layer), tableWidth(widths) > maxWidth, widths[index] > Self.shortestName {
+                let room = max(Self.shortestName, widths[index] - (tableWidth(widths) - maxWidth))
+                widths[index] = room
+                nameRoom = room
             }
             // Last, the spec text is cut to what is left.
             if let last = columns.last, last == .spec, tableWidth(widths) > maxWidth {
@@ -70,7 +78,8 @@ struct TableRenderer {
             for (index, column) in columns.enumerated() {
                 if index > 0 { buffer.spaces(2) }
                 let last = index == columns.count - 1
-                write(column, row, network, width: widths[index], last: last, cut: last ? specWidth : nil, into: &buffer)
+                write(column, row, network, width: widths[index], last: last, cut: last ? specWidth : column == .layer ? nameRoom : nil,
+                      into: &buffer)
             }
             while buffer.bytes.count > start, buffer.bytes.last == 0x20 { buffer.bytes.removeLast() }
             buffer.append("\n")
@@ -171,6 +180,29 @@ struct TableRenderer {
         }
     }
 
+    /// The narrowest a name is shortened to, to fit the terminal.
+    static let shortestName = 24
+
+    /// A name shortened to `room` columns: its outer scopes left out first (`/layer1/layer1.0/conv1/Conv`
+    /// in 22 is `…/layer1.0/conv1/Conv`), else cut in its middle, its end kept longer than its start.
+    static func shortened(_ name: String, to room: Int) -> String {
+        let characters = Array(name.unicodeScalars)
+        guard characters.count > room, room >= 3 else { return name }
+        let components = name.split(separator: "/", omittingEmptySubsequences: false)
+        for start in components.indices.dropFirst() {
+            let candidate = "…/" + components[start...].joined(separator: "/")
+            if candidate.unicodeScalars.count <= room, start < components.count - 1 || components.count == 2 { return candidate }
+        }
+        let keep = room - 1
+        let head = keep * 2 / 5
+        let tail = keep - head
+        var out = String.UnicodeScalarView()
+        out.append(contentsOf: characters[..<head])
+        out.append("…")
+        out.append(contentsOf: characters[(characters.count - tail)...])
+        return String(out)
+    }
+
     /// Writes a cell padded to its column's width.
     private func write(_ column: Column, _ row: LayerRow, _ network: NetworkReport, width: Int, last: Bool, cut: Int?,
                        into buffer: inout TextBuffer) {
@@ -191,8 +223,12 @@ struct TableRenderer {
         case .layer:
             let text = indent(row)
             buffer.append(text)
-            buffer.append(row.name)
-            if !last { buffer.spaces(width - 2 * row.depth - row.name.utf8.count) }
+            var name = row.name
+            if let cut, 2 * row.depth + name.utf8.count > cut {
+                name = Self.shortened(name, to: max(8, cut - 2 * row.depth))
+            }
+            buffer.append(name)
+            if !last { buffer.spaces(width - 2 * row.depth - (name.utf8.count == row.name.utf8.count ? name.utf8.count : displayWidth(name))) }
         case .output:
             buffer.appendShape(row.output, in: layout)
             if !last { buffer.spaces(width - self.width(.output, row, network)) }

@@ -16,6 +16,7 @@ struct TensorOperation: LayerOperation {
         "matmul", "gemm", "conv", "add", "sub", "mul", "div", "pow", "sqrt", "erf", "tanh", "gelu", "relu", "sigmoid",
         "neg", "reciprocal", "abs", "softmax", "layernormalization", "reducemean", "reshape", "flatten", "transpose",
         "concat", "expand", "gather", "slice", "split", "squeeze", "unsqueeze", "cast", "identity", "dropout", "where",
+        "reducesum", "reducel2", "einsum", "batchnormalization", "hardsigmoid", "hardswish", "clip",
     ]
 
     static let definition = LayerDefinition(
@@ -79,8 +80,14 @@ struct TensorOperation: LayerOperation {
         let row = explained.row
         let shape = "ONNX \(`operator`) by ONNX's shape rules: \(row.input.fullText) -> \(row.output.fullText)"
             + " (the ONNX dims without the batch, the last as the channels)"
-        let macsLine = macs == 0 ? "MACs = 0: only Conv, Gemm and MatMul multiply-accumulate"
-            : "MACs = \(formatCount(macs)): the node's matrix product, batch x M x K x N (bias excluded)"
+        let macsLine: String
+        if macs == 0 {
+            macsLine = "MACs = 0: only Conv, Gemm, MatMul and Einsum multiply-accumulate"
+        } else if `operator` == "einsum" {
+            macsLine = "MACs = \(formatCount(macs)): the contraction's terms, the product of every index letter's size"
+        } else {
+            macsLine = "MACs = \(formatCount(macs)): the node's matrix product, batch x M x K x N (bias excluded)"
+        }
         return LayerExplanation(
             shape: shape,
             weights: "weights = \(formatCount(weights)): the learned tensors of more than one value the node reads (each counted once in the file)",

@@ -21,13 +21,14 @@ extension ONNXImporter {
             }
             return
         }
-        guard followsTensors, ONNXImporter.followsByShapeRules(op), readsData(node) else {
+        guard followsTensors, ONNXImporter.startsShapeRules(op), readsData(node) else {
             try processLayer(node, op)
             return
         }
         // A node the CNN mapping refuses (a patch embedding's Reshape [N, C, H, W] to [N, C, H*W], a Sub of
-        // two computed tensors, a reduction over a channels-last tensor's spatial axes) starts following
-        // ONNX's shape rules, from the state before it; if those fail too, the CNN mapping's refusal stands.
+        // two computed tensors, a reduction over a channels-last tensor's spatial axes, Swin's roll as Slice
+        // and Concat) starts following ONNX's shape rules, from the state before it; if those fail too, the
+        // CNN mapping's refusal stands.
         let saved = self
         do throws(ImportFailure) {
             try processLayer(node, op)
@@ -39,6 +40,25 @@ extension ONNXImporter {
                 self = saved
                 throw error
             }
+        }
+    }
+
+    /// True for the operators whose refusal by the CNN mapping starts following ONNX's shape rules: the
+    /// tensor plumbing and reductions the vision models write around their CNN layers. Other refusals (an
+    /// activation of a channel shuffle's 5-D step, a Transpose other than NCHW <-> NHWC, a layer norm
+    /// over other axes, ...) keep their words.
+    static func startsShapeRules(_ op: ONNXOperator) -> Bool {
+        switch op {
+        case .reshape, .sub, .reduceSum, .reduceL2, .einsum, .slice, .concat, .split, .squeeze, .unsqueeze, .expand,
+             .flatten:
+            return true
+        case .matMul, .gemm, .add, .mul, .div, .pow, .mod, .equal, .whereOp, .sqrt, .erf, .tanh, .gelu, .relu,
+             .sigmoid, .neg, .reciprocal, .abs, .floor, .ceil, .softmax, .layerNormalization, .reduceMean, .transpose,
+             .gather, .cast, .identity, .dropout, .batchNormalization, .hardSigmoid, .hardSwish, .clip, .conv,
+             .convTranspose, .maxPool, .averagePool, .globalAveragePool, .globalMaxPool, .upsample, .resize, .pad,
+             .instanceNormalization, .groupNormalization, .lrn, .leakyRelu, .pRelu, .elu, .mish, .constant, .shape,
+             .size, .range, .constantOfShape, .scatterND, .not:
+            return false
         }
     }
 

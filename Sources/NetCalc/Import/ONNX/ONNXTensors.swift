@@ -266,10 +266,15 @@ extension ONNXImporter {
         }
         var weights = 0
         var biases = 0
+        var statistics = 0
         for (position, item) in list.enumerated() {
             guard case .constant(let constant)? = item else { continue }
             let values = learnedValues(node.inputs[position])
             guard values > 0 else { continue }
+            if op == .batchNormalization, position >= 3 {
+                statistics += values
+                continue
+            }
             let isBias: Bool
             switch op {
             case .gemm, .layerNormalization, .batchNormalization: isBias = position == 2
@@ -287,7 +292,7 @@ extension ONNXImporter {
             // A node of several outputs: the first carries the counts.
             try emitTensor(node, name, reading: data, output: out, dims: dims, macs: index == 0 ? macs : 0,
                            weights: index == 0 ? weights : 0, biases: index == 0 ? biases : 0,
-                           suffix: outputs.count > 1 ? ":\(index)" : "")
+                           statistics: index == 0 ? statistics : 0, suffix: outputs.count > 1 ? ":\(index)" : "")
         }
     }
 
@@ -384,33 +389,39 @@ extension ONNXImporter {
     }
 
     /// Makes every tensor the node reads that is followed by ONNX's shape rules channels first again, for
-    /// a CNN layer to read: a `[1, C, ...]` tensor of one to three spatial axes gets an in-place TENSOROP row
-    /// (a view: its output is the same values, no activation memory) whose shape is netcalc's channels-first
-    /// one, `W x H x C`. Any other tensor is refused, naming the operator.
+    /// a CNN layer to read (MobileViT's patches folded back to `[1, C, H, W]`, EfficientFormer's pooling
+    /// mixer): the TENSOROP row that wrote a `[1, C, ...]` tensor of one to three spatial axes is restated
+    /// with netcalc's channels-first shape, `W x H x C` (the same values, so its memory is unchanged), and
+    /// the tensor is NCHW from there on. Any other tensor is refused, naming the operator.
     mutating func viewAsChannelsFirst(_ node: ONNXNode) throws(ImportFailure) {
         for name in node.inputs where !name.isEmpty {
             guard case .data(let data)? = values[name], data.layout == .tensor else { continue }
-            guard (3...5).contains(data.dims.count), data.dims[0] == 1, data.dims.allSatisfy({ $0 >= 1 }) else {
+            guard (3...5).contains(data.dims.count), data.dims[0] == 1, data.dims.allSatisfy({ $0 >= 1 }),
+                  let index = layers.lastIndex(where: { $0.output == data.tensor }),
+                  case .call(let written) = layers[index].computation,
+                  let operation = written.layer.layer.operation as? TensorOperation else {
                 throw failure(node, "reads a tensor of dims \(data.dims) that netcalc follows by ONNX's shape rules; netcalc's \(node.opType) needs a channels-first tensor [1, C, L], [1, C, H, W] or [1, C, D, H, W]")
             }
             let shape = Shape(spatial: Array(data.dims[2...].reversed()), depth: data.dims[1])
-            var arguments: [ImportedArgument] = [.flag("reshape")]
+            var arguments: [ImportedArgument] = [.flag(operation.operator)]
             for (axis, label) in ["width", "height", "time"].enumerated() where axis < shape.rank {
                 arguments.append(.tag(label, [shape[axis]]))
             }
             arguments.append(.tag("depth", [shape.depth]))
+            if operation.macs > 0 { arguments.append(.tag("macs", [operation.macs])) }
+            if operation.weights > 0 { arguments.append(.tag("weights", [operation.weights])) }
+            if operation.biases > 0 { arguments.append(.tag("biases", [operation.biases])) }
+            if operation.statistics > 0 { arguments.append(.tag("stats", [operation.statistics])) }
             let call = ImportedCall("TENSOROP", arguments)
-            let layer = uniqueLayerName(label(node) + "/nchw")
-            let resolved: ResolvedCall
-            switch resolver.resolve(call, layer: layer, at: SourceRange(0, 0)) {
-            case .success(let made): resolved = made
+            switch resolver.resolve(call, layer: layers[index].name, at: SourceRange(0, 0)) {
+            case .success(let made): layers[index].computation = .call(made)
             case .failure(let list): throw ImportFailure(diagnostics: list)
             }
-            let output = freshTensorName(data.tensor + "/nchw")
-            layers.append(ImportedLayer(name: layer, computation: .call(resolved), inputs: [data.tensor], output: output,
-                                        inPlace: true, range: SourceRange(0, 0)))
-            values[name] = .data(ONNXData(tensor: output, dims: data.dims, layout: .nchw))
-            shapes[output] = shape
+            shapes[data.tensor] = shape
+            let channelsFirst = ONNXData(tensor: data.tensor, dims: data.dims, layout: .nchw)
+            for (key, value) in values {
+                if case .data(let other) = value, other.tensor == data.tensor { values[key] = .data(channelsFirst) }
+            }
         }
     }
 
@@ -458,7 +469,8 @@ extension ONNXImporter {
     /// Adds a TENSOROP row: `dims` laid out as netcalc's shape (see the file's notes), resolved and
     /// applied as any call, reading every computed tensor the node reads.
     mutating func emitTensor(_ node: ONNXNode, _ op: String, reading inputs: [ONNXData], output: String, dims: [Int],
-                             macs: Int, weights: Int, biases: Int, suffix: String, inPlace: Bool = false) throws(ImportFailure) {
+                             macs: Int, weights: Int, biases: Int, statistics: Int = 0, suffix: String,
+                             inPlace: Bool = false) throws(ImportFailure) {
         let shape = try tensorShape(node, dims)
         var arguments: [ImportedArgument] = [.flag(op)]
         for (axis, label) in ["width", "height", "time"].enumerated() where axis < shape.rank {
@@ -468,6 +480,7 @@ extension ONNXImporter {
         if macs > 0 { arguments.append(.tag("macs", [macs])) }
         if weights > 0 { arguments.append(.tag("weights", [weights])) }
         if biases > 0 { arguments.append(.tag("biases", [biases])) }
+        if statistics > 0 { arguments.append(.tag("stats", [statistics])) }
         let call = ImportedCall("TENSOROP", arguments)
         let name = uniqueLayerName(label(node) + suffix)
         let resolved: ResolvedCall

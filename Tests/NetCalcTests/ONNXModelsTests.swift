@@ -74,7 +74,8 @@ import Testing
             m.node("Einsum", "mix", ["input", "w"], ["output"], [Self.equation("bchw,dc->bdhw")])
         })
         let row = try #require(report.rows.last)
-        #expect(row.output == Shape(spatial: [8, 8], depth: 4))
+        // ONNX [1, 4, 8, 8], laid out by the tensor rules: the last dim the channels.
+        #expect(row.output == Shape(spatial: [8, 4], depth: 8))
         #expect(row.macs == 1 * 3 * 8 * 8 * 4)
         #expect(row.params == 12)
         let ellipsis = try #require(try read { m in
@@ -109,9 +110,9 @@ import Testing
         #expect(throws: ConstantFailure.self) { try ONNXConstant.scatter(zeros, indices: outside, updates: row) }
     }
 
-    /// A computed tensor that a CNN layer reads after tensor operations gets an in-place view row, so its
-    /// memory is not counted twice.
-    @Test func viewBackToChannelsFirstIsInPlace() throws {
+    /// A computed tensor that a CNN layer reads after tensor operations: the TENSOROP row writing it is
+    /// restated channels first (the same values, so memory is unchanged), and the CNN layer reads it.
+    @Test func tensorReadByACNNLayerIsRestatedChannelsFirst() throws {
         let report = try #require(try read { m in
             m.int64s("tokens", [1, 3, 64])
             m.int64s("image", [1, 3, 8, 8])
@@ -121,9 +122,16 @@ import Testing
             m.node("Reshape", "back", ["b", "image"], ["c"])
             m.node("Conv", "conv", ["c", "w"], ["output"])
         })
-        let view = try #require(report.rows.first { $0.name == "conv/nchw" })
-        #expect(view.activations == 0)
-        #expect(view.output == Shape(spatial: [8, 8], depth: 3))
+        #expect(report.rows.map(\.name) == ["input", "flat", "soft", "back", "conv"])
+        let back = try #require(report.rows.first { $0.name == "back" })
+        #expect(back.output == Shape(spatial: [8, 8], depth: 3))
+        #expect(back.activations == 192)
         #expect(report.rows.last?.output == Shape(spatial: [8, 8], depth: 4))
+        // A Sub of two computed tensors at a batch of 1 (EfficientFormer's pool(x) - x) is a TENSOROP.
+        let sub = try #require(try read { m in
+            m.node("Relu", "a", ["input"], ["a"])
+            m.node("Sub", "sub", ["a", "input"], ["output"])
+        })
+        #expect(sub.rows.last?.op == "tensor")
     }
 }

@@ -36,9 +36,10 @@ extension ONNXImporter {
             self = saved
             do throws(ImportFailure) {
                 try tensorOperation(node, op)
-            } catch _ {
+            } catch let tensorError {
                 self = saved
-                throw error
+                // An Einsum has no CNN mapping: the shape rules' words are the ones that tell.
+                throw op == .einsum ? tensorError : error
             }
         }
     }

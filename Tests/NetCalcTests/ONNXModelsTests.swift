@@ -8,6 +8,8 @@ import Testing
 /// onnxruntime on the unstripped file; and hand-made graphs for Einsum, the folds and the one error per file.
 @Suite struct ONNXModelsTests {
     static let models = ["swin_2stage", "levit_small", "nfnet_wstd", "vit_tiny_dynamo"]
+    /// The fixtures with TENSOROP rows, which `--emit pytorch` cannot write (nfnet_wstd has none).
+    static let tensorModels = ["swin_2stage", "levit_small", "vit_tiny_dynamo"]
 
     @Test(arguments: models) func totalsAgreeWithTheReference(_ name: String) throws {
         let json = try #require(onnxFixture(name + ".reference.json"))

@@ -9,13 +9,15 @@
 /// dims besides the batch has its leading dims multiplied into `time`, so that its volume, and the
 /// activation memory, stay exact.
 
-/// `TENSOROP(op, width=W, [height=H, [time=T,]] depth=C, macs=M, weights=P, biases=B)`.
+/// `TENSOROP(op, width=W, [height=H, [time=T,]] depth=C, macs=M, weights=P, biases=B, stats=S)`: `stats` are
+/// non-trainable values (a batch norm's running mean and variance).
 struct TensorOperation: LayerOperation {
     /// The ONNX operators a TENSOROP row may stand for, by their lower-case op type.
     static let operators = [
         "matmul", "gemm", "conv", "add", "sub", "mul", "div", "pow", "sqrt", "erf", "tanh", "gelu", "relu", "sigmoid",
         "neg", "reciprocal", "abs", "softmax", "layernormalization", "reducemean", "reshape", "flatten", "transpose",
         "concat", "expand", "gather", "slice", "split", "squeeze", "unsqueeze", "cast", "identity", "dropout", "where",
+        "reducesum", "reducel2", "einsum", "batchnormalization", "hardsigmoid", "hardswish", "clip",
     ]
 
     static let definition = LayerDefinition(
@@ -30,6 +32,9 @@ struct TensorOperation: LayerOperation {
             ParameterSpec(names: ["weights"], type: .offset, positional: false, description: "learned weights read",
                           defaultValue: .value(.pair(Sizes(square: 0)))),
             ParameterSpec(names: ["biases"], type: .offset, positional: false, description: "learned biases read",
+                          defaultValue: .value(.pair(Sizes(square: 0)))),
+            ParameterSpec(names: ["stats"], type: .offset, positional: false,
+                          description: "non-trainable values read (running statistics)",
                           defaultValue: .value(.pair(Sizes(square: 0)))),
         ], flagGroups: [operators], required: 0, bareArguments: 0),
         usage: "TENSOROP(op, width=W, height=H, time=T, depth=C, macs=M, weights=P, biases=B), an ONNX node's own result: e.g. TENSOROP(matmul,width=197,depth=64,macs=2420736,weights=12288)"
@@ -47,7 +52,7 @@ struct TensorOperation: LayerOperation {
         }
         return TensorOperation(operator: values.flags.first ?? "identity", output: Shape(spatial: spatial, depth: depth),
                                macs: values.count("macs") ?? 0, weights: values.count("weights") ?? 0,
-                               biases: values.count("biases") ?? 0)
+                               biases: values.count("biases") ?? 0, statistics: values.count("stats") ?? 0)
     }
 
     /// The ONNX op type, lower case (`matmul`).
@@ -56,6 +61,8 @@ struct TensorOperation: LayerOperation {
     var macs: Int
     var weights: Int
     var biases: Int
+    /// Non-trainable values the node reads: a batch norm's running mean and variance.
+    var statistics = 0
 
     var op: String { "tensor" }
     var grading: GradingTraits { GradingTraits(biases: .output) }
@@ -69,6 +76,7 @@ struct TensorOperation: LayerOperation {
         effect.macs = macs
         effect.weights = weights
         effect.biases = biases
+        effect.nonTrainable = statistics
         let widest = (0..<input.shape.rank).map { input.receptiveField[$0] }.max() ?? 1
         effect.receptiveField = Sizes(square: widest)
         effect.jump = Sizes(square: 1)
@@ -79,12 +87,19 @@ struct TensorOperation: LayerOperation {
         let row = explained.row
         let shape = "ONNX \(`operator`) by ONNX's shape rules: \(row.input.fullText) -> \(row.output.fullText)"
             + " (the ONNX dims without the batch, the last as the channels)"
-        let macsLine = macs == 0 ? "MACs = 0: only Conv, Gemm and MatMul multiply-accumulate"
-            : "MACs = \(formatCount(macs)): the node's matrix product, batch x M x K x N (bias excluded)"
+        let macsLine: String
+        if macs == 0 {
+            macsLine = "MACs = 0: only Conv, Gemm, MatMul and Einsum multiply-accumulate"
+        } else if `operator` == "einsum" {
+            macsLine = "MACs = \(formatCount(macs)): the contraction's terms, the product of every index letter's size"
+        } else {
+            macsLine = "MACs = \(formatCount(macs)): the node's matrix product, batch x M x K x N (bias excluded)"
+        }
         return LayerExplanation(
             shape: shape,
             weights: "weights = \(formatCount(weights)): the learned tensors of more than one value the node reads (each counted once in the file)",
-            params: "params = weights + biases = \(formatCount(weights)) + \(formatCount(biases)) = \(formatCount(weights + biases))",
+            params: "params = weights + biases = \(formatCount(weights)) + \(formatCount(biases)) = \(formatCount(weights + biases))"
+                + (statistics > 0 ? "; \(formatCount(statistics)) non-trainable running statistics besides" : ""),
             macs: macsLine,
             receptiveField: "rf = \(row.receptiveField.text): not followed through tensor operations (each position sees the whole input)",
             extra: ["TENSOROP rows come from ONNX files; no PyTorch module is written for them"])

@@ -515,3 +515,121 @@ struct SliceRange: Sendable, Equatable {
         (0..<count).map { first + $0 * step }
     }
 }
+
+/// How a Reduce operator combines the values it reduces.
+enum ConstantReduction: Sendable {
+    case mean, sum, l2
+}
+
+extension ONNXConstant {
+    /// The dims a reduction over `axes` (resolved, in range) leaves, with or without the reduced axes as 1s.
+    static func reducedDims(_ dims: [Int], axes: Set<Int>, keep: Bool) -> [Int] {
+        dims.enumerated().compactMap { axes.contains($0.offset) ? (keep ? 1 : nil) : $0.element }
+    }
+
+    /// ReduceMean, ReduceSum or ReduceL2 over `axes` (every axis when empty): floating point, the
+    /// values kept when the input's are known.
+    static func reduce(_ kind: ConstantReduction, _ data: ONNXConstant, axes rawAxes: [Int], keep: Bool)
+        throws(ConstantFailure) -> ONNXConstant {
+        var axes: Set<Int> = []
+        for axis in rawAxes { axes.insert(try normalizedAxis(axis, rank: data.dims.count)) }
+        if axes.isEmpty { axes = Set(0..<data.dims.count) }
+        let dims = reducedDims(data.dims, axes: axes, keep: keep)
+        let keptDims = reducedDims(data.dims, axes: axes, keep: true)
+        return try result(dims: dims, dataType: data.dataType) { () throws(ConstantFailure) -> ONNXValues? in
+            guard let values = data.known?.doubles else { return nil }
+            // The values are known, so every count here is at most their number.
+            let targetStrides = strides(keptDims)
+            let sourceStrides = strides(data.dims)
+            var sums = [Double](repeating: 0, count: product(keptDims) ?? 0)
+            for flat in values.indices {
+                var target = 0
+                for axis in data.dims.indices where !axes.contains(axis) {
+                    target += (flat / sourceStrides[axis]) % data.dims[axis] * targetStrides[axis]
+                }
+                let value = values[flat]
+                sums[target] += kind == .l2 ? value * value : value
+            }
+            let reducedCount = Double(max(1, values.count / max(1, sums.count)))
+            switch kind {
+            case .mean: return .floats(sums.map { $0 / reducedCount })
+            case .sum: return ONNXDataType.isFloat(data.dataType) ? .floats(sums) : .ints(sums.map { Int($0) })
+            case .l2: return .floats(sums.map { $0.squareRoot() })
+            }
+        }
+    }
+
+    /// Logical not of each element (Not).
+    static func not(_ data: ONNXConstant) throws(ConstantFailure) -> ONNXConstant {
+        try result(dims: data.dims, dataType: ONNXDataType.bool) { () throws(ConstantFailure) -> ONNXValues? in
+            guard let values = data.known?.doubles else { return nil }
+            return .ints(values.map { $0 == 0 ? 1 : 0 })
+        }
+    }
+
+    /// Each element clamped to `[low, high]` (Clip), either bound optional.
+    static func clip(_ data: ONNXConstant, low: Double?, high: Double?) throws(ConstantFailure) -> ONNXConstant {
+        try result(dims: data.dims, dataType: data.dataType) { () throws(ConstantFailure) -> ONNXValues? in
+            guard let values = data.known else { return nil }
+            switch values {
+            case .ints(let list):
+                guard low.map({ Int(exactly: $0) != nil }) ?? true, high.map({ Int(exactly: $0) != nil }) ?? true else {
+                    return .floats(list.map { Swift.min(Swift.max(Double($0), low ?? -.infinity), high ?? .infinity) })
+                }
+                return .ints(list.map { value in
+                    var clamped = value
+                    if let low, let bound = Int(exactly: low) { clamped = Swift.max(clamped, bound) }
+                    if let high, let bound = Int(exactly: high) { clamped = Swift.min(clamped, bound) }
+                    return clamped
+                })
+            case .floats(let list):
+                return .floats(list.map { Swift.min(Swift.max($0, low ?? -.infinity), high ?? .infinity) })
+            }
+        }
+    }
+
+    /// ScatterND without reduction: a copy of `data` with the slices `indices` names replaced by `updates`.
+    static func scatter(_ data: ONNXConstant, indices: ONNXConstant, updates: ONNXConstant) throws(ConstantFailure) -> ONNXConstant {
+        guard let depth = indices.dims.last, depth >= 1, depth <= data.dims.count else {
+            throw ConstantFailure("ScatterND's indices of dims \(indices.dims) do not index a tensor of rank \(data.dims.count)")
+        }
+        let expected = Array(indices.dims.dropLast()) + Array(data.dims[depth...])
+        guard updates.dims == expected else {
+            throw ConstantFailure("ScatterND's updates have dims \(updates.dims), not \(expected)")
+        }
+        return try result(dims: data.dims, dataType: data.dataType) { () throws(ConstantFailure) -> ONNXValues? in
+            guard let values = data.known, let picks = indices.ints, let replacements = updates.known else { return nil }
+            let sliceSize = product(Array(data.dims[depth...])) ?? 0
+            let sourceStrides = strides(data.dims)
+            var ints: [Int] = []
+            var doubles: [Double] = []
+            switch values {
+            case .ints(let list): ints = list
+            case .floats(let list): doubles = list
+            }
+            let isInt: Bool
+            if case .ints = values, case .ints = replacements { isInt = true } else {
+                isInt = false
+                if doubles.isEmpty { doubles = values.doubles }
+            }
+            let newInts: [Int]
+            if case .ints(let list) = replacements { newInts = list } else { newInts = [] }
+            let newDoubles = replacements.doubles
+            for tuple in 0..<(picks.count / depth) {
+                var offset = 0
+                for axis in 0..<depth {
+                    let raw = picks[tuple * depth + axis]
+                    let index = raw < 0 ? raw + data.dims[axis] : raw
+                    guard index >= 0, index < data.dims[axis] else {
+                        throw ConstantFailure("ScatterND's index \(raw) is outside an axis of \(data.dims[axis])")
+                    }
+                    offset += index * sourceStrides[axis]
+                }
+                for i in 0..<sliceSize {
+                    if isInt { ints[offset + i] = newInts[tuple * sliceSize + i] } else { doubles[offset + i] = newDoubles[tuple * sliceSize + i] }
+                }
+            }
+            return isInt ? .ints(ints) : .floats(doubles)
+        }
+    }
+}

@@ -12,15 +12,23 @@ extension ONNXImporter {
         }
         // Shape and Size read only the dims, which the CNN mapping reads of any tensor.
         if followsTensors, op != .shape, op != .size, readsTensor(node) {
-            try tensorOperation(node, op)
+            if ONNXImporter.followsByShapeRules(op) {
+                try tensorOperation(node, op)
+            } else {
+                // A CNN layer after tensor operations (MobileViT's folded patches back to [1, C, H, W]).
+                try viewAsChannelsFirst(node)
+                try processLayer(node, op)
+            }
             return
         }
-        guard followsTensors, op == .reshape, readsData(node) else {
+        guard followsTensors, ONNXImporter.startsShapeRules(op), readsData(node) else {
             try processLayer(node, op)
             return
         }
-        // A Reshape the CNN mapping refuses (a patch embedding's [N, C, H, W] to [N, C, H*W]) starts
-        // following ONNX's shape rules, from the state before it.
+        // A node the CNN mapping refuses (a patch embedding's Reshape [N, C, H, W] to [N, C, H*W], a Sub of
+        // two computed tensors, a reduction over a channels-last tensor's spatial axes, Swin's roll as Slice
+        // and Concat) starts following ONNX's shape rules, from the state before it; if those fail too, the
+        // CNN mapping's refusal stands.
         let saved = self
         do throws(ImportFailure) {
             try processLayer(node, op)
@@ -28,10 +36,30 @@ extension ONNXImporter {
             self = saved
             do throws(ImportFailure) {
                 try tensorOperation(node, op)
-            } catch _ {
+            } catch let tensorError {
                 self = saved
-                throw error
+                // An Einsum has no CNN mapping: the shape rules' words are the ones that tell.
+                throw op == .einsum ? tensorError : error
             }
+        }
+    }
+
+    /// True for the operators whose refusal by the CNN mapping starts following ONNX's shape rules: the
+    /// tensor plumbing and reductions the vision models write around their CNN layers. Other refusals (an
+    /// activation of a channel shuffle's 5-D step, a Transpose other than NCHW <-> NHWC, a layer norm
+    /// over other axes, ...) keep their words.
+    static func startsShapeRules(_ op: ONNXOperator) -> Bool {
+        switch op {
+        case .reshape, .sub, .reduceSum, .reduceL2, .einsum, .slice, .concat, .split, .squeeze, .unsqueeze, .expand,
+             .flatten:
+            return true
+        case .matMul, .gemm, .add, .mul, .div, .pow, .mod, .equal, .whereOp, .sqrt, .erf, .tanh, .gelu, .relu,
+             .sigmoid, .neg, .reciprocal, .abs, .floor, .ceil, .softmax, .layerNormalization, .reduceMean, .transpose,
+             .gather, .cast, .identity, .dropout, .batchNormalization, .hardSigmoid, .hardSwish, .clip, .conv,
+             .convTranspose, .maxPool, .averagePool, .globalAveragePool, .globalMaxPool, .upsample, .resize, .pad,
+             .instanceNormalization, .groupNormalization, .lrn, .leakyRelu, .pRelu, .elu, .mish, .constant, .shape,
+             .size, .range, .constantOfShape, .scatterND, .not:
+            return false
         }
     }
 
@@ -169,6 +197,26 @@ extension ONNXImporter {
             case nil:
                 throw failure(node, "lacks its input")
             }
+        case .reduceSum, .reduceL2:
+            guard case .constant? = try value(node, 0) else {
+                throw failure(node, "reduces a tensor computed from the input by \(node.opType); netcalc follows it by ONNX's shape rules, at a batch of 1")
+            }
+            try reduceConstant(node, op == .reduceSum ? .sum : .l2)
+        case .einsum:
+            throw failure(node, "computes an Einsum; netcalc follows it by ONNX's shape rules, at a batch of 1")
+        case .scatterND:
+            let data = try requiredConstant(node, 0, "ScatterND's data")
+            let indices = try requiredConstant(node, 1, "ScatterND's indices")
+            let updates = try requiredConstant(node, 2, "ScatterND's updates")
+            guard (string(node, "reduction") ?? "none") == "none" else {
+                throw failure(node, "has the reduction '\(string(node, "reduction") ?? "")'; netcalc folds ScatterND without reduction")
+            }
+            values[try output(node)] = .constant(try folding(node) { () throws(ConstantFailure) in
+                try ONNXConstant.scatter(data, indices: indices, updates: updates)
+            })
+        case .not:
+            let input = try requiredConstant(node, 0, "Not's input")
+            values[try output(node)] = .constant(try folding(node) { () throws(ConstantFailure) in try ONNXConstant.not(input) })
         case .whereOp:
             let condition = try requiredConstant(node, 0, "Where's condition")
             let x = try requiredConstant(node, 1, "Where's first choice")
@@ -379,7 +427,9 @@ extension ONNXImporter {
         }
         let settings = try window(node, kernel: kernel, input: input)
         let size = ImportedArgument.sizes(kernel.reversed())
-        try applyWindow(node, input: input, window: settings, output: target) { tags in
+        let gain = try standardizationGain(node, weight: weight, filters: filters)
+        let result = gain ? freshTensorName(target + "/standardized") : target
+        try applyWindow(node, input: input, window: settings, output: result) { tags in
             var parts: [ImportedArgument]
             let keyword: String
             if group == channels, group > 1 {
@@ -394,6 +444,37 @@ extension ONNXImporter {
             if !hasBias { parts.append(.flag("nobias")) }
             return ImportedCall(keyword, parts)
         }
+        if gain, case .data(let convolved)? = values[result] {
+            // conv(x, standardize(W) x g) is conv(x, standardize(W)) x g: the gain, one per filter, scales
+            // the convolution's output in place.
+            try emit(node, ImportedCall("SCALE", .flag(inPlaceFlag)), input: convolved, output: target, layout: .nchw,
+                     suffix: "/gain")
+            layers[layers.count - 1].inPlace = true
+        }
+    }
+
+    /// True when a Conv's weight is computed from stored tensors (weight standardization, as NFNet's
+    /// ScaledStdConv2d exports: the weight's mean and variance by ReduceMean or a training-mode
+    /// BatchNormalization, times a gain) and one of them, an initializer other than the weight and its
+    /// reshaped or transposed copies (which have the weight's count), holds one value per filter: the
+    /// gain, a SCALE after the CONV. The CONV counts the weight once, as any convolution's. Constant
+    /// nodes (the batch norm's zeros) hold the exporter's values, not learned ones. Other learned
+    /// tensors in the weight's computation are refused.
+    mutating func standardizationGain(_ node: ONNXNode, weight: ONNXConstant, filters: Int) throws(ImportFailure) -> Bool {
+        guard node.inputs.count > 1, let weightCount = weight.count else { return false }
+        let sources = storedSources(node.inputs[1])
+        let initializers = Set(graph.initializers.map(\.name))
+        var extra: [String] = []
+        for name in sources where name != node.inputs[1] && initializers.contains(name) {
+            guard case .constant(let stored)? = values[name], ONNXDataType.isFloat(stored.dataType),
+                  let count = stored.count, count > 1, count != weightCount else { continue }
+            extra.append(name)
+        }
+        guard !extra.isEmpty else { return false }
+        guard extra.count == 1, case .constant(let gain)? = values[extra[0]], gain.count == filters else {
+            throw failure(node, "computes its weight from the learned tensors \(extra.map { "'\($0)'" }.joined(separator: ", ")) besides the weight; netcalc counts a standardized weight and a gain of one value per filter")
+        }
+        return true
     }
 
     /// ConvTranspose: DECONV, when netcalc's DECONV says the same thing.
@@ -490,6 +571,10 @@ extension ONNXImporter {
 
     /// ReduceMean over every spatial axis is GAP; over the channels it starts a written-out LayerNorm.
     mutating func reduceMean(_ node: ONNXNode) throws(ImportFailure) {
+        if case .constant? = try value(node, 0) {
+            try reduceConstant(node, .mean)
+            return
+        }
         let input = try data(node, 0)
         let keep = int(node, "keepdims", 1) != 0
         let axes = try reduceAxes(node, rank: input.dims.count)
@@ -502,6 +587,17 @@ extension ONNXImporter {
             return
         }
         throw failure(node, "averages a tensor of dims \(input.text) over the axes \(axes.map { "\($0)" } ?? "all"); netcalc reads a mean over every spatial axis (GAP) or a written-out layer norm over the channels")
+    }
+
+    /// A Reduce node on a constant (weight standardization's mean and variance): folded, its values kept
+    /// when small.
+    mutating func reduceConstant(_ node: ONNXNode, _ kind: ConstantReduction) throws(ImportFailure) {
+        let input = try requiredConstant(node, 0, "its input")
+        let axes = try reduceAxes(node, rank: input.dims.count) ?? []
+        let keep = int(node, "keepdims", 1) != 0
+        values[try output(node)] = .constant(try folding(node) { () throws(ConstantFailure) in
+            try ONNXConstant.reduce(kind, input, axes: axes, keep: keep)
+        })
     }
 
     // MARK: Dense layers
@@ -568,6 +664,16 @@ extension ONNXImporter {
 
     /// A layer that keeps the shape and works per channel (BN, INSTANCENORM).
     mutating func channelwise(_ node: ONNXNode, _ call: ImportedCall) throws(ImportFailure) {
+        if case .constant(let constant)? = try value(node, 0) {
+            // A normalization of a constant (weight standardization by a training-mode batch norm): the
+            // same dims, values not followed; its statistics one per channel (axis 1).
+            values[try output(node)] = .constant(ONNXConstant(dims: constant.dims, dataType: constant.dataType, values: nil))
+            let channels = constant.dims.count > 1 ? constant.dims[1] : 1
+            for name in node.outputs.dropFirst() where !name.isEmpty {
+                values[name] = .constant(ONNXConstant(dims: [channels], dataType: ONNXDataType.float, values: nil))
+            }
+            return
+        }
         let input = try data(node, 0)
         guard input.isChannelsFirst || input.layout == .flat else {
             throw failure(node, "normalizes a tensor of dims \(input.text); \(node.opType) works on channels-first tensors [N, C, ...] or [N, C]")
@@ -634,7 +740,6 @@ extension ONNXImporter {
 
     /// Clip: RELU6 for [0, 6], RELU for [0, none].
     mutating func clip(_ node: ONNXNode) throws(ImportFailure) {
-        let input = try data(node, 0)
         var low: Double? = float(node, "min").map(Double.init)
         var high: Double? = float(node, "max").map(Double.init)
         if let constant = try constant(node, 1, "the minimum") {
@@ -647,6 +752,14 @@ extension ONNXImporter {
         }
         if let value = high, value >= Double(Float.greatestFiniteMagnitude) { high = nil }
         if let value = low, value <= -Double(Float.greatestFiniteMagnitude) { low = nil }
+        if case .constant(let constant)? = try value(node, 0) {
+            // Padding arithmetic computed in the graph (TensorFlow's SAME: max(0, ...)).
+            values[try output(node)] = .constant(try folding(node) { () throws(ConstantFailure) in
+                try ONNXConstant.clip(constant, low: low, high: high)
+            })
+            return
+        }
+        let input = try data(node, 0)
         switch (low, high) {
         case (0?, 6?): try emitKeeping(node, ImportedCall("RELU6"), input: input)
         case (0?, nil): try emitKeeping(node, ImportedCall("RELU"), input: input)

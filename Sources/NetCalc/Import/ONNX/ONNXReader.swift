@@ -212,6 +212,7 @@ enum ONNXOperator: String, CaseIterable, Sendable {
     case constant = "Constant", shape = "Shape", size = "Size", gather = "Gather", cast = "Cast", range = "Range"
     case constantOfShape = "ConstantOfShape", equal = "Equal", whereOp = "Where"
     case expand = "Expand", mod = "Mod"
+    case reduceSum = "ReduceSum", reduceL2 = "ReduceL2", einsum = "Einsum", scatterND = "ScatterND", not = "Not"
 
     /// The hint listing what netcalc reads.
     static let supportedList: String = {
@@ -396,22 +397,31 @@ struct ONNXImporter {
         return stem.isEmpty ? "onnx" : String(stem)
     }
 
-    /// Rejects, all at once, operators netcalc does not map: one error per op type, naming its
-    /// first node; the first carries the list of operators netcalc reads.
+    /// Rejects, in one error for the file, every operator netcalc does not map: each op type named
+    /// once, with how many nodes use it and the first of them, then the list of operators netcalc reads.
     func checkOperators() throws(ImportFailure) {
-        var list = DiagnosticList()
-        var seen: Set<String> = []
+        var order: [String] = []
+        var uses: [String: (count: Int, first: String)] = [:]
         for node in graph.nodes {
             let standard = node.domain.isEmpty || node.domain == "ai.onnx"
             if standard, ONNXOperator(rawValue: node.opType) != nil { continue }
-            let key = standard ? node.opType : "\(node.domain).\(node.opType)"
-            guard seen.insert(key).inserted else { continue }
             let what = standard ? node.opType : "\(node.opType) of the domain '\(node.domain)'"
-            // The list of what netcalc reads follows the first error only, not every one.
-            list.append(Diagnostic(.error, "\(fileName): node '\(label(node))' uses \(what), which netcalc does not support",
-                                   at: nil, in: nil, hint: seen.count == 1 ? ONNXOperator.supportedList : nil))
+            if let known = uses[what] {
+                uses[what] = (known.count + 1, known.first)
+            } else {
+                order.append(what)
+                uses[what] = (1, label(node))
+            }
         }
-        if list.hasErrors { throw ImportFailure(diagnostics: list) }
+        guard !order.isEmpty else { return }
+        let named = order.map { what in
+            let use = uses[what] ?? (1, "")
+            return use.count == 1 ? "\(what) (node '\(use.first)')"
+                : "\(what) (\(formatCount(use.count)) nodes, the first '\(use.first)')"
+        }
+        let subject = order.count == 1 ? "an operator" : "\(order.count) operators"
+        throw failure("the graph uses \(subject) netcalc does not support: \(named.joined(separator: ", "))",
+                      hint: ONNXOperator.supportedList)
     }
 
     /// The input positions at which an operator reads learned parameters, whose values netcalc never

@@ -45,11 +45,11 @@ extension ONNXImporter {
         case .matMul, .gemm, .add, .sub, .mul, .div, .pow, .mod, .equal, .whereOp, .sqrt, .erf, .tanh, .gelu, .relu,
              .sigmoid, .neg, .reciprocal, .abs, .floor, .ceil, .softmax, .layerNormalization, .reduceMean, .reshape,
              .flatten, .transpose, .concat, .expand, .gather, .slice, .split, .squeeze, .unsqueeze, .cast, .identity,
-             .dropout:
+             .dropout, .reduceSum, .reduceL2, .einsum, .batchNormalization, .hardSigmoid, .hardSwish, .clip:
             return true
         case .conv, .convTranspose, .maxPool, .averagePool, .globalAveragePool, .globalMaxPool, .upsample, .resize, .pad,
-             .batchNormalization, .instanceNormalization, .groupNormalization, .lrn, .leakyRelu, .pRelu, .clip, .elu,
-             .hardSigmoid, .hardSwish, .mish, .constant, .shape, .size, .range, .constantOfShape:
+             .instanceNormalization, .groupNormalization, .lrn, .leakyRelu, .pRelu, .elu,
+             .mish, .constant, .shape, .size, .range, .constantOfShape, .scatterND, .not:
             return false
         }
     }
@@ -124,7 +124,8 @@ extension ONNXImporter {
             guard case .data(let input)? = list.first else { throw failure(node, "lacks its input") }
             try alias(node, to: input)
             return
-        case .sqrt, .erf, .tanh, .gelu, .relu, .sigmoid, .neg, .reciprocal, .abs, .floor, .ceil:
+        case .sqrt, .erf, .tanh, .gelu, .relu, .sigmoid, .neg, .reciprocal, .abs, .floor, .ceil, .hardSigmoid, .hardSwish,
+             .clip, .batchNormalization:
             outputs = [try operand(list, 0, node, "its input").dims]
         case .softmax:
             let dims = try operand(list, 0, node, "its input").dims
@@ -158,7 +159,7 @@ extension ONNXImporter {
             guard k == kb else { throw failure(node, "multiplies a \(m)x\(k) matrix by a \(kb)x\(n) one") }
             outputs = [[m, n]]
             macs = try tensorProduct(node, [m, k, n])
-        case .reduceMean:
+        case .reduceMean, .reduceSum, .reduceL2:
             let dims = try operand(list, 0, node, "its input").dims
             var axes = intList(node, "axes")
             if axes == nil, let constant = try constant(node, 1, "the axes") { axes = try ints(node, constant, "the axes") }
@@ -169,6 +170,10 @@ extension ONNXImporter {
         case .reshape:
             let shape = try ints(node, try requiredConstant(node, 1, "the shape"), "the shape")
             outputs = [try reshapeDims(node, from: first.dims, to: shape)]
+        case .einsum:
+            let (dims, count) = try einsum(node, list.map { $0?.dims ?? [] })
+            outputs = [dims]
+            macs = count
         case .flatten:
             let dims = first.dims
             let raw = int(node, "axis", 1)
@@ -255,19 +260,24 @@ extension ONNXImporter {
         case .squeeze, .unsqueeze:
             outputs = [try squeezedDims(node, first.dims, axes: try squeezeAxes(node), adding: op == .unsqueeze, keepBatch: false)]
         case .conv, .convTranspose, .maxPool, .averagePool, .globalAveragePool, .globalMaxPool, .upsample, .resize, .pad,
-             .batchNormalization, .instanceNormalization, .groupNormalization, .lrn, .leakyRelu, .pRelu, .clip, .elu,
-             .hardSigmoid, .hardSwish, .mish, .constant, .shape, .size, .range, .constantOfShape:
+             .instanceNormalization, .groupNormalization, .lrn, .leakyRelu, .pRelu, .elu,
+             .mish, .constant, .shape, .size, .range, .constantOfShape, .scatterND, .not:
             throw failure(node, "reads a tensor of dims \(first.dims) that netcalc follows by ONNX's shape rules; netcalc's \(node.opType) needs a channels-first tensor (NCHW and its 1-D and 3-D kin)")
         }
         var weights = 0
         var biases = 0
+        var statistics = 0
         for (position, item) in list.enumerated() {
             guard case .constant(let constant)? = item else { continue }
             let values = learnedValues(node.inputs[position])
             guard values > 0 else { continue }
+            if op == .batchNormalization, position >= 3 {
+                statistics += values
+                continue
+            }
             let isBias: Bool
             switch op {
-            case .gemm, .layerNormalization: isBias = position == 2
+            case .gemm, .layerNormalization, .batchNormalization: isBias = position == 2
             case .add, .sub: isBias = constant.dims.dropLast().allSatisfy { $0 == 1 }
             default: isBias = false
             }
@@ -282,7 +292,7 @@ extension ONNXImporter {
             // A node of several outputs: the first carries the counts.
             try emitTensor(node, name, reading: data, output: out, dims: dims, macs: index == 0 ? macs : 0,
                            weights: index == 0 ? weights : 0, biases: index == 0 ? biases : 0,
-                           suffix: outputs.count > 1 ? ":\(index)" : "")
+                           statistics: index == 0 ? statistics : 0, suffix: outputs.count > 1 ? ":\(index)" : "")
         }
     }
 
@@ -305,37 +315,162 @@ extension ONNXImporter {
         return (dims, macs)
     }
 
-    /// The values of the learned tensor a constant input holds, when this is its first reader: a float
-    /// tensor stored in the file (an initializer or a Constant node's value, followed back through
-    /// Identity, Cast, Reshape, Expand, Squeeze, Unsqueeze, Transpose and Flatten) of more than one
-    /// value; 0 for anything else or a tensor already counted.
-    mutating func learnedValues(_ tensor: String) -> Int {
-        var name = tensor
-        for _ in 0...graph.nodes.count {
-            if let index = producers[name] {
-                let producer = graph.nodes[index]
-                switch producer.opType {
-                case "Constant":
-                    break
-                case "Identity", "Cast", "Reshape", "Expand", "Squeeze", "Unsqueeze", "Transpose", "Flatten":
-                    guard let source = producer.inputs.first, !source.isEmpty else { return 0 }
-                    name = source
-                    continue
-                default:
-                    return 0
+    /// The dims and MACs of ONNX's Einsum: each operand's letters bound to its dims (`...` to the broadcast
+    /// dims it stands for), the output's letters those after `->` (or, without an arrow, the letters used
+    /// once, in alphabetical order, after the broadcast dims). MACs: with two operands or more, one
+    /// multiply-accumulate per term of the contraction, the product of every letter's size; none for
+    /// one operand (a transpose, a trace or a sum).
+    func einsum(_ node: ONNXNode, _ operands: [[Int]]) throws(ImportFailure) -> ([Int], Int) {
+        guard let equation = string(node, "equation") else { throw failure(node, "has no equation") }
+        let text = equation.filter { !$0.isWhitespace }
+        let sides = text.pieces(by: "->")
+        guard sides.count <= 2, let left = sides.first else { throw failure(node, "has the equation '\(equation)' with more than one ->") }
+        let terms = left.pieces(by: ",")
+        guard terms.count == operands.count else {
+            throw failure(node, "has the equation '\(equation)' for \(terms.count) operands, but reads \(operands.count)")
+        }
+        var sizes: [Character: Int] = [:]
+        var counts: [Character: Int] = [:]
+        var ellipsis: [Int] = []
+        /// The letters of a term, their dims and the dims `...` stands for; nil when the term does not fit
+        /// the operand.
+        func bind(_ term: String, _ dims: [Int]) -> (letters: [Character], sizes: [Int], broadcast: [Int])? {
+            let parts = term.pieces(by: "...")
+            guard parts.count <= 2 else { return nil }
+            let head = Array(parts[0])
+            let tail = parts.count == 2 ? Array(parts[1]) : []
+            guard head.allSatisfy({ $0.isLetter }), tail.allSatisfy({ $0.isLetter }) else { return nil }
+            let named = head.count + tail.count
+            guard parts.count == 2 ? dims.count >= named : dims.count == named else { return nil }
+                let middle = Array(dims[head.count..<(dims.count - tail.count)])
+            let sizes: [Int] = Array(dims.prefix(head.count)) + Array(dims.suffix(tail.count))
+            return (head + tail, sizes, middle)
+        }
+        for (term, dims) in zip(terms, operands) {
+            guard let bound = bind(term, dims) else {
+                throw failure(node, "has the term '\(term)' of '\(equation)' for an operand of dims \(dims)")
+            }
+            for (letter, size) in zip(bound.letters, bound.sizes) {
+                counts[letter, default: 0] += 1
+                if let known = sizes[letter], known != size {
+                    guard known == 1 || size == 1 else {
+                        throw failure(node, "binds '\(letter)' of '\(equation)' to both \(known) and \(size)")
+                    }
+                    sizes[letter] = max(known, size)
+                } else {
+                    sizes[letter] = size
                 }
             }
-            guard case .constant(let stored)? = values[name], ONNXDataType.isFloat(stored.dataType),
-                  let count = stored.count, count > 1, countedTensors.insert(name).inserted else { return 0 }
-            return count
+            guard let broadcast = ONNXConstant.broadcast(ellipsis, bound.broadcast) else {
+                throw failure(node, "broadcasts the dims '...' of '\(equation)' stands for, \(ellipsis) and \(bound.broadcast), which do not broadcast")
+            }
+            ellipsis = broadcast
         }
-        return 0
+        var dims: [Int] = []
+        if sides.count == 2 {
+            let parts = sides[1].pieces(by: "...")
+            guard parts.count <= 2 else { throw failure(node, "has the output '\(sides[1])' with more than one ...") }
+            for (index, part) in parts.enumerated() {
+                if index == 1 { dims += ellipsis }
+                for letter in part {
+                    guard let size = sizes[letter] else {
+                        throw failure(node, "has the output letter '\(letter)' of '\(equation)', which no operand has")
+                    }
+                    dims.append(size)
+                }
+            }
+            if parts.count == 1, !ellipsis.isEmpty { dims = ellipsis + dims }
+        } else {
+            dims = ellipsis + counts.filter { $0.value == 1 }.keys.sorted().compactMap { sizes[$0] }
+        }
+        guard operands.count >= 2 else { return (dims, 0) }
+        let macs = try tensorProduct(node, ellipsis + Array(sizes.values))
+        return (dims, macs)
+    }
+
+    /// Makes every tensor the node reads that is followed by ONNX's shape rules channels first again, for
+    /// a CNN layer to read (MobileViT's patches folded back to `[1, C, H, W]`, EfficientFormer's pooling
+    /// mixer): the TENSOROP row that wrote a `[1, C, ...]` tensor of one to three spatial axes is restated
+    /// with netcalc's channels-first shape, `W x H x C` (the same values, so its memory is unchanged), and
+    /// the tensor is NCHW from there on. Any other tensor is refused, naming the operator.
+    mutating func viewAsChannelsFirst(_ node: ONNXNode) throws(ImportFailure) {
+        for name in node.inputs where !name.isEmpty {
+            guard case .data(let data)? = values[name], data.layout == .tensor else { continue }
+            guard (3...5).contains(data.dims.count), data.dims[0] == 1, data.dims.allSatisfy({ $0 >= 1 }),
+                  let index = layers.lastIndex(where: { $0.output == data.tensor }),
+                  case .call(let written) = layers[index].computation,
+                  let operation = written.layer.layer.operation as? TensorOperation else {
+                throw failure(node, "reads a tensor of dims \(data.dims) that netcalc follows by ONNX's shape rules; netcalc's \(node.opType) needs a channels-first tensor [1, C, L], [1, C, H, W] or [1, C, D, H, W]")
+            }
+            let shape = Shape(spatial: Array(data.dims[2...].reversed()), depth: data.dims[1])
+            var arguments: [ImportedArgument] = [.flag(operation.operator)]
+            for (axis, label) in ["width", "height", "time"].enumerated() where axis < shape.rank {
+                arguments.append(.tag(label, [shape[axis]]))
+            }
+            arguments.append(.tag("depth", [shape.depth]))
+            if operation.macs > 0 { arguments.append(.tag("macs", [operation.macs])) }
+            if operation.weights > 0 { arguments.append(.tag("weights", [operation.weights])) }
+            if operation.biases > 0 { arguments.append(.tag("biases", [operation.biases])) }
+            if operation.statistics > 0 { arguments.append(.tag("stats", [operation.statistics])) }
+            let call = ImportedCall("TENSOROP", arguments)
+            switch resolver.resolve(call, layer: layers[index].name, at: SourceRange(0, 0)) {
+            case .success(let made): layers[index].computation = .call(made)
+            case .failure(let list): throw ImportFailure(diagnostics: list)
+            }
+            shapes[data.tensor] = shape
+            let channelsFirst = ONNXData(tensor: data.tensor, dims: data.dims, layout: .nchw)
+            for (key, value) in values {
+                if case .data(let other) = value, other.tensor == data.tensor { values[key] = .data(channelsFirst) }
+            }
+        }
+    }
+
+    /// The values of the learned tensors a constant input holds, when this is their first reader: each
+    /// float tensor stored in the file (an initializer or a Constant node's value) of more than one value
+    /// that the constant is computed from, followed back through every node computed from constants alone
+    /// (Identity, Cast, Reshape, Transpose, Gather of a position-bias table by its index table, ...);
+    /// tensors already counted add nothing.
+    mutating func learnedValues(_ tensor: String) -> Int {
+        var total = 0
+        for name in storedSources(tensor) {
+            guard case .constant(let stored)? = values[name], ONNXDataType.isFloat(stored.dataType),
+                  let count = stored.count, count > 1, countedTensors.insert(name).inserted else { continue }
+            let (sum, overflow) = total.addingReportingOverflow(count)
+            if !overflow { total = sum }
+        }
+        return total
+    }
+
+    /// The stored tensors (initializers and Constant nodes' outputs) a constant is computed from, each once,
+    /// following back the nodes whose inputs are all constants (at most `graph.nodes.count` of them).
+    func storedSources(_ tensor: String) -> [String] {
+        var found: [String] = []
+        var seen: Set<String> = []
+        var stack = [tensor]
+        while let name = stack.popLast() {
+            guard seen.insert(name).inserted, seen.count <= graph.nodes.count + graph.initializers.count + 1 else { continue }
+            guard case .constant? = values[name] else { continue }
+            guard let index = producers[name], graph.nodes[index].opType != "Constant" else {
+                found.append(name)
+                continue
+            }
+            let producer = graph.nodes[index]
+            let inputs = producer.inputs.filter { !$0.isEmpty }
+            // A constant computed from the input's shape (Shape, Size) holds no learned values.
+            guard inputs.allSatisfy({ input in
+                if case .constant? = values[input] { return true }
+                return false
+            }) else { continue }
+            stack.append(contentsOf: inputs.reversed())
+        }
+        return found
     }
 
     /// Adds a TENSOROP row: `dims` laid out as netcalc's shape (see the file's notes), resolved and
     /// applied as any call, reading every computed tensor the node reads.
     mutating func emitTensor(_ node: ONNXNode, _ op: String, reading inputs: [ONNXData], output: String, dims: [Int],
-                             macs: Int, weights: Int, biases: Int, suffix: String) throws(ImportFailure) {
+                             macs: Int, weights: Int, biases: Int, statistics: Int = 0, suffix: String,
+                             inPlace: Bool = false) throws(ImportFailure) {
         let shape = try tensorShape(node, dims)
         var arguments: [ImportedArgument] = [.flag(op)]
         for (axis, label) in ["width", "height", "time"].enumerated() where axis < shape.rank {
@@ -345,6 +480,7 @@ extension ONNXImporter {
         if macs > 0 { arguments.append(.tag("macs", [macs])) }
         if weights > 0 { arguments.append(.tag("weights", [weights])) }
         if biases > 0 { arguments.append(.tag("biases", [biases])) }
+        if statistics > 0 { arguments.append(.tag("stats", [statistics])) }
         let call = ImportedCall("TENSOROP", arguments)
         let name = uniqueLayerName(label(node) + suffix)
         let resolved: ResolvedCall
@@ -362,7 +498,7 @@ extension ONNXImporter {
             throw failure(node, name: name, text: call.text, error, input: input)
         }
         layers.append(ImportedLayer(name: name, computation: .call(resolved), inputs: inputs.map(\.tensor), output: output,
-                                    range: SourceRange(0, 0)))
+                                    inPlace: inPlace, range: SourceRange(0, 0)))
         values[output] = .data(ONNXData(tensor: output, dims: dims, layout: .tensor))
         shapes[output] = effect.output
     }
@@ -383,5 +519,28 @@ extension ONNXImporter {
             item = [outer] + item.suffix(2)
         }
         return Shape(spatial: item.reversed(), depth: depth)
+    }
+}
+
+extension String {
+    /// The pieces between each occurrence of `separator`, empty ones kept (`"a,,b"` is `a`, ``, `b`).
+    func pieces(by separator: String) -> [String] {
+        let text = Array(self)
+        let mark = Array(separator)
+        var result: [String] = []
+        var current: [Character] = []
+        var index = 0
+        while index < text.count {
+            if !mark.isEmpty, index + mark.count <= text.count, Array(text[index..<(index + mark.count)]) == mark {
+                result.append(String(current))
+                current = []
+                index += mark.count
+            } else {
+                current.append(text[index])
+                index += 1
+            }
+        }
+        result.append(String(current))
+        return result
     }
 }

@@ -104,9 +104,31 @@ declare -A result
   echo "201 runs of each, alternating, timed with bash's \`\$EPOCHREALTIME\` around each run, so both include"
   echo "starting the process from bash."
   echo
+  # A model file with its weights against the same graph with them stripped (needs python3 and onnx).
+  model_rows=""
+  if python3 -c "import onnx, numpy" 2> /dev/null \
+      && python3 tools/inflate_onnx.py Tests/NetCalcTests/Fixtures/onnx/vgg11.onnx "$work/vgg11_full.onnx"; then
+    echo "## Model files"
+    echo
+    echo "VGG11's ONNX export with its weights ($(( $(stat -c %s "$work/vgg11_full.onnx") >> 20 )) MiB, made by \`tools/inflate_onnx.py\` from the"
+    echo "stripped fixture) against the stripped fixture itself ($(stat -c %s Tests/NetCalcTests/Fixtures/onnx/vgg11.onnx) bytes): the same graph. Median of $runs runs, table."
+    echo
+    echo "| file | seconds | peak memory |"
+    echo "|---|---:|---:|"
+    for model in "$work/vgg11_full.onnx" Tests/NetCalcTests/Fixtures/onnx/vgg11.onnx; do
+      read -r micros kb < <(measure "$model" table "$runs")
+      echo "| $(basename "$model") | $(awk -v u="$micros" 'BEGIN { printf "%.3f", u / 1e6 }') | $((kb / 1024)) MiB |"
+      model_rows+="$micros $kb "
+    done
+    echo
+  fi
   echo "## Targets"
   echo
   verdict() { awk -v v="$1" -v t="$2" 'BEGIN { if (v <= t) print "met"; else printf "missed, %.2fx the target", v / t }'; }
+  if [ -n "$model_rows" ]; then
+    read -r full_micros full_kb _ <<< "$model_rows"
+    echo "- a 500 MB model file (VGG11 with weights): $(awk -v u="$full_micros" 'BEGIN { printf "%.1f", u / 1000 }') ms (target 50 ms: $(verdict "$((full_micros / 1000))" 50)); $((full_kb / 1024)) MiB (target 30 MiB: $(verdict "$((full_kb / 1024))" 30))."
+  fi
   ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
   for spec in chain_1000000 repeated; do
     for format in table json; do
@@ -151,7 +173,7 @@ next, and by more while other work runs.
 NOTES
   # Sections added by hand after a run (other ## headings) are carried over.
   if [ -f bench/RESULTS.md ]; then
-    awk '/^## / { keep = ($0 != "## Targets" && $0 != "## Where the time goes" && $0 != "## Where the time and memory go") } keep' bench/RESULTS.md | sed '1s/^/\n/'
+    awk '/^## / { keep = ($0 != "## Targets" && $0 != "## Where the time goes" && $0 != "## Where the time and memory go" && $0 != "## Model files") } keep' bench/RESULTS.md | sed '1s/^/\n/'
   fi
 } > bench/RESULTS.md.new
 mv bench/RESULTS.md.new bench/RESULTS.md

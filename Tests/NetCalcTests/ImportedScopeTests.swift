@@ -29,6 +29,27 @@ import Testing
         #expect(outcome.standardOutput.contains("conv1     112x112x64       9,472  CONV(64,7,s2,p3)"))
     }
 
+    /// PyTorch's dynamo exporter names nodes `node_Conv_53` and records the modules in their metadata;
+    /// its optimizer's fold of batch norm into a convolution is recorded there too.
+    @Test func aDynamoExportIsGroupedByTheModulesItRecords() throws {
+        let outcome = runNetCalc(["Tests/NetCalcTests/Fixtures/onnx/dynamo_scopes.onnx", "--depth", "1", "--columns", "layer,params,spec"])
+        #expect(outcome.status == 0)
+        let names = outcome.standardOutput.split(separator: "\n").dropFirst(2).prefix(6).map { $0.split(separator: " ").first ?? "" }
+        #expect(names == ["x", "stem", "body", "pool", "node_view", "fc"])
+        #expect(outcome.standardOutput.contains("body        1,752  4 layers"))
+        #expect(outcome.standardOutput.contains("note: batch norm is folded into the convolutions"))
+    }
+
+    @Test(arguments: [
+        ("['', 'layer1', 'layer1.0', 'relu']", ["", "layer1", "layer1.0", "relu"]),
+        (#"['a\'b', "c,d"]"#, ["a'b", "c,d"]),
+        ("not a list", []),
+        ("['open", []),
+    ])
+    func pythonListsOfStringsAreRead(_ text: String, _ strings: [String]) {
+        #expect(pythonStrings(text) == strings)
+    }
+
     @Test func theSummaryAddsUpScopesAndKeepsTheNotes() throws {
         let text = runNetCalc(["Tests/NetCalcTests/Fixtures/onnx/resnet50.onnx", "--summary"]).standardOutput
         #expect(text.contains("blocks (9 uses; repeated uses added up)"))

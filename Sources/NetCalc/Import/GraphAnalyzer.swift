@@ -59,7 +59,7 @@ struct GraphAnalyzer {
             return failure(error, at: network.inputRange, text: "INPUT")
         }
         // Each layer's scope (`/layer1/layer1.0/conv1/Conv` is in layer1, then layer1.0), for `--depth`.
-        let (scopes, layerScopes) = ImportedScopes.blocks(of: network.layers.map(\.name))
+        let (scopes, layerScopes) = ImportedScopes.blocks(of: network.layers.map(\.name), recorded: network.scopes)
         for (index, layer) in network.layers.enumerated() {
             var reading: [Int] = []
             for name in layer.inputs {

@@ -17,6 +17,9 @@ struct ImportedNetwork: Sendable {
     var layers: [ImportedLayer]
     /// Facts about the import that the output states (`batch norm is folded into the convolutions`).
     var notes: [String] = []
+    /// The modules a layer ran in, by its name, where the file records them apart from the name
+    /// (dynamo's `pkg.torch.onnx.name_scopes`); other names carry them (`/layer1/layer1.0/conv1/Conv`).
+    var scopes: [String: [String]] = [:]
     /// Where the input is declared in the file, for diagnostics.
     var inputRange: SourceRange
 }

@@ -8,15 +8,21 @@ enum ImportedScopes {
     /// The block uses the names make (the network itself first) and each name's block use: the
     /// deepest scope of its name, 0 for a name with none. A scope's uses are numbered 0: a file's
     /// scope is named once in its parent, so its path needs no `#2`.
-    static func blocks(of names: [String]) -> (blocks: [BlockInstance], nameBlocks: [Int]) {
+    /// `recorded` gives the scopes of names that do not carry them (a dynamo export's `node_Conv_12`).
+    static func blocks(of names: [String], recorded: [String: [String]] = [:]) -> (blocks: [BlockInstance], nameBlocks: [Int]) {
         var blocks = [BlockInstance.network]
         var children: [Int: [Substring: Int]] = [:]
         var nameBlocks: [Int] = []
         nameBlocks.reserveCapacity(names.count)
         var rowCounts = [0]
         for name in names {
-            var components = name.split(separator: "/")
-            components.removeLast(min(1, components.count))  // the node's own name
+            var components: [Substring]
+            if let scopes = recorded[name] {
+                components = scopes.map { Substring($0) }
+            } else {
+                components = name.split(separator: "/")
+                components.removeLast(min(1, components.count))  // the node's own name
+            }
             var current = 0
             for component in components.prefix(Analyzer.maximumCallDepth) {
                 if let known = children[current]?[component] {

@@ -112,6 +112,12 @@ struct ONNXNode: Sendable {
     var attributes: [ONNXAttribute] = []
     /// Where the node starts in the file.
     var offset = 0
+    /// The modules the node ran in, outermost first, as PyTorch's dynamo exporter records them
+    /// (`pkg.torch.onnx.name_scopes`, its own name left out): `layer1`, `layer1.0`, `layer1.0.conv1`.
+    var scopes: [String]?
+    /// The rewrites the exporter's optimizer applied to the node (`pkg.onnxscript.rewriter.rule_name`):
+    /// `FuseBatchNormIntoConv`.
+    var rewrites = ""
 
     /// The attribute with a name, if given.
     func attribute(_ name: String) -> ONNXAttribute? {
@@ -248,7 +254,24 @@ extension ONNXNode {
                 var sub = try reader.readMessage("AttributeProto")
                 node.attributes.append(try ONNXAttribute.parse(&sub, offset: start))
             case (7, .lengthDelimited): node.domain = try reader.readString("domain")
-            case (1, _), (2, _), (3, _), (4, _), (5, _), (7, _):
+            case (9, .lengthDelimited):
+                // metadata_props: a StringStringEntryProto (key 1, value 2).
+                var entry = try reader.readMessage("StringStringEntryProto")
+                var key = ""
+                var value = ""
+                while let inner = try entry.nextField() {
+                    switch (inner.number, inner.wire) {
+                    case (1, .lengthDelimited): key = try entry.readString("metadata key")
+                    case (2, .lengthDelimited): value = try entry.readString("metadata value")
+                    default: try entry.skip(inner)
+                    }
+                }
+                switch key {
+                case "pkg.torch.onnx.name_scopes": node.scopes = Array(pythonStrings(value).dropFirst().dropLast())
+                case "pkg.onnxscript.rewriter.rule_name": node.rewrites = value
+                default: break
+                }
+            case (1, _), (2, _), (3, _), (4, _), (5, _), (7, _), (9, _):
                 throw reader.wrongWire(field, "NodeProto field \(field.number)")
             default:
                 try reader.skip(field)
@@ -482,3 +505,34 @@ extension ONNXTensor {
         }
     }
 }
+
+/// The strings of a Python list of string literals, as the dynamo exporter writes its metadata
+/// (`['', 'layer1', 'layer1.0']`), quotes and backslash escapes undone; what is not such a list gives
+/// what was read of it. At most 64 strings.
+func pythonStrings(_ text: String) -> [String] {
+    var strings: [String] = []
+    var current: String.UnicodeScalarView?
+    var quote: Unicode.Scalar = "'"
+    var escaped = false
+    for scalar in text.unicodeScalars {
+        guard strings.count < Analyzer.maximumCallDepth else { break }
+        if current != nil {
+            if escaped {
+                current?.append(scalar)
+                escaped = false
+            } else if scalar == "\\" {
+                escaped = true
+            } else if scalar == quote {
+                strings.append(String(current!))
+                current = nil
+            } else {
+                current?.append(scalar)
+            }
+        } else if scalar == "'" || scalar == "\"" {
+            quote = scalar
+            current = String.UnicodeScalarView()
+        }
+    }
+    return strings
+}
+

@@ -383,8 +383,14 @@ struct ONNXImporter {
         }
         guard !layers.isEmpty else { throw failure("the graph has no layers netcalc counts") }
         makeNotes()
-        return ImportedNetwork(name: networkName, inputName: inputInfo.name, input: shape,
-                               batch: batch, layers: layers, notes: notes, inputRange: SourceRange(0, 0))
+        var network = ImportedNetwork(name: networkName, inputName: inputInfo.name, input: shape,
+                                      batch: batch, layers: layers, notes: notes, inputRange: SourceRange(0, 0))
+        // The modules each node ran in, where the exporter recorded them (dynamo names its nodes
+        // `node_Conv_12`, with the modules in the node's metadata).
+        for node in graph.nodes {
+            if let scopes = node.scopes, !node.name.isEmpty { network.scopes[node.name] = scopes }
+        }
+        return network
     }
 
     /// The graph's name, or the file's stem when the graph has none or PyTorch's default.
@@ -513,8 +519,11 @@ struct ONNXImporter {
     mutating func makeNotes() {
         if model.producerName == "pytorch" {
             let initializers = Set(graph.initializers.map(\.name))
+            // The dynamo exporter's optimizer says so on the Conv (a folded bias of zeros is left out).
             let folded = graph.nodes.contains { node in
-                guard node.opType == "Conv", node.inputs.count > 2 else { return false }
+                guard node.opType == "Conv" else { return false }
+                if node.rewrites.contains("FuseBatchNormIntoConv") { return true }
+                guard node.inputs.count > 2 else { return false }
                 let bias = node.inputs[2]
                 guard !bias.isEmpty, initializers.contains(bias) else { return false }
                 return !bias.hasSuffix(".bias")

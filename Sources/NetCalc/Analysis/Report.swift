@@ -150,6 +150,8 @@ struct SettingsOverride: Sendable {
     var dataType: DataType?
     var optimizer: Optimizer?
     var rounding: Rounding?
+    /// A Caffe model's input dims, batch first (`--input-shape`), for a file that does not give them.
+    var inputShape: [Int]?
 
     func applied(to base: Settings) -> Settings {
         var result = base
@@ -472,6 +474,8 @@ struct NetworkReport: Sendable {
     var totals: Totals
     /// What the output states about how the network was read (an imported model's conventions).
     var notes: [String] = []
+    /// The layers of an imported model that a partial analysis leaves out; empty for a whole one.
+    var leftOut: [LeftOutLayer] = []
     /// Every block use, the network itself first.
     var blocks = [BlockInstance.network]
 

@@ -140,6 +140,13 @@ public func run(_ invocation: Invocation) -> Outcome {
             diagnostics.append(contentsOf: importDiagnostics.items)
             outcome.standardError += renderer.render(importDiagnostics)
             if importDiagnostics.hasErrors { outcome.status = max(outcome.status, 1) }
+            // A partial analysis's totals are not the model's: like an error, it is not a clean answer.
+            if imported?.leftOut.isEmpty == false { outcome.status = max(outcome.status, 1) }
+            continue
+        }
+        if options.overrides.inputShape != nil {
+            outcome.standardError += "netcalc: error: --input-shape sets a Caffe model's input; the spec \(raw.name) gives its own INPUT[...]\n"
+            outcome.status = max(outcome.status, 2)
             continue
         }
         let file: SourceFile
@@ -256,8 +263,14 @@ func importModel(_ name: String, _ bytes: [UInt8], model: ModelBytes? = nil, for
             case .success(let text): file = text
             case .failure(let list): return (nil, list)
             }
-            network = try CaffeReader(file: file).read()
+            network = try CaffeReader(file: file, inputShape: overrides.inputShape).read()
         case .onnx:
+            if overrides.inputShape != nil {
+                var list = DiagnosticList()
+                list.append(Diagnostic(.error, "--input-shape sets a Caffe prototxt's input; an ONNX file's is in the file",
+                                       at: SourceRange(0, 0), in: SourceFile(name: name, text: "")))
+                return (nil, list)
+            }
             file = SourceFile(name: name, text: "")
             network = try ONNXReader.read(model ?? ModelBytes(bytes), fileName: name)
         case .spec:

@@ -115,6 +115,8 @@ extension Options {
           --emit spec            print the network as a netcalc spec (for a Caffe or ONNX model)
           --input-format FMT     spec, prototxt or onnx (default: by the file's extension, or by
                                  its content on standard input)
+          --input-shape N,C,H,W  a Caffe model's input dims, batch first, for a file that does
+                                 not give them (a data layer) or sizes them at run time
           --explain              show every layer's worked formulas (W2 = (W - F + 2P)/S + 1 = ...)
           --depth N              a row per block use down to depth N, with its subtotals (0: the
                                  network as one row); paths such as bottleneck#2/CONV5 name rows
@@ -182,7 +184,7 @@ extension Options {
             "--fit": (true, [.analyze]), "--inference": (false, [.analyze]), "--units": (true, [.analyze]),
             "--columns": (true, [.analyze]), "--emit": (true, [.analyze]), "--explain": (false, [.analyze]),
             "--input-format": (true, [.analyze]), "--depth": (true, [.analyze]), "--summary": (false, [.analyze]),
-            "--layout": (true, [.analyze]),
+            "--layout": (true, [.analyze]), "--input-shape": (true, [.analyze]),
             "--seed": (true, [.quiz]), "--layers": (true, [.quiz]), "--level": (true, [.quiz]), "--key": (false, [.quiz, .check]),
             "--template": (true, [.quiz]), "--no-follow-through": (false, [.check]),
             "--write": (false, [.fmt]),
@@ -326,6 +328,13 @@ extension Options {
                                          hint: "\(name) takes a whole number from \(range.lowerBound) to \(range.upperBound)")
                     }
                     if name == "--layers" { options.quiz.layers = number } else { options.quiz.level = number }
+                case "--input-shape":
+                    let dims = text.split(separator: ",", omittingEmptySubsequences: false).map { Int(String($0.filter { $0 != " " })) }
+                    guard (2...5).contains(dims.count), dims.allSatisfy({ ($0 ?? 0) >= 1 }) else {
+                        throw UsageError(message: "'\(text)' is not a value for --input-shape",
+                                         hint: "--input-shape takes two to five positive whole numbers, batch first: 1,3,360,480")
+                    }
+                    options.overrides.inputShape = dims.compactMap { $0 }
                 case "--batch":
                     guard let batch = Int(text), batch >= 1 else {
                         throw UsageError(message: "'\(text)' is not a value for --batch",

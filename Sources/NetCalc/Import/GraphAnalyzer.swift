@@ -89,7 +89,18 @@ struct GraphAnalyzer {
             node.inPlace = layer.inPlace
             node.block = layerScopes[index]
             do throws(NodeFailure) {
-                tensors[layer.output] = try evaluation.add(node)
+                let row = try evaluation.add(node)
+                tensors[layer.output] = row
+                // Later rows were sized by the file's shape rules from this one: it must agree.
+                if index < network.expectedShapes.count, let expected = network.expectedShapes[index] {
+                    let output = evaluation.rows[row].output
+                    let volumes = (try? output.volume(), try? expected.volume())
+                    if output.depth != expected.depth || volumes.0 != volumes.1 {
+                        return failure("layer '\(layer.name)' gives \(output.fullText), but the file's shape rules give \(expected.fullText), from which the layers after it are sized",
+                                       at: layer.range,
+                                       hint: "a --rounding other than the file's changes the shapes; leave it at its default for this model")
+                    }
+                }
             } catch {
                 return failure(error, at: layer.range, text: text)
             }
@@ -102,6 +113,27 @@ struct GraphAnalyzer {
         var report = NetworkReport(name: network.name, file: file.name, settings: settings, rows: rows, totals: totals)
         report.notes = network.notes
         report.blocks = scopes
+        report.leftOut = network.leftOut
+        if let first = network.leftOut.first {
+            diagnostics.append(Self.partialWarning(network.leftOut, at: first.range, in: file))
+        }
         return (report, diagnostics)
+    }
+
+    /// The one warning of a partial analysis: how many layers are left out, why (each layer left out
+    /// for its own type), and the names of those after them.
+    static func partialWarning(_ leftOut: [LeftOutLayer], at range: SourceRange, in file: SourceFile) -> Diagnostic {
+        let count = leftOut.count
+        var warning = Diagnostic(.warning, "partial analysis: \(count == 1 ? "1 layer is" : "\(formatCount(count)) layers are") left out, whose output's size the file does not give; the rows and totals cover the rest of the network",
+                                 at: range, in: file)
+        let causes = leftOut.filter(\.isCause)
+        warning.hints = causes.prefix(5).map { "left out: '\($0.name)' (\($0.type)): \($0.reason)" }
+        if causes.count > 5 { warning.hints.append("and \(causes.count - 5) more layers of such types") }
+        let after = leftOut.filter { !$0.isCause }.map(\.name)
+        if !after.isEmpty {
+            let shown = after.prefix(8).map { "'\($0)'" }.joined(separator: ", ")
+            warning.hints.append("left out after them, reading their outputs: \(shown)" + (after.count > 8 ? " and \(after.count - 8) more" : ""))
+        }
+        return warning
     }
 }

@@ -22,6 +22,12 @@ struct ImportedNetwork: Sendable {
     var scopes: [String: [String]] = [:]
     /// Where the input is declared in the file, for diagnostics.
     var inputRange: SourceRange
+    /// The layers a partial analysis leaves out, in the file's order: those whose output's size the
+    /// file does not give (a Caffe Python layer, ROIPooling, DetectionOutput) and those after them.
+    var leftOut: [LeftOutLayer] = []
+    /// The shape each layer's output must have, one per layer (nil where not known), when later layers
+    /// were sized by the file's own shape rules from it; empty when none were.
+    var expectedShapes: [Shape?] = []
 }
 
 /// One layer of an imported network.

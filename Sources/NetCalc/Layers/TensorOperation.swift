@@ -9,6 +9,11 @@
 /// dims besides the batch has its leading dims multiplied into `time`, so that its volume, and the
 /// activation memory, stay exact.
 
+/// The Caffe reader writes TENSOROP rows too, with the `caffe` flag, for the layers whose shape netcalc's
+/// kinds cannot express (a Permute, a Reshape that changes the rank, PriorBox, Slice off the channels):
+/// the output is Caffe's blob without the batch, dim 1 as the channels and the later dims as spatial
+/// axes, width first (`(1, 21, 8732)` is `8732x21`, `(1, 2, 35568)` is `35568x2`).
+
 /// `TENSOROP(op, width=W, [height=H, [time=T,]] depth=C, macs=M, weights=P, biases=B, stats=S)`: `stats` are
 /// non-trainable values (a batch norm's running mean and variance).
 struct TensorOperation: LayerOperation {
@@ -18,6 +23,12 @@ struct TensorOperation: LayerOperation {
         "neg", "reciprocal", "abs", "softmax", "layernormalization", "reducemean", "reshape", "flatten", "transpose",
         "concat", "expand", "gather", "slice", "split", "squeeze", "unsqueeze", "cast", "identity", "dropout", "where",
         "reducesum", "reducel2", "einsum", "batchnormalization", "hardsigmoid", "hardswish", "clip",
+    ] + caffeOperators
+
+    /// The Caffe layers a TENSOROP row with the `caffe` flag may stand for, besides the ONNX names above.
+    static let caffeOperators = [
+        "permute", "priorbox", "crop", "mask", "unpool", "interp", "axpy", "max", "power", "exp", "log", "bnll",
+        "threshold", "absval", "argmax", "tile", "reduction", "embed", "bias", "normalize", "reorg", "region", "mvn",
     ]
 
     static let definition = LayerDefinition(
@@ -36,7 +47,7 @@ struct TensorOperation: LayerOperation {
             ParameterSpec(names: ["stats"], type: .offset, positional: false,
                           description: "non-trainable values read (running statistics)",
                           defaultValue: .value(.pair(Sizes(square: 0)))),
-        ], flagGroups: [operators], required: 0, bareArguments: 0),
+        ], flagGroups: [operators, ["caffe"]], required: 0, bareArguments: 0),
         usage: "TENSOROP(op, width=W, height=H, time=T, depth=C, macs=M, weights=P, biases=B), an ONNX node's own result: e.g. TENSOROP(matmul,width=197,depth=64,macs=2420736,weights=12288)"
     ) { values throws(ArgumentProblem) in
         guard let width = values.count("width"), let depth = values.count("depth") else {
@@ -50,9 +61,11 @@ struct TensorOperation: LayerOperation {
         } else if values.count("time") != nil {
             throw ArgumentProblem("TENSOROP gives a time without a height", hint: "a third spatial axis needs a second")
         }
-        return TensorOperation(operator: values.flags.first ?? "identity", output: Shape(spatial: spatial, depth: depth),
+        return TensorOperation(operator: values.flags.first { $0 != "caffe" } ?? "identity",
+                               output: Shape(spatial: spatial, depth: depth),
                                macs: values.count("macs") ?? 0, weights: values.count("weights") ?? 0,
-                               biases: values.count("biases") ?? 0, statistics: values.count("stats") ?? 0)
+                               biases: values.count("biases") ?? 0, statistics: values.count("stats") ?? 0,
+                               caffe: values.has("caffe"))
     }
 
     /// The ONNX op type, lower case (`matmul`).
@@ -63,6 +76,8 @@ struct TensorOperation: LayerOperation {
     var biases: Int
     /// Non-trainable values the node reads: a batch norm's running mean and variance.
     var statistics = 0
+    /// True for a row the Caffe reader wrote (Caffe's shape rules, Caffe's layer names).
+    var caffe = false
 
     var op: String { "tensor" }
     var grading: GradingTraits { GradingTraits(biases: .output) }
@@ -84,6 +99,7 @@ struct TensorOperation: LayerOperation {
     }
 
     func explain(_ explained: ExplainedRow) -> LayerExplanation {
+        if caffe { return explainCaffe(explained) }
         let row = explained.row
         let shape = "ONNX \(`operator`) by ONNX's shape rules: \(row.input.fullText) -> \(row.output.fullText)"
             + " (the ONNX dims without the batch, the last as the channels)"
@@ -103,6 +119,22 @@ struct TensorOperation: LayerOperation {
             macs: macsLine,
             receptiveField: "rf = \(row.receptiveField.text): not followed through tensor operations (each position sees the whole input)",
             extra: ["TENSOROP rows come from ONNX files; no PyTorch module is written for them"])
+    }
+
+    /// The explanation of a row the Caffe reader wrote.
+    private func explainCaffe(_ explained: ExplainedRow) -> LayerExplanation {
+        let row = explained.row
+        let shape = "Caffe \(`operator`) by Caffe's shape rules: \(row.input.fullText) -> \(row.output.fullText)"
+            + " (the blob without the batch, dim 1 as the channels)"
+        let macsLine = macs == 0 ? "MACs = 0: only Convolution and InnerProduct multiply-accumulate"
+            : "MACs = \(formatCount(macs)): the layer's products, batch x outer x K x N (bias excluded)"
+        return LayerExplanation(
+            shape: shape,
+            weights: "weights = \(formatCount(weights)): the layer's learned blobs besides its bias",
+            params: "params = weights + biases = \(formatCount(weights)) + \(formatCount(biases)) = \(formatCount(weights + biases))",
+            macs: macsLine,
+            receptiveField: "rf = \(row.receptiveField.text): not followed through tensor operations (each position sees the whole input)",
+            extra: ["TENSOROP rows with caffe come from Caffe layers netcalc's kinds cannot express; no PyTorch module is written for them"])
     }
 
     func pytorch(_ context: PyTorchContext) -> PyTorchModule {

@@ -56,7 +56,17 @@ struct JSONRenderer {
                 json.buffer.flushIfFull()
                 if json.buffer.isClosed { return }  // the reader has gone
             }
-            json.raw(network.rows.isEmpty ? "],\n      \"name\" : " : "\n      ],\n      \"name\" : ")
+            json.raw(network.rows.isEmpty ? "]" : "\n      ]")
+            if !network.leftOut.isEmpty {  // a partial analysis: the layers it leaves out
+                json.raw(",\n      \"leftOut\" : [")
+                for (index, layer) in network.leftOut.enumerated() {
+                    json.raw(index == 0 ? "\n        " : ",\n        ")
+                    json.object([("cause", .bool(layer.isCause)), ("name", .string(layer.name)),
+                                 ("reason", .string(layer.reason)), ("type", .string(layer.type))])
+                }
+                json.raw("\n      ]")
+            }
+            json.raw(",\n      \"name\" : ")
             json.string(network.name)
             if !network.notes.isEmpty {  // how an imported model was read
                 json.raw(",\n      \"notes\" : [")
@@ -66,6 +76,7 @@ struct JSONRenderer {
                 }
                 json.raw("]")
             }
+            if !network.leftOut.isEmpty { json.raw(",\n      \"partial\" : true") }
             json.raw(",\n      \"settings\" : ")
             let settings = network.settings
             json.object([

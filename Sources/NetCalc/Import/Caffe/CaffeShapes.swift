@@ -103,7 +103,10 @@ func priorBoxCount(_ parameters: TextMessage) throws(ArgumentProblem) -> Int {
 /// The output size along one axis of PSPNet's Interp (DeepLab's caffe): the input padded by
 /// `pad_beg` and `pad_end` (zero or negative), shrunk by `shrink_factor` then zoomed by `zoom_factor`.
 func interpSize(_ size: Int, padBegin: Int, padEnd: Int, shrink: Int?, zoom: Int?) throws(ArgumentProblem) -> Int {
-    var effective = size + padBegin + padEnd
+    let (padded, overflowBegin) = size.addingReportingOverflow(padBegin)
+    let (both, overflowEnd) = padded.addingReportingOverflow(padEnd)
+    guard !overflowBegin, !overflowEnd else { throw ArgumentProblem("its pad_beg and pad_end overflow 64 bits") }
+    var effective = both
     guard effective >= 1 else { throw ArgumentProblem("its pad_beg and pad_end leave no input (\(size) + \(padBegin) + \(padEnd))") }
     if let shrink {
         guard shrink >= 1 else { throw ArgumentProblem("its shrink_factor must be at least 1") }

@@ -36,7 +36,8 @@ exporter's reason) and exits 1 if netcalc disagrees or refuses.
     python3 tools/crosscheck_onnx_models.py --write-fixtures
 
 writes the test fixtures of this script (see FIXTURE_MODELS) into Tests/NetCalcTests/Fixtures/onnx/, weights
-stripped (only integer tensors of at most 64 values and float tensors of at most 4 keep their data), each with
+stripped (only integer tensors of at most 64 values, float tensors of at most 4 and float tensors of at most 4096
+holding one repeated value, an exporter's fill, keep their data), each with
 NAME.reference.json: the params, MACs and node outputs compared that the check above gave on the unstripped file.
 """
 import argparse
@@ -315,6 +316,40 @@ def _nfnet():
     return Tiny()
 
 
+def _swin_dynamo():
+    from torchvision.models.swin_transformer import SwinTransformer
+    # 96 channels at the head: the as_strided Gather's 96 indices are more than netcalc decodes (64).
+    # Two blocks in the first stage: the second's shifted-window mask, whose region numbers dynamo stores as
+    # float tensors of one repeated value (no parameters).
+    return SwinTransformer(patch_size=[4, 4], embed_dim=48, depths=[2, 1], num_heads=[2, 4], window_size=[4, 4],
+                           num_classes=10)
+
+
+def _nfnet_dynamo():
+    import timm.layers
+    class Tiny(torch.nn.Module):
+        """Weights large enough that dynamo keeps their standardization in the graph; 96 filters, so that the
+        batch norm's zero bias has more values than netcalc decodes with the graph."""
+        def __init__(self):
+            super().__init__()
+            self.stem = timm.layers.ScaledStdConv2d(3, 16, 3, stride=2, padding=1)
+            self.conv = timm.layers.ScaledStdConv2d(16, 96, 3, padding=1)
+            self.head = torch.nn.Linear(96, 10)
+
+        def forward(self, x):
+            x = torch.nn.functional.gelu(self.stem(x))
+            x = torch.nn.functional.gelu(self.conv(x))
+            return self.head(x.mean((2, 3)))
+    return Tiny()
+
+
+def _levit_dynamo():
+    import timm
+    # 196 tokens: bias tables gathered to 196x196x2, too large for dynamo to fold, so the graph keeps its GatherND.
+    return timm.create_model("levit_128s", pretrained=False, img_size=224, num_classes=10, embed_dim=(32, 48, 64),
+                             key_dim=8, num_heads=(2, 3, 4), depth=(1, 1, 1))
+
+
 def _dynamo_vit():
     import timm.models.vision_transformer as vt
     return vt.VisionTransformer(img_size=32, patch_size=8, embed_dim=48, depth=1, num_heads=3, num_classes=10)
@@ -325,6 +360,9 @@ FIXTURE_MODELS = {
     "levit_small": (_levit, (1, 3, 64, 64), "legacy", 17),
     "nfnet_wstd": (_nfnet, (1, 3, 32, 32), "legacy", 17),
     "vit_tiny_dynamo": (_dynamo_vit, (1, 3, 32, 32), "dynamo", None),
+    "swin_dynamo": (_swin_dynamo, (1, 3, 32, 32), "dynamo", None),
+    "levit_dynamo": (_levit_dynamo, (1, 3, 224, 224), "dynamo", None),
+    "nfnet_dynamo": (_nfnet_dynamo, (1, 3, 32, 32), "dynamo", None),
 }
 
 
@@ -346,6 +384,9 @@ def strip(model):
     def strip_tensor(t):
         count = math.prod(t.dims)
         keep = count <= 4 if t.data_type in FLOATS else count <= 64
+        if not keep and t.data_type in FLOATS and count <= 4096:
+            values = onnx.numpy_helper.to_array(t).ravel()
+            keep = bool(values.size) and values.min() == values.max()  # a fill the exporter wrote: no weight
         if not keep:
             for field in ("raw_data", "float_data", "int32_data", "int64_data", "double_data", "uint64_data", "string_data"):
                 t.ClearField(field)
@@ -354,6 +395,7 @@ def strip(model):
     del model.graph.value_info[:]
     for node in model.graph.node:
         node.ClearField("doc_string")
+        node.ClearField("metadata_props")  # dynamo's stack traces and module paths, most of a small file
         for a in node.attribute:
             if a.name == "value" and a.type == onnx.AttributeProto.TENSOR:
                 strip_tensor(a.t)

@@ -7,9 +7,10 @@ import Testing
 /// (netcalc's params plus its non-trainable values), MACs and node outputs the script checked against
 /// onnxruntime on the unstripped file; and hand-made graphs for Einsum, the folds and the one error per file.
 @Suite struct ONNXModelsTests {
-    static let models = ["swin_2stage", "levit_small", "nfnet_wstd", "vit_tiny_dynamo"]
-    /// The fixtures with TENSOROP rows, which `--emit pytorch` cannot write (nfnet_wstd has none).
-    static let tensorModels = ["swin_2stage", "levit_small", "vit_tiny_dynamo"]
+    static let models = ["swin_2stage", "levit_small", "nfnet_wstd", "vit_tiny_dynamo", "swin_dynamo", "levit_dynamo",
+                         "nfnet_dynamo"]
+    /// The fixtures with TENSOROP rows, which `--emit pytorch` cannot write (nfnet_wstd and nfnet_dynamo have none).
+    static let tensorModels = ["swin_2stage", "levit_small", "vit_tiny_dynamo", "swin_dynamo", "levit_dynamo"]
 
     @Test(arguments: models) func totalsAgreeWithTheReference(_ name: String) throws {
         let json = try #require(onnxFixture(name + ".reference.json"))

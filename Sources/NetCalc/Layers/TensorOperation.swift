@@ -22,7 +22,7 @@ struct TensorOperation: LayerOperation {
         "matmul", "gemm", "conv", "add", "sub", "mul", "div", "pow", "sqrt", "erf", "tanh", "gelu", "relu", "sigmoid",
         "neg", "reciprocal", "abs", "softmax", "layernormalization", "reducemean", "reshape", "flatten", "transpose",
         "concat", "expand", "gather", "slice", "split", "squeeze", "unsqueeze", "cast", "identity", "dropout", "where",
-        "reducesum", "reducel2", "einsum", "batchnormalization", "hardsigmoid", "hardswish", "clip",
+        "reducesum", "reducel2", "einsum", "batchnormalization", "hardsigmoid", "hardswish", "clip", "gathernd",
     ] + caffeOperators
 
     /// The Caffe layers a TENSOROP row with the `caffe` flag may stand for, besides the ONNX names above.

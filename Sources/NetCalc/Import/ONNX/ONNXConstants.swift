@@ -345,6 +345,77 @@ extension ONNXConstant {
         }
     }
 
+    /// The dims of ONNX's GatherND of `data` by `indices` with `batchDims` leading batch axes: the indices'
+    /// dims but the last, then the data's dims after the batch axes and the `indices.last` axes each index
+    /// tuple picks. Both ranks at least 1, the batch axes fewer than either rank and equal in both, and the
+    /// tuples' length from 1 to the data's rank less the batch axes; the product must fit in 64 bits.
+    static func gatherNDDims(data: [Int], indices: [Int], batchDims: Int) throws(ConstantFailure) -> [Int] {
+        guard !data.isEmpty, let tuple = indices.last else {
+            throw ConstantFailure("GatherND needs data and indices of rank 1 or more, not \(data.count) and \(indices.count)")
+        }
+        guard batchDims >= 0, batchDims < min(data.count, indices.count) else {
+            throw ConstantFailure("GatherND's batch_dims \(batchDims) is not below both ranks, \(data.count) and \(indices.count)")
+        }
+        guard Array(data[..<batchDims]) == Array(indices[..<batchDims]) else {
+            throw ConstantFailure("GatherND's data \(data) and indices \(indices) differ in their \(batchDims) batch axes")
+        }
+        guard tuple >= 1, tuple <= data.count - batchDims else {
+            throw ConstantFailure("GatherND's indices pick \(tuple) axes of data of rank \(data.count) with \(batchDims) batch axes")
+        }
+        let dims = Array(indices.dropLast()) + Array(data[(batchDims + tuple)...])
+        guard product(dims) != nil else { throw ConstantFailure("GatherND's result \(dims) does not fit in 64 bits") }
+        return dims
+    }
+
+    /// The flat offsets (into `data`, row-major) of the slices GatherND picks, one per index tuple, each
+    /// index checked against its axis (negative ones count from the end); the dims have been checked by
+    /// `gatherNDDims` and the indices are known.
+    private static func gatherNDOffsets(data: [Int], indices: [Int], picks: [Int], batchDims: Int) throws(ConstantFailure) -> [Int] {
+        let tuple = indices[indices.count - 1]
+        let steps = strides(data)
+        let perBatch = product(Array(indices[batchDims..<(indices.count - 1)])) ?? 0
+        let block = batchDims == 0 ? (product(data) ?? 0) : steps[batchDims - 1]
+        var offsets: [Int] = []
+        var position = 0
+        while position + tuple <= picks.count {
+            let batch = perBatch == 0 ? 0 : (position / tuple) / perBatch
+            var offset = batch * block
+            for axis in 0..<tuple {
+                let extent = data[batchDims + axis]
+                let raw = picks[position + axis]
+                let index = raw < 0 ? raw + extent : raw
+                guard index >= 0, index < extent else {
+                    throw ConstantFailure("GatherND's index \(raw) is outside an axis of \(extent)")
+                }
+                offset += index * steps[batchDims + axis]
+            }
+            offsets.append(offset)
+            position += tuple
+        }
+        return offsets
+    }
+
+    /// ONNX's GatherND: the dims by `gatherNDDims`; known indices are checked against the data's axes even
+    /// when the result is too large to keep its values.
+    static func gatherND(_ data: ONNXConstant, _ indices: ONNXConstant, batchDims: Int) throws(ConstantFailure) -> ONNXConstant {
+        let dims = try gatherNDDims(data: data.dims, indices: indices.dims, batchDims: batchDims)
+        var offsets: [Int]?
+        if let picks = indices.ints {
+            offsets = try gatherNDOffsets(data: data.dims, indices: indices.dims, picks: picks, batchDims: batchDims)
+        } else if indices.known != nil {
+            throw ConstantFailure("GatherND's indices are not whole numbers")
+        }
+        let slice = product(Array(data.dims[(batchDims + indices.dims[indices.dims.count - 1])...])) ?? 0
+        return try result(dims: dims, dataType: data.dataType) { () throws(ConstantFailure) -> ONNXValues? in
+            guard let values = data.known, let offsets else { return nil }
+            var flat: [Int] = []
+            for offset in offsets {
+                for i in 0..<slice { flat.append(offset + i) }
+            }
+            return pick(values, flat)
+        }
+    }
+
     /// Concatenation along an axis.
     static func concat(_ parts: [ONNXConstant], axis rawAxis: Int) throws(ConstantFailure) -> ONNXConstant {
         guard let first = parts.first else { throw ConstantFailure("Concat has no inputs") }

@@ -72,6 +72,9 @@ struct ONNXTensor: Sendable {
     var values: ONNXValues?
     /// True when the data is stored outside the file.
     var isExternal = false
+    /// Where the raw_data of a tensor stored in the file lies (its length checked against the dims), for
+    /// values read on demand (`ONNXModel.values(of:limit:)`); nil for typed fields, external or no data.
+    var rawData: Range<Int>? = nil
     /// Where the tensor starts in the file.
     var offset: Int
 
@@ -160,10 +163,21 @@ struct ONNXModel: Sendable {
     /// The operator sets imported, as (domain, version); the default domain is "" or `ai.onnx`.
     var opsets: [(domain: String, version: Int)] = []
     var graph: ONNXGraph?
+    /// The file's bytes, for the values of a tensor read on demand.
+    var bytes: ModelBytes?
 
     /// The version of the default operator set, if imported.
     var defaultOpset: Int? {
         opsets.last { $0.domain.isEmpty || $0.domain == "ai.onnx" }?.version
+    }
+
+    /// The values of a tensor of at most `limit` elements whose raw_data is in the file, read on demand
+    /// (the graph's reading decodes only tensors of at most `ONNXTensor.valueLimit`); nil otherwise.
+    func values(of tensor: ONNXTensor, limit: Int) -> ONNXValues? {
+        if let values = tensor.values { return values }
+        guard let bytes, let raw = tensor.rawData, tensor.elementCount <= limit,
+              let size = ONNXTensor.elementSize(tensor.dataType), raw.upperBound <= bytes.count else { return nil }
+        return ONNXTensor.decodeRaw(bytes[raw], dataType: tensor.dataType, size: size)
     }
 
     /// Parses a whole file in memory.
@@ -173,6 +187,7 @@ struct ONNXModel: Sendable {
 
     /// Parses a whole file, mapped or in memory: only the graph's bytes are read.
     init(bytes: ModelBytes) throws(ProtobufError) {
+        self.bytes = bytes
         var reader = ProtobufReader(bytes: bytes, messageName: "ModelProto")
         while let field = try reader.nextField() {
             switch (field.number, field.wire) {
@@ -419,6 +434,9 @@ extension ONNXTensor {
         guard count != Int.max else {
             throw ProtobufError(message: "the tensor '\(name)' has dims \(dims) whose product does not fit in 64 bits",
                                 offset: offset)
+        }
+        if let raw, !isExternal, let size = elementSize(dataType), count <= Int.max / size, raw.count == count * size {
+            tensor.rawData = raw
         }
         guard count <= valueLimit, !isExternal, let size = elementSize(dataType) else { return tensor }
         if let raw {

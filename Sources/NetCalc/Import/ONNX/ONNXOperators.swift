@@ -38,8 +38,8 @@ extension ONNXImporter {
                 try tensorOperation(node, op)
             } catch let tensorError {
                 self = saved
-                // An Einsum has no CNN mapping: the shape rules' words are the ones that tell.
-                throw op == .einsum ? tensorError : error
+                // An Einsum and a GatherND of data have no CNN mapping: the shape rules' words are the ones that tell.
+                throw op == .einsum || op == .gatherND ? tensorError : error
             }
         }
     }
@@ -51,7 +51,7 @@ extension ONNXImporter {
     static func startsShapeRules(_ op: ONNXOperator) -> Bool {
         switch op {
         case .reshape, .sub, .reduceSum, .reduceL2, .einsum, .slice, .concat, .split, .squeeze, .unsqueeze, .expand,
-             .flatten:
+             .flatten, .gatherND:
             return true
         case .matMul, .gemm, .add, .mul, .div, .pow, .mod, .equal, .whereOp, .sqrt, .erf, .tanh, .gelu, .relu,
              .sigmoid, .neg, .reciprocal, .abs, .floor, .ceil, .softmax, .layerNormalization, .reduceMean, .transpose,
@@ -145,6 +145,7 @@ extension ONNXImporter {
             }
             values[try output(node)] = .constant(ONNXConstant(dims: [], dataType: ONNXDataType.int64, values: .ints([count])))
         case .gather: try gather(node)
+        case .gatherND: try gatherND(node)
         case .cast: try cast(node)
         case .range:
             let start = try requiredConstant(node, 0, "Range's start")
@@ -454,12 +455,13 @@ extension ONNXImporter {
     }
 
     /// True when a Conv's weight is computed from stored tensors (weight standardization, as NFNet's
-    /// ScaledStdConv2d exports: the weight's mean and variance by ReduceMean or a training-mode
-    /// BatchNormalization, times a gain) and one of them, an initializer other than the weight and its
-    /// reshaped or transposed copies (which have the weight's count), holds one value per filter: the
-    /// gain, a SCALE after the CONV. The CONV counts the weight once, as any convolution's. Constant
-    /// nodes (the batch norm's zeros) hold the exporter's values, not learned ones. Other learned
-    /// tensors in the weight's computation are refused.
+    /// ScaledStdConv2d exports: the weight's mean and variance by ReduceMean or a BatchNormalization,
+    /// times a gain) and one of them, an initializer other than the weight and its reshaped or transposed
+    /// copies (which have the weight's count), holds one value per filter: the gain, a SCALE after the
+    /// CONV. The CONV counts the weight once, as any convolution's. Constant nodes (the batch norm's
+    /// zeros) and initializers of one repeated value (dynamo's zeros for the batch norm's absent bias,
+    /// read from the file when netcalc did not decode them with the graph) hold the exporter's values,
+    /// not learned ones. Other learned tensors in the weight's computation are refused.
     mutating func standardizationGain(_ node: ONNXNode, weight: ONNXConstant, filters: Int) throws(ImportFailure) -> Bool {
         guard node.inputs.count > 1, let weightCount = weight.count else { return false }
         let sources = storedSources(node.inputs[1])
@@ -467,7 +469,7 @@ extension ONNXImporter {
         var extra: [String] = []
         for name in sources where name != node.inputs[1] && initializers.contains(name) {
             guard case .constant(let stored)? = values[name], ONNXDataType.isFloat(stored.dataType),
-                  let count = stored.count, count > 1, count != weightCount else { continue }
+                  let count = stored.count, count > 1, count != weightCount, !holdsOneValue(name) else { continue }
             extra.append(name)
         }
         guard !extra.isEmpty else { return false }
@@ -475,6 +477,22 @@ extension ONNXImporter {
             throw failure(node, "computes its weight from the learned tensors \(extra.map { "'\($0)'" }.joined(separator: ", ")) besides the weight; netcalc counts a standardized weight and a gain of one value per filter")
         }
         return true
+    }
+
+    /// True when a stored tensor's values are known (decoded with the graph, or an initializer's read from
+    /// the file when at most `ONNXConstant.foldLimit`) and all equal: a fill the exporter wrote (a mask's
+    /// region numbers, a batch norm's absent bias), not learned values.
+    func holdsOneValue(_ name: String) -> Bool {
+        var found: ONNXValues?
+        if case .constant(let constant)? = values[name] { found = constant.known }
+        if found == nil, let index = initializerIndex[name], index < graph.initializers.count {
+            found = model.values(of: graph.initializers[index], limit: ONNXConstant.foldLimit)
+        }
+        guard let known = found else { return false }
+        switch known {
+        case .ints(let list): return list.allSatisfy { $0 == list.first }
+        case .floats(let list): return list.allSatisfy { $0 == list.first }
+        }
     }
 
     /// ConvTranspose: DECONV, when netcalc's DECONV says the same thing.
@@ -1495,6 +1513,23 @@ extension ONNXImporter {
         }
         values[try output(node)] = .constant(try folding(node) { () throws(ConstantFailure) in
             try ONNXConstant.gather(source, indices, axis: axis)
+        })
+    }
+
+    /// GatherND on constants (a relative position bias gathered by its index table, as dynamo exports
+    /// LeViT's), folded by ONNX's rules; on data it is followed by ONNX's shape rules, at a batch of 1.
+    mutating func gatherND(_ node: ONNXNode) throws(ImportFailure) {
+        let data: ONNXConstant
+        switch try value(node, 0) {
+        case .constant(let constant)?: data = constant
+        case .data(let input)?:
+            throw failure(node, "gathers from a tensor of dims \(input.text) computed from the input; netcalc follows it by ONNX's shape rules, at a batch of 1")
+        case nil: throw failure(node, "lacks its data")
+        }
+        let indices = try requiredConstant(node, 1, "the indices")
+        let batchDims = int(node, "batch_dims", 0)
+        values[try output(node)] = .constant(try folding(node) { () throws(ConstantFailure) in
+            try ONNXConstant.gatherND(data, indices, batchDims: batchDims)
         })
     }
 

@@ -213,6 +213,7 @@ enum ONNXOperator: String, CaseIterable, Sendable {
     case constantOfShape = "ConstantOfShape", equal = "Equal", whereOp = "Where"
     case expand = "Expand", mod = "Mod"
     case reduceSum = "ReduceSum", reduceL2 = "ReduceL2", einsum = "Einsum", scatterND = "ScatterND", not = "Not"
+    case gatherND = "GatherND"
 
     /// The hint listing what netcalc reads.
     static let supportedList: String = {
@@ -264,6 +265,8 @@ struct ONNXImporter {
     var followsTensors = false
     /// The stored tensors already counted as learned values of a TENSOROP row.
     var countedTensors: Set<String> = []
+    /// Each initializer's position in the graph, by name (the last of a name, as `values` keeps it).
+    var initializerIndex: [String: Int] = [:]
 
     /// Opsets netcalc knows the rules of.
     static let opsets = 7...21
@@ -317,9 +320,10 @@ struct ONNXImporter {
     mutating func run() throws(ImportFailure) -> ImportedNetwork {
         try checkOperators()
         let initializerNames = Set(graph.initializers.map(\.name))
-        for tensor in graph.initializers {
+        for (index, tensor) in graph.initializers.enumerated() {
             values[tensor.name] = .constant(ONNXConstant(tensor))
             tensorNames.insert(tensor.name)
+            initializerIndex[tensor.name] = index
         }
         for (index, node) in graph.nodes.enumerated() {
             for name in node.inputs where !name.isEmpty { consumers[name, default: []].append(index) }

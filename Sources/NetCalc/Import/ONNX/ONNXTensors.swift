@@ -45,7 +45,7 @@ extension ONNXImporter {
         case .matMul, .gemm, .add, .sub, .mul, .div, .pow, .mod, .equal, .whereOp, .sqrt, .erf, .tanh, .gelu, .relu,
              .sigmoid, .neg, .reciprocal, .abs, .floor, .ceil, .softmax, .layerNormalization, .reduceMean, .reshape,
              .flatten, .transpose, .concat, .expand, .gather, .slice, .split, .squeeze, .unsqueeze, .cast, .identity,
-             .dropout, .reduceSum, .reduceL2, .einsum, .batchNormalization, .hardSigmoid, .hardSwish, .clip:
+             .dropout, .reduceSum, .reduceL2, .einsum, .batchNormalization, .hardSigmoid, .hardSwish, .clip, .gatherND:
             return true
         case .conv, .convTranspose, .maxPool, .averagePool, .globalAveragePool, .globalMaxPool, .upsample, .resize, .pad,
              .instanceNormalization, .groupNormalization, .lrn, .leakyRelu, .pRelu, .elu,
@@ -210,13 +210,36 @@ extension ONNXImporter {
             }
             outputs = [dims]
         case .gather:
+            // ONNX's shape rule needs only the indices' dims: indices whose values netcalc does not know (too
+            // many to decode, or computed from the input, as dynamo's as_strided writes them) are followed
+            // by it; known ones are checked against the axis.
             let dims = try operand(list, 0, node, "its data").dims
-            let indices = try requiredConstant(node, 1, "the indices")
+            let indices = try operand(list, 1, node, "the indices")
             let axis = try tensorAxis(node, int(node, "axis", 0), rank: dims.count)
-            for index in try ints(node, indices, "the indices") where index < -dims[axis] || index >= dims[axis] {
-                throw failure(node, "gathers the position \(index) of an axis of \(dims[axis])")
+            if case .constant(let constant) = indices, constant.known != nil {
+                for index in try ints(node, constant, "the indices") where index < -dims[axis] || index >= dims[axis] {
+                    throw failure(node, "gathers the position \(index) of an axis of \(dims[axis])")
+                }
             }
             outputs = [Array(dims[..<axis]) + indices.dims + Array(dims[(axis + 1)...])]
+        case .gatherND:
+            let dims = try operand(list, 0, node, "its data").dims
+            let indices = try operand(list, 1, node, "the indices")
+            let batchDims = int(node, "batch_dims", 0)
+            switch indices {
+            case .constant(let constant):
+                // Known indices are checked against the data's axes.
+                let data = ONNXConstant(dims: dims, dataType: ONNXDataType.float, values: nil)
+                outputs = [try folding(node) { () throws(ConstantFailure) in
+                    try ONNXConstant.gatherND(data, constant, batchDims: batchDims)
+                }.dims]
+            case .data(let computed):
+                do throws(ConstantFailure) {
+                    outputs = [try ONNXConstant.gatherNDDims(data: dims, indices: computed.dims, batchDims: batchDims)]
+                } catch {
+                    throw failure(node, "cannot be followed: \(error.message)")
+                }
+            }
         case .slice:
             var dims = first.dims
             let arguments = try sliceArguments(node, rank: dims.count)
@@ -429,12 +452,13 @@ extension ONNXImporter {
     /// float tensor stored in the file (an initializer or a Constant node's value) of more than one value
     /// that the constant is computed from, followed back through every node computed from constants alone
     /// (Identity, Cast, Reshape, Transpose, Gather of a position-bias table by its index table, ...);
-    /// tensors already counted add nothing.
+    /// tensors already counted add nothing, and so does a tensor of one repeated value (`holdsOneValue`:
+    /// the region numbers dynamo stores for Swin's shifted-window mask).
     mutating func learnedValues(_ tensor: String) -> Int {
         var total = 0
         for name in storedSources(tensor) {
             guard case .constant(let stored)? = values[name], ONNXDataType.isFloat(stored.dataType),
-                  let count = stored.count, count > 1, countedTensors.insert(name).inserted else { continue }
+                  let count = stored.count, count > 1, !holdsOneValue(name), countedTensors.insert(name).inserted else { continue }
             let (sum, overflow) = total.addingReportingOverflow(count)
             if !overflow { total = sum }
         }

@@ -277,6 +277,13 @@ struct CaffeReader {
         var network = ImportedNetwork(name: networkName, inputName: inputName, input: input, batch: inputDims[0],
                                       layers: layers, inputRange: inputRange)
         network.leftOut = leftOut
+        let priorBoxes = layers.filter { layer in
+            guard case .call(let call) = layer.computation else { return false }
+            return (call.layer.layer.operation as? TensorOperation)?.operator == "priorbox"
+        }.count
+        if priorBoxes > 0 {
+            network.notes.append("the \(priorBoxes == 1 ? "PriorBox row counts its" : "\(priorBoxes) PriorBox rows count their") priors once per image, as every row is counted; Caffe keeps one copy for the whole batch, so at a batch above 1 their memory is counted batch times")
+        }
         if followsShapes {
             // Rows sized by Caffe's rules rely on the rows before them giving Caffe's shapes.
             network.expectedShapes = expected

@@ -306,7 +306,13 @@ struct CaffeReader {
             guard let p = layer.first("memory_data_param")?.message, let n = p.first("batch_size")?.int,
                   let c = p.first("channels")?.int, let h = p.first("height")?.int, let w = p.first("width")?.int else { return nil }
             return [n, c, h, w]
-        default:
+        case .convolution, .deconvolution, .pooling, .innerProduct, .relu, .prelu, .sigmoid, .tanh, .lrn, .dropout,
+             .batchNorm, .scale, .eltwise, .concat, .split, .flatten, .softmax, .slice, .reshape, .crop, .power, .exp,
+             .log, .bnll, .threshold, .absVal, .elu, .mvn, .argMax, .tile, .reduction, .embed, .bias, .silence,
+             .convolutionDepthwise, .shuffleChannel, .bn, .upsample, .interp, .axpy, .permute, .priorBox, .normalize,
+             .reorg, .region, .python, .roiPooling, .proposal, .detectionOutput, .unknown:
+            return nil  // not a data layer
+        case .data:  // Data, ImageData, DenseImageData, WindowData: their batch and image size, if given
             let parameters = ["image_data_param", "dense_image_data_param", "data_param", "window_data_param"]
                 .lazy.compactMap { layer.first($0)?.message }.first ?? TextMessage()
             let crop = layer.first("transform_param")?.message?.first("crop_size")?.int

@@ -137,6 +137,22 @@ struct TensorOperation: LayerOperation {
             extra: ["TENSOROP rows with caffe come from Caffe layers netcalc's kinds cannot express; no PyTorch module is written for them"])
     }
 
+    /// The call a model reader makes for a row of this kind: `TENSOROP(matmul,width=197,depth=64,macs=...)`,
+    /// the counts given only when not 0; `caffe` for a row the Caffe reader sized.
+    static func call(_ operation: String, output shape: Shape, macs: Int = 0, weights: Int = 0, biases: Int = 0,
+                     statistics: Int = 0, caffe: Bool = false) -> ImportedCall {
+        var arguments: [ImportedArgument] = [.flag(operation)]
+        for (axis, label) in ["width", "height", "time"].enumerated() where axis < shape.rank {
+            arguments.append(.tag(label, [shape[axis]]))
+        }
+        arguments.append(.tag("depth", [shape.depth]))
+        for (label, value) in [("macs", macs), ("weights", weights), ("biases", biases), ("stats", statistics)] where value > 0 {
+            arguments.append(.tag(label, [value]))
+        }
+        if caffe { arguments.append(.flag("caffe")) }
+        return ImportedCall("TENSOROP", arguments)
+    }
+
     func pytorch(_ context: PyTorchContext) -> PyTorchModule {
         PyTorchModule(PyCall("NotEmitted", .string(`operator`)), helpers: [PyTorchHelper(name: "NotEmitted", source: """
             class NotEmitted(nn.Module):

@@ -354,17 +354,9 @@ struct CaffeReader {
                 throw ArgumentProblem("its output would be \(CaffeDims.text(output)), which netcalc cannot lay out",
                                       hint: "netcalc follows blobs of two to \(caffeMaximumAxes) positive dims, the batch first")
             }
-            var arguments: [ImportedArgument] = [.flag(operation)]
-            for (axis, label) in ["width", "height", "time"].enumerated() where axis < shape.rank {
-                arguments.append(.tag(label, [shape[axis]]))
-            }
-            arguments.append(.tag("depth", [shape.depth]))
-            if macs > 0 { arguments.append(.tag("macs", [macs])) }
-            if weights > 0 { arguments.append(.tag("weights", [weights])) }
-            if biases > 0 { arguments.append(.tag("biases", [biases])) }
-            arguments.append(.flag("caffe"))
-            if inPlace { arguments.append(.flag(inPlaceFlag)) }
-            return .call(ImportedCall("TENSOROP", arguments))
+            var call = TensorOperation.call(operation, output: shape, macs: macs, weights: weights, biases: biases, caffe: true)
+            if inPlace { call.arguments.append(.flag(inPlaceFlag)) }
+            return .call(call)
         }
         /// A layer that keeps its input's shape and has no netcalc kind.
         func elementwise(_ operation: String) throws(ArgumentProblem) -> [CaffeOutput] {

@@ -496,16 +496,7 @@ extension ONNXImporter {
                              macs: Int, weights: Int, biases: Int, statistics: Int = 0, suffix: String,
                              inPlace: Bool = false) throws(ImportFailure) {
         let shape = try tensorShape(node, dims)
-        var arguments: [ImportedArgument] = [.flag(op)]
-        for (axis, label) in ["width", "height", "time"].enumerated() where axis < shape.rank {
-            arguments.append(.tag(label, [shape[axis]]))
-        }
-        arguments.append(.tag("depth", [shape.depth]))
-        if macs > 0 { arguments.append(.tag("macs", [macs])) }
-        if weights > 0 { arguments.append(.tag("weights", [weights])) }
-        if biases > 0 { arguments.append(.tag("biases", [biases])) }
-        if statistics > 0 { arguments.append(.tag("stats", [statistics])) }
-        let call = ImportedCall("TENSOROP", arguments)
+        let call = TensorOperation.call(op, output: shape, macs: macs, weights: weights, biases: biases, statistics: statistics)
         let name = uniqueLayerName(label(node) + suffix)
         let resolved: ResolvedCall
         switch resolver.resolve(call, layer: name, at: SourceRange(0, 0)) {

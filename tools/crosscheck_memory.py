@@ -41,7 +41,68 @@ def kept_bytes(model, x):
         out = model(x)
     return sum(storages.values()), out
 
-def measure(name, batch):
+def allocator_peak(run):
+    """The most bytes the CPU allocator holds while `run()` goes, above what it held before, and where: the
+    allocator's own events ([memory] in torch.profiler's records, one per allocation and free, each with its
+    signed size), summed in time order. Blocks allocated before the profiler started are live throughout
+    (their frees are not reported), so callers add what they know is alive before."""
+    from torch.profiler import profile, ProfilerActivity
+    with profile(activities=[ProfilerActivity.CPU], profile_memory=True) as prof:
+        run()
+    events = prof.profiler.kineto_results.events()
+    memory = sorted((e for e in events if e.name() == "[memory]"), key=lambda e: e.start_ns())
+    live = peak = 0
+    when = None
+    for event in memory:
+        live += event.nbytes()
+        if live > peak:
+            peak, when = live, event.start_ns()
+    ops = sorted((e for e in events if e.name() != "[memory]" and when is not None and e.start_ns() <= when <= e.end_ns()
+                  and not e.name().startswith("[")), key=lambda e: e.start_ns())
+    where = next((e.name() for e in ops if "Backward" in e.name() and not e.name().startswith("autograd::")),
+                 ops[0].name() if ops else "")
+    return peak, live, where
+
+def loss_of(name, out):
+    """Cross-entropy on the logits, per pixel for U-Net's map: small beside the activations either way."""
+    if out.dim() == 4:
+        target = torch.zeros(out.shape[0], *out.shape[2:], dtype=torch.long)
+    else:
+        target = torch.zeros(out.shape[0], dtype=torch.long)
+    return torch.nn.functional.cross_entropy(out, target)
+
+def parameter_bytes(model):
+    return sum(p.numel() * p.element_size() for p in model.parameters())
+
+def training_peak(model, name, x):
+    """The peak of one training step with SGD and momentum: forward, loss, backward, optimizer step. One step
+    runs first, so that the momentum buffers exist (as in every step after the first); gradients are set to None
+    before the measured step (PyTorch's default), so they are allocated during backward. Alive before the step:
+    weights, momentum (one copy of the weights) and the input batch."""
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    def step():
+        out = model(x)
+        loss_of(name, out).backward()
+        optimizer.step()
+    optimizer.zero_grad(set_to_none=True)
+    step()
+    optimizer.zero_grad(set_to_none=True)
+    peak, end, where = allocator_peak(step)
+    before = 2 * parameter_bytes(model) + x.numel() * x.element_size()
+    return before + peak, where
+
+def inference_peak(model, x):
+    """The peak of one forward pass in eval mode without autograd: weights and the input, and the allocator's
+    peak above them."""
+    model.eval()
+    with torch.no_grad():
+        model(x)
+        peak, _, where = allocator_peak(lambda: model(x))
+    model.train()
+    return parameter_bytes(model) + x.numel() * x.element_size() + peak, where
+
+def measure(name, batch, peaks=True):
+    """Kept bytes, training peak and inference peak of one network at one batch, with where each peak falls."""
     torch.manual_seed(0)
     model = build(name)
     model.train()
@@ -49,7 +110,11 @@ def measure(name, batch):
     x = torch.randn(batch, *size)
     kept, out = kept_bytes(model, x)
     del out
-    return kept
+    if not peaks:
+        return kept, None, None, None, None
+    train, train_where = training_peak(model, name, x)
+    infer, infer_where = inference_peak(model, x)
+    return kept, train, train_where, infer, infer_where
 
 def kept_by_layer(model, x):
     """What autograd saves during each leaf module's forward, once per storage (the first module to save a
@@ -85,10 +150,13 @@ def kept_by_layer(model, x):
     return rows
 
 def netcalc(name, batch):
-    doc = json.loads(subprocess.run([NETCALC, "--format", "json", "--batch", str(batch), f"specs/{name}.net"],
-                                    capture_output=True, text=True).stdout)
-    totals = doc["networks"][0]["totals"]
-    return totals["forwardBytes"] + totals["backwardBytes"]
+    """netcalc's totals for the spec at a batch under the PyTorch model (a dict; empty when it has none)."""
+    run = subprocess.run([NETCALC, "--format", "json", "--memory", "pytorch", "--batch", str(batch), f"specs/{name}.net"],
+                         capture_output=True, text=True)
+    try:
+        return json.loads(run.stdout)["networks"][0]["totals"]
+    except (ValueError, KeyError, IndexError):
+        return {}
 
 if __name__ == "__main__":
     if "--layers" in sys.argv:
@@ -102,16 +170,43 @@ if __name__ == "__main__":
         for module, kind, read, written, kept in kept_by_layer(model, x):
             print(f"| {module} | {kind} | {read:,} | {written:,} | {kept:,} | {kept / read if read else 0:.3f} |")
         sys.exit(0)
-    args = [a for a in sys.argv[1:] if not a.startswith("--")]
-    batches = [1, 4, 8]
-    if "--batches" in sys.argv:
-        batches = [int(b) for b in sys.argv[sys.argv.index("--batches") + 1].split(",")]
-        args = [a for a in args if a != sys.argv[sys.argv.index("--batches") + 1]]
+    # Options: --batches 1,4,8; --save FILE writes the measurements as JSON; --measured FILE reads them back
+    # instead of measuring (PyTorch's figures do not change with netcalc's code, and take minutes to make).
+    def option(flag):
+        return sys.argv[sys.argv.index(flag) + 1] if flag in sys.argv else None
+    values = {option(f) for f in ("--batches", "--save", "--measured")}
+    args = [a for a in sys.argv[1:] if not a.startswith("--") and a not in values]
+    batches = [int(b) for b in (option("--batches") or "1,4,8").split(",")]
     names = args or ["vgg16", "resnet18", "resnet50", "mobilenet_v2", "densenet121", "efficientnet_b0", "convnext_tiny", "unet"]
-    print("| network | batch | autograd keeps | netcalc forward + backward (the notes' model) |")
-    print("|---|---:|---:|---:|")
+    measured = json.load(open(option("--measured"))) if option("--measured") else {}
+    # The issue's bars: kept bytes within 0.5%, the training peak within 5%, the inference peak within 10%.
+    bars = {"kept": 0.005, "train": 0.05, "infer": 0.10}
+    print("| network | batch | kept: PyTorch / netcalc | training peak: PyTorch / netcalc (netcalc's layer) | inference peak: PyTorch / netcalc | |")
+    print("|---|---:|---:|---:|---:|---|")
+    failures = 0
     for name in names:
         for batch in batches:
-            kept = measure(name, batch)
-            notes = netcalc(name, batch)
-            print(f"| {name} | {batch} | {kept / 1e6:,.1f} MB | {notes / 1e6:,.1f} MB |", flush=True)
+            key = f"{name}/{batch}"
+            if key not in measured:
+                kept, train, train_where, infer, infer_where = measure(name, batch)
+                measured[key] = {"kept": kept, "train": train, "trainWhere": train_where, "infer": infer, "inferWhere": infer_where}
+            m = measured[key]
+            totals = netcalc(name, batch)
+            ours = {"kept": totals.get("keptBytes"), "train": totals.get("trainingPeakBytes"), "infer": totals.get("inferencePeakBytes")}
+            cells, bad = [], []
+            for what in ("kept", "train", "infer"):
+                if ours[what] is None:
+                    cells.append(f"{m[what] / 1e6:,.1f} MB / none")
+                    bad.append(what)
+                    continue
+                off = ours[what] / m[what] - 1
+                cells.append(f"{m[what] / 1e6:,.1f} / {ours[what] / 1e6:,.1f} MB ({off:+.2%})")
+                if abs(off) > bars[what]:
+                    bad.append(what)
+            cells[1] += f" {totals.get('trainingPeakLayer', '')}; PyTorch's in {m['trainWhere']}"
+            failures += bool(bad)
+            print(f"| {name} | {batch} | " + " | ".join(cells) + f" | {'OK' if not bad else 'off: ' + ', '.join(bad)} |", flush=True)
+    if option("--save"):
+        json.dump(measured, open(option("--save"), "w"), indent=1)
+    print(f"{len(names) * len(batches) - failures} of {len(names) * len(batches)} within the bars (kept 0.5%, training peak 5%, inference peak 10%)")
+    sys.exit(1 if failures else 0)

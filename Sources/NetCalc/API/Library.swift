@@ -43,12 +43,19 @@ public struct AnalysisSettings: Sendable {
     public var optimizer: String?
     /// `strict`, `floor`, `ceil` or `caffe`: how a window that does not tile its input is sized.
     public var rounding: String?
+    /// `notes` or `pytorch`: the memory model `render` shows (both are in `totals`).
+    public var memory: String?
+    /// Mixed precision: activations in fp16, weights, gradients and optimizer state in fp32.
+    public var mixedPrecision: Bool?
 
-    public init(batch: Int? = nil, dataType: String? = nil, optimizer: String? = nil, rounding: String? = nil) {
+    public init(batch: Int? = nil, dataType: String? = nil, optimizer: String? = nil, rounding: String? = nil,
+                memory: String? = nil, mixedPrecision: Bool? = nil) {
         self.batch = batch
         self.dataType = dataType
         self.optimizer = optimizer
         self.rounding = rounding
+        self.memory = memory
+        self.mixedPrecision = mixedPrecision
     }
 }
 
@@ -68,6 +75,8 @@ public func analyze(_ source: ModelSource, settings: AnalysisSettings = Analysis
     overrides.dataType = setting(settings.dataType, "data type (fp32, fp16, bf16, fp64, int8)", DataType.self)
     overrides.optimizer = setting(settings.optimizer, "optimizer (sgd, momentum, adam)", Optimizer.self)
     overrides.rounding = setting(settings.rounding, "rounding (strict, floor, ceil, caffe)", Rounding.self)
+    overrides.memory = setting(settings.memory, "memory model (notes, pytorch)", MemoryModel.self)
+    overrides.amp = settings.mixedPrecision
     if let batch = settings.batch, batch < 1 {
         diagnostics.append(Diagnostic(.error, "the batch must be at least 1, not \(batch)", at: nil, in: nil))
     }
@@ -241,6 +250,8 @@ public struct NetworkTotals: Sendable {
     public var inferencePeakBytes: Int
     public var batch: Int
     public var bytesPerValue: Int
+    /// PyTorch's memory model (docs/memory.md); nil when its bytes overflow 64 bits.
+    public var pytorch: PyTorchMemory?
 
     init(_ totals: Totals) {
         params = totals.params
@@ -256,5 +267,30 @@ public struct NetworkTotals: Sendable {
         inferencePeakBytes = totals.inferencePeakBytes
         batch = totals.batch
         bytesPerValue = totals.bytesPerValue
+        pytorch = totals.framework.map(PyTorchMemory.init)
+    }
+}
+
+/// What PyTorch really holds for a network at its batch: the framework memory model (docs/memory.md).
+public struct PyTorchMemory: Sendable {
+    /// Bytes autograd keeps between the forward and the backward pass, each storage once.
+    public var keptBytes: Int
+    /// The most bytes alive at once in one training step: weights, gradients, optimizer state, the input
+    /// batch and activations.
+    public var trainingPeakBytes: Int
+    /// The row where the training peak falls, and whether in its backward pass.
+    public var trainingPeakLayer: Int
+    public var trainingPeakInBackward: Bool
+    /// The most bytes alive at once in an inference pass without autograd.
+    public var inferencePeakBytes: Int
+    public var inferencePeakLayer: Int
+
+    init(_ framework: FrameworkTotals) {
+        keptBytes = framework.keptBytes
+        trainingPeakBytes = framework.trainingPeakBytes
+        trainingPeakLayer = framework.trainingPeakRow
+        trainingPeakInBackward = framework.trainingPeakInBackward
+        inferencePeakBytes = framework.inferencePeakBytes
+        inferencePeakLayer = framework.inferencePeakRow
     }
 }

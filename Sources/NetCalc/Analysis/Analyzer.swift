@@ -114,6 +114,7 @@ struct Analyzer {
                         var report = NetworkReport(name: networkName, file: file.name, settings: effective,
                                                    rows: rows, totals: totals)
                         report.blocks = walker.blockInstances
+                        report.walkFrameworkMemory()
                         networks.append(SpecNetwork(report: report, source: SpecSource(
                             chainRange: chain.range, answerRows: walker.answerRows, totalAnswer: total, definitions: blocks)))
                     }
@@ -167,13 +168,19 @@ struct Analyzer {
                 return bad(Optimizer.allCases.map(\.rawValue))
             }
             settings.optimizer = optimizer
+        case "memory":
+            guard let memory = MemoryModel(rawValue: value.lowercased()) else { return bad(MemoryModel.allCases.map(\.rawValue)) }
+            settings.memory = memory
+        case "amp":
+            guard let on = ["on": true, "off": false][value.lowercased()] else { return bad(["on", "off"]) }
+            settings.amp = on
         case "followthrough":
             // netcalc check's: whether answers that follow from earlier wrong ones count (Teaching/).
             guard ["on", "off", "yes", "no", "true", "false"].contains(value.lowercased()) else { return bad(["on", "off"]) }
         default:
-            let known = ["rounding", "batch", "dtype", "optimizer", "followthrough"]
+            let known = ["rounding", "batch", "dtype", "optimizer", "memory", "amp", "followthrough"]
             diagnostics.append(Diagnostic(.error, "unknown directive @\(name)", at: nameRange, in: file,
-                                          hint: didYouMean(name, known) ?? "directives: @rounding, @batch, @dtype, @optimizer, @followthrough"))
+                                          hint: didYouMean(name, known) ?? "directives: @rounding, @batch, @dtype, @optimizer, @memory, @amp, @followthrough"))
         }
     }
 }

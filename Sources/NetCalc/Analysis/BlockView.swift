@@ -42,6 +42,9 @@ extension NetworkReport {
         var folded: [LayerRow] = []
         folded.reserveCapacity(rows.count)
         var open: Int?  // the block use of the last folded row, while rows of it keep coming
+        var kept: [Int] = []  // the framework model's kept bytes of each view row
+        kept.reserveCapacity(keptByRow.isEmpty ? 0 : rows.count)
+        func keptBytes(_ row: LayerRow) -> Int { row.index < keptByRow.count ? keptByRow[row.index] : 0 }
         // A model file's scope of one layer shows that layer's text: its first (only) row, by view row.
         var single: [Int: LayerRow] = [:]
         // Where each row went in the view, so that inputs name the view's rows.
@@ -58,6 +61,7 @@ extension NetworkReport {
                 copy.inputs = mapped(row.inputs)
                 if row.index < place.count { place[row.index] = folded.count }
                 folded.append(copy)
+                if !keptByRow.isEmpty { kept.append(keptBytes(row)) }
                 continue
             }
             defer { if row.index < place.count { place[row.index] = folded.count - 1 } }
@@ -79,6 +83,7 @@ extension NetworkReport {
                     last.startsBranch = false
                 }
                 folded.append(last)
+                if !keptByRow.isEmpty, let sub = kept.popLast() { kept.append(sum(sub, keptBytes(row))) }
                 continue
             }
             open = target
@@ -92,13 +97,19 @@ extension NetworkReport {
             fold.inPlace = false
             if blocks[target].isNamedScope { single[folded.count] = row }
             folded.append(fold)
+            if !keptByRow.isEmpty { kept.append(keptBytes(row)) }
         }
         for (index, row) in single {
             if let resolved = row.resolved { folded[index].resolved = resolved } else { folded[index].text = row.text }
         }
         view.rows = folded
-        // The inference peak is reached inside the row (or block use) that now holds it.
+        view.keptByRow = kept
+        // The peaks are reached inside the row (or block use) that now holds them.
         if totals.peakRow >= 0, totals.peakRow < place.count { view.totals.peakRow = place[totals.peakRow] }
+        if let framework = totals.framework {
+            if framework.trainingPeakRow < place.count { view.totals.framework?.trainingPeakRow = place[framework.trainingPeakRow] }
+            if framework.inferencePeakRow < place.count { view.totals.framework?.inferencePeakRow = place[framework.inferencePeakRow] }
+        }
         return view
     }
 

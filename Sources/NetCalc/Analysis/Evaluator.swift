@@ -99,9 +99,9 @@ struct Evaluator {
 /// (`@batch on line 2`, `--batch`).
 private func batchOverflow(_ name: String, row: LayerRow, settings: Settings, origin: String?) -> (message: String, hint: String)? {
     guard settings.batch > 1, let values = try? row.output.volume(),
-          (try? checkedMultiply(values, settings.dataType.bytes)) != nil else { return nil }
+          (try? checkedMultiply(values, settings.activationBytes)) != nil else { return nil }
     return ("the bytes of \(name) overflow 64 bits at batch \(formatCount(settings.batch)): \(formatCount(values)) values"
-                + " x \(formatCount(settings.batch)) images x \(settings.dataType.bytes) bytes",
+                + " x \(formatCount(settings.batch)) images x \(settings.activationBytes) bytes",
             batchHint(origin))
 }
 

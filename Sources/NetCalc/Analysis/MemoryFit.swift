@@ -1,6 +1,8 @@
 /// `--fit SIZE`: the largest batch whose training memory (or, with `--inference`, inference peak) fits
-/// in a memory size, with the breakdown that decides it (README, "How each number is counted"):
-/// training = batch x (forward + backward bytes per image) + param bytes x (1 + 1 + optimizer states).
+/// in a memory size, with the breakdown that decides it. By PyTorch's model (the default, docs/memory.md)
+/// the training peak of one step walked at each batch tried; by the notes' model (`--memory notes`,
+/// README, "How each number is counted"): training = batch x (forward + backward bytes per image) +
+/// param bytes x (1 + 1 + optimizer states). Each answer names the other model's.
 
 /// A memory size given on the command line: `12GiB`, `16GB`, `80G` (= GiB), `24000MiB`, `1.5TiB`.
 struct MemorySize: Equatable, Sendable {
@@ -56,6 +58,14 @@ struct MemorySize: Equatable, Sendable {
 struct FitResult: Sendable {
     var size: MemorySize
     var inference: Bool
+    /// The memory model the answer follows.
+    var model = MemoryModel.notes
+    /// The other model's largest batch.
+    var otherBatch = 0
+    /// PyTorch's model: where the peak falls at the answer's batch, and what one image more adds there.
+    var peakRow = 0
+    var peakInBackward = false
+    var nextImageBytes = 0
     /// Bytes that do not grow with the batch: weights (+ gradients + optimizer state when training).
     var fixedBytes: Int
     var weightBytes: Int
@@ -77,9 +87,72 @@ struct FitResult: Sendable {
 struct FitPlanner {
     let network: NetworkReport
 
+    /// The answer by the model chosen (`--memory`, `@memory`; PyTorch's when none is), with the other's batch.
     func plan(_ size: MemorySize, inference: Bool) -> FitResult {
+        let notes = planByNotes(size, inference: inference)
+        let framework = planByFramework(size, inference: inference)
+        switch network.settings.memory ?? .pytorch {
+        case .notes:
+            var result = notes
+            result.otherBatch = framework?.batch ?? 0
+            return result
+        case .pytorch:
+            guard var result = framework else { return notes }
+            result.otherBatch = notes.batch
+            return result
+        }
+    }
+
+    /// PyTorch's model: the largest batch whose peak (training or inference) fits, found by doubling the
+    /// batch and then halving the gap, each batch walked; nil when the model cannot be walked.
+    func planByFramework(_ size: MemorySize, inference: Bool) -> FitResult? {
+        guard let walk = network.frameworkWalk, let single = network.totals.framework else { return nil }
+        func peak(_ batch: Int) -> FrameworkTotals? {
+            var settings = walk.settings
+            settings.batch = batch
+            return try? FrameworkMemoryWalk(rows: walk.rows, blocks: walk.blocks, settings: settings).run().totals
+        }
+        func bytes(_ totals: FrameworkTotals) -> Int { inference ? totals.inferencePeakBytes : totals.trainingPeakBytes }
+        func fits(_ batch: Int) -> FrameworkTotals? { peak(batch).flatMap { bytes($0) <= size.bytes ? $0 : nil } }
+        let gradients = inference ? 0 : single.weightBytes
+        let fixed = inference ? saturatingAdd(single.weightBytes, single.bufferBytes)
+            : saturatingAdd(saturatingAdd(single.weightBytes, single.bufferBytes), saturatingAdd(single.optimizerBytes, gradients))
+        var result = FitResult(size: size, inference: inference, model: .pytorch, fixedBytes: fixed,
+                               weightBytes: single.weightBytes, gradientBytes: gradients,
+                               optimizerBytes: inference ? 0 : single.optimizerBytes, perImageBytes: 0,
+                               forwardPerImage: 0, backwardPerImage: 0, batch: 0, usedBytes: fixed)
+        guard fixed <= size.bytes else { return result }
+        guard var best = fits(1) else {
+            if let one = peak(1) { result.usedBytes = bytes(one) } else { result.usedBytes = Int.max }
+            return result
+        }
+        var low = 1
+        var high = 0  // the smallest batch known not to fit; 0 while none is
+        while high == 0 {
+            let next = low.multipliedReportingOverflow(by: 2)
+            guard !next.overflow, let totals = fits(next.partialValue) else {
+                high = next.overflow ? Int.max : next.partialValue
+                break
+            }
+            (low, best) = (next.partialValue, totals)
+        }
+        while high - low > 1 {
+            let middle = low + (high - low) / 2
+            if let totals = fits(middle) { (low, best) = (middle, totals) } else { high = middle }
+        }
+        result.batch = low
+        result.usedBytes = bytes(best)
+        result.peakRow = inference ? best.inferencePeakRow : best.trainingPeakRow
+        result.peakInBackward = !inference && best.trainingPeakInBackward
+        result.nextImageBytes = peak(low + 1).map { bytes($0) - result.usedBytes } ?? 0
+        result.perImageBytes = result.nextImageBytes
+        return result
+    }
+
+    /// The notes' model: fixed bytes plus the batch times the bytes of one image.
+    func planByNotes(_ size: MemorySize, inference: Bool) -> FitResult {
         let settings = network.settings
-        let bytes = settings.dataType.bytes
+        let bytes = settings.activationBytes
         let totals = network.totals
         // Per-image figures come from the totals at the network's batch (exact division: they were multiplied).
         let batch = max(1, totals.batch)
@@ -108,22 +181,50 @@ struct FitPlanner {
         let settings = network.settings
         var lines: [String] = []
         let mode = result.inference ? "inference" : "training with \(settings.optimizer.rawValue)"
-        lines.append("will it fit in \(result.size.text) (\(formatCount(result.size.bytes)) bytes), \(mode), \(settings.dataType.rawValue)?")
+        let precision = settings.amp ? "mixed precision" : settings.dataType.rawValue
+        let model = result.model == .pytorch ? "PyTorch's memory (--memory pytorch)" : "the notes' memory model (--memory notes)"
+        lines.append("will it fit in \(result.size.text) (\(formatCount(result.size.bytes)) bytes), \(mode), \(precision), by \(model)?")
         lines.append("  weights          \(amount(result.weightBytes))")
         if !result.inference {
-            lines.append("  gradients        \(amount(result.gradientBytes))")
+            lines.append("  gradients        \(amount(result.gradientBytes))\(result.model == .pytorch ? ", all of them at the optimizer's step" : "")")
             let states = settings.optimizer.copiesPerParameter - 2
             lines.append("  optimizer state  \(amount(result.optimizerBytes)) (\(states) cop\(states == 1 ? "y" : "ies") of the weights for \(settings.optimizer.rawValue))")
-            lines.append("  per image        \(amount(result.perImageBytes)): \(formatCount(result.forwardPerImage)) forward + \(formatCount(result.backwardPerImage)) backward")
-        } else {
-            lines.append("  per image        \(amount(result.perImageBytes)): the largest set of activations alive at once")
         }
+        switch result.model {
+        case .notes:
+            if !result.inference {
+                lines.append("  per image        \(amount(result.perImageBytes)): \(formatCount(result.forwardPerImage)) forward + \(formatCount(result.backwardPerImage)) backward")
+            } else {
+                lines.append("  per image        \(amount(result.perImageBytes)): the largest set of activations alive at once")
+            }
+        case .pytorch: break
+        }
+        let peak = result.inference ? "inference peak" : "training peak"
         if !result.paramsFit {
             lines.append("  it does not fit: the \(result.inference ? "weights" : "weights, gradients and optimizer state") alone take \(amount(result.fixedBytes)), more than \(result.size.text)")
         } else if result.batch == 0 {
-            lines.append("  it does not fit: \(amount(result.fixedBytes)) fixed + one image \(amount(result.perImageBytes)) is more than \(result.size.text)")
+            switch result.model {
+            case .notes:
+                lines.append("  it does not fit: \(amount(result.fixedBytes)) fixed + one image \(amount(result.perImageBytes)) is more than \(result.size.text)")
+            case .pytorch:
+                lines.append("  it does not fit: the \(peak) of one image is \(amount(result.usedBytes)), more than \(result.size.text)")
+            }
         } else {
-            lines.append("  largest batch    \(formatCount(result.batch)): \(formatCount(result.fixedBytes)) + \(formatCount(result.batch)) x \(formatCount(result.perImageBytes)) = \(amount(result.usedBytes)) of \(result.size.text)")
+            switch result.model {
+            case .notes:
+                lines.append("  largest batch    \(formatCount(result.batch)): \(formatCount(result.fixedBytes)) + \(formatCount(result.batch)) x \(formatCount(result.perImageBytes)) = \(amount(result.usedBytes)) of \(result.size.text)")
+            case .pytorch:
+                let place = network.rows.indices.contains(result.peakRow) && !(result.peakInBackward && result.peakRow == 0)
+                    ? network.path(of: network.rows[result.peakRow]) + (result.peakInBackward ? "'s backward" : "")
+                    : "the optimizer's step"
+                lines.append("  largest batch    \(formatCount(result.batch)): \(peak) \(amount(result.usedBytes)) of \(result.size.text), at \(place); one image more adds \(formatBytes(result.nextImageBytes, units))")
+            }
+        }
+        switch result.model {
+        case .notes:
+            lines.append("  PyTorch's model gives \(formatCount(result.otherBatch)) (what autograd keeps, walked to the \(peak): --memory pytorch)")
+        case .pytorch:
+            lines.append("  the notes' model gives \(formatCount(result.otherBatch)) (\(result.inference ? "every output alive until read" : "a gradient for every stored value"): --memory notes)")
         }
         return lines
     }

@@ -136,12 +136,33 @@ enum Optimizer: String, CaseIterable, Sendable {
     }
 }
 
+/// Which memory model a figure follows.
+enum MemoryModel: String, CaseIterable, Sendable {
+    /// The CS231n notes' teaching model: every output stored, x2 for the backward pass.
+    case notes
+    /// What PyTorch really holds: what autograd keeps, the training and inference peaks (docs/memory.md).
+    case pytorch
+}
+
 /// The settings a network is computed with.
 struct Settings: Equatable, Sendable {
     var batch = 1
     var dataType = DataType.fp32
     var optimizer = Optimizer.momentum
     var rounding = Rounding.strict
+    /// The memory model the output shows; nil when none was chosen (the notes' in reports, the
+    /// framework's for `--fit`).
+    var memory: MemoryModel?
+    /// Mixed precision (`--amp`, PyTorch's autocast): activations in fp16, weights, gradients and
+    /// optimizer state in fp32, and a half copy of the weights while they are used.
+    var amp = false
+
+    /// Bytes of an activation value: fp16 under mixed precision, else the data type's.
+    var activationBytes: Int { amp ? 2 : dataType.bytes }
+    /// Bytes of a weight, a gradient or an optimizer state value: fp32 under mixed precision.
+    var weightBytes: Int { amp ? 4 : dataType.bytes }
+    /// The memory model the report shows.
+    var shownMemory: MemoryModel { memory ?? .notes }
 }
 
 /// Settings given on the command line, which override the spec's `@` directives.
@@ -150,6 +171,8 @@ struct SettingsOverride: Sendable {
     var dataType: DataType?
     var optimizer: Optimizer?
     var rounding: Rounding?
+    var memory: MemoryModel?
+    var amp: Bool?
     /// A Caffe model's input dims, batch first (`--input-shape`), for a file that does not give them.
     var inputShape: [Int]?
 
@@ -159,6 +182,10 @@ struct SettingsOverride: Sendable {
         if let dataType { result.dataType = dataType }
         if let optimizer { result.optimizer = optimizer }
         if let rounding { result.rounding = rounding }
+        if let memory { result.memory = memory }
+        if let amp { result.amp = amp }
+        // Mixed precision keeps weights in fp32: a spec's @dtype gives way to --amp.
+        if result.amp { result.dataType = .fp32 }
         return result
     }
 }
@@ -342,7 +369,7 @@ struct LayerRow: Sendable {
     /// over its input stores nothing new.
     mutating func countMemory(_ settings: Settings) throws(Overflow) {
         activations = try checkedAdd(inPlace ? 0 : try output.volume(), heldActivations)
-        forwardBytes = try checkedProduct(activations, settings.batch, settings.dataType.bytes)
+        forwardBytes = try checkedProduct(activations, settings.batch, settings.activationBytes)
     }
 
     /// What flows out of the row.
@@ -451,6 +478,8 @@ struct Totals: Sendable {
     var peakRow = 0
     var batch = 1
     var bytesPerValue = 4
+    /// The framework memory model's figures (`--memory pytorch`); nil when they overflow 64 bits.
+    var framework: FrameworkTotals?
 }
 
 /// A layer whose sizes do not fit, met in `netcalc check` where its answer may say so.
@@ -478,6 +507,29 @@ struct NetworkReport: Sendable {
     var leftOut: [LeftOutLayer] = []
     /// Every block use, the network itself first.
     var blocks = [BlockInstance.network]
+    /// The bytes each row keeps first under the framework memory model (empty when it overflows).
+    var keptByRow: [Int] = []
+    /// The framework model's walk of the whole network's rows (a folded view keeps it), for `--fit`,
+    /// which walks it again at other batches.
+    var frameworkWalk: FrameworkMemoryWalk?
 
     var input: Shape { rows.first?.output ?? Shape(width: 0, height: 0, depth: 0) }
+
+    /// The bytes a row keeps first under the framework memory model; nil when the model overflowed.
+    func keptBytes(of row: LayerRow) -> Int? {
+        row.index >= 0 && row.index < keptByRow.count ? keptByRow[row.index] : nil
+    }
+
+    /// Walks the rows through the framework memory model, once the rows and block uses are final.
+    mutating func walkFrameworkMemory() {
+        let walk = FrameworkMemoryWalk(rows: rows, blocks: blocks, settings: settings)
+        frameworkWalk = walk
+        if let (framework, kept) = try? walk.run() {
+            totals.framework = framework
+            keptByRow = kept
+        } else {
+            totals.framework = nil
+            keptByRow = []
+        }
+    }
 }

@@ -6,7 +6,7 @@ extension Totals {
     init(rows: [LayerRow], settings: Settings) throws(Overflow) {
         self.init()
         batch = settings.batch
-        bytesPerValue = settings.dataType.bytes
+        bytesPerValue = settings.activationBytes
         // The last row that reads each row's output, in 32 bits (a network has at most a few million rows).
         var lastUse = (0..<rows.count).map { Int32(clamping: $0) }
         for row in rows {
@@ -22,7 +22,7 @@ extension Totals {
         }
         params = try checkedAdd(weights, biases)
         backwardBytes = forwardBytes
-        paramBytes = try checkedMultiply(params, settings.dataType.bytes)
+        paramBytes = try checkedMultiply(params, settings.weightBytes)
         trainingParamBytes = try checkedMultiply(paramBytes, settings.optimizer.copiesPerParameter)
         trainingBytes = try checkedAdd(try checkedAdd(forwardBytes, backwardBytes), trainingParamBytes)
         // Inference peak: each output lives from its layer until the last layer that reads it; what a
@@ -43,7 +43,7 @@ extension Totals {
             }
         }
         peakLiveActivations = peak
-        let peakBytes = try checkedProduct(peak, settings.batch, settings.dataType.bytes)
+        let peakBytes = try checkedProduct(peak, settings.batch, settings.activationBytes)
         inferencePeakBytes = try checkedAdd(paramBytes, peakBytes)
     }
 }

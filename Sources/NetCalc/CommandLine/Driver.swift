@@ -230,20 +230,20 @@ private func render(_ networks: [NetworkReport], definitions: [String: [String: 
         JSONRenderer(fit: fit, layout: options.layout).render(networks, diagnostics: diagnostics, explain: options.explain,
                                                              into: &buffer)
     case .csv:
-        CSVRenderer(columns: options.columns ?? Column.csvDefault, layout: options.layout).render(networks, into: &buffer)
+        CSVRenderer(columns: options.columns ?? Column.defaults(Column.csvDefault, for: networks), layout: options.layout).render(networks, into: &buffer)
     case .markdown:
-        MarkdownRenderer(columns: options.columns ?? Column.tableDefault, units: options.units, fit: fit,
+        MarkdownRenderer(columns: options.columns ?? Column.defaults(Column.tableDefault, for: networks), units: options.units, fit: fit,
                          layout: options.layout).render(networks, into: &buffer)
     case .dot:
         DotRenderer().render(networks, into: &buffer)
     case .svg:
         buffer.append(SVGRenderer(units: options.units).render(networks))
     case .html:
-        buffer.append(HTMLRenderer(columns: options.columns ?? Column.tableDefault, units: options.units, fit: fit,
+        buffer.append(HTMLRenderer(columns: options.columns ?? Column.defaults(Column.tableDefault, for: networks), units: options.units, fit: fit,
                                    layout: options.layout).render(networks, diagnostics: diagnostics))
     case .table:
         var table = TableRenderer(color: colorOut, explain: options.explain, units: options.units)
-        table.columns = options.columns ?? Column.tableDefault
+        table.columns = options.columns ?? Column.defaults(Column.tableDefault, for: networks)
         table.fit = fit
         table.layout = options.layout
         table.maxWidth = width

@@ -126,6 +126,11 @@ extension Options {
           --batch N              images per batch (default 1, or the spec's @batch)
           --dtype TYPE           fp32 (default), fp16, bf16, fp64, int8
           --optimizer NAME       sgd, momentum (default), adam: state kept per parameter
+          --memory MODEL         notes (the CS231n notes' model, the default) or pytorch (what
+                                 PyTorch keeps, the training and inference peaks); --fit uses
+                                 pytorch unless given notes (docs/memory.md)
+          --amp                  mixed precision: activations fp16, weights, gradients and
+                                 optimizer state fp32 (--dtype fp16 is everything in fp16)
           --rounding MODE        strict (default: sizes must fit), floor (PyTorch), ceil (PyTorch's
                                  ceil_mode), caffe (Caffe's pooling)
           --color WHEN           auto (default), always, never; NO_COLOR turns auto off
@@ -182,6 +187,7 @@ extension Options {
             "--dtype": (true, analyzeAndCheck), "--optimizer": (true, analyzeAndCheck),
             "--rounding": (true, analyzeAndCheck), "--expr": (true, analyzeAndCheck),
             "--fit": (true, [.analyze]), "--inference": (false, [.analyze]), "--units": (true, [.analyze]),
+            "--memory": (true, [.analyze]), "--amp": (false, [.analyze]),
             "--columns": (true, [.analyze]), "--emit": (true, [.analyze]), "--explain": (false, [.analyze]),
             "--input-format": (true, [.analyze]), "--depth": (true, [.analyze]), "--summary": (false, [.analyze]),
             "--layout": (true, [.analyze]), "--input-shape": (true, [.analyze]),
@@ -278,7 +284,12 @@ extension Options {
                 case "--explain": options.explain = true
                 case "--expr": options.inputs.append(.expression(text))
                 case "--format": formatText = text  // its values depend on the command
-                case "--dtype": options.overrides.dataType = try choice(text, name, DataType.self)
+                case "--dtype":
+                    if given.contains("--amp") {
+                        throw UsageError(message: "--amp and --dtype cannot be given together",
+                                         hint: "--amp is fp16 activations with fp32 weights; --dtype fp16 is everything in fp16")
+                    }
+                    options.overrides.dataType = try choice(text, name, DataType.self)
                 case "--optimizer": options.overrides.optimizer = try choice(text, name, Optimizer.self)
                 case "--rounding": options.overrides.rounding = try choice(text, name, Rounding.self)
                 case "--color": options.color = try choice(text, name, ColorChoice.self)
@@ -293,6 +304,13 @@ extension Options {
                     }
                     options.fit = size
                 case "--inference": options.inference = true
+                case "--memory": options.overrides.memory = try choice(text, name, MemoryModel.self)
+                case "--amp":
+                    if given.contains("--dtype") || options.overrides.dataType != nil {
+                        throw UsageError(message: "--amp and --dtype cannot be given together",
+                                         hint: "--amp is fp16 activations with fp32 weights; --dtype fp16 is everything in fp16")
+                    }
+                    options.overrides.amp = true
                 case "--units": options.units = try choice(text, name, ByteUnits.self)
                 case "--emit": options.emit = try choice(text, name, EmitTarget.self)
                 case "--input-format": options.inputFormat = try choice(text, name, InputFormat.self)

@@ -113,6 +113,7 @@ struct GraphAnalyzer {
         var report = NetworkReport(name: network.name, file: file.name, settings: settings, rows: rows, totals: totals)
         report.notes = network.notes
         report.blocks = scopes
+        report.walkFrameworkMemory()
         report.leftOut = network.leftOut
         if let first = network.leftOut.first {
             diagnostics.append(Self.partialWarning(network.leftOut, at: first.range, in: file))

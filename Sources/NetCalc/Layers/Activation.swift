@@ -46,6 +46,18 @@ struct Activation: LayerOperation {
             }
         }
 
+        /// What autograd keeps of it, measured: ReLU, Sigmoid, Tanh and Softmax their output, the others
+        /// their input (in place, a copy of it); ReLU, ReLU6, SiLU and Hardswish run in place after a layer
+        /// nothing else reads, as torchvision builds them.
+        var framework: FrameworkMemory {
+            switch self {
+            case .relu: return FrameworkMemory(kept: .output, output: .inPlaceWhenSoleReader)
+            case .relu6, .silu, .hardswish: return FrameworkMemory(kept: .inputValues, output: .inPlaceWhenSoleReader)
+            case .sigmoid, .tanh, .softmax: return FrameworkMemory(kept: .output)
+            case .leakyrelu, .hardsigmoid, .elu, .gelu, .mish: return FrameworkMemory(kept: .inputValues)
+            }
+        }
+
         /// The PyTorch module, given the argument as written (PyTorch's default when there is none).
         func pytorch(_ argument: String?) -> PyCall {
             switch self {
@@ -81,6 +93,7 @@ struct Activation: LayerOperation {
 
     var op: String { function.keyword.lowercased() }
     var grading: GradingTraits { .plain }
+    var framework: FrameworkMemory { function.framework }
     var ranks: SpatialRanks { .every }
 
     func apply(to input: LayerInput) throws(LayerFailure) -> LayerEffect { LayerEffect(keeping: input) }
@@ -109,6 +122,7 @@ struct ParametricReLU: LayerOperation {
 
     var op: String { "prelu" }
     var grading: GradingTraits { .plain }
+    var framework: FrameworkMemory { .keepsInput }
     var ranks: SpatialRanks { .every }
 
     func apply(to input: LayerInput) throws(LayerFailure) -> LayerEffect {
@@ -160,6 +174,16 @@ struct Regularization: LayerOperation {
         }
     }
     var grading: GradingTraits { .plain }
+    /// Training keeps the mask that chose what to zero (a bool per value on a GPU; CPU kernels keep it in the
+    /// values' own type) or, for stochastic depth, one factor per image; at inference both are the identity.
+    var framework: FrameworkMemory {
+        switch method {
+        case .dropout:
+            return FrameworkMemory(kept: .nothing, keptValues: ExtraValues(unit: .outputValue, type: .mask), identityAtInference: true)
+        case .droppath:
+            return FrameworkMemory(kept: .nothing, keptValues: ExtraValues(unit: .image, type: .activation), identityAtInference: true)
+        }
+    }
     var ranks: SpatialRanks { .every }
 
     func apply(to input: LayerInput) throws(LayerFailure) -> LayerEffect { LayerEffect(keeping: input) }

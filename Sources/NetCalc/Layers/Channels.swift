@@ -23,6 +23,8 @@ struct ChannelSlice: LayerOperation {
 
     var op: String { "slice" }
     var grading: GradingTraits { .plain }
+    /// A narrowing view; its backward makes a zero gradient of the whole input and fills the slice.
+    var framework: FrameworkMemory { FrameworkMemory(kept: .nothing, output: .view) }
     var ranks: SpatialRanks { .every }
 
     func apply(to input: LayerInput) throws(LayerFailure) -> LayerEffect {
@@ -72,6 +74,8 @@ struct ChannelShuffle: LayerOperation {
 
     var op: String { "shuffle" }
     var grading: GradingTraits { .plain }
+    /// A copy in the new order; its backward reorders the gradient.
+    var framework: FrameworkMemory { .keepsNothing }
     var ranks: SpatialRanks { .every }
 
     func apply(to input: LayerInput) throws(LayerFailure) -> LayerEffect {

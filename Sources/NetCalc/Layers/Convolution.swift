@@ -20,6 +20,7 @@ struct Convolution: WindowedOperation {
 
     var op: String { "conv" }
     var grading: GradingTraits { GradingTraits(biases: .filter) }
+    var framework: FrameworkMemory { .convolution }
     var ranks: SpatialRanks { .every }
 
     func apply(to input: LayerInput) throws(LayerFailure) -> LayerEffect {
@@ -92,6 +93,7 @@ struct DepthwiseConvolution: WindowedOperation {
 
     var op: String { "dwconv" }
     var grading: GradingTraits { GradingTraits(biases: .filter) }
+    var framework: FrameworkMemory { .convolution }
     var ranks: SpatialRanks { .every }
 
     func apply(to input: LayerInput) throws(LayerFailure) -> LayerEffect {
@@ -150,6 +152,7 @@ struct TransposedConvolution: LayerOperation {
 
     var op: String { "deconv" }
     var grading: GradingTraits { GradingTraits(biases: .filter) }
+    var framework: FrameworkMemory { .convolution }
     var ranks: SpatialRanks { .every }
 
     /// `(W-1)S - 2P + F` along one axis.

@@ -15,6 +15,7 @@ struct FullyConnected: LayerOperation {
 
     var op: String { "fc" }
     var grading: GradingTraits { GradingTraits(biases: .output) }
+    var framework: FrameworkMemory { .keepsInput }
     var ranks: SpatialRanks { .every }
 
     func apply(to input: LayerInput) throws(LayerFailure) -> LayerEffect {
@@ -57,6 +58,7 @@ struct Flatten: LayerOperation {
 
     var op: String { "flatten" }
     var grading: GradingTraits { .plain }
+    var framework: FrameworkMemory { .view }
     var ranks: SpatialRanks { .every }
 
     func apply(to input: LayerInput) throws(LayerFailure) -> LayerEffect {

@@ -22,6 +22,10 @@ protocol LayerOperation: Sendable {
     /// What `netcalc check` needs to know of the kind to name a student's mistake.
     var grading: GradingTraits { get }
 
+    /// What PyTorch keeps of the layer for its backward pass, where its output lives and what it
+    /// allocates while it runs: the framework memory model's facts (`--memory pytorch`).
+    var framework: FrameworkMemory { get }
+
     /// The spatial ranks it takes: sequences, images, volumes. A layer given another is an error,
     /// checked before `apply`, that says which it takes.
     var ranks: SpatialRanks { get }

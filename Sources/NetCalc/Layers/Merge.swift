@@ -57,6 +57,15 @@ enum MergeKind: String, CaseIterable, Sendable {
         }
     }
 
+    /// What PyTorch keeps of the merge: a sum and a concatenation nothing (their backward hands the
+    /// gradient, or slices of it, to every branch); a product both factors.
+    var framework: FrameworkMemory {
+        switch self {
+        case .add, .concat: return FrameworkMemory(kept: .nothing, passesGradient: true)
+        case .mul: return FrameworkMemory(kept: .inputs)
+        }
+    }
+
     /// The Python expression joining the branches' tensors.
     func pytorch(_ inputs: [String]) -> String {
         switch self {

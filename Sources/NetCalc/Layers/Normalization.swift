@@ -18,6 +18,11 @@ struct BatchNorm: LayerOperation {
 
     var op: String { "bn" }
     var grading: GradingTraits { GradingTraits(biases: .channel) }
+    /// Its input and, in fp32, the batch's mean and inverse deviation per channel (the running statistics
+    /// are the model's own, counted with the weights).
+    var framework: FrameworkMemory {
+        FrameworkMemory(kept: .input, statistics: ExtraValues(count: 2, unit: .channel, type: .fp32))
+    }
     var ranks: SpatialRanks { .every }
 
     func apply(to input: LayerInput) throws(LayerFailure) -> LayerEffect {
@@ -85,6 +90,10 @@ struct LayerNorm: LayerOperation {
 
     var op: String { "layernorm" }
     var grading: GradingTraits { GradingTraits(biases: .channel) }
+    /// Its input and, in fp32, a mean and inverse deviation per position.
+    var framework: FrameworkMemory {
+        FrameworkMemory(kept: .input, statistics: ExtraValues(count: 2, unit: .position, type: .fp32, alsoAtInference: true))
+    }
     var ranks: SpatialRanks { .every }
 
     func apply(to input: LayerInput) throws(LayerFailure) -> LayerEffect { affineEffect(input) }
@@ -128,6 +137,10 @@ struct GroupNorm: LayerOperation {
 
     var op: String { "groupnorm" }
     var grading: GradingTraits { GradingTraits(biases: .channel) }
+    /// Its input and, in fp32, a mean and inverse deviation per group of each image.
+    var framework: FrameworkMemory {
+        FrameworkMemory(kept: .input, statistics: ExtraValues(count: 2 * groups, unit: .image, type: .fp32, alsoAtInference: true))
+    }
     var ranks: SpatialRanks { .every }
 
     func apply(to input: LayerInput) throws(LayerFailure) -> LayerEffect {
@@ -167,6 +180,10 @@ struct InstanceNorm: LayerOperation {
 
     var op: String { "instancenorm" }
     var grading: GradingTraits { GradingTraits(biases: .channel) }
+    /// Its input and, in fp32, a mean and inverse deviation per channel of each image.
+    var framework: FrameworkMemory {
+        FrameworkMemory(kept: .input, statistics: ExtraValues(count: 2, unit: .channelPerImage, type: .fp32, alsoAtInference: true))
+    }
     var ranks: SpatialRanks { .every }
 
     func apply(to input: LayerInput) throws(LayerFailure) -> LayerEffect {
@@ -203,6 +220,11 @@ struct LocalResponseNorm: LayerOperation {
 
     var op: String { "lrn" }
     var grading: GradingTraits { .plain }
+    /// PyTorch composes it from a square, an average pool, a power and a division, which keep its input and
+    /// about three tensors of its size besides.
+    var framework: FrameworkMemory {
+        FrameworkMemory(kept: .input, keptValues: ExtraValues(count: 3, unit: .inputValue, type: .activation))
+    }
     var ranks: SpatialRanks { .every }
 
     func apply(to input: LayerInput) throws(LayerFailure) -> LayerEffect { LayerEffect(keeping: input) }
@@ -229,6 +251,8 @@ struct ChannelScale: LayerOperation {
 
     var op: String { "scale" }
     var grading: GradingTraits { GradingTraits(biases: .channel) }
+    /// A product with a learned factor: its input, for the factor's gradient.
+    var framework: FrameworkMemory { .keepsInput }
     var ranks: SpatialRanks { .every }
 
     func apply(to input: LayerInput) throws(LayerFailure) -> LayerEffect {
@@ -282,6 +306,10 @@ struct ResponseNorm: LayerOperation {
 
     var op: String { "grn" }
     var grading: GradingTraits { GradingTraits(biases: .channel) }
+    /// ConvNeXt V2's composition keeps its input and the normalized product, a tensor of its size.
+    var framework: FrameworkMemory {
+        FrameworkMemory(kept: .input, keptValues: ExtraValues(unit: .inputValue, type: .activation))
+    }
     var ranks: SpatialRanks { .every }
 
     func apply(to input: LayerInput) throws(LayerFailure) -> LayerEffect {

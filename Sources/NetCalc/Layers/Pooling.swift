@@ -47,6 +47,18 @@ struct Pooling: WindowedOperation {
         }
     }
     var grading: GradingTraits { GradingTraits(pooling: reduction == .maximum ? .maximum : .average) }
+
+    /// Both keep their input; max pooling also its int64 indices, one per output value, which it computes
+    /// at inference too.
+    var framework: FrameworkMemory { Pooling.framework(reduction) }
+
+    static func framework(_ reduction: Reduction) -> FrameworkMemory {
+        switch reduction {
+        case .maximum:
+            return FrameworkMemory(kept: .input, keptValues: ExtraValues(unit: .outputValue, type: .int64, alsoAtInference: true))
+        case .average: return .keepsInput
+        }
+    }
     var ranks: SpatialRanks { .every }
 
     func apply(to input: LayerInput) throws(LayerFailure) -> LayerEffect {
@@ -119,6 +131,8 @@ struct GlobalAveragePooling: LayerOperation {
 
     var op: String { "gap" }
     var grading: GradingTraits { GradingTraits(pooling: .channelAverage) }
+    /// A mean over each channel: its backward needs only the input's shape.
+    var framework: FrameworkMemory { .keepsNothing }
     var ranks: SpatialRanks { .every }
 
     func apply(to input: LayerInput) throws(LayerFailure) -> LayerEffect {
@@ -163,6 +177,10 @@ struct AdaptivePooling: LayerOperation {
         }
     }
     var grading: GradingTraits { GradingTraits(pooling: reduction == .maximum ? .maximum : .average) }
+    /// As MAXPOOL and AVGPOOL, except that an average to one value per channel is a mean and keeps nothing.
+    var framework: FrameworkMemory {
+        reduction == .average && (0..<3).allSatisfy({ size[$0] == 1 }) ? .keepsNothing : Pooling.framework(reduction)
+    }
     var ranks: SpatialRanks { .every }
 
     /// The largest window along an axis: In/Out when it divides; otherwise ceil(In/Out), or one more

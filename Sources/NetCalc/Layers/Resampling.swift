@@ -30,6 +30,8 @@ struct Upsample: LayerOperation {
 
     var op: String { "upsample" }
     var grading: GradingTraits { .plain }
+    /// Nearest and bilinear interpolation need only the input's size for their backward.
+    var framework: FrameworkMemory { .keepsNothing }
     var ranks: SpatialRanks { .every }
 
     func apply(to input: LayerInput) throws(LayerFailure) -> LayerEffect {
@@ -118,6 +120,8 @@ struct PixelShuffle: LayerOperation {
 
     var op: String { "pixelshuffle" }
     var grading: GradingTraits { .plain }
+    /// A copy in the new order.
+    var framework: FrameworkMemory { .keepsNothing }
     /// It rearranges channels into a width and a height: images only.
     var ranks: SpatialRanks { .images }
 

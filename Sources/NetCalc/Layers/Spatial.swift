@@ -34,6 +34,8 @@ struct ZeroPad: LayerOperation {
 
     var op: String { "pad" }
     var grading: GradingTraits { .plain }
+    /// A padded copy; its backward is a view of the gradient.
+    var framework: FrameworkMemory { FrameworkMemory(kept: .nothing, passesGradient: true) }
     var ranks: SpatialRanks { .every }
 
     func apply(to input: LayerInput) throws(LayerFailure) -> LayerEffect {
@@ -94,6 +96,8 @@ struct CenterCrop: LayerOperation {
 
     var op: String { "crop" }
     var grading: GradingTraits { .plain }
+    /// A view of the centre; its backward makes a zero gradient of the whole input and fills the centre.
+    var framework: FrameworkMemory { FrameworkMemory(kept: .nothing, output: .view) }
     var ranks: SpatialRanks { .every }
 
     /// Where the crop starts along an axis of an input.

@@ -81,6 +81,7 @@ struct TensorOperation: LayerOperation {
 
     var op: String { "tensor" }
     var grading: GradingTraits { GradingTraits(biases: .output) }
+    var framework: FrameworkMemory { Self.frameworkMemory[`operator`] ?? Self.inputsKept }
     var ranks: SpatialRanks { .every }
 
     /// Gives the output the reader computed; the receptive field is not followed through it (each
@@ -166,4 +167,46 @@ struct TensorOperation: LayerOperation {
                     raise NotImplementedError(f"netcalc does not emit the ONNX operation {self.op}")
             """)], channels: .literal(output.depth), reads: .either)
     }
+}
+
+extension TensorOperation {
+    /// A node that keeps every activation it reads (a product of two activations).
+    fileprivate static let inputsKept = FrameworkMemory(kept: .inputs)
+
+    /// What PyTorch's autograd keeps of each operator a TENSOROP row stands for, as the equivalent PyTorch
+    /// operation keeps it; `LayerKindTests` checks that every operator in `operators` has its entry.
+    static let frameworkMemory: [String: FrameworkMemory] = {
+        var table: [String: FrameworkMemory] = [:]
+        // Products keep every factor; a Conv or Gemm reads its weights from initializers, so its activation
+        // inputs are its input.
+        for name in ["matmul", "gemm", "conv", "mul", "div", "einsum", "where", "axpy", "max", "bias", "embed",
+                     "mask", "unpool", "interp", "tile", "reorg", "region", "priorbox", "argmax", "reduction"] {
+            table[name] = inputsKept
+        }
+        // Derivatives written in the output.
+        for name in ["tanh", "relu", "sigmoid", "softmax", "sqrt", "reciprocal", "exp"] {
+            table[name] = FrameworkMemory(kept: .output)
+        }
+        // Derivatives that need the input.
+        for name in ["pow", "erf", "gelu", "abs", "hardsigmoid", "hardswish", "clip", "power", "log", "bnll", "threshold",
+                     "absval"] {
+            table[name] = FrameworkMemory(kept: .inputValues)
+        }
+        // Sums, copies and selections: their backward needs only shapes (or indices, which are not activations).
+        for name in ["add", "sub", "neg", "concat", "reducemean", "reducesum", "cast", "gather", "gathernd", "permute", "crop"] {
+            table[name] = .keepsNothing
+        }
+        // Views of their input.
+        for name in ["reshape", "flatten", "transpose", "squeeze", "unsqueeze", "identity", "expand", "slice", "split"] {
+            table[name] = .view
+        }
+        for name in ["layernormalization", "mvn", "normalize"] {
+            table[name] = FrameworkMemory(kept: .input, statistics: ExtraValues(count: 2, unit: .position, type: .fp32))
+        }
+        table["batchnormalization"] = FrameworkMemory(kept: .input, statistics: ExtraValues(count: 2, unit: .channel, type: .fp32))
+        table["reducel2"] = FrameworkMemory(kept: .inputs, keptValues: ExtraValues(unit: .outputValue, type: .activation))
+        table["dropout"] = FrameworkMemory(kept: .nothing, keptValues: ExtraValues(unit: .outputValue, type: .mask),
+                                           identityAtInference: true)
+        return table
+    }()
 }

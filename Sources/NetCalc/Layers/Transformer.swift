@@ -14,6 +14,8 @@ struct Tokens: LayerOperation {
 
     var op: String { "tokens" }
     var grading: GradingTraits { .plain }
+    /// A patch convolution: keeps its input; oneDNN's reorders while it runs.
+    var framework: FrameworkMemory { .convolution }
     var ranks: SpatialRanks { [.images, .volumes] }
 
     func apply(to input: LayerInput) throws(LayerFailure) -> LayerEffect {
@@ -54,6 +56,8 @@ struct ClassTokens: LayerOperation {
 
     var op: String { "cls" }
     var grading: GradingTraits { .plain }
+    /// A concatenation: keeps nothing; its backward hands on slices of the gradient.
+    var framework: FrameworkMemory { FrameworkMemory(kept: .nothing, passesGradient: true) }
     var ranks: SpatialRanks { .sequences }
 
     func apply(to input: LayerInput) throws(LayerFailure) -> LayerEffect {
@@ -99,6 +103,8 @@ struct PositionEmbedding: LayerOperation {
 
     var op: String { "posembed" }
     var grading: GradingTraits { .plain }
+    /// A sum with a learned table: keeps nothing; the gradient passes as it is.
+    var framework: FrameworkMemory { FrameworkMemory(kept: .nothing, passesGradient: true) }
     var ranks: SpatialRanks { .every }
 
     func apply(to input: LayerInput) throws(LayerFailure) -> LayerEffect {
@@ -148,6 +154,7 @@ struct PositionwiseLinear: LayerOperation {
 
     var op: String { "linear" }
     var grading: GradingTraits { GradingTraits(biases: .filter) }
+    var framework: FrameworkMemory { .keepsInput }
     var ranks: SpatialRanks { .every }
 
     func apply(to input: LayerInput) throws(LayerFailure) -> LayerEffect {
@@ -239,6 +246,19 @@ struct SelfAttention: LayerOperation {
 
     var op: String { "attention" }
     var grading: GradingTraits { GradingTraits(biases: .filter) }
+    /// Its input (for the q, k, v projection), the projection's output (3 values per input value) and the
+    /// attended values the output projection reads (1 more). A global attention runs as PyTorch's fused
+    /// scaled-dot-product kernel, which keeps one fp32 log-sum-exp per head and token instead of the map; a
+    /// windowed or relative-bias attention computes its softmax explicitly and keeps the map, and the scaled
+    /// queries its product reads (1 more).
+    var framework: FrameworkMemory {
+        if window == nil && !relativeBias {
+            return FrameworkMemory(kept: .input, keptValues: ExtraValues(count: 4, unit: .inputValue, type: .activation, alsoAtInference: true),
+                                   statistics: ExtraValues(count: heads, unit: .position, type: .fp32))
+        }
+        return FrameworkMemory(kept: .input, keptValues: ExtraValues(count: 5, unit: .inputValue, type: .activation, alsoAtInference: true),
+                               statistics: ExtraValues(unit: .heldValue, type: .activation, alsoAtInference: true))
+    }
     var ranks: SpatialRanks { .every }
 
     /// The positions computed (the input, padded to whole windows) and how many each attends to.
@@ -479,6 +499,8 @@ struct TokenSelection: LayerOperation {
 
     var op: String { "token" }
     var grading: GradingTraits { .plain }
+    /// A selection: a view; its backward makes a zero gradient of the whole input.
+    var framework: FrameworkMemory { FrameworkMemory(kept: .nothing, output: .view) }
     var ranks: SpatialRanks { .sequences }
 
     func apply(to input: LayerInput) throws(LayerFailure) -> LayerEffect {
@@ -523,6 +545,12 @@ struct PatchMerge: LayerOperation {
 
     var op: String { "patchmerge" }
     var grading: GradingTraits { .plain }
+    /// Swin's merge: the four gathered neighbours (a copy of the input's values), the layer norm's output
+    /// its linear layer keeps, and the norm's fp32 mean and inverse deviation per merged position.
+    var framework: FrameworkMemory {
+        FrameworkMemory(kept: .nothing, keptValues: ExtraValues(count: 2, unit: .inputValue, type: .activation),
+                        statistics: ExtraValues(count: 2, unit: .position, type: .fp32))
+    }
     var ranks: SpatialRanks { .images }
 
     func apply(to input: LayerInput) throws(LayerFailure) -> LayerEffect {

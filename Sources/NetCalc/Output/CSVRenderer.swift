@@ -43,6 +43,7 @@ struct CSVRenderer {
         case .memoryShare: out.append(share(row.activations, of: network.totals.activations, decimals: 4))
         case .bytes: out.count(row.forwardBytes, separators: false)
         case .backwardBytes: out.count(row.backwardBytes, separators: false)
+        case .kept: if let kept = network.keptBytes(of: row) { out.count(kept, separators: false) }
         case .params: out.count(row.params, separators: false)
         case .paramShare: out.append(share(row.params, of: network.totals.params, decimals: 4))
         case .weights: out.count(row.weights, separators: false)

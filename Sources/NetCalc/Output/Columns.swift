@@ -4,6 +4,8 @@
 enum Column: String, CaseIterable, Sendable {
     case index, layer, op, output, memory, memoryShare = "mem%", bytes, backwardBytes = "bwdbytes", params
     case paramShare = "params%", weights, biases, nonTrainable = "nontrainable", macs, rf, spec, path
+    /// The bytes the framework memory model says autograd keeps for the row (`--memory pytorch`).
+    case kept
 
     /// The table and Markdown columns when none are chosen.
     static let tableDefault: [Column] = [.index, .layer, .output, .memory, .memoryShare, .bytes, .params, .paramShare,
@@ -11,8 +13,16 @@ enum Column: String, CaseIterable, Sendable {
     /// The CSV columns when none are chosen: every exact figure.
     static let csvDefault: [Column] = [.index, .layer, .op, .output, .memory, .bytes, .backwardBytes, .params, .weights,
                                        .biases, .nonTrainable, .macs, .rf, .spec, .path]
+    /// The default columns for these networks: with the framework memory model, `kept` after the bytes.
+    static func defaults(_ base: [Column], for networks: [NetworkReport]) -> [Column] {
+        guard networks.contains(where: { $0.settings.shownMemory == .pytorch }), !base.contains(.kept) else { return base }
+        var columns = base
+        columns.insert(.kept, at: (columns.firstIndex(of: .backwardBytes) ?? columns.firstIndex(of: .bytes)).map { $0 + 1 } ?? columns.count)
+        return columns
+    }
+
     /// Which columns a narrow table gives up first.
-    static let dropOrder: [Column] = [.weights, .biases, .nonTrainable, .backwardBytes, .op, .rf, .bytes, .paramShare,
+    static let dropOrder: [Column] = [.weights, .biases, .nonTrainable, .backwardBytes, .op, .rf, .bytes, .kept, .paramShare,
                                       .memoryShare, .macs]
 
     /// Parses `--columns layer,output,params`.
@@ -58,6 +68,7 @@ enum Column: String, CaseIterable, Sendable {
         case .nonTrainable: return "nonTrainable"
         case .rf: return "receptiveField"
         case .spec: return "text"
+        case .kept: return "keptBytes"
         default: return rawValue
         }
     }
@@ -86,6 +97,7 @@ enum Column: String, CaseIterable, Sendable {
         case .macs: return "\(row.macs)"
         case .rf: return row.receptiveField.text
         case .spec: return row.role == .input ? "" : row.text
+        case .kept: return network.keptBytes(of: row).map(String.init) ?? ""
         }
     }
 
@@ -95,6 +107,7 @@ enum Column: String, CaseIterable, Sendable {
         case .memory: return formatCount(row.activations)
         case .bytes: return formatBytes(row.forwardBytes, units)
         case .backwardBytes: return formatBytes(row.backwardBytes, units)
+        case .kept: return network.keptBytes(of: row).map { formatBytes($0, units) } ?? ""
         case .params: return formatCount(row.params)
         case .weights: return formatCount(row.weights)
         case .biases: return formatCount(row.biases)

@@ -123,7 +123,7 @@ struct HTMLRenderer {
             let kind = column == .memoryShare ? "mem" : "par"
             return "<td class=\"share\"><span class=\"pct\">\(percent)%</span><span class=\"bar \(kind)\">"
                 + "<span style=\"width:\(percent)%\"></span></span></td>"
-        case .index, .op, .output, .memory, .bytes, .backwardBytes, .params, .weights, .biases, .nonTrainable,
+        case .index, .op, .output, .memory, .bytes, .backwardBytes, .kept, .params, .weights, .biases, .nonTrainable,
              .macs, .rf, .spec, .path:
             let text = column.human(row, network, units: units, bars: false, layout: layout)
             return "<td class=\"\(column.rightAligned ? "num" : "txt")\">\(Markup.escape(text))</td>"

@@ -32,11 +32,18 @@ struct JSONRenderer {
             if let fit {
                 let r = FitPlanner(network: network).plan(fit.size, inference: fit.inference)
                 json.raw(",\n      \"fit\" : ")
+                // By PyTorch's model the bytes per image are what one image more adds at the answer's batch, and
+                // the peak's layer is named; the notes' model splits an image's bytes into forward and backward.
+                let notes = r.model == .notes
+                let peakLayer: JSONWriter.Value = notes || r.batch == 0 || !network.rows.indices.contains(r.peakRow)
+                    ? .null : .string(network.path(of: network.rows[r.peakRow]))
                 json.object([
-                    ("backwardBytesPerImage", .int(r.backwardPerImage)), ("batch", .int(r.batch)),
-                    ("fixedBytes", .int(r.fixedBytes)), ("forwardBytesPerImage", .int(r.forwardPerImage)),
-                    ("gradientBytes", .int(r.gradientBytes)), ("mode", .string(r.inference ? "inference" : "training")),
-                    ("optimizerBytes", .int(r.optimizerBytes)), ("paramsFit", .bool(r.paramsFit)),
+                    ("backwardBytesPerImage", notes ? .int(r.backwardPerImage) : .null), ("batch", .int(r.batch)),
+                    ("fixedBytes", .int(r.fixedBytes)), ("forwardBytesPerImage", notes ? .int(r.forwardPerImage) : .null),
+                    ("gradientBytes", .int(r.gradientBytes)), ("memory", .string(r.model.rawValue)),
+                    ("mode", .string(r.inference ? "inference" : "training")),
+                    ("optimizerBytes", .int(r.optimizerBytes)), ("otherModelBatch", .int(r.otherBatch)),
+                    ("paramsFit", .bool(r.paramsFit)), ("peakLayer", peakLayer),
                     ("perImageBytes", .int(r.perImageBytes)), ("sizeBytes", .int(r.size.bytes)),
                     ("usedBytes", .int(r.usedBytes)), ("weightBytes", .int(r.weightBytes)),
                 ])
@@ -44,6 +51,7 @@ struct JSONRenderer {
             json.raw(",\n      \"input\" : ")
             json.ints(layout.array(network.input))
             json.raw(",\n      \"layers\" : [")
+            let framework = network.settings.shownMemory == .pytorch
             let explainer = explain ? Explainer(network: network) : nil
             for row in network.rows {
                 json.raw(row.index == 0 ? "\n        " : ",\n        ")
@@ -51,8 +59,9 @@ struct JSONRenderer {
                 if case .block(let id) = row.role { blockDepth = network.blocks[id].depth } else {
                     blockDepth = row.block < network.blocks.count ? network.blocks[row.block].depth : 0
                 }
+                let kept = framework ? (row.index < network.keptByRow.count ? network.keptByRow[row.index] : nil) : nil
                 json.layer(row, explain: explainer?.lines(for: row), path: network.path(of: row), blockDepth: blockDepth,
-                           layout: layout)
+                           layout: layout, kept: kept)
                 json.buffer.flushIfFull()
                 if json.buffer.isClosed { return }  // the reader has gone
             }
@@ -79,15 +88,18 @@ struct JSONRenderer {
             if !network.leftOut.isEmpty { json.raw(",\n      \"partial\" : true") }
             json.raw(",\n      \"settings\" : ")
             let settings = network.settings
-            json.object([
-                ("batch", .int(settings.batch)), ("dtype", .string(settings.dataType.rawValue)),
-                ("layout", .string(layout.rawValue)), ("optimizer", .string(settings.optimizer.rawValue)),
-                ("rounding", .string(settings.rounding.rawValue)),
-            ])
+            var settingFields: [(String, JSONWriter.Value)] = []
+            if settings.amp { settingFields.append(("amp", .bool(true))) }
+            settingFields += [("batch", .int(settings.batch)), ("dtype", .string(settings.dataType.rawValue)),
+                              ("layout", .string(layout.rawValue))]
+            if framework { settingFields.append(("memory", .string(MemoryModel.pytorch.rawValue))) }
+            settingFields += [("optimizer", .string(settings.optimizer.rawValue)),
+                              ("rounding", .string(settings.rounding.rawValue))]
+            json.object(settingFields)
             json.raw(",\n      \"totals\" : ")
             let t = network.totals
             let (flops, overflow) = t.macs.multipliedReportingOverflow(by: 2)
-            json.object([
+            var fields: [(String, JSONWriter.Value)] = [
                 ("activations", .int(t.activations)), ("backwardBytes", .int(t.backwardBytes)), ("batch", .int(t.batch)),
                 ("biases", .int(t.biases)), ("bytesPerValue", .int(t.bytesPerValue)),
                 ("flops", overflow ? .null : .int(flops)), ("forwardBytes", .int(t.forwardBytes)),
@@ -95,7 +107,26 @@ struct JSONRenderer {
                 ("nonTrainable", .int(t.nonTrainable)), ("paramBytes", .int(t.paramBytes)), ("params", .int(t.params)),
                 ("trainingBytes", .int(t.trainingBytes)), ("trainingParamBytes", .int(t.trainingParamBytes)),
                 ("weights", .int(t.weights)),
-            ])
+            ]
+            if framework {
+                // The framework model's figures (docs/memory.md); the inference peak becomes its own.
+                let f = t.framework
+                func layer(_ index: Int?) -> JSONWriter.Value {
+                    guard let index, network.rows.indices.contains(index) else { return .null }
+                    return .string(network.path(of: network.rows[index]))
+                }
+                fields.removeAll { $0.0 == "inferencePeakBytes" }
+                fields += [
+                    ("inferencePeakBytes", f.map { .int($0.inferencePeakBytes) } ?? .null),
+                    ("inferencePeakLayer", layer(f?.inferencePeakRow)),
+                    ("keptBytes", f.map { .int($0.keptBytes) } ?? .null),
+                    ("trainingPeakBytes", f.map { .int($0.trainingPeakBytes) } ?? .null),
+                    ("trainingPeakLayer", layer(f?.trainingPeakRow)),
+                    ("trainingPeakPass", f.map { .string($0.trainingPeakInBackward ? "backward" : "forward") } ?? .null),
+                ]
+                fields.sort { $0.0 < $1.0 }
+            }
+            json.object(fields)
             json.raw("\n    }")
         }
         json.raw(networks.isEmpty ? "]\n}\n" : "\n  ]\n}\n")
@@ -212,7 +243,7 @@ struct JSONWriter {
     /// A layer as one line, keys sorted (the documented keys, then depth, inputs and explain).
     /// A layer as one line, keys sorted; `path` is the row's place among block uses, `blockDepth` how
     /// many block uses hold it.
-    mutating func layer(_ row: LayerRow, explain: [String]?, path: String, blockDepth: Int, layout: ShapeLayout) {
+    mutating func layer(_ row: LayerRow, explain: [String]?, path: String, blockDepth: Int, layout: ShapeLayout, kept: Int? = nil) {
         raw("{\"activations\" : "); int(row.activations)
         raw(", \"backwardBytes\" : "); int(row.backwardBytes)
         raw(", \"biases\" : "); int(row.biases)
@@ -235,7 +266,9 @@ struct JSONWriter {
             for input in row.moreInputs { raw(", "); int(input) }
         }
         raw("], \"jump\" : ["); sizes(row.jump, rank: row.output.rank)
-        raw("], \"macs\" : "); int(row.macs)
+        raw("]")
+        if let kept { raw(", \"keptBytes\" : "); int(kept) }
+        raw(", \"macs\" : "); int(row.macs)
         raw(", \"name\" : "); string(row.name)
         raw(", \"nonTrainable\" : "); int(row.nonTrainable)
         raw(", \"op\" : "); string(row.op)

@@ -91,6 +91,7 @@ struct MarkdownRenderer {
         case .macs: buffer.count(row.macs)
         case .bytes, .backwardBytes, .memoryShare, .paramShare:
             buffer.append(cache.human(column, row, network, units: units, layout: layout).text)
+        case .kept: buffer.append(column.human(row, network, units: units, bars: false, layout: layout))
         case .rf: buffer.appendSizes(row.receptiveField)
         case .spec: if row.role != .input { buffer.appendEscapingMarkdown(row.text) }
         case .path: buffer.appendEscapingMarkdown(network.path(of: row))

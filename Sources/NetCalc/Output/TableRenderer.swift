@@ -394,6 +394,14 @@ struct TotalsSummary {
     let network: NetworkReport
     let units: ByteUnits
 
+    /// `down#2/CONV12's backward`, `CONV1`: where a peak of the framework model falls.
+    private func place(_ index: Int, backward: Bool) -> String {
+        guard network.rows.indices.contains(index) else { return "the optimizer's step" }
+        if backward && index == 0 { return "the optimizer's step" }
+        let path = network.path(of: network.rows[index])
+        return backward ? "\(path)'s backward" : path
+    }
+
     var lines: [(String, String)] {
         let totals = network.totals
         let settings = network.settings
@@ -410,12 +418,38 @@ struct TotalsSummary {
         lines.append(("total", overflow ? "more than 2^63" : "\(withApproximate(all)) = trainable + non-trainable (Keras's Total params)"))
         lines.append(("MACs", "\(withApproximate(totals.macs)); FLOPs = 2 x MACs, bias excluded"))
         lines.append(("memory", "\(withApproximate(totals.activations)) activation values per image, every row above counted, the input included"))
-        lines.append(("forward", "\(amount(totals.forwardBytes)) = memory x batch \(settings.batch) x \(bytes) bytes"))
-        lines.append(("backward", "\(amount(totals.backwardBytes)), a gradient for every stored value"))
-        lines.append(("param bytes", "\(amount(totals.paramBytes)) = params x \(bytes) bytes"))
-        lines.append(("training", "\(amount(totals.trainingBytes)) = forward + backward + param bytes x \(settings.optimizer.copiesPerParameter) (\(settings.optimizer.copiesDescription))"))
+        let model = settings.shownMemory
+        if model == .notes {
+            lines.append(("forward", "\(amount(totals.forwardBytes)) = memory x batch \(settings.batch) x \(bytes) bytes"))
+            lines.append(("backward", "\(amount(totals.backwardBytes)), a gradient for every stored value"))
+        }
+        lines.append(("param bytes", "\(amount(totals.paramBytes)) = params x \(settings.weightBytes) bytes"))
         let peakName = network.rows.indices.contains(totals.peakRow) ? network.rows[totals.peakRow].name : "?"
-        lines.append(("inference peak", "\(amount(totals.inferencePeakBytes)) = param bytes + \(formatCount(totals.peakLiveActivations)) live values x batch x \(bytes) bytes (at \(peakName))"))
+        switch model {
+        case .notes:
+            lines.append(("training", "\(amount(totals.trainingBytes)) = forward + backward + param bytes x \(settings.optimizer.copiesPerParameter) (\(settings.optimizer.copiesDescription))"))
+            lines.append(("inference peak", "\(amount(totals.inferencePeakBytes)) = param bytes + \(formatCount(totals.peakLiveActivations)) live values x batch x \(bytes) bytes (at \(peakName))"))
+            if let framework = totals.framework {
+                lines.append(("in PyTorch", "training peak \(formatBytes(framework.trainingPeakBytes, units)) (at \(place(framework.trainingPeakRow, backward: framework.trainingPeakInBackward))), inference peak \(formatBytes(framework.inferencePeakBytes, units)), \(formatBytes(framework.keptBytes, units)) kept for the backward pass: --memory pytorch"))
+            } else {
+                lines.append(("in PyTorch", "more than 2^63 bytes"))
+            }
+        case .pytorch:
+            guard let framework = totals.framework else {
+                lines.append(("kept", "more than 2^63 bytes"))
+                break
+            }
+            lines.append(("kept", "\(amount(framework.keptBytes)) that autograd keeps for the backward pass, each storage once (PyTorch)"))
+            let states = settings.optimizer.copiesPerParameter - 2
+            var parts = ["weights \(formatBytes(saturatingAdd(framework.weightBytes, framework.bufferBytes), units))",
+                         "gradients \(formatBytes(framework.gradientBytesAtPeak, units))"]
+            if states > 0 { parts.append("\(settings.optimizer == .adam ? "Adam moments" : "momentum") \(formatBytes(framework.optimizerBytes, units))") }
+            parts.append("input \(formatBytes(framework.inputBytes, units))")
+            parts.append("activations \(formatBytes(framework.activationBytesAtPeak, units))")
+            lines.append(("training peak", "\(amount(framework.trainingPeakBytes)) = \(parts.joined(separator: " + ")), at \(place(framework.trainingPeakRow, backward: framework.trainingPeakInBackward)) (PyTorch, \(settings.optimizer.rawValue)\(settings.amp ? ", mixed precision" : ""))"))
+            lines.append(("inference peak", "\(amount(framework.inferencePeakBytes)) = weights + input + the outputs still to be read + scratch, at \(place(framework.inferencePeakRow, backward: false)) (PyTorch, no autograd)"))
+            lines.append(("notes' model", "forward + backward \(formatBytes(saturatingAdd(totals.forwardBytes, totals.backwardBytes), units)), training \(formatBytes(totals.trainingBytes, units)), inference peak \(formatBytes(totals.inferencePeakBytes, units)): --memory notes"))
+        }
         return lines
     }
 }

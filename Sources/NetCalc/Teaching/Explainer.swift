@@ -9,7 +9,7 @@ struct Explainer {
         self.network = network
     }
 
-    var bytesPerValue: Int { network.settings.dataType.bytes }
+    var bytesPerValue: Int { network.settings.activationBytes }
     var batch: Int { network.settings.batch }
 
     /// Every formula of a row, one line each.

@@ -6,18 +6,23 @@ Not part of CI (it needs torch and torchvision). Run: `python3 tools/crosscheck_
 or `python3 tools/crosscheck_memory.py NAME --layers` for what each leaf module keeps at batch 1.
 
 - kept: every tensor autograd saves for backward, caught with torch.autograd.graph.saved_tensors_hooks during
-  the forward pass, counted once per storage (in-place layers share their input's storage; a parameter saved
-  by a layer is a weight, not an activation, and is left out), in bytes.
-netcalc's own figure is printed beside it for the notes' model (forward + backward bytes) from
-`netcalc --format json specs/NAME.net --batch B`. The training and inference peaks (the allocator's events of
-a real step) are still to be measured here: the first attempt, summing torch.profiler's operator events,
-counted children twice and is left out.
+  the forward pass, counted once per storage (in-place layers share their input's storage; a parameter or
+  buffer saved by a layer is the model's, not an activation, and is left out), in bytes.
+- training peak: one step of SGD with momentum (forward, cross-entropy loss, backward, optimizer step) after a
+  first step, gradients set to None before it; the CPU allocator's own events ([memory] records of
+  torch.profiler with profile_memory=True, one per allocation and free with its signed size) summed in time
+  order give the most bytes held above what was alive before the step (weights, momentum, the input batch).
+- inference peak: one forward pass in eval mode under torch.no_grad(), measured the same way, plus weights,
+  buffers and the input.
+netcalc's figures come from `netcalc --format json --memory pytorch --batch B specs/NAME.net` (keptBytes,
+trainingPeakBytes, inferencePeakBytes). The bars are the issue's: kept within 0.5%, training peak within 5%,
+inference peak within 10%. Exit status 1 when a figure is outside its bar.
 """
-import json, subprocess, sys
+import json, os, subprocess, sys
 import torch
 import torchvision.models as tvm
 
-NETCALC = ".build/release/netcalc"
+NETCALC = os.environ.get("NETCALC", ".build/release/netcalc")
 SIZES = {"unet": (1, 572, 572)}
 
 def build(name):
@@ -27,9 +32,14 @@ def build(name):
         return UNet()
     return getattr(tvm, name)(weights=None)
 
+def model_storages(model):
+    """The storages of the model's own tensors: parameters and buffers (batch norm's running statistics), which
+    a layer may save for its backward but which are the model's, counted with its weights."""
+    return {t.untyped_storage().data_ptr() for t in list(model.parameters()) + list(model.buffers())}
+
 def kept_bytes(model, x):
-    """Bytes autograd saves during the forward pass, once per storage, parameters left out."""
-    parameters = {p.untyped_storage().data_ptr() for p in model.parameters()}
+    """Bytes autograd saves during the forward pass, once per storage, the model's parameters and buffers left out."""
+    parameters = model_storages(model)
     storages = {}
     def pack(tensor):
         storage = tensor.untyped_storage()
@@ -121,7 +131,7 @@ def kept_by_layer(model, x):
     storage owns it), parameters left out: [(module name, type, input bytes, output bytes, kept bytes)]. The
     facts issue 22's facets state (a convolution keeps its input, an in-place ReLU its output, max pooling
     its input and int64 indices, ...) are read off this table."""
-    parameters = {p.untyped_storage().data_ptr() for p in model.parameters()}
+    parameters = model_storages(model)
     seen = set()
     rows = []
     current = []

@@ -102,6 +102,7 @@ struct FrameworkMemoryWalk: Sendable {
         var keptValues = [Int](repeating: 0, count: count)
         var inferenceScratch = [Int](repeating: 0, count: count)
         var scratch = [Int](repeating: 0, count: count)
+        var backwardScratch = [Int](repeating: 0, count: count)
         func keep(_ storage: Int, by row: Int) {
             if firstKeeper[storage] < 0 { firstKeeper[storage] = Int32(clamping: row) }
         }
@@ -130,13 +131,18 @@ struct FrameworkMemoryWalk: Sendable {
             if settings.amp, row.params > 0 {
                 keptValues[index] = try checkedAdd(keptValues[index], try checkedMultiply(row.params, activation))
             }
+            let inputBytes = row.firstInput >= 0 ? outputBytes[row.firstInput] : 0
+            let weightCopy = try checkedMultiply(row.weights, activation)
             switch fact.scratch {
             case .none: break
             case .reorders:
-                let larger = max(row.firstInput >= 0 ? outputBytes[row.firstInput] : 0, outputBytes[index])
-                scratch[index] = try checkedAdd(larger, try checkedMultiply(row.weights, activation))
-                inferenceScratch[index] = try checkedAdd(inferenceScratch[index], scratch[index])
+                scratch[index] = try checkedAdd(max(inputBytes, outputBytes[index]), weightCopy)
+                backwardScratch[index] = try checkedAdd(try checkedAdd(inputBytes, outputBytes[index]), weightCopy)
+            case .transposedReorders:
+                scratch[index] = try checkedAdd(outputBytes[index], max(outputBytes[index], try checkedAdd(inputBytes, weightCopy)))
+                backwardScratch[index] = scratch[index]
             }
+            inferenceScratch[index] = try checkedAdd(inferenceScratch[index], scratch[index])
         }
         // Under mixed precision the input batch stays fp32 and its half copy is a storage of its own.
         let inputStorageBytes = settings.amp ? outputBytes[0] : 0
@@ -251,7 +257,7 @@ struct FrameworkMemoryWalk: Sendable {
                     }
                 }
             }
-            let now = try checkedAdd(try checkedAdd(live, passing), scratch[index])
+            let now = try checkedAdd(try checkedAdd(live, passing), backwardScratch[index])
             if now > peak {
                 peak = now
                 totals.trainingPeakRow = index
@@ -346,6 +352,17 @@ struct FrameworkMemoryWalk: Sendable {
                 last[storage[input]] = max(last[storage[input]], reader)
             }
             if storage[row.index] != row.index { last[storage[row.index]] = max(last[storage[row.index]], reader) }
+        }
+        // A concatenation's inputs stay alive while its output is first read: PyTorch code names them in the
+        // call (`torch.cat([skip, x], 1)`), and the caller's variables hold them until the statement that
+        // reads the result is done (U-Net's skip and upsampled map, a dense block's features).
+        let direct = last
+        for row in rows {
+            guard case .merge(.concat) = row.role else { continue }
+            let until = direct[storage[row.index]]
+            for input in row.inputs where input >= 0 && input < count {
+                last[storage[input]] = max(last[storage[input]], until)
+            }
         }
         // Each block use's first and last rows, its nested uses' rows included (a use comes after its parent).
         var first = [Int32](repeating: Int32.max, count: blocks.count)

@@ -152,7 +152,7 @@ struct TransposedConvolution: LayerOperation {
 
     var op: String { "deconv" }
     var grading: GradingTraits { GradingTraits(biases: .filter) }
-    var framework: FrameworkMemory { .convolution }
+    var framework: FrameworkMemory { .transposedConvolution }
     var ranks: SpatialRanks { .every }
 
     /// `(W-1)S - 2P + F` along one axis.

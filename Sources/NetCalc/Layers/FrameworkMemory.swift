@@ -37,6 +37,9 @@ struct FrameworkMemory: Sendable {
         case none
         /// oneDNN's reorder buffers of a convolution: its larger side (input or output) and its weights.
         case reorders
+        /// A transposed convolution's: its output, and the larger of its output and its input with its
+        /// weights.
+        case transposedReorders
     }
 
     var kept: KeptTensors
@@ -60,6 +63,8 @@ struct FrameworkMemory: Sendable {
     static let view = FrameworkMemory(kept: .nothing, output: .view, passesGradient: true)
     /// A convolution: keeps its input; oneDNN's reorders while it runs.
     static let convolution = FrameworkMemory(kept: .input, scratch: .reorders)
+    /// A transposed convolution: keeps its input; its reorders while it runs.
+    static let transposedConvolution = FrameworkMemory(kept: .input, scratch: .transposedReorders)
 }
 
 /// Values a layer keeps or allocates besides whole tensors: `count` of them per `unit`, each of `type`.

@@ -21,6 +21,14 @@ inference peak within 10%. Exit status 1 when a figure is outside its bar.
 import json, os, subprocess, sys
 import torch
 import torchvision.models as tvm
+import contextlib
+
+# --amp: mixed precision, PyTorch's autocast on CPU (bfloat16, the CPU's half type; netcalc's --amp counts
+# 2-byte activations, as fp16 on a GPU). Set from the command line below.
+AMP = False
+
+def autocast():
+    return torch.autocast("cpu", dtype=torch.bfloat16) if AMP else contextlib.nullcontext()
 
 NETCALC = os.environ.get("NETCALC", ".build/release/netcalc")
 SIZES = {"unet": (1, 572, 572)}
@@ -47,7 +55,7 @@ def kept_bytes(model, x):
         if pointer not in parameters:
             storages[pointer] = max(storages.get(pointer, 0), storage.nbytes())
         return tensor
-    with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
+    with autocast(), torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
         out = model(x)
     return sum(storages.values()), out
 
@@ -91,8 +99,10 @@ def training_peak(model, name, x):
     weights, momentum (one copy of the weights) and the input batch."""
     optimizer = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
     def step():
-        out = model(x)
-        loss_of(name, out).backward()
+        with autocast():
+            out = model(x)
+            loss = loss_of(name, out)
+        loss.backward()
         optimizer.step()
     optimizer.zero_grad(set_to_none=True)
     step()
@@ -105,7 +115,7 @@ def inference_peak(model, x):
     """The peak of one forward pass in eval mode without autograd: weights and the input, and the allocator's
     peak above them."""
     model.eval()
-    with torch.no_grad():
+    with torch.no_grad(), autocast():
         model(x)
         peak, _, where = allocator_peak(lambda: model(x))
     model.train()
@@ -161,8 +171,8 @@ def kept_by_layer(model, x):
 
 def netcalc(name, batch):
     """netcalc's totals for the spec at a batch under the PyTorch model (a dict; empty when it has none)."""
-    run = subprocess.run([NETCALC, "--format", "json", "--memory", "pytorch", "--batch", str(batch), f"specs/{name}.net"],
-                         capture_output=True, text=True)
+    run = subprocess.run([NETCALC, "--format", "json", "--memory", "pytorch", "--batch", str(batch)]
+                         + (["--amp"] if AMP else []) + [f"specs/{name}.net"], capture_output=True, text=True)
     try:
         return json.loads(run.stdout)["networks"][0]["totals"]
     except (ValueError, KeyError, IndexError):
@@ -185,6 +195,7 @@ if __name__ == "__main__":
     def option(flag):
         return sys.argv[sys.argv.index(flag) + 1] if flag in sys.argv else None
     values = {option(f) for f in ("--batches", "--save", "--measured")}
+    AMP = "--amp" in sys.argv
     args = [a for a in sys.argv[1:] if not a.startswith("--") and a not in values]
     batches = [int(b) for b in (option("--batches") or "1,4,8").split(",")]
     names = args or ["vgg16", "resnet18", "resnet50", "mobilenet_v2", "densenet121", "efficientnet_b0", "convnext_tiny", "unet"]
@@ -196,7 +207,7 @@ if __name__ == "__main__":
     failures = 0
     for name in names:
         for batch in batches:
-            key = f"{name}/{batch}"
+            key = f"{name}/{batch}" + ("/amp" if AMP else "")
             if key not in measured:
                 kept, train, train_where, infer, infer_where = measure(name, batch)
                 measured[key] = {"kept": kept, "train": train, "trainWhere": train_where, "infer": infer, "inferWhere": infer_where}

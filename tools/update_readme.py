@@ -40,9 +40,10 @@ text = text.replace("{{BARS}}", "\n".join(run(["--columns", "layer,output,memory
 def fit(args):
     return "\n".join(run(args).split("\n\n")[-1].splitlines())
 text = text.replace("{{FIT_VGG}}", fit(["--fit", "12GiB", "specs/vgg16.net"]))
-text = text.replace("{{FIT_VGG16}}", fit(["--fit", "12GiB", "--dtype", "fp16", "specs/vgg16.net"]))
+text = text.replace("{{FIT_VGG_NOTES}}", fit(["--fit", "12GiB", "--memory", "notes", "specs/vgg16.net"]))
 text = text.replace("{{FIT_RESNET}}", fit(["--fit", "24GiB", "specs/resnet50.net"]))
-text = text.replace("{{FIT_RESNET16}}", fit(["--fit", "24GiB", "--dtype", "fp16", "--optimizer", "adam", "specs/resnet50.net"]))
+text = text.replace("{{FIT_RESNET_AMP}}", fit(["--fit", "24GiB", "--amp", "specs/resnet50.net"]))
+text = text.replace("{{MEMORY_RESNET}}", run(["--memory", "pytorch", "--batch", "8", "specs/resnet50.net"]).split("\ntotals\n")[1].rstrip())
 text = text.replace("{{CAFFE}}", run(["docs/examples/tiny.prototxt"]))
 text = text.replace("{{CAFFE_SPEC}}", run(["--emit", "spec", "docs/examples/tiny.prototxt"]))
 text = text.replace("{{DEPTH1}}", run(["--depth", "1", "--columns", "index,layer,output,params,macs,spec", "specs/resnet50.net"]))

@@ -227,7 +227,7 @@ import Testing
     }
 
     @Test func htmlShowsFitAndDiagnostics() throws {
-        let fit = try parseXML(runNetCalc(["--format", "html", "--fit", "12GiB", "specs/vgg16.net"]).standardOutput)
+        let fit = try parseXML(runNetCalc(["--format", "html", "--fit", "12GiB", "--memory", "notes", "specs/vgg16.net"]).standardOutput)
         let pre = fit.first { $0.name == "pre" && $0["class"] == "fit" }?.text ?? ""
         #expect(pre.contains("largest batch    92: 1,660,290,528 + 92 x 121,900,864"))
         #expect(fit.first { $0.name == "h3" && $0.text == "Will it fit in 12GiB?" } != nil)

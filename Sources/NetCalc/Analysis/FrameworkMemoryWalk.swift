@@ -55,42 +55,58 @@ struct FrameworkMemoryWalk: Sendable {
     /// The totals, and the bytes each row keeps first (the storages of which it is the first keeper,
     /// and its own kept values), in row order.
     func run() throws(Overflow) -> (totals: FrameworkTotals, keptByRow: [Int]) {
+        let walked = try walk(recordingSteps: false)
+        return (walked.totals, walked.keptByRow)
+    }
+
+    /// The bytes alive at every step of the training step (the forward rows, the backward rows, the
+    /// optimizer's step) and of the inference pass: each is exactly affine in the batch, which is how
+    /// `--fit` finds the largest batch from two walks.
+    func steps() throws(Overflow) -> (training: [Int], inference: [Int]) {
+        let walked = try walk(recordingSteps: true)
+        return (walked.trainingSteps, walked.inferenceSteps)
+    }
+
+    private func walk(recordingSteps: Bool) throws(Overflow)
+        -> (totals: FrameworkTotals, keptByRow: [Int], trainingSteps: [Int], inferenceSteps: [Int]) {
+        var trainingSteps: [Int] = []
+        var inferenceSteps: [Int] = []
+        if recordingSteps {
+            trainingSteps.reserveCapacity(2 * rows.count + 1)
+            inferenceSteps.reserveCapacity(rows.count)
+        }
         let count = rows.count
-        guard count > 0 else { return (FrameworkTotals(), []) }
+        guard count > 0 else { return (FrameworkTotals(), [], [], []) }
         let activation = settings.activationBytes
         let weight = settings.weightBytes
         let batch = settings.batch
-        let facts = rows.map(Self.facts)
 
-        // Bytes of every row's output at the batch.
-        var outputBytes = [Int](repeating: 0, count: count)
-        for row in rows {
-            outputBytes[row.index] = try checkedProduct(try row.output.volume(), batch, activation)
-        }
+        // One pass over the rows into flat arrays (a row is 256 bytes with references; every later pass
+        // reads these): each row's facts, inputs, output bytes, and what it keeps and allocates besides.
+        let graph = try FlatGraph(rows, walk: self)
+        let facts = graph.facts
+        let outputBytes = graph.outputBytes
         var readers = [Int32](repeating: 0, count: count)
-        for row in rows {
-            for input in row.inputs where input >= 0 && input < count { readers[input] &+= 1 }
-        }
+        for input in graph.inputList { readers[Int(input)] &+= 1 }
 
         // Storages: training and inference (where dropout is a view too).
         var storage = Array(0..<count)
         var inferenceStorage = Array(0..<count)
         var runsInPlace = [Bool](repeating: false, count: count)
-        for row in rows where row.role != .input {
-            let index = row.index
-            guard let fact = facts[index], row.firstInput >= 0 else { continue }
-            let input = row.firstInput
+        for index in 1..<count {
+            let input = graph.firstInput(index)
+            guard let fact = facts[index], input >= 0 else { continue }
             let shares: Bool
             switch fact.output {
             case .view: shares = true
-            case .new: shares = row.inPlace
+            case .new: shares = graph.inPlace[index]
             case .inPlaceWhenSoleReader:
                 let producerKeepsOutput: Bool
                 switch facts[input]?.kept {
                 case .output: producerKeepsOutput = true
                 case .nothing, .input, .inputValues, .inputs, nil: producerKeepsOutput = false
                 }
-                shares = row.inPlace || (readers[input] == 1 && storage[input] != 0 && !producerKeepsOutput)
+                shares = graph.inPlace[index] || (readers[input] == 1 && storage[input] != 0 && !producerKeepsOutput)
                 runsInPlace[index] = shares
             }
             if shares { storage[index] = storage[input] }
@@ -99,51 +115,30 @@ struct FrameworkMemoryWalk: Sendable {
 
         // Kept storages (released after the backward of their first keeper) and each row's kept values.
         var firstKeeper = [Int32](repeating: -1, count: count)
-        var keptValues = [Int](repeating: 0, count: count)
-        var inferenceScratch = [Int](repeating: 0, count: count)
-        var scratch = [Int](repeating: 0, count: count)
-        var backwardScratch = [Int](repeating: 0, count: count)
+        var keptValues = graph.keptValues
         func keep(_ storage: Int, by row: Int) {
             if firstKeeper[storage] < 0 { firstKeeper[storage] = Int32(clamping: row) }
         }
-        for row in rows {
-            let index = row.index
+        for index in 0..<count {
             guard let fact = facts[index] else { continue }
+            let input = graph.firstInput(index)
             switch fact.kept {
             case .nothing: break
-            case .input: if row.firstInput >= 0 { keep(storage[row.firstInput], by: index) }
+            case .input: if input >= 0 { keep(storage[input], by: index) }
             case .output: keep(storage[index], by: index)
             case .inputValues:
-                guard row.firstInput >= 0 else { break }
+                guard input >= 0 else { break }
                 if runsInPlace[index] {
-                    keptValues[index] = try checkedAdd(keptValues[index], outputBytes[row.firstInput])
+                    keptValues[index] = try checkedAdd(keptValues[index], outputBytes[input])
                 } else {
-                    keep(storage[row.firstInput], by: index)
+                    keep(storage[input], by: index)
                 }
-            case .inputs: for input in row.inputs where input >= 0 { keep(storage[input], by: index) }
+            case .inputs: for input in graph.inputs(index) { keep(storage[Int(input)], by: index) }
             }
-            for extra in [fact.keptValues, fact.statistics].compactMap({ $0 }) {
-                let bytes = try self.bytes(of: extra, row: row)
-                keptValues[index] = try checkedAdd(keptValues[index], bytes)
-                if extra.alsoAtInference { inferenceScratch[index] = try checkedAdd(inferenceScratch[index], bytes) }
-            }
-            // With mixed precision a layer keeps the half-precision copy of its weights for its backward.
-            if settings.amp, row.params > 0 {
-                keptValues[index] = try checkedAdd(keptValues[index], try checkedMultiply(row.params, activation))
-            }
-            let inputBytes = row.firstInput >= 0 ? outputBytes[row.firstInput] : 0
-            let weightCopy = try checkedMultiply(row.weights, activation)
-            switch fact.scratch {
-            case .none: break
-            case .reorders:
-                scratch[index] = try checkedAdd(max(inputBytes, outputBytes[index]), weightCopy)
-                backwardScratch[index] = try checkedAdd(try checkedAdd(inputBytes, outputBytes[index]), weightCopy)
-            case .transposedReorders:
-                scratch[index] = try checkedAdd(outputBytes[index], max(outputBytes[index], try checkedAdd(inputBytes, weightCopy)))
-                backwardScratch[index] = scratch[index]
-            }
-            inferenceScratch[index] = try checkedAdd(inferenceScratch[index], scratch[index])
         }
+        let scratch = graph.scratch
+        let backwardScratch = graph.backwardScratch
+        let inferenceScratch = graph.inferenceScratch
         // Under mixed precision the input batch stays fp32 and its half copy is a storage of its own.
         let inputStorageBytes = settings.amp ? outputBytes[0] : 0
         func storageBytes(_ index: Int) -> Int { index == 0 ? inputStorageBytes : outputBytes[index] }
@@ -158,12 +153,8 @@ struct FrameworkMemoryWalk: Sendable {
         for bytes in keptByRow { totals.keptBytes = try checkedAdd(totals.keptBytes, bytes) }
 
         // What is always alive.
-        var params = 0
-        var buffers = 0
-        for row in rows {
-            params = try checkedAdd(params, row.params)
-            buffers = try checkedAdd(buffers, row.nonTrainable)
-        }
+        let params = graph.totalParams
+        let buffers = graph.totalBuffers
         totals.weightBytes = try checkedMultiply(params, weight)
         totals.optimizerBytes = try checkedProduct(params, weight, settings.optimizer.copiesPerParameter - 2)
         totals.bufferBytes = try checkedMultiply(buffers, weight)
@@ -172,8 +163,8 @@ struct FrameworkMemoryWalk: Sendable {
                                         try checkedAdd(totals.bufferBytes, totals.inputBytes))
 
         // The last forward step at which each storage is read: its readers, and the block uses it enters.
-        let lastRead = try lastReads(storage)
-        let inferenceLastRead = try lastReads(inferenceStorage)
+        let lastRead = lastReads(storage, graph)
+        let inferenceLastRead = lastReads(inferenceStorage, graph)
 
         // The storages of the network's outputs (rows nothing reads) live until the backward reaches them.
         var holdsOutput = [Bool](repeating: false, count: count)
@@ -196,6 +187,7 @@ struct FrameworkMemoryWalk: Sendable {
         for index in 0..<count {
             live = try checkedAdd(try checkedAdd(live, change[index]), keptValues[index])
             let now = try checkedAdd(live, scratch[index])
+            if recordingSteps { trainingSteps.append(try checkedAdd(persistent, now)) }
             if now > peakActivations || index == 0 {
                 peakActivations = now
                 totals.trainingPeakRow = index
@@ -221,8 +213,8 @@ struct FrameworkMemoryWalk: Sendable {
 
         // Backward: gradients of weights and of the inputs that need them, in reverse.
         var needsGradient = [Bool](repeating: false, count: count)
-        for row in rows where row.role != .input {
-            needsGradient[row.index] = row.params > 0 || row.inputs.contains { $0 >= 0 && needsGradient[$0] }
+        for index in 1..<count {
+            needsGradient[index] = graph.params[index] > 0 || graph.inputs(index).contains { needsGradient[Int($0)] }
         }
         var buffer = [Int32](repeating: -1, count: count)
         var bufferBytes: [Int] = []
@@ -238,13 +230,12 @@ struct FrameworkMemoryWalk: Sendable {
         }
         var gradients = 0
         for index in stride(from: count - 1, through: 1, by: -1) {
-            let row = rows[index]
             var passing = 0
             if buffer[index] >= 0, let fact = facts[index] {
-                let weightGradient = try checkedMultiply(row.params, weight)
+                let weightGradient = try checkedMultiply(graph.params[index], weight)
                 gradients = try checkedAdd(gradients, weightGradient)
                 live = try checkedAdd(live, weightGradient)
-                for input in row.inputs where input >= 0 && needsGradient[input] {
+                for input in graph.inputs(index).lazy.map(Int.init) where needsGradient[input] {
                     if buffer[input] >= 0 {
                         // A second gradient for the same tensor: summed into a new one.
                         passing = try checkedAdd(passing, outputBytes[input])
@@ -258,6 +249,7 @@ struct FrameworkMemoryWalk: Sendable {
                 }
             }
             let now = try checkedAdd(try checkedAdd(live, passing), backwardScratch[index])
+            if recordingSteps { trainingSteps.append(try checkedAdd(persistent, now)) }
             if now > peak {
                 peak = now
                 totals.trainingPeakRow = index
@@ -273,6 +265,7 @@ struct FrameworkMemoryWalk: Sendable {
             live = try checkedSubtract(try checkedSubtract(live, releaseAt[index]), keptValues[index])
         }
         // The optimizer's step: every weight's gradient (SGD and Adam update in place).
+        if recordingSteps { trainingSteps.append(try checkedAdd(persistent, gradients)) }
         if gradients > peak {
             peak = gradients
             totals.trainingPeakRow = 0
@@ -291,22 +284,20 @@ struct FrameworkMemoryWalk: Sendable {
             let end = readers[index] == 0 ? count : Int(inferenceLastRead[index]) + 1
             inferenceChange[end] = try checkedSubtract(inferenceChange[end], outputBytes[index])
         }
-        // Under mixed precision autocast caches a half copy of the weights for the whole pass.
-        let inferenceFixed = try checkedAdd(try checkedAdd(totals.weightBytes, totals.bufferBytes),
-                                            try checkedAdd(totals.inputBytes,
-                                                           settings.amp ? try checkedMultiply(params, activation) : 0))
+        let inferenceFixed = try checkedAdd(try checkedAdd(totals.weightBytes, totals.bufferBytes), totals.inputBytes)
         live = 0
         var inferencePeak = 0
         for index in 0..<count {
             live = try checkedAdd(live, inferenceChange[index])
             let now = try checkedAdd(live, inferenceScratch[index])
+            if recordingSteps { inferenceSteps.append(try checkedAdd(inferenceFixed, now)) }
             if now > inferencePeak {
                 inferencePeak = now
                 totals.inferencePeakRow = index
             }
         }
         totals.inferencePeakBytes = try checkedAdd(inferenceFixed, inferencePeak)
-        return (totals, keptByRow)
+        return (totals, keptByRow, trainingSteps, inferenceSteps)
     }
 
     /// The facts of a row's layer or merge; nil for INPUT and folded block rows.
@@ -343,33 +334,34 @@ struct FrameworkMemoryWalk: Sendable {
 
     /// The last row that reads each storage: the readers of every row that lives in it, and, for the
     /// input of a block use, the use's last row (its caller holds the input until the module returns).
-    private func lastReads(_ storage: [Int]) throws(Overflow) -> [Int32] {
-        let count = rows.count
+    private func lastReads(_ storage: [Int], _ graph: FlatGraph) -> [Int32] {
+        let count = storage.count
         var last = (0..<count).map { Int32(clamping: $0) }
-        for row in rows {
-            let reader = Int32(clamping: row.index)
-            for input in row.inputs where input >= 0 && input < count {
-                last[storage[input]] = max(last[storage[input]], reader)
+        for index in 0..<count {
+            let reader = Int32(clamping: index)
+            for input in graph.inputs(index) {
+                last[storage[Int(input)]] = max(last[storage[Int(input)]], reader)
             }
-            if storage[row.index] != row.index { last[storage[row.index]] = max(last[storage[row.index]], reader) }
+            if storage[index] != index { last[storage[index]] = max(last[storage[index]], reader) }
         }
         // A concatenation's inputs stay alive while its output is first read: PyTorch code names them in the
         // call (`torch.cat([skip, x], 1)`), and the caller's variables hold them until the statement that
         // reads the result is done (U-Net's skip and upsampled map, a dense block's features).
         let direct = last
-        for row in rows {
-            guard case .merge(.concat) = row.role else { continue }
-            let until = direct[storage[row.index]]
-            for input in row.inputs where input >= 0 && input < count {
-                last[storage[input]] = max(last[storage[input]], until)
+        for index in 0..<count where graph.isConcatenation[index] {
+            let until = direct[storage[index]]
+            for input in graph.inputs(index) {
+                last[storage[Int(input)]] = max(last[storage[Int(input)]], until)
             }
         }
         // Each block use's first and last rows, its nested uses' rows included (a use comes after its parent).
         var first = [Int32](repeating: Int32.max, count: blocks.count)
         var end = [Int32](repeating: -1, count: blocks.count)
-        for row in rows where row.block > 0 && row.block < blocks.count {
-            first[row.block] = min(first[row.block], Int32(clamping: row.index))
-            end[row.block] = max(end[row.block], Int32(clamping: row.index))
+        for index in 0..<count {
+            let block = Int(graph.block[index])
+            guard block > 0, block < blocks.count else { continue }
+            first[block] = min(first[block], Int32(clamping: index))
+            end[block] = max(end[block], Int32(clamping: index))
         }
         for use in stride(from: blocks.count - 1, through: 1, by: -1) {
             let parent = blocks[use].parent
@@ -378,11 +370,108 @@ struct FrameworkMemoryWalk: Sendable {
             end[parent] = max(end[parent], end[use])
         }
         for use in 1..<max(1, blocks.count) where end[use] >= 0 {
-            let opening = rows[Int(first[use])]
-            for input in opening.inputs where input >= 0 && input < Int(first[use]) {
-                last[storage[input]] = max(last[storage[input]], end[use])
+            let opening = Int(first[use])
+            for input in graph.inputs(opening) where Int(input) < opening {
+                last[storage[Int(input)]] = max(last[storage[Int(input)]], end[use])
             }
         }
         return last
+    }
+}
+
+/// A network's rows as the framework walk reads them, in flat arrays, made in one pass: a row is 256
+/// bytes with references, and each of the walk's passes reading whole rows cost more than the walk.
+private struct FlatGraph {
+    /// The facts of each row's layer or merge (nil for INPUT).
+    var facts: [FrameworkMemory?]
+    /// Row i reads `inputList[inputStart[i]..<inputStart[i + 1]]`, its first input first.
+    var inputStart: [Int32]
+    var inputList: [Int32]
+    var outputBytes: [Int]
+    var params: [Int]
+    var inPlace: [Bool]
+    var block: [Int32]
+    var isConcatenation: [Bool]
+    /// Bytes each row keeps besides its tensors (indices, masks, statistics, half weights).
+    var keptValues: [Int]
+    /// Bytes each row allocates while it runs: forward, backward, and at inference.
+    var scratch: [Int]
+    var backwardScratch: [Int]
+    var inferenceScratch: [Int]
+    var totalParams = 0
+    var totalBuffers = 0
+
+    init(_ rows: [LayerRow], walk: FrameworkMemoryWalk) throws(Overflow) {
+        let count = rows.count
+        let settings = walk.settings
+        let activation = settings.activationBytes
+        facts = []
+        facts.reserveCapacity(count)
+        inputStart = [0]
+        inputStart.reserveCapacity(count + 1)
+        inputList = []
+        inputList.reserveCapacity(count)
+        outputBytes = [Int](repeating: 0, count: count)
+        params = [Int](repeating: 0, count: count)
+        inPlace = [Bool](repeating: false, count: count)
+        block = [Int32](repeating: 0, count: count)
+        isConcatenation = [Bool](repeating: false, count: count)
+        keptValues = [Int](repeating: 0, count: count)
+        scratch = [Int](repeating: 0, count: count)
+        backwardScratch = [Int](repeating: 0, count: count)
+        inferenceScratch = [Int](repeating: 0, count: count)
+        for index in 0..<count {
+            let fact = FrameworkMemoryWalk.facts(rows[index])
+            facts.append(fact)
+            let first = rows[index].firstInput
+            if first >= 0 && first < index { inputList.append(Int32(clamping: first)) }
+            for input in rows[index].moreInputs where input >= 0 && input < index { inputList.append(Int32(clamping: input)) }
+            inputStart.append(Int32(clamping: inputList.count))
+            outputBytes[index] = try checkedProduct(try rows[index].output.volume(), settings.batch, activation)
+            params[index] = rows[index].params
+            totalParams = try checkedAdd(totalParams, params[index])
+            totalBuffers = try checkedAdd(totalBuffers, rows[index].nonTrainable)
+            inPlace[index] = rows[index].inPlace
+            block[index] = Int32(clamping: rows[index].block)
+            if case .merge(.concat) = rows[index].role { isConcatenation[index] = true }
+            guard let fact else { continue }
+            func add(_ extra: ExtraValues?) throws(Overflow) {
+                guard let extra else { return }
+                let bytes = try walk.bytes(of: extra, row: rows[index])
+                keptValues[index] = try checkedAdd(keptValues[index], bytes)
+                if extra.alsoAtInference { inferenceScratch[index] = try checkedAdd(inferenceScratch[index], bytes) }
+            }
+            try add(fact.keptValues)
+            try add(fact.statistics)
+            // With mixed precision a layer keeps the half-precision copy of its weights for its backward; at
+            // inference the copy lives while the layer runs.
+            if settings.amp, params[index] > 0 {
+                let copy = try checkedMultiply(params[index], activation)
+                keptValues[index] = try checkedAdd(keptValues[index], copy)
+                inferenceScratch[index] = try checkedAdd(inferenceScratch[index], copy)
+            }
+            let inputBytes = first >= 0 && first < index ? outputBytes[first] : 0
+            let weightCopy = try checkedMultiply(rows[index].weights, activation)
+            switch fact.scratch {
+            case .none: break
+            case .reorders:
+                scratch[index] = try checkedAdd(max(inputBytes, outputBytes[index]), weightCopy)
+                backwardScratch[index] = try checkedAdd(try checkedAdd(inputBytes, outputBytes[index]), weightCopy)
+            case .transposedReorders:
+                scratch[index] = try checkedAdd(outputBytes[index], max(outputBytes[index], try checkedAdd(inputBytes, weightCopy)))
+                backwardScratch[index] = scratch[index]
+            }
+            inferenceScratch[index] = try checkedAdd(inferenceScratch[index], scratch[index])
+        }
+    }
+
+    /// The rows a row reads.
+    func inputs(_ index: Int) -> ArraySlice<Int32> {
+        inputList[Int(inputStart[index])..<Int(inputStart[index + 1])]
+    }
+
+    /// The row a row reads first, or -1.
+    func firstInput(_ index: Int) -> Int {
+        inputStart[index + 1] > inputStart[index] ? Int(inputList[Int(inputStart[index])]) : -1
     }
 }

@@ -103,17 +103,18 @@ struct FitPlanner {
         }
     }
 
-    /// PyTorch's model: the largest batch whose peak (training or inference) fits, found by doubling the
-    /// batch and then halving the gap, each batch walked; nil when the model cannot be walked.
+    /// PyTorch's model: the largest batch whose peak (training or inference) fits; nil when the model
+    /// cannot be walked. Every step's bytes are a + b x batch exactly (a storage's bytes are its values
+    /// times the batch; weights, optimizer state and batch-norm statistics do not grow), so two walks, at
+    /// batches 1 and 2, give each step's line, and the answer is the least batch any step allows.
     func planByFramework(_ size: MemorySize, inference: Bool) -> FitResult? {
         guard let walk = network.frameworkWalk, let single = network.totals.framework else { return nil }
-        func peak(_ batch: Int) -> FrameworkTotals? {
+        func at(_ batch: Int) -> FrameworkMemoryWalk {
             var settings = walk.settings
             settings.batch = batch
-            return try? FrameworkMemoryWalk(rows: walk.rows, blocks: walk.blocks, settings: settings).run().totals
+            return FrameworkMemoryWalk(rows: walk.rows, blocks: walk.blocks, settings: settings)
         }
         func bytes(_ totals: FrameworkTotals) -> Int { inference ? totals.inferencePeakBytes : totals.trainingPeakBytes }
-        func fits(_ batch: Int) -> FrameworkTotals? { peak(batch).flatMap { bytes($0) <= size.bytes ? $0 : nil } }
         let gradients = inference ? 0 : single.weightBytes
         let fixed = inference ? saturatingAdd(single.weightBytes, single.bufferBytes)
             : saturatingAdd(saturatingAdd(single.weightBytes, single.bufferBytes), saturatingAdd(single.optimizerBytes, gradients))
@@ -122,29 +123,24 @@ struct FitPlanner {
                                optimizerBytes: inference ? 0 : single.optimizerBytes, perImageBytes: 0,
                                forwardPerImage: 0, backwardPerImage: 0, batch: 0, usedBytes: fixed)
         guard fixed <= size.bytes else { return result }
-        guard var best = fits(1) else {
-            if let one = peak(1) { result.usedBytes = bytes(one) } else { result.usedBytes = Int.max }
+        guard let one = try? at(1).steps(), let two = try? at(2).steps() else { return nil }
+        let (first, second) = inference ? (one.inference, two.inference) : (one.training, two.training)
+        var largest = Int.max
+        for (a1, a2) in zip(first, second) {
+            let perImage = a2 - a1  // both fit in 64 bits and a2 >= a1: no overflow
+            let base = a1 - perImage
+            guard base <= size.bytes else { largest = 0; break }
+            if perImage > 0 { largest = min(largest, (size.bytes - base) / perImage) }
+        }
+        guard largest > 0, let peak = try? at(largest).run().totals else {
+            result.usedBytes = (try? at(1).run().totals).map(bytes) ?? Int.max
             return result
         }
-        var low = 1
-        var high = 0  // the smallest batch known not to fit; 0 while none is
-        while high == 0 {
-            let next = low.multipliedReportingOverflow(by: 2)
-            guard !next.overflow, let totals = fits(next.partialValue) else {
-                high = next.overflow ? Int.max : next.partialValue
-                break
-            }
-            (low, best) = (next.partialValue, totals)
-        }
-        while high - low > 1 {
-            let middle = low + (high - low) / 2
-            if let totals = fits(middle) { (low, best) = (middle, totals) } else { high = middle }
-        }
-        result.batch = low
-        result.usedBytes = bytes(best)
-        result.peakRow = inference ? best.inferencePeakRow : best.trainingPeakRow
-        result.peakInBackward = !inference && best.trainingPeakInBackward
-        result.nextImageBytes = peak(low + 1).map { bytes($0) - result.usedBytes } ?? 0
+        result.batch = largest
+        result.usedBytes = bytes(peak)
+        result.peakRow = inference ? peak.inferencePeakRow : peak.trainingPeakRow
+        result.peakInBackward = !inference && peak.trainingPeakInBackward
+        if largest < Int.max, let next = try? at(largest + 1).run().totals { result.nextImageBytes = bytes(next) - result.usedBytes }
         result.perImageBytes = result.nextImageBytes
         return result
     }

@@ -126,6 +126,15 @@ enum Optimizer: String, CaseIterable, Sendable {
         }
     }
 
+    /// The optimizer as PyTorch names it: `SGD with momentum`.
+    var name: String {
+        switch self {
+        case .sgd: return "SGD"
+        case .momentum: return "SGD with momentum"
+        case .adam: return "Adam"
+        }
+    }
+
     /// The copies named, for the totals.
     var copiesDescription: String {
         switch self {

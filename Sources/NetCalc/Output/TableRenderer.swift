@@ -446,7 +446,7 @@ struct TotalsSummary {
             if states > 0 { parts.append("\(settings.optimizer == .adam ? "Adam moments" : "momentum") \(formatBytes(framework.optimizerBytes, units))") }
             parts.append("input \(formatBytes(framework.inputBytes, units))")
             parts.append("activations \(formatBytes(framework.activationBytesAtPeak, units))")
-            lines.append(("training peak", "\(amount(framework.trainingPeakBytes)) = \(parts.joined(separator: " + ")), at \(place(framework.trainingPeakRow, backward: framework.trainingPeakInBackward)) (PyTorch, \(settings.optimizer.rawValue)\(settings.amp ? ", mixed precision" : ""))"))
+            lines.append(("training peak", "\(amount(framework.trainingPeakBytes)) = \(parts.joined(separator: " + ")), at \(place(framework.trainingPeakRow, backward: framework.trainingPeakInBackward)) (PyTorch, \(settings.optimizer.name)\(settings.amp ? ", mixed precision" : ""))"))
             lines.append(("inference peak", "\(amount(framework.inferencePeakBytes)) = weights + input + the outputs still to be read + scratch, at \(place(framework.inferencePeakRow, backward: false)) (PyTorch, no autograd)"))
             lines.append(("notes' model", "forward + backward \(formatBytes(saturatingAdd(totals.forwardBytes, totals.backwardBytes), units)), training \(formatBytes(totals.trainingBytes, units)), inference peak \(formatBytes(totals.inferencePeakBytes, units)): --memory notes"))
         }

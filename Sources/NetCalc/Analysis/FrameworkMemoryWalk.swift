@@ -83,28 +83,30 @@ struct FrameworkMemoryWalk: Sendable {
 
         // One pass over the rows into flat arrays (a row is 256 bytes with references; every later pass
         // reads these): each row's facts, inputs, output bytes, and what it keeps and allocates besides.
-        let graph = try FlatGraph(rows, walk: self)
+        var graph = try FlatGraph(rows, walk: self)
         let facts = graph.facts
         let outputBytes = graph.outputBytes
         var readers = [Int32](repeating: 0, count: count)
         for input in graph.inputList { readers[Int(input)] &+= 1 }
 
         // Storages: training and inference (where dropout is a view too).
-        var storage = Array(0..<count)
-        var inferenceStorage = Array(0..<count)
+        // Each row's storage: the row whose output memory it lives in, in 32 bits (a million rows).
+        var storage = (0..<count).map { Int32(clamping: $0) }
+        var inferenceStorage = storage
         var runsInPlace = [Bool](repeating: false, count: count)
         for index in 1..<count {
             let input = graph.firstInput(index)
-            guard let fact = facts[index], input >= 0 else { continue }
+            let fact = facts[index]
+            guard fact.present, input >= 0 else { continue }
             let shares: Bool
             switch fact.output {
             case .view: shares = true
             case .new: shares = graph.inPlace[index]
             case .inPlaceWhenSoleReader:
                 let producerKeepsOutput: Bool
-                switch facts[input]?.kept {
+                switch facts[input].kept {
                 case .output: producerKeepsOutput = true
-                case .nothing, .input, .inputValues, .inputs, nil: producerKeepsOutput = false
+                case .nothing, .input, .inputValues, .inputs: producerKeepsOutput = false
                 }
                 shares = graph.inPlace[index] || (readers[input] == 1 && storage[input] != 0 && !producerKeepsOutput)
                 runsInPlace[index] = shares
@@ -115,12 +117,15 @@ struct FrameworkMemoryWalk: Sendable {
 
         // Kept storages (released after the backward of their first keeper) and each row's kept values.
         var firstKeeper = [Int32](repeating: -1, count: count)
+        // Taken from the graph, not copied: at the end it becomes each row's kept bytes.
         var keptValues = graph.keptValues
-        func keep(_ storage: Int, by row: Int) {
-            if firstKeeper[storage] < 0 { firstKeeper[storage] = Int32(clamping: row) }
+        graph.keptValues = []
+        func keep(_ storage: Int32, by row: Int) {
+            if firstKeeper[Int(storage)] < 0 { firstKeeper[Int(storage)] = Int32(clamping: row) }
         }
         for index in 0..<count {
-            guard let fact = facts[index] else { continue }
+            let fact = facts[index]
+            guard fact.present else { continue }
             let input = graph.firstInput(index)
             switch fact.kept {
             case .nothing: break
@@ -137,20 +142,18 @@ struct FrameworkMemoryWalk: Sendable {
             }
         }
         let scratch = graph.scratch
-        let backwardScratch = graph.backwardScratch
         let inferenceScratch = graph.inferenceScratch
         // Under mixed precision the input batch stays fp32 and its half copy is a storage of its own.
         let inputStorageBytes = settings.amp ? outputBytes[0] : 0
         func storageBytes(_ index: Int) -> Int { index == 0 ? inputStorageBytes : outputBytes[index] }
 
         var totals = FrameworkTotals()
-        var keptByRow = keptValues
-        for index in 0..<count where firstKeeper[index] >= 0 && storage[index] == index {
-            let owner = Int(firstKeeper[index])
-            let bytes = index == 0 && !settings.amp ? outputBytes[0] : storageBytes(index)
-            keptByRow[owner] = try checkedAdd(keptByRow[owner], bytes)
+        for bytes in keptValues { totals.keptBytes = try checkedAdd(totals.keptBytes, bytes) }
+        // The kept storages, each given to its first keeper (the input batch at its full size).
+        func keptStorageBytes(_ index: Int) -> Int { index == 0 && !settings.amp ? outputBytes[0] : storageBytes(index) }
+        for index in 0..<count where firstKeeper[index] >= 0 && Int(storage[index]) == index {
+            totals.keptBytes = try checkedAdd(totals.keptBytes, keptStorageBytes(index))
         }
-        for bytes in keptByRow { totals.keptBytes = try checkedAdd(totals.keptBytes, bytes) }
 
         // What is always alive.
         let params = graph.totalParams
@@ -164,15 +167,16 @@ struct FrameworkMemoryWalk: Sendable {
 
         // The last forward step at which each storage is read: its readers, and the block uses it enters.
         let lastRead = lastReads(storage, graph)
-        let inferenceLastRead = lastReads(inferenceStorage, graph)
+        // Dropout is a view at inference only: the storages differ only in a network that has one.
+        let inferenceLastRead = inferenceStorage == storage ? lastRead : lastReads(inferenceStorage, graph)
 
         // The storages of the network's outputs (rows nothing reads) live until the backward reaches them.
         var holdsOutput = [Bool](repeating: false, count: count)
-        for index in 0..<count where readers[index] == 0 { holdsOutput[storage[index]] = true }
+        for index in 0..<count where readers[index] == 0 { holdsOutput[Int(storage[index])] = true }
 
         // Forward (training): storages appear at their row; those nothing keeps go after their last read.
         var change = [Int](repeating: 0, count: count + 1)
-        for index in 0..<count where storage[index] == index {
+        for index in 0..<count where Int(storage[index]) == index {
             let bytes = storageBytes(index)
             change[index] = try checkedAdd(change[index], bytes)
             if firstKeeper[index] < 0 && !holdsOutput[index] {
@@ -195,8 +199,11 @@ struct FrameworkMemoryWalk: Sendable {
         }
         peak = peakActivations
         // What is alive when the forward pass ends: what is kept, and the outputs nothing reads.
-        var releaseAt = [Int](repeating: 0, count: count)
-        for index in 0..<count where storage[index] == index {
+        // The same memory, now the bytes each backward step frees (a million rows: one array, not two).
+        var releaseAt = change
+        change = []
+        releaseAt.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
+        for index in 0..<count where Int(storage[index]) == index {
             if firstKeeper[index] >= 0 {
                 let at = Int(firstKeeper[index])
                 releaseAt[at] = try checkedAdd(releaseAt[at], storageBytes(index))
@@ -231,7 +238,8 @@ struct FrameworkMemoryWalk: Sendable {
         var gradients = 0
         for index in stride(from: count - 1, through: 1, by: -1) {
             var passing = 0
-            if buffer[index] >= 0, let fact = facts[index] {
+            if buffer[index] >= 0, facts[index].present {
+                let fact = facts[index]
                 let weightGradient = try checkedMultiply(graph.params[index], weight)
                 gradients = try checkedAdd(gradients, weightGradient)
                 live = try checkedAdd(live, weightGradient)
@@ -248,7 +256,7 @@ struct FrameworkMemoryWalk: Sendable {
                     }
                 }
             }
-            let now = try checkedAdd(try checkedAdd(live, passing), backwardScratch[index])
+            let now = try checkedAdd(try checkedAdd(live, passing), graph.backwardScratch(index))
             if recordingSteps { trainingSteps.append(try checkedAdd(persistent, now)) }
             if now > peak {
                 peak = now
@@ -278,8 +286,10 @@ struct FrameworkMemoryWalk: Sendable {
         totals.activationBytesAtPeak = peakActivations
 
         // Inference: outputs live until their last read (or their block use's end); scratch while a layer runs.
-        var inferenceChange = [Int](repeating: 0, count: count + 1)
-        for index in 1..<max(1, count) where inferenceStorage[index] == index {
+        var inferenceChange = releaseAt
+        releaseAt = []
+        inferenceChange.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
+        for index in 1..<max(1, count) where Int(inferenceStorage[index]) == index {
             inferenceChange[index] = try checkedAdd(inferenceChange[index], outputBytes[index])
             let end = readers[index] == 0 ? count : Int(inferenceLastRead[index]) + 1
             inferenceChange[end] = try checkedSubtract(inferenceChange[end], outputBytes[index])
@@ -297,30 +307,29 @@ struct FrameworkMemoryWalk: Sendable {
             }
         }
         totals.inferencePeakBytes = try checkedAdd(inferenceFixed, inferencePeak)
+        // Each row's kept bytes: its own kept values and the storages it keeps first.
+        var keptByRow = keptValues
+        keptValues = []
+        for index in 0..<count where firstKeeper[index] >= 0 && Int(storage[index]) == index {
+            let owner = Int(firstKeeper[index])
+            keptByRow[owner] = try checkedAdd(keptByRow[owner], keptStorageBytes(index))
+        }
         return (totals, keptByRow, trainingSteps, inferenceSteps)
     }
 
-    /// The facts of a row's layer or merge; nil for INPUT and folded block rows.
-    static func facts(_ row: LayerRow) -> FrameworkMemory? {
-        switch row.role {
-        case .input, .block: return nil
-        case .layer: return row.operation?.framework
-        case .merge(let kind): return kind.framework
-        }
-    }
-
-    /// The bytes of values a row keeps besides its tensors, at the batch.
-    func bytes(of values: ExtraValues, row: LayerRow) throws(Overflow) -> Int {
+    /// The bytes of values a row keeps besides its tensors, at the batch: the row's input and output
+    /// shapes, and the values it holds besides its output.
+    func bytes(of values: ExtraValues, input: Shape, output: Shape, held: Int) throws(Overflow) -> Int {
         let batch = settings.batch
         let per: Int
         switch values.unit {
-        case .inputValue: per = try checkedMultiply(try row.input.volume(), batch)
-        case .outputValue: per = try checkedMultiply(try row.output.volume(), batch)
-        case .position: per = try checkedMultiply(try row.output.spatialVolume(), batch)
-        case .channel: per = row.output.depth
-        case .channelPerImage: per = try checkedMultiply(row.output.depth, batch)
+        case .inputValue: per = try checkedMultiply(try input.volume(), batch)
+        case .outputValue: per = try checkedMultiply(try output.volume(), batch)
+        case .position: per = try checkedMultiply(try output.spatialVolume(), batch)
+        case .channel: per = output.depth
+        case .channelPerImage: per = try checkedMultiply(output.depth, batch)
         case .image: per = batch
-        case .heldValue: per = try checkedMultiply(row.heldActivations, batch)
+        case .heldValue: per = try checkedMultiply(held, batch)
         }
         let size: Int
         switch values.type {
@@ -329,29 +338,29 @@ struct FrameworkMemoryWalk: Sendable {
         case .int64: size = 8
         case .mask: size = 1
         }
-        return try checkedProduct(per, values.count, size)
+        return try checkedMultiply(try checkedMultiply(per, values.count), size)
     }
 
     /// The last row that reads each storage: the readers of every row that lives in it, and, for the
     /// input of a block use, the use's last row (its caller holds the input until the module returns).
-    private func lastReads(_ storage: [Int], _ graph: FlatGraph) -> [Int32] {
+    private func lastReads(_ storage: [Int32], _ graph: FlatGraph) -> [Int32] {
         let count = storage.count
         var last = (0..<count).map { Int32(clamping: $0) }
         for index in 0..<count {
             let reader = Int32(clamping: index)
             for input in graph.inputs(index) {
-                last[storage[Int(input)]] = max(last[storage[Int(input)]], reader)
+                last[Int(storage[Int(input)])] = max(last[Int(storage[Int(input)])], reader)
             }
-            if storage[index] != index { last[storage[index]] = max(last[storage[index]], reader) }
+            if Int(storage[index]) != index { last[Int(storage[index])] = max(last[Int(storage[index])], reader) }
         }
         // A concatenation's inputs stay alive while its output is first read: PyTorch code names them in the
         // call (`torch.cat([skip, x], 1)`), and the caller's variables hold them until the statement that
         // reads the result is done (U-Net's skip and upsampled map, a dense block's features).
         let direct = last
         for index in 0..<count where graph.isConcatenation[index] {
-            let until = direct[storage[index]]
+            let until = direct[Int(storage[index])]
             for input in graph.inputs(index) {
-                last[storage[Int(input)]] = max(last[storage[Int(input)]], until)
+                last[Int(storage[Int(input)])] = max(last[Int(storage[Int(input)])], until)
             }
         }
         // Each block use's first and last rows, its nested uses' rows included (a use comes after its parent).
@@ -372,18 +381,38 @@ struct FrameworkMemoryWalk: Sendable {
         for use in 1..<max(1, blocks.count) where end[use] >= 0 {
             let opening = Int(first[use])
             for input in graph.inputs(opening) where Int(input) < opening {
-                last[storage[Int(input)]] = max(last[storage[Int(input)]], end[use])
+                last[Int(storage[Int(input)])] = max(last[Int(storage[Int(input)])], end[use])
             }
         }
         return last
     }
 }
 
+/// The facts of a row the walk's later passes read, in a few bytes (a million rows' whole facts would take 48 MB).
+private struct RowFacts {
+    /// False for INPUT, which has none.
+    var present: Bool
+    var kept: FrameworkMemory.KeptTensors
+    var output: FrameworkMemory.OutputStorage
+    var passesGradient: Bool
+    var identityAtInference: Bool
+    var scratch: FrameworkMemory.Scratch
+
+    init(_ facts: FrameworkMemory?) {
+        present = facts != nil
+        kept = facts?.kept ?? .nothing
+        output = facts?.output ?? .new
+        passesGradient = facts?.passesGradient ?? false
+        identityAtInference = facts?.identityAtInference ?? false
+        scratch = facts?.scratch ?? .none
+    }
+}
+
 /// A network's rows as the framework walk reads them, in flat arrays, made in one pass: a row is 256
 /// bytes with references, and each of the walk's passes reading whole rows cost more than the walk.
 private struct FlatGraph {
-    /// The facts of each row's layer or merge (nil for INPUT).
-    var facts: [FrameworkMemory?]
+    /// What the later passes read of each row's facts (the rest is in the byte arrays below).
+    var facts: [RowFacts]
     /// Row i reads `inputList[inputStart[i]..<inputStart[i + 1]]`, its first input first.
     var inputStart: [Int32]
     var inputList: [Int32]
@@ -394,9 +423,8 @@ private struct FlatGraph {
     var isConcatenation: [Bool]
     /// Bytes each row keeps besides its tensors (indices, masks, statistics, half weights).
     var keptValues: [Int]
-    /// Bytes each row allocates while it runs: forward, backward, and at inference.
+    /// Bytes each row allocates while it runs forward (training), and at inference.
     var scratch: [Int]
-    var backwardScratch: [Int]
     var inferenceScratch: [Int]
     var totalParams = 0
     var totalBuffers = 0
@@ -418,16 +446,21 @@ private struct FlatGraph {
         isConcatenation = [Bool](repeating: false, count: count)
         keptValues = [Int](repeating: 0, count: count)
         scratch = [Int](repeating: 0, count: count)
-        backwardScratch = [Int](repeating: 0, count: count)
         inferenceScratch = [Int](repeating: 0, count: count)
         for index in 0..<count {
-            let fact = FrameworkMemoryWalk.facts(rows[index])
-            facts.append(fact)
+            // The facts of the row's layer (read once per resolved layer) or merge; none for INPUT.
+            let fact: FrameworkMemory?
+            switch rows[index].role {
+            case .input, .block: fact = nil
+            case .layer: fact = rows[index].resolved?.framework
+            case .merge(let kind): fact = kind.framework
+            }
+            facts.append(RowFacts(fact))
             let first = rows[index].firstInput
             if first >= 0 && first < index { inputList.append(Int32(clamping: first)) }
             for input in rows[index].moreInputs where input >= 0 && input < index { inputList.append(Int32(clamping: input)) }
             inputStart.append(Int32(clamping: inputList.count))
-            outputBytes[index] = try checkedProduct(try rows[index].output.volume(), settings.batch, activation)
+            outputBytes[index] = try checkedMultiply(try checkedMultiply(try rows[index].output.volume(), settings.batch), activation)
             params[index] = rows[index].params
             totalParams = try checkedAdd(totalParams, params[index])
             totalBuffers = try checkedAdd(totalBuffers, rows[index].nonTrainable)
@@ -437,7 +470,8 @@ private struct FlatGraph {
             guard let fact else { continue }
             func add(_ extra: ExtraValues?) throws(Overflow) {
                 guard let extra else { return }
-                let bytes = try walk.bytes(of: extra, row: rows[index])
+                let bytes = try walk.bytes(of: extra, input: rows[index].input, output: rows[index].output,
+                                           held: rows[index].heldActivations)
                 keptValues[index] = try checkedAdd(keptValues[index], bytes)
                 if extra.alsoAtInference { inferenceScratch[index] = try checkedAdd(inferenceScratch[index], bytes) }
             }
@@ -456,10 +490,10 @@ private struct FlatGraph {
             case .none: break
             case .reorders:
                 scratch[index] = try checkedAdd(max(inputBytes, outputBytes[index]), weightCopy)
-                backwardScratch[index] = try checkedAdd(try checkedAdd(inputBytes, outputBytes[index]), weightCopy)
+                // The backward reorders both sides: checked here, so `backwardScratch` adds without a check.
+                _ = try checkedAdd(scratch[index], min(inputBytes, outputBytes[index]))
             case .transposedReorders:
                 scratch[index] = try checkedAdd(outputBytes[index], max(outputBytes[index], try checkedAdd(inputBytes, weightCopy)))
-                backwardScratch[index] = scratch[index]
             }
             inferenceScratch[index] = try checkedAdd(inferenceScratch[index], scratch[index])
         }
@@ -468,6 +502,17 @@ private struct FlatGraph {
     /// The rows a row reads.
     func inputs(_ index: Int) -> ArraySlice<Int32> {
         inputList[Int(inputStart[index])..<Int(inputStart[index + 1])]
+    }
+
+    /// Bytes a row allocates while its backward runs: a convolution reorders its input, its output and its
+    /// weights (its forward scratch and the smaller side); a transposed convolution as forward.
+    func backwardScratch(_ index: Int) -> Int {
+        switch facts[index].scratch {
+        case .none, .transposedReorders: return scratch[index]
+        case .reorders:
+            let input = firstInput(index)
+            return scratch[index] + min(input >= 0 ? outputBytes[input] : 0, outputBytes[index])
+        }
     }
 
     /// The row a row reads first, or -1.

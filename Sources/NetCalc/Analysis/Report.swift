@@ -442,6 +442,8 @@ final class ResolvedLayer: Sendable {
     let shownText: String
     /// The width of the text the rows show, worked out once.
     let textWidth: Int
+    /// The layer's framework memory facts, read once for every row it makes.
+    let framework: FrameworkMemory
 
     /// Applies the layer; one that works in place must keep its input's shape.
     func apply(to input: LayerInput) throws(LayerFailure) -> LayerEffect {
@@ -463,6 +465,7 @@ final class ResolvedLayer: Sendable {
         self.text = text
         self.shownText = text ?? layer.canonicalText
         self.textWidth = displayWidth(shownText)
+        self.framework = layer.operation.framework
     }
 }
 

@@ -256,8 +256,9 @@ struct ONNXImporter {
     /// Nodes a pattern has already turned into a layer.
     var claimed: Set<Int> = []
     var elementwiseCount = 0
-    /// The values of per-channel constants those operations read, which are not counted.
-    var droppedConstantValues = 0
+    /// The values of per-channel constants those operations read, which are not counted: summed
+    /// checked, as every count from the file is (nil once the sum passes 64 bits).
+    var droppedConstantValues = CheckedInt(0)
     /// LAYERNORM rows made from a normalization without learned scale and shift.
     var plainNorms: [String] = []
     var notes: [String] = []
@@ -540,10 +541,13 @@ struct ONNXImporter {
             var note = elementwiseCount == 1
                 ? "1 elementwise operation the exporter wrote out is not a row"
                 : "\(elementwiseCount) elementwise operations the exporter wrote out are not rows"
-            if droppedConstantValues > 0 {
-                note += elementwiseCount == 1
-                    ? " (the \(droppedConstantValues) values of its per-channel constant are not counted as parameters)"
-                    : " (the \(droppedConstantValues) values of their per-channel constants are not counted as parameters)"
+            if droppedConstantValues.value != 0 {
+                let whose = elementwiseCount == 1 ? "its per-channel constant" : "their per-channel constants"
+                if let count = droppedConstantValues.value {
+                    note += " (the \(count) values of \(whose) are not counted as parameters)"
+                } else {
+                    note += " (the values of \(whose), more than \(formatCount(Int.max)) in all, are not counted as parameters)"
+                }
             }
             notes.append(note)
         }

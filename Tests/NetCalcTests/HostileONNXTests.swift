@@ -1,0 +1,82 @@
+import Foundation
+import Testing
+@testable import NetCalc
+
+/// Issue 25, part B: model files made to crash netcalc, to drive the terminal or a spreadsheet, or to take
+/// quadratic time. Each case is also a file in `Fuzz/regressions/` (written by `tools/hostile_onnx.py`),
+/// which CI replays through every mode.
+
+/// Runs netcalc in-process on an ONNX model given as bytes on standard input.
+func runONNX(_ bytes: [UInt8], _ arguments: [String] = []) -> Outcome {
+    var invocation = Invocation(arguments: arguments + ["--input-format", "onnx", "-"], standardInput: bytes)
+    invocation.currentDirectory = packageRoot
+    return run(invocation)
+}
+
+/// Numbers from a model file never trap: every sum and product of them is checked.
+@Suite struct HostileONNXArithmeticTests {
+    static let huge = 1 << 62
+
+    /// `[1, 2^62, 1, 1]` through `adds` Adds of a per-channel constant of 2^62 values, then a Relu.
+    func droppedConstants(adds: Int) -> ModelBuilder {
+        var model = ModelBuilder()
+        model.inputDims = [1, Self.huge, 1, 1]
+        model.weight("c", [Self.huge, 1, 1])
+        var previous = "input"
+        for index in 0..<adds {
+            model.node("Add", "add\(index)", [previous, "c"], ["a\(index)"])
+            previous = "a\(index)"
+        }
+        model.node("Relu", "relu", [previous], ["output"])
+        return model
+    }
+
+    /// The count of the constants' values dropped by two Adds is 2^63: it was summed unchecked and
+    /// trapped (exit 132). The note says it is past 64 bits; analysis then reports the input's overflow.
+    @Test func droppedConstantValuesAreSummedChecked() throws {
+        let network = try droppedConstants(adds: 2).read()
+        #expect(network.notes.contains(
+            "2 elementwise operations the exporter wrote out are not rows (the values of their per-channel constants, more than 9,223,372,036,854,775,807 in all, are not counted as parameters)"))
+        let one = try droppedConstants(adds: 1).read()
+        #expect(one.notes.contains(
+            "1 elementwise operation the exporter wrote out is not a row (the 4611686018427387904 values of its per-channel constant are not counted as parameters)"))
+        for adds in 1...3 {
+            let outcome = runONNX(droppedConstants(adds: adds).bytes)
+            #expect(outcome.status == 1)
+            #expect(outcome.standardError.contains("overflow 64 bits"), "\(outcome.standardError)")
+        }
+    }
+
+    /// A batch norm followed by ONNX's shape rules adds its mean's and variance's counts (2^62 each):
+    /// the sum was unchecked and trapped. Now the node's error.
+    @Test func statisticsOfATensorOperationAreSummedChecked() {
+        var model = ModelBuilder()
+        model.inputDims = [1, 3, 4, 4]
+        model.int64s("shape", [1, 3, 16])
+        for name in ["scale", "bias", "mean", "var"] { model.weight(name, [Self.huge]) }
+        model.node("Reshape", "reshape", ["input", "shape"], ["t"])
+        model.node("BatchNormalization", "bn", ["t", "scale", "bias", "mean", "var"], ["output"])
+        #expect(importError { () throws(ImportFailure) in try model.read() }?.contains(
+            "(BatchNormalization) has sizes whose arithmetic does not fit in 64 bits") == true)
+        #expect(runONNX(model.bytes).status == 1)
+    }
+
+    /// ReduceSum of integer constants was summed as Doubles and converted back with `Int(_:)`, which
+    /// traps past Int.max; integer sums are now exact and checked.
+    @Test func integerSumsOfConstantsAreExactAndChecked() throws {
+        var model = ModelBuilder()
+        model.int64s("values", [Self.huge, Self.huge, Self.huge])
+        model.node("ReduceSum", "sum", ["values"], ["s"], [ModelBuilder.int("keepdims", 0)])
+        model.node("Reshape", "reshape", ["input", "s"], ["output"])
+        #expect(importError { () throws(ImportFailure) in try model.read() }?.contains(
+            "(ReduceSum) cannot be evaluated: an integer sum overflows 64 bits") == true)
+        // Exact where a Double is not: 2^53 + 1 summed with 0 stays odd.
+        let exact = try ONNXConstant.reduce(.sum, ONNXConstant.ints([(1 << 53) + 1, 0]), axes: [], keep: false)
+        #expect(exact.ints == [(1 << 53) + 1])
+        let negative = try ONNXConstant.reduce(.sum, ONNXConstant.ints([Int.min, 1]), axes: [], keep: false)
+        #expect(negative.ints == [Int.min + 1])
+        #expect(throws: ConstantFailure.self) {
+            try ONNXConstant.reduce(.sum, ONNXConstant.ints([Int.min, -1]), axes: [], keep: false)
+        }
+    }
+}

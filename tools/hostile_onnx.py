@@ -1,0 +1,105 @@
+#!/usr/bin/env python3
+"""Writes the hostile ONNX models of issue 25 (part B): the inputs bench/RESULTS.md times and the shapes the
+regression tests and fuzz regressions are made of. Needs the `onnx` package; not part of CI (the tests build
+their models in Swift, and the fuzz regressions are committed files).
+
+    python3 tools/hostile_onnx.py rewrite N OUT.onnx   # N MaxPools with asymmetric pads, each writing 'y' again
+    python3 tools/hostile_onnx.py nested N OUT.onnx    # N merges nested inside each other's branches
+    python3 tools/hostile_onnx.py fan N OUT.onnx       # one Concat of N branches (a Relu each)
+    python3 tools/hostile_onnx.py regressions DIR      # the small cases, as Fuzz/regressions/ holds them
+"""
+import os
+import sys
+import numpy as np
+from onnx import helper, numpy_helper, TensorProto, save
+
+
+def model(nodes, inputs, initializers=(), name="hostile"):
+    output = helper.make_tensor_value_info(nodes[-1].output[0], TensorProto.FLOAT, None)
+    graph = helper.make_graph(nodes, name, inputs, [output], initializer=list(initializers))
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)], producer_name="hostile_onnx.py")
+
+
+def image(channels=1, size=8):
+    return helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, channels, size, size])
+
+
+def rewrite(count):
+    """Every node writes the tensor name 'y' again; asymmetric pads make each a PAD and a POOL, whose
+    made-up tensor names ('y/pad', 'y/pad#2', ...) must not collide."""
+    nodes = []
+    for index in range(count):
+        nodes.append(helper.make_node("MaxPool", ["x" if index == 0 else "y"], ["y"], name=f"pool{index}",
+                                      kernel_shape=[2, 2], pads=[0, 0, 1, 1]))
+    return model(nodes, [image()])
+
+
+def nested(depth):
+    """r1 = Relu(x), ..., rN = Relu(r(N-1)); mN = Add(rN, r(N-1)), m(N-1) = Add(mN, r(N-2)), ..., m1 = Add(m2, x):
+    each Add's branches hold the next one, N merges deep."""
+    nodes = []
+    for index in range(1, depth + 1):
+        nodes.append(helper.make_node("Relu", ["x" if index == 1 else f"r{index - 1}"], [f"r{index}"], name=f"relu{index}"))
+    previous = f"r{depth}"
+    for index in range(depth, 0, -1):
+        skip = "x" if index == 1 else f"r{index - 1}"
+        nodes.append(helper.make_node("Add", [previous, skip], [f"m{index}"], name=f"add{index}"))
+        previous = f"m{index}"
+    return model(nodes, [image()])
+
+
+def fan(count):
+    """x read by N Relus, all concatenated: one merge of N branches."""
+    nodes = [helper.make_node("Relu", ["x"], [f"b{index}"], name=f"relu{index}") for index in range(count)]
+    nodes.append(helper.make_node("Concat", [f"b{index}" for index in range(count)], ["y"], name="concat", axis=1))
+    return model(nodes, [image(size=1)])
+
+
+def empty(name, dims):
+    """A float initializer of those dims and no data (a stripped weight)."""
+    return TensorProto(name=name, data_type=TensorProto.FLOAT, dims=dims)
+
+
+def dropped_constant_count_overflow():
+    """Input [1, 2^62, 1, 1] and two Adds of a per-channel constant: the count of the constants' values
+    that are not parameters, 2^62 a node, was summed unchecked (exit 132)."""
+    big = 2 ** 62
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, big, 1, 1])
+    nodes = [helper.make_node("Add", ["x", "c"], ["a0"], name="add0"),
+             helper.make_node("Add", ["a0", "c"], ["a1"], name="add1"),
+             helper.make_node("Relu", ["a1"], ["y"], name="relu")]
+    return model(nodes, [x], [empty("c", [big, 1, 1])])
+
+
+def batchnorm_statistics_overflow():
+    """A batch norm followed by ONNX's shape rules, its mean and variance 2^62 values each: their sum
+    trapped."""
+    big = 2 ** 62
+    shape = numpy_helper.from_array(np.array([1, 3, 16], dtype=np.int64), "shape")
+    nodes = [helper.make_node("Reshape", ["x", "shape"], ["t"], name="reshape"),
+             helper.make_node("BatchNormalization", ["t", "s", "b", "m", "v"], ["y"], name="bn")]
+    return model(nodes, [image(channels=3, size=4)], [shape] + [empty(name, [big]) for name in "sbmv"])
+
+
+def reducesum_int64_overflow():
+    """ReduceSum of int64 constants past Int.max: summed as Doubles, converted back with a trap."""
+    values = numpy_helper.from_array(np.array([2 ** 62] * 3, dtype=np.int64), "values")
+    nodes = [helper.make_node("ReduceSum", ["values"], ["s"], name="sum", keepdims=0),
+             helper.make_node("Reshape", ["x", "s"], ["y"], name="reshape")]
+    return model(nodes, [image()], [values])
+
+
+REGRESSIONS = {
+    "onnx-dropped-constant-count-overflow.onnx": dropped_constant_count_overflow,
+    "onnx-batchnorm-statistics-overflow.onnx": batchnorm_statistics_overflow,
+    "onnx-reducesum-int64-overflow.onnx": reducesum_int64_overflow,
+}
+
+
+if __name__ == "__main__":
+    kind = sys.argv[1]
+    if kind == "regressions":
+        for name, make in REGRESSIONS.items():
+            save(make(), os.path.join(sys.argv[2], name))
+    else:
+        save({"rewrite": rewrite, "nested": nested, "fan": fan}[kind](int(sys.argv[2])), sys.argv[3])

@@ -93,6 +93,7 @@ REGRESSIONS = {
     "onnx-dropped-constant-count-overflow.onnx": dropped_constant_count_overflow,
     "onnx-batchnorm-statistics-overflow.onnx": batchnorm_statistics_overflow,
     "onnx-reducesum-int64-overflow.onnx": reducesum_int64_overflow,
+    "onnx-rewritten-name-asymmetric-pads-4000.onnx": lambda: rewrite(4000),
 }
 
 

@@ -80,3 +80,29 @@ func runONNX(_ bytes: [UInt8], _ arguments: [String] = []) -> Outcome {
         }
     }
 }
+
+/// Inputs that took quadratic time: each is linear now (bench/RESULTS.md, "Hostile model files").
+@Suite struct HostileONNXLinearityTests {
+    /// MaxPools with asymmetric pads, each writing the tensor `y` again: each is a PAD, written to a
+    /// made-up tensor `y/pad`, `y/pad#2`, ... whose search restarted at `#2` every time (16,000 nodes
+    /// took 13 to 31 s). The names stay distinct, and skip one the file uses.
+    @Test func madeUpNamesOfATensorWrittenAgain() throws {
+        var model = ModelBuilder()
+        model.inputDims = [1, 1, 8, 8]
+        let count = 300
+        for index in 0..<count {
+            model.node("MaxPool", "pool\(index)", [index == 0 ? "input" : "y"], [index == count - 1 ? "output" : "y"],
+                       [ModelBuilder.ints("kernel_shape", [2, 2]), ModelBuilder.ints("pads", [0, 0, 1, 1])])
+        }
+        // The file's own tensor named like the third made-up one: the made-up names go around it.
+        model.node("Relu", "other", ["input"], ["y/pad#3"])
+        let network = try model.read()
+        let pads = network.layers.filter { $0.name.hasSuffix("/pad") }
+        #expect(pads.count == count)
+        #expect(Set(pads.map(\.output)).count == count)
+        #expect(pads.prefix(4).map(\.output) == ["y/pad", "y/pad#2", "y/pad#4", "y/pad#5"])
+        #expect(!pads.contains { $0.output == "y/pad#3" })
+        let outcome = runONNX(model.bytes, ["--format", "csv"])
+        #expect(outcome.status == 0, "\(outcome.standardError)")
+    }
+}

@@ -242,6 +242,8 @@ struct ONNXImporter {
     var nameCounters: [String: Int] = [:]
     /// Every tensor name in the file, so that made-up names do not collide.
     var tensorNames: Set<String> = []
+    /// The next number to try after each made-up tensor name's base already taken.
+    var tensorCounters: [String: Int] = [:]
     /// The nodes reading each tensor, by index.
     var consumers: [String: [Int]] = [:]
     /// The node writing each tensor, by index.
@@ -659,14 +661,17 @@ struct ONNXImporter {
         return name
     }
 
-    /// A tensor name the file does not use.
+    /// A tensor name the file does not use: the base, else the base with `#2`, `#3`, ... The search for
+    /// a base goes on from where its last one ended, so that nodes writing one name again (each made-up
+    /// `y/pad` another `#N`) cost one step each, not a step per name made before.
     mutating func freshTensorName(_ base: String) -> String {
         var name = base
-        var counter = 2
+        var counter = tensorCounters[base] ?? 2
         while tensorNames.contains(name) {
             name = "\(base)#\(counter)"
             counter += 1
         }
+        tensorCounters[base] = counter
         tensorNames.insert(name)
         return name
     }

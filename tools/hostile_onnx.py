@@ -94,6 +94,7 @@ REGRESSIONS = {
     "onnx-batchnorm-statistics-overflow.onnx": batchnorm_statistics_overflow,
     "onnx-reducesum-int64-overflow.onnx": reducesum_int64_overflow,
     "onnx-rewritten-name-asymmetric-pads-4000.onnx": lambda: rewrite(4000),
+    "onnx-nested-merges-4000.onnx": lambda: nested(4000),
 }
 
 

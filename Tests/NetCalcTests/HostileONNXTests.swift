@@ -105,4 +105,53 @@ func runONNX(_ bytes: [UInt8], _ arguments: [String] = []) -> Outcome {
         let outcome = runONNX(model.bytes, ["--format", "csv"])
         #expect(outcome.status == 0, "\(outcome.standardError)")
     }
+
+    /// `repeats` times over: Relus r1..rN, then Adds each reading the one inside it and the Relu before
+    /// its branch, so that the Adds nest `depth` deep.
+    static func nested(depth: Int, repeats: Int = 1) -> ModelBuilder {
+        var model = ModelBuilder()
+        model.inputDims = [1, 2, 4, 4]
+        var source = "input"
+        for round in 0..<repeats {
+            func relu(_ index: Int) -> String { index == 0 ? source : "r\(round)_\(index)" }
+            for index in 1...depth { model.node("Relu", "relu\(round)_\(index)", [relu(index - 1)], [relu(index)]) }
+            var previous = relu(depth)
+            for index in stride(from: depth, through: 1, by: -1) {
+                let out = round == repeats - 1 && index == 1 ? "output" : "m\(round)_\(index)"
+                model.node("Add", "add\(round)_\(index)", [previous, relu(index - 1)], [out])
+                previous = out
+            }
+            source = previous
+        }
+        return model
+    }
+
+    /// Every row's numbers and the totals of a JSON report's first network, without names and texts.
+    static func numbers(_ json: String) throws -> String {
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+        let network = try #require((document["networks"] as? [[String: Any]])?.first)
+        let layers = try #require(network["layers"] as? [[String: Any]])
+        let keys = ["output", "params", "weights", "biases", "macs", "activations", "forwardBytes", "backwardBytes", "inputs"]
+        var lines = layers.map { layer in keys.map { "\($0)=\(layer[$0] ?? "")" }.joined(separator: ",") }
+        let totals = try #require(network["totals"] as? [String: Any])
+        lines.append(totals.keys.sorted().map { "\($0)=\(totals[$0] ?? "")" }.joined(separator: ","))
+        return lines.joined(separator: "\n")
+    }
+
+    /// Merges nested past the 64 levels a spec may nest were written nested, a spec netcalc rejects; they
+    /// are written wired by name (and nesting 16,000 deep took 71 s). The emitted spec always reads back
+    /// to the same numbers: at the bound, past it, and with a repeat whose brackets would pass it.
+    @Test(arguments: [(3, 1), (63, 1), (64, 1), (65, 1), (200, 1), (64, 2), (63, 3)])
+    func emittedSpecReadsBack(_ depth: Int, _ repeats: Int) throws {
+        let bytes = Self.nested(depth: depth, repeats: repeats).bytes
+        let json = runONNX(bytes, ["--format", "json"])
+        #expect(json.status == 0, "\(json.standardError)")
+        let spec = runONNX(bytes, ["--emit", "spec"])
+        #expect(spec.status == 0, "\(spec.standardError)")
+        let wired = spec.standardOutput.contains("so its tensors are named")
+        #expect(wired == (depth > Parser.maximumNesting), "\(spec.standardOutput.prefix(400))")
+        let again = runNetCalc(["--format", "json", "-"], standardInput: spec.standardOutput)
+        #expect(again.status == 0, "\(again.standardError.prefix(400))")
+        #expect(try Self.numbers(again.standardOutput) == (try Self.numbers(json.standardOutput)))
+    }
 }

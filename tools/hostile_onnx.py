@@ -6,6 +6,7 @@ their models in Swift, and the fuzz regressions are committed files).
     python3 tools/hostile_onnx.py rewrite N OUT.onnx   # N MaxPools with asymmetric pads, each writing 'y' again
     python3 tools/hostile_onnx.py nested N OUT.onnx    # N merges nested inside each other's branches
     python3 tools/hostile_onnx.py fan N OUT.onnx       # one Concat of N branches (a Relu each)
+    python3 tools/hostile_onnx.py fan-spec N OUT.net   # the same merge as a spec: CONCAT(RELU | ... N times)
     python3 tools/hostile_onnx.py regressions DIR      # the small cases, as Fuzz/regressions/ holds them
 """
 import os
@@ -53,6 +54,11 @@ def fan(count):
     nodes = [helper.make_node("Relu", ["x"], [f"b{index}"], name=f"relu{index}") for index in range(count)]
     nodes.append(helper.make_node("Concat", [f"b{index}" for index in range(count)], ["y"], name="concat", axis=1))
     return model(nodes, [image(size=1)])
+
+
+def fan_spec(count):
+    """`fan = INPUT[1x1x1] -> CONCAT(RELU | RELU | ...)`: one merge of N branches, as a spec."""
+    return "fan = INPUT[1x1x1] -> CONCAT(" + " | ".join(["RELU"] * count) + ")\n"
 
 
 def empty(name, dims):
@@ -103,5 +109,10 @@ if __name__ == "__main__":
     if kind == "regressions":
         for name, make in REGRESSIONS.items():
             save(make(), os.path.join(sys.argv[2], name))
+        with open(os.path.join(sys.argv[2], "huge-pytorch-merge-of-50000-branches.net"), "w") as file:
+            file.write(fan_spec(50000))
+    elif kind == "fan-spec":
+        with open(sys.argv[3], "w") as file:
+            file.write(fan_spec(int(sys.argv[2])))
     else:
         save({"rewrite": rewrite, "nested": nested, "fan": fan}[kind](int(sys.argv[2])), sys.argv[3])

@@ -154,4 +154,19 @@ func runONNX(_ bytes: [UInt8], _ arguments: [String] = []) -> Outcome {
         #expect(again.status == 0, "\(again.standardError.prefix(400))")
         #expect(try Self.numbers(again.standardOutput) == (try Self.numbers(json.standardOutput)))
     }
+
+    /// `--emit pytorch` of a merge of many branches: each name the merge frees was looked up in the list
+    /// of those freed before it (400,000 branches took 51 s). Past 16 a set holds them; the code is the
+    /// same: every branch's name once, in order, and the smallest freed name taken next.
+    @Test func namesFreedByAWideMerge() {
+        let branches = 40
+        let spec = "fan = INPUT[1x1x1] -> CONCAT(" + Array(repeating: "RELU", count: branches).joined(separator: " | ") + ") -> ADD(ID | RELU)"
+        let outcome = runNetCalc(["--emit", "pytorch", "-"], standardInput: spec)
+        #expect(outcome.status == 0)
+        let lines = outcome.standardOutput.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+        let names = (0..<branches).map { VariableAllocator.text($0 + 1) }.dropLast() + ["x"]
+        #expect(lines.contains("x = torch.cat([\(names.joined(separator: ", "))], 1)"))
+        #expect(lines.contains("y = self.relu\(branches + 1)(x)"))
+        #expect(lines.contains("x = x + y"))
+    }
 }

@@ -61,6 +61,41 @@ def fan_spec(count):
     return "fan = INPUT[1x1x1] -> CONCAT(" + " | ".join(["RELU"] * count) + ")\n"
 
 
+ESCAPE = "\x1b[2J\x1b]0;pwned\x07"
+FORMULAS = ["=HYPERLINK(\"http://x\")", "+1", "-2", "@SUM(A1)", "\t=1", "\r=1", "  =1", "=" + ESCAPE]
+
+
+def hostile_names():
+    """Names that start as spreadsheet formulas do or hold escape sequences, in the graph's name, scopes,
+    nodes and tensors, with merges reading them: no terminal escape, no formula in any output."""
+    nodes = []
+    branches = []
+    for index, name in enumerate(FORMULAS):
+        nodes.append(helper.make_node("Relu", ["x"], [f"{name}t{index}"], name=f"/{name}scope{ESCAPE}/{name}relu{index}"))
+        branches.append(f"{name}t{index}")
+    nodes.append(helper.make_node("Concat", branches, ["c"], name="=cat" + ESCAPE, axis=1))
+    nodes.append(helper.make_node("Conv", ["c", "w"], ["d"], name=ESCAPE + "conv"))
+    nodes.append(helper.make_node("Add", ["d", "x"], ["y"], name="+add" + ESCAPE))
+    return model(nodes, [image(channels=3)], [empty("w", [3, 3 * len(FORMULAS), 1, 1])], name="=net" + ESCAPE)
+
+
+def caffe_hostile_names():
+    """The same names as a Caffe model's layers, tops and bottoms, an Eltwise and a Concat reading them."""
+    def quoted(text):
+        return '"' + "".join(c if " " <= c <= "~" and c not in '"\\' else "\\%03o" % ord(c) for c in text) + '"'
+    lines = ["name: " + quoted("=net" + ESCAPE), 'input: "data"', "input_shape { dim: 1 dim: 3 dim: 8 dim: 8 }"]
+    tops = []
+    for index, name in enumerate(FORMULAS):
+        top = f"{name}t{index}"
+        lines.append(f'layer {{ name: {quoted(name + "relu" + str(index))} type: "ReLU" bottom: "data" top: {quoted(top)} }}')
+        tops.append(top)
+    bottoms = " ".join("bottom: " + quoted(top) for top in tops)
+    lines.append(f'layer {{ name: {quoted("=cat" + ESCAPE)} type: "Concat" {bottoms} top: "c" }}')
+    lines.append('layer { name: "conv" type: "Convolution" bottom: "c" top: "d" convolution_param { num_output: 3 kernel_size: 1 } }')
+    lines.append(f'layer {{ name: {quoted("+sum" + ESCAPE)} type: "Eltwise" bottom: "d" bottom: "data" top: "y" }}')
+    return "\n".join(lines) + "\n"
+
+
 def empty(name, dims):
     """A float initializer of those dims and no data (a stripped weight)."""
     return TensorProto(name=name, data_type=TensorProto.FLOAT, dims=dims)
@@ -101,6 +136,7 @@ REGRESSIONS = {
     "onnx-reducesum-int64-overflow.onnx": reducesum_int64_overflow,
     "onnx-rewritten-name-asymmetric-pads-4000.onnx": lambda: rewrite(4000),
     "onnx-nested-merges-4000.onnx": lambda: nested(4000),
+    "onnx-formula-and-escape-names.onnx": hostile_names,
 }
 
 
@@ -111,6 +147,8 @@ if __name__ == "__main__":
             save(make(), os.path.join(sys.argv[2], name))
         with open(os.path.join(sys.argv[2], "huge-pytorch-merge-of-50000-branches.net"), "w") as file:
             file.write(fan_spec(50000))
+        with open(os.path.join(sys.argv[2], "caffe-formula-and-escape-names.prototxt"), "w") as file:
+            file.write(caffe_hostile_names())
     elif kind == "fan-spec":
         with open(sys.argv[3], "w") as file:
             file.write(fan_spec(int(sys.argv[2])))

@@ -170,3 +170,130 @@ func runONNX(_ bytes: [UInt8], _ arguments: [String] = []) -> Outcome {
         #expect(lines.contains("x = x + y"))
     }
 }
+
+/// The fields of RFC 4180 CSV text, row by row.
+func csvRows(_ text: String) -> [[String]] {
+    var rows: [[String]] = []
+    var row: [String] = []
+    var field = ""
+    var quoted = false
+    var scalars = Array(text.unicodeScalars)[...]
+    while let scalar = scalars.popFirst() {
+        if quoted {
+            if scalar == "\"" {
+                if scalars.first == "\"" { field.unicodeScalars.append(scalars.removeFirst()) } else { quoted = false }
+            } else {
+                field.unicodeScalars.append(scalar)
+            }
+        } else if scalar == "\"" {
+            quoted = true
+        } else if scalar == "," {
+            row.append(field)
+            field = ""
+        } else if scalar == "\r", scalars.first == "\n" {
+            scalars.removeFirst()
+            row.append(field)
+            rows.append(row)
+            (row, field) = ([], "")
+        } else {
+            field.unicodeScalars.append(scalar)
+        }
+    }
+    if !field.isEmpty || !row.isEmpty { rows.append(row + [field]) }
+    return rows
+}
+
+/// Expects text to hold no character a terminal would obey or hide (but line breaks).
+func expectVisible(_ text: String, _ what: String, sourceLocation: SourceLocation = #_sourceLocation) {
+    let bad = text.unicodeScalars.filter { $0.isInvisible && $0 != "\n" }
+    #expect(bad.isEmpty, "\(what) holds \(bad.map(\.codePointName))", sourceLocation: sourceLocation)
+}
+
+/// True when a spreadsheet would read a cell as a formula (OWASP's list, after any spaces).
+func looksLikeFormula(_ cell: String) -> Bool {
+    guard let first = cell.unicodeScalars.first(where: { $0 != " " }) else { return false }
+    return ["=", "+", "-", "@", "\t", "\r"].contains(first)
+}
+
+/// Names from a model file reach terminals and spreadsheets as text: never a control sequence, never a
+/// formula.
+@Suite struct HostileONNXTextTests {
+    static let escape = "\u{1B}[2J\u{1B}]0;pwned\u{07}"
+    /// Names that start as formulas do, or hold escape sequences: tensors, nodes, scopes and the graph.
+    static let hostile = ["=HYPERLINK(\"http://x\")", "+1", "-2", "@SUM(A1)", "\t=1", "\r=1", "  =1", "=\(escape)"]
+
+    /// A model whose graph, scopes, nodes and tensors carry the hostile names, with merges reading them.
+    static var model: ModelBuilder {
+        var model = ModelBuilder()
+        model.graphName = "=net" + escape
+        var branches: [String] = []
+        for (index, name) in hostile.enumerated() {
+            model.node("Relu", "/\(name)scope\(escape)/\(name)relu\(index)", ["input"], ["\(name)t\(index)"])
+            branches.append("\(name)t\(index)")
+        }
+        model.node("Concat", "=cat" + escape, branches, ["c"], [ModelBuilder.int("axis", 1)])
+        model.weight("w", [3, 3 * hostile.count, 1, 1])
+        model.node("Conv", "\(escape)conv", ["c", "w"], ["d"])
+        model.node("Add", "+add" + escape, ["d", "input"], ["output"])
+        return model
+    }
+
+    @Test func csvFieldsAreNeutralizedOneWay() {
+        #expect(csvField("=1+1") == "'=1+1")
+        #expect(csvField("+1") == "'+1")
+        #expect(csvField("-1") == "'-1")
+        #expect(csvField("@SUM(A1)") == "'@SUM(A1)")
+        #expect(csvField("\t=1") == "'\t=1")
+        #expect(csvField("\r=1") == "\"'\r=1\"")
+        #expect(csvField("  =1") == "'  =1")
+        #expect(csvField("=a,\"b\"") == "\"'=a,\"\"b\"\"\"")
+        #expect(csvField(" x") == " x")
+        #expect(csvField("a=b") == "a=b")
+        #expect(csvField("") == "")
+        #expect(csvField("=\u{1B}[2J", visibly: true) == "'=^[[2J")
+        #expect(csvField("a\r\nb", visibly: true) == "a^M^Jb")
+    }
+
+    /// `--format csv`: every name read back as a cell is not a formula, and is the name (an apostrophe
+    /// before one that would be); on a terminal, no control character reaches it.
+    @Test func modelNamesInCSV() throws {
+        let outcome = runONNX(Self.model.bytes, ["--format", "csv", "--columns", "layer,op,path,spec"])
+        #expect(outcome.status == 0, "\(outcome.standardError)")
+        let rows = csvRows(outcome.standardOutput)
+        #expect(rows.count == Self.hostile.count + 5)
+        for cell in rows.joined() { #expect(!looksLikeFormula(cell), "\(cell.debugDescription)") }
+        #expect(rows.dropFirst().allSatisfy { $0[0] == "'=net" + Self.escape })
+        #expect(rows.contains { $0[1] == "'=cat" + Self.escape })
+        #expect(rows.contains { $0[1] == "'+add" + Self.escape && $0[3] == "'+add" + Self.escape })
+        #expect(rows.contains { $0[1] == "/\(Self.hostile[0])scope\(Self.escape)/\(Self.hostile[0])relu0" })
+        #expect(rows.contains { $0[4].hasPrefix("CONCAT(") && $0[4].contains("'") == false })
+        var terminal = Invocation(arguments: ["--format", "csv", "--input-format", "onnx", "-"], standardInput: Self.model.bytes)
+        terminal.standardOutputIsTerminal = true
+        let shown = run(terminal)
+        #expect(shown.status == 0)
+        expectVisible(shown.standardOutput.replacingOccurrences(of: "\r\n", with: "\n"), "CSV on a terminal")
+        #expect(shown.standardOutput.contains("'=net^[[2J^[]0;pwned^G"))
+    }
+
+    /// `check --format csv`: the gradebook escaped `=` but not a sheet named with a tab, a carriage return
+    /// or spaces first; every field now goes through `csvField`.
+    @Test func gradebookSheetNames() throws {
+        let folder = NSTemporaryDirectory() + "netcalc-gradebook-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let names = ["\t=1.net", "\r=2.net", "  =3.net", "+4.net", "-5.net", "@6.net", "=7\(Self.escape).net"]
+        for name in names {
+            try Data("net = INPUT[8x8x3] -> CONV(4,3) {6x6x4}\n".utf8).write(to: URL(fileURLWithPath: folder + "/" + name))
+        }
+        var invocation = Invocation(arguments: ["check", "--format", "csv", "--"] + names)
+        invocation.currentDirectory = folder
+        let outcome = run(invocation)
+        #expect(outcome.status == 0, "\(outcome.standardError)")
+        let rows = csvRows(outcome.standardOutput)
+        #expect(rows.count == names.count + 1)
+        for cell in rows.joined() { #expect(!looksLikeFormula(cell), "\(cell.debugDescription)") }
+        #expect(rows.dropFirst().map { $0[0] } == names.map { "'" + $0 })
+        invocation.standardOutputIsTerminal = true
+        expectVisible(run(invocation).standardOutput.replacingOccurrences(of: "\r\n", with: "\n"), "the gradebook on a terminal")
+    }
+}

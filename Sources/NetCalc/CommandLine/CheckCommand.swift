@@ -103,7 +103,7 @@ func check(_ inputs: [InputSource], options: Options, invocation: Invocation, co
     case .json:
         outcome.standardOutput = report.json(sheets, diagnostics: diagnostics)
     case .csv:
-        outcome.standardOutput = report.gradebook(sheets)
+        outcome.standardOutput = report.gradebook(sheets, visibly: invocation.standardOutputIsTerminal)
     case .gradescope:
         let plain = DiagnosticRenderer(color: false)
         outcome.standardOutput = report.gradescope(sheets, diagnostics: diagnostics.map { plain.render($0) }.joined())

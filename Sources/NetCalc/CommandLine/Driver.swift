@@ -192,7 +192,7 @@ public func run(_ invocation: Invocation) -> Outcome {
     let sink = invocation.standardOutputDescriptor.map(OutputSink.init(descriptor:))
     var buffer = TextBuffer(sink: sink)
     render(networks, definitions: definitions, options: options, fit: fit, diagnostics: diagnostics, colorOut: colorOut, width: width,
-           renderer: renderer, into: &buffer, outcome: &outcome)
+           terminal: invocation.standardOutputIsTerminal, renderer: renderer, into: &buffer, outcome: &outcome)
     outcome.standardOutputBytes = buffer.bytes
     outcome.streamResult = sink?.result
     outcome.streamedAnything = sink?.wroteAnything ?? false
@@ -200,9 +200,10 @@ public func run(_ invocation: Invocation) -> Outcome {
 }
 
 /// Writes the networks in the output the options ask for into `buffer`; problems of `--emit spec` go to
-/// the outcome's standard error and status.
+/// the outcome's standard error and status. `terminal`: standard output is a terminal (CSV is then shown
+/// `visible`).
 private func render(_ networks: [NetworkReport], definitions: [String: [String: BlockDefinition]], options: Options, fit: (size: MemorySize, inference: Bool)?,
-                    diagnostics: [Diagnostic], colorOut: Bool, width: Int?, renderer: DiagnosticRenderer,
+                    diagnostics: [Diagnostic], colorOut: Bool, width: Int?, terminal: Bool, renderer: DiagnosticRenderer,
                     into buffer: inout TextBuffer, outcome: inout Outcome) {
     switch options.emit {
     case .pytorch?:
@@ -230,7 +231,8 @@ private func render(_ networks: [NetworkReport], definitions: [String: [String: 
         JSONRenderer(fit: fit, layout: options.layout).render(networks, diagnostics: diagnostics, explain: options.explain,
                                                              into: &buffer)
     case .csv:
-        CSVRenderer(columns: options.columns ?? Column.csvDefault, layout: options.layout).render(networks, into: &buffer)
+        CSVRenderer(columns: options.columns ?? Column.csvDefault, layout: options.layout, visibly: terminal)
+            .render(networks, into: &buffer)
     case .markdown:
         MarkdownRenderer(columns: options.columns ?? Column.tableDefault, units: options.units, fit: fit,
                          layout: options.layout).render(networks, into: &buffer)

@@ -203,10 +203,11 @@ func csvRows(_ text: String) -> [[String]] {
     return rows
 }
 
-/// Expects text to hold no character a terminal would obey or hide (but line breaks).
+/// Expects text to hold no character a terminal would obey or hide (but line breaks and tabs, which move
+/// the cursor as text does).
 func expectVisible(_ text: String, _ what: String, sourceLocation: SourceLocation = #_sourceLocation) {
-    let bad = text.unicodeScalars.filter { $0.isInvisible && $0 != "\n" }
-    #expect(bad.isEmpty, "\(what) holds \(bad.map(\.codePointName))", sourceLocation: sourceLocation)
+    let bad = text.unicodeScalars.filter { $0.isInvisible && $0 != "\n" && $0 != "\t" }.map(\.codePointName)
+    #expect(bad.isEmpty, "\(visible(what)) holds \(bad): \(visible(text).prefix(300))", sourceLocation: sourceLocation)
 }
 
 /// True when a spreadsheet would read a cell as a formula (OWASP's list, after any spaces).
@@ -295,5 +296,68 @@ func looksLikeFormula(_ cell: String) -> Bool {
         #expect(rows.dropFirst().map { $0[0] } == names.map { "'" + $0 })
         invocation.standardOutputIsTerminal = true
         expectVisible(run(invocation).standardOutput.replacingOccurrences(of: "\r\n", with: "\n"), "the gradebook on a terminal")
+    }
+
+    /// Every mode's output, and its errors, on a model with the hostile names under a hostile file name:
+    /// no character reaches the terminal that it would obey (merge rows, `--summary`'s names and file
+    /// name, `--depth`'s block names, diagnostics, check's and fmt's refusals, the limit of errors shown).
+    @Test func everyTerminalPath() throws {
+        let folder = NSTemporaryDirectory() + "netcalc-terminal-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let stem = "=model\(Self.escape)\r\u{9B}1m"
+        try Data(Self.model.bytes).write(to: URL(fileURLWithPath: "\(folder)/\(stem).onnx"))
+        // A model that fails in import (an unknown operator, a tensor no node writes) and in analysis.
+        var broken = Self.model
+        broken.node("Frobnicate\(Self.escape)", "bad\(Self.escape)", ["output"], ["z"])
+        try Data(broken.bytes).write(to: URL(fileURLWithPath: "\(folder)/\(stem)-op.onnx"))
+        var unknown = Self.model
+        unknown.node("Relu", "late\(Self.escape)", ["nowhere\(Self.escape)"], ["z"])
+        try Data(unknown.bytes).write(to: URL(fileURLWithPath: "\(folder)/\(stem)-tensor.onnx"))
+        try Data(HostileONNXArithmeticTests().droppedConstants(adds: 1).bytes).write(to: URL(fileURLWithPath: "\(folder)/\(stem)-overflow.onnx"))
+        // A spec with more errors than are shown, and a spec given --input-shape.
+        try Data(String(repeating: "net = INPUT[8] -> FC(0)\n", count: 120).utf8).write(to: URL(fileURLWithPath: "\(folder)/\(stem).net"))
+        let modes: [[String]] = [
+            [], ["--summary"], ["--depth", "0"], ["--depth", "1"], ["--depth", "2", "--summary"], ["--explain"],
+            ["--fit", "1KiB"], ["--fit", "1GiB", "--inference", "--summary"], ["--columns", "layer,path,spec,output,params"],
+            ["--format", "markdown"], ["--format", "dot"], ["--format", "svg"], ["--format", "html"], ["--format", "json"],
+            ["--emit", "spec"], ["--emit", "pytorch"], ["check"], ["check", "--format", "json"], ["fmt"],
+            ["--input-shape", "1,3,8,8"],
+        ]
+        for mode in modes {
+            for file in ["\(stem).onnx", "\(stem)-op.onnx", "\(stem)-tensor.onnx", "\(stem)-overflow.onnx", "\(stem).net"] {
+                var invocation = Invocation(arguments: mode + [file])
+                invocation.currentDirectory = folder
+                invocation.standardOutputIsTerminal = true
+                invocation.standardErrorIsTerminal = true
+                invocation.environment = ["NO_COLOR": "1"]  // netcalc's own colours are escape sequences too
+                let outcome = run(invocation)
+                let what = "netcalc \(mode.joined(separator: " ")) \(file.debugDescription)"
+                if mode == ["check", "--format", "json"] {
+                    // Byte for byte what JSONEncoder writes (JSONValueTests): the C0 controls escaped, ESC among them.
+                    #expect(!outcome.standardOutput.unicodeScalars.contains { $0.value < 0x20 && $0 != "\n" }, "\(visible(what))")
+                } else {
+                    expectVisible(outcome.standardOutput, "\(what): standard output")
+                }
+                expectVisible(outcome.standardError, "\(what): standard error")
+            }
+        }
+    }
+
+    /// The analysis document writes DEL, C1 controls and the other invisible characters as `\uXXXX` (a
+    /// surrogate pair past U+FFFF): exact when read back, inert on a terminal.
+    @Test func jsonEscapesInvisibleCharacters() throws {
+        var model = ModelBuilder()
+        let name = "a\u{7F}b\u{9B}2Jc\u{2028}d\u{202E}e\u{E0001}f é 名 🎉"
+        model.graphName = name
+        model.node("Relu", name, ["input"], ["output"])
+        let outcome = runONNX(model.bytes, ["--format", "json"])
+        #expect(outcome.status == 0)
+        #expect(outcome.standardOutput.contains("a\\u007Fb\\u009B2Jc\\u2028d\\u202Ee\\uDB40\\uDC01f é 名 🎉"))
+        expectVisible(outcome.standardOutput, "the JSON document")
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(outcome.standardOutputBytes)) as? [String: Any])
+        let network = try #require((document["networks"] as? [[String: Any]])?.first)
+        #expect(network["name"] as? String == name)
+        #expect((network["layers"] as? [[String: Any]])?.last?["name"] as? String == name)
     }
 }

@@ -145,7 +145,7 @@ public func run(_ invocation: Invocation) -> Outcome {
             continue
         }
         if options.overrides.inputShape != nil {
-            outcome.standardError += "netcalc: error: --input-shape sets a Caffe model's input; the spec \(raw.name) gives its own INPUT[...]\n"
+            outcome.standardError += renderer.render(Diagnostic(.error, "--input-shape sets a Caffe model's input; the spec \(raw.name) gives its own INPUT[...]"))
             outcome.status = max(outcome.status, 2)
             continue
         }
@@ -178,9 +178,9 @@ public func run(_ invocation: Invocation) -> Outcome {
         diagnostics.append(contentsOf: shown)
         for diagnostic in shown { outcome.standardError += renderer.render(diagnostic) }
         if list.dropped > 0 || list.isFull {
-            outcome.standardError += "\(file.name): more errors not shown (netcalc shows the first \(maximumDiagnosticsShown) of a file and stops looking after \(DiagnosticList.limit))\n"
+            outcome.standardError += "\(visible(file.name)): more errors not shown (netcalc shows the first \(maximumDiagnosticsShown) of a file and stops looking after \(DiagnosticList.limit))\n"
         } else if sorted.count > shown.count {
-            outcome.standardError += "\(file.name): \(sorted.count - shown.count) more errors not shown (netcalc shows the first \(maximumDiagnosticsShown) of a file)\n"
+            outcome.standardError += "\(visible(file.name)): \(sorted.count - shown.count) more errors not shown (netcalc shows the first \(maximumDiagnosticsShown) of a file)\n"
         }
         if list.hasErrors { outcome.status = max(outcome.status, 1) }
     }

@@ -315,6 +315,16 @@ func looksLikeFormula(_ cell: String) -> Bool {
         unknown.node("Relu", "late\(Self.escape)", ["nowhere\(Self.escape)"], ["z"])
         try Data(unknown.bytes).write(to: URL(fileURLWithPath: "\(folder)/\(stem)-tensor.onnx"))
         try Data(HostileONNXArithmeticTests().droppedConstants(adds: 1).bytes).write(to: URL(fileURLWithPath: "\(folder)/\(stem)-overflow.onnx"))
+        // A Caffe model whose bottoms, tops and names hold escape sequences, read by a merge.
+        let caffe = """
+            name: "=net\\033[2J"
+            input: "data\\033]0;x\\007"
+            input_shape { dim: 1 dim: 3 dim: 8 dim: 8 }
+            layer { name: "=r1\\033[1m" type: "ReLU" bottom: "data\\033]0;x\\007" top: "@a\\033[1m" }
+            layer { name: "/s\\033[5m/r2" type: "ReLU" bottom: "data\\033]0;x\\007" top: "-b\\033[5m" }
+            layer { name: "+sum" type: "Eltwise" bottom: "@a\\033[1m" bottom: "-b\\033[5m" top: "s" }
+            """
+        try Data(caffe.utf8).write(to: URL(fileURLWithPath: "\(folder)/\(stem).prototxt"))
         // A spec with more errors than are shown, and a spec given --input-shape.
         try Data(String(repeating: "net = INPUT[8] -> FC(0)\n", count: 120).utf8).write(to: URL(fileURLWithPath: "\(folder)/\(stem).net"))
         let modes: [[String]] = [
@@ -325,7 +335,8 @@ func looksLikeFormula(_ cell: String) -> Bool {
             ["--input-shape", "1,3,8,8"],
         ]
         for mode in modes {
-            for file in ["\(stem).onnx", "\(stem)-op.onnx", "\(stem)-tensor.onnx", "\(stem)-overflow.onnx", "\(stem).net"] {
+            for file in ["\(stem).onnx", "\(stem)-op.onnx", "\(stem)-tensor.onnx", "\(stem)-overflow.onnx", "\(stem).prototxt",
+                         "\(stem).net"] {
                 var invocation = Invocation(arguments: mode + [file])
                 invocation.currentDirectory = folder
                 invocation.standardOutputIsTerminal = true

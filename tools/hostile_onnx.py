@@ -130,6 +130,13 @@ def reducesum_int64_overflow():
     return model(nodes, [image()], [values])
 
 
+def filter_larger_than_input():
+    """A Conv whose 3x3 filter is larger than its 2x2 input: the error names the node (node 1 'Conv_3'
+    (Conv)), where it gave FILE:1:1:, an empty source line and a lone caret."""
+    nodes = [helper.make_node("Relu", ["x"], ["r"], name="relu"), helper.make_node("Conv", ["r", "w"], ["y"], name="Conv_3")]
+    return model(nodes, [image(channels=3, size=2)], [empty("w", [4, 3, 3, 3])])
+
+
 REGRESSIONS = {
     "onnx-dropped-constant-count-overflow.onnx": dropped_constant_count_overflow,
     "onnx-batchnorm-statistics-overflow.onnx": batchnorm_statistics_overflow,
@@ -137,6 +144,7 @@ REGRESSIONS = {
     "onnx-rewritten-name-asymmetric-pads-4000.onnx": lambda: rewrite(4000),
     "onnx-nested-merges-4000.onnx": lambda: nested(4000),
     "onnx-formula-and-escape-names.onnx": hostile_names,
+    "onnx-error-names-its-node.onnx": filter_larger_than_input,
 }
 
 

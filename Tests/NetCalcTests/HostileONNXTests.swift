@@ -57,7 +57,7 @@ func runONNX(_ bytes: [UInt8], _ arguments: [String] = []) -> Outcome {
         model.node("Reshape", "reshape", ["input", "shape"], ["t"])
         model.node("BatchNormalization", "bn", ["t", "scale", "bias", "mean", "var"], ["output"])
         #expect(importError { () throws(ImportFailure) in try model.read() }?.contains(
-            "(BatchNormalization) has sizes whose arithmetic does not fit in 64 bits") == true)
+            "(BatchNormalization): error: has sizes whose arithmetic does not fit in 64 bits") == true)
         #expect(runONNX(model.bytes).status == 1)
     }
 
@@ -69,7 +69,7 @@ func runONNX(_ bytes: [UInt8], _ arguments: [String] = []) -> Outcome {
         model.node("ReduceSum", "sum", ["values"], ["s"], [ModelBuilder.int("keepdims", 0)])
         model.node("Reshape", "reshape", ["input", "s"], ["output"])
         #expect(importError { () throws(ImportFailure) in try model.read() }?.contains(
-            "(ReduceSum) cannot be evaluated: an integer sum overflows 64 bits") == true)
+            "(ReduceSum): error: cannot be evaluated: an integer sum overflows 64 bits") == true)
         // Exact where a Double is not: 2^53 + 1 summed with 0 stays odd.
         let exact = try ONNXConstant.reduce(.sum, ONNXConstant.ints([(1 << 53) + 1, 0]), axes: [], keep: false)
         #expect(exact.ints == [(1 << 53) + 1])
@@ -370,5 +370,74 @@ func looksLikeFormula(_ cell: String) -> Bool {
         let network = try #require((document["networks"] as? [[String: Any]])?.first)
         #expect(network["name"] as? String == name)
         #expect((network["layers"] as? [[String: Any]])?.last?["name"] as? String == name)
+    }
+}
+
+/// Diagnostics about a binary model file name the node, not `FILE:1:1:` with an empty source line and a
+/// lone caret; they are rendered in the one place diagnostics are, and JSON gives the node.
+@Suite struct ModelDiagnosticTests {
+    /// Rendered without colour, as standard error shows them.
+    func rendered(_ list: DiagnosticList) -> String { DiagnosticRenderer(color: false).render(list) }
+
+    @Test func anImportErrorNamesItsNode() throws {
+        var model = ModelBuilder()
+        model.inputDims = [1, 3, 2, 2]
+        model.weight("w", [4, 3, 3, 3])
+        model.node("Relu", "relu", ["input"], ["r"])
+        model.node("Conv", "Conv_3", ["r", "w"], ["output"])
+        let outcome = runONNX(model.bytes)
+        #expect(outcome.status == 1)
+        #expect(outcome.standardError == """
+            <stdin>: node 1 'Conv_3' (Conv): error: Conv_3's 3x3 filter is larger than its padded input (2 wide)
+            hint: the input here is 2x2x3; use a smaller filter, more padding, or p=same
+
+            """)
+        // A node without a name goes by its first output's.
+        var unnamed = ModelBuilder()
+        unnamed.node("Relu", "", ["nowhere"], ["output"])
+        #expect(runONNX(unnamed.bytes).standardError.hasPrefix(
+            "<stdin>: node 0 'output' (Relu): error: reads 'nowhere', which is no graph input, initializer or node output\n"))
+    }
+
+    /// Analysis's errors about a layer name the node it was made from; those about the file, none. Neither
+    /// has a line, a source line or a caret (they were `FILE:1:1:`, an empty line and `^`).
+    @Test func anAnalysisErrorNamesItsNode() throws {
+        var model = ModelBuilder()
+        model.inputDims = [1, 1, 8, 8]
+        model.floats("scales", [4], [1, 1, 1024, 1024])
+        model.node("Relu", "relu", ["input"], ["r"])
+        model.node("Resize", "up", ["r", "", "scales"], ["output"])
+        let outcome = runONNX(model.bytes, ["--batch", "\(1 << 36)"])
+        #expect(outcome.status == 1)
+        let lines = outcome.standardError.split(separator: "\n").map(String.init)
+        #expect(lines.first?.hasPrefix("<stdin>: node 1 'up' (Resize): error: ") == true, "\(outcome.standardError)")
+        #expect(!lines.contains { $0.hasPrefix("^") || $0.isEmpty || $0.contains(":1:1:") })
+        let file = runONNX(HostileONNXArithmeticTests().droppedConstants(adds: 1).bytes)
+        #expect(file.standardError == """
+            <stdin>: error: the numbers of input overflow 64 bits
+            hint: netcalc counts exactly in 64-bit integers (up to 9,223,372,036,854,775,807); check the sizes
+
+            """)
+        let json = runONNX(model.bytes, ["--batch", "\(1 << 36)", "--format", "json"])
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(json.standardOutputBytes)) as? [String: Any])
+        let error = try #require((document["errors"] as? [[String: Any]])?.first)
+        #expect(error["line"] is NSNull && error["column"] is NSNull)
+        #expect(error["file"] as? String == "<stdin>")
+        let node = try #require(error["node"] as? [String: Any])
+        #expect(node["index"] as? Int == 1 && node["name"] as? String == "up" && node["op"] as? String == "Resize")
+    }
+
+    /// The library's problems say the node too.
+    @Test func problemsNameTheNode() {
+        var diagnostic = Diagnostic(.error, "has a weight", in: SourceFile(binaryNamed: "m.onnx"),
+                                    node: ModelNode(index: 12, name: "Conv_3", op: "Conv"))
+        #expect(Problem(diagnostic).description == "m.onnx: node 12 'Conv_3' (Conv): error: has a weight")
+        #expect(Problem(diagnostic).line == nil)
+        diagnostic.node = nil
+        #expect(Problem(diagnostic).description == "m.onnx: error: has a weight")
+        // A text file's diagnostic keeps its line, column, source line and caret.
+        let spec = SourceFile(name: "a.net", text: "x = INPUT[8] -> FC(0)\n")
+        let text = rendered({ var list = DiagnosticList(); list.append(Diagnostic(.error, "bad", at: SourceRange(16, 21), in: spec)); return list }())
+        #expect(text == "a.net:1:17: error: bad\nx = INPUT[8] -> FC(0)\n                ^~~~~\n")
     }
 }

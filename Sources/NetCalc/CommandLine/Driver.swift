@@ -270,10 +270,10 @@ func importModel(_ name: String, _ bytes: [UInt8], model: ModelBytes? = nil, for
             if overrides.inputShape != nil {
                 var list = DiagnosticList()
                 list.append(Diagnostic(.error, "--input-shape sets a Caffe prototxt's input; an ONNX file's is in the file",
-                                       at: SourceRange(0, 0), in: SourceFile(name: name, text: "")))
+                                       in: SourceFile(binaryNamed: name)))
                 return (nil, list)
             }
-            file = SourceFile(name: name, text: "")
+            file = SourceFile(binaryNamed: name)
             network = try ONNXReader.read(model ?? ModelBytes(bytes), fileName: name)
         case .spec:
             return (nil, DiagnosticList())

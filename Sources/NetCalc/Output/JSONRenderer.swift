@@ -21,6 +21,8 @@ struct JSONRenderer {
                 ("hints", .strings(diagnostic.hints)),
                 ("line", location.map { .int($0.line) } ?? .null),
                 ("message", .string(diagnostic.message)),
+                ("node", diagnostic.node.map { .object([("index", .int($0.index)), ("name", .string($0.name)), ("op", .string($0.op))]) }
+                    ?? .null),
                 ("severity", .string(diagnostic.severity.rawValue)),
             ])
         }
@@ -112,15 +114,20 @@ struct JSONRenderer {
             fields.append(("line", .int(location.line)))
             fields.append(("column", .int(location.column)))
         }
+        if let node = diagnostic.node {
+            fields.append(("node", .object([("index", .int(node.index)), ("name", .string(node.name)), ("op", .string(node.op))])))
+        }
         return .object(fields)
     }
 }
 
 /// Writes JSON text into a byte buffer.
 struct JSONWriter {
-    /// A value of a flat JSON object.
+    /// A value of a one-line JSON object.
     enum Value {
         case int(Int), string(String), strings([String]), bool(Bool), null
+        /// An object on the same line, keys in sorted order.
+        indirect case object([(String, Value)])
     }
 
     /// How a control character other than a line feed, a carriage return or a tab is escaped.
@@ -228,6 +235,8 @@ struct JSONWriter {
                     string(text)
                 }
                 raw("]")
+            case .object(let inner):
+                object(inner)
             }
         }
         raw("}")

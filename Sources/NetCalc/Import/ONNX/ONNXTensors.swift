@@ -441,7 +441,7 @@ extension ONNXImporter {
             if operation.biases > 0 { arguments.append(.tag("biases", [operation.biases])) }
             if operation.statistics > 0 { arguments.append(.tag("stats", [operation.statistics])) }
             let call = ImportedCall("TENSOROP", arguments)
-            switch resolver.resolve(call, layer: layers[index].name, at: SourceRange(0, 0)) {
+            switch resolver.resolve(call, layer: layers[index].name, at: SourceRange(0, 0), node: place(node)) {
             case .success(let made): layers[index].computation = .call(made)
             case .failure(let list): throw ImportFailure(diagnostics: list)
             }
@@ -505,7 +505,7 @@ extension ONNXImporter {
         let call = TensorOperation.call(op, output: shape, macs: macs, weights: weights, biases: biases, statistics: statistics)
         let name = uniqueLayerName(label(node) + suffix)
         let resolved: ResolvedCall
-        switch resolver.resolve(call, layer: name, at: SourceRange(0, 0)) {
+        switch resolver.resolve(call, layer: name, at: SourceRange(0, 0), node: place(node)) {
         case .success(let made): resolved = made
         case .failure(let list): throw ImportFailure(diagnostics: list)
         }
@@ -519,7 +519,7 @@ extension ONNXImporter {
             throw failure(node, name: name, text: call.text, error, input: input)
         }
         layers.append(ImportedLayer(name: name, computation: .call(resolved), inputs: inputs.map(\.tensor), output: output,
-                                    inPlace: inPlace, range: SourceRange(0, 0)))
+                                    inPlace: inPlace, range: SourceRange(0, 0), node: place(node)))
         values[output] = .data(ONNXData(tensor: output, dims: dims, layout: .tensor))
         shapes[output] = effect.output
     }

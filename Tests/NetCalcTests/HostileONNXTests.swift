@@ -441,3 +441,88 @@ func looksLikeFormula(_ cell: String) -> Bool {
         #expect(text == "a.net:1:17: error: bad\nx = INPUT[8] -> FC(0)\n                ^~~~~\n")
     }
 }
+
+/// `netcalc check`'s key and sheets.
+@Suite struct CheckInputTests {
+    /// A fresh folder with these files; removed by the caller.
+    func folder(_ files: [String: String]) throws -> String {
+        let folder = NSTemporaryDirectory() + "netcalc-check-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        for (name, text) in files { try Data(text.utf8).write(to: URL(fileURLWithPath: folder + "/" + name)) }
+        return folder
+    }
+
+    func check(_ arguments: [String], in folder: String, terminal: Bool = false) -> Outcome {
+        var invocation = Invocation(arguments: ["check"] + arguments)
+        invocation.currentDirectory = folder
+        invocation.standardErrorIsTerminal = terminal
+        return run(invocation)
+    }
+
+    /// A key with errors printed one line of literal `^J`s: its diagnostics were rendered into a ReadError,
+    /// which shows line breaks visibly. They are rendered as any diagnostics are, line by line.
+    @Test func aBadKeysErrorsRenderLikeAnyDiagnostics() throws {
+        let folder = try folder([
+            "key.net": "net = INPUT[8x8x3] -> CONV(0,3) {shape: _}\n  -> BOGUS\n",
+            "none.net": "net = INPUT[8x8x3] -> CONV(4,3)\n",
+            "sheet.net": "net = INPUT[8x8x3] -> CONV(4,3) {6x6x4}\n",
+        ])
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try Data([0xFF, 0xFE]).write(to: URL(fileURLWithPath: folder + "/binary.net"))
+        let bad = check(["--key", "key.net", "sheet.net"], in: folder)
+        #expect(bad.status == 2)
+        #expect(bad.standardError == """
+            key.net:1:28: error: number of filters (K) must be at least 1, not 0
+            net = INPUT[8x8x3] -> CONV(0,3) {shape: _}
+                                       ^
+            key.net:2:6: error: unknown layer or block 'BOGUS'
+              -> BOGUS
+                 ^~~~~
+            hint: layers: CONV, DWCONV, POOL, AVGPOOL, GAP, FC, FLATTEN, BN, NORM, RELU, ...; or define it: BOGUS = ...
+            netcalc: error: the key key.net has errors; fix them before grading with it
+
+            """)
+        #expect(!bad.standardError.contains("^J"))
+        #expect(check(["--key", "none.net", "sheet.net"], in: folder).standardError == """
+            netcalc: error: the key none.net asks no questions
+            hint: write answers in braces after the layers to ask about (blank ones do: {shape: _, params: _, points: 2})
+
+            """)
+        let binary = check(["--key", "binary.net", "sheet.net"], in: folder).standardError
+        #expect(binary.hasPrefix("binary.net:1:1: error: the file is not valid UTF-8"))
+        #expect(binary.hasSuffix("\nnetcalc: error: the key binary.net cannot be read as a spec\n"))
+        #expect(check(["--key", "missing.net", "sheet.net"], in: folder).standardError
+            == "netcalc: error: the key: cannot read 'missing.net': No such file or directory\n")
+        // On a terminal, in the diagnostics' colours.
+        var colored = Invocation(arguments: ["check", "--key", "key.net", "sheet.net"])
+        colored.currentDirectory = folder
+        colored.standardErrorIsTerminal = true
+        #expect(run(colored).standardError.contains("\u{1B}[1;31merror:\u{1B}[0m \u{1B}[1mthe key key.net has errors"))
+    }
+
+    /// `check a.net ./a.net` graded one sheet twice (a class of two); a sheet is graded once, by its file's
+    /// identity (device and inode, so a link too) or, for a file that cannot be read, its standardized
+    /// path; a note says so.
+    @Test func aSheetNamedTwiceIsGradedOnce() throws {
+        let folder = try folder(["a.net": "net = INPUT[8x8x3] -> CONV(4,3) {6x6x4}\n", "b.net": "net = INPUT[8x8x3] -> CONV(4,3) {6x6x5}\n"])
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try FileManager.default.createDirectory(atPath: folder + "/sub", withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: folder + "/link.net", withDestinationPath: folder + "/a.net")
+        let outcome = check(["--format", "csv", "a.net", "./a.net", "sub/../a.net", "link.net", "b.net", folder + "/b.net"], in: folder)
+        #expect(outcome.standardError == """
+            netcalc: note: ./a.net is the sheet a.net again; it is graded once
+            netcalc: note: sub/../a.net is the sheet a.net again; it is graded once
+            netcalc: note: link.net is the sheet a.net again; it is graded once
+            netcalc: note: \(folder)/b.net is the sheet b.net again; it is graded once
+
+            """)
+        #expect(csvRows(outcome.standardOutput).map { $0[0] } == ["sheet", "a.net", "b.net"])
+        // Files that cannot be read: one error for the one path.
+        let missing = check(["gone.net", "./gone.net"], in: folder)
+        #expect(missing.standardError == """
+            netcalc: error: cannot read 'gone.net': No such file or directory
+            netcalc: note: ./gone.net is the sheet gone.net again; it is graded once
+
+            """)
+    }
+}

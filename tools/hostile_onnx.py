@@ -7,6 +7,8 @@ their models in Swift, and the fuzz regressions are committed files).
     python3 tools/hostile_onnx.py nested N OUT.onnx    # N merges nested inside each other's branches
     python3 tools/hostile_onnx.py fan N OUT.onnx       # one Concat of N branches (a Relu each)
     python3 tools/hostile_onnx.py fan-spec N OUT.net   # the same merge as a spec: CONCAT(RELU | ... N times)
+    python3 tools/hostile_onnx.py reshapes N OUT.onnx  # N Reshapes to the same dims, each with a Relu (not linear yet)
+    python3 tools/hostile_onnx.py refolds N OUT.onnx   # N times [1,C,H,W] -> [1,C,H*W] -> [1,C,H,W] -> Conv (not linear yet)
     python3 tools/hostile_onnx.py regressions DIR      # the small cases, as Fuzz/regressions/ holds them
 """
 import os
@@ -54,6 +56,35 @@ def fan(count):
     nodes = [helper.make_node("Relu", ["x"], [f"b{index}"], name=f"relu{index}") for index in range(count)]
     nodes.append(helper.make_node("Concat", [f"b{index}" for index in range(count)], ["y"], name="concat", axis=1))
     return model(nodes, [image(size=1)])
+
+
+def reshapes(count):
+    """N Reshapes of data (to its own dims) at a batch of 1, each followed by a Relu: each Reshape may start
+    ONNX's shape rules, so the importer keeps a copy of its state to go back to, and every copy that is then
+    changed copies every tensor known so far (quadratic; bench/RESULTS.md, issue 25 B)."""
+    same = numpy_helper.from_array(np.array([1, 2, 4, 4], dtype=np.int64), "same")
+    nodes = []
+    previous = "x"
+    for index in range(count):
+        nodes.append(helper.make_node("Reshape", [previous, "same"], [f"r{index}"], name=f"r{index}"))
+        nodes.append(helper.make_node("Relu", [f"r{index}"], [f"a{index}"], name=f"a{index}"))
+        previous = f"a{index}"
+    return model(nodes, [image(channels=2, size=4)], [same])
+
+
+def refolds(count):
+    """N times: a patch embedding's Reshape [1, C, H, W] -> [1, C, H*W] and back, then a Conv, which makes
+    the tensor channels first again by going over every tensor known (quadratic)."""
+    inits = [numpy_helper.from_array(np.array([1, 2, 16], dtype=np.int64), "flat"),
+             numpy_helper.from_array(np.array([1, 2, 4, 4], dtype=np.int64), "back"), empty("w", [2, 2, 1, 1])]
+    nodes = []
+    previous = "x"
+    for index in range(count):
+        nodes.append(helper.make_node("Reshape", [previous, "flat"], [f"f{index}"], name=f"flat{index}"))
+        nodes.append(helper.make_node("Reshape", [f"f{index}", "back"], [f"b{index}"], name=f"back{index}"))
+        nodes.append(helper.make_node("Conv", [f"b{index}", "w"], [f"c{index}"], name=f"conv{index}"))
+        previous = f"c{index}"
+    return model(nodes, [image(channels=2, size=4)], inits)
 
 
 def fan_spec(count):
@@ -161,4 +192,5 @@ if __name__ == "__main__":
         with open(sys.argv[3], "w") as file:
             file.write(fan_spec(int(sys.argv[2])))
     else:
-        save({"rewrite": rewrite, "nested": nested, "fan": fan}[kind](int(sys.argv[2])), sys.argv[3])
+        makers = {"rewrite": rewrite, "nested": nested, "fan": fan, "reshapes": reshapes, "refolds": refolds}
+        save(makers[kind](int(sys.argv[2])), sys.argv[3])

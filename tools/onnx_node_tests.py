@@ -388,7 +388,11 @@ def classify(test, netcalc, path):
         return {"status": "disagree", "mismatches": [f"netcalc crashed (status {code}): {stderr.strip()[:300]}"]}
     errors = (document or {}).get("errors") or []
     networks = (document or {}).get("networks") or []
-    first_error = next((e["message"] for e in errors if e.get("severity") == "error"), None)
+    first = next((e for e in errors if e.get("severity") == "error"), None)
+    first_error = first and first["message"]
+    if first and first.get("node"):
+        # The node the error is about, as the manifest records it: `node 'sum' (Add) reads ...`.
+        first_error = f"node '{first['node']['name']}' ({first['node']['op']}) {first_error}"
     if code != 0 or first_error or not networks:
         if first_error is None:
             lines = [line for line in stderr.splitlines() if line.strip()]

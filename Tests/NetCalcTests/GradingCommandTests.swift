@@ -113,9 +113,9 @@ import Testing
     }
 
     @Test func csvFieldsCannotBecomeFormulas() {
-        #expect(CheckRenderer.field("=HYPERLINK(\"x\")") == "\"'=HYPERLINK(\"\"x\"\")\"")
-        #expect(CheckRenderer.field("-1") == "'-1")
-        #expect(CheckRenderer.field("a,b") == "\"a,b\"")
-        #expect(CheckRenderer.field("plain") == "plain")
+        #expect(csvField("=HYPERLINK(\"x\")") == "\"'=HYPERLINK(\"\"x\"\")\"")
+        #expect(csvField("-1") == "'-1")
+        #expect(csvField("a,b") == "\"a,b\"")
+        #expect(csvField("plain") == "plain")
     }
 }

@@ -156,7 +156,8 @@ import Testing
             """
         let read = try decodedLines(try python(script, csv, suffix: "csv"))
         let network = Self.names[0] + " net\n\u{1B}[31m"
-        let layers = ["data"] + Self.names + ["sum\"}\n"]
+        // Exactly, but for the apostrophe before a name a spreadsheet would take for a formula (`-> CONV`).
+        let layers = ["data"] + Self.names.map { $0.hasPrefix("-") ? "'" + $0 : $0 } + ["sum\"}\n"]
         #expect(read == layers.flatMap { [network, $0] })
     }
 

@@ -102,19 +102,19 @@ import Testing
         #expect(failure { m in
             Self.indices(&m, "pick", [1, 1, 1], [3])
             m.node("GatherND", "g", ["input", "pick"], ["output"], [ModelBuilder.int("batch_dims", 1)])
-        } == "test.onnx: node 'g' (GatherND) cannot be evaluated: GatherND's index 3 is outside an axis of 3")
+        } == "test.onnx: node 0 'g' (GatherND): error: cannot be evaluated: GatherND's index 3 is outside an axis of 3")
         #expect(failure { m in
             Self.indices(&m, "pick", [1, 1, 4])
             m.node("GatherND", "g", ["input", "pick"], ["output"], [ModelBuilder.int("batch_dims", 1)])
-        } == "test.onnx: node 'g' (GatherND) cannot be evaluated: GatherND's indices pick 4 axes of data of rank 4 with 1 batch axes")
+        } == "test.onnx: node 0 'g' (GatherND): error: cannot be evaluated: GatherND's indices pick 4 axes of data of rank 4 with 1 batch axes")
         #expect(failure { m in
             Self.indices(&m, "pick", [2, 1, 1], [0, 0])
             m.node("GatherND", "g", ["input", "pick"], ["output"], [ModelBuilder.int("batch_dims", 1)])
-        } == "test.onnx: node 'g' (GatherND) cannot be evaluated: GatherND's data [1, 3, 8, 8] and indices [2, 1, 1] differ in their 1 batch axes")
+        } == "test.onnx: node 0 'g' (GatherND): error: cannot be evaluated: GatherND's data [1, 3, 8, 8] and indices [2, 1, 1] differ in their 1 batch axes")
         #expect(failure { m in
             Self.indices(&m, "pick", [1, 1, 1], [0])
             m.node("GatherND", "g", ["input", "pick"], ["output"], [ModelBuilder.int("batch_dims", 7)])
-        } == "test.onnx: node 'g' (GatherND) cannot be evaluated: GatherND's batch_dims 7 is not below both ranks, 4 and 3")
+        } == "test.onnx: node 0 'g' (GatherND): error: cannot be evaluated: GatherND's batch_dims 7 is not below both ranks, 4 and 3")
     }
 
     /// A GatherND of a stored table by an index table is folded (dynamo's LeViT attention bias): no row,
@@ -134,7 +134,7 @@ import Testing
             m.weight("table", [5, 64])
             Self.indices(&m, "pick", [3, 1], [4, 0, 5])
             m.node("GatherND", "bias", ["table", "pick"], ["output"])
-        } == "test.onnx: node 'bias' (GatherND) cannot be evaluated: GatherND's index 5 is outside an axis of 5")
+        } == "test.onnx: node 0 'bias' (GatherND): error: cannot be evaluated: GatherND's index 5 is outside an axis of 5")
     }
 
     /// A Gather of a computed tensor by indices netcalc does not know (more than it decodes, as dynamo's
@@ -153,7 +153,7 @@ import Testing
             m.int64s("pick", [64])
             m.node("Reshape", "flat", ["input", "tokens"], ["t"])
             m.node("Gather", "g", ["t", "pick"], ["output"], [ModelBuilder.int("axis", 2)])
-        } == "test.onnx: node 'g' (Gather) gathers the position 64 of an axis of 64")
+        } == "test.onnx: node 1 'g' (Gather): error: gathers the position 64 of an axis of 64")
     }
 
     /// A float initializer of one repeated value is a fill the exporter wrote, not learned values, even when

@@ -89,7 +89,7 @@ import Testing
         var bad = ModelBuilder()
         bad.node("Einsum", "bad", ["input"], ["output"], [Self.equation("abc->a")])
         let message = importError { () throws(ImportFailure) in try bad.read() }
-        #expect(message == "test.onnx: node 'bad' (Einsum) has the term 'abc' of 'abc->a' for an operand of dims [1, 3, 8, 8]")
+        #expect(message == "test.onnx: node 0 'bad' (Einsum): error: has the term 'abc' of 'abc->a' for an operand of dims [1, 3, 8, 8]")
     }
 
     /// Folds of constants: Reduce keeps dims without values past the fold limit (no allocation), Clip and

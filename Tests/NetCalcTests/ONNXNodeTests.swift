@@ -98,7 +98,12 @@ enum ONNXNodeVerdict {
         let document = (try? JSONSerialization.jsonObject(with: Data(outcome.standardOutputBytes))) as? [String: Any]
         let errors = document?["errors"] as? [[String: Any]] ?? []
         let networks = document?["networks"] as? [[String: Any]] ?? []
-        let firstError = errors.first { $0["severity"] as? String == "error" }?["message"] as? String
+        // The message with the node it is about, as the manifest records it: `node 'sum' (Add) reads ...`.
+        let firstError = errors.first { $0["severity"] as? String == "error" }.map { error -> String in
+            let message = error["message"] as? String ?? ""
+            guard let node = error["node"] as? [String: Any] else { return message }
+            return "node '\(node["name"] as? String ?? "")' (\(node["op"] as? String ?? "")) " + message
+        }
         if outcome.status != 0 || firstError != nil || networks.isEmpty {
             var message = firstError
                 ?? outcome.standardError.split(separator: "\n").first.map(String.init)

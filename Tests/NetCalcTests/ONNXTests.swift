@@ -199,13 +199,15 @@ func computationText(_ layer: ImportedLayer) -> String {
     }
 }
 
-/// The first error message of an import failure.
+/// The first error of an import failure as its first line reads on a terminal: its place (the file, and
+/// the node it is about), `error:` and its message.
 func importError(_ body: () throws(ImportFailure) -> ImportedNetwork) -> String? {
     do throws(ImportFailure) {
         _ = try body()
         return nil
     } catch {
-        return error.diagnostics.items.first?.message
+        return error.diagnostics.items.first.map { DiagnosticRenderer(color: false).render($0) }?
+            .split(separator: "\n", omittingEmptySubsequences: false).first.map(String.init)
     }
 }
 
@@ -388,7 +390,7 @@ func importError(_ body: () throws(ImportFailure) -> ImportedNetwork) -> String?
                 _ = try ONNXReader.read(Array(bytes[..<length]), fileName: "small.onnx")
             } catch {
                 failures += 1
-                #expect(error.diagnostics.items.first?.message.hasPrefix("small.onnx: ") == true)
+                #expect(error.diagnostics.items.first?.file?.name == "small.onnx")
             }
         }
         #expect(failures > bytes.count / 2)
@@ -413,7 +415,7 @@ func importError(_ body: () throws(ImportFailure) -> ImportedNetwork) -> String?
     @Test func truncatedFixture() throws {
         let bytes = try #require(onnxFixture("truncated.onnx"))
         let message = importError { () throws(ImportFailure) in try ONNXReader.read(bytes, fileName: "truncated.onnx") }
-        #expect(message?.hasPrefix("truncated.onnx: the file ends inside") == true, "\(message ?? "no error")")
+        #expect(message?.hasPrefix("truncated.onnx: error: the file ends inside") == true, "\(message ?? "no error")")
         #expect(message?.contains("(at byte ") == true)
     }
 
@@ -439,7 +441,7 @@ func importError(_ body: () throws(ImportFailure) -> ImportedNetwork) -> String?
         let message = importError { () throws(ImportFailure) in try ONNXReader.read(text, fileName: "spec.net") }
         #expect(message != nil)
         #expect(importError { () throws(ImportFailure) in try ONNXReader.read([], fileName: "empty.onnx") }
-            == "empty.onnx: the file holds no graph, so it is not an ONNX model")
+            == "empty.onnx: error: the file holds no graph, so it is not an ONNX model")
     }
 }
 
@@ -665,7 +667,7 @@ func analyzeONNXFixture(_ name: String) -> NetworkReport? {
         #expect(failure { m in
             m.weight("w", [4, 2, 3, 3])
             m.node("Conv", "conv", ["input", "w"], ["output"])
-        } == "test.onnx: node 'conv' (Conv) has a weight of dims [4, 2, 3, 3] and group 1, which do not fit its 3 input channels")
+        } == "test.onnx: node 0 'conv' (Conv): error: has a weight of dims [4, 2, 3, 3] and group 1, which do not fit its 3 input channels")
         #expect(failure { m in
             m.weight("w", [4, 3, 9, 9])
             m.node("Conv", "conv", ["input", "w"], ["output"])
@@ -682,7 +684,7 @@ func analyzeONNXFixture(_ name: String) -> NetworkReport? {
         #expect(failure { m in
             m.weight("w", [3, 5, 4, 4])
             m.node("ConvTranspose", "up", ["input", "w"], ["output"], [ModelBuilder.ints("strides", [2, 2]), ModelBuilder.ints("output_padding", [1, 1])])
-        } == "test.onnx: node 'up' (ConvTranspose) has output_padding [1, 1], which netcalc's DECONV cannot state")
+        } == "test.onnx: node 0 'up' (ConvTranspose): error: has output_padding [1, 1], which netcalc's DECONV cannot state")
     }
 
     @Test func pools() {
@@ -700,7 +702,7 @@ func analyzeONNXFixture(_ name: String) -> NetworkReport? {
         #expect(means?.calls == ["GAP"])
         #expect(failure { m in
             m.node("ReduceMean", "mean", ["input"], ["output"], [ModelBuilder.ints("axes", [1])])
-        }.hasPrefix("test.onnx: node 'mean' (ReduceMean) averages a tensor of dims [1, 3, 8, 8] (NCHW) over the axes [1]"))
+        }.hasPrefix("test.onnx: node 0 'mean' (ReduceMean): error: averages a tensor of dims [1, 3, 8, 8] (NCHW) over the axes [1]"))
     }
 
     @Test func activations() {
@@ -730,7 +732,7 @@ func analyzeONNXFixture(_ name: String) -> NetworkReport? {
             m.floats("low", [], [-1])
             m.floats("high", [], [1])
             m.node("Clip", "clip", ["input", "low", "high"], ["output"])
-        } == "test.onnx: node 'clip' (Clip) clips to [-1.0, 1.0]; netcalc has RELU (Clip at 0) and RELU6 (Clip to [0, 6])")
+        } == "test.onnx: node 0 'clip' (Clip): error: clips to [-1.0, 1.0]; netcalc has RELU (Clip at 0) and RELU6 (Clip to [0, 6])")
         #expect(CallText.decimal(0.01) == "0.01")
         #expect(CallText.decimal(1e-05) == "0.00001")
         #expect(CallText.decimal(1.5e-7) == "0.00000015")
@@ -775,7 +777,7 @@ func analyzeONNXFixture(_ name: String) -> NetworkReport? {
             m.inputDims = [2, 3, 8, 8]
             m.node("Relu", "a", ["input"], ["a"])
             m.node("Sub", "sub", ["a", "input"], ["output"])
-        } == "test.onnx: node 'sub' (Sub) computes Sub of two computed tensors; netcalc merges tensors by ADD, MUL and CONCAT only")
+        } == "test.onnx: node 1 'sub' (Sub): error: computes Sub of two computed tensors; netcalc merges tensors by ADD, MUL and CONCAT only")
         #expect(failure { m in
             m.node("MaxPool", "pool", ["input"], ["a"], [ModelBuilder.ints("kernel_shape", [2, 2]), ModelBuilder.ints("strides", [2, 2])])
             m.node("Add", "add", ["a", "input"], ["output"])
@@ -881,10 +883,10 @@ func analyzeONNXFixture(_ name: String) -> NetworkReport? {
             m.int64s("grouped", [1, 3, 1, 8, 8])
             m.node("Reshape", "r1", ["input", "grouped"], ["a"])
             m.node("Relu", "relu", ["a"], ["output"])
-        } == "test.onnx: node 'relu' (Relu) reads a tensor of dims [1, 3, 1, 8, 8] (5-D channel groups); netcalc follows such a tensor only into the Reshape, Transpose or Gather that completes a channel shuffle or an as_strided view")
+        } == "test.onnx: node 1 'relu' (Relu): error: reads a tensor of dims [1, 3, 1, 8, 8] (5-D channel groups); netcalc follows such a tensor only into the Reshape, Transpose or Gather that completes a channel shuffle or an as_strided view")
         #expect(failure { m in
             m.node("Transpose", "t", ["input"], ["output"], [ModelBuilder.ints("perm", [0, 1, 3, 2])])
-        } == "test.onnx: node 't' (Transpose) permutes a tensor of dims [1, 3, 8, 8] (NCHW) by [0, 1, 3, 2]; netcalc follows NCHW <-> NHWC and a channel shuffle")
+        } == "test.onnx: node 0 't' (Transpose): error: permutes a tensor of dims [1, 3, 8, 8] (NCHW) by [0, 1, 3, 2]; netcalc follows NCHW <-> NHWC and a channel shuffle")
         #expect(failure { m in
             m.int64s("i", [0])
             m.node("Gather", "g", ["input", "i"], ["output"], [ModelBuilder.int("axis", 1)])
@@ -933,7 +935,7 @@ func analyzeONNXFixture(_ name: String) -> NetworkReport? {
             m.opset = 11
             m.int64s("pads", [0, 0, 1, 1, 0, 0, 1, 1])
             m.node("Pad", "pad", ["input", "pads"], ["output"], [ModelBuilder.string("mode", "reflect")])
-        } == "test.onnx: node 'pad' (Pad) pads in the mode 'reflect'; netcalc's PAD pads with zeros (mode constant)")
+        } == "test.onnx: node 0 'pad' (Pad): error: pads in the mode 'reflect'; netcalc's PAD pads with zeros (mode constant)")
     }
 
     @Test func writtenOutForms() {
@@ -1027,22 +1029,22 @@ func analyzeONNXFixture(_ name: String) -> NetworkReport? {
     @Test func errors() {
         #expect(failure { m in
             m.node("Relu", "relu", ["nope"], ["output"])
-        } == "test.onnx: node 'relu' (Relu) reads 'nope', which is no graph input, initializer or node output")
+        } == "test.onnx: node 0 'relu' (Relu): error: reads 'nope', which is no graph input, initializer or node output")
         #expect(failure { m in
             m.node("Relu", "second", ["a"], ["output"])
             m.node("Relu", "first", ["input"], ["a"])
-        } == "test.onnx: node 'second' (Relu) reads 'a' before the node that writes it: the nodes are not in topological order")
+        } == "test.onnx: node 0 'second' (Relu): error: reads 'a' before the node that writes it: the nodes are not in topological order")
         #expect(failure { m in
             m.opset = 6
             m.node("Relu", "relu", ["input"], ["output"])
-        } == "test.onnx: the model uses opset 6, older than netcalc reads")
+        } == "test.onnx: error: the model uses opset 6, older than netcalc reads")
         #expect(failure { m in
             m.inputDims = [8]
             m.node("Relu", "relu", ["input"], ["output"])
-        } == "test.onnx: the input 'input' (read by Relu) has 1 dim; netcalc reads tensors with a batch and channels first: [N,F], [N,C,L], [N,C,H,W] and [N,C,D,H,W]")
+        } == "test.onnx: error: the input 'input' (read by Relu) has 1 dim; netcalc reads tensors with a batch and channels first: [N,F], [N,C,L], [N,C,H,W] and [N,C,D,H,W]")
         #expect(failure { m in
             m.node("Relu", "relu", ["input"], ["a"])
-        } == "test.onnx: no node writes the graph's output 'output'")
+        } == "test.onnx: error: no node writes the graph's output 'output'")
         // Every unsupported operator is reported at once, in one error for the file, with its count.
         let built = model { m in
             m.node("TopK", "k1", ["input"], ["a"])
@@ -1055,7 +1057,7 @@ func analyzeONNXFixture(_ name: String) -> NetworkReport? {
             Issue.record("unsupported operators were accepted")
         } catch {
             #expect(error.diagnostics.items.map(\.message) == [
-                "test.onnx: the graph uses 2 operators netcalc does not support: TopK (2 nodes, the first 'k1'), FusedConv of the domain 'com.microsoft' (node 'fused')",
+                "the graph uses 2 operators netcalc does not support: TopK (2 nodes, the first 'k1'), FusedConv of the domain 'com.microsoft' (node 'fused')",
             ])
             #expect(error.diagnostics.items.first?.hints.first?.contains("Conv, ConvTranspose") == true)
         }
@@ -1287,16 +1289,16 @@ extension ONNXOperatorTests {
         #expect(failure { m in
             m.extraInputs = [("shape", [2])]
             m.node("Reshape", "reshape", ["input", "shape"], ["output"])
-        } == "test.onnx: node 'reshape' (Reshape) reads the graph input 'shape' at its input 1, where it needs the values or computed data; netcalc follows one input, 'input', and reads other graph inputs only as weights of fixed dims")
+        } == "test.onnx: node 0 'reshape' (Reshape): error: reads the graph input 'shape' at its input 1, where it needs the values or computed data; netcalc follows one input, 'input', and reads other graph inputs only as weights of fixed dims")
         #expect(failure { m in
             m.extraInputs = [("w", [4, 3, 3, 3])]
             m.node("Conv", "conv", ["input", "w"], ["a"])
             m.node("Add", "add", ["a", "w"], ["output"])
-        }.hasPrefix("test.onnx: node 'conv' (Conv) reads the graph input 'w' at its input 1, as a weight, but another node reads it elsewhere"))
+        }.hasPrefix("test.onnx: node 0 'conv' (Conv): error: reads the graph input 'w' at its input 1, as a weight, but another node reads it elsewhere"))
         #expect(failure { m in
             m.inputDims = [1, 2, 3, 4, 5, 6]
             m.node("Relu", "relu", ["input"], ["output"])
-        }.hasPrefix("test.onnx: the input 'input' (read by Relu) has 6 dims"))
+        }.hasPrefix("test.onnx: error: the input 'input' (read by Relu) has 6 dims"))
         let matmul = read { m in
             m.inputDims = [3, 4]
             m.extraInputs = [("b", [4, 5])]
@@ -1308,7 +1310,7 @@ extension ONNXOperatorTests {
             m.inputDims = [1, 3, 8]
             m.weight("w", [4, 3, 3, 3])
             m.node("Conv", "conv", ["input", "w"], ["output"])
-        } == "test.onnx: node 'conv' (Conv) has a weight of dims [4, 3, 3, 3] for its input [1, 3, 8] (NCL); netcalc reads weights [K, C/G, k1, ...] with one kernel size per spatial axis")
+        } == "test.onnx: node 0 'conv' (Conv): error: has a weight of dims [4, 3, 3, 3] for its input [1, 3, 8] (NCL); netcalc reads weights [K, C/G, k1, ...] with one kernel size per spatial axis")
     }
 }
 
@@ -1322,22 +1324,22 @@ extension ONNXRankTests {
         #expect(failure { m in
             m.inputDims = [1, 2, 1 << 40, 1 << 40, 1 << 40]
             m.node("Flatten", "flatten", ["input"], ["output"])
-        }.contains("(Flatten) has sizes whose arithmetic does not fit in 64 bits"))
+        }.contains("(Flatten): error: has sizes whose arithmetic does not fit in 64 bits"))
         #expect(failure { m in
             m.inputDims = [1, 1, 1 << 62, 4, 4]
             m.floats("scales", [5], [1, 1, 8, 1, 1])
             m.node("Resize", "up", ["input", "", "scales"], ["output"])
-        }.contains("(Resize) has sizes whose arithmetic does not fit in 64 bits"))
+        }.contains("(Resize): error: has sizes whose arithmetic does not fit in 64 bits"))
         #expect(failure { m in
             m.inputDims = [1, 1, 4, 4, 4]
             m.weight("w", [1, 1, 2, 2, 2])
             m.node("ConvTranspose", "up", ["input", "w"], ["output"], [ModelBuilder.ints("strides", [Int.max, 1, 1])])
-        }.contains("(ConvTranspose) has sizes whose arithmetic does not fit in 64 bits"))
+        }.contains("(ConvTranspose): error: has sizes whose arithmetic does not fit in 64 bits"))
         #expect(failure { m in
             m.inputDims = [1, 1, 4, 4, 4]
             m.extraInputs = [("w", [1 << 62, 1 << 62, 2, 2, 2])]
             m.node("Conv", "conv", ["input", "w"], ["output"])
-        }.hasPrefix("test.onnx: node 'conv' (Conv) reads the graph input 'w'"))
+        }.hasPrefix("test.onnx: node 0 'conv' (Conv): error: reads the graph input 'w'"))
     }
 }
 

@@ -67,13 +67,13 @@ import Testing
     }
 
     @Test func csvFieldsAreQuotedPerRFC4180() {
-        #expect(CSVRenderer.field("CONV(12,3,p1)") == "\"CONV(12,3,p1)\"")
-        #expect(CSVRenderer.field("say \"hi\"") == "\"say \"\"hi\"\"\"")
-        #expect(CSVRenderer.field("RELU") == "RELU")
+        #expect(csvField("CONV(12,3,p1)") == "\"CONV(12,3,p1)\"")
+        #expect(csvField("say \"hi\"") == "\"say \"\"hi\"\"\"")
+        #expect(csvField("RELU") == "RELU")
         // A line break or a quote that is part of a larger Character is still seen.
-        #expect(CSVRenderer.field("a\r\nb") == "\"a\r\nb\"")
-        #expect(CSVRenderer.field("x\"\u{301}y") == "\"x\"\"\u{301}y\"")
-        #expect(CheckRenderer.field("=\u{301}1+1") == "'=\u{301}1+1")
+        #expect(csvField("a\r\nb") == "\"a\r\nb\"")
+        #expect(csvField("x\"\u{301}y") == "\"x\"\"\u{301}y\"")
+        #expect(csvField("=\u{301}1+1") == "'=\u{301}1+1")
         #expect(MarkdownRenderer.escape("a|\u{301}b") == "a\\|\u{301}b")
         let csv = runNetCalc(["--format", "csv", "specs/cifar10.net"]).standardOutput
         #expect(csv.hasPrefix("network,index,name,op,output,activations,forwardBytes,backwardBytes,params,weights,biases,nonTrainable,macs,receptiveField,text,path\r\n"))

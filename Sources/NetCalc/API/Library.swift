@@ -142,6 +142,8 @@ public struct Problem: Sendable, CustomStringConvertible {
     public var file: String?
     public var line: Int?
     public var column: Int?
+    /// In a binary model file (ONNX), which has no lines, the node: `node 12 'Conv_3' (Conv)`.
+    public var node: String?
 
     init(_ diagnostic: Diagnostic) {
         switch diagnostic.severity {
@@ -153,12 +155,14 @@ public struct Problem: Sendable, CustomStringConvertible {
         hints = diagnostic.hints
         file = diagnostic.file?.name
         if let (line, column) = diagnostic.location { (self.line, self.column) = (line, column) }
+        node = diagnostic.node.map { "node \($0.index) '\($0.name)' (\($0.op))" }
     }
 
-    /// `FILE:LINE:COL: error: message`.
+    /// `FILE:LINE:COL: error: message`, or `FILE: node 12 'Conv_3' (Conv): error: message`.
     public var description: String {
         var place = file ?? "netcalc"
         if let line, let column { place += ":\(line):\(column)" }
+        if let node { place += ": " + node }
         return "\(place): \(severity.rawValue): \(message)"
     }
 }

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// `netcalc check`: reads each sheet (and a teacher's key), grades it, and writes the verdicts, a
 /// class's summary, a CSV gradebook or Gradescope's results.json.
 
@@ -21,7 +27,10 @@ func check(_ inputs: [InputSource], options: Options, invocation: Invocation, co
                     at: wrong.range, in: wrong.file, hint: "sheets are graded against netcalc's value; the key gives the questions and points"))
             }
         case .failure(let trouble):
-            outcome.standardError += trouble.message
+            // Rendered as any diagnostics are (they were one line of `^J`s: the rendered text went through
+            // a ReadError, which shows line breaks visibly).
+            outcome.standardError += renderer.render(trouble.diagnostics)
+                + renderer.render(Diagnostic(.error, trouble.message, hint: trouble.hint))
             outcome.status = 2
             return outcome
         }
@@ -29,7 +38,19 @@ func check(_ inputs: [InputSource], options: Options, invocation: Invocation, co
     var sheets: [GradedSheet] = []
     var standardInputUsed = false
     var expressionsRead = 0
+    // A sheet named twice (`a.net ./a.net`, a link to it) is graded once: the class would count it twice.
+    var sheetsSeen: [SheetIdentity: String] = [:]
     for input in inputs {
+        if case .file(let path) = input {
+            let identity = SheetIdentity(path, invocation: invocation)
+            if let first = sheetsSeen[identity] {
+                let note = Diagnostic(.note, "\(path) is the sheet \(first) again; it is graded once")
+                outcome.standardError += renderer.render(note)
+                diagnostics.append(note)
+                continue
+            }
+            sheetsSeen[identity] = path
+        }
         let raw: LoadedInput
         switch loadBytes(input, invocation: invocation, standardInputUsed: &standardInputUsed, expressionsRead: &expressionsRead) {
         case .success(let loaded): raw = loaded
@@ -103,7 +124,7 @@ func check(_ inputs: [InputSource], options: Options, invocation: Invocation, co
     case .json:
         outcome.standardOutput = report.json(sheets, diagnostics: diagnostics)
     case .csv:
-        outcome.standardOutput = report.gradebook(sheets)
+        outcome.standardOutput = report.gradebook(sheets, visibly: invocation.standardOutputIsTerminal)
     case .gradescope:
         let plain = DiagnosticRenderer(color: false)
         outcome.standardOutput = report.gradescope(sheets, diagnostics: diagnostics.map { plain.render($0) }.joined())
@@ -112,19 +133,56 @@ func check(_ inputs: [InputSource], options: Options, invocation: Invocation, co
     return outcome
 }
 
+/// What makes two names of a sheet the same sheet: the file's device and inode when it can be looked at
+/// (so a link, `./a.net` and `a.net` are one), else its path made absolute with `.` and `..` taken out.
+private enum SheetIdentity: Hashable {
+    case file(FileIdentity)
+    case path(String)
+
+    init(_ path: String, invocation: Invocation) {
+        let full = fullPath(path, invocation: invocation)
+        var status = stat()
+        if stat(full, &status) == 0 {
+            self = .file(FileIdentity(status))
+            return
+        }
+        var base = ""
+        if !full.hasPrefix("/") {  // relative to the process's directory
+            var buffer = [CChar](repeating: 0, count: 4096)
+            if getcwd(&buffer, buffer.count) != nil { base = String(cString: buffer) }
+        }
+        var components: [Substring] = []
+        for component in (base + "/" + full).split(separator: "/") {
+            switch component {
+            case ".": continue
+            case "..": _ = components.popLast()
+            default: components.append(component)
+            }
+        }
+        self = .path("/" + components.joined(separator: "/"))
+    }
+}
+
+/// Why a teacher's key cannot grade: the diagnostics of the key, if any, then the error that ends them.
+private struct KeyTrouble: Error {
+    var diagnostics = DiagnosticList()
+    var message: String
+    var hint: String?
+}
+
 /// Reads, analyzes and checks a teacher's key; a key that cannot be read or has errors is trouble.
 private func readKey(_ path: String, options: Options,
-                     invocation: Invocation) -> Result<(AnswerKeySheet, DiagnosticList), ReadError> {
+                     invocation: Invocation) -> Result<(AnswerKeySheet, DiagnosticList), KeyTrouble> {
     let bytes: [UInt8]
     switch readFile(fullPath(path, invocation: invocation), shownAs: path, format: .spec) {
     case .success(let read): bytes = read.bytes
-    case .failure(let error): return .failure(ReadError("netcalc: error: the key: \(error.message)\n"))
+    case .failure(let error): return .failure(KeyTrouble(message: "the key: \(error.message)"))
     }
     let file: SourceFile
     switch SourceFile.load(name: path, bytes: bytes) {
     case .success(let loaded): file = loaded
     case .failure(let list):
-        return .failure(ReadError(DiagnosticRenderer(color: false).render(list) + "netcalc: error: the key \(visible(path)) cannot be read as a spec\n"))
+        return .failure(KeyTrouble(diagnostics: list, message: "the key \(path) cannot be read as a spec"))
     }
     var parser = Parser(file: file)
     let syntax = parser.parse()
@@ -135,12 +193,11 @@ private func readKey(_ path: String, options: Options,
     let key = AnswerKeySheet(file: file, syntax: syntax, networks: networks)
     list.append(contentsOf: key.diagnostics)
     if list.hasErrors {
-        return .failure(ReadError(DiagnosticRenderer(color: false).render(list)
-            + "netcalc: error: the key \(visible(path)) has errors; fix them before grading with it\n"))
+        return .failure(KeyTrouble(diagnostics: list, message: "the key \(path) has errors; fix them before grading with it"))
     }
     if key.questionCount == 0 {
-        return .failure(ReadError("netcalc: error: the key \(visible(path)) asks no questions\n"
-            + "hint: write answers in braces after the layers to ask about (blank ones do: {shape: _, params: _, points: 2})\n"))
+        return .failure(KeyTrouble(message: "the key \(path) asks no questions",
+                                   hint: "write answers in braces after the layers to ask about (blank ones do: {shape: _, params: _, points: 2})"))
     }
     return .success((key, list))
 }

@@ -145,7 +145,7 @@ public func run(_ invocation: Invocation) -> Outcome {
             continue
         }
         if options.overrides.inputShape != nil {
-            outcome.standardError += "netcalc: error: --input-shape sets a Caffe model's input; the spec \(raw.name) gives its own INPUT[...]\n"
+            outcome.standardError += renderer.render(Diagnostic(.error, "--input-shape sets a Caffe model's input; the spec \(raw.name) gives its own INPUT[...]"))
             outcome.status = max(outcome.status, 2)
             continue
         }
@@ -178,9 +178,9 @@ public func run(_ invocation: Invocation) -> Outcome {
         diagnostics.append(contentsOf: shown)
         for diagnostic in shown { outcome.standardError += renderer.render(diagnostic) }
         if list.dropped > 0 || list.isFull {
-            outcome.standardError += "\(file.name): more errors not shown (netcalc shows the first \(maximumDiagnosticsShown) of a file and stops looking after \(DiagnosticList.limit))\n"
+            outcome.standardError += "\(visible(file.name)): more errors not shown (netcalc shows the first \(maximumDiagnosticsShown) of a file and stops looking after \(DiagnosticList.limit))\n"
         } else if sorted.count > shown.count {
-            outcome.standardError += "\(file.name): \(sorted.count - shown.count) more errors not shown (netcalc shows the first \(maximumDiagnosticsShown) of a file)\n"
+            outcome.standardError += "\(visible(file.name)): \(sorted.count - shown.count) more errors not shown (netcalc shows the first \(maximumDiagnosticsShown) of a file)\n"
         }
         if list.hasErrors { outcome.status = max(outcome.status, 1) }
     }
@@ -192,7 +192,7 @@ public func run(_ invocation: Invocation) -> Outcome {
     let sink = invocation.standardOutputDescriptor.map(OutputSink.init(descriptor:))
     var buffer = TextBuffer(sink: sink)
     render(networks, definitions: definitions, options: options, fit: fit, diagnostics: diagnostics, colorOut: colorOut, width: width,
-           renderer: renderer, into: &buffer, outcome: &outcome)
+           terminal: invocation.standardOutputIsTerminal, renderer: renderer, into: &buffer, outcome: &outcome)
     outcome.standardOutputBytes = buffer.bytes
     outcome.streamResult = sink?.result
     outcome.streamedAnything = sink?.wroteAnything ?? false
@@ -200,9 +200,10 @@ public func run(_ invocation: Invocation) -> Outcome {
 }
 
 /// Writes the networks in the output the options ask for into `buffer`; problems of `--emit spec` go to
-/// the outcome's standard error and status.
+/// the outcome's standard error and status. `terminal`: standard output is a terminal (CSV is then shown
+/// `visible`).
 private func render(_ networks: [NetworkReport], definitions: [String: [String: BlockDefinition]], options: Options, fit: (size: MemorySize, inference: Bool)?,
-                    diagnostics: [Diagnostic], colorOut: Bool, width: Int?, renderer: DiagnosticRenderer,
+                    diagnostics: [Diagnostic], colorOut: Bool, width: Int?, terminal: Bool, renderer: DiagnosticRenderer,
                     into buffer: inout TextBuffer, outcome: inout Outcome) {
     switch options.emit {
     case .pytorch?:
@@ -230,7 +231,9 @@ private func render(_ networks: [NetworkReport], definitions: [String: [String: 
         JSONRenderer(fit: fit, layout: options.layout).render(networks, diagnostics: diagnostics, explain: options.explain,
                                                              into: &buffer)
     case .csv:
-        CSVRenderer(columns: options.columns ?? Column.defaults(Column.csvDefault, for: networks), layout: options.layout).render(networks, into: &buffer)
+        CSVRenderer(columns: options.columns ?? Column.defaults(Column.csvDefault, for: networks), layout: options.layout,
+                    visibly: terminal)
+            .render(networks, into: &buffer)
     case .markdown:
         MarkdownRenderer(columns: options.columns ?? Column.defaults(Column.tableDefault, for: networks), units: options.units, fit: fit,
                          layout: options.layout).render(networks, into: &buffer)
@@ -268,10 +271,10 @@ func importModel(_ name: String, _ bytes: [UInt8], model: ModelBytes? = nil, for
             if overrides.inputShape != nil {
                 var list = DiagnosticList()
                 list.append(Diagnostic(.error, "--input-shape sets a Caffe prototxt's input; an ONNX file's is in the file",
-                                       at: SourceRange(0, 0), in: SourceFile(name: name, text: "")))
+                                       in: SourceFile(binaryNamed: name)))
                 return (nil, list)
             }
-            file = SourceFile(name: name, text: "")
+            file = SourceFile(binaryNamed: name)
             network = try ONNXReader.read(model ?? ModelBytes(bytes), fileName: name)
         case .spec:
             return (nil, DiagnosticList())

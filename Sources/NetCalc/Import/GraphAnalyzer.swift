@@ -29,8 +29,9 @@ struct GraphAnalyzer {
     func analyze() -> (NetworkReport?, DiagnosticList) {
         var diagnostics = DiagnosticList()
         let evaluator = evaluator
-        func failure(_ message: String, at range: SourceRange, hint: String? = nil) -> (NetworkReport?, DiagnosticList) {
-            diagnostics.append(Diagnostic(.error, message, at: range, in: file, hint: hint))
+        func failure(_ message: String, at range: SourceRange, hint: String? = nil,
+                     node: ModelNode? = nil) -> (NetworkReport?, DiagnosticList) {
+            diagnostics.append(Diagnostic(.error, message, at: range, in: file, hint: hint, node: node))
             return (nil, diagnostics)
         }
         guard network.layers.count < Analyzer.maximumRows else {
@@ -41,14 +42,15 @@ struct GraphAnalyzer {
         var evaluation = NetworkEvaluation(evaluator, capacity: network.layers.count + 1)
         var tensors: [String: Int] = [:]
         // A node that cannot become a row: the layer's own words, or the overflow's.
-        func failure(_ error: NodeFailure, at range: SourceRange, text: String) -> (NetworkReport?, DiagnosticList) {
+        func failure(_ error: NodeFailure, at range: SourceRange, text: String,
+                     node: ModelNode? = nil) -> (NetworkReport?, DiagnosticList) {
             switch error {
             case .layer(let layerFailure, let name, let input):
                 diagnostics.append(ImportedCallResolver.diagnostic(layerFailure, layer: name, text: text, input: input,
-                                                                     at: range, in: file))
+                                                                     at: range, in: file, node: node))
                 return (nil, diagnostics)
             case .counting(let counting):
-                return failure(counting.message, at: range, hint: counting.hint)
+                return failure(counting.message, at: range, hint: counting.hint, node: node)
             }
         }
         let input = GraphNode(.input(network.input, text: "INPUT[\(network.input.fullText)]"), name: network.inputName,
@@ -65,7 +67,8 @@ struct GraphAnalyzer {
             for name in layer.inputs {
                 guard let tensor = tensors[name] else {
                     return failure("layer '\(layer.name)' reads '\(name)', which no layer before it writes", at: layer.range,
-                                   hint: "every input of a layer must be the network's input or an earlier layer's output")
+                                   hint: "every input of a layer must be the network's input or an earlier layer's output",
+                                   node: layer.node)
                 }
                 reading.append(tensor)
             }
@@ -75,7 +78,8 @@ struct GraphAnalyzer {
             case .call(let call):
                 // A TENSOROP reads every operand of its ONNX node; any other call reads one tensor.
                 guard reading.count == 1 || (!reading.isEmpty && call.layer.layer.operation is TensorOperation) else {
-                    return failure("layer '\(layer.name)' reads \(reading.count) tensors; \(call.text) reads one", at: layer.range)
+                    return failure("layer '\(layer.name)' reads \(reading.count) tensors; \(call.text) reads one", at: layer.range,
+                                   node: layer.node)
                 }
                 text = call.text
                 // Rows show the canonical call (`CONV(64,1)`, not the reader's `CONV(64,1,s1,p0)`).
@@ -98,11 +102,12 @@ struct GraphAnalyzer {
                     if output.depth != expected.depth || volumes.0 != volumes.1 {
                         return failure("layer '\(layer.name)' gives \(output.fullText), but the file's shape rules give \(expected.fullText), from which the layers after it are sized",
                                        at: layer.range,
-                                       hint: "a --rounding other than the file's changes the shapes; leave it at its default for this model")
+                                       hint: "a --rounding other than the file's changes the shapes; leave it at its default for this model",
+                                       node: layer.node)
                     }
                 }
             } catch {
-                return failure(error, at: layer.range, text: text)
+                return failure(error, at: layer.range, text: text, node: layer.node)
             }
         }
         let rows = evaluation.rows

@@ -24,14 +24,15 @@ struct ImportedCallResolver {
     }
 
     /// The layer a call makes, through the same binding and checks as a spec's call; a problem is
-    /// reported at the layer named `name`, at `range`.
-    mutating func resolve(_ call: ImportedCall, layer name: String, at range: SourceRange) -> Result<ResolvedCall, DiagnosticList> {
+    /// reported at the layer named `name`, at `range` (and `node`, in a binary model file).
+    mutating func resolve(_ call: ImportedCall, layer name: String, at range: SourceRange,
+                          node: ModelNode? = nil) -> Result<ResolvedCall, DiagnosticList> {
         if let layer = known[call] { return .success(ResolvedCall(call: call, layer: layer)) }
         var list = DiagnosticList()
         let text = call.text
         guard let definition = LayerCatalog.definition(for: call.keyword) else {
             list.append(Diagnostic(.error, "layer '\(name)' became '\(text)', which netcalc does not know",
-                                   at: range, in: file, hint: "this is netcalc's fault: please report it"))
+                                   at: range, in: file, hint: "this is netcalc's fault: please report it", node: node))
             return .failure(list)
         }
         let resolver = LayerResolver(file: file, evaluate: { expression throws(DiagnosticList) in
@@ -45,7 +46,7 @@ struct ImportedCallResolver {
             return .success(ResolvedCall(call: call, layer: resolved))
         } catch {
             for item in error.items {
-                var moved = Diagnostic(.error, "layer '\(name)' (\(text)): \(item.message)", at: range, in: file)
+                var moved = Diagnostic(.error, "layer '\(name)' (\(text)): \(item.message)", at: range, in: file, node: node)
                 moved.hints = item.hints
                 list.append(moved)
             }
@@ -54,20 +55,20 @@ struct ImportedCallResolver {
     }
 
     /// The diagnostic of a layer named `name` (its call or merge `text`) that cannot be applied to its
-    /// input.
+    /// input, at `range` (and `node`, in a binary model file).
     static func diagnostic(_ failure: LayerFailure, layer name: String, text: String, input: Shape?,
-                           at range: SourceRange, in file: SourceFile) -> Diagnostic {
+                           at range: SourceRange, in file: SourceFile, node: ModelNode? = nil) -> Diagnostic {
         switch failure {
         case .overflow:
             let failure = Evaluator.overflow("layer '\(name)'")
-            return Diagnostic(.error, failure.message, at: range, in: file, hint: failure.hint)
+            return Diagnostic(.error, failure.message, at: range, in: file, hint: failure.hint, node: node)
         case .invalid(let message, let hint):
-            return Diagnostic(.error, message, at: range, in: file, hint: hint)
+            return Diagnostic(.error, message, at: range, in: file, hint: hint, node: node)
         case .notWhole(let axes, _):
             let formulas = axes.map { $0.explained(rounding: .strict, name: "W2", result: 0) }
             return Diagnostic(.error, "layer '\(name)' (\(text)) does not fit its \(input?.fullText ?? "") input: \(formulas[0])",
                               at: range, in: file,
-                              hint: "the frameworks round down: leave --rounding at its default for a model file")
+                              hint: "the frameworks round down: leave --rounding at its default for a model file", node: node)
         }
     }
 }

@@ -51,6 +51,8 @@ struct ImportedLayer: Sendable {
     var inPlace = false
     /// Where it is in the file, for diagnostics (the whole file's start for a binary format).
     var range: SourceRange
+    /// The node of a binary model file (ONNX) it was made from: where diagnostics about it point.
+    var node: ModelNode? = nil
 }
 
 /// A model file that cannot be read: a diagnostic at its place (a line and column for text, a byte

@@ -300,11 +300,11 @@ struct CheckRenderer {
     // MARK: Gradebook
 
     /// A CSV gradebook: a row per sheet, a column per question (its verdict), then the sheet's answers
-    /// right, total, points and score.
-    func gradebook(_ sheets: [GradedSheet]) -> String {
+    /// right, total, points and score; every field through `csvField` (`visibly` on a terminal).
+    func gradebook(_ sheets: [GradedSheet], visibly: Bool = false) -> String {
         let questions = Self.questions(sheets)
         var out = (["sheet"] + questions.map(\.label) + ["right", "total", "points", "max points", "percent"])
-            .map(Self.field).joined(separator: ",") + "\r\n"
+            .map { csvField($0, visibly: visibly) }.joined(separator: ",") + "\r\n"
         for sheet in sheets {
             var cells: [String: String] = [:]
             for verdict in sheet.verdicts {
@@ -321,18 +321,11 @@ struct CheckRenderer {
             let score = sheet.score
             let row = [sheet.name] + questions.map { cells[$0.id] ?? "" }
                 + ["\(score.right)", "\(score.total)", "\(score.points)", "\(score.maxPoints)", "\(score.percent)"]
-            out += row.map(Self.field).joined(separator: ",") + "\r\n"
+            out += row.map { csvField($0, visibly: visibly) }.joined(separator: ",") + "\r\n"
         }
         return out
     }
 
-    /// A CSV field: quoted when it holds a comma, a quote or a line break (quotes doubled); text a
-    /// spreadsheet would take for a formula (=, +, -, @ first) gets a leading apostrophe.
-    static func field(_ text: String) -> String {
-        // By scalar, not Character: `=` with a combining mark after it still starts a formula.
-        let formula = text.unicodeScalars.first.map { "=+-@".unicodeScalars.contains($0) } ?? false
-        return CSVRenderer.field(formula ? "'" + text : text)
-    }
 
     // MARK: Gradescope
 

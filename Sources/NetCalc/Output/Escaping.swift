@@ -1,8 +1,8 @@
 /// How names go into each kind of output. A name can be anything: a Caffe model's `name: "..."`, an
 /// ONNX node's name and a file's name come from outside and may hold quotes, backslashes, line breaks,
 /// `</script>`, braces or control characters. Each emitter writes them escaped for its language, so
-/// that they stay text: never code, markup or terminal controls. (JSON and CSV escape in their
-/// renderers; the others use the functions here.)
+/// that they stay text: never code, markup or terminal controls. (JSON escapes in its renderer; the
+/// others use the functions here: one for each target, the terminal's being `visible`.)
 
 extension NetworkReport {
     /// The report with every name shown `visible`, for output read on a terminal (the table, the
@@ -60,4 +60,56 @@ func markdownCode(_ text: String) -> String {
     let fence = String(repeating: "`", count: longest + 1)
     let pad = shown.hasPrefix("`") || shown.hasSuffix("`") || shown.isEmpty ? " " : ""
     return fence + pad + shown + pad + fence
+}
+
+/// A CSV field (RFC 4180) that a spreadsheet reads as the text it holds: every CSV netcalc writes (`--format
+/// csv`, `check`'s gradebook) writes its fields through this one function.
+///
+/// - Text a spreadsheet would take for a formula gets a leading apostrophe, as OWASP's CSV-injection advice
+///   says: text starting with `=`, `+`, `-`, `@`, a tab or a carriage return, or with spaces and then one of
+///   them (importers that trim spaces would start the cell there). Looked at byte by byte: `=` with a
+///   combining mark after it (one Swift Character) starts a formula all the same.
+/// - The field is quoted when it holds a comma, a quote or a line break, quotes doubled. Byte by byte too:
+///   `\r\n` is one Character, and so is a quote with a combining mark after it, and neither may slip through.
+/// - `visibly`, for a CSV that goes to a terminal: the text is shown `visible` (control characters as `^[`),
+///   as `ls` shows a file name on a terminal; written to a file or a pipe, it is exact.
+func csvField(_ text: String, visibly: Bool = false) -> String {
+    var buffer = TextBuffer()
+    buffer.appendCSVField(text, visibly: visibly)
+    return buffer.string
+}
+
+extension TextBuffer {
+    /// Appends `csvField(text, visibly:)`.
+    mutating func appendCSVField(_ text: String, visibly: Bool = false) {
+        let shown = visibly ? visible(text) : text
+        let formula = startsFormula(text)
+        let quote = UInt8(ascii: "\"")
+        let quoted = shown.utf8.contains { $0 == UInt8(ascii: ",") || $0 == quote || $0 == 0x0A || $0 == 0x0D }
+        guard quoted else {
+            if formula { bytes.append(UInt8(ascii: "'")) }
+            append(shown)
+            return
+        }
+        bytes.append(quote)
+        if formula { bytes.append(UInt8(ascii: "'")) }
+        for byte in shown.utf8 {
+            if byte == quote { bytes.append(quote) }
+            bytes.append(byte)
+        }
+        bytes.append(quote)
+    }
+}
+
+/// True when a spreadsheet would read text as a formula: it starts, after any spaces, with `=`, `+`, `-`,
+/// `@`, a tab or a carriage return (OWASP's list).
+private func startsFormula(_ text: String) -> Bool {
+    for byte in text.utf8 {
+        switch byte {
+        case UInt8(ascii: " "): continue
+        case UInt8(ascii: "="), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "@"), 0x09, 0x0D: return true
+        default: return false
+        }
+    }
+    return false
 }

@@ -21,6 +21,8 @@ struct JSONRenderer {
                 ("hints", .strings(diagnostic.hints)),
                 ("line", location.map { .int($0.line) } ?? .null),
                 ("message", .string(diagnostic.message)),
+                ("node", diagnostic.node.map { .object([("index", .int($0.index)), ("name", .string($0.name)), ("op", .string($0.op))]) }
+                    ?? .null),
                 ("severity", .string(diagnostic.severity.rawValue)),
             ])
         }
@@ -143,15 +145,20 @@ struct JSONRenderer {
             fields.append(("line", .int(location.line)))
             fields.append(("column", .int(location.column)))
         }
+        if let node = diagnostic.node {
+            fields.append(("node", .object([("index", .int(node.index)), ("name", .string(node.name)), ("op", .string(node.op))])))
+        }
         return .object(fields)
     }
 }
 
 /// Writes JSON text into a byte buffer.
 struct JSONWriter {
-    /// A value of a flat JSON object.
+    /// A value of a one-line JSON object.
     enum Value {
         case int(Int), string(String), strings([String]), bool(Bool), null
+        /// An object on the same line, keys in sorted order.
+        indirect case object([(String, Value)])
     }
 
     /// How a control character other than a line feed, a carriage return or a tab is escaped.
@@ -189,31 +196,55 @@ struct JSONWriter {
         raw("]")
     }
 
-    /// A string literal, escaped as JSON requires (a slash is not escaped).
+    /// A string literal, escaped as JSON requires (a slash is not escaped). In the analysis document
+    /// (`.hexadecimal`) every other character a terminal would obey or hide is written as `\uXXXX` too
+    /// (DEL, the C1 controls such as U+009B, a CSI to some terminals, line separators, bidirectional
+    /// overrides): the string reads back exactly, and the document printed on a terminal cannot drive it.
+    /// `.encoder` keeps JSONEncoder's bytes, which escape the C0 controls (ESC among them) only.
     mutating func string(_ text: String, controls: ControlEscapes = .hexadecimal) {
         buffer.bytes.append(UInt8(ascii: "\""))
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""): raw("\\\"")
-            case UInt8(ascii: "\\"): raw("\\\\")
-            case UInt8(ascii: "\n"): raw("\\n")
-            case UInt8(ascii: "\r"): raw("\\r")
-            case UInt8(ascii: "\t"): raw("\\t")
-            case 0..<0x20:
-                switch (controls, byte) {
-                case (.hexadecimal, _):
-                    raw("\\u00")
-                    buffer.bytes.append(contentsOf: hex(byte).utf8)
-                case (.encoder, 0x08): raw("\\b")
-                case (.encoder, 0x0C): raw("\\f")
-                case (.encoder, _):
-                    raw("\\u00")
-                    buffer.bytes.append(contentsOf: hex(byte).lowercased().utf8)
+        // Nearly all text is ASCII without DEL: byte by byte, no scalar decoded.
+        if controls == .encoder || text.utf8.allSatisfy({ $0 < 0x7F }) {
+            for byte in text.utf8 { ascii(byte, controls: controls) }
+        } else {
+            for scalar in text.unicodeScalars {
+                if scalar.value < 0x7F {
+                    ascii(UInt8(scalar.value), controls: controls)
+                } else if scalar.isInvisible {
+                    // UTF-16 code units: a surrogate pair beyond the Basic Multilingual Plane.
+                    for unit in String(scalar).utf16 { escaped(unit, controls: controls) }
+                } else {
+                    buffer.bytes.append(contentsOf: String(scalar).utf8)
                 }
-            default: buffer.bytes.append(byte)
             }
         }
         buffer.bytes.append(UInt8(ascii: "\""))
+    }
+
+    /// One byte of a string literal's UTF-8, escaped if it is an ASCII character JSON escapes.
+    private mutating func ascii(_ byte: UInt8, controls: ControlEscapes) {
+        switch byte {
+        case UInt8(ascii: "\""): raw("\\\"")
+        case UInt8(ascii: "\\"): raw("\\\\")
+        case UInt8(ascii: "\n"): raw("\\n")
+        case UInt8(ascii: "\r"): raw("\\r")
+        case UInt8(ascii: "\t"): raw("\\t")
+        case 0..<0x20:
+            switch (controls, byte) {
+            case (.encoder, 0x08): raw("\\b")
+            case (.encoder, 0x0C): raw("\\f")
+            case (.hexadecimal, _), (.encoder, _): escaped(UInt16(byte), controls: controls)
+            }
+        default: buffer.bytes.append(byte)
+        }
+    }
+
+    /// `\u001B` (`.hexadecimal`) or `\u001b` (`.encoder`).
+    private mutating func escaped(_ unit: UInt16, controls: ControlEscapes) {
+        var digits = String(unit, radix: 16, uppercase: controls == .hexadecimal)
+        if digits.count < 4 { digits = String(repeating: "0", count: 4 - digits.count) + digits }
+        raw("\\u")
+        buffer.bytes.append(contentsOf: digits.utf8)
     }
 
     /// A one-line object of keys already in sorted order.
@@ -235,6 +266,8 @@ struct JSONWriter {
                     string(text)
                 }
                 raw("]")
+            case .object(let inner):
+                object(inner)
             }
         }
         raw("}")

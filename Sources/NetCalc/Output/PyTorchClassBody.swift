@@ -373,13 +373,21 @@ struct VariableAllocator {
     /// The name holding a node's result.
     func name(of node: Int) -> String { Self.text(number(of: node) ?? 0) }
 
-    /// The name for a node's result, once its inputs are read.
+    /// The name for a node's result, once its inputs are read. A merge of 400,000 branches frees as many
+    /// names: past a few, each is looked up in a set, not in the list of those freed before it.
     mutating func assign(_ node: Int, reading inputs: ArraySlice<Int32>) -> String {
         var dying: [Int] = []
+        var freed: Set<Int> = []  // the same numbers as `dying`, once it holds more than a few
         for read in inputs where read >= 0 && Int(read) < readers.count {
             let input = Int(read)
             readers[input] -= 1
-            if readers[input] == 0, let number = number(of: input), !dying.contains(number) { dying.append(number) }
+            guard readers[input] == 0, let number = number(of: input) else { continue }
+            if dying.count < 16 {
+                if !dying.contains(number) { dying.append(number) }
+                continue
+            }
+            if freed.isEmpty { freed = Set(dying) }
+            if freed.insert(number).inserted { dying.append(number) }
         }
         let number: Int
         if let kept = dying.contains(0) ? 0 : dying.first {

@@ -3,7 +3,9 @@
 /// outside, becomes that merge's branches (`ID` for the path that skips); a merge text used more than
 /// once becomes a block; consecutive repeats become `[...]*N`. A graph that does not nest (a tensor read
 /// across branches, as DenseNet's exports concatenate every earlier feature map) is written wired by
-/// name instead: each row in its order, `as tN` naming what a later row reads, `@tN` reading it.
+/// name instead: each row in its order, `as tN` naming what a later row reads, `@tN` reading it. So is a
+/// graph whose merges nest deeper than the language lets a spec nest them (`Parser.maximumNesting`): the
+/// emitted spec always reads back, to the same numbers.
 
 /// Writes networks as specs.
 struct SpecEmitter {
@@ -33,6 +35,8 @@ struct SpecEmitter {
     struct NestingProblem: Error {
         var message: String
         var hint: String? = "the spec language nests branches inside merges; this graph crosses them"
+        /// True when the branches nest, but deeper than a spec may: they are not looked into further.
+        var tooDeep = false
     }
 
     /// One network's spec, laid out as `netcalc fmt` lays it out: nested where its graph nests,
@@ -42,7 +46,7 @@ struct SpecEmitter {
         do throws(NestingProblem) {
             layout = try nested(network)
         } catch {
-            buffer.append(tidy(wired(network, because: error.message) + "\n", name: network.file))
+            buffer.append(tidy(wired(network, because: error) + "\n", name: network.file))
             buffer.flushIfFull()
             return
         }
@@ -64,7 +68,7 @@ struct SpecEmitter {
 
     /// The graph wired by name: every row in its order, each reading the row before it or, through
     /// `@tN`, the row named `tN`.
-    private func wired(_ network: NetworkReport, because reason: String) -> String {
+    private func wired(_ network: NetworkReport, because reason: NestingProblem) -> String {
         let rows = network.rows
         var named = Set<Int>()
         for row in rows.dropFirst() {
@@ -72,7 +76,9 @@ struct SpecEmitter {
         }
         func name(_ index: Int) -> String { "t\(index)" }
         var lines = header(network)
-        lines.append("# The graph's branches cross (\(commentSafe(reason))), so its tensors are named.")
+        lines.append(reason.tooDeep
+            ? "# The graph's merges nest deeper than a spec's \(Parser.maximumNesting) levels, so its tensors are named."
+            : "# The graph's branches cross (\(commentSafe(reason.message))), so its tensors are named.")
         var first = "\(identifierSafe(network.name)) = INPUT[\(network.input.fullText)]"
         if named.contains(0) { first += " as \(name(0))" }
         lines.append(first)
@@ -101,7 +107,7 @@ struct SpecEmitter {
                                      + sinks.prefix(4).map { "'\(network.rows[$0].name)'" }.joined(separator: ", ")
                                      + "); a spec has one", hint: "netcalc writes networks with one output")
         }
-        var elements = try graph.chain(from: 0, join: nil).elements
+        var elements = try graph.chain(from: 0, join: nil, level: 0).elements
         // Merge texts that repeat become blocks: ResNet's bottlenecks, Inception's modules.
         var counts: [String: Int] = [:]
         for text in elements.merges { counts[text, default: 0] += 1 }
@@ -392,8 +398,11 @@ private struct Graph {
     }
 
     /// The elements after row `start` up to the row whose only reader is `join` (or the end), and
-    /// the last row written.
-    func chain(from start: Int, join: Int?) throws(SpecEmitter.NestingProblem) -> (elements: ChainElements, last: Int) {
+    /// the last row written; `level` merges hold them. A merge inside `Parser.maximumNesting` others is
+    /// not looked into (a spec could not say it; a repeat's brackets never add a level, as a merge in a
+    /// run that repeats is there twice and so written as a block's name): each row is scanned at most
+    /// that many times, and the branches of a graph nested 16,000 deep cost what 64 levels do.
+    func chain(from start: Int, join: Int?, level: Int) throws(SpecEmitter.NestingProblem) -> (elements: ChainElements, last: Int) {
         var elements = ChainElements(rows: rows)
         var current = start
         var steps = 0
@@ -411,13 +420,18 @@ private struct Graph {
                 current = next[0]
                 continue
             }
+            guard level < Parser.maximumNesting else {
+                throw SpecEmitter.NestingProblem(
+                    message: "the merges nest more than \(Parser.maximumNesting) deep at '\(rows[current].name)'",
+                    hint: "the spec language nests merges \(Parser.maximumNesting) deep", tooDeep: true)
+            }
             let merge = try joinOf(current)
             var ends: [Int: String] = [:]
             for first in next where first != merge {
                 guard case .layer = rows[first].role else {
                     throw SpecEmitter.NestingProblem(message: "'\(rows[first].name)' merges '\(rows[current].name)' with a tensor from inside another branch")
                 }
-                let (inner, last) = try chain(from: first, join: merge)
+                let (inner, last) = try chain(from: first, join: merge, level: level + 1)
                 ends[last] = ([rows[first].text] + (0..<inner.count).map { inner.text($0) }).joined(separator: " -> ")
             }
             var branches: [String] = []

@@ -14,6 +14,20 @@ struct SourceRange: Hashable, Sendable {
     }
 }
 
+/// A node of a binary model file (ONNX), the place a diagnostic about it names where a text file's
+/// would give a line: `node 12 'Conv_3' (Conv)`.
+struct ModelNode: Hashable, Sendable {
+    /// Its position in the graph, from 0 (ONNX's `graph.node[12]`).
+    var index: Int
+    /// Its name, else its first output's, else its operator (what the file offers to find it by).
+    var name: String
+    /// Its operator: `Conv`.
+    var op: String
+
+    /// `node 12 'Conv_3' (Conv)`, as it is shown on a terminal.
+    var text: String { "node \(index) '\(visible(name))' (\(visible(op)))" }
+}
+
 /// A message about a spec, tied to a place in it: an error, a warning or a note.
 struct Diagnostic: Sendable {
     /// How serious a diagnostic is.
@@ -29,20 +43,33 @@ struct Diagnostic: Sendable {
     var file: SourceFile?
     /// Advice lines shown under the caret, each introduced with `hint:`.
     var hints: [String]
+    /// The node of a binary model file it is about, shown where a text file's line and column would be.
+    var node: ModelNode?
 
     init(_ severity: Severity, _ message: String, at range: SourceRange? = nil, in file: SourceFile? = nil,
-         hint: String? = nil) {
+         hint: String? = nil, node: ModelNode? = nil) {
         self.severity = severity
         self.message = message
         self.range = range
         self.file = file
         self.hints = hint.map { [$0] } ?? []
+        self.node = node
     }
 
-    /// The 1-based line and column where the diagnostic points, if it has a place.
+    /// The 1-based line and column where the diagnostic points, if it has a place in a file with text.
     var location: (line: Int, column: Int)? {
-        guard let range, let file else { return nil }
+        guard let range, let file, file.hasText else { return nil }
         return file.location(of: range.start)
+    }
+
+    /// `model.onnx: node 12 'Conv_3' (Conv)`, `spec.net:3:14`, `netcalc`: where the diagnostic is, as
+    /// it is shown on a terminal.
+    var place: String {
+        guard let file else { return "netcalc" }
+        var place = visible(file.name)
+        if let (line, column) = location { place += ":\(line):\(column)" }
+        if let node { place += ": " + node.text }
+        return place
     }
 }
 
@@ -67,7 +94,7 @@ struct DiagnosticList: Error, Sendable {
             dropped += 1
             return
         }
-        let key = "\(diagnostic.file?.name ?? "")|\(diagnostic.range?.start ?? -1)|\(diagnostic.message)"
+        let key = "\(diagnostic.file?.name ?? "")|\(diagnostic.range?.start ?? -1)|\(diagnostic.node?.index ?? -1)|\(diagnostic.message)"
         if seen.insert(key).inserted {
             items.append(diagnostic)
         } else if diagnostic.severity == .error {
@@ -88,8 +115,10 @@ struct DiagnosticList: Error, Sendable {
 }
 
 /// Renders diagnostics the way compilers do: `FILE:LINE:COL: error: message`, the source line,
-/// a caret under the place, then hints. Everything echoed is made `visible`: a control character in a
-/// source line, a file name or a message cannot drive the terminal.
+/// a caret under the place, then hints; for a binary model file, `FILE: node 12 'Conv_3' (Conv): error:
+/// message` (or `FILE: error: message` about the whole file) and no source line. Everything echoed is
+/// made `visible`: a control character in a source line, a file name or a message cannot drive the
+/// terminal.
 struct DiagnosticRenderer {
     var color: Bool
     /// Lines longer than this are cropped around the caret.
@@ -110,18 +139,15 @@ struct DiagnosticRenderer {
         }
         let green = color ? "\u{1B}[1;32m" : ""
         var out = ""
-        var place = "netcalc"
-        if let file = diagnostic.file {
-            place = visible(file.name)
-            if let (line, column) = diagnostic.location { place += ":\(line):\(column)" }
-        }
+        let place = diagnostic.place
         out += "\(bold)\(place):\(reset) \(severityColor)\(diagnostic.severity.rawValue):\(reset) "
         let lead = displayWidth(place) + diagnostic.severity.rawValue.count + 3
         let shownMessage = visible(diagnostic.message)
         let message = width.map { wrapped(shownMessage, width: $0, offset: lead, indent: 4).joined(separator: "\n") }
             ?? shownMessage
         out += "\(bold)\(message)\(reset)\n"
-        if let file = diagnostic.file, let range = diagnostic.range {
+        // A binary file (an ONNX model) has no source line to show: its place names the node.
+        if let file = diagnostic.file, file.hasText, let range = diagnostic.range {
             let (line, lineColumn) = file.location(of: range.start)
             // Only the part of the line around the caret is read: a line may be megabytes long. Columns
             // count characters (Unicode scalars); each is shown as a terminal shows it safely: a control

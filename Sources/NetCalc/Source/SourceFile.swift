@@ -15,6 +15,9 @@ struct SourceFile: Sendable {
     /// the line (a million answers on one line stay linear).
     private let checkpointColumns: [Int]
     private static let checkpointStride = 4096
+    /// False for the stand-in of a binary model file (ONNX), which has no text: a diagnostic about it has
+    /// no line and column and shows no source line; it names a node of the model instead.
+    private(set) var hasText = true
 
     /// Makes a source file from bytes already known to be valid UTF-8.
     init(name: String, validBytes: [UInt8]) {
@@ -40,6 +43,12 @@ struct SourceFile: Sendable {
     /// Makes a source file from text.
     init(name: String, text: String) {
         self.init(name: name, validBytes: Array(text.utf8))
+    }
+
+    /// The stand-in for a binary model file (ONNX), named as the file: no text, no lines.
+    init(binaryNamed name: String) {
+        self.init(name: name, validBytes: [])
+        hasText = false
     }
 
     /// Validates raw bytes and makes a source file, or returns the diagnostic for the first invalid byte.

@@ -624,7 +624,23 @@ extension ONNXConstant {
             let reducedCount = Double(max(1, values.count / max(1, sums.count)))
             switch kind {
             case .mean: return .floats(sums.map { $0 / reducedCount })
-            case .sum: return ONNXDataType.isFloat(data.dataType) ? .floats(sums) : .ints(sums.map { Int($0) })
+            case .sum:
+                guard !ONNXDataType.isFloat(data.dataType), case .ints(let list)? = data.known else { return .floats(sums) }
+                // Integers are summed exactly, checked: a sum past 64 bits is an error, not a trap.
+                var totals = [CheckedInt](repeating: CheckedInt(0), count: sums.count)
+                for flat in list.indices {
+                    var target = 0
+                    for axis in data.dims.indices where !axes.contains(axis) {
+                        target += (flat / sourceStrides[axis]) % data.dims[axis] * targetStrides[axis]
+                    }
+                    totals[target] = totals[target] + list[flat]
+                }
+                var exact: [Int] = []
+                for total in totals {
+                    guard let value = total.value else { throw ConstantFailure("an integer sum overflows 64 bits") }
+                    exact.append(value)
+                }
+                return .ints(exact)
             case .l2: return .floats(sums.map { $0.squareRoot() })
             }
         }

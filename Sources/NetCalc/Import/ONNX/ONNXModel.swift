@@ -115,6 +115,8 @@ struct ONNXNode: Sendable {
     var attributes: [ONNXAttribute] = []
     /// Where the node starts in the file.
     var offset = 0
+    /// Its position in the graph, from 0 (`graph.node[index]`): where diagnostics about it point.
+    var index = 0
     /// The modules the node ran in, outermost first, as PyTorch's dynamo exporter records them
     /// (`pkg.torch.onnx.name_scopes`, its own name left out): `layer1`, `layer1.0`, `layer1.0.conv1`.
     var scopes: [String]?
@@ -229,7 +231,9 @@ extension ONNXGraph {
             switch (field.number, field.wire) {
             case (1, .lengthDelimited):
                 var sub = try reader.readMessage("NodeProto")
-                graph.nodes.append(try ONNXNode.parse(&sub, offset: start))
+                var node = try ONNXNode.parse(&sub, offset: start)
+                node.index = graph.nodes.count
+                graph.nodes.append(node)
             case (2, .lengthDelimited):
                 graph.name = try reader.readString("graph name")
             case (5, .lengthDelimited):

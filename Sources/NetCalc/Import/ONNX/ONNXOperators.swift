@@ -846,7 +846,7 @@ extension ONNXImporter {
                 throw failure(node, "broadcasts a tensor of dims \(x.text) with a constant of dims \(c.dims) to a larger tensor")
             }
             elementwiseCount += 1
-            if c.count != 1 { droppedConstantValues += c.count ?? 0 }
+            if c.count != 1 { droppedConstantValues = droppedConstantValues + (c.count ?? 0) }
             try alias(node, to: x)
         }
     }

@@ -50,7 +50,7 @@ enum ONNXReader {
             model = try ONNXModel(bytes: bytes)
         } catch {
             throw ONNXImporter.failure(
-                "\(fileName): \(error.message) (at byte \(error.offset))",
+                "\(error.message) (at byte \(error.offset))", in: fileName,
                 hint: "the file is truncated or is not an ONNX model (a ModelProto in protobuf's binary format)")
         }
         var importer = try ONNXImporter(model: model, fileName: fileName)
@@ -242,6 +242,8 @@ struct ONNXImporter {
     var nameCounters: [String: Int] = [:]
     /// Every tensor name in the file, so that made-up names do not collide.
     var tensorNames: Set<String> = []
+    /// The next number to try after each made-up tensor name's base already taken.
+    var tensorCounters: [String: Int] = [:]
     /// The nodes reading each tensor, by index.
     var consumers: [String: [Int]] = [:]
     /// The node writing each tensor, by index.
@@ -256,8 +258,9 @@ struct ONNXImporter {
     /// Nodes a pattern has already turned into a layer.
     var claimed: Set<Int> = []
     var elementwiseCount = 0
-    /// The values of per-channel constants those operations read, which are not counted.
-    var droppedConstantValues = 0
+    /// The values of per-channel constants those operations read, which are not counted: summed
+    /// checked, as every count from the file is (nil once the sum passes 64 bits).
+    var droppedConstantValues = CheckedInt(0)
     /// LAYERNORM rows made from a normalization without learned scale and shift.
     var plainNorms: [String] = []
     var notes: [String] = []
@@ -271,16 +274,17 @@ struct ONNXImporter {
     /// Opsets netcalc knows the rules of.
     static let opsets = 7...21
 
-    /// An import failure with one error.
-    static func failure(_ message: String, hint: String? = nil) -> ImportFailure {
+    /// An import failure with one error about the file named `fileName` (a binary file: the diagnostic
+    /// gives no line), or about one of its nodes.
+    static func failure(_ message: String, in fileName: String, hint: String? = nil, node: ModelNode? = nil) -> ImportFailure {
         var list = DiagnosticList()
-        list.append(Diagnostic(.error, message, at: nil, in: nil, hint: hint))
+        list.append(Diagnostic(.error, message, in: SourceFile(binaryNamed: fileName), hint: hint, node: node))
         return ImportFailure(diagnostics: list)
     }
 
-    /// An import failure about the file, its name first.
+    /// An import failure about the file: `model.onnx: error: MESSAGE`.
     func failure(_ message: String, hint: String? = nil) -> ImportFailure {
-        ONNXImporter.failure("\(fileName): \(message)", hint: hint)
+        ONNXImporter.failure(message, in: fileName, hint: hint)
     }
 
     /// The name a node goes by in messages and rows: its name, else its first output's.
@@ -289,28 +293,34 @@ struct ONNXImporter {
         return node.outputs.first { !$0.isEmpty } ?? node.opType
     }
 
-    /// An import failure about a node: `node 'NAME' (Reshape) MESSAGE`.
+    /// Where a diagnostic about a node points: `node 12 'Conv_3' (Conv)`, by its label.
+    func place(_ node: ONNXNode) -> ModelNode {
+        ModelNode(index: node.index, name: label(node), op: node.opType)
+    }
+
+    /// An import failure about a node: `model.onnx: node 12 'Conv_3' (Conv): error: MESSAGE`, the message
+    /// saying what the node does (`has a weight of dims ...`).
     func failure(_ node: ONNXNode, _ message: String, hint: String? = nil) -> ImportFailure {
-        failure("node '\(label(node))' (\(node.opType)) \(message)", hint: hint)
+        ONNXImporter.failure(message, in: fileName, hint: hint, node: place(node))
     }
 
     init(model: ONNXModel, fileName: String) throws(ImportFailure) {
         self.fileName = fileName
         self.model = model
-        file = SourceFile(name: fileName, text: "")
+        file = SourceFile(binaryNamed: fileName)
         resolver = ImportedCallResolver(file: file)
         guard let graph = model.graph else {
-            throw ONNXImporter.failure("\(fileName): the file holds no graph, so it is not an ONNX model",
+            throw ONNXImporter.failure("the file holds no graph, so it is not an ONNX model", in: fileName,
                                        hint: "an ONNX model is a ModelProto whose field 7 is the graph")
         }
         self.graph = graph
         guard let opset = model.defaultOpset else {
-            throw ONNXImporter.failure("\(fileName): the model imports no operator set of the default ONNX domain",
+            throw ONNXImporter.failure("the model imports no operator set of the default ONNX domain", in: fileName,
                                        hint: "ModelProto.opset_import needs an entry with domain \"\" and a version")
         }
         guard opset >= ONNXImporter.opsets.lowerBound else {
             throw ONNXImporter.failure(
-                "\(fileName): the model uses opset \(opset), older than netcalc reads",
+                "the model uses opset \(opset), older than netcalc reads", in: fileName,
                 hint: "netcalc reads opsets \(ONNXImporter.opsets.lowerBound) to \(ONNXImporter.opsets.upperBound); convert the model with onnx.version_converter")
         }
         self.opset = opset
@@ -540,10 +550,13 @@ struct ONNXImporter {
             var note = elementwiseCount == 1
                 ? "1 elementwise operation the exporter wrote out is not a row"
                 : "\(elementwiseCount) elementwise operations the exporter wrote out are not rows"
-            if droppedConstantValues > 0 {
-                note += elementwiseCount == 1
-                    ? " (the \(droppedConstantValues) values of its per-channel constant are not counted as parameters)"
-                    : " (the \(droppedConstantValues) values of their per-channel constants are not counted as parameters)"
+            if droppedConstantValues.value != 0 {
+                let whose = elementwiseCount == 1 ? "its per-channel constant" : "their per-channel constants"
+                if let count = droppedConstantValues.value {
+                    note += " (the \(count) values of \(whose) are not counted as parameters)"
+                } else {
+                    note += " (the values of \(whose), more than \(formatCount(Int.max)) in all, are not counted as parameters)"
+                }
             }
             notes.append(note)
         }
@@ -655,14 +668,17 @@ struct ONNXImporter {
         return name
     }
 
-    /// A tensor name the file does not use.
+    /// A tensor name the file does not use: the base, else the base with `#2`, `#3`, ... The search for
+    /// a base goes on from where its last one ended, so that nodes writing one name again (each made-up
+    /// `y/pad` another `#N`) cost one step each, not a step per name made before.
     mutating func freshTensorName(_ base: String) -> String {
         var name = base
-        var counter = 2
+        var counter = tensorCounters[base] ?? 2
         while tensorNames.contains(name) {
             name = "\(base)#\(counter)"
             counter += 1
         }
+        tensorCounters[base] = counter
         tensorNames.insert(name)
         return name
     }
@@ -677,7 +693,7 @@ struct ONNXImporter {
         let name = uniqueLayerName(label(node) + suffix)
         let range = SourceRange(0, 0)
         let resolved: ResolvedCall
-        switch resolver.resolve(call, layer: name, at: range) {
+        switch resolver.resolve(call, layer: name, at: range, node: place(node)) {
         case .success(let made): resolved = made
         case .failure(let list): throw ImportFailure(diagnostics: list)
         }
@@ -719,7 +735,7 @@ struct ONNXImporter {
             return failure(node, "has sizes whose arithmetic does not fit in 64 bits")
         case .invalid, .notWhole:
             return ImportFailure(ImportedCallResolver.diagnostic(error, layer: name, text: text, input: input,
-                                                                 at: SourceRange(0, 0), in: file))
+                                                                 at: SourceRange(0, 0), in: file, node: place(node)))
         }
     }
 
@@ -734,7 +750,7 @@ struct ONNXImporter {
             throw failure(node, "gives netcalc's shape \(shape.fullText), which has no dims in ONNX's \(layout.text) layout here")
         }
         layers.append(ImportedLayer(name: name, computation: computation, inputs: inputs.map(\.tensor), output: output,
-                                    range: SourceRange(0, 0)))
+                                    range: SourceRange(0, 0), node: place(node)))
         let data = ONNXData(tensor: output, dims: dims, layout: layout)
         values[output] = .data(data)
         shapes[output] = shape

@@ -287,15 +287,16 @@ extension ONNXImporter {
              .mish, .constant, .shape, .size, .range, .constantOfShape, .scatterND, .not:
             throw failure(node, "reads a tensor of dims \(first.dims) that netcalc follows by ONNX's shape rules; netcalc's \(node.opType) needs a channels-first tensor (NCHW and its 1-D and 3-D kin)")
         }
-        var weights = 0
-        var biases = 0
-        var statistics = 0
+        // Each operand's count fits in 64 bits, their sums need not: added checked.
+        var weights = CheckedInt(0)
+        var biases = CheckedInt(0)
+        var statistics = CheckedInt(0)
         for (position, item) in list.enumerated() {
             guard case .constant(let constant)? = item else { continue }
-            let values = learnedValues(node.inputs[position])
+            let values = try learnedValues(node.inputs[position], of: node)
             guard values > 0 else { continue }
             if op == .batchNormalization, position >= 3 {
-                statistics += values
+                statistics = statistics + values
                 continue
             }
             let isBias: Bool
@@ -304,7 +305,11 @@ extension ONNXImporter {
             case .add, .sub: isBias = constant.dims.dropLast().allSatisfy { $0 == 1 }
             default: isBias = false
             }
-            if isBias { biases += values } else { weights += values }
+            if isBias { biases = biases + values } else { weights = weights + values }
+        }
+        let counts = (weights.value, biases.value, statistics.value)
+        guard let weightCount = counts.0, let biasCount = counts.1, let statisticCount = counts.2 else {
+            throw failure(node, "has sizes whose arithmetic does not fit in 64 bits")
         }
         guard outputs.count == node.outputs.count || (outputs.count == 1 && !node.outputs.isEmpty) else {
             throw failure(node, "has \(node.outputs.count) outputs")
@@ -314,8 +319,8 @@ extension ONNXImporter {
             guard !out.isEmpty else { continue }
             // A node of several outputs: the first carries the counts.
             try emitTensor(node, name, reading: data, output: out, dims: dims, macs: index == 0 ? macs : 0,
-                           weights: index == 0 ? weights : 0, biases: index == 0 ? biases : 0,
-                           statistics: index == 0 ? statistics : 0, suffix: outputs.count > 1 ? ":\(index)" : "")
+                           weights: index == 0 ? weightCount : 0, biases: index == 0 ? biasCount : 0,
+                           statistics: index == 0 ? statisticCount : 0, suffix: outputs.count > 1 ? ":\(index)" : "")
         }
     }
 
@@ -436,7 +441,7 @@ extension ONNXImporter {
             if operation.biases > 0 { arguments.append(.tag("biases", [operation.biases])) }
             if operation.statistics > 0 { arguments.append(.tag("stats", [operation.statistics])) }
             let call = ImportedCall("TENSOROP", arguments)
-            switch resolver.resolve(call, layer: layers[index].name, at: SourceRange(0, 0)) {
+            switch resolver.resolve(call, layer: layers[index].name, at: SourceRange(0, 0), node: place(node)) {
             case .success(let made): layers[index].computation = .call(made)
             case .failure(let list): throw ImportFailure(diagnostics: list)
             }
@@ -454,15 +459,16 @@ extension ONNXImporter {
     /// (Identity, Cast, Reshape, Transpose, Gather of a position-bias table by its index table, ...);
     /// tensors already counted add nothing, and so does a tensor of one repeated value (`holdsOneValue`:
     /// the region numbers dynamo stores for Swin's shifted-window mask).
-    mutating func learnedValues(_ tensor: String) -> Int {
-        var total = 0
+    /// A sum past 64 bits is an error naming `node`, never a count left out.
+    mutating func learnedValues(_ tensor: String, of node: ONNXNode) throws(ImportFailure) -> Int {
+        var total = CheckedInt(0)
         for name in storedSources(tensor) {
             guard case .constant(let stored)? = values[name], ONNXDataType.isFloat(stored.dataType),
                   let count = stored.count, count > 1, !holdsOneValue(name), countedTensors.insert(name).inserted else { continue }
-            let (sum, overflow) = total.addingReportingOverflow(count)
-            if !overflow { total = sum }
+            total = total + count
         }
-        return total
+        guard let sum = total.value else { throw failure(node, "has sizes whose arithmetic does not fit in 64 bits") }
+        return sum
     }
 
     /// The stored tensors (initializers and Constant nodes' outputs) a constant is computed from, each once,
@@ -499,7 +505,7 @@ extension ONNXImporter {
         let call = TensorOperation.call(op, output: shape, macs: macs, weights: weights, biases: biases, statistics: statistics)
         let name = uniqueLayerName(label(node) + suffix)
         let resolved: ResolvedCall
-        switch resolver.resolve(call, layer: name, at: SourceRange(0, 0)) {
+        switch resolver.resolve(call, layer: name, at: SourceRange(0, 0), node: place(node)) {
         case .success(let made): resolved = made
         case .failure(let list): throw ImportFailure(diagnostics: list)
         }
@@ -513,7 +519,7 @@ extension ONNXImporter {
             throw failure(node, name: name, text: call.text, error, input: input)
         }
         layers.append(ImportedLayer(name: name, computation: .call(resolved), inputs: inputs.map(\.tensor), output: output,
-                                    inPlace: inPlace, range: SourceRange(0, 0)))
+                                    inPlace: inPlace, range: SourceRange(0, 0), node: place(node)))
         values[output] = .data(ONNXData(tensor: output, dims: dims, layout: .tensor))
         shapes[output] = effect.output
     }

@@ -12,7 +12,7 @@ import Testing
 
     static func analyzeModel(_ path: String) -> (NetworkReport?, [Diagnostic]) {
         let bytes = Array(FileManager.default.contents(atPath: path) ?? Data())
-        let (report, diagnostics) = importModel(path, bytes, format: .prototxt, overrides: SettingsOverride())
+        let (report, diagnostics) = importModel(path, bytes, format: .prototxt, overrides: SettingsOverride()).parts
         return (report, diagnostics.items)
     }
 
@@ -107,7 +107,7 @@ import Testing
             layer { name: "ab" type: "Eltwise" bottom: "a" bottom: "b" top: "ab" }
             layer { name: "out" type: "Eltwise" bottom: "ab" bottom: "b" top: "out" }
             """
-        let (report, diagnostics) = importModel("cross.prototxt", Array(text.utf8), format: .prototxt, overrides: SettingsOverride())
+        let (report, diagnostics) = importModel("cross.prototxt", Array(text.utf8), format: .prototxt, overrides: SettingsOverride()).parts
         #expect(diagnostics.items.isEmpty)
         let original = try #require(report)
         let (spec, problems) = SpecEmitter().render([original])
@@ -159,7 +159,7 @@ import Testing
     /// are an input of six dims and more kernel sizes than axes.
     @Test func ranksCaffeCannotPool() {
         func firstError(_ text: String) -> String? {
-            let (report, diagnostics) = importModel("n.prototxt", Array(text.utf8), format: .prototxt, overrides: SettingsOverride())
+            let (report, diagnostics) = importModel("n.prototxt", Array(text.utf8), format: .prototxt, overrides: SettingsOverride()).parts
             #expect(report == nil)
             return diagnostics.items.first?.message
         }

@@ -134,14 +134,19 @@ public func run(_ invocation: Invocation) -> Outcome {
         let inputFormat = options.inputFormat ?? input.path.flatMap(InputFormat.byExtension)
             ?? (input == .standardInput || input.path != nil ? InputFormat.sniff(raw.bytes) : .spec)
         if inputFormat != .spec {
-            let (imported, importDiagnostics) = importModel(raw.name, raw.bytes, model: raw.model, format: inputFormat,
-                                                            overrides: options.overrides)
-            if let imported { networks.append(imported) }
-            diagnostics.append(contentsOf: importDiagnostics.items)
-            outcome.standardError += renderer.render(importDiagnostics)
-            if importDiagnostics.hasErrors { outcome.status = max(outcome.status, 1) }
-            // A partial analysis's totals are not the model's: like an error, it is not a clean answer.
-            if imported?.leftOut.isEmpty == false { outcome.status = max(outcome.status, 1) }
+            switch importModel(raw.name, raw.bytes, model: raw.model, format: inputFormat, overrides: options.overrides) {
+            case .analyzed(let imported, let warnings):
+                networks.append(imported)
+                diagnostics.append(contentsOf: warnings.items)
+                outcome.standardError += renderer.render(warnings)
+                // A partial analysis's totals are not the model's: like an error, it is not a clean answer.
+                if warnings.hasErrors || !imported.leftOut.isEmpty { outcome.status = max(outcome.status, 1) }
+            case .failed(let failure):
+                // Never silent: a failure holds at least one error (ImportFailure).
+                diagnostics.append(contentsOf: failure.diagnostics.items)
+                outcome.standardError += renderer.render(failure.diagnostics)
+                outcome.status = max(outcome.status, 1)
+            }
             continue
         }
         if options.overrides.inputShape != nil {
@@ -251,9 +256,9 @@ private func render(_ networks: [NetworkReport], definitions: [String: [String: 
     }
 }
 
-/// Reads a Caffe or ONNX model and analyzes its graph.
+/// Reads a Caffe or ONNX model and analyzes its graph: its network, or at least one error.
 func importModel(_ name: String, _ bytes: [UInt8], model: ModelBytes? = nil, format: InputFormat,
-                 overrides: SettingsOverride) -> (NetworkReport?, DiagnosticList) {
+                 overrides: SettingsOverride) -> ModelAnalysis {
     let file: SourceFile
     let network: ImportedNetwork
     do throws(ImportFailure) {
@@ -261,23 +266,22 @@ func importModel(_ name: String, _ bytes: [UInt8], model: ModelBytes? = nil, for
         case .prototxt:
             switch SourceFile.load(name: name, bytes: bytes) {
             case .success(let text): file = text
-            case .failure(let list): return (nil, list)
+            case .failure(let list): return .failed(ImportFailure(diagnostics: list))
             }
             network = try CaffeReader(file: file, inputShape: overrides.inputShape).read()
         case .onnx:
             if overrides.inputShape != nil {
-                var list = DiagnosticList()
-                list.append(Diagnostic(.error, "--input-shape sets a Caffe prototxt's input; an ONNX file's is in the file",
-                                       at: SourceRange(0, 0), in: SourceFile(name: name, text: "")))
-                return (nil, list)
+                return .failed(ImportFailure(Diagnostic(.error, "--input-shape sets a Caffe prototxt's input; an ONNX file's is in the file",
+                                                        at: SourceRange(0, 0), in: SourceFile(name: name, text: ""))))
             }
             file = SourceFile(name: name, text: "")
             network = try ONNXReader.read(model ?? ModelBytes(bytes), fileName: name)
         case .spec:
-            return (nil, DiagnosticList())
+            return .failed(ImportFailure(Diagnostic(.error, "\(name) is a spec, not a model file", at: nil, in: nil,
+                                                    hint: "this is netcalc's fault: please report it")))
         }
     } catch {
-        return (nil, error.diagnostics)
+        return .failed(error)
     }
     return GraphAnalyzer(network: network, file: file, overrides: overrides).analyze()
 }

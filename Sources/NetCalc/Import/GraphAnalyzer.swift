@@ -25,13 +25,11 @@ struct GraphAnalyzer {
         Evaluator(settings: settings, batchOrigin: overrides.batch != nil ? "--batch" : nil, quotesLayerNames: true)
     }
 
-    /// The analyzed network, or nil with the diagnostics that say why.
-    func analyze() -> (NetworkReport?, DiagnosticList) {
-        var diagnostics = DiagnosticList()
+    /// The analyzed network with its warnings, or the failure that says why there is none.
+    func analyze() -> ModelAnalysis {
         let evaluator = evaluator
-        func failure(_ message: String, at range: SourceRange, hint: String? = nil) -> (NetworkReport?, DiagnosticList) {
-            diagnostics.append(Diagnostic(.error, message, at: range, in: file, hint: hint))
-            return (nil, diagnostics)
+        func failure(_ message: String, at range: SourceRange, hint: String? = nil) -> ModelAnalysis {
+            .failed(ImportFailure(Diagnostic(.error, message, at: range, in: file, hint: hint)))
         }
         guard network.layers.count < Analyzer.maximumRows else {
             return failure("the model has more than \(formatCount(Analyzer.maximumRows)) layers", at: network.inputRange,
@@ -41,12 +39,11 @@ struct GraphAnalyzer {
         var evaluation = NetworkEvaluation(evaluator, capacity: network.layers.count + 1)
         var tensors: [String: Int] = [:]
         // A node that cannot become a row: the layer's own words, or the overflow's.
-        func failure(_ error: NodeFailure, at range: SourceRange, text: String) -> (NetworkReport?, DiagnosticList) {
+        func failure(_ error: NodeFailure, at range: SourceRange, text: String) -> ModelAnalysis {
             switch error {
             case .layer(let layerFailure, let name, let input):
-                diagnostics.append(ImportedCallResolver.diagnostic(layerFailure, layer: name, text: text, input: input,
-                                                                     at: range, in: file))
-                return (nil, diagnostics)
+                return .failed(ImportFailure(ImportedCallResolver.diagnostic(layerFailure, layer: name, text: text,
+                                                                             input: input, at: range, in: file)))
             case .counting(let counting):
                 return failure(counting.message, at: range, hint: counting.hint)
             }
@@ -114,10 +111,11 @@ struct GraphAnalyzer {
         report.notes = network.notes
         report.blocks = scopes
         report.leftOut = network.leftOut
+        var warnings = DiagnosticList()
         if let first = network.leftOut.first {
-            diagnostics.append(Self.partialWarning(network.leftOut, at: first.range, in: file))
+            warnings.append(Self.partialWarning(network.leftOut, at: first.range, in: file))
         }
-        return (report, diagnostics)
+        return .analyzed(report, warnings: warnings)
     }
 
     /// The one warning of a partial analysis: how many layers are left out, why (each layer left out

@@ -170,6 +170,6 @@ import Testing
             + "layer { name: \"r\" type: \"ReLU\" bottom: \"data\" top: \"r\" }")?
             .hasPrefix("the input needs two to five positive sizes") == true)
         #expect(firstError(volume + "layer { name: \"c\" type: \"Convolution\" bottom: \"data\" top: \"c\" convolution_param { num_output: 4 kernel_size: 1 kernel_size: 1 kernel_size: 1 kernel_size: 1 } }")
-            == "layer 'c' (Convolution): it gives 4 values of kernel_size; netcalc's networks have at most three spatial axes")
+            == "layer 'c' (Convolution): it gives kernel_size 4 times, for 3 spatial axes")
     }
 }

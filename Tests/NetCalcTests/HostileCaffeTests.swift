@@ -21,6 +21,23 @@ import Testing
         """
     }
 
+    /// `LINE:COL` of `needle` in `text` (1-based), `offset` characters into it: where a caret points.
+    static func place(of needle: String, in text: String, offset: Int = 0) throws -> String {
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        let line = try #require(lines.firstIndex { $0.contains(needle) })
+        let start = try #require(lines[line].range(of: needle)).lowerBound
+        return "\(line + 1):\(lines[line].distance(from: lines[line].startIndex, to: start) + offset + 1)"
+    }
+
+    /// The rows of a prototxt's analysis as `name output text` lines, or its standard error.
+    static func rows(_ text: String) -> String {
+        let outcome = run(text, ["--format", "csv", "--columns", "layer,output,text"])
+        guard outcome.status == 0 else { return outcome.standardError }
+        return outcome.standardOutput.split(whereSeparator: \.isNewline).dropFirst().map { line in
+            line.split(separator: ",", maxSplits: 1).dropFirst().joined().replacingOccurrences(of: "\"", with: "")
+        }.joined(separator: "\n")
+    }
+
     /// Runs netcalc on prototxt text given on standard input.
     static func run(_ text: String, _ arguments: [String] = []) -> Outcome {
         runNetCalc(["--input-format", "prototxt"] + arguments + ["-"], standardInput: text)
@@ -51,5 +68,262 @@ import Testing
         let analyzed = importModel("n.prototxt", Array(Self.network().utf8), format: .prototxt, overrides: SettingsOverride())
         #expect(analyzed.report?.rows.count == 5)
         #expect(analyzed.diagnostics.isEmpty)
+    }
+
+    /// The slopes and ratios that made the network vanish (exit 0, `{"errors": [], "networks": []}`, a
+    /// module whose main is `pass`): each is an error at the value now, in every mode.
+    @Test(arguments: ["-inf", "-nan", "-infinity", "nan", "inf", "Infinity", "-INF", "NaN"])
+    func nonFiniteValuesAreErrorsAtTheValue(_ value: String) throws {
+        for (text, field) in [(Self.network(relu: "relu_param { negative_slope: \(value) }"), "negative_slope"),
+                              (Self.network(dropout: "dropout_param { dropout_ratio: \(value) }"), "dropout_ratio")] {
+            let table = Self.run(text)
+            #expect(table.status == 1, "\(field): \(value)")
+            #expect(table.standardError.contains("its \(field) must be"), "\(table.standardError)")
+            #expect(table.standardError.hasPrefix("<stdin>:\(try Self.place(of: "\(field): \(value)", in: text, offset: field.count + 2)): error:"),
+                    "\(table.standardError)")
+            let json = Self.run(text, ["--format", "json"])
+            #expect(json.status == 1)
+            #expect(!json.standardOutput.contains("\"errors\" : []"))
+            let module = Self.run(text, ["--emit", "pytorch"])
+            #expect(module.status == 1)
+            #expect(!module.standardError.isEmpty)
+        }
+    }
+
+    // MARK: 3. Silent misread
+
+    /// Enum values by their numbers, as Caffe reads them; each name and number means the same layer.
+    @Test(arguments: [
+        ("pool: 1", "AVGPOOL(2,caffe)"), ("pool: AVE", "AVGPOOL(2,caffe)"), ("pool: 0", "MAXPOOL(2,caffe)"),
+        ("pool: MAX", "MAXPOOL(2,caffe)"), ("pool: 0x1", "AVGPOOL(2,caffe)"),
+    ])
+    func poolingMethodsByNameAndNumber(_ field: String, _ call: String) {
+        let rows = Self.rows(Self.network(pooling: "kernel_size: 2 stride: 2 \(field)"))
+        #expect(rows.contains("pool1 56x56x8 \(call)".replacingOccurrences(of: " ", with: ",")), "\(rows)")
+    }
+
+    /// An enum value Caffe does not have, or written as a string or in another case, is an error at it.
+    @Test(arguments: [
+        ("pool: 7", "pool is one of MAX (0), AVE (1) or STOCHASTIC (2), not 7", nil),
+        ("pool: -1", "pool is one of MAX (0), AVE (1) or STOCHASTIC (2), not -1", nil),
+        ("pool: max", "pool is one of MAX (0), AVE (1) or STOCHASTIC (2), not 'max'", "the names are written as caffe.proto spells them: MAX"),
+        ("pool: \"AVE\"", "pool is one of MAX (0), AVE (1) or STOCHASTIC (2), not the string \"AVE\"", "an enum value is written without quotes: pool: AVE"),
+        ("pool: 2", "STOCHASTIC pooling is not supported", "MAX and AVE are"),
+        ("pool: 1.0", "pool is one of MAX (0), AVE (1) or STOCHASTIC (2), not 1.0", nil),
+    ] as [(String, String, String?)])
+    func badEnumValuesAreErrorsAtThem(_ field: String, _ message: String, _ hint: String?) throws {
+        let text = Self.network(pooling: "kernel_size: 2 stride: 2 \(field)")
+        let outcome = Self.run(text)
+        #expect(outcome.status == 1)
+        #expect(outcome.standardError.hasPrefix("<stdin>:\(try Self.place(of: field, in: text, offset: 6)): error: layer 'pool1' (Pooling): \(message)\n"),
+                "\(outcome.standardError)")
+        if let hint { #expect(outcome.standardError.contains("hint: \(hint)\n")) }
+    }
+
+    /// Eltwise's operation by its number: 0 is PROD, 1 SUM, 2 MAX.
+    @Test func eltwiseOperationsByNumber() {
+        func merge(_ operation: String) -> String {
+            Self.rows("""
+                input: "data"
+                input_shape { dim: 1 dim: 2 dim: 4 dim: 4 }
+                layer { name: "e" type: "Eltwise" bottom: "data" bottom: "data" top: "e" eltwise_param { \(operation) } }
+                """)
+        }
+        #expect(merge("operation: 0").contains("e,4x4x2,MUL(data | data)"))
+        #expect(merge("operation: PROD").contains("e,4x4x2,MUL(data | data)"))
+        #expect(merge("operation: 1").contains("e,4x4x2,ADD(data | data)"))
+        #expect(merge("").contains("e,4x4x2,ADD(data | data)"))
+        #expect(merge("operation: 2").contains("e,4x4x2,TENSOROP"))
+        #expect(merge("operation: 3").contains("operation is one of PROD (0), SUM (1) or MAX (2), not 3"))
+        #expect(merge("operation: SUM coeff: 1 coeff: -1.5f").contains("e,4x4x2,ADD(data | data)"))
+        #expect(merge("operation: SUM coeff: 1 coeff: \"2\"").contains("coeff is a float (a number such as 0.1, 1e-5, 2.5f or inf), not the string \"2\""))
+    }
+
+    /// Caffe's TEST net: a rule's phase by name or number; any include rule met includes, any exclude
+    /// rule met excludes; both kinds at once are an error.
+    @Test func phaseRulesAreReadAsCaffeReadsThem() {
+        func rows(_ rules: String) -> String {
+            Self.rows("""
+                input: "data"
+                input_shape { dim: 1 dim: 2 dim: 4 dim: 4 }
+                layer { name: "r" type: "ReLU" bottom: "data" top: "r" \(rules) }
+                """)
+        }
+        #expect(!rows("include { phase: 0 }").contains("r,"))
+        #expect(!rows("include { phase: TRAIN }").contains("r,"))
+        #expect(rows("include { phase: 1 }").contains("r,4x4x2,RELU"))
+        #expect(rows("include { phase: TRAIN } include { phase: TEST }").contains("r,4x4x2,RELU"))
+        #expect(rows("include { }").contains("r,4x4x2,RELU"))
+        #expect(!rows("exclude { phase: 1 }").contains("r,"))
+        #expect(rows("exclude { phase: 0 }").contains("r,4x4x2,RELU"))
+        #expect(rows("include { phase: 0 } exclude { phase: 0 }").contains("the layer gives both include and exclude rules"))
+        #expect(rows("include { phase: 2 }").contains("phase is one of TRAIN (0) or TEST (1), not 2"))
+        #expect(rows("include { phase: \"TEST\" }").contains("phase is one of TRAIN (0) or TEST (1), not the string \"TEST\""))
+    }
+
+    /// A window field of the wrong kind, out of range or negative is an error at the value, never
+    /// stride 1 (224x224 where Caffe gives 112x112).
+    @Test(arguments: [
+        ("stride: 2.0", "stride is a uint32 (a whole number from 0 to 4,294,967,295), not 2.0", "write stride: 2"),
+        ("stride: \"2\"", "stride is a uint32 (a whole number from 0 to 4,294,967,295), not the string \"2\"", "write stride: 2"),
+        ("stride: 2e0", "stride is a uint32 (a whole number from 0 to 4,294,967,295), not 2e0", "write stride: 2"),
+        ("stride: 2f", "stride is a uint32 (a whole number from 0 to 4,294,967,295), not 2f", "write stride: 2"),
+        ("stride: 4294967296", "stride is a uint32 (a whole number from 0 to 4,294,967,295); 4294967296 is out of its range", nil),
+        ("stride: 99999999999999999999", "stride is a uint32 (a whole number from 0 to 4,294,967,295); 99999999999999999999 is out of its range", nil),
+        ("stride: -2", "stride is a uint32 (a whole number from 0 to 4,294,967,295), not -2", nil),
+        ("stride: two", "stride is a uint32 (a whole number from 0 to 4,294,967,295), not 'two'", nil),
+        ("stride: 0", "its stride must be at least 1, not 0", "a stride of 0 would never move the window"),
+        ("pad: 1.5", "pad is a uint32 (a whole number from 0 to 4,294,967,295), not 1.5", nil),
+        ("dilation: 2.0", "dilation is a uint32 (a whole number from 0 to 4,294,967,295), not 2.0", "write dilation: 2"),
+        ("dilation: 0", "its dilation must be at least 1, not 0", nil),
+        ("kernel_size: 3.0", "kernel_size is a uint32 (a whole number from 0 to 4,294,967,295), not 3.0", "write kernel_size: 3"),
+        ("group: -5", "group is a uint32 (a whole number from 0 to 4,294,967,295), not -5", nil),
+        ("group: 0", "its group must be at least 1", nil),
+        ("num_output: 8.0", "num_output is a uint32 (a whole number from 0 to 4,294,967,295), not 8.0", "write num_output: 8"),
+        ("num_output: 9", "num_output is given twice, and it is not a repeated field",
+         "protobuf's text format parser, which Caffe uses, refuses a second value of such a field: keep one"),
+        ("bias_term: 2", "bias_term is a bool (true or false), not 2", nil),
+        ("bias_term: yes", "bias_term is a bool (true or false), not 'yes'", nil),
+        ("stride: 2 stride: 2 stride: 2", "it gives stride 3 times, for 2 spatial axes",
+         "Caffe takes stride once, or once per spatial axis (depth, height, width)"),
+        ("stride_h: 2", "it gives stride_h without stride_w", "Caffe needs both stride_h and stride_w"),
+        ("stride: 2 stride_w: 2", "it gives both stride and stride_w", "Caffe takes stride, or stride_h and stride_w, not both"),
+        ("kernel_w: 3", "it gives both kernel_size and kernel_w", "Caffe takes kernel_size, or kernel_h and kernel_w, not both"),
+    ] as [(String, String, String?)])
+    func convolutionFieldsOfTheWrongKindAreErrorsAtThem(_ field: String, _ message: String, _ hint: String?) throws {
+        // num_output is given in place of the network's (given beside it, it is given twice).
+        let text = field.hasPrefix("num_output: 8") ? Self.network(convolution: "").replacingOccurrences(of: "num_output: 8", with: field)
+            : Self.network(convolution: field)
+        let outcome = Self.run(text)
+        #expect(outcome.status == 1)
+        let (shown, offset): (String, Int) = {
+            switch field {
+            case "num_output: 9", "stride: 2 stride_w: 2", "kernel_w: 3": return (field.hasPrefix("stride: 2 ") ? "stride_w: 2" : field, 0)
+            case "stride: 2 stride: 2 stride: 2": return ("stride: 2 }", 0)
+            case "stride_h: 2": return (field, 0)
+            default: return (field, field.distance(from: field.startIndex, to: field.firstIndex(of: ":")!) + 2)
+            }
+        }()
+        #expect(outcome.standardError.hasPrefix("<stdin>:\(try Self.place(of: shown, in: text, offset: offset)): error: layer 'conv1' (Convolution): \(message)\n"),
+                "\(outcome.standardError)")
+        if let hint { #expect(outcome.standardError.contains("hint: \(hint)\n"), "\(outcome.standardError)") }
+    }
+
+    /// Hexadecimal and octal integers are read as protobuf reads them; a repeated stride gives one value
+    /// per spatial axis, height then width (a half pair of pads defaults to 0 in a convolution).
+    @Test(arguments: [
+        ("stride: 2", "conv1,112x112x8,CONV(8,3,s2,p1)"), ("stride: 0x2", "conv1,112x112x8,CONV(8,3,s2,p1)"),
+        ("stride: 02", "conv1,112x112x8,CONV(8,3,s2,p1)"), ("stride: 2 stride: 3", "conv1,75x112x8,CONV(8,3,s3x2,p1)"),
+        ("stride: [2, 3]", "conv1,75x112x8,CONV(8,3,s3x2,p1)"), ("stride_h: 2 stride_w: 3", "conv1,75x112x8,CONV(8,3,s3x2,p1)"),
+        ("stride: 2 pad: 1", "conv1,112x112x8,CONV(8,3,s2,p1)"),
+        ("stride: 2 dilation: 0x2", "conv1,111x111x8,CONV(8,3,s2,p1,d2)"),
+    ])
+    func windowsAreReadAsCaffeReadsThem(_ field: String, _ expected: String) {
+        // `pad` is repeated in ConvolutionParameter: the network's pad and a second are one per axis.
+        let rows = Self.rows(Self.network(convolution: field))
+        #expect(rows.contains(expected), "\(rows)")
+    }
+
+    /// A pad_h alone is a convolution's (pad_w defaults to 0) but not a pooling's (Caffe needs both).
+    @Test func halfPairsOfPads() {
+        let conv = Self.rows(Self.network(convolution: "pad_h: 1").replacingOccurrences(of: "pad: 1 ", with: ""))
+        #expect(conv.contains("conv1,222x224x8,CONV(8,3,p0x1)"), "\(conv)")
+        let pool = Self.run(Self.network(pooling: "kernel_size: 2 stride: 2 pad_h: 1"))
+        #expect(pool.standardError.contains("error: layer 'pool1' (Pooling): it gives pad_h without pad_w"), "\(pool.standardError)")
+        let global = Self.run(Self.network(pooling: "global_pooling: true kernel_size: 2"))
+        #expect(global.standardError.contains("a global pooling takes no kernel_size: its window is the whole input"))
+    }
+
+    /// An input_dim that is not an int32 is an error at it, never skipped while the other four are used.
+    @Test(arguments: ["224.5", "\"224\"", "2147483648", "224f"])
+    func inputDimsOfTheWrongKind(_ value: String) throws {
+        let text = "input: \"data\"\ninput_dim: 1\ninput_dim: 3\ninput_dim: \(value)\ninput_dim: 224\n"
+            + "layer { name: \"r\" type: \"ReLU\" bottom: \"data\" top: \"r\" }\n"
+        let outcome = Self.run(text)
+        #expect(outcome.status == 1)
+        #expect(outcome.standardError.hasPrefix("<stdin>:4:12: error: input_dim is an int32"), "\(outcome.standardError)")
+        #expect(Self.rows(text.replacingOccurrences(of: value, with: "0xE0")).contains("r,224x224x3,RELU"))
+    }
+
+    /// Strings are quoted and dims are int64: a bare word or a float is an error at it.
+    @Test func namesAndShapesOfTheWrongKind() {
+        let unquoted = Self.run(Self.network().replacingOccurrences(of: "top: \"conv1\"\n", with: "top: conv1\n"))
+        #expect(unquoted.standardError.contains("error: top is a string (in quotes), not 'conv1'\n"), "\(unquoted.standardError)")
+        #expect(unquoted.standardError.contains("hint: write top: \"conv1\"\n"))
+        let shape = Self.run(Self.network().replacingOccurrences(of: "dim: 224 dim: 224", with: "dim: 224 dim: 2.24e2"))
+        #expect(shape.standardError.contains("<stdin>:3:43: error: dim is an int64 (a whole number), not 2.24e2"), "\(shape.standardError)")
+        let layerType = Self.run(Self.network().replacingOccurrences(of: "type: \"ReLU\"", with: "type: ReLU"))
+        #expect(layerType.standardError.contains("error: type is a string (in quotes), not 'ReLU'"), "\(layerType.standardError)")
+    }
+
+    /// The old generation's type is an enum value: by name or by number (4 is CONVOLUTION), never a string.
+    @Test func oldLayerTypesByNumber() {
+        func old(_ type: String) -> String {
+            Self.rows("input: \"data\"\ninput_dim: 1\ninput_dim: 3\ninput_dim: 8\ninput_dim: 8\n"
+                      + "layers { name: \"c\" type: \(type) bottom: \"data\" top: \"c\" convolution_param { num_output: 2 kernel_size: 3 } }\n"
+                      + "layers { name: \"r\" type: 18 bottom: \"c\" top: \"c\" }\n")
+        }
+        #expect(old("CONVOLUTION") == old("4"))
+        #expect(old("4").contains("c,6x6x2,CONV(2,3)") && old("4").contains("r,6x6x2,RELU(inplace)"))
+        #expect(old("99").contains("type is a value of V1LayerParameter.LayerType, and 99 is not the number of one"))
+        #expect(old("\"Convolution\"").contains("type in the old `layers` is a value of V1LayerParameter.LayerType, written without quotes"))
+    }
+
+    // MARK: 4. Valid numbers
+
+    /// Every float spelling protobuf reads is read, and written in the spec as a plain decimal.
+    @Test(arguments: [
+        ("0.1f", "LEAKYRELU(0.1,inplace)"), ("1.", "LEAKYRELU(1,inplace)"), (".5", "LEAKYRELU(0.5,inplace)"),
+        ("5e-1", "LEAKYRELU(0.5,inplace)"), ("2.5e-2F", "LEAKYRELU(0.025,inplace)"), ("1", "LEAKYRELU(1,inplace)"),
+        ("0.01", "LEAKYRELU(0.01,inplace)"), ("1e-7", "LEAKYRELU(0.0000001,inplace)"),
+        ("-0.0", "RELU(inplace)"), ("0", "RELU(inplace)"), ("0.0f", "RELU(inplace)"), ("-0", "RELU(inplace)"),
+    ])
+    func slopeSpellings(_ value: String, _ call: String) {
+        let rows = Self.rows(Self.network(relu: "relu_param { negative_slope: \(value) }"))
+        #expect(rows.contains("relu1,112x112x8,\(call)"), "\(rows)")
+    }
+
+    /// Slopes and ratios netcalc cannot write are errors at the value, in netcalc's words, never "this is
+    /// netcalc's fault"; hex and octal are not floats to protobuf.
+    @Test(arguments: [
+        ("negative_slope: 1e5", "its negative_slope must be between 0 and 1 for netcalc's LEAKYRELU, not 1e5"),
+        ("negative_slope: 2.5f", "its negative_slope must be between 0 and 1 for netcalc's LEAKYRELU, not 2.5f"),
+        ("negative_slope: -0.5", "its negative_slope must be between 0 and 1 for netcalc's LEAKYRELU, not -0.5"),
+        ("negative_slope: 0x10", "negative_slope is a float, which protobuf reads only in decimal, not 0x10"),
+        ("negative_slope: 017", "negative_slope is a float, which protobuf reads only in decimal, not 017"),
+        ("negative_slope: \"0.1\"", "negative_slope is a float (a number such as 0.1, 1e-5, 2.5f or inf), not the string \"0.1\""),
+        ("negative_slope: 99999999999999999999", "negative_slope is a float, and the integer 99999999999999999999 is out of protobuf's range for one"),
+    ])
+    func slopesNetcalcCannotWrite(_ field: String, _ message: String) throws {
+        let text = Self.network(relu: "relu_param { \(field) }")
+        let outcome = Self.run(text)
+        #expect(outcome.status == 1)
+        #expect(outcome.standardError.hasPrefix("<stdin>:\(try Self.place(of: field, in: text, offset: 16)): error: layer 'relu1' (ReLU): \(message)\n"),
+                "\(outcome.standardError)")
+        #expect(!outcome.standardError.contains("netcalc's fault"))
+    }
+
+    /// Dropout ratios in every spelling; out of range is an error at the value.
+    @Test func dropoutRatios() {
+        #expect(Self.rows(Self.network(dropout: "dropout_param { dropout_ratio: .3f }")).contains("drop1,56x56x8,DROPOUT(0.3,inplace)"))
+        #expect(Self.rows(Self.network(dropout: "dropout_param { dropout_ratio: 1e-1 }")).contains("drop1,56x56x8,DROPOUT(0.1,inplace)"))
+        #expect(Self.rows(Self.network(dropout: "")).contains("drop1,56x56x8,DROPOUT(0.5,inplace)"))
+        #expect(Self.rows(Self.network(dropout: "dropout_param { dropout_ratio: 1.5 }")).contains("its dropout_ratio must be between 0 and 1, not 1.5"))
+    }
+
+    /// Hexadecimal and octal sizes read as protobuf reads them (0x10 is 16, 010 is 8), never as a spec's size.
+    @Test func hexadecimalAndOctalSizes() {
+        let rows = Self.rows(Self.network(convolution: "stride: 2").replacingOccurrences(of: "num_output: 8", with: "num_output: 0x10")
+            .replacingOccurrences(of: "kernel_size: 3", with: "kernel_size: 03"))
+        #expect(rows.contains("conv1,112x112x16,CONV(16,3,s2,p1)"), "\(rows)")
+        let octal = Self.rows(Self.network(convolution: "stride: 2").replacingOccurrences(of: "num_output: 8", with: "num_output: 010"))
+        #expect(octal.contains("conv1,112x112x8,CONV(8,3,s2,p1)"), "\(octal)")
+    }
+
+    /// The decimals the reader writes into a spec: plain, with no exponent.
+    @Test(arguments: [(0.5, "0.5"), (1.0, "1"), (1e-7, "0.0000001"), (0.025, "0.025"), (1e21, "1000000000000000000000"),
+                      (-2.5e-3, "-0.0025"), (123.456, "123.456"), (0, "0")])
+    func plainDecimals(_ value: Double, _ text: String) {
+        #expect(TextNumber.plainDecimal(value) == text)
     }
 }

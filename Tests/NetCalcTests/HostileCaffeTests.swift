@@ -326,4 +326,111 @@ import Testing
     func plainDecimals(_ value: Double, _ text: String) {
         #expect(TextNumber.plainDecimal(value) == text)
     }
+
+    // MARK: 7. Reading before checking
+
+    /// A folder of its own for a test's files, removed by the caller.
+    static func folder() throws -> String {
+        let folder = NSTemporaryDirectory() + "netcalc-hostile-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        return folder
+    }
+
+    /// A 4 GiB file (sparse: no disk) is refused by its size before it is read: at once, with no memory.
+    @Test(arguments: ["huge.net", "huge.prototxt", "huge.bin"])
+    func aHugeFileIsRefusedBeforeItIsRead(_ name: String) throws {
+        let folder = try Self.folder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let path = folder + "/" + name
+        #expect(FileManager.default.createFile(atPath: path, contents: Data("# a comment\n".utf8)))
+        #expect(truncate(path, 4 << 30) == 0)
+        let clock = ContinuousClock()
+        let start = clock.now
+        for arguments in [[path], ["check", path], ["fmt", path]] {
+            let outcome = NetCalc.run(Invocation(arguments: arguments))
+            #expect(outcome.status == 2)
+            #expect(outcome.standardError.contains("'\(path)' is larger than 64 MiB, the most netcalc reads"), "\(outcome.standardError)")
+        }
+        #expect(clock.now - start < .seconds(2), "refused by its size, not read")
+    }
+
+    /// A device (a link to /dev/zero) and a FIFO with no writer are refused at once: nothing blocks,
+    /// nothing is read, whichever command reads them.
+    @Test func devicesAndFIFOsAreRefusedAtOnce() throws {
+        let folder = try Self.folder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        #expect(symlink("/dev/zero", folder + "/zero.net") == 0)
+        #expect(symlink("/dev/zero", folder + "/zero.onnx") == 0)
+        #expect(mkfifo(folder + "/pipe.net", 0o644) == 0)
+        let cases = [("zero.net", "it is a character device, not a regular file"),
+                     ("zero.onnx", "it is a character device, not a regular file"),
+                     ("pipe.net", "it is a FIFO, not a regular file; to read from it, give it as standard input: netcalc - < '")]
+        for (name, reason) in cases {
+            for command in [[], ["check"], ["--input-format", "onnx"], ["--input-format", "prototxt"]] {
+                let outcome = NetCalc.run(Invocation(arguments: command + [folder + "/" + name]))
+                #expect(outcome.status == 2)
+                #expect(outcome.standardError.hasPrefix("netcalc: error: cannot read '\(folder)/\(name)': \(reason)"),
+                        "\(outcome.standardError)")
+            }
+        }
+    }
+
+    /// A pipe the shell hands netcalc (`<(...)`) is read, as standard input is; a model through a pipe
+    /// may have a model's size, and memory that runs out is an error, not a trap.
+    @Test(.enabled(if: haveBinary)) func pipesAreReadWithinTheirLimits() throws {
+        let (status, output) = try shell("$NETCALC --format csv <(printf 'INPUT[8x8x1] -> RELU\\n')")
+        #expect(status == 0, "\(output)")
+        #expect(output.contains("8x8x1"))
+        let (fifoStatus, fifoOutput) = try shell("d=$(mktemp -d) && mkfifo $d/p.net && (printf 'INPUT[8x8x1] -> RELU\\n' > $d/p.net &) && $NETCALC --format csv - < $d/p.net; s=$?; rm -rf $d; exit $s")
+        #expect(fifoStatus == 0, "\(fifoOutput)")
+        let (memoryStatus, memoryOutput) = try shell("(printf '\\010\\001'; head -c 1200000000 /dev/zero) | (ulimit -v 1000000; $NETCALC -)")
+        #expect(memoryStatus == 2, "\(memoryOutput)")
+        #expect(memoryOutput.hasPrefix("netcalc: error: cannot read <stdin>: no memory for more than "), "\(memoryOutput)")
+    }
+
+    /// A model larger than a spec may be, on standard input or under another name, is read as a model:
+    /// mapped when standard input is the file, read in chunks through a pipe.
+    @Test(.enabled(if: haveBinary)) func largeModelsOnStandardInput() throws {
+        let (folder, path) = try ModelFileReadingTests.largeModel()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        for script in ["$NETCALC --format json - < '\(path)'", "cat '\(path)' | $NETCALC --format json -",
+                       "$NETCALC --format json --input-format onnx '\(path)'", "cat '\(path)' | $NETCALC --input-format onnx --format json -"] {
+            let (status, output) = try shell(script)
+            #expect(status == 0, "\(script): \(output.prefix(300))")
+            #expect(output.contains("\"params\" : 132863336"), "\(script)")
+        }
+    }
+
+    /// A file whose name is not UTF-8 is read by its own bytes, shown with the bytes that are not text
+    /// escaped; a name that is that escape in text opens its own file, not the other.
+    @Test func namesThatAreNotUTF8() throws {
+        let folder = try Self.folder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let raw = Array((folder + "/caf").utf8) + [0xE9] + Array(".net".utf8)
+        let descriptor = (raw + [0]).withUnsafeBufferPointer { bytes in
+            bytes.withMemoryRebound(to: CChar.self) { open($0.baseAddress!, O_WRONLY | O_CREAT | O_TRUNC, 0o644) }
+        }
+        #expect(descriptor >= 0)
+        let text = Array("INPUT[8x8x1] -> RELU\n".utf8)
+        #expect(write(descriptor, text, text.count) == text.count)
+        close(descriptor)
+        let (arguments, pathBytes) = processArguments([Array("--format".utf8), Array("csv".utf8), raw])
+        #expect(arguments[2] == folder + "/caf\\xE9.net")
+        var invocation = Invocation(arguments: arguments)
+        invocation.pathBytes = pathBytes
+        let outcome = NetCalc.run(invocation)
+        #expect(outcome.status == 0, "\(outcome.standardError)")
+        #expect(outcome.standardOutput.contains("caf\\xE9,0,INPUT,input,8x8x1"), "\(outcome.standardOutput)")
+        // The same text given as text too: neither argument is opened as the other's file.
+        let (both, kept) = processArguments([raw, Array((folder + "/caf\\xE9.net").utf8)])
+        #expect(both[0] == both[1] && kept.isEmpty)
+        #expect(escapingInvalidUTF8([0x61, 0xC3, 0xA9, 0xFF, 0xC3, 0x28, 0xF0, 0x9F, 0x98, 0x80]) == "aé\\xFF\\xC3(😀")
+    }
+
+    /// The real process reads the name from its own arguments' bytes.
+    @Test(.enabled(if: haveBinary)) func theProcessOpensNamesThatAreNotUTF8() throws {
+        let (status, output) = try shell("d=$(mktemp -d) && printf 'INPUT[8x8x1] -> CONV(2,3\\n' > $d/$'caf\\xe9.net' && $NETCALC $d/$'caf\\xe9.net'; s=$?; rm -rf $d; exit $s")
+        #expect(status == 1, "\(output)")
+        #expect(output.contains("caf\\xE9.net:2:1: error: expected ',' or ')' in the arguments of CONV"), "\(output)")
+    }
 }

@@ -22,6 +22,12 @@ public struct Invocation: Sendable {
     /// Where long output is written as it is made (standard output, when it is not a terminal); nil to
     /// return all of it in the outcome.
     public var standardOutputDescriptor: Int32?
+    /// True when standard input is the process's own (descriptor 0): it is then read by its kind, as a
+    /// file is (a model in a file mapped), rather than through `readStandardInput`.
+    var readsProcessStandardInput = false
+    /// The bytes of each argument that is not UTF-8, by the text `arguments` holds for it (`caf\xE9.net`):
+    /// a file of such a name is opened by them.
+    var pathBytes: [String: [UInt8]] = [:]
 
     public init(arguments: [String], standardInput: [UInt8] = []) {
         self.arguments = arguments
@@ -306,9 +312,18 @@ public func main(arguments: [String] = CommandLine.arguments) -> Int32 {
         if ioctl(1, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 { environment["COLUMNS"] = "\(size.ws_col)" }
     }
     var invocation = Invocation(arguments: Array(arguments.dropFirst()))
+    if arguments == CommandLine.arguments {
+        // The arguments as the process got them: a file name need not be UTF-8.
+        let raw = (1..<Int(CommandLine.argc)).compactMap { index in
+            CommandLine.unsafeArgv[index].map { Array(UnsafeBufferPointer(start: UnsafeRawPointer($0).assumingMemoryBound(to: UInt8.self),
+                                                                         count: strlen($0))) }
+        }
+        (invocation.arguments, invocation.pathBytes) = processArguments(raw)
+    }
     // A terminal gets the output whole, for the pager; anywhere else it is written as it is made.
     if isatty(1) == 0 { invocation.standardOutputDescriptor = 1 }
     invocation.readStandardInput = { readAll(0, shownAs: standardInputName, modelsUpTo: maximumModelBytes) }
+    invocation.readsProcessStandardInput = true
     invocation.standardInputIsTerminal = isatty(0) != 0
     invocation.standardOutputIsTerminal = isatty(1) != 0
     invocation.standardErrorIsTerminal = isatty(2) != 0

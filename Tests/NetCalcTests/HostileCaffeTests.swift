@@ -383,7 +383,7 @@ import Testing
         #expect(output.contains("8x8x1"))
         let (fifoStatus, fifoOutput) = try shell("d=$(mktemp -d) && mkfifo $d/p.net && (printf 'INPUT[8x8x1] -> RELU\\n' > $d/p.net &) && $NETCALC --format csv - < $d/p.net; s=$?; rm -rf $d; exit $s")
         #expect(fifoStatus == 0, "\(fifoOutput)")
-        let (memoryStatus, memoryOutput) = try shell("(printf '\\010\\001'; head -c 1200000000 /dev/zero) | (ulimit -v 1000000; $NETCALC -)")
+        let (memoryStatus, memoryOutput) = try shell("(printf '\\010\\007\\072\\377\\377\\377\\377\\007'; head -c 1200000000 /dev/zero) | (ulimit -v 1000000; $NETCALC -)")
         #expect(memoryStatus == 2, "\(memoryOutput)")
         #expect(memoryOutput.hasPrefix("netcalc: error: cannot read <stdin>: no memory for more than "), "\(memoryOutput)")
     }
@@ -432,5 +432,74 @@ import Testing
         let (status, output) = try shell("d=$(mktemp -d) && printf 'INPUT[8x8x1] -> CONV(2,3\\n' > $d/$'caf\\xe9.net' && $NETCALC $d/$'caf\\xe9.net'; s=$?; rm -rf $d; exit $s")
         #expect(status == 1, "\(output)")
         #expect(output.contains("caf\\xE9.net:2:1: error: expected ',' or ')' in the arguments of CONV"), "\(output)")
+    }
+
+    // MARK: 8. Smaller
+
+    /// A model file's errors are capped as a spec's are: the first hundred shown, then how many more.
+    @Test func importErrorsAreCappedAsSpecErrorsAre() {
+        let header = "input: \"data\"\ninput_shape { dim: 1 dim: 2 dim: 4 dim: 4 }\n"
+        let broken = (0..<150).map { "layer { name: \"l\($0)\" bottom: \"data\" top: \"t\($0)\" }\n" }.joined()
+        let outcome = Self.run(header + broken)
+        #expect(outcome.status == 1)
+        let errors = outcome.standardError.components(separatedBy: ": error: ").count - 1
+        #expect(errors == 100)
+        #expect(outcome.standardError.hasSuffix("<stdin>: 50 more errors not shown (netcalc shows the first 100 of a file)\n"))
+        let many = (0..<5000).map { "layer { name: \"l\($0)\" bottom: \"data\" top: \"t\($0)\" }\n" }.joined()
+        let capped = Self.run(header + many)
+        #expect(capped.standardError.components(separatedBy: ": error: ").count - 1 == 100)
+        #expect(capped.standardError.hasSuffix("<stdin>: more errors not shown (netcalc shows the first 100 of a file and stops looking after 200)\n"))
+        let json = Self.run(header + broken, ["--format", "json"])
+        #expect(json.standardOutput.components(separatedBy: "\"severity\" : \"error\"").count - 1 == 100)
+    }
+
+    /// Standard input's format is told by its start: a prototxt with lists (`[`) is a prototxt, a spec
+    /// whose comments colour the terminal (ESC bytes) is a spec, an ONNX model starts with its ir_version.
+    @Test func standardInputFormats() {
+        #expect(InputFormat.sniff(Array("name: \"n\"\ninput: \"data\"\ninput_shape { dim: [1, 3, 8, 8] }\n".utf8)) == .prototxt)
+        #expect(InputFormat.sniff(Array("# Caffe [deploy]\n\nlayer {\n".utf8)) == .prototxt)
+        #expect(InputFormat.sniff(Array("\u{FEFF}name: \"n\"".utf8)) == .prototxt)
+        #expect(InputFormat.sniff(Array("\n# \u{1B}[31mred\u{1B}[0m\nINPUT[8x8x1] -> RELU\n".utf8)) == .spec)
+        #expect(InputFormat.sniff(Array("\u{12}\u{1B} INPUT[8x8x1] -> RELU".utf8)) == .spec)
+        #expect(InputFormat.sniff(Array("input = INPUT[8x8x1] -> RELU".utf8)) == .spec)
+        #expect(InputFormat.sniff(Array("layer\n  = INPUT[8x8x1] -> RELU".utf8)) == .spec)
+        #expect(InputFormat.sniff(Array(("resnet = INPUT[8x8x1] -> RELU # " + String(repeating: "r", count: 200)).utf8)) == .spec)
+        #expect(InputFormat.sniff([0x08, 0x07, 0x12, 0x07, 0x70, 0x79]) == .onnx)
+        #expect(InputFormat.sniff([0x08, 0x07, 0x3A, 0xFF, 0xFF, 0x01]) == .onnx)  // a graph longer than what was read
+        #expect(InputFormat.sniff([0x08, 0x00]) == .spec)  // no ONNX has version 0
+        #expect(InputFormat.sniff([0x08, 0x07, 0x0A, 0x01, 0x00]) == .spec)  // field 1 is no string
+        for fixture in ["resnet18_bn", "vgg11", "tcn"] {
+            let bytes = Array(FileManager.default.contents(atPath: packageRoot + "/Tests/NetCalcTests/Fixtures/onnx/\(fixture).onnx") ?? Data())
+            #expect(InputFormat.sniff(bytes) == .onnx, "\(fixture)")
+        }
+        let coloured = runNetCalc(["--format", "csv", "-"], standardInput: "\n# \u{1B}[31mred\u{1B}[0m\nINPUT[8x8x1] -> RELU\n")
+        #expect(coloured.status == 0, "\(coloured.standardError)")
+        let listed = runNetCalc(["--format", "csv", "-"], standardInput: "input: \"data\"\ninput_shape { dim: [1, 3, 8, 8] }\nlayer { name: \"r\" type: \"ReLU\" bottom: \"data\" top: \"r\" }\n")
+        #expect(listed.status == 0, "\(listed.standardError)")
+        #expect(listed.standardOutput.contains("8x8x3"))
+    }
+
+    /// A diagnostic echoes at most a thousand characters of what it read: a 1 MB name (50 MB took
+    /// 100 MB of standard error) gives a short message, its start and end kept.
+    @Test func echoedTextIsCropped() {
+        let name = "A" + String(repeating: "B", count: 1 << 20) + "Z"
+        let spec = runNetCalc(["-"], standardInput: "INPUT[8x8x1] -> \(name)\n")
+        #expect(spec.status == 1)
+        #expect(spec.standardError.utf8.count < 5_000, "\(spec.standardError.utf8.count) bytes")
+        #expect(spec.standardError.contains("unknown layer or block 'ABBB"))
+        #expect(spec.standardError.contains("characters left out)...BBB") && spec.standardError.contains("BBBZ'\n"))
+        let model = Self.run("input: \"data\"\ninput_shape { dim: 1 dim: 2 dim: 4 dim: 4 }\nlayer { name: \"l\" type: \"\(name)\" bottom: \"data\" top: \"t\" }\n")
+        #expect(model.status == 1)
+        #expect(model.standardError.utf8.count < 5_000, "\(model.standardError.utf8.count) bytes")
+        let json = Self.run("input: \"data\"\ninput_shape { dim: 1 dim: 2 dim: 4 dim: 4 }\nlayer { name: \"l\" type: \"\(name)\" bottom: \"data\" top: \"t\" }\n",
+                            ["--format", "json"])
+        #expect(json.standardOutput.utf8.count < 5_000)
+        #expect(cropped(String(repeating: "é", count: 1_000)) == String(repeating: "é", count: 1_000))
+        let long = cropped(String(repeating: "é", count: 1_001))
+        #expect(long.hasPrefix(String(repeating: "é", count: 600) + "...(201 characters left out)..."))
+        var diagnostic = Diagnostic(.error, "short")
+        diagnostic.message = String(repeating: "x", count: 10_000)
+        diagnostic.hints.append(String(repeating: "y", count: 10_000))
+        #expect(diagnostic.message.count < 1_100 && diagnostic.hints[0].count < 1_100)
     }
 }

@@ -143,14 +143,12 @@ public func run(_ invocation: Invocation) -> Outcome {
             switch importModel(raw.name, raw.bytes, model: raw.model, format: inputFormat, overrides: options.overrides) {
             case .analyzed(let imported, let warnings):
                 networks.append(imported)
-                diagnostics.append(contentsOf: warnings.items)
-                outcome.standardError += renderer.render(warnings)
+                diagnostics.append(contentsOf: firstDiagnostics(warnings, of: raw.name, renderer: renderer, into: &outcome))
                 // A partial analysis's totals are not the model's: like an error, it is not a clean answer.
                 if warnings.hasErrors || !imported.leftOut.isEmpty { outcome.status = max(outcome.status, 1) }
             case .failed(let failure):
                 // Never silent: a failure holds at least one error (ImportFailure).
-                diagnostics.append(contentsOf: failure.diagnostics.items)
-                outcome.standardError += renderer.render(failure.diagnostics)
+                diagnostics.append(contentsOf: firstDiagnostics(failure.diagnostics, of: raw.name, renderer: renderer, into: &outcome))
                 outcome.status = max(outcome.status, 1)
             }
             continue
@@ -260,6 +258,20 @@ private func render(_ networks: [NetworkReport], definitions: [String: [String: 
         table.maxWidth = width
         table.render(networks, into: &buffer)
     }
+}
+
+/// Renders the first `maximumDiagnosticsShown` diagnostics of a model file into the outcome's standard
+/// error, with the note the spec path writes when there are more; returns those shown (JSON lists them).
+private func firstDiagnostics(_ list: DiagnosticList, of name: String, renderer: DiagnosticRenderer,
+                              into outcome: inout Outcome) -> [Diagnostic] {
+    let shown = Array(list.items.prefix(maximumDiagnosticsShown))
+    for diagnostic in shown { outcome.standardError += renderer.render(diagnostic) }
+    if list.dropped > 0 || list.isFull {
+        outcome.standardError += "\(visible(name)): more errors not shown (netcalc shows the first \(maximumDiagnosticsShown) of a file and stops looking after \(DiagnosticList.limit))\n"
+    } else if list.items.count > shown.count {
+        outcome.standardError += "\(visible(name)): \(list.items.count - shown.count) more errors not shown (netcalc shows the first \(maximumDiagnosticsShown) of a file)\n"
+    }
+    return shown
 }
 
 /// Reads a Caffe or ONNX model and analyzes its graph: its network, or at least one error.

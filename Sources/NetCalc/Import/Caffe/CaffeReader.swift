@@ -131,6 +131,7 @@ struct CaffeReader {
         func tensor(_ name: String) -> String { aliases[name] ?? name }
 
         layerLoop: for field in layerFields {
+            if problems.isFull { break }  // enough to act on: stop looking, as a spec's checks do
             guard let layer = field.message else {
                 report("`\(field.name)` must be a message: \(field.name) { ... }", field.range)
                 continue

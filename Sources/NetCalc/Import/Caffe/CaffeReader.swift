@@ -1095,6 +1095,11 @@ enum CaffeLayerType: Equatable, CaseIterable {
     }
 
     init(_ name: String) {
+        // No type's name is long: a name of megabytes is unknown without being looked at.
+        guard name.utf8.count <= 64 else {
+            self = .unknown
+            return
+        }
         let key = name.uppercased().replacingUnderscores()
         switch key {
         // The image data layers read files whose sizes the file may give (new_height, crop_size).

@@ -269,6 +269,21 @@ import Testing
         #expect(old("\"Convolution\"").contains("type in the old `layers` is a value of V1LayerParameter.LayerType, written without quotes"))
     }
 
+    /// A layer with a top and no bottom is an error at its name (it trapped: found by the fuzzer's smoke run).
+    @Test func aLayerWithoutABottomIsAnError() throws {
+        let text = "input: \"data\"\ninput_shape { dim: 1 dim: 2 dim: 4 dim: 4 }\n"
+            + "layer { name: \"r\" type: \"ReLU\" top: \"r\" }\nlayer { name: \"s\" type: \"Sigmoid\" bottom: \"r\" top: \"s\" }\n"
+        let outcome = Self.run(text)
+        #expect(outcome.status == 1)
+        #expect(outcome.standardError == """
+            <stdin>:3:15: error: layer 'r' (ReLU) has no bottom
+            layer { name: "r" type: "ReLU" top: "r" }
+                          ^~~
+            hint: every layer but a data layer reads a blob: bottom: "data"
+
+            """)
+    }
+
     // MARK: 4. Valid numbers
 
     /// Every float spelling protobuf reads is read, and written in the spec as a plain decimal.

@@ -209,6 +209,12 @@ struct CaffeReader {
                 report("layer '\(name)' has no top", range)
                 continue
             }
+            guard !bottoms.isEmpty else {
+                report("layer '\(name)' (\(type)) has no bottom", range,
+                       hint: "every layer but a data layer reads a blob: bottom: \"data\"")
+                failed.formUnion(tops)
+                continue
+            }
             do throws(ArgumentProblem) {
                 let outputs = try self.outputs(kind, type: type, name: name, layer: layer, bottoms: bottoms,
                                                dims: bottoms.map { blobs[$0] ?? [] }, tops: tops,

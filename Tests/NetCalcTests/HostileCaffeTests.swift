@@ -323,6 +323,7 @@ import Testing
         #expect(Self.rows(Self.network(dropout: "dropout_param { dropout_ratio: .3f }")).contains("drop1,56x56x8,DROPOUT(0.3,inplace)"))
         #expect(Self.rows(Self.network(dropout: "dropout_param { dropout_ratio: 1e-1 }")).contains("drop1,56x56x8,DROPOUT(0.1,inplace)"))
         #expect(Self.rows(Self.network(dropout: "")).contains("drop1,56x56x8,DROPOUT(0.5,inplace)"))
+        #expect(Self.rows(Self.network(dropout: "dropout_param { dropout_ratio: -0.0 }")).contains("drop1,56x56x8,DROPOUT(0,inplace)"))
         #expect(Self.rows(Self.network(dropout: "dropout_param { dropout_ratio: 1.5 }")).contains("its dropout_ratio must be between 0 and 1, not 1.5"))
     }
 
@@ -337,7 +338,7 @@ import Testing
 
     /// The decimals the reader writes into a spec: plain, with no exponent.
     @Test(arguments: [(0.5, "0.5"), (1.0, "1"), (1e-7, "0.0000001"), (0.025, "0.025"), (1e21, "1000000000000000000000"),
-                      (-2.5e-3, "-0.0025"), (123.456, "123.456"), (0, "0")])
+                      (-2.5e-3, "-0.0025"), (123.456, "123.456"), (0, "0"), (-0.0, "0")])
     func plainDecimals(_ value: Double, _ text: String) {
         #expect(TextNumber.plainDecimal(value) == text)
     }

@@ -274,6 +274,7 @@ extension TextNumber {
     /// A finite value written as a plain decimal, with no exponent: the shortest digits that read back
     /// as the value (`0.5`, `0.001`, `100000`).
     static func plainDecimal(_ value: Double) -> String {
+        if value == 0 { return "0" }  // -0.0 too
         let text = "\(value)"
         guard let exponentIndex = text.firstIndex(where: { $0 == "e" || $0 == "E" }),
               let exponent = Int(text[text.index(after: exponentIndex)...]) else {

@@ -12,7 +12,7 @@ import Testing
 
     static func analyzeModel(_ path: String) -> (NetworkReport?, [Diagnostic]) {
         let bytes = Array(FileManager.default.contents(atPath: path) ?? Data())
-        let (report, diagnostics) = importModel(path, bytes, format: .prototxt, overrides: SettingsOverride())
+        let (report, diagnostics) = importModel(path, bytes, format: .prototxt, overrides: SettingsOverride()).parts
         return (report, diagnostics.items)
     }
 
@@ -107,7 +107,7 @@ import Testing
             layer { name: "ab" type: "Eltwise" bottom: "a" bottom: "b" top: "ab" }
             layer { name: "out" type: "Eltwise" bottom: "ab" bottom: "b" top: "out" }
             """
-        let (report, diagnostics) = importModel("cross.prototxt", Array(text.utf8), format: .prototxt, overrides: SettingsOverride())
+        let (report, diagnostics) = importModel("cross.prototxt", Array(text.utf8), format: .prototxt, overrides: SettingsOverride()).parts
         #expect(diagnostics.items.isEmpty)
         let original = try #require(report)
         let (spec, problems) = SpecEmitter().render([original])
@@ -159,7 +159,7 @@ import Testing
     /// are an input of six dims and more kernel sizes than axes.
     @Test func ranksCaffeCannotPool() {
         func firstError(_ text: String) -> String? {
-            let (report, diagnostics) = importModel("n.prototxt", Array(text.utf8), format: .prototxt, overrides: SettingsOverride())
+            let (report, diagnostics) = importModel("n.prototxt", Array(text.utf8), format: .prototxt, overrides: SettingsOverride()).parts
             #expect(report == nil)
             return diagnostics.items.first?.message
         }
@@ -170,6 +170,6 @@ import Testing
             + "layer { name: \"r\" type: \"ReLU\" bottom: \"data\" top: \"r\" }")?
             .hasPrefix("the input needs two to five positive sizes") == true)
         #expect(firstError(volume + "layer { name: \"c\" type: \"Convolution\" bottom: \"data\" top: \"c\" convolution_param { num_output: 4 kernel_size: 1 kernel_size: 1 kernel_size: 1 kernel_size: 1 } }")
-            == "layer 'c' (Convolution): it gives 4 values of kernel_size; netcalc's networks have at most three spatial axes")
+            == "layer 'c' (Convolution): it gives kernel_size 4 times, for 3 spatial axes")
     }
 }

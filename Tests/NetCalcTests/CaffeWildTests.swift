@@ -13,7 +13,7 @@ import Testing
     static func read(_ text: String, inputShape: [Int]? = nil) -> (NetworkReport?, [Diagnostic]) {
         var overrides = SettingsOverride()
         overrides.inputShape = inputShape
-        let (report, diagnostics) = importModel("n.prototxt", Array(text.utf8), format: .prototxt, overrides: overrides)
+        let (report, diagnostics) = importModel("n.prototxt", Array(text.utf8), format: .prototxt, overrides: overrides).parts
         return (report, diagnostics.items)
     }
 
@@ -177,7 +177,7 @@ import Testing
             + "layer { name: \"f\" type: \"Flatten\" bottom: \"c\" top: \"f\" flatten_param { axis: 2 } }"
         var overrides = SettingsOverride()
         overrides.rounding = .ceil
-        let (report, diagnostics) = importModel("n.prototxt", Array(text.utf8), format: .prototxt, overrides: overrides)
+        let (report, diagnostics) = importModel("n.prototxt", Array(text.utf8), format: .prototxt, overrides: overrides).parts
         #expect(report == nil)
         #expect(diagnostics.items.first?.message == "layer 'c' gives 4x4x2, but the file's shape rules give 3x3x2, from which the layers after it are sized")
     }
@@ -226,7 +226,7 @@ import Testing
         let bytes = Array(FileManager.default.contents(atPath: Self.sharedWild + "/" + file) ?? Data())
         var overrides = SettingsOverride()
         overrides.inputShape = shape
-        let (read, diagnostics) = importModel(file, bytes, format: .prototxt, overrides: overrides)
+        let (read, diagnostics) = importModel(file, bytes, format: .prototxt, overrides: overrides).parts
         let report = try #require(read, "\(diagnostics.items.map(\.message))")
         #expect(report.totals.params == params)
         #expect(report.totals.nonTrainable == nonTrainable)

@@ -12,7 +12,7 @@ import Testing
         var model = ModelBuilder()
         build(&model)
         let network = try model.read()
-        return GraphAnalyzer(network: network, file: SourceFile(name: "test.onnx", text: ""), overrides: SettingsOverride()).analyze().0
+        return GraphAnalyzer(network: network, file: SourceFile(name: "test.onnx", text: ""), overrides: SettingsOverride()).analyze().report
     }
 
     func failure(_ build: Build) -> String? {

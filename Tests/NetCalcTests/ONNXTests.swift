@@ -448,7 +448,7 @@ func importError(_ body: () throws(ImportFailure) -> ImportedNetwork) -> String?
 /// Reads and analyzes a fixture end to end, as `netcalc NAME.onnx` does.
 func analyzeONNXFixture(_ name: String) -> NetworkReport? {
     guard let bytes = onnxFixture(name) else { return nil }
-    let (report, diagnostics) = importModel(name, bytes, format: .onnx, overrides: SettingsOverride())
+    let (report, diagnostics) = importModel(name, bytes, format: .onnx, overrides: SettingsOverride()).parts
     if report == nil || diagnostics.hasErrors {
         Issue.record("\(name): \(diagnostics.items.map(\.message))")
     }
@@ -603,7 +603,7 @@ func analyzeONNXFixture(_ name: String) -> NetworkReport? {
         do throws(ImportFailure) {
             let network = try built.read()
             let (report, diagnostics) = GraphAnalyzer(network: network, file: SourceFile(name: "test.onnx", text: ""),
-                                                      overrides: SettingsOverride()).analyze()
+                                                      overrides: SettingsOverride()).analyze().parts
             guard let report else {
                 Issue.record("analysis failed: \(diagnostics.items.map(\.message))", sourceLocation: sourceLocation)
                 return nil
@@ -1185,7 +1185,7 @@ extension ONNXOperatorTests {
         do throws(ImportFailure) {
             let network = try model.read()
             let (report, diagnostics) = GraphAnalyzer(network: network, file: SourceFile(name: "test.onnx", text: ""),
-                                                      overrides: SettingsOverride()).analyze()
+                                                      overrides: SettingsOverride()).analyze().parts
             guard let report else {
                 Issue.record("analysis failed: \(diagnostics.items.map(\.message))")
                 return nil

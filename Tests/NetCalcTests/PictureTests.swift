@@ -21,7 +21,7 @@ import Testing
     func report(_ path: String) throws -> NetworkReport {
         let bytes = Array(try String(contentsOfFile: packageRoot + "/" + path, encoding: .utf8).utf8)
         if path.hasSuffix(".prototxt") {
-            return try #require(importModel(path, bytes, format: .prototxt, overrides: SettingsOverride()).0)
+            return try #require(importModel(path, bytes, format: .prototxt, overrides: SettingsOverride()).report)
         }
         return try #require(network(String(decoding: bytes, as: UTF8.self)))
     }

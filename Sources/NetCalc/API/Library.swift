@@ -92,8 +92,9 @@ public func analyze(_ source: ModelSource, settings: AnalysisSettings = Analysis
         }
     case .prototxt, .onnx:
         let format: InputFormat = source.format == .onnx ? .onnx : .prototxt
-        let (network, list) = importModel(source.name, source.bytes, format: format, overrides: overrides)
-        return Analysis(reports: list.hasErrors ? [] : network.map { [$0] } ?? [], diagnostics: list.items)
+        let analysis = importModel(source.name, source.bytes, format: format, overrides: overrides)
+        let list = analysis.diagnostics
+        return Analysis(reports: list.hasErrors ? [] : analysis.report.map { [$0] } ?? [], diagnostics: list.items)
     }
 }
 

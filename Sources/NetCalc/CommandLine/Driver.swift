@@ -22,6 +22,12 @@ public struct Invocation: Sendable {
     /// Where long output is written as it is made (standard output, when it is not a terminal); nil to
     /// return all of it in the outcome.
     public var standardOutputDescriptor: Int32?
+    /// True when standard input is the process's own (descriptor 0): it is then read by its kind, as a
+    /// file is (a model in a file mapped), rather than through `readStandardInput`.
+    var readsProcessStandardInput = false
+    /// The bytes of each argument that is not UTF-8, by the text `arguments` holds for it (`caf\xE9.net`):
+    /// a file of such a name is opened by them.
+    var pathBytes: [String: [UInt8]] = [:]
 
     public init(arguments: [String], standardInput: [UInt8] = []) {
         self.arguments = arguments
@@ -134,14 +140,17 @@ public func run(_ invocation: Invocation) -> Outcome {
         let inputFormat = options.inputFormat ?? input.path.flatMap(InputFormat.byExtension)
             ?? (input == .standardInput || input.path != nil ? InputFormat.sniff(raw.bytes) : .spec)
         if inputFormat != .spec {
-            let (imported, importDiagnostics) = importModel(raw.name, raw.bytes, model: raw.model, format: inputFormat,
-                                                            overrides: options.overrides)
-            if let imported { networks.append(imported) }
-            diagnostics.append(contentsOf: importDiagnostics.items)
-            outcome.standardError += renderer.render(importDiagnostics)
-            if importDiagnostics.hasErrors { outcome.status = max(outcome.status, 1) }
-            // A partial analysis's totals are not the model's: like an error, it is not a clean answer.
-            if imported?.leftOut.isEmpty == false { outcome.status = max(outcome.status, 1) }
+            switch importModel(raw.name, raw.bytes, model: raw.model, format: inputFormat, overrides: options.overrides) {
+            case .analyzed(let imported, let warnings):
+                networks.append(imported)
+                diagnostics.append(contentsOf: firstDiagnostics(warnings, of: raw.name, renderer: renderer, into: &outcome))
+                // A partial analysis's totals are not the model's: like an error, it is not a clean answer.
+                if warnings.hasErrors || !imported.leftOut.isEmpty { outcome.status = max(outcome.status, 1) }
+            case .failed(let failure):
+                // Never silent: a failure holds at least one error (ImportFailure).
+                diagnostics.append(contentsOf: firstDiagnostics(failure.diagnostics, of: raw.name, renderer: renderer, into: &outcome))
+                outcome.status = max(outcome.status, 1)
+            }
             continue
         }
         if options.overrides.inputShape != nil {
@@ -254,9 +263,23 @@ private func render(_ networks: [NetworkReport], definitions: [String: [String: 
     }
 }
 
-/// Reads a Caffe or ONNX model and analyzes its graph.
+/// Renders the first `maximumDiagnosticsShown` diagnostics of a model file into the outcome's standard
+/// error, with the note the spec path writes when there are more; returns those shown (JSON lists them).
+private func firstDiagnostics(_ list: DiagnosticList, of name: String, renderer: DiagnosticRenderer,
+                              into outcome: inout Outcome) -> [Diagnostic] {
+    let shown = Array(list.items.prefix(maximumDiagnosticsShown))
+    for diagnostic in shown { outcome.standardError += renderer.render(diagnostic) }
+    if list.dropped > 0 || list.isFull {
+        outcome.standardError += "\(visible(name)): more errors not shown (netcalc shows the first \(maximumDiagnosticsShown) of a file and stops looking after \(DiagnosticList.limit))\n"
+    } else if list.items.count > shown.count {
+        outcome.standardError += "\(visible(name)): \(list.items.count - shown.count) more errors not shown (netcalc shows the first \(maximumDiagnosticsShown) of a file)\n"
+    }
+    return shown
+}
+
+/// Reads a Caffe or ONNX model and analyzes its graph: its network, or at least one error.
 func importModel(_ name: String, _ bytes: [UInt8], model: ModelBytes? = nil, format: InputFormat,
-                 overrides: SettingsOverride) -> (NetworkReport?, DiagnosticList) {
+                 overrides: SettingsOverride) -> ModelAnalysis {
     let file: SourceFile
     let network: ImportedNetwork
     do throws(ImportFailure) {
@@ -264,23 +287,22 @@ func importModel(_ name: String, _ bytes: [UInt8], model: ModelBytes? = nil, for
         case .prototxt:
             switch SourceFile.load(name: name, bytes: bytes) {
             case .success(let text): file = text
-            case .failure(let list): return (nil, list)
+            case .failure(let list): return .failed(ImportFailure(diagnostics: list))
             }
             network = try CaffeReader(file: file, inputShape: overrides.inputShape).read()
         case .onnx:
             if overrides.inputShape != nil {
-                var list = DiagnosticList()
-                list.append(Diagnostic(.error, "--input-shape sets a Caffe prototxt's input; an ONNX file's is in the file",
-                                       in: SourceFile(binaryNamed: name)))
-                return (nil, list)
+                return .failed(ImportFailure(Diagnostic(.error, "--input-shape sets a Caffe prototxt's input; an ONNX file's is in the file",
+                                                        in: SourceFile(binaryNamed: name))))
             }
             file = SourceFile(binaryNamed: name)
             network = try ONNXReader.read(model ?? ModelBytes(bytes), fileName: name)
         case .spec:
-            return (nil, DiagnosticList())
+            return .failed(ImportFailure(Diagnostic(.error, "\(name) is a spec, not a model file", at: nil, in: nil,
+                                                    hint: "this is netcalc's fault: please report it")))
         }
     } catch {
-        return (nil, error.diagnostics)
+        return .failed(error)
     }
     return GraphAnalyzer(network: network, file: file, overrides: overrides).analyze()
 }
@@ -305,9 +327,18 @@ public func main(arguments: [String] = CommandLine.arguments) -> Int32 {
         if ioctl(1, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 { environment["COLUMNS"] = "\(size.ws_col)" }
     }
     var invocation = Invocation(arguments: Array(arguments.dropFirst()))
+    if arguments == CommandLine.arguments {
+        // The arguments as the process got them: a file name need not be UTF-8.
+        let raw = (1..<Int(CommandLine.argc)).compactMap { index in
+            CommandLine.unsafeArgv[index].map { Array(UnsafeBufferPointer(start: UnsafeRawPointer($0).assumingMemoryBound(to: UInt8.self),
+                                                                         count: strlen($0))) }
+        }
+        (invocation.arguments, invocation.pathBytes) = processArguments(raw)
+    }
     // A terminal gets the output whole, for the pager; anywhere else it is written as it is made.
     if isatty(1) == 0 { invocation.standardOutputDescriptor = 1 }
     invocation.readStandardInput = { readAll(0, shownAs: standardInputName, modelsUpTo: maximumModelBytes) }
+    invocation.readsProcessStandardInput = true
     invocation.standardInputIsTerminal = isatty(0) != 0
     invocation.standardOutputIsTerminal = isatty(1) != 0
     invocation.standardErrorIsTerminal = isatty(2) != 0

@@ -25,14 +25,11 @@ struct GraphAnalyzer {
         Evaluator(settings: settings, batchOrigin: overrides.batch != nil ? "--batch" : nil, quotesLayerNames: true)
     }
 
-    /// The analyzed network, or nil with the diagnostics that say why.
-    func analyze() -> (NetworkReport?, DiagnosticList) {
-        var diagnostics = DiagnosticList()
+    /// The analyzed network with its warnings, or the failure that says why there is none.
+    func analyze() -> ModelAnalysis {
         let evaluator = evaluator
-        func failure(_ message: String, at range: SourceRange, hint: String? = nil,
-                     node: ModelNode? = nil) -> (NetworkReport?, DiagnosticList) {
-            diagnostics.append(Diagnostic(.error, message, at: range, in: file, hint: hint, node: node))
-            return (nil, diagnostics)
+        func failure(_ message: String, at range: SourceRange, hint: String? = nil, node: ModelNode? = nil) -> ModelAnalysis {
+            .failed(ImportFailure(Diagnostic(.error, message, at: range, in: file, hint: hint, node: node)))
         }
         guard network.layers.count < Analyzer.maximumRows else {
             return failure("the model has more than \(formatCount(Analyzer.maximumRows)) layers", at: network.inputRange,
@@ -42,13 +39,11 @@ struct GraphAnalyzer {
         var evaluation = NetworkEvaluation(evaluator, capacity: network.layers.count + 1)
         var tensors: [String: Int] = [:]
         // A node that cannot become a row: the layer's own words, or the overflow's.
-        func failure(_ error: NodeFailure, at range: SourceRange, text: String,
-                     node: ModelNode? = nil) -> (NetworkReport?, DiagnosticList) {
+        func failure(_ error: NodeFailure, at range: SourceRange, text: String, node: ModelNode? = nil) -> ModelAnalysis {
             switch error {
             case .layer(let layerFailure, let name, let input):
-                diagnostics.append(ImportedCallResolver.diagnostic(layerFailure, layer: name, text: text, input: input,
-                                                                     at: range, in: file, node: node))
-                return (nil, diagnostics)
+                return .failed(ImportFailure(ImportedCallResolver.diagnostic(layerFailure, layer: name, text: text,
+                                                                             input: input, at: range, in: file, node: node)))
             case .counting(let counting):
                 return failure(counting.message, at: range, hint: counting.hint, node: node)
             }
@@ -120,10 +115,11 @@ struct GraphAnalyzer {
         report.blocks = scopes
         report.walkFrameworkMemory()
         report.leftOut = network.leftOut
+        var warnings = DiagnosticList()
         if let first = network.leftOut.first {
-            diagnostics.append(Self.partialWarning(network.leftOut, at: first.range, in: file))
+            warnings.append(Self.partialWarning(network.leftOut, at: first.range, in: file))
         }
-        return (report, diagnostics)
+        return .analyzed(report, warnings: warnings)
     }
 
     /// The one warning of a partial analysis: how many layers are left out, why (each layer left out

@@ -24,7 +24,8 @@ struct ImportedCallResolver {
     }
 
     /// The layer a call makes, through the same binding and checks as a spec's call; a problem is
-    /// reported at the layer named `name`, at `range` (and `node`, in a binary model file).
+    /// reported at the layer named `name`, at `range` (and `node`, in a binary model file). A failure holds
+    /// at least one error.
     mutating func resolve(_ call: ImportedCall, layer name: String, at range: SourceRange,
                           node: ModelNode? = nil) -> Result<ResolvedCall, DiagnosticList> {
         if let layer = known[call] { return .success(ResolvedCall(call: call, layer: layer)) }
@@ -35,8 +36,15 @@ struct ImportedCallResolver {
                                    at: range, in: file, hint: "this is netcalc's fault: please report it", node: node))
             return .failure(list)
         }
+        // A reader writes literal values only; one that is not is netcalc's fault, and said so.
+        let notConstant = Diagnostic(.error, "layer '\(name)' became '\(text)', whose arguments netcalc cannot work out",
+                                     at: range, in: file, hint: "this is netcalc's fault: please report it")
         let resolver = LayerResolver(file: file, evaluate: { expression throws(DiagnosticList) in
-            guard let value = StaticChecker.constant(expression) else { throw DiagnosticList() }
+            guard let value = StaticChecker.constant(expression) else {
+                var list = DiagnosticList()
+                list.append(notConstant)
+                throw list
+            }
             return value
         }, isParameter: { _ in false })
         do throws(DiagnosticList) {
@@ -50,6 +58,8 @@ struct ImportedCallResolver {
                 moved.hints = item.hints
                 list.append(moved)
             }
+            // Never a failure with nothing to say: that would drop the layer, and the network, silently.
+            if !list.hasErrors { list.append(notConstant) }
             return .failure(list)
         }
     }

@@ -55,17 +55,62 @@ struct ImportedLayer: Sendable {
     var node: ModelNode? = nil
 }
 
-/// A model file that cannot be read: a diagnostic at its place (a line and column for text, a byte
-/// offset for binary formats, reported at the file's start with the offset in the message).
+/// A model file that cannot be read or analyzed, and why: at least one error, by construction. Every
+/// way of making one either takes an error or adds one (`unexplained`) when the diagnostics it is given
+/// hold none, so a model can never be dropped with nothing said (issue 25: a network that vanished,
+/// exit status 0, when a reader failed with an empty list). The place is a line and column for text,
+/// a byte offset for binary formats (reported at the file's start with the offset in the message).
 struct ImportFailure: Error, Sendable {
-    var diagnostics: DiagnosticList
+    /// Every diagnostic, at least one of them an error.
+    let diagnostics: DiagnosticList
+
+    /// A failure with one diagnostic, which is made an error if it was not one.
+    init(_ diagnostic: Diagnostic) {
+        var error = diagnostic
+        error.severity = .error
+        var list = DiagnosticList()
+        list.append(error)
+        diagnostics = list
+    }
+
+    /// A failure with the diagnostics found; when none of them is an error, `unexplained` is added, so
+    /// that the failure is never silent.
+    init(diagnostics list: DiagnosticList, in file: SourceFile? = nil) {
+        var list = list
+        if !list.hasErrors { list.append(Self.unexplained(in: file)) }
+        diagnostics = list
+    }
+
+    /// The error of a failure that came with no reason: netcalc's fault, said as such.
+    static func unexplained(in file: SourceFile?) -> Diagnostic {
+        Diagnostic(.error, "netcalc could not read this model and found no reason to give",
+                   at: file.map { _ in SourceRange(0, 0) }, in: file, hint: "this is netcalc's fault: please report it")
+    }
 }
 
-extension ImportFailure {
-    /// A failure with one diagnostic.
-    init(_ diagnostic: Diagnostic) {
-        var list = DiagnosticList()
-        list.append(diagnostic)
-        self.init(diagnostics: list)
+/// What analyzing a model file gives: its network, with the warnings about it (a partial analysis),
+/// or the failure that says why there is none. There is no third case: a model either has its numbers
+/// or at least one error (`ImportFailure`).
+enum ModelAnalysis: Sendable {
+    case analyzed(NetworkReport, warnings: DiagnosticList)
+    case failed(ImportFailure)
+
+    /// The network's report, when it was analyzed.
+    var report: NetworkReport? {
+        switch self {
+        case .analyzed(let report, _): return report
+        case .failed: return nil
+        }
     }
+
+    /// Every diagnostic: the warnings of an analyzed network, or the failure's errors.
+    var diagnostics: DiagnosticList {
+        switch self {
+        case .analyzed(_, let warnings): return warnings
+        case .failed(let failure): return failure.diagnostics
+        }
+    }
+
+    /// The report and the diagnostics, for code that looks at both.
+    var parts: (NetworkReport?, DiagnosticList) { (report, diagnostics) }
 }

@@ -292,14 +292,18 @@ struct ArgumentValues: Sendable {
 }
 
 /// A problem with a layer's arguments found when making its operation (`UPSAMPLE` with both a scale
-/// and a size): reported at the call.
+/// and a size): reported at the call, or at `range` when it is about one value a model file gives
+/// (a Caffe field's `stride: 2.0`).
 struct ArgumentProblem: Error {
     var message: String
     var hint: String?
+    /// The value the problem is about, when it has a place of its own in the file.
+    var range: SourceRange?
 
-    init(_ message: String, hint: String? = nil) {
+    init(_ message: String, at range: SourceRange? = nil, hint: String? = nil) {
         self.message = message
         self.hint = hint
+        self.range = range
     }
 }
 

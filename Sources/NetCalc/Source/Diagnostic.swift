@@ -36,23 +36,29 @@ struct Diagnostic: Sendable {
     }
 
     var severity: Severity
-    var message: String
+    /// What is wrong, cropped to `maximumEchoedText` characters: a message echoes what it read (a name
+    /// of 50 MB is shown by its start and end, not written out twice).
+    var message: String {
+        didSet { message = cropped(message) }
+    }
     /// Where in the file; nil for a diagnostic about the file as a whole.
     var range: SourceRange?
     /// The file the range points into; nil for a problem outside any file (a bad option).
     var file: SourceFile?
-    /// Advice lines shown under the caret, each introduced with `hint:`.
-    var hints: [String]
+    /// Advice lines shown under the caret, each introduced with `hint:`, each cropped as a message is.
+    var hints: [String] {
+        didSet { hints = hints.map(cropped) }
+    }
     /// The node of a binary model file it is about, shown where a text file's line and column would be.
     var node: ModelNode?
 
     init(_ severity: Severity, _ message: String, at range: SourceRange? = nil, in file: SourceFile? = nil,
          hint: String? = nil, node: ModelNode? = nil) {
         self.severity = severity
-        self.message = message
+        self.message = cropped(message)
         self.range = range
         self.file = file
-        self.hints = hint.map { [$0] } ?? []
+        self.hints = hint.map { [cropped($0)] } ?? []
         self.node = node
     }
 
@@ -73,7 +79,23 @@ struct Diagnostic: Sendable {
     }
 }
 
-/// Diagnostics in the order they were found, each reported once.
+/// The most characters of a diagnostic's message or hint: past it, the middle of the text is left out.
+let maximumEchoedText = 1_000
+
+/// `text` with its middle left out when it is longer than `maximumEchoedText` characters (Unicode
+/// scalars): its start and its end, joined by `...` and how much was left out.
+func cropped(_ text: String) -> String {
+    guard text.utf8.count > maximumEchoedText else { return text }
+    let scalars = text.unicodeScalars
+    let count = scalars.count
+    guard count > maximumEchoedText else { return text }
+    let head = maximumEchoedText * 3 / 5, tail = maximumEchoedText / 5
+    var out = String(String.UnicodeScalarView(scalars.prefix(head)))
+    out += "...(\(formatCount(count - head - tail)) characters left out)..."
+    out += String(String.UnicodeScalarView(scalars.suffix(tail)))
+    return out
+}
+
 /// Diagnostics in the order they were found, each reported once, at most `limit` of them: past that
 /// they are only counted, and the checks that make many (one per layer) stop looking, so that a file
 /// of a million mistakes costs what a hundred do.

@@ -3,10 +3,11 @@
 /// The candidate closest to a misspelled word, phrased as a hint, when one is close enough.
 func didYouMean(_ word: String, _ candidates: [String]) -> String? {
     let lower = word.lowercased()
+    let length = lower.count  // counted once: a word may be megabytes long
     var best: (String, Int)?
     for candidate in candidates {
         let distance = editDistance(lower, candidate.lowercased())
-        if distance <= max(1, min(lower.count, candidate.count) / 3), distance < (best?.1 ?? Int.max) {
+        if distance <= max(1, min(length, candidate.count) / 3), distance < (best?.1 ?? Int.max) {
             best = (candidate, distance)
         }
     }

@@ -80,7 +80,7 @@ struct CaffeReader {
             guard (2...5).contains(dims.count), dims.allSatisfy({ $0 >= 1 }) else {
                 report("the input needs two to five positive sizes, (N, F), (N, C, L), (N, C, H, W) or (N, C, D, H, W), not \(dims.map(String.init).joined(separator: " x "))",
                        range, hint: "input_shape { dim: 1 dim: 3 dim: 224 dim: 224 }")
-                throw ImportFailure(diagnostics: problems)
+                throw ImportFailure(diagnostics: problems, in: file)
             }
             inputName = name
             inputDims = dims
@@ -89,11 +89,22 @@ struct CaffeReader {
         }
 
         // The input: `input` with `input_dim`s or an `input_shape` (one of each per input), or a layer.
+        // Each value is read as caffe.proto declares it; one of the wrong kind is an error at that value.
         let inputFields = root.all("input")
-        let shapes = root.all("input_shape").compactMap(\.message).map { $0.all("dim").compactMap(\.int) }
-        let inputDimValues = root.all("input_dim").compactMap(\.int)
+        let inputNames: [String]
+        let shapes: [[Int]]
+        let inputDimValues: [Int]
+        do throws(ArgumentProblem) {
+            inputNames = try root.strings("input")
+            shapes = try root.submessages("input_shape").map { shape throws(ArgumentProblem) in try shape.integers("dim", .int64) }
+            inputDimValues = try root.integers("input_dim", .int32)
+            _ = try root.string("name")
+        } catch {
+            report(error.message, error.range ?? SourceRange(0, 0), hint: error.hint)
+            throw ImportFailure(diagnostics: problems, in: file)
+        }
         for (index, field) in inputFields.enumerated() {
-            guard let name = field.text else { continue }
+            let name = inputNames[index]
             var dims: [Int]
             if !shapes.isEmpty {
                 dims = index < shapes.count ? shapes[index] : []
@@ -120,30 +131,47 @@ struct CaffeReader {
         func tensor(_ name: String) -> String { aliases[name] ?? name }
 
         layerLoop: for field in layerFields {
+            if problems.isFull { break }  // enough to act on: stop looking, as a spec's checks do
             guard let layer = field.message else {
                 report("`\(field.name)` must be a message: \(field.name) { ... }", field.range)
                 continue
             }
-            let name = layer.first("name")?.text ?? "layer \(layers.count + 1)"
-            guard let typeField = layer.first("type"), let type = typeField.text else {
-                report("layer '\(name)' has no type", field.nameRange, hint: "e.g. type: \"Convolution\"")
+            // The fields every layer has, each read as caffe.proto declares it (the old generation's type
+            // is an enum value, the new one's a string).
+            let name: String, typeField: TextField, type: String, bottoms: [String], tops: [String]
+            do throws(ArgumentProblem) {
+                name = try layer.string("name") ?? "layer \(layers.count + 1)"
+                guard let given = try layer.single("type") else {
+                    report("layer '\(name)' has no type", field.nameRange, hint: "e.g. type: \"Convolution\"")
+                    continue
+                }
+                typeField = given
+                type = field.name == "layers" ? try v1LayerType(given) : try given.string()
+                bottoms = try layer.strings("bottom").map(tensor)
+                tops = try layer.strings("top")
+                if try !inDeployPhase(layer) { continue }
+            } catch {
+                report(error.message, error.range ?? field.nameRange, hint: error.hint)
+                failed.formUnion(layer.all("top").compactMap(\.text))
                 continue
             }
-            if !inDeployPhase(layer) { continue }
-            let bottoms = layer.all("bottom").compactMap(\.text).map(tensor)
-            let tops = layer.all("top").compactMap(\.text)
             // Diagnostics about the whole layer point at its name.
             let range = layer.first("name")?.valueRange ?? field.nameRange
             let kind = CaffeLayerType(type)
             if kind.isData {
                 // The network's input: an Input layer's shape, or a data layer's batch and image size.
                 guard let first = tops.first else { continue }
-                if inputName == nil, inputShape == nil, dataLayerDims(kind, layer) == nil {
+                let given: [Int]?
+                do throws(ArgumentProblem) { given = try dataLayerDims(kind, layer) } catch {
+                    report("layer '\(name)' (\(type)): \(error.message)", error.range ?? range, hint: error.hint)
+                    throw ImportFailure(diagnostics: problems, in: file)
+                }
+                if inputName == nil, inputShape == nil, given == nil {
                     report("the data layer '\(name)' (\(type)) reads images whose size the file does not give", range,
                            hint: "give the input's dims on the command line: --input-shape 1,3,360,480 (N, C, H, W)")
-                    throw ImportFailure(diagnostics: problems)
+                    throw ImportFailure(diagnostics: problems, in: file)
                 }
-                try declareInput(first, dataLayerDims(kind, layer) ?? [], at: range)
+                try declareInput(first, given ?? [], at: range)
                 for top in tops.dropFirst() { unsized[top] = "the data layer '\(name)''s \(top), which the file does not size" }
                 continue
             }
@@ -179,6 +207,12 @@ struct CaffeReader {
             }
             guard !tops.isEmpty else {
                 report("layer '\(name)' has no top", range)
+                continue
+            }
+            guard !bottoms.isEmpty else {
+                report("layer '\(name)' (\(type)) has no bottom", range,
+                       hint: "every layer but a data layer reads a blob: bottom: \"data\"")
+                failed.formUnion(tops)
                 continue
             }
             do throws(ArgumentProblem) {
@@ -257,8 +291,9 @@ struct CaffeReader {
                     }
                 }
             } catch {
-                problems.append(Diagnostic(.error, "layer '\(name)' (\(type)): \(error.message)", at: typeField.valueRange,
-                                           in: file, hint: error.hint))
+                // A problem with one value is reported at that value; any other at the layer's type.
+                problems.append(Diagnostic(.error, "layer '\(name)' (\(type)): \(error.message)",
+                                           at: error.range ?? typeField.valueRange, in: file, hint: error.hint))
                 failed.formUnion(tops)
             }
         }
@@ -267,13 +302,13 @@ struct CaffeReader {
         guard let inputName else {
             report("the file declares no input", SourceRange(0, 0),
                   hint: "give one: input: \"data\" with input_shape { dim: 1 dim: 3 dim: 224 dim: 224 }, or an Input layer")
-            throw ImportFailure(diagnostics: problems)
+            throw ImportFailure(diagnostics: problems, in: file)
         }
-        if problems.hasErrors { throw ImportFailure(diagnostics: problems) }
-        if let unresolved { throw ImportFailure(diagnostics: unresolved) }
+        if problems.hasErrors { throw ImportFailure(diagnostics: problems, in: file) }
+        if let unresolved { throw ImportFailure(diagnostics: unresolved, in: file) }
         let input = inputDims.count == 2 ? Shape(width: 1, height: 1, depth: inputDims[1])
             : Shape(spatial: inputDims[2...].reversed(), depth: inputDims[1])
-        let networkName = root.first("name")?.text.flatMap { $0.isEmpty ? nil : $0 } ?? fileStem(file.name)
+        let networkName = (try? root.string("name")).flatMap { $0 }.flatMap { $0.isEmpty ? nil : $0 } ?? fileStem(file.name)
         var network = ImportedNetwork(name: networkName, inputName: inputName, input: input, batch: inputDims[0],
                                       layers: layers, inputRange: inputRange)
         network.leftOut = leftOut
@@ -294,17 +329,19 @@ struct CaffeReader {
     /// The dims a data layer gives its first top, batch first, when its parameters give the image size:
     /// an Input layer's shape, DummyData's shape, MemoryData's sizes, or an image data layer's
     /// `new_height` and `new_width` (or its transform's `crop_size`) with `is_color`.
-    private func dataLayerDims(_ kind: CaffeLayerType, _ layer: TextMessage) -> [Int]? {
-        func shape(_ message: TextMessage?) -> [Int]? {
-            guard let dims = message?.first("shape")?.message?.all("dim").compactMap(\.int), !dims.isEmpty else { return nil }
-            return dims
+    private func dataLayerDims(_ kind: CaffeLayerType, _ layer: TextMessage) throws(ArgumentProblem) -> [Int]? {
+        func shape(_ message: TextMessage?) throws(ArgumentProblem) -> [Int]? {
+            guard let first = try message?.submessages("shape").first else { return nil }
+            let dims = try first.integers("dim", .int64)
+            return dims.isEmpty ? nil : dims
         }
         switch kind {
-        case .input: return shape(layer.first("input_param")?.message) ?? []
-        case .dummyData: return shape(layer.first("dummy_data_param")?.message)
+        case .input: return try shape(layer.submessage("input_param")) ?? []
+        case .dummyData: return try shape(layer.submessage("dummy_data_param"))
         case .memoryData:
-            guard let p = layer.first("memory_data_param")?.message, let n = p.first("batch_size")?.int,
-                  let c = p.first("channels")?.int, let h = p.first("height")?.int, let w = p.first("width")?.int else { return nil }
+            guard let p = try layer.submessage("memory_data_param"), let n = try p.integer("batch_size", .uint32),
+                  let c = try p.integer("channels", .uint32), let h = try p.integer("height", .uint32),
+                  let w = try p.integer("width", .uint32) else { return nil }
             return [n, c, h, w]
         case .convolution, .deconvolution, .pooling, .innerProduct, .relu, .prelu, .sigmoid, .tanh, .lrn, .dropout,
              .batchNorm, .scale, .eltwise, .concat, .split, .flatten, .softmax, .slice, .reshape, .crop, .power, .exp,
@@ -313,27 +350,64 @@ struct CaffeReader {
              .reorg, .region, .python, .roiPooling, .proposal, .detectionOutput, .unknown:
             return nil  // not a data layer
         case .data:  // Data, ImageData, DenseImageData, WindowData: their batch and image size, if given
-            let parameters = ["image_data_param", "dense_image_data_param", "data_param", "window_data_param"]
-                .lazy.compactMap { layer.first($0)?.message }.first ?? TextMessage()
-            let crop = layer.first("transform_param")?.message?.first("crop_size")?.int
-            let batch = parameters.first("batch_size")?.int ?? 1
-            let channels = parameters.first("is_color")?.bool == false ? 1 : 3
+            var parameters = TextMessage()
+            for name in ["image_data_param", "dense_image_data_param", "data_param", "window_data_param"] {
+                if let found = try layer.submessage(name) {
+                    parameters = found
+                    break
+                }
+            }
+            let crop = try layer.submessage("transform_param")?.integer("crop_size", .uint32)
+            let batch = try parameters.integer("batch_size", .uint32) ?? 1
+            let channels = try parameters.boolean("is_color") == false ? 1 : 3
             if let crop, crop > 0 { return [batch, channels, crop, crop] }
-            guard let height = parameters.first("new_height")?.int, let width = parameters.first("new_width")?.int,
+            guard let height = try parameters.integer("new_height", .uint32), let width = try parameters.integer("new_width", .uint32),
                   height > 0, width > 0 else { return nil }
             return [batch, channels, height, width]
         }
     }
 
-    /// False for a layer that only the training phase has (`include { phase: TRAIN }`).
-    private func inDeployPhase(_ layer: TextMessage) -> Bool {
-        for rule in layer.all("include").compactMap(\.message) {
-            if let phase = rule.first("phase")?.text, phase.uppercased() == "TRAIN" || phase == "0" { return false }
+    /// Whether Caffe's TEST net, which a deploy file describes, has the layer (Caffe's Net::FilterNet):
+    /// with no rules it does; with `include` rules, when one of them is met; with `exclude` rules, unless
+    /// one of them is met. A rule is read by its phase (TRAIN or TEST, by name or number); netcalc does not
+    /// read a rule's levels or stages.
+    private func inDeployPhase(_ layer: TextMessage) throws(ArgumentProblem) -> Bool {
+        let includes = layer.all("include"), excludes = layer.all("exclude")
+        if !includes.isEmpty, let first = excludes.first {
+            throw ArgumentProblem("the layer gives both include and exclude rules", at: first.range,
+                                  hint: "Caffe takes include rules or exclude rules, not both")
         }
-        for rule in layer.all("exclude").compactMap(\.message) {
-            if let phase = rule.first("phase")?.text, phase.uppercased() == "TEST" || phase == "1" { return false }
+        func met(_ rule: TextField) throws(ArgumentProblem) -> Bool {
+            (try rule.submessage().enumeration("phase", CaffePhase.self) ?? .test) == .test
         }
-        return true
+        for rule in includes {
+            if try met(rule) { return true }
+        }
+        for rule in excludes {
+            if try met(rule) { return false }
+        }
+        return includes.isEmpty
+    }
+
+    /// The old generation's `type` (`layers { type: CONVOLUTION }`), an enum value of
+    /// V1LayerParameter.LayerType: its name, or the name of the value its number gives (`type: 4`).
+    private func v1LayerType(_ field: TextField) throws(ArgumentProblem) -> String {
+        switch field.value {
+        case .identifier(let name, _):
+            return name
+        case .number(let text, _):
+            guard let number = TextNumber.integerLiteral(text)?.value, let name = CaffeV1LayerType.names[number] else {
+                throw ArgumentProblem("type is a value of V1LayerParameter.LayerType, and \(text) is not the number of one",
+                                      at: field.valueRange, hint: "e.g. type: CONVOLUTION (or its number, 4)")
+            }
+            return name
+        case .string(let text, _):
+            throw ArgumentProblem("type in the old `layers` is a value of V1LayerParameter.LayerType, written without quotes, not the string \"\(text.prefix(40))\"",
+                                  at: field.valueRange, hint: "write type: CONVOLUTION, or use the new `layer { type: \"Convolution\" }`")
+        case .message:
+            throw ArgumentProblem("type is a value of V1LayerParameter.LayerType, not a message", at: field.valueRange,
+                                  hint: "e.g. type: CONVOLUTION")
+        }
     }
 
     /// The rows a Caffe layer becomes, each with its output blob's dims or how to find them.
@@ -369,7 +443,7 @@ struct CaffeReader {
                                       hint: "netcalc counts activations per item: the batch must stay dim 0")
             }
         }
-        let parameters: (String) -> TextMessage = { layer.first($0)?.message ?? TextMessage() }
+        func parameters(_ name: String) throws(ArgumentProblem) -> TextMessage { try layer.submessage(name) ?? TextMessage() }
 
         switch kind {
         case .convolution, .deconvolution, .pooling, .relu, .prelu, .sigmoid, .tanh, .lrn, .dropout, .batchNorm, .scale:
@@ -384,7 +458,7 @@ struct CaffeReader {
             // The depthwise fork (ShuffleNet, MobileNet): a convolution whose groups are its input's channels.
             try single(bottoms.count)
             guard input.count >= 3 else { throw ArgumentProblem("a ConvolutionDepthwise needs a blob with spatial axes, not \(CaffeDims.text(input))") }
-            let filters = parameters("convolution_param").first("num_output")?.int ?? 0
+            let filters = try parameters("convolution_param").integer("num_output", .uint32) ?? 0
             guard filters >= 1, filters % input[1] == 0 else {
                 throw ArgumentProblem("a ConvolutionDepthwise's num_output (\(filters)) must be a multiple of its input's \(input[1]) channels")
             }
@@ -397,21 +471,21 @@ struct CaffeReader {
             return one(.call(call), .spatial)
         case .innerProduct:
             try single(bottoms.count)
-            let p = parameters("inner_product_param")
-            let axis = try CaffeDims.axis(p.first("axis")?.int ?? 1, rank: rank)
+            let p = try parameters("inner_product_param")
+            let axis = try CaffeDims.axis(try p.integer("axis", .int32) ?? 1, rank: rank)
             if axis == 1 { return one(try computation(kind, type: type, layer: layer, bottoms: 1, spatialRank: spatialRank), .vector) }
-            guard let outputs = p.first("num_output")?.int, outputs >= 1 else { throw ArgumentProblem("it needs num_output") }
+            guard let outputs = try p.integer("num_output", .uint32), outputs >= 1 else { throw ArgumentProblem("it needs num_output") }
             let k = try CaffeDims.count(input, from: axis)
             let outer = try CaffeDims.count(input, from: 1, to: axis)
             let output = Array(input[..<axis]) + [outputs]
             try keepsBatch(output)
             return one(try tensor("gemm", output, macs: try CaffeDims.product(outer, k, outputs), weights: try CaffeDims.product(k, outputs),
-                                  biases: p.first("bias_term")?.bool == false ? 0 : outputs), .given(output))
+                                  biases: try p.boolean("bias_term") == false ? 0 : outputs), .given(output))
         case .flatten:
             try single(bottoms.count)
-            let p = parameters("flatten_param")
-            let start = try CaffeDims.axis(p.first("axis")?.int ?? 1, rank: rank)
-            let end = try CaffeDims.axis(p.first("end_axis")?.int ?? -1, rank: rank, "end_axis")
+            let p = try parameters("flatten_param")
+            let start = try CaffeDims.axis(try p.integer("axis", .int32) ?? 1, rank: rank)
+            let end = try CaffeDims.axis(try p.integer("end_axis", .int32) ?? -1, rank: rank, "end_axis")
             guard start <= end else { throw ArgumentProblem("its end_axis (\(end)) comes before its axis (\(start))") }
             let output = Array(input[..<start]) + [try CaffeDims.count(input, from: start, to: end + 1)] + Array(input[(end + 1)...])
             try keepsBatch(output)
@@ -419,14 +493,14 @@ struct CaffeReader {
             return one(try tensor("flatten", output), .given(output))
         case .softmax:
             try single(bottoms.count)
-            let axis = try CaffeDims.axis(parameters("softmax_param").first("axis")?.int ?? 1, rank: rank)
+            let axis = try CaffeDims.axis(try parameters("softmax_param").integer("axis", .int32) ?? 1, rank: rank)
             if axis == 1 { return one(.call(ImportedCall("SOFTMAX", inPlace ? [.flag(inPlaceFlag)] : [])), .input) }
             return one(try tensor("softmax", input, inPlace: inPlace), .input)
         case .eltwise:
-            let p = parameters("eltwise_param")
-            let operation = p.first("operation")?.text?.uppercased() ?? "SUM"
+            let p = try parameters("eltwise_param")
+            let operation = try p.enumeration("operation", CaffeEltwiseOperation.self) ?? .sum
             guard bottoms.count >= 2 else { throw ArgumentProblem("an Eltwise layer needs two bottoms or more") }
-            let coefficients = p.all("coeff")
+            let coefficients = try p.floats("coeff")
             guard coefficients.isEmpty || coefficients.count == bottoms.count else {
                 throw ArgumentProblem("it gives \(coefficients.count) coeff for \(bottoms.count) bottoms", hint: "Caffe takes one coefficient per bottom, or none")
             }
@@ -435,19 +509,19 @@ struct CaffeReader {
                                       hint: "Caffe's Eltwise needs bottoms of one shape")
             }
             switch operation {
-            case "SUM", "1": return one(.merge(.add), .given(input))
-            case "PROD", "0":
+            case .sum: return one(.merge(.add), .given(input))
+            case .product:
                 guard coefficients.isEmpty else { throw ArgumentProblem("Caffe takes coeff for SUM only") }
                 return one(.merge(.mul), .given(input))
-            case "MAX", "2":
+            case .maximum:
                 guard coefficients.isEmpty else { throw ArgumentProblem("Caffe takes coeff for SUM only") }
                 return one(try tensor("max", input), .given(input))
-            default: throw ArgumentProblem("Eltwise \(operation) is not an operation of Caffe's", hint: "SUM, PROD and MAX are")
             }
         case .concat:
             guard bottoms.count >= 2 else { throw ArgumentProblem("a Concat needs two bottoms or more") }
-            let p = parameters("concat_param")
-            let axis = try CaffeDims.axis(p.first("axis")?.int ?? p.first("concat_dim")?.int ?? 1, rank: rank)
+            let p = try parameters("concat_param")
+            let axisGiven = try p.integer("axis", .int32), dimension = try p.integer("concat_dim", .uint32)
+            let axis = try CaffeDims.axis(axisGiven ?? dimension ?? 1, rank: rank)
             var output = input
             for other in dims.dropFirst() {
                 guard other.count == rank, (0..<rank).allSatisfy({ $0 == axis || other[$0] == input[$0] }) else {
@@ -463,9 +537,10 @@ struct CaffeReader {
             return one(try tensor("concat", output), .given(output))
         case .slice:
             try single(bottoms.count)
-            let p = parameters("slice_param")
-            let axis = try CaffeDims.axis(p.first("axis")?.int ?? p.first("slice_dim")?.int ?? 1, rank: rank)
-            let points = p.all("slice_point").compactMap(\.int)
+            let p = try parameters("slice_param")
+            let axisGiven = try p.integer("axis", .int32), dimension = try p.integer("slice_dim", .uint32)
+            let axis = try CaffeDims.axis(axisGiven ?? dimension ?? 1, rank: rank)
+            let points = try p.integers("slice_point", .uint32)
             var bounds: [Int]
             if points.isEmpty {
                 guard input[axis] % tops.count == 0 else {
@@ -498,10 +573,10 @@ struct CaffeReader {
             return outputs
         case .reshape:
             try single(bottoms.count)
-            let p = parameters("reshape_param")
-            let shape = p.first("shape")?.message?.all("dim").compactMap(\.int) ?? []
-            let start = try CaffeDims.axis(p.first("axis")?.int ?? 0, rank: rank + 1)
-            let numAxes = p.first("num_axes")?.int ?? -1
+            let p = try parameters("reshape_param")
+            let shape = try p.submessage("shape")?.integers("dim", .int64) ?? []
+            let start = try CaffeDims.axis(try p.integer("axis", .int32) ?? 0, rank: rank + 1)
+            let numAxes = try p.integer("num_axes", .int32) ?? -1
             guard numAxes >= -1, numAxes == -1 || start + numAxes <= rank else {
                 throw ArgumentProblem("its num_axes (\(numAxes)) runs past the input's \(rank) dims")
             }
@@ -538,7 +613,7 @@ struct CaffeReader {
             return one(try tensor("reshape", output), .given(output))
         case .permute:
             try single(bottoms.count)
-            let given = parameters("permute_param").all("order").compactMap(\.int)
+            let given = try parameters("permute_param").integers("order", .uint32)
             var order: [Int] = []
             for axis in given {
                 let axis = try CaffeDims.axis(axis, rank: rank, "order")
@@ -552,8 +627,8 @@ struct CaffeReader {
         case .crop:
             guard bottoms.count == 2 else { throw ArgumentProblem("a Crop reads two bottoms, the blob and the one whose size it takes") }
             let reference = dims[1]
-            let axis = try CaffeDims.axis(parameters("crop_param").first("axis")?.int ?? 2, rank: rank)
-            let offsets = parameters("crop_param").all("offset").compactMap(\.int)
+            let axis = try CaffeDims.axis(try parameters("crop_param").integer("axis", .int32) ?? 2, rank: rank)
+            let offsets = try parameters("crop_param").integers("offset", .uint32)
             guard reference.count == rank else { throw ArgumentProblem("its bottoms have different ranks: \(CaffeDims.text(input)), \(CaffeDims.text(reference))") }
             guard offsets.count <= 1 || offsets.count == rank - axis else {
                 throw ArgumentProblem("it gives \(offsets.count) offsets for \(rank - axis) cropped axes", hint: "Caffe takes one offset, or one per axis from axis on")
@@ -573,7 +648,7 @@ struct CaffeReader {
             // forks that also keep running statistics (PSPNet's, hszhao/PSPNet) write var_eps, decay or
             // moving_average, or slope_filler and bias_filler (yjxiong/caffe).
             try single(bottoms.count)
-            let p = parameters("bn_param")
+            let p = try parameters("bn_param")
             let statistics = ["var_eps", "decay", "moving_average", "slope_filler", "bias_filler", "frozen", "momentum"]
                 .contains { p.first($0) != nil }
             let call = statistics ? ImportedCall("BN", inPlace ? [.flag(inPlaceFlag)] : [])
@@ -585,16 +660,17 @@ struct CaffeReader {
             guard rank == 4, dims[1] == input else {
                 throw ArgumentProblem("its blob and mask must be 4-D and of one shape, not \(CaffeDims.text(input)) and \(CaffeDims.text(dims[1]))")
             }
-            let p = parameters("upsample_param")
+            let p = try parameters("upsample_param")
             var height: Int, width: Int
-            if let h = p.first("upsample_h")?.int, let w = p.first("upsample_w")?.int {
+            if let h = try p.integer("upsample_h", .uint32), let w = try p.integer("upsample_w", .uint32) {
                 (height, width) = (h, w)
             } else {
-                let scaleH = p.first("scale_h")?.int ?? p.first("scale")?.int ?? 2
-                let scaleW = p.first("scale_w")?.int ?? p.first("scale")?.int ?? 2
+                let scale = try p.integer("scale", .uint32)
+                let scaleH = try p.integer("scale_h", .uint32) ?? scale ?? 2
+                let scaleW = try p.integer("scale_w", .uint32) ?? scale ?? 2
                 guard scaleH >= 2, scaleW >= 2 else { throw ArgumentProblem("its scale must be at least 2") }
-                height = try CaffeDims.product(input[2], scaleH) - (p.first("pad_out_h")?.bool == true ? 1 : 0)
-                width = try CaffeDims.product(input[3], scaleW) - (p.first("pad_out_w")?.bool == true ? 1 : 0)
+                height = try CaffeDims.product(input[2], scaleH) - (try p.boolean("pad_out_h") == true ? 1 : 0)
+                width = try CaffeDims.product(input[3], scaleW) - (try p.boolean("pad_out_w") == true ? 1 : 0)
             }
             guard height >= input[2], width >= input[3] else {
                 throw ArgumentProblem("it makes \(height)x\(width) from \(input[2])x\(input[3]), smaller than its input")
@@ -603,16 +679,16 @@ struct CaffeReader {
             return one(try tensor("unpool", output), .given(output))
         case .interp:
             // PSPNet's Interp (hszhao/PSPNet, from DeepLab's caffe): bilinear, to a size or by factors.
-            let p = parameters("interp_param")
+            let p = try parameters("interp_param")
             guard rank == 4 else { throw ArgumentProblem("an Interp takes a 4-D blob, not \(CaffeDims.text(input))") }
-            let padBegin = p.first("pad_beg")?.int ?? 0, padEnd = p.first("pad_end")?.int ?? 0
+            let padBegin = try p.integer("pad_beg", .int32) ?? 0, padEnd = try p.integer("pad_end", .int32) ?? 0
             guard padBegin <= 0, padEnd <= 0 else { throw ArgumentProblem("its pad_beg and pad_end must be 0 or negative") }
             var size: (Int, Int)
-            let shrink = p.first("shrink_factor")?.int, zoom = p.first("zoom_factor")?.int
+            let shrink = try p.integer("shrink_factor", .int32), zoom = try p.integer("zoom_factor", .int32)
             if bottoms.count == 2 {
                 guard dims[1].count == 4 else { throw ArgumentProblem("its second bottom must be 4-D") }
                 size = (dims[1][2], dims[1][3])
-            } else if let h = p.first("height")?.int, let w = p.first("width")?.int {
+            } else if let h = try p.integer("height", .int32), let w = try p.integer("width", .int32) {
                 size = (h, w)
             } else if shrink != nil || zoom != nil {
                 size = (try interpSize(input[2], padBegin: padBegin, padEnd: padEnd, shrink: shrink, zoom: zoom),
@@ -626,7 +702,7 @@ struct CaffeReader {
             return one(.call(ImportedCall("UPSAMPLE", [.tag(sizes: "size", [size.1, size.0]), .flag("bilinear")])), .given(output))
         case .shuffleChannel:
             try single(bottoms.count)
-            let groups = parameters("shuffle_channel_param").first("group")?.int ?? 1
+            let groups = try parameters("shuffle_channel_param").integer("group", .uint32) ?? 1
             guard groups >= 1 else { throw ArgumentProblem("its group must be positive") }
             return one(.call(ImportedCall("SHUFFLE", [.value(groups)] + (inPlace ? [.flag(inPlaceFlag)] : []))), .input)
         case .axpy:
@@ -650,24 +726,24 @@ struct CaffeReader {
         case .normalize:
             // SSD's Normalize (weiliu89/caffe): an L2 norm then a learned scale per channel, or one.
             try single(bottoms.count)
-            let shared = parameters("norm_param").first("channel_shared")?.bool ?? true
+            let shared = try parameters("norm_param").boolean("channel_shared") ?? true
             return one(try tensor("normalize", input, weights: shared ? 1 : input[1], inPlace: inPlace), .input)
         case .bias:
             if bottoms.count == 2 { return one(try tensor("add", input), .given(input)) }
             try single(bottoms.count)
-            let p = parameters("bias_param")
-            let axis = try CaffeDims.axis(p.first("axis")?.int ?? 1, rank: rank)
-            let numAxes = p.first("num_axes")?.int ?? 1
+            let p = try parameters("bias_param")
+            let axis = try CaffeDims.axis(try p.integer("axis", .int32) ?? 1, rank: rank)
+            let numAxes = try p.integer("num_axes", .int32) ?? 1
             guard numAxes >= -1, numAxes == -1 || axis + numAxes <= rank else { throw ArgumentProblem("its num_axes runs past the input's dims") }
             let biases = try CaffeDims.count(input, from: axis, to: numAxes == -1 ? rank : axis + numAxes)
             return one(try tensor("bias", input, biases: biases, inPlace: inPlace), .input)
         case .argMax:
             try single(bottoms.count)
-            let p = parameters("argmax_param")
-            let topK = p.first("top_k")?.int ?? 1
+            let p = try parameters("argmax_param")
+            let topK = try p.integer("top_k", .uint32) ?? 1
             guard topK >= 1 else { throw ArgumentProblem("its top_k must be positive") }
             var output: [Int]
-            if let given = p.first("axis")?.int {
+            if let given = try p.integer("axis", .int32) {
                 let axis = try CaffeDims.axis(given, rank: rank)
                 guard topK <= input[axis] else { throw ArgumentProblem("its top_k (\(topK)) is more than axis \(axis)'s \(input[axis]) values") }
                 output = input
@@ -677,46 +753,46 @@ struct CaffeReader {
                 output = Array(repeating: 1, count: max(3, rank))
                 output[0] = input[0]
                 output[2] = topK
-                if p.first("out_max_val")?.bool == true { output[1] = 2 }
+                if try p.boolean("out_max_val") == true { output[1] = 2 }
             }
             try keepsBatch(output)
             return one(try tensor("argmax", output), .given(output))
         case .tile:
             try single(bottoms.count)
-            let p = parameters("tile_param")
-            let axis = try CaffeDims.axis(p.first("axis")?.int ?? 1, rank: rank)
-            guard let tiles = p.first("tiles")?.int, tiles >= 1 else { throw ArgumentProblem("a Tile needs tiles, a positive count") }
+            let p = try parameters("tile_param")
+            let axis = try CaffeDims.axis(try p.integer("axis", .int32) ?? 1, rank: rank)
+            guard let tiles = try p.integer("tiles", .int32), tiles >= 1 else { throw ArgumentProblem("a Tile needs tiles, a positive count") }
             var output = input
             output[axis] = try CaffeDims.product(input[axis], tiles)
             try keepsBatch(output)
             return one(try tensor("tile", output), .given(output))
         case .reduction:
             try single(bottoms.count)
-            let axis = try CaffeDims.axis(parameters("reduction_param").first("axis")?.int ?? 0, rank: rank)
+            let axis = try CaffeDims.axis(try parameters("reduction_param").integer("axis", .int32) ?? 0, rank: rank)
             guard axis >= 1 else { throw ArgumentProblem("it reduces from axis 0, the batch; netcalc counts activations per item") }
             var output = Array(input[..<axis])
             if output.count == 1 { output.append(1) }  // (N) is laid out as (N, 1)
             return one(try tensor("reduction", output), .given(output))
         case .embed:
             try single(bottoms.count)
-            let p = parameters("embed_param")
-            guard let outputs = p.first("num_output")?.int, outputs >= 1, let words = p.first("input_dim")?.int, words >= 1 else {
+            let p = try parameters("embed_param")
+            guard let outputs = try p.integer("num_output", .uint32), outputs >= 1, let words = try p.integer("input_dim", .uint32), words >= 1 else {
                 throw ArgumentProblem("an Embed needs num_output and input_dim")
             }
             let output = input + [outputs]
             return one(try tensor("embed", output, weights: try CaffeDims.product(words, outputs),
-                                  biases: p.first("bias_term")?.bool == false ? 0 : outputs), .given(output))
+                                  biases: try p.boolean("bias_term") == false ? 0 : outputs), .given(output))
         case .priorBox:
             // SSD's PriorBox (weiliu89/caffe): (1, 2, H x W x priors x 4), the boxes and their variances.
             guard bottoms.count == 2, input.count == 4 else {
                 throw ArgumentProblem("a PriorBox reads two bottoms, a 4-D feature map and the image")
             }
-            let priors = try priorBoxCount(parameters("prior_box_param"))
+            let priors = try priorBoxCount(try parameters("prior_box_param"))
             let output = [1, 2, try CaffeDims.product(input[2], input[3], priors, 4)]
             return one(try tensor("priorbox", output), .given(output))
         case .reorg:
             try single(bottoms.count)
-            let stride = parameters("reorg_param").first("stride")?.int ?? 2
+            let stride = try parameters("reorg_param").integer("stride", .uint32) ?? 2
             guard rank == 4, stride >= 1, input[2] % stride == 0, input[3] % stride == 0 else {
                 throw ArgumentProblem("a Reorg of stride \(stride) needs a 4-D blob whose height and width it divides, not \(CaffeDims.text(input))")
             }
@@ -749,15 +825,22 @@ struct CaffeReader {
         switch kind {
         case .convolution, .deconvolution:
             try single()
-            let parameters = layer.first("convolution_param")?.message ?? TextMessage(fields: [])
-            guard let filters = parameters.first("num_output")?.int, filters >= 1 else {
+            let parameters = try layer.submessage("convolution_param") ?? TextMessage()
+            guard let filtersField = try parameters.single("num_output") else {
                 throw ArgumentProblem("it needs num_output, the number of filters")
             }
-            let kernel = try window(parameters, "kernel_size", "kernel_h", "kernel_w", fallback: nil)
-            let stride = try window(parameters, "stride", "stride_h", "stride_w", fallback: 1)
-            let pad = try window(parameters, "pad", "pad_h", "pad_w", fallback: 0)
-            let dilation = try window(parameters, "dilation", "dilation", "dilation", fallback: 1)
-            let group = parameters.first("group")?.int ?? 1
+            let filters = try filtersField.integer(.uint32)
+            guard filters >= 1 else { throw ArgumentProblem("its num_output must be at least 1", at: filtersField.valueRange) }
+            let kernel = try window(parameters, "kernel_size", pair: ("kernel_h", "kernel_w"), fallback: nil,
+                                    spatialRank: spatialRank, minimum: 1)
+            let stride = try window(parameters, "stride", pair: ("stride_h", "stride_w"), fallback: 1,
+                                    spatialRank: spatialRank, minimum: 1)
+            let pad = try window(parameters, "pad", pair: ("pad_h", "pad_w"), fallback: 0, spatialRank: spatialRank,
+                                 minimum: 0, halfPairDefault: 0)
+            let dilation = try window(parameters, "dilation", pair: nil, fallback: 1, spatialRank: spatialRank, minimum: 1)
+            let groupField = try parameters.single("group")
+            let group = try groupField?.integer(.uint32) ?? 1
+            if let groupField, group < 1 { throw ArgumentProblem("its group must be at least 1", at: groupField.valueRange) }
             var arguments: [ImportedArgument] = [.value(filters), .value(kernel.written), .tag("s", stride.written),
                                                  .tag("p", pad.written)]
             if kind == .deconvolution {
@@ -768,70 +851,96 @@ struct CaffeReader {
                 if dilation != Sizes(square: 1) { arguments.append(.tag("d", dilation.written)) }
                 if group != 1 { arguments.append(.tag("g", [group])) }
             }
-            if parameters.first("bias_term")?.bool == false { arguments.append(.flag("nobias")) }
+            if try parameters.boolean("bias_term") == false { arguments.append(.flag("nobias")) }
             return call(kind == .convolution ? "CONV" : "DECONV", arguments)
         case .pooling:
             try single()
-            let parameters = layer.first("pooling_param")?.message ?? TextMessage(fields: [])
-            let method = parameters.first("pool")?.text?.uppercased() ?? "MAX"
+            let parameters = try layer.submessage("pooling_param") ?? TextMessage()
+            let methodField = try parameters.single("pool")
             let maximum: Bool
-            switch method {
-            case "MAX", "0": maximum = true
-            case "AVE", "1": maximum = false
-            default: throw ArgumentProblem("\(method) pooling is not supported", hint: "MAX and AVE are")
+            switch try methodField?.enumeration(CaffePoolMethod.self) ?? .max {
+            case .max: maximum = true
+            case .average: maximum = false
+            case .stochastic:
+                throw ArgumentProblem("STOCHASTIC pooling is not supported", at: methodField?.valueRange, hint: "MAX and AVE are")
             }
-            if parameters.first("global_pooling")?.bool == true {
+            if try parameters.boolean("global_pooling") == true {
+                // Caffe: "With Global_pooling: true Filter size cannot specified".
+                if let size = parameters.fields.first(where: { ["kernel_size", "kernel_h", "kernel_w"].contains($0.name) }) {
+                    throw ArgumentProblem("a global pooling takes no \(size.name): its window is the whole input", at: size.range)
+                }
                 return call(maximum ? "ADAPTIVEMAXPOOL" : "GAP", maximum ? [.value(1)] : [])
             }
             if spatialRank != 2 {
                 // BVLC Caffe pools 4-D blobs only; the N-D pooling forks repeat kernel_size per axis.
-                let sizes = parameters.all("kernel_size").compactMap(\.int)
+                let sizes = try parameters.integers("kernel_size", .uint32)
                 guard sizes.count == spatialRank || (spatialRank == 1 && sizes.count == 1) else {
                     throw ArgumentProblem(
                         "BVLC Caffe's Pooling works on 4-D blobs (N, C, H, W), and this network's input is \(spatialRank + 2)-D",
                         hint: "a fork with N-D pooling gives kernel_size (and stride, pad) once per spatial axis, which netcalc reads; so does global_pooling")
                 }
             }
-            let kernel = try window(parameters, "kernel_size", "kernel_h", "kernel_w", fallback: nil)
-            let stride = try window(parameters, "stride", "stride_h", "stride_w", fallback: 1)
-            let pad = try window(parameters, "pad", "pad_h", "pad_w", fallback: 0)
+            // Pooling's kernel_size, stride and pad are one value each in BVLC Caffe; the N-D forks give
+            // one per spatial axis. Its _h and _w come in pairs (PoolingLayer::LayerSetUp).
+            let kernel = try window(parameters, "kernel_size", pair: ("kernel_h", "kernel_w"), fallback: nil,
+                                    spatialRank: spatialRank, minimum: 1)
+            let stride = try window(parameters, "stride", pair: ("stride_h", "stride_w"), fallback: 1,
+                                    spatialRank: spatialRank, minimum: 1)
+            let pad = try window(parameters, "pad", pair: ("pad_h", "pad_w"), fallback: 0, spatialRank: spatialRank, minimum: 0)
             // Caffe rounds pooling up; a fork's `ceil_mode: false` rounds down (DenseNet-Caffe).
-            let rounding = parameters.first("ceil_mode")?.bool == false ? "floor" : "caffe"
+            let rounding = try parameters.boolean("ceil_mode") == false ? "floor" : "caffe"
             return call(maximum ? "MAXPOOL" : "AVGPOOL", [.value(kernel.written), .tag("s", stride.written),
                                                           .tag("p", pad.written), .flag(rounding)])
         case .innerProduct:
             try single()
-            let parameters = layer.first("inner_product_param")?.message ?? TextMessage(fields: [])
-            guard let outputs = parameters.first("num_output")?.int, outputs >= 1 else {
-                throw ArgumentProblem("it needs num_output")
+            let parameters = try layer.submessage("inner_product_param") ?? TextMessage()
+            guard let outputs = try parameters.integer("num_output", .uint32), outputs >= 1 else {
+                throw ArgumentProblem("it needs num_output", at: try parameters.single("num_output")?.valueRange)
             }
-            return call("FC", [.value(outputs)] + (parameters.first("bias_term")?.bool == false ? [.flag("nobias")] : []))
+            return call("FC", [.value(outputs)] + (try parameters.boolean("bias_term") == false ? [.flag("nobias")] : []))
         case .relu:
             try single()
-            let slope = layer.first("relu_param")?.message?.first("negative_slope")
-            if let slope, let value = slope.double, value != 0, case .number(let text, _) = slope.value {
-                return call("LEAKYRELU", [.decimal(text)])
+            // Caffe takes any float; netcalc's LEAKYRELU a slope from 0 to 1. Neither changes a shape,
+            // a parameter or a MAC, but a slope netcalc cannot write is an error at it, never a plain RELU.
+            guard let slopeField = try layer.submessage("relu_param")?.single("negative_slope") else { return call("RELU") }
+            let slope = try slopeField.float()
+            let written = file.text(of: slopeField.valueRange)
+            guard slope.isFinite else {
+                throw ArgumentProblem("its negative_slope must be a finite number, not \(written)", at: slopeField.valueRange,
+                                      hint: "Caffe would multiply every negative input by it; a leaky ReLU's slope is a number such as 0.1")
             }
-            return call("RELU")
+            if slope == 0 { return call("RELU") }
+            guard slope > 0, slope <= 1 else {
+                throw ArgumentProblem("its negative_slope must be between 0 and 1 for netcalc's LEAKYRELU, not \(written)",
+                                      at: slopeField.valueRange,
+                                      hint: "Caffe takes any slope, and none changes a shape, a parameter or a MAC; netcalc writes LEAKYRELU with slopes from 0 to 1")
+            }
+            return call("LEAKYRELU", [.decimal(decimalText(written, slope))])
         case .prelu:
             try single()
-            let shared = layer.first("prelu_param")?.message?.first("channel_shared")?.bool ?? false
+            let shared = try layer.submessage("prelu_param")?.boolean("channel_shared") ?? false
             return call("PRELU", shared ? [] : [.flag("per_channel")])
         case .sigmoid: try single(); return call("SIGMOID")
         case .tanh: try single(); return call("TANH")
         case .lrn:
             try single()
-            return call("LRN", [.value(layer.first("lrn_param")?.message?.first("local_size")?.int ?? 5)])
+            return call("LRN", [.value(try layer.submessage("lrn_param")?.integer("local_size", .uint32) ?? 5)])
         case .dropout:
             try single()
-            let ratio = layer.first("dropout_param")?.message?.first("dropout_ratio")
-            if let ratio, case .number(let text, _) = ratio.value { return call("DROPOUT", [.decimal(text)]) }
-            return call("DROPOUT", [.decimal("0.5")])
+            guard let ratioField = try layer.submessage("dropout_param")?.single("dropout_ratio") else {
+                return call("DROPOUT", [.decimal("0.5")])
+            }
+            let ratio = try ratioField.float()
+            let written = file.text(of: ratioField.valueRange)
+            guard ratio.isFinite, ratio >= 0, ratio <= 1 else {
+                throw ArgumentProblem("its dropout_ratio must be between 0 and 1, not \(written)", at: ratioField.valueRange)
+            }
+            return call("DROPOUT", [.decimal(decimalText(written, ratio))])
         case .batchNorm:
             try single()
             return call("BN", [.flag("caffe")])
         case .scale:
-            let bias = layer.first("scale_param")?.message?.first("bias_term")?.bool ?? false
+            let bias = try layer.submessage("scale_param")?.boolean("bias_term") ?? false
             if bottoms == 2 { return .merge(.mul) }  // scaled by another blob
             try single()
             return call("SCALE", bias ? [.flag("bias")] : [])
@@ -843,28 +952,79 @@ struct CaffeReader {
         }
     }
 
-    /// A window size as Caffe gives it: `name` (one value for every axis, or one per spatial axis in
-    /// Caffe's order: height then width, or depth, height, width), else `name_h` and `name_w`, else the
-    /// fallback; written as the spec's `WxH` or `WxHxT`.
-    private func window(_ parameters: TextMessage, _ name: String, _ heightName: String, _ widthName: String,
-                        fallback: Int?) throws(ArgumentProblem) -> Sizes {
-        let values = parameters.all(name).compactMap(\.int)
-        let result: Sizes
-        if values.count == 1 {
-            result = Sizes(square: values[0])
-        } else if values.count == 2 || values.count == 3 {
-            result = Sizes(axes: values.reversed())
-        } else if values.count > 3 {
-            throw ArgumentProblem("it gives \(values.count) values of \(name); netcalc's networks have at most three spatial axes")
-        } else if let height = parameters.first(heightName)?.int, let width = parameters.first(widthName)?.int {
-            result = Sizes(width, height)
-        } else if let fallback {
-            result = Sizes(square: fallback)
-        } else {
-            throw ArgumentProblem("it needs \(name) (or \(heightName) and \(widthName))")
+    /// A window size as Caffe's convolution and pooling read it: `name` once (every axis) or once per
+    /// spatial axis in Caffe's order (depth, height, width), else `name_h` and `name_w` on a 2-D blob,
+    /// else the fallback; written as the spec's `WxH` or `WxHxT`. Caffe's own checks (its
+    /// BaseConvolutionLayer and PoolingLayer), each at the value it is about: a count of values that is
+    /// neither 1 nor the spatial axes', `_h` and `_w` beside the plain field or on another rank, a pair
+    /// given by half (a half takes `halfPairDefault` when there is one, as a convolution's pad_h does),
+    /// a value below `minimum`.
+    private func window(_ parameters: TextMessage, _ name: String, pair: (height: String, width: String)?,
+                        fallback: Int?, spatialRank: Int, minimum: Int, halfPairDefault: Int? = nil) throws(ArgumentProblem) -> Sizes {
+        let fields = parameters.all(name)
+        var values: [Int] = []
+        for field in fields {
+            let value = try field.integer(.uint32)
+            guard value >= minimum else {
+                throw ArgumentProblem("its \(name) must be at least \(minimum), not \(value)", at: field.valueRange,
+                                      hint: name == "stride" ? "a stride of 0 would never move the window" : nil)
+            }
+            values.append(value)
         }
-        guard result.width >= 0, result.height >= 0, result.time >= 0 else { throw ArgumentProblem("\(name) cannot be negative") }
-        return result
+        var height: TextField?, width: TextField?
+        if let pair {
+            height = try parameters.single(pair.height)
+            width = try parameters.single(pair.width)
+        }
+        if let pair, let given = height ?? width {
+            guard fields.isEmpty else {
+                throw ArgumentProblem("it gives both \(name) and \(given.name)", at: given.range,
+                                      hint: "Caffe takes \(name), or \(pair.height) and \(pair.width), not both")
+            }
+            guard spatialRank == 2 else {
+                throw ArgumentProblem("\(pair.height) and \(pair.width) are for 2-D blobs (N, C, H, W), and this network's input is \(spatialRank + 2)-D",
+                                      at: given.range, hint: "give \(name) once, or once per spatial axis")
+            }
+            var sizes: [Int] = []
+            for (half, halfName) in [(height, pair.height), (width, pair.width)] {
+                guard let half else {
+                    guard let halfPairDefault else {
+                        throw ArgumentProblem("it gives \(given.name) without \(halfName)", at: given.range,
+                                              hint: "Caffe needs both \(pair.height) and \(pair.width)")
+                    }
+                    sizes.append(halfPairDefault)
+                    continue
+                }
+                let value = try half.integer(.uint32)
+                guard value >= minimum else {
+                    throw ArgumentProblem("its \(half.name) must be at least \(minimum), not \(value)", at: half.valueRange)
+                }
+                sizes.append(value)
+            }
+            return Sizes(sizes[1], sizes[0])
+        }
+        if values.isEmpty {
+            guard let fallback else {
+                throw ArgumentProblem("it needs \(name)" + (pair.map { " (or \($0.height) and \($0.width))" } ?? ""))
+            }
+            return Sizes(square: fallback)
+        }
+        if values.count == 1 { return Sizes(square: values[0]) }
+        guard values.count == spatialRank, (2...3).contains(values.count) else {
+            throw ArgumentProblem("it gives \(name) \(values.count) times, for \(spatialRank) spatial \(spatialRank == 1 ? "axis" : "axes")",
+                                  at: fields[fields.count - 1].range,
+                                  hint: "Caffe takes \(name) once, or once per spatial axis (depth, height, width)")
+        }
+        return Sizes(axes: values.reversed())
+    }
+
+    /// A rate or slope as the spec language writes it: the file's text when it is a plain decimal
+    /// (`0.1`), else the value's (`.5` is 0.5, `0.1f` is 0.1, `1e-3` is 0.001).
+    private func decimalText(_ written: String, _ value: Double) -> String {
+        let plain = !written.isEmpty && written.utf8.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || $0 == UInt8(ascii: ".") }
+            && written.utf8.first != UInt8(ascii: ".") && written.utf8.last != UInt8(ascii: ".")
+            && written.utf8.filter({ $0 == UInt8(ascii: ".") }).count <= 1
+        return plain ? written : TextNumber.plainDecimal(value)
     }
 }
 
@@ -941,6 +1101,11 @@ enum CaffeLayerType: Equatable, CaseIterable {
     }
 
     init(_ name: String) {
+        // No type's name is long: a name of megabytes is unknown without being looked at.
+        guard name.utf8.count <= 64 else {
+            self = .unknown
+            return
+        }
         let key = name.uppercased().replacingUnderscores()
         switch key {
         // The image data layers read files whose sizes the file may give (new_height, crop_size).

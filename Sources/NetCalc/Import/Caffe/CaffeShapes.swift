@@ -80,16 +80,16 @@ enum CaffeDims {
 /// The number of priors SSD's PriorBox makes at each position: its aspect ratios (1 first, each new
 /// ratio once, and its inverse when `flip`, the default) times its min sizes, plus its max sizes.
 func priorBoxCount(_ parameters: TextMessage) throws(ArgumentProblem) -> Int {
-    let minimums = parameters.all("min_size").compactMap(\.double)
-    let maximums = parameters.all("max_size").compactMap(\.double)
+    let minimums = try parameters.floats("min_size")
+    let maximums = try parameters.floats("max_size")
     guard !minimums.isEmpty else { throw ArgumentProblem("a PriorBox needs min_size") }
     guard maximums.isEmpty || maximums.count == minimums.count else {
         throw ArgumentProblem("a PriorBox gives \(maximums.count) max_size for \(minimums.count) min_size",
                               hint: "SSD's PriorBox takes one max_size per min_size, or none")
     }
-    let flip = parameters.first("flip")?.bool ?? true
+    let flip = try parameters.boolean("flip") ?? true
     var ratios: [Double] = [1]
-    let given = parameters.all("aspect_ratio").compactMap(\.double)
+    let given = try parameters.floats("aspect_ratio")
     guard given.count <= 1000 else { throw ArgumentProblem("a PriorBox with \(given.count) aspect ratios is more than netcalc reads (1,000)") }
     for ratio in given {
         guard ratio.isFinite, ratio > 0 else { throw ArgumentProblem("a PriorBox's aspect_ratio must be positive, not \(ratio)") }

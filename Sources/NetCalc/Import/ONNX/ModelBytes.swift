@@ -15,6 +15,8 @@ final class ModelBytes: @unchecked Sendable {
     private enum Storage {
         /// Allocated here and copied in.
         case allocated
+        /// Allocated with malloc by a stream's reader, and handed over.
+        case adopted
         /// Mapped from a file.
         case mapped
         /// None at all (an empty file).
@@ -39,6 +41,14 @@ final class ModelBytes: @unchecked Sendable {
         storage = .allocated
     }
 
+    /// Memory allocated with `malloc` holding `count` bytes (a model read from a stream), which the
+    /// bytes now own and free.
+    init(adopting memory: UnsafeMutableRawPointer, count: Int) {
+        base = UnsafeRawPointer(memory)
+        self.count = count
+        storage = .adopted
+    }
+
     /// A file open for reading, `size` bytes long, mapped read-only; nil when it cannot be mapped (the
     /// caller then reads it).
     init?(mapping descriptor: Int32, size: Int) {
@@ -54,6 +64,7 @@ final class ModelBytes: @unchecked Sendable {
     deinit {
         switch storage {
         case .allocated: UnsafeMutableRawPointer(mutating: base)?.deallocate()
+        case .adopted: free(UnsafeMutableRawPointer(mutating: base))
         case .mapped: if let base { munmap(UnsafeMutableRawPointer(mutating: base), count) }
         case .empty: break
         }

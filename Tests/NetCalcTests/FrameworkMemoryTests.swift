@@ -189,4 +189,26 @@ import Testing
         let inference = runNetCalc(["--fit", "1GiB", "--inference", "specs/vgg16.net"]).standardOutput
         #expect(inference.contains("inference peak"))
     }
+
+    /// The zoo against PyTorch: the figures `tools/crosscheck_memory.py` measured once on PyTorch 2.15 (CPU),
+    /// kept in Fixtures/memory, so that a change to a kind's facts or to the walk that moves netcalc away
+    /// from them fails here without PyTorch. The bars: kept 0.5%, the training peak 2% (the aim; its
+    /// bar is 5%), the inference peak 10%.
+    @Test func zooStaysWithinTheBarsOfPyTorch() throws {
+        let path = packageRoot + "/Tests/NetCalcTests/Fixtures/memory/pytorch-2.15-cpu.json"
+        let object = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as? [String: Any]
+        let measurements = try #require(object?["measurements"] as? [String: [String: Int]])
+        #expect(measurements.count == 24)
+        for (key, measured) in measurements.sorted(by: { $0.key < $1.key }) {
+            let parts = key.split(separator: "/")
+            let (name, batch) = (String(parts[0]), Int(parts[1]) ?? 1)
+            let text = try String(contentsOfFile: packageRoot + "/specs/\(name).net", encoding: .utf8)
+            let framework = try #require(analyze(text, overrides: SettingsOverride(batch: batch)).0.first?.totals.framework)
+            for (what, ours, bar) in [("kept", framework.keptBytes, 0.005), ("train", framework.trainingPeakBytes, 0.02),
+                                      ("infer", framework.inferencePeakBytes, 0.10)] {
+                let theirs = try #require(measured[what])
+                #expect(abs(Double(ours) / Double(theirs) - 1) <= bar, "\(key) \(what): netcalc \(ours), PyTorch \(theirs)")
+            }
+        }
+    }
 }

@@ -329,6 +329,7 @@ struct FrameworkMemoryWalk: Sendable {
         case .channel: per = output.depth
         case .channelPerImage: per = try checkedMultiply(output.depth, batch)
         case .image: per = batch
+        case .group(let groups): per = try checkedMultiply(groups, batch)
         case .heldValue: per = try checkedMultiply(held, batch)
         }
         let size: Int

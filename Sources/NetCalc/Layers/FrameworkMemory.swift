@@ -83,6 +83,8 @@ struct ExtraValues: Sendable {
         case channelPerImage
         /// One per image.
         case image
+        /// One per group of channels, per image (group norm's statistics): the layer's groups.
+        case group(Int)
         /// One per value the layer holds besides its output (an attention map), per image.
         case heldValue
     }

@@ -139,7 +139,7 @@ struct GroupNorm: LayerOperation {
     var grading: GradingTraits { GradingTraits(biases: .channel) }
     /// Its input and, in fp32, a mean and inverse deviation per group of each image.
     var framework: FrameworkMemory {
-        FrameworkMemory(kept: .input, statistics: ExtraValues(count: 2 * groups, unit: .image, type: .fp32, alsoAtInference: true))
+        FrameworkMemory(kept: .input, statistics: ExtraValues(count: 2, unit: .group(groups), type: .fp32, alsoAtInference: true))
     }
     var ranks: SpatialRanks { .every }
 

@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer target over the whole netcalc pipeline and runs it.
-#   Fuzz/run.sh [SECONDS] [fuzzer|address]     default: 600 seconds, libFuzzer alone
+#   Fuzz/run.sh [SECONDS] [fuzzer|address] [prototxt|onnx]     default: 600 seconds, libFuzzer alone, every mode;
+#   a reader's name fuzzes that model reader's modes only (a campaign on the Caffe or the ONNX reader)
 # The seed corpus is made from specs/, specs/homework/, the golden error cases, the model fixtures and Fuzz/regressions/;
 # crashes are written to Fuzz/regressions/ (commit each with its fix: CI replays them).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-600}
 sanitizer=${2:-fuzzer}
+reader=${3:-}
 scratch=.build-fuzz-$sanitizer
+if [ -n "$reader" ]; then export NETCALC_FUZZ_READER=$reader; fi
 # A network at the layer limit takes about a second in a release build, and three to ten times that
 # sanitized: the time limit is the same bound, scaled.
 timeout=10
@@ -17,10 +20,10 @@ flags=(--sanitize=fuzzer)
 [ "$sanitizer" = address ] && flags+=(--sanitize=address -Xswiftc -sanitize-coverage=edge,inline-8bit-counters,pc-table,trace-cmp)
 # FUZZING turns the target's replay main off and its libFuzzer entry point on.
 swift build -c release --scratch-path "$scratch" "${flags[@]}" -Xswiftc -DFUZZING --product netcalc-fuzz
-corpus=$scratch/corpus
+corpus=$scratch/corpus${reader:+-$reader}
 mkdir -p "$corpus" Fuzz/regressions
 # The fuzzing entry point reads its mode from an input's first byte: each seed goes in once per mode.
-modes=24
+modes=28
 seed_files=(specs/*.net specs/homework/*.net Tests/NetCalcTests/Golden/errors/* Tests/NetCalcTests/Fixtures/*/* Fuzz/regressions/*)
 # Deep block structures, which random bytes rarely build.
 deep=$scratch/deep

@@ -16,11 +16,12 @@ import Glibc
 func exerciseOne(_ bytes: [UInt8]) -> Int {
     guard let selector = bytes.first else { return 0 }
     let input = Array(bytes.dropFirst())
-    var arguments = modes[Int(selector) % modes.count]
+    var arguments = activeModes[Int(selector) % activeModes.count]
     // Higher bits add options a mode may take, so that their combinations are reached too.
     let extras: [[String]] = [[], ["--batch", "3"], ["--dtype", "fp16"], ["--rounding", "ceil"], ["--layout", "chw"],
-                              ["--depth", "1"], ["--units", "si"], ["--rounding", "caffe"]]
-    let extra = extras[Int(selector / UInt8(modes.count)) % extras.count]
+                              ["--depth", "1"], ["--units", "si"], ["--rounding", "caffe"], ["--memory", "pytorch"],
+                              ["--amp", "--memory", "pytorch"]]
+    let extra = extras[Int(selector / UInt8(activeModes.count)) % extras.count]
     if arguments.first != "fmt", arguments.first != "check", !arguments.contains("--summary") || extra.first != "--units" {
         arguments += extra
     }
@@ -32,13 +33,25 @@ func exerciseOne(_ bytes: [UInt8]) -> Int {
 let modes: [[String]] = [
     [], ["--format", "json", "--explain"], ["--format", "csv"], ["--format", "markdown", "--units", "si"],
     ["--format", "dot"], ["--emit", "pytorch"], ["--fit", "12GiB"], ["--rounding", "floor", "--explain"],
+    ["--memory", "pytorch", "--format", "json"], ["--memory", "pytorch", "--amp", "--fit", "1GiB"],
     ["--rounding", "ceil", "--fit", "1GiB", "--inference"], ["check"], ["check", "--format", "json"],
     ["fmt", "-"], ["--emit", "spec"], ["--format", "svg"], ["--format", "html"], ["--summary"],
     ["--depth", "0"], ["--columns", "layer,path,output,params"],
     ["--input-format", "prototxt", "--format", "json"], ["--input-format", "prototxt", "--emit", "spec"],
     ["--input-format", "onnx", "--format", "json"], ["--input-format", "onnx", "--emit", "spec"],
     ["--input-format", "onnx", "--format", "html"], ["--input-format", "prototxt", "--depth", "1"],
+    ["--input-format", "onnx", "--memory", "pytorch", "--fit", "1GiB"],
+    ["--input-format", "prototxt", "--memory", "pytorch", "--format", "csv"],
 ]
+
+/// The modes a fuzzing run chooses from: every mode, or with `NETCALC_FUZZ_READER=prototxt` (or `onnx`) the
+/// modes of that model reader only (`Fuzz/run.sh SECONDS fuzzer prototxt`), for a campaign on one reader.
+let activeModes: [[String]] = {
+    guard let value = getenv("NETCALC_FUZZ_READER") else { return modes }
+    let reader = String(cString: value)
+    let chosen = modes.filter { $0.contains(reader) }
+    return chosen.isEmpty ? modes : chosen
+}()
 
 /// Runs one input through every mode (replaying a corpus); returns a digest of everything produced.
 func exercise(_ bytes: [UInt8]) -> Int {

@@ -89,8 +89,8 @@ struct FrameworkMemoryWalk: Sendable {
         var readers = [Int32](repeating: 0, count: count)
         for input in graph.inputList { readers[Int(input)] &+= 1 }
 
-        // Storages: training and inference (where dropout is a view too).
-        // Each row's storage: the row whose output memory it lives in, in 32 bits (a million rows).
+        // Each row's storage, the row whose output memory it lives in (in 32 bits: a million rows), in
+        // training and at inference (where dropout is a view too).
         var storage = (0..<count).map { Int32(clamping: $0) }
         var inferenceStorage = storage
         var runsInPlace = [Bool](repeating: false, count: count)

@@ -41,6 +41,8 @@ import Testing
         ("INPUT[7x7x1] -> CONV(1,3,s3) {2x2x1}", .roundedDown, "floor (PyTorch) result"),
         ("INPUT[7x7x1] -> CONV(1,3,s3) {3x3x1}", .roundedUp, "ceil (Caffe pooling) result"),
         ("INPUT[7x7x1] -> CONV(1,3,s3) {5x5x1}", .sizedWhereInvalid, "the answer is invalid"),
+        ("INPUT[227x227x3] -> CONV(96,11,s4) {96x55x55}", .channelsFirst, "you wrote C x H x W (96x55x55, PyTorch's order); the notes write W x H x D: 55x55x96"),
+        ("INPUT[32x32x3] -> CONV(10,5) {(10, 28, 28)}", .channelsFirst, "the notes write W x H x D: 28x28x10"),
         // Memory and bytes.
         ("INPUT[227x227x3] -> CONV(96,11,s4) {memory: 1161600}", .bytesForValues, "bytes given where values"),
         ("INPUT[227x227x3] -> CONV(96,11,s4) {bytes: 290400}", .valuesForBytes, "x 4 bytes per fp32 value"),
@@ -48,7 +50,6 @@ import Testing
         ("INPUT[227x227x3] -> CONV(96,11,s4) {memory: 227*227*3}", .inputVolumeCounted, "the layer's input is counted"),
         ("INPUT[227x227x3] -> CONV(96,11,s4) {bytes: 2323200}", .forwardAndBackwardForForward, "forward + backward"),
         ("INPUT[227x227x3] -> CONV(96,11,s4) {fwd+bwd: 1161600}", .forwardOnly, "a gradient for every value"),
-        ("INPUT[227x227x3] -> CONV(96,11,s4) {bytes: 1.1MB}", .decimalForBinary, "1000 for 1024"),
         ("INPUT[224x224x3] -> CONV(64,3,p1) {bytes: 12.8MiB}", .binaryForDecimal, "1024 for 1000"),
         ("INPUT[8x8x1] -> CONV(2,3,p1) -> POOL(2)\ntotal {memory: 160}", .inputRowLeftOut, "the input row is left out"),
         ("INPUT[8x8x1] -> CONV(2,3,p1) -> POOL(2)\ntotal {memory: 32}", .lastRowOnly, "only the last row"),
@@ -101,7 +102,8 @@ import Testing
         ("INPUT[8x8x4] -> CONV(8,3,p1) {macs: 36864}", .macsWithoutGroups),
         ("INPUT[32x32x1] -> CONV(1,3,p1) -> CONV(1,3,p1) {rf: 4}", .receptiveFieldForgetsJump),
         ("INPUT[4x4x1] -> GAP {rf: 5}", .receptiveFieldAddsF),
-        ("INPUT[227x227x3] -> CONV(96,11,s4) {memory: 3.2M}", .decimalForBinary),
+        ("INPUT[227x227x3] -> CONV(96,11,s4) {memory: 3.2M}", .binaryForDecimal),
+        ("INPUT[8x8x8] -> CONV(8,3,p1) {1x8x8}", .channelsFirst),
     ])
     func mistakeIsNotClaimedWhereItDoesNotApply(_ spec: String, _ kind: Mistake) throws {
         let verdict = try #require(lastVerdict(spec))
@@ -115,8 +117,8 @@ import Testing
             .biasesLeftOut, .biasesCounted, .inputDepthLeftOut, .inputDepthAndBiasesLeftOut, .groupsLeftOut, .fcVectorAsVolume,
             .poolParameters, .runningStatistics, .paddingLeftOut, .paddingCountedOnce, .paddingAdded, .plusOneForgotten,
             .strideTwice, .strideNotApplied, .depthFromInput, .poolDepthFromWindow, .roundedDown, .roundedUp, .sizedWhereInvalid,
-            .bytesForValues, .valuesForBytes, .inputVolumeCounted, .forwardAndBackwardForForward, .forwardOnly, .decimalForBinary,
-            .binaryForDecimal, .inputRowLeftOut, .lastRowOnly, .biasAdditionsCounted, .flopsForMACs, .macsOverInputPositions,
+            .bytesForValues, .valuesForBytes, .inputVolumeCounted, .forwardAndBackwardForForward, .forwardOnly,
+            .binaryForDecimal, .channelsFirst, .inputRowLeftOut, .lastRowOnly, .biasAdditionsCounted, .flopsForMACs, .macsOverInputPositions,
             .macsWithoutGroups, .receptiveFieldAddsF, .receptiveFieldForgetsJump,
         ]
         #expect(Set(Mistake.allCases).subtracting(tested).isEmpty)

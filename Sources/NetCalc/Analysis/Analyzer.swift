@@ -177,10 +177,16 @@ struct Analyzer {
         case "followthrough":
             // netcalc check's: whether answers that follow from earlier wrong ones count (Teaching/).
             guard ["on", "off", "yes", "no", "true", "false"].contains(value.lowercased()) else { return bad(["on", "off"]) }
+        case "units":
+            // netcalc check's: how KB, MB and GB are read first (Teaching/Answers.swift).
+            guard ByteConvention.named(value) != nil else { return bad(["1024 (the notes')", "1000 (SI)"]) }
+        case "tolerance":
+            // netcalc check's: how close an approximate answer must be (Teaching/Answers.swift).
+            guard Tolerance.named(value) != nil else { return bad(["written (the precision the student wrote)", "a percentage such as 5%"]) }
         default:
-            let known = ["rounding", "batch", "dtype", "optimizer", "memory", "amp", "followthrough"]
+            let known = ["rounding", "batch", "dtype", "optimizer", "memory", "amp", "followthrough", "units", "tolerance"]
             diagnostics.append(Diagnostic(.error, "unknown directive @\(name)", at: nameRange, in: file,
-                                          hint: didYouMean(name, known) ?? "directives: @rounding, @batch, @dtype, @optimizer, @memory, @amp, @followthrough"))
+                                          hint: didYouMean(name, known) ?? "directives: @rounding, @batch, @dtype, @optimizer, @memory, @amp, @followthrough, @units, @tolerance"))
         }
     }
 }

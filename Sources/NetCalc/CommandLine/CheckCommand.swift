@@ -95,6 +95,9 @@ func check(_ inputs: [InputSource], options: Options, invocation: Invocation, co
         // a key) in the sheet.
         checker.countsFollowThrough = !options.noFollowThrough
             && (key.map { $0.followThrough != false } ?? (checker.followThroughDirective != false))
+        // KB/MB/GB's preferred sense and an approximate answer's tolerance: the option, the key, the sheet.
+        checker.units = options.checkUnits ?? key.map { $0.units ?? .binary } ?? checker.unitsDirective ?? .binary
+        checker.tolerance = options.checkTolerance ?? key.map { $0.tolerance ?? .written } ?? checker.toleranceDirective ?? .written
         let (graded, answerDiagnostics) = key.map { checker.grade(found, against: $0) } ?? checker.grade(found)
         list.append(contentsOf: answerDiagnostics)
         if graded.isEmpty && !list.hasErrors {

@@ -81,6 +81,10 @@ struct Options: Sendable {
     var checkKey: String?
     /// `netcalc check --no-follow-through`: answers that follow from earlier wrong ones do not count.
     var noFollowThrough = false
+    /// `netcalc check --units 1024|1000`: how KB, MB and GB are read first (the other sense is accepted).
+    var checkUnits: ByteConvention?
+    /// `netcalc check --tolerance 5%|written`: how close an approximate answer must be.
+    var checkTolerance: Tolerance?
 }
 
 /// A command line that cannot be run: a message, and advice.
@@ -154,7 +158,9 @@ extension Options {
                 options: --format text|json|csv|gradescope (csv: a gradebook; gradescope: the autograder's
                          results.json), --key KEY.net (grade against a teacher's key: its networks,
                          questions and points), --no-follow-through (or @followthrough off in the sheet or
-                         key), --batch N, --dtype TYPE, --optimizer NAME, --rounding MODE, --color WHEN, -e SPEC
+                         key), --units 1024|1000 (how KB, MB, GB are read first; both are
+                         accepted, or @units), --tolerance 5%|written (for 3.2M, ~3M, 7.6e2; or
+                         @tolerance), --batch N, --dtype TYPE, --optimizer NAME, --rounding MODE, --color WHEN, -e SPEC
                 exit status: 0 every answer right, 1 a wrong answer or a spec error, 2 trouble
                 """
         case .quiz:
@@ -186,7 +192,7 @@ extension Options {
             "--format": (true, [.analyze, .check, .quiz]), "--batch": (true, analyzeAndCheck),
             "--dtype": (true, analyzeAndCheck), "--optimizer": (true, analyzeAndCheck),
             "--rounding": (true, analyzeAndCheck), "--expr": (true, analyzeAndCheck),
-            "--fit": (true, [.analyze]), "--inference": (false, [.analyze]), "--units": (true, [.analyze]),
+            "--fit": (true, [.analyze]), "--inference": (false, [.analyze]), "--units": (true, [.analyze, .check]), "--tolerance": (true, [.check]),
             "--memory": (true, [.analyze]), "--amp": (false, [.analyze]),
             "--columns": (true, [.analyze]), "--emit": (true, [.analyze]), "--explain": (false, [.analyze]),
             "--input-format": (true, [.analyze]), "--depth": (true, [.analyze]), "--summary": (false, [.analyze]),
@@ -311,7 +317,19 @@ extension Options {
                                          hint: "--amp is fp16 activations with fp32 weights; --dtype fp16 is everything in fp16")
                     }
                     options.overrides.amp = true
+                case "--units" where checking:
+                    guard let convention = ByteConvention.named(text) else {
+                        throw UsageError(message: "'\(text)' is not a value for --units",
+                                         hint: "check's --units takes 1024 (KB, MB, GB as the notes write them) or 1000 (SI)")
+                    }
+                    options.checkUnits = convention
                 case "--units": options.units = try choice(text, name, ByteUnits.self)
+                case "--tolerance":
+                    guard let tolerance = Tolerance.named(text) else {
+                        throw UsageError(message: "'\(text)' is not a value for --tolerance",
+                                         hint: "--tolerance takes written (the precision the student wrote) or a percentage up to 100%, such as 5%")
+                    }
+                    options.checkTolerance = tolerance
                 case "--emit": options.emit = try choice(text, name, EmitTarget.self)
                 case "--input-format": options.inputFormat = try choice(text, name, InputFormat.self)
                 case "--columns":

@@ -88,13 +88,16 @@ struct CheckRenderer {
             switch verdict.outcome {
             case .right:
                 out += "\(place) \(green)right:\(reset) \(what) \(answer)\n"
+                if let reading = verdict.reading { out += "  \(visible(reading))\n" }
             case .followThrough:
                 let label = verdict.countsFollowThrough ? "follow-through:" : "follow-through, not counted:"
                 let from = verdict.followsFrom.map { ", from your \(describe($0)) on line \($0.line)" } ?? ", from your earlier answers"
                 out += "\(place) \(verdict.countsFollowThrough ? green : yellow)\(label)\(reset) \(what) \(answer)\(from) (the answer is \(visible(verdict.expected)))\n"
+                if let reading = verdict.reading { out += "  \(visible(reading))\n" }
                 if !verdict.formula.isEmpty { out += "  \(visible(verdict.formula))\n" }
             case .wrong:
                 out += "\(place) \(red)wrong:\(reset) \(what) \(answer); the answer is \(visible(verdict.expected))\n"
+                if let reading = verdict.reading { out += "  \(visible(reading))\n" }
                 if !verdict.formula.isEmpty { out += "  \(visible(verdict.formula))\n" }
                 if let mistake = verdict.mistake { out += "  mistake: \(visible(mistake))\n" }
                 if let note = verdict.note { out += "  note: \(visible(note))\n" }
@@ -262,6 +265,7 @@ struct CheckRenderer {
             if let mistake = verdict.mistake { fields.append(("mistake", .string(mistake))) }
             if let kind = verdict.mistakeKind { fields.append(("mistakeKind", .string(kind.rawValue))) }
             if let note = verdict.note { fields.append(("note", .string(note))) }
+            if let reading = verdict.reading { fields.append(("reading", .string(reading))) }
             return .object(fields)
         }
         let sheetList = sheets.map { sheet -> JSONValue in
@@ -352,6 +356,7 @@ struct CheckRenderer {
             case .unanswered: output = "unanswered"
             case .ungraded: output = "cannot grade: \(verdict.formula)"
             }
+            if let reading = verdict.reading, verdict.outcome != .unanswered { output += "\n\(reading)" }
             return .object([
                 ("max_score", .int(verdict.points)), ("name", .string(name)), ("output", .string(output)),
                 ("score", .int(verdict.earns ? verdict.points : 0)), ("status", .string(verdict.earns ? "passed" : "failed")),

@@ -28,6 +28,9 @@ struct Verdict: Sendable {
     /// The worked formula behind the right value (for a follow-through answer, behind the value it
     /// follows to), or why the answer cannot be graded.
     var formula: String
+    /// How the answer was read, when that needs saying: the sense its MB was read in, or why it could
+    /// not be read at all.
+    var reading: String?
     /// The mistake recognised, in a teacher's words.
     var mistake: String?
     var mistakeKind: Mistake?
@@ -104,6 +107,10 @@ struct Checker {
     let syntax: SpecSyntax
     /// Off: answers that follow from the student's own earlier answers are shown, but not counted.
     var countsFollowThrough = true
+    /// How KB, MB and GB are read first (both senses are accepted; the reading is named).
+    var units = ByteConvention.binary
+    /// How close an approximate answer (3.2M, ~3M) must be.
+    var tolerance = Tolerance.written
 
     /// The sheet's own say on follow-through: `@followthrough off` (or `on`), if it has one.
     var followThroughDirective: Bool? {
@@ -114,6 +121,25 @@ struct Checker {
             }
         }
         return setting
+    }
+
+    /// The sheet's `@units 1024` (or `1000`), if it has one.
+    var unitsDirective: ByteConvention? {
+        directive("units").flatMap(ByteConvention.named)
+    }
+
+    /// The sheet's `@tolerance 5%` (or `written`), if it has one.
+    var toleranceDirective: Tolerance? {
+        directive("tolerance").flatMap(Tolerance.named)
+    }
+
+    /// The value of the sheet's last directive of that name.
+    private func directive(_ wanted: String) -> String? {
+        var found: String?
+        for statement in syntax.statements {
+            if case .directive(let name, let value, _, _) = statement, name.lowercased() == wanted { found = value }
+        }
+        return found
     }
 
     /// Grades every answer of the file against its own networks.
@@ -204,7 +230,7 @@ struct Checker {
         var diagnostics = DiagnosticList()
         var answered: [AnsweredNetwork] = []
         let answers = allAnswers()
-        let parser = AnswerParser(file: file)
+        let parser = AnswerParser(file: file, units: units)
         var blocks: [String: BlockDefinition] = [:]
         var chains: [Int: Chain] = [:]
         var labels: [Int: String] = [:]
@@ -323,6 +349,12 @@ struct Checker {
             gradeTotal(&verdict, item, grading: grading, carried: carried)
         }
         if verdict.outcome != .wrong { verdict.mistake = nil; verdict.mistakeKind = nil }
+        if case .unreadable(let why) = item.value {
+            verdict.reading = "could not be read: \(why.text)" + (why.hint.map { " (\($0))" } ?? "")
+        } else if verdict.outcome == .wrong, case .number(let number) = item.value, number.unit == .bytes, number.power > 0 {
+            verdict.reading = "\(item.text) read in \(units.sense(power: number.power)) and in \(units.other.sense(power: number.power)); neither gives it"
+        }
+        if let keyReading = item.reading { verdict.reading = [keyReading, verdict.reading].compactMap { $0 }.joined(separator: "; ") }
         return verdict
     }
 
@@ -363,11 +395,12 @@ struct Checker {
             verdict.expected = unfitRow && key == .shape ? "invalid (does not fit)" : describe(truth)
             verdict.formula = unfitRow && key == .shape ? grading.unfitFormula ?? "" : explainer.formula(key, for: row)
             if item.value == .blank { verdict.outcome = .unanswered; return }
-            if matches(item.value, truth) { verdict.outcome = .right; return }
+            if matches(item.value, truth) { verdict.outcome = .right; verdict.reading = sense(item, truth); return }
             if let followed, followed != truth, matches(item.value, followed) {
                 verdict.outcome = .followThrough
                 verdict.followsFrom = origin
                 verdict.formula = followedFormula()
+                verdict.reading = sense(item, followed)
                 return
             }
             verdict.outcome = .wrong
@@ -463,11 +496,12 @@ struct Checker {
             }
             verdict.formula = Explainer(network: network).total(key)
             if item.value == .blank { verdict.outcome = .unanswered; return }
-            if matches(item.value, truth) { verdict.outcome = .right; return }
+            if matches(item.value, truth) { verdict.outcome = .right; verdict.reading = sense(item, truth); return }
             if let followed, followed != truth, matches(item.value, followed) {
                 verdict.outcome = .followThrough
                 verdict.followsFrom = origin
                 verdict.formula = followedFormula()
+                verdict.reading = sense(item, followed)
                 return
             }
             verdict.outcome = .wrong
@@ -506,6 +540,7 @@ struct Checker {
             verdict.outcome = .followThrough
             verdict.followsFrom = origin
             verdict.formula = followedFormula()
+            verdict.reading = sense(item, followed)
             return true
         }
         verdict.outcome = .wrong
@@ -525,12 +560,25 @@ struct Checker {
     private func matches(_ value: AnswerValue, _ candidate: Candidate) -> Bool {
         switch (value, candidate) {
         case (.shape(let a), .shape(let b)): return a.answers(b)
-        case (.number(let a), .count(let b)): return a.matches(b)
+        case (.number(let a), .count(let b)):
+            // KB, MB and GB are right in either sense (the notes' 1024 and SI's 1000).
+            return a.matches(b, tolerance: tolerance)
+                || (a.unit == .bytes && a.power > 0 && a.reread(base: units.other.base).matches(b, tolerance: tolerance))
         case (.number(let a), .nonzero): return a.numerator != 0
         case (.invalid, .invalid): return true
-        // A count past 64 bits matches nothing; no answer can be written that large.
-        case (.blank, _), (.invalid, _), (.shape, _), (.number, _), (.text, _): return false
+        // A count past 64 bits matches nothing; no answer can be written that large; nor can one not read.
+        case (.blank, _), (.invalid, _), (.shape, _), (.number, _), (.text, _), (.unreadable, _): return false
         }
+    }
+
+    /// The sense a KB, MB or GB answer that matches `candidate` was read in: the teacher's preferred one
+    /// first; the other is accepted too, and named as such, not as a mistake.
+    private func sense(_ item: AnswerItem, _ candidate: Candidate) -> String? {
+        guard case .number(let number) = item.value, number.unit == .bytes, number.power > 0, case .count(let value) = candidate else {
+            return nil
+        }
+        if number.matches(value, tolerance: tolerance) { return "\(item.text) read in \(units.sense(power: number.power))" }
+        return "\(item.text) read in \(units.other.sense(power: number.power)) (accepted; this course's preferred sense is \(units.sense(power: number.power)))"
     }
 
     // MARK: Mistakes
@@ -550,15 +598,12 @@ struct Checker {
         return first
     }
 
-    /// The 1000-against-1024 mix-up: the answer's digits read with the other unit give the truth.
+    /// The 1024-against-1000 mix-up: KiB, MiB and GiB are always 1024-based, and the answer's digits are
+    /// the 1000-based figure. (KB, MB and GB are read in either sense: no mix-up to name.)
     private func unitMixUp(_ item: AnswerItem, _ truth: Candidate) -> NamedMistake? {
         guard case .number(let number) = item.value, case .count(let value) = truth, number.power > 0,
-              number.unit == .decimalBytes || number.unit == .binaryBytes else { return nil }
-        let other: AnswerUnit = number.unit == .decimalBytes ? .binaryBytes : .decimalBytes
-        guard number.reread(as: other).matches(value) else { return nil }
-        return number.unit == .decimalBytes
-            ? NamedMistake(.decimalForBinary, "1000 for 1024: KB, MB, GB are 1000-based; \(formatCount(value)) bytes is \(formatBytes(value)) in 1024-based units")
-            : NamedMistake(.binaryForDecimal, "1024 for 1000: KiB, MiB, GiB are 1024-based; the figure given is the 1000-based one (KB, MB, GB)")
+              number.unit == .binaryBytes, number.reread(base: 1000).matches(value, tolerance: tolerance) else { return nil }
+        return NamedMistake(.binaryForDecimal, "1024 for 1000: KiB, MiB, GiB are 1024-based, and \(item.text) is the 1000-based figure; \(formatCount(value)) bytes is \(formatBytes(value)) (or \(formatBytes(value, .si)), MB being read in either sense)")
     }
 }
 
@@ -568,13 +613,20 @@ struct AnswerKeySheet {
     let networks: [AnsweredNetwork]
     /// The key's `@followthrough` directive, if any.
     let followThrough: Bool?
+    /// The key's `@units` and `@tolerance` directives, if any.
+    let units: ByteConvention?
+    let tolerance: Tolerance?
     /// The key's own answers that netcalc finds wrong (a key may hold blanks, but not wrong values).
     let wrongAnswers: [Verdict]
     let diagnostics: DiagnosticList
 
     /// Reads a key: its questions are its answer items; their values are checked against netcalc's.
     init(file: SourceFile, syntax: SpecSyntax, networks: [SpecNetwork]) {
-        let checker = Checker(file: file, syntax: syntax)
+        var checker = Checker(file: file, syntax: syntax)
+        units = checker.unitsDirective
+        tolerance = checker.toleranceDirective
+        checker.units = units ?? .binary
+        checker.tolerance = tolerance ?? .written
         self.file = file
         let (answered, diagnostics) = checker.read(networks)
         self.networks = answered

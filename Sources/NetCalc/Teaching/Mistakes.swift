@@ -39,13 +39,13 @@ enum Mistake: String, CaseIterable, Sendable {
     case roundedDown = "rounded-down"
     case roundedUp = "rounded-up"
     case sizedWhereInvalid = "sized-where-invalid"
+    case channelsFirst = "channels-first-layout"
     // Memory and bytes.
     case bytesForValues = "bytes-for-values"
     case valuesForBytes = "values-for-bytes"
     case inputVolumeCounted = "input-volume-counted"
     case forwardAndBackwardForForward = "fwd-bwd-for-forward"
     case forwardOnly = "forward-only"
-    case decimalForBinary = "1000-for-1024"
     case binaryForDecimal = "1024-for-1000"
     case inputRowLeftOut = "input-row-left-out"
     case lastRowOnly = "last-row-only"
@@ -80,12 +80,12 @@ enum Mistake: String, CaseIterable, Sendable {
         case .roundedDown: return "rounded down where the sizes do not fit"
         case .roundedUp: return "rounded up where the sizes do not fit"
         case .sizedWhereInvalid: return "a size given where the sizes do not fit"
+        case .channelsFirst: return "C x H x W written for W x H x D"
         case .bytesForValues: return "bytes given for values"
         case .valuesForBytes: return "values given for bytes"
         case .inputVolumeCounted: return "the input's volume counted, not the output's"
         case .forwardAndBackwardForForward: return "forward + backward given for forward bytes"
         case .forwardOnly: return "forward bytes only, backward forgotten"
-        case .decimalForBinary: return "1000 for 1024 (MB for MiB)"
         case .binaryForDecimal: return "1024 for 1000 (MiB for MB)"
         case .inputRowLeftOut: return "the input row left out of the total"
         case .lastRowOnly: return "only the last row given for a total"
@@ -244,6 +244,13 @@ struct MistakeCatalog {
 
     private func shapes() -> [(Candidate, NamedMistake)] {
         var list: [(Candidate, NamedMistake)] = []
+        // PyTorch's (C, H, W) order: the depth first, the width last.
+        let output = row.output
+        if output.rank == 2, output.depth != output.width {
+            let written = "\(output.depth)x\(output.height)x\(output.width)"
+            list.append((.shape(Shape(spatial: [output.depth, output.height], depth: output.width)),
+                         NamedMistake(.channelsFirst, "you wrote C x H x W (\(written), PyTorch's order); the notes write W x H x D: \(output.fullText)")))
+        }
         guard let windowed = row.operation as? any WindowedOperation else { return list }
         let axes = windowed.window.axes(input: row.input)
         let depth = row.output.depth

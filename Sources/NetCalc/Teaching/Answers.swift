@@ -80,11 +80,19 @@ enum ByteConvention: String, CaseIterable, Sendable {
     var base: Int128 { self == .binary ? 1024 : 1000 }
     var other: ByteConvention { self == .binary ? .decimal : .binary }
 
-    /// `the notes' sense, 1 MB = 1024 KB` for a unit of the given power (2 for MB).
-    func sense(power: Int) -> String {
+    /// `the notes'` or `SI`: whose sense it is.
+    var owner: String { self == .binary ? "the notes'" : "SI" }
+
+    /// `1 MB = 1024 KB` for a unit of the given power (2 for MB).
+    func equation(power: Int) -> String {
         let names = ["B", "KB", "MB", "GB", "TB"]
         let (unit, smaller) = (names[min(max(power, 1), 4)], names[min(max(power, 1), 4) - 1])
-        return "\(self == .binary ? "the notes' sense" : "the SI sense"), 1 \(unit) = \(rawValue) \(smaller)"
+        return "1 \(unit) = \(rawValue) \(smaller)"
+    }
+
+    /// `the notes' sense, 1 MB = 1024 KB` for a unit of the given power.
+    func sense(power: Int) -> String {
+        "\(self == .binary ? "the notes' sense" : "the SI sense"), \(equation(power: power))"
     }
 }
 
@@ -119,12 +127,12 @@ enum Tolerance: Equatable, Sendable {
         switch self {
         case .written: return "to the precision written"
         case .relative(let numerator, let denominator):
-            var digits = String(numerator * 100_000 / denominator)
-            while digits.count < 6 { digits = "0" + digits }
-            var text = String(digits.dropLast(3)) + "." + String(digits.suffix(3))
-            while text.hasSuffix("0") { text.removeLast() }
-            if text.hasSuffix(".") { text.removeLast() }
-            return "within \(text)%"
+            // Thousandths of a percent: 5% is 5000, 0.5% is 500.
+            let thousandths = numerator * 100_000 / max(1, denominator)
+            var fraction = String(thousandths % 1000)
+            while fraction.count < 3 { fraction = "0" + fraction }
+            while fraction.hasSuffix("0") { fraction.removeLast() }
+            return "within \(thousandths / 1000)\(fraction.isEmpty ? "" : "." + fraction)%"
         }
     }
 }
@@ -497,6 +505,10 @@ private struct NumberReader {
         }
         skipSpaces()
         let rest = String(decoding: text[index...], as: UTF8.self)
+        // 7 6 0: digits left over are not a unit; the number is not grouped in threes.
+        if let first = rest.first, first.isNumber || first == "." || first == "," {
+            return .failure(.init(text: "'\(original.shortened)' is not a number", hint: Self.hint))
+        }
         let words = rest.split(separator: " ").map(String.init)
         var unit: (AnswerUnit, Int) = (.none, 0)
         var word: String?

@@ -352,7 +352,10 @@ struct Checker {
         if case .unreadable(let why) = item.value {
             verdict.reading = "could not be read: \(why.text)" + (why.hint.map { " (\($0))" } ?? "")
         } else if verdict.outcome == .wrong, case .number(let number) = item.value, number.unit == .bytes, number.power > 0 {
-            verdict.reading = "\(item.text) read in \(units.sense(power: number.power)) and in \(units.other.sense(power: number.power)); neither gives it"
+            let (preferred, other) = (units, units.other)
+            verdict.reading = "\(item.text) read in either sense, \(preferred.owner) (\(preferred.equation(power: number.power))) or \(other.owner) (\(other.equation(power: number.power))), is not the answer"
+        } else if verdict.outcome == .wrong, case .number(let number) = item.value, !number.exact, tolerance != .written {
+            verdict.reading = "\(item.text) is approximate: right \(tolerance.text) of the answer (the teacher's tolerance)"
         }
         if let keyReading = item.reading { verdict.reading = [keyReading, verdict.reading].compactMap { $0 }.joined(separator: "; ") }
         return verdict
@@ -578,7 +581,7 @@ struct Checker {
             return nil
         }
         if number.matches(value, tolerance: tolerance) { return "\(item.text) read in \(units.sense(power: number.power))" }
-        return "\(item.text) read in \(units.other.sense(power: number.power)) (accepted; this course's preferred sense is \(units.sense(power: number.power)))"
+        return "\(item.text) read in \(units.other.sense(power: number.power)) (accepted; this course prefers \(units.owner) \(units.equation(power: number.power)))"
     }
 
     // MARK: Mistakes
@@ -603,7 +606,7 @@ struct Checker {
     private func unitMixUp(_ item: AnswerItem, _ truth: Candidate) -> NamedMistake? {
         guard case .number(let number) = item.value, case .count(let value) = truth, number.power > 0,
               number.unit == .binaryBytes, number.reread(base: 1000).matches(value, tolerance: tolerance) else { return nil }
-        return NamedMistake(.binaryForDecimal, "1024 for 1000: KiB, MiB, GiB are 1024-based, and \(item.text) is the 1000-based figure; \(formatCount(value)) bytes is \(formatBytes(value)) (or \(formatBytes(value, .si)), MB being read in either sense)")
+        return NamedMistake(.binaryForDecimal, "1024 for 1000: KiB, MiB, GiB are 1024-based, and these digits are the 1000-based figure; \(formatCount(value)) bytes is \(formatBytes(value)) (or \(formatBytes(value, .si)), MB being read in either sense)")
     }
 }
 

@@ -67,6 +67,8 @@ import Testing
 
     /// `32,32,10` is one shape, `1,161,600` one number; a comma list in brackets is one shape too.
     @Test func commaListsAreOneAnswer() {
+        // A bracket left open does not swallow the answers after it.
+        #expect(check("\(Self.conv) {[32x32x10, params: 760}").map(\.outcome) == [.wrong, .right])
         #expect(check("\(Self.conv) {32,32,10, params: 760}").map(\.outcome) == [.right, .right])
         #expect(check("\(Self.conv) {params: 760, 32,32,10}").map(\.outcome) == [.right, .right])
         #expect(check("\(Self.conv) {32x32x10, params: 760, memory: 10,240}").map(\.outcome) == [.right, .right, .right])
@@ -86,7 +88,9 @@ import Testing
     }
 
     @Test(arguments: [
-        ("{[32x32x10}", "could not be read: '[32x32x10' is not a shape: '[32' is not a size"),
+        ("{[32x32x10}", "could not be read: '[32x32x10' opens a bracket it does not close"),
+        ("{(32, 32, 10}", "could not be read: '(32, 32, 10' opens a bracket it does not close"),
+        ("{[32x32]x10}", "is not a shape: '[32' is not a size"),
         ("{32x32x10x1x1}", "has 5 sizes; a shape has 1 to 4"),
         ("{32xx10}", "is missing a size"),
         ("{params: 760 values}", "'values' counts memory, but the question asks for params"),

@@ -249,25 +249,9 @@ struct AnswerParser {
         let bytes = file.bytes
         let start = answer.range.start + 1
         let end = max(start, answer.range.end - 1)
-        var spans: [(Int, Int)] = []
-        var spanStart = start
-        var depth = 0
-        var quoted = false
-        var index = start
-        while index < end {
-            let byte = bytes[index]
-            if byte == UInt8(ascii: "\"") { quoted.toggle() }
-            if quoted { index += 1; continue }
-            if byte == UInt8(ascii: "(") || byte == UInt8(ascii: "[") { depth += 1 }
-            if byte == UInt8(ascii: ")") || byte == UInt8(ascii: "]") { depth = max(0, depth - 1) }
-            // 34,944: a thousands separator, not the end of an item; 32,32,10 is three items.
-            if byte == UInt8(ascii: ","), depth == 0, !isThousandsSeparator(at: index, from: start, to: end) {
-                spans.append((spanStart, index))
-                spanStart = index + 1
-            }
-            index += 1
-        }
-        spans.append((spanStart, end))
+        // A bracket left open ({[32x32x10, params: 760}) would take the rest of the list: it then ends at
+        // the next keyed item.
+        let spans = split(from: start, to: end, brackets: true) ?? split(from: start, to: end, brackets: false) ?? [(start, end)]
         var pieces: [Piece] = []
         for (from, to) in spans {
             var first = from
@@ -324,6 +308,46 @@ struct AnswerParser {
             }
         }
         return (items, diagnostics)
+    }
+
+    /// The items' spans: split at commas outside quotes and brackets, not at thousands separators
+    /// (without `brackets`, only at commas before a key). Nil when a bracket or quote is left open.
+    private func split(from start: Int, to end: Int, brackets: Bool) -> [(Int, Int)]? {
+        let bytes = file.bytes
+        var spans: [(Int, Int)] = []
+        var spanStart = start
+        var depth = 0
+        var quoted = false
+        for index in start..<end {
+            let byte = bytes[index]
+            if byte == UInt8(ascii: "\"") { quoted.toggle() }
+            if quoted { continue }
+            if brackets, byte == UInt8(ascii: "(") || byte == UInt8(ascii: "[") { depth += 1 }
+            if brackets, byte == UInt8(ascii: ")") || byte == UInt8(ascii: "]") { depth = max(0, depth - 1) }
+            // 34,944: a thousands separator, not the end of an item; 32,32,10 is three items.
+            if byte == UInt8(ascii: ","), depth == 0, !isThousandsSeparator(at: index, from: start, to: end),
+               brackets || startsKey(at: index + 1, end: end) {
+                spans.append((spanStart, index))
+                spanStart = index + 1
+            }
+        }
+        spans.append((spanStart, end))
+        return depth == 0 && !quoted ? spans : nil
+    }
+
+    /// True when a key (`params:`, `fwd+bwd =`) starts at `index`, after spaces.
+    private func startsKey(at index: Int, end: Int) -> Bool {
+        let bytes = file.bytes
+        var position = index
+        while position < end, isSpace(bytes[position]) { position += 1 }
+        let first = position
+        while position < end, bytes[position] < 0x80,
+              Character(UnicodeScalar(bytes[position])).isLetter || bytes[position] == UInt8(ascii: "+") || bytes[position] == UInt8(ascii: "_") {
+            position += 1
+        }
+        guard position > first else { return false }
+        while position < end, isSpace(bytes[position]) { position += 1 }
+        return position < end && (bytes[position] == UInt8(ascii: ":") || bytes[position] == UInt8(ascii: "="))
     }
 
     private func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D }
@@ -435,6 +459,11 @@ struct AnswerParser {
         if body.count >= 2, let open = body.first, let close = body.last, (open == "[" && close == "]") || (open == "(" && close == ")") {
             body = body.dropFirst().dropLast()
             bracketed = true
+        }
+        let opens = body.filter { $0 == "[" || $0 == "(" }.count
+        if opens != body.filter({ $0 == "]" || $0 == ")" }).count {
+            return .failure(ValueError(text: "'\(lower.shortened)' opens a bracket it does not close, or closes one it did not open",
+                                       hint: "write [55x55x96], (55, 55, 96) or 55x55x96"))
         }
         // Sizes are split at x; in brackets without an x, at commas (Python's (10, 16, 16)).
         let byComma = bracketed && !body.contains("x") && body.contains(",")

@@ -354,7 +354,7 @@ struct Checker {
         } else if verdict.outcome == .wrong, case .number(let number) = item.value, number.unit == .bytes, number.power > 0 {
             let (preferred, other) = (units, units.other)
             verdict.reading = "\(item.text) read in either sense, \(preferred.owner) (\(preferred.equation(power: number.power))) or \(other.owner) (\(other.equation(power: number.power))), is not the answer"
-        } else if verdict.outcome == .wrong, case .number(let number) = item.value, !number.exact, tolerance != .written {
+        } else if verdict.outcome == .wrong, verdict.mistake == nil, case .number(let number) = item.value, !number.exact, tolerance != .written {
             verdict.reading = "\(item.text) is approximate: right \(tolerance.text) of the answer (the teacher's tolerance)"
         }
         if let keyReading = item.reading { verdict.reading = [keyReading, verdict.reading].compactMap { $0 }.joined(separator: "; ") }

@@ -29,6 +29,8 @@ homework = """INPUT[227x227x3]
   -> CONV(256,5,p2)    {23x23x256}"""
 text = text.replace("{{HOMEWORK_SPEC}}", homework)
 text = text.replace("{{HOMEWORK}}", run(["check", "-"], stdin=homework).replace("<stdin>", "homework.net"))
+text = text.replace("{{FORMS_SPEC}}", "\n".join(l for l in (root / "specs/homework/answer_forms.net").read_text().splitlines() if not l.startswith("#")))
+text = text.replace("{{FORMS}}", run(["check", "specs/homework/answer_forms.net"]))
 text = text.replace("{{FOLLOW_SPEC}}", "\n".join(l for l in (root / "specs/homework/vgg16_student.net").read_text().splitlines() if not l.startswith("#")))
 text = text.replace("{{FOLLOW}}", run(["check", "specs/homework/vgg16_student.net"]))
 klass = "Tests/NetCalcTests/Golden/check/class"

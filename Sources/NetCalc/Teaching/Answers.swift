@@ -318,15 +318,19 @@ struct AnswerParser {
         var spanStart = start
         var depth = 0
         var quoted = false
+        var run: (end: Int, thousands: Bool)?  // the last run of digits and commas looked at
         for index in start..<end {
             let byte = bytes[index]
             if byte == UInt8(ascii: "\"") { quoted.toggle() }
             if quoted { continue }
             if brackets, byte == UInt8(ascii: "(") || byte == UInt8(ascii: "[") { depth += 1 }
             if brackets, byte == UInt8(ascii: ")") || byte == UInt8(ascii: "]") { depth = max(0, depth - 1) }
-            // 34,944: a thousands separator, not the end of an item; 32,32,10 is three items.
-            if byte == UInt8(ascii: ","), depth == 0, !isThousandsSeparator(at: index, from: start, to: end),
-               brackets || startsKey(at: index + 1, end: end) {
+            guard byte == UInt8(ascii: ","), depth == 0 else { continue }
+            // 34,944: a thousands separator, not the end of an item; 32,32,10 is three items. Each run is
+            // looked at once, so that a long list of commas takes linear time.
+            if run.map({ index >= $0.end }) ?? true { run = numberRun(at: index, from: start, to: end) }
+            if let run, index < run.end, run.thousands { continue }
+            if brackets || startsKey(at: index + 1, end: end) {
                 spans.append((spanStart, index))
                 spanStart = index + 1
             }
@@ -352,18 +356,19 @@ struct AnswerParser {
 
     private func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D }
 
-    /// True when the comma at `index` is inside a number written in thousands (`1,161,600`): the run of
-    /// digits and commas around it is 1 to 3 digits, then groups of exactly 3.
-    private func isThousandsSeparator(at index: Int, from start: Int, to end: Int) -> Bool {
+    /// The run of digits and commas around the comma at `index` (where it ends), and whether it is a
+    /// number written in thousands (`1,161,600`: 1 to 3 digits, then groups of exactly 3); nil when the
+    /// comma is not between digits.
+    private func numberRun(at index: Int, from start: Int, to end: Int) -> (end: Int, thousands: Bool)? {
         let bytes = file.bytes
         func isDigit(_ i: Int) -> Bool { i >= start && i < end && bytes[i] >= 0x30 && bytes[i] <= 0x39 }
-        guard isDigit(index - 1), isDigit(index + 1) else { return false }
+        guard isDigit(index - 1), isDigit(index + 1) else { return nil }
         var first = index
-        while first > start, isDigit(first - 1) || (bytes[first - 1] == UInt8(ascii: ",") && isDigit(first - 2)) { first -= 1 }
+        while first > start, isDigit(first - 1) { first -= 1 }  // the run starts after the last comma split
         var last = index
         while last < end, isDigit(last) || (bytes[last] == UInt8(ascii: ",") && isDigit(last + 1)) { last += 1 }
         let groups = bytes[first..<last].split(separator: UInt8(ascii: ","), omittingEmptySubsequences: false)
-        return (1...3).contains(groups[0].count) && groups.dropFirst().allSatisfy { $0.count == 3 }
+        return (last, (1...3).contains(groups[0].count) && groups.dropFirst().allSatisfy { $0.count == 3 })
     }
 
     /// Where a written key ends: the first `:` or `=` after a word (`params:`, `fwd+bwd =`).
@@ -378,7 +383,7 @@ struct AnswerParser {
     /// The key a misspelled one is closest to (`param` for params), when one is close enough.
     private static func closestKey(_ text: String) -> AnswerKey? {
         let names = AnswerKey.allCases.map(\.rawValue) + ["parameters", "activations", "values"]
-        guard let hint = didYouMean(text, names), let quote = hint.firstIndex(of: "'") else { return nil }
+        guard text.count <= 20, let hint = didYouMean(text, names), let quote = hint.firstIndex(of: "'") else { return nil }
         return AnswerKey.named(String(hint[hint.index(after: quote)...].dropLast(2)))
     }
 

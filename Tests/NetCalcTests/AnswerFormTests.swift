@@ -33,7 +33,7 @@ import Testing
         "{memory: 10,240 values}", "{memory: 2560 * 4 activations}", "{memory: 1.024e4}", "{values: 10240}",
         // Approximate answers, to the precision written.
         "{memory: ~10K}", "{memory: ≈10K}", "{memory: about 10K}", "{macs: ~0.8M}", "{macs: 768K MACs}",
-        "{macs: 7.68e5}", "{macs: 768 thousand}", "{macs: 0.77M}", "{macs: 0.768 million MACs}", "{macs: ~770,000}",
+        "{macs: 7.68e5}", "{macs: 768 thousand}", "{macs: 0,77M}", "{macs: 0,8 M}", "{macs: 768,0K}", "{macs: 0.77M}", "{macs: 0.768 million MACs}", "{macs: ~770,000}",
         // Bytes: words and units, KB in the notes' 1024 sense (40) and in SI's (41).
         "{bytes: 40960 bytes}", "{bytes: 40960 B}", "{bytes: 40KB}", "{bytes: 41KB}", "{bytes: 40 KB}", "{bytes: 0.04MB}",
         "{bytes: 40KiB}", "{fwd+bwd: 80KB}",
@@ -73,6 +73,9 @@ import Testing
         #expect(check("\(Self.conv) {params: 760, 32,32,10}").map(\.outcome) == [.right, .right])
         #expect(check("\(Self.conv) {32x32x10, params: 760, memory: 10,240}").map(\.outcome) == [.right, .right, .right])
         #expect(check("INPUT[8x8x1] -> FC(4096) {params: 266,240, memory: 4,096}").map(\.outcome) == [.right, .right])
+        // A decimal comma before a unit is one number; 1,5 without one is a shape.
+        #expect(check("\(Self.conv) {macs: 0,77M, 32,32,10}").map(\.outcome) == [.right, .right])
+        #expect(check("\(Self.conv) {macs: 0,76M}").map(\.outcome) == [.wrong])
     }
 
     @Test(arguments: [

@@ -368,7 +368,12 @@ struct AnswerParser {
         var last = index
         while last < end, isDigit(last) || (bytes[last] == UInt8(ascii: ",") && isDigit(last + 1)) { last += 1 }
         let groups = bytes[first..<last].split(separator: UInt8(ascii: ","), omittingEmptySubsequences: false)
-        return (last, (1...3).contains(groups[0].count) && groups.dropFirst().allSatisfy { $0.count == 3 })
+        if (1...3).contains(groups[0].count) && groups.dropFirst().allSatisfy({ $0.count == 3 }) { return (last, true) }
+        // 1,5K: a decimal comma, one comma before a unit (the number reader reads it as 1.5K).
+        var after = last
+        while after < end, bytes[after] == 0x20 { after += 1 }
+        let unit = after < end && bytes[after] < 0x80 && Character(UnicodeScalar(bytes[after])).isLetter
+        return (last, groups.count == 2 && unit)
     }
 
     /// Where a written key ends: the first `:` or `=` after a word (`params:`, `fwd+bwd =`).
@@ -705,6 +710,11 @@ private struct NumberReader {
                 if fraction { denominator *= 10 }
                 digits += 1
                 group += 1
+            } else if byte == UInt8(ascii: ","), digits > 0, !fraction, separators == 0,
+                      !(isDigit(index + 1) && isDigit(index + 2) && isDigit(index + 3) && !isDigit(index + 4)), isDigit(index + 1) {
+                // 1,5K: a comma not followed by three digits, the first, is a decimal comma.
+                fraction = true
+                decimals += 1
             } else if (byte == UInt8(ascii: ",") || byte == UInt8(ascii: "_")) && digits > 0 && !fraction {
                 // a separator inside the digits
                 group = 0

@@ -62,6 +62,13 @@ struct Question: Sendable {
     var layer: String
     var note: String?
     var points = 1
+    /// The `points:` and `note:` items as written with the answer, for saying where a sheet's own were
+    /// set aside for a key's.
+    var pointsItem: AnswerItem?
+    var noteItem: AnswerItem?
+
+    /// The question as the same on every sheet of a network: `CONV1 shape`.
+    var id: String { "\(layer) \(item.key.rawValue)" }
 }
 
 /// A network as a student's answers make it (FollowThrough.swift), worked out once per network.
@@ -96,6 +103,9 @@ struct AnsweredNetwork {
     /// The network's name when the spec names it; empty for the first unnamed network, `network 2` for
     /// the second: the same for the same network on every sheet.
     var label: String
+    /// The name the spec gives it (`quiz = INPUT[...]`), nil for an unnamed network: what a sheet's
+    /// networks are matched to a key's by first.
+    var declaredName: String?
 }
 
 /// Grades the answers of one analyzed file.
@@ -131,17 +141,18 @@ struct Checker {
         return (verdicts, diagnostics)
     }
 
-    /// Grades the file's answers against a teacher's key: the key's networks, questions and points.
-    /// A network of the sheet that differs from the key's is reported; its answers are still graded
-    /// against the key's network, row by row name.
+    /// Grades the file's answers against a teacher's key: the key's networks, settings, questions,
+    /// points and notes (KeyRules.swift). Each of the key's networks is found on the sheet by its name,
+    /// then by its INPUT and layers; a network of the sheet that differs from the key's is reported, and
+    /// its answers are graded against the key's network, row by row name.
     func grade(_ networks: [SpecNetwork], against key: AnswerKeySheet) -> (verdicts: [Verdict], diagnostics: DiagnosticList) {
         var (sheet, diagnostics) = read(networks)
+        let setAside = SetAside(file: file, syntax: syntax)
+        if let directive = setAside.followThrough(key: key.followThrough) { diagnostics.append(directive) }
         var verdicts: [Verdict] = []
-        var used = Set<Int>()
-        for (position, keyNetwork) in key.networks.enumerated() {
+        let pairs = NetworkPairing.pair(key: key.networks, sheet: sheet)
+        for (keyNetwork, match) in zip(key.networks, pairs) {
             let name = keyNetwork.grading.report.name
-            let match = sheet.indices.first { !used.contains($0) && sheet[$0].grading.report.name == name }
-                ?? (position < sheet.count && !used.contains(position) ? position : nil)
             let grading = keyNetwork.grading
             guard let match else {
                 diagnostics.append(Diagnostic(.error, "the key's network '\(name)' is not on this sheet", at: SourceRange(0, 0), in: file,
@@ -153,9 +164,9 @@ struct Checker {
                 }
                 continue
             }
-            used.insert(match)
             let student = sheet[match]
-            if let difference = grading.difference(from: student.grading) {
+            for difference in setAside.settings(student, key: keyNetwork) { diagnostics.append(difference) }
+            for difference in grading.differences(from: student.grading) {
                 let range = difference.row?.range ?? student.grading.source.chainRange
                 diagnostics.append(Diagnostic(.error, "the network '\(student.grading.report.name)' differs from the key's: \(difference.message)",
                                               at: range, in: file, hint: "answers are graded against the key's network"))
@@ -164,16 +175,23 @@ struct Checker {
             var keyRows: [String: Int] = [:]
             for (index, row) in grading.rows.enumerated() where keyRows[row.name] == nil { keyRows[row.name] = index }
             var answers: [String: Question] = [:]
-            for question in student.questions where answers["\(question.layer) \(question.item.key.rawValue)"] == nil {
-                answers["\(question.layer) \(question.item.key.rawValue)"] = question
+            for question in student.questions where answers[question.id] == nil {
+                answers[question.id] = question
             }
+            let asked = Set(keyNetwork.questions.map(\.id))
+            if let note = setAside.notAsked(student.questions.filter { !asked.contains($0.id) }) { diagnostics.append(note) }
             let carried = carry(student.questions, in: grading) { index in
                 student.grading.rows.indices.contains(index) ? keyRows[student.grading.rows[index].name] : nil
             }
             let sheetRows = Dictionary(student.grading.rows.map { ($0.name, $0.range) }) { first, _ in first }
+            var warned = Set<Int>()
             for question in keyNetwork.questions {
                 var graded: Verdict
-                if var answer = answers["\(question.layer) \(question.item.key.rawValue)"] {
+                if var answer = answers[question.id] {
+                    for warning in setAside.pointsAndNotes(answer, key: question) where !warned.contains(warning.range?.start ?? -1) {
+                        warned.insert(warning.range?.start ?? -1)
+                        diagnostics.append(warning)
+                    }
                     answer.target = question.target
                     answer.points = question.points
                     answer.note = question.note
@@ -184,6 +202,10 @@ struct Checker {
                 graded.networkLabel = keyNetwork.label
                 verdicts.append(graded)
             }
+        }
+        let paired = Set(pairs.compactMap { $0 })
+        for (index, network) in sheet.enumerated() where !paired.contains(index) && !network.questions.isEmpty {
+            diagnostics.append(setAside.unpaired(network, key: key))
         }
         return (verdicts, diagnostics)
     }
@@ -208,6 +230,7 @@ struct Checker {
         var blocks: [String: BlockDefinition] = [:]
         var chains: [Int: Chain] = [:]
         var labels: [Int: String] = [:]
+        var declaredNames: [Int: String] = [:]
         var unnamed = 0
         for statement in syntax.statements {
             switch statement {
@@ -216,6 +239,7 @@ struct Checker {
                 chains[chain.range.start] = chain
                 if name == nil { unnamed += 1 }
                 labels[chain.range.start] = name ?? (unnamed == 1 ? "" : "network \(unnamed)")
+                declaredNames[chain.range.start] = name
             case .directive: break
             }
         }
@@ -225,15 +249,17 @@ struct Checker {
             func add(_ answer: AnswerSyntax, target: (Int) -> (Question.Target, String)) {
                 let (items, problems) = parser.items(of: answer)
                 diagnostics.append(contentsOf: problems)
-                let note = items.last { $0.key == .note }.flatMap { if case .text(let text) = $0.value { text } else { nil } }
+                let noteItem = items.last { $0.key == .note }
+                let note = noteItem.flatMap { if case .text(let text) = $0.value { text } else { nil } }
                 var points = 1
-                if let item = items.last(where: { $0.key == .points }), case .number(let number) = item.value,
-                   let value = Int(exactly: number.numerator) {
+                let pointsItem = items.last { $0.key == .points }
+                if let pointsItem, case .number(let number) = pointsItem.value, let value = Int(exactly: number.numerator) {
                     points = value
                 }
                 for item in items where item.key.isQuestion {
                     let (place, layer) = target(item.range.start)
-                    questions.append(Question(item: item, target: place, layer: layer, note: note, points: points))
+                    questions.append(Question(item: item, target: place, layer: layer, note: note, points: points,
+                                              pointsItem: pointsItem, noteItem: noteItem))
                 }
             }
             let starts = answers.keys.filter { $0 >= network.source.chainRange.start && $0 < network.source.chainRange.end }.sorted()
@@ -248,7 +274,8 @@ struct Checker {
                 add(total) { _ in (.total, "total") }
             }
             answered.append(AnsweredNetwork(grading: grading, questions: questions,
-                                            label: labels[network.source.chainRange.start] ?? network.report.name))
+                                            label: labels[network.source.chainRange.start] ?? network.report.name,
+                                            declaredName: declaredNames[network.source.chainRange.start]))
         }
         return (answered, diagnostics)
     }

@@ -289,7 +289,9 @@ struct Checker {
                 case .layer(let call, let answer?): found[answer.range.start] = (answer, file.text(of: call.range))
                 case .input(_, let range, let answer?): found[answer.range.start] = (answer, file.text(of: range))
                 case .repetition(let inner, _, _): visit(inner)
-                case .merge(_, let branches, _, _): branches.forEach(visit)
+                case .merge(let kind, let branches, _, _, let answer):
+                    branches.forEach(visit)
+                    if let answer { found[answer.range.start] = (answer, "\(kind.keyword)(...)") }
                 case .layer(_, nil), .input(_, _, nil), .identity, .name, .reference: break
                 }
             }

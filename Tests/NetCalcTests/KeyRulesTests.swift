@@ -90,6 +90,23 @@ import Testing
         if test.said.isEmpty { #expect(outcome.standardError == "") }
     }
 
+    /// An edit that stops the sheet's analysis (the branch cannot be added to the identity): the network
+    /// is still found, read beside the key's place by place, and every answer graded against the key.
+    @Test func aSheetThatCannotBeAnalyzedIsGradedPlaceByPlace() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("netcalc-keyrules-broken-\(getpid())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let key = directory.appendingPathComponent("key.net").path
+        try "INPUT[8x8x4] -> CONV(4,3,p1) {8x8x4} -> ADD(CONV(4,3,p1) {8x8x4} | ID) {8x8x4, points: 2}".write(toFile: key, atomically: true, encoding: .utf8)
+        let sheet = directory.appendingPathComponent("sheet.net").path
+        try "INPUT[8x8x4] -> CONV(4,3,p1) {8x8x4} -> ADD(CONV(2,3,p1) {8x8x2} | ID) {8x8x4}".write(toFile: sheet, atomically: true, encoding: .utf8)
+        let outcome = runNetCalc(["check", "--key", key, sheet])
+        #expect(outcome.standardOutput.hasSuffix("2 of 3 answers right; 3 of 4 points (75%)\n"), "\(outcome.standardOutput)")
+        #expect(outcome.standardError.contains("note: the network 'key' cannot be analyzed as this sheet writes it"))
+        #expect(outcome.standardError.contains("error: the network 'key' differs from the key's: CONV2 is CONV(2,3,p1) here, CONV(4,3,p1) in the key"))
+        #expect(!outcome.standardError.contains("is not on this sheet"))
+    }
+
     @Test func withoutAKeyTheFirstLineSaysWhatTheGradesRestOn() {
         let outcome = runNetCalc(["check", "-"], standardInput: "INPUT[8x8x1] -> CONV(1,3) {6x6x1, points: 1000}")
         #expect(outcome.standardOutput.hasPrefix("no key: graded against the sheet's own network, settings and points"))

@@ -138,3 +138,58 @@ struct SetAside {
         return found
     }
 }
+
+/// A sheet's chain read beside the key's, place by place as written: what a network the analysis could
+/// not lay out (a student's edit that stops it) is still graded by.
+struct ChainAlignment {
+    /// Answers written at the same place in both chains: the sheet's, and the key's.
+    var answers: [(sheet: AnswerSyntax, key: AnswerSyntax)] = []
+    /// Layers at the same place written otherwise: the sheet's call, and the key's.
+    var changed: [(sheet: LayerCall, key: LayerCall)] = []
+    /// The sheet's element where the chains stop being alike (another element, more or fewer).
+    var divergence: SourceRange?
+
+    /// True when the chains are written alike throughout (layers may differ in their arguments) and
+    /// the sheet answers somewhere the key asks.
+    var alike: Bool { divergence == nil && !answers.isEmpty }
+
+    /// Aligns `sheet` (in `sheetFile`) with `key` (in `keyFile`).
+    init(_ sheet: Chain, in sheetFile: SourceFile, with key: Chain, in keyFile: SourceFile) {
+        visit(sheet, key, sheetFile, keyFile)
+    }
+
+    private mutating func visit(_ sheet: Chain, _ key: Chain, _ sheetFile: SourceFile, _ keyFile: SourceFile) {
+        for (index, element) in sheet.elements.enumerated() {
+            guard divergence == nil else { return }
+            guard index < key.elements.count else { divergence = element.range; return }
+            let other = key.elements[index]
+            switch (element, other) {
+            case (.input(_, _, let answer), .input(_, _, let keyAnswer)):
+                pair(answer, keyAnswer)
+            case (.layer(let call, let answer), .layer(let keyCall, let keyAnswer)):
+                if Self.written(call, sheetFile) != Self.written(keyCall, keyFile) { changed.append((call, keyCall)) }
+                pair(answer, keyAnswer)
+            case (.merge(let kind, let branches, _, _, let answer), .merge(let keyKind, let keyBranches, _, _, let keyAnswer))
+                where kind == keyKind && branches.count == keyBranches.count:
+                for (branch, keyBranch) in zip(branches, keyBranches) { visit(branch, keyBranch, sheetFile, keyFile) }
+                pair(answer, keyAnswer)
+            case (.repetition(let inner, _, _), .repetition(let keyInner, _, _)):
+                visit(inner, keyInner, sheetFile, keyFile)
+            case (.identity, .identity), (.name, .name), (.reference, .reference):
+                break
+            case (.input, _), (.layer, _), (.merge, _), (.repetition, _), (.identity, _), (.name, _), (.reference, _):
+                divergence = element.range
+            }
+        }
+        if divergence == nil, key.elements.count > sheet.elements.count { divergence = SourceRange(sheet.range.end, sheet.range.end) }
+    }
+
+    private mutating func pair(_ answer: AnswerSyntax?, _ keyAnswer: AnswerSyntax?) {
+        if let answer, let keyAnswer { answers.append((answer, keyAnswer)) }
+    }
+
+    /// A call's text without spaces, for comparing: `CONV(8,5, p2)` and `CONV(8,5,p2)` are alike.
+    private static func written(_ call: LayerCall, _ file: SourceFile) -> String {
+        String(file.text(of: call.range).filter { !$0.isWhitespace })
+    }
+}

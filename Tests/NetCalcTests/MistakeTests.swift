@@ -118,6 +118,7 @@ import Testing
             .bytesForValues, .valuesForBytes, .inputVolumeCounted, .forwardAndBackwardForForward, .forwardOnly, .decimalForBinary,
             .binaryForDecimal, .inputRowLeftOut, .lastRowOnly, .biasAdditionsCounted, .flopsForMACs, .macsOverInputPositions,
             .macsWithoutGroups, .receptiveFieldAddsF, .receptiveFieldForgetsJump,
+            .addAsConcat, .concatAsAdd, .mergeParameters,  // MergeAnswerTests
         ]
         #expect(Set(Mistake.allCases).subtracting(tested).isEmpty)
     }

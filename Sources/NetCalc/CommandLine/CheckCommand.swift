@@ -119,7 +119,9 @@ func check(_ inputs: [InputSource], options: Options, invocation: Invocation, co
     let report = CheckRenderer(color: colorOut)
     switch options.checkFormat {
     case .text:
-        outcome.standardOutput = wrappedLines(sheets.count > 1 ? report.classReport(sheets) : report.text(sheets.flatMap(\.verdicts)),
+        // Without a key, the first line says what the grades rest on: a teacher must not take them for a key's.
+        let withoutKey = key == nil ? CheckRenderer.withoutKeyLine(sheets: sheets.count) + "\n" : ""
+        outcome.standardOutput = wrappedLines(withoutKey + (sheets.count > 1 ? report.classReport(sheets) : report.text(sheets.flatMap(\.verdicts))),
                                               width: width)
     case .json:
         outcome.standardOutput = report.json(sheets, diagnostics: diagnostics)

@@ -147,14 +147,15 @@ extension Options {
         case .check:
             return """
                 usage: netcalc check [options] FILE ...
-                grades the answers written in braces after layers ({55x55x96, params: 34944}) and after a
-                network (total {...}): right, wrong (with the worked formula and the mistake named),
-                follow-through (wrong only because an earlier answer was), unanswered. `points: N` in an
-                answer sets its weight. Several files: a line per sheet and the class's summary.
+                grades the answers written in braces after layers and merges ({55x55x96, params: 34944})
+                and after a network (total {...}): right, wrong (with the worked formula and the mistake
+                named), follow-through (wrong only because an earlier answer was), unanswered. `points: N`
+                in an answer sets its weight. Several files: a line per sheet and the class's summary.
                 options: --format text|json|csv|gradescope (csv: a gradebook; gradescope: the autograder's
                          results.json), --key KEY.net (grade against a teacher's key: its networks,
-                         questions and points), --no-follow-through (or @followthrough off in the sheet or
-                         key), --batch N, --dtype TYPE, --optimizer NAME, --rounding MODE, --color WHEN, -e SPEC
+                         settings, questions, points and notes; without it, each sheet's own),
+                         --no-follow-through (or @followthrough off in the sheet or key), --batch N,
+                         --dtype TYPE, --optimizer NAME, --rounding MODE, --color WHEN, -e SPEC
                 exit status: 0 every answer right, 1 a wrong answer or a spec error, 2 trouble
                 """
         case .quiz:

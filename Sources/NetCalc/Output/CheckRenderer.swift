@@ -108,6 +108,12 @@ struct CheckRenderer {
         return out + "\(bold)\(Score(verdicts).summary(weighted: weighted(verdicts)))\(reset)\n"
     }
 
+    /// The first line of a check without `--key`: the sheet is graded on its own terms.
+    static func withoutKeyLine(sheets: Int) -> String {
+        let whose = sheets == 1 ? "the sheet's own network, settings and points" : "each sheet's own network, settings and points"
+        return "no key: graded against \(whose) (a student who edits them is graded on their own terms; grade with --key KEY.net)"
+    }
+
     /// `CONV1 32x32x8`, `CONV1 rf 4`: an answer that others follow from.
     private func describe(_ place: AnswerPlace) -> String {
         visible(place.key == .shape ? "\(place.layer) \(place.answer)" : "\(place.layer) \(place.key.rawValue) \(place.answer)")

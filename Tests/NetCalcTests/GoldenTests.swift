@@ -117,6 +117,7 @@ import Testing
         }
         var invocation = Invocation(arguments: arguments)
         invocation.currentDirectory = folder
+        invocation.clock = { 0 }  // Gradescope's execution_time: 0 on every run
         let outcome = run(invocation)
         compare(outcome.standardOutput + "--- standard error\n" + outcome.standardError + "exit status: \(outcome.status)\n",
                 "\(folder)/\(name).txt")

@@ -2,8 +2,9 @@
 # Builds the zip to upload as a Gradescope autograder: gradescope/build.sh KEY.net [OUT.zip]
 # It holds setup.sh, run_autograder, the key (as key.net) and netcalc built with Swift's standard
 # library linked in (--static-swift-stdlib), so that it runs on Gradescope's image, which has no Swift.
-# Build it on Linux x86_64 (Gradescope's machines are); the course settings are at the top of
-# run_autograder. NETCALC_BINARY=PATH zips that binary as it is instead of building one (the test
+# Build it on Linux x86_64 (Gradescope's machines are). The binary still needs the C library (as
+# new as the build machine's: glibc 2.35 from Debian 12, which Ubuntu 22.04 has), libstdc++ and
+# libgcc_s. The course settings are at the top of run_autograder. NETCALC_BINARY=PATH zips that binary as it is instead of building one (the test
 # suite gives its debug build).
 set -euo pipefail
 [ $# -ge 1 ] && [ $# -le 2 ] || { echo "usage: gradescope/build.sh KEY.net [OUT.zip]" >&2; exit 2; }

@@ -22,10 +22,11 @@ struct SeededGenerator: RandomNumberGenerator {
 }
 
 /// The main choices of a quiz template, drawn so that different seeds make different sheets: the
-/// combinations of the choices (each with `counts[i]` options) are numbered, and seed s takes
-/// combination (s * step + offset) mod their number, with a step prime to that number, so that
-/// consecutive seeds differ in every choice and the first `combinations` seeds each take another one.
-/// Choices that vary in number (a third stage) are drawn from the seeded generator as before.
+/// combinations of the choices (each with `counts[i]` options) are numbered, and seed s takes the
+/// combination a permutation of those numbers gives s mod their number, so that the first
+/// `combinations` seeds each take another one, and consecutive seeds differ in their choices without
+/// a pattern (no choice that repeats every fourth seed). Choices that vary in number (a third stage)
+/// are drawn from the seeded generator as before.
 struct QuizCombination {
     /// The number of combinations.
     let combinations: UInt64
@@ -44,6 +45,17 @@ struct QuizCombination {
         while Self.gcd(step, total) != 1 { step += 1 }
         let (scaled, overflow) = (seed % total).multipliedReportingOverflow(by: step)
         var index = ((overflow ? seed % total : scaled % total) + total / 3) % total
+        // Then a mix of all the bits (each step invertible on the k-bit numbers that hold 0..<total),
+        // repeated until the number is below total again: still a permutation of 0..<total.
+        let bits = max(1, UInt64.bitWidth - (total - 1).leadingZeroBitCount)
+        let mask: UInt64 = bits >= 64 ? .max : (1 << UInt64(bits)) - 1
+        let shift = UInt64((bits + 1) / 2)
+        repeat {
+            index = (index &* 0x9E37_79B9_7F4A_7C15) & mask
+            index ^= index >> shift
+            index = (index &* 0xBF58_476D_1CE4_E5B9) & mask
+            index ^= index >> shift
+        } while index >= total
         for count in counts {
             let radix = UInt64(max(count, 1))
             digits.append(Int(index % radix))
@@ -328,7 +340,8 @@ struct QuizMaker {
             chain.append("ADD(\(b.ask("CONV(\(depth),3,p1,nobias)")) -> BN -> RELU -> \(b.ask("CONV(\(depth),3,p1,nobias)")) -> BN\n         | ID)")
         case 1:
             out = depth * 2
-            b.title = "\(plural) on a \(width)x\(width)x\(depth) input, the first widening it to \(out) channels"
+            b.title = blocks == 2 ? "two residual blocks on a \(width)x\(width)x\(depth) input, the first widening it to \(out) channels"
+                : "a residual block that widens \(width)x\(width)x\(depth) to \(out) channels"
             chain.append("ADD(\(b.ask("CONV(\(out),3,p1,nobias)")) -> BN -> RELU -> \(b.ask("CONV(\(out),3,p1,nobias)")) -> BN\n         | \(b.ask("CONV(\(out),1,nobias)")) -> BN)")
         default:
             out = depth

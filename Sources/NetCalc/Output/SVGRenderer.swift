@@ -1,5 +1,5 @@
 /// Renders networks as the architecture figure the notes draw: each layer's output volume as a 3-D box
-/// (depth along the flow, height up, width receding, sizes on a log scale), labelled with its name,
+/// (depth along the flow on a log scale; height up and width receding on a square-root scale), labelled with its name,
 /// kernel and size; a convolution's or pool's window drawn on the volume it reads; fully connected
 /// layers as bars; normalizations and activations as slabs glued to the box they follow; merges as
 /// circles with their branches side by side; arrows between them; long chains wrapped onto rows.
@@ -59,12 +59,18 @@ struct Figure {
     static let laneGap = 18.0
     static let laneInset = 24.0
     static let mergeGap = 24.0
+    /// Room above a group for each of its skip arrows.
+    static let skipRise = 12.0
     /// A glued slab's thickness and a merge circle's radius.
     static let slab = 5.0
     static let radius = 11.0
 
+    /// The largest spatial size of any volume drawn, which the scale draws 130 pixels tall.
+    let largestSpatial: Int
+
     init(network: NetworkReport, units: ByteUnits, maxWidth: Double, prefix: String, explainInTitles: Bool) {
         self.network = network
+        largestSpatial = network.rows.reduce(1) { max($0, $1.output.width, $1.output.height) }
         self.units = units
         self.maxWidth = max(400, maxWidth)
         self.prefix = prefix
@@ -169,13 +175,19 @@ struct Figure {
         var baseline = 0.0
     }
 
-    /// A group measured: its lanes stacked under one another, its merge after them.
+    /// A group measured: its lanes stacked under one another, its merge after them; its identity
+    /// lanes (empty) are not stacked but drawn as skip arrows over the others, into the merge's top.
     final class GroupBox {
         var lanes: [SequenceBox] = []
         let merge: UnitBox
         var width = 0.0
         var ascent = 0.0
         var descent = 0.0
+        /// The row its branches split from (what its first lane's first unit reads), when known.
+        var split: Int?
+        /// Where its lanes start (where the flow comes in) and the top of its boxes, once placed.
+        var x = 0.0
+        var top = 0.0
 
         init(merge: UnitBox) { self.merge = merge }
     }
@@ -205,9 +217,19 @@ struct Figure {
         }
     }
 
-    /// A spatial size in pixels: 8 for 1, 101 for 224, 41 for 7, at most 130.
-    static func spatial(_ value: Int) -> Double {
-        min(130, 8 + 12 * Double(Markup.log2x16(value)) / 16)
+    /// The tallest box a spatial size is drawn with, and the shortest.
+    static let tallest = 130.0
+    static let shortest = 8.0
+
+    /// A spatial size in pixels on the figure's square-root scale: the figure's largest size
+    /// (`largest`) is 130, a size 4 times smaller half as tall, 16 times smaller a quarter, never under 8.
+    /// So a pyramid looks like one (VGG's 224, 112, 56, 28, 14, 7 are 130, 92, 65, 46, 33, 23 pixels)
+    /// and a 6x6 map is still a box to see. The square root is exact in IEEE arithmetic: the same input
+    /// draws the same bytes on every machine.
+    static func spatial(_ value: Int, largest: Int) -> Double {
+        guard value > 0, largest > 0 else { return shortest }
+        let ratio = min(1, Double(value) / Double(largest))
+        return max(shortest, tallest * ratio.squareRoot())
     }
 
     /// A depth in pixels: 3 for 1, 39 for 64, 57 for 512, at most 72.
@@ -256,12 +278,22 @@ struct Figure {
         box.merge.group = box
         let inner = max(300, width - Self.laneInset - Self.mergeGap - box.merge.width)
         box.lanes = group.lanes.map { measure($0, width: inner) }
+        for lane in group.lanes {
+            if case .unit(let unit)? = lane.first {
+                let row = unit.node.firstRow
+                if row < network.rows.count { box.split = network.rows[row].firstInput }
+                break
+            }
+        }
         let lanesWidth = box.lanes.map(\.width).max() ?? 0
         box.width = Self.laneInset + lanesWidth + Self.mergeGap + box.merge.width
-        let first = box.lanes.first ?? SequenceBox()
-        box.ascent = max(first.ascent, box.merge.ascent)
-        var below = first.height - first.ascent
-        for lane in box.lanes.dropFirst() { below += Self.laneGap + lane.height }
+        // Identity lanes are skip arrows above the stacked lanes, not lanes of their own.
+        let stacked = box.lanes.filter { !$0.items.isEmpty }
+        let skips = box.lanes.count - stacked.count
+        let first = stacked.first ?? SequenceBox()
+        box.ascent = max(stacked.isEmpty ? 0 : first.ascent, box.merge.ascent) + Double(skips) * Self.skipRise
+        var below = stacked.isEmpty ? 0 : first.height - first.ascent
+        for lane in stacked.dropFirst() { below += Self.laneGap + lane.height }
         box.descent = max(below, box.merge.descent)
         return box
     }
@@ -285,8 +317,8 @@ struct Figure {
         switch shape {
         case .cuboid:
             box.thickness = thin ? Self.slab : Self.depth(main.output.depth)
-            box.height = Self.spatial(main.output.height)
-            box.oblique = (Self.spatial(main.output.width) * 0.35).rounded()
+            box.height = Self.spatial(main.output.height, largest: largestSpatial)
+            box.oblique = (Self.spatial(main.output.width, largest: largestSpatial) * 0.35).rounded()
         case .bar:
             box.thickness = thin ? Self.slab : 9
             box.height = Self.vector(main.output.depth)
@@ -396,8 +428,18 @@ struct Figure {
 
     /// Places a group with its first lane on `baseline`, the others under it, the merge at its right.
     func place(_ group: GroupBox, x: Double, baseline: Double, gutter: Double, into placed: inout [UnitBox]) {
-        var top = baseline - (group.lanes.first?.ascent ?? 0)
+        let stacked = group.lanes.filter { !$0.items.isEmpty }
+        let skips = Double(group.lanes.count - stacked.count) * Self.skipRise
+        group.x = x
+        group.top = baseline - group.ascent + skips
+        var top = baseline - (stacked.first?.ascent ?? 0)
         for lane in group.lanes {
+            guard !lane.items.isEmpty else {
+                // An identity lane: a skip arrow over the group from where the flow comes in.
+                lane.x = x + Self.laneInset / 2
+                lane.baseline = baseline
+                continue
+            }
             place(lane, x: x + Self.laneInset, top: top, gutter: gutter, into: &placed)
             if case .unit(let first)? = lane.items.first { first.column = x + Self.laneInset / 2 }
             top += lane.height + Self.laneGap
@@ -425,15 +467,22 @@ struct Figure {
             }
         case .row(let row):
             let inputs = rows[row].inputs.prefix(FigureStructure.maximumLanes)
+            var skips = 0
             for (lane, input) in inputs.enumerated() {
                 guard let from = source(input), from !== box else { continue }
-                if let group = box.group, lane < group.lanes.count, group.lanes[lane].items.isEmpty {
-                    let line = group.lanes[lane]
-                    var points = route(from: from, to: (line.x, line.baseline), column: line.x - Self.laneInset / 2,
-                                       gutter: box.gutter)
-                    let column = box.entry.x - 10
-                    points += [(column, line.baseline), (column, box.baseline), box.entry]
-                    out += path(points)
+                if let group = box.group, lane < group.lanes.count, group.lanes[lane].items.isEmpty,
+                   group.split == input, box.shape == .circle {
+                    // The identity shortcut: from where the flow enters the group, over its lanes, down
+                    // into the merge's top: the skip arrow of a residual block.
+                    skips += 1
+                    let start = (group.lanes[lane].x, group.lanes[lane].baseline)
+                    let rise = group.top - Self.skipRise * Double(skips) + 4
+                    let center = box.boxX + Self.radius
+                    out += path([start, (start.0, rise), (center, rise), (center, box.baseline - Self.radius)],
+                                skip: true)
+                } else if let group = box.group, lane < group.lanes.count, group.lanes[lane].items.isEmpty {
+                    // A lane that is a row drawn elsewhere: an arrow from it, along the gutter.
+                    out += path(route(from: from, to: box.entry, column: box.entry.x - 10, gutter: box.gutter))
                 } else {
                     out += path(route(from: from, to: box.entry, column: box.column, gutter: box.gutter))
                 }
@@ -456,8 +505,8 @@ struct Figure {
         return [start, (out, start.y), (out, gutter), (column, gutter), (column, target.y), target]
     }
 
-    /// An arrow through the points, repeated points left out.
-    func path(_ points: [(Double, Double)]) -> String {
+    /// An arrow through the points, repeated points left out; a skip arrow is drawn in its own style.
+    func path(_ points: [(Double, Double)], skip: Bool = false) -> String {
         var kept: [(Double, Double)] = []
         for point in points {
             if let last = kept.last, abs(last.0 - point.0) < 0.05, abs(last.1 - point.1) < 0.05 { continue }
@@ -466,7 +515,7 @@ struct Figure {
         guard kept.count >= 2 else { return "" }
         var d = "M\(Markup.number(kept[0].0)) \(Markup.number(kept[0].1))"
         for point in kept.dropFirst() { d += "L\(Markup.number(point.0)) \(Markup.number(point.1))" }
-        return "<path class=\"e\" d=\"\(d)\" marker-end=\"url(#\(prefix)a)\"/>\n"
+        return "<path class=\"\(skip ? "e sk" : "e")\" d=\"\(d)\" marker-end=\"url(#\(prefix)a)\"/>\n"
     }
 
     // MARK: Boxes

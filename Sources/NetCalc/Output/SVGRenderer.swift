@@ -10,6 +10,9 @@ struct SVGRenderer {
     var units = ByteUnits.iec
     /// How wide a row of boxes grows before it wraps, in pixels.
     var maxWidth = 1200.0
+    /// Whether a network of many layers is folded by its block uses to fit a slide (not when `--depth`
+    /// says how deep to draw).
+    var foldsToFit = true
 
     /// The document: the figures stacked, each with its title.
     func render(_ networks: [NetworkReport]) -> String {
@@ -17,8 +20,10 @@ struct SVGRenderer {
         var width = 320.0
         var top = 0.0
         for (index, network) in networks.enumerated() {
-            var figure = Figure(network: network, units: units, maxWidth: maxWidth, prefix: "f\(index)-",
+            let (shown, depth) = foldsToFit ? Figure.fitted(network, units: units, maxWidth: maxWidth) : (network, nil)
+            var figure = Figure(network: shown, units: units, maxWidth: maxWidth, prefix: "f\(index)-",
                                 explainInTitles: true)
+            figure.foldedTo = depth
             let drawn = figure.draw()
             body += "<g transform=\"translate(0,\(Markup.number(top)))\">\n" + drawn.body + "</g>\n"
             width = max(width, drawn.width)
@@ -50,6 +55,8 @@ struct Figure {
     let explainInTitles: Bool
     /// Whether the figure starts with the network's name (the page has it as a heading).
     var showsName = true
+    /// The block depth the network was folded to so that its figure fits a slide (the header says so).
+    var foldedTo: Int?
 
     /// Spacing in pixels: around the figure, between items of a row, between rows and lanes, before
     /// a group's lanes (where its arrows fan out) and before its merge (where they come together).
@@ -67,10 +74,17 @@ struct Figure {
 
     /// The largest spatial size of any volume drawn, which the scale draws 130 pixels tall.
     let largestSpatial: Int
+    /// How many merges each block use holds directly (by block use).
+    let mergesIn: [Int: Int]
 
     init(network: NetworkReport, units: ByteUnits, maxWidth: Double, prefix: String, explainInTitles: Bool) {
         self.network = network
         largestSpatial = network.rows.reduce(1) { max($0, $1.output.width, $1.output.height) }
+        var merges: [Int: Int] = [:]
+        for row in network.rows {
+            if case .merge = row.role, row.block > 0 { merges[row.block, default: 0] += 1 }
+        }
+        mergesIn = merges
         self.units = units
         self.maxWidth = max(400, maxWidth)
         self.prefix = prefix
@@ -89,7 +103,7 @@ struct Figure {
     mutating func draw() -> (body: String, width: Double, height: Double) {
         let structure = FigureStructure(network)
         let rows = network.rows
-        var header = Header(network: network, structure: structure, units: units)
+        var header = Header(network: network, structure: structure, units: units, foldedTo: foldedTo)
         header.showsName = showsName
         let sequences = structure.sequences.map { measure($0, width: maxWidth) }
         var top = Self.margin + header.height
@@ -119,6 +133,51 @@ struct Figure {
             out += unitSVG(box, rows: rows)
         }
         return (out, width, height)
+    }
+
+    /// The figure's size, measured without drawing it.
+    func size() -> (width: Double, height: Double) {
+        let structure = FigureStructure(network)
+        var header = Header(network: network, structure: structure, units: units, foldedTo: foldedTo)
+        header.showsName = showsName
+        let sequences = structure.sequences.map { measure($0, width: maxWidth) }
+        let width = max(sequences.map(\.width).max() ?? 0, header.width) + 2 * Self.margin
+        let height = sequences.reduce(Self.margin + header.height) { $0 + $1.height + Self.runGap * 1.5 }
+        return (width, height - Self.runGap * 1.5 + Self.margin)
+    }
+
+    // MARK: Folding to fit a slide
+
+    /// A slide's room: a figure folded to fit is at most this tall (and, wrapped, this wide).
+    static let slide = (width: 1280.0, height: 900.0)
+    /// Networks of more layers than this (convolutions, up-samplings and fully connected ones, the
+    /// layers a network's name counts) are folded by their block uses to fit a slide.
+    static let foldingLayers = 40
+
+    /// The layers a network's name counts: `ResNet-18` has 18 (plus its 3 projection shortcuts).
+    static func namedLayers(_ network: NetworkReport) -> Int {
+        network.rows.reduce(0) { count, row in
+            switch FigureKind.of(row) {
+            case .conv, .upsampling, .fc: return count + 1
+            case .input, .pool, .norm, .activation, .dropout, .reshape, .merge, .other: return count
+            }
+        }
+    }
+
+    /// The network as its figure draws it by default: whole up to `foldingLayers` layers; past that,
+    /// folded by its block uses at the deepest depth whose figure fits `slide` (each block use one box,
+    /// as `--depth N` draws it), else at depth 1. A network without block uses is drawn whole.
+    static func fitted(_ network: NetworkReport, units: ByteUnits, maxWidth: Double) -> (network: NetworkReport, depth: Int?) {
+        let deepest = network.blocks.map(\.depth).max() ?? 0
+        guard deepest > 0, namedLayers(network) > foldingLayers else { return (network, nil) }
+        for depth in stride(from: deepest, through: 1, by: -1) {
+            let view = network.folded(toDepth: depth)
+            var figure = Figure(network: view, units: units, maxWidth: maxWidth, prefix: "", explainInTitles: false)
+            figure.foldedTo = depth
+            let size = figure.size()
+            if size.height <= slide.height, size.width <= slide.width { return (view, depth) }
+        }
+        return (network.folded(toDepth: 1), 1)
     }
 
     // MARK: Measuring
@@ -342,9 +401,15 @@ struct Figure {
         switch unit.node {
         case .row(let index):
             let row = rows[index]
-            let operation = Self.operation(row)
-            var lines = [(Self.cut(row.name, 18), "nm")]
-            if operation != row.name { lines.append((Self.cut(operation, 18), "")) }
+            var lines = [(shownName(row), "nm")]
+            if case .block(let id) = row.role, id >= 0, id < network.blocks.count {
+                // A folded block use: its call whole, on up to three lines (its path is in its tooltip).
+                let text = id == 0 ? row.text : network.blocks[id].text
+                for line in wrapped(text, width: 24, indent: 0).prefix(3) { lines.append((Self.cut(line, 28), "")) }
+            } else {
+                let operation = Self.operation(row)
+                if operation != row.name { lines.append((Self.cut(operation, 18), "")) }
+            }
             lines.append((row.output.text, "sz"))
             if !unit.glued.isEmpty {
                 // The kinds glued on (their rows' names are in their tooltips and the table).
@@ -362,6 +427,20 @@ struct Figure {
             return lines
         case .span(let first, let last):
             return [("+\(formatCount(last - first + 1)) layers", "nm"), ("not drawn", ""), (rows[last].output.text, "sz")]
+        }
+    }
+
+    /// The name a box is labelled with: a folded block use's own use (`bottleneck#12`, the last part
+    /// of its path); a merge that is the only merge its block use holds, that use (`inception#3` rather
+    /// than `CONCAT3`: the module the spec wrote); any other row its name.
+    func shownName(_ row: LayerRow) -> String {
+        switch row.role {
+        case .block(let id) where id > 0 && id < network.blocks.count:
+            return Self.cut(network.blocks[id].pathComponent, 24)
+        case .merge where row.block > 0 && row.block < network.blocks.count && mergesIn[row.block] == 1:
+            return Self.cut(network.blocks[row.block].pathComponent, 24)
+        case .input, .layer, .merge, .block:
+            return Self.cut(row.name, 18)
         }
     }
 
@@ -644,7 +723,7 @@ struct Header {
     var kinds: [FigureKind] = []
     var showsName = true
 
-    init(network: NetworkReport, structure: FigureStructure, units: ByteUnits) {
+    init(network: NetworkReport, structure: FigureStructure, units: ByteUnits, foldedTo: Int? = nil) {
         self.network = network
         self.structure = structure
         self.units = units
@@ -653,6 +732,10 @@ struct Header {
         lines.append("\(Figure.cut(network.file, 60)) · input \(network.input.fullText) · \(formatCount(totals.params)) params · "
                      + "\(formatCount(totals.macs)) MACs · \(formatCount(totals.activations)) activations "
                      + "(\(formatBytes(totals.forwardBytes, units)) forward at batch \(settings.batch), \(settings.dataType.rawValue))")
+        if let foldedTo {
+            lines.append("each block use at depth \(foldedTo) drawn as one box, so that the figure fits a slide "
+                         + "(--depth 64 draws every layer; the table and the CSV list every layer)")
+        }
         if structure.drawnRows < structure.totalRows {
             lines.append("the first \(formatCount(structure.drawnRows)) of \(formatCount(structure.totalRows)) layers are drawn one by one; "
                          + "the dashed box stands for the rest (the table and the CSV list every layer)")

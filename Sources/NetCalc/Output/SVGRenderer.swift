@@ -232,6 +232,8 @@ struct Figure {
         /// Where its first run starts, once placed.
         var x = 0.0
         var baseline = 0.0
+        /// The levels of the U it is drawn as, when it is an encoder-decoder (then it has no runs).
+        var levels: [ULevelBox]?
     }
 
     /// A group measured: its lanes stacked under one another, its merge after them; its identity
@@ -304,6 +306,10 @@ struct Figure {
     /// Measures a sequence's items and wraps them into runs no wider than `width`.
     func measure(_ items: [FigureItem], width: Double) -> SequenceBox {
         let sequence = SequenceBox()
+        if let levels = uLevels(items) {
+            sequence.levels = measure(levels, into: sequence, width: width)
+            return sequence
+        }
         sequence.items = items.map { item in
             switch item {
             case .unit(let unit): return .unit(measure(unit))
@@ -481,6 +487,10 @@ struct Figure {
         var runTop = top
         sequence.x = x
         sequence.baseline = top + sequence.ascent
+        if let levels = sequence.levels {
+            place(levels, width: sequence.width, x: x, top: top, gutter: gutter, into: &placed)
+            return
+        }
         for (number, run) in sequence.runs.enumerated() {
             let baseline = runTop + run.ascent
             let runGutter = number == 0 ? gutter : runTop - Self.runGap / 2

@@ -20,10 +20,11 @@ struct SVGRenderer {
         var width = 320.0
         var top = 0.0
         for (index, network) in networks.enumerated() {
-            let (shown, depth) = foldsToFit ? Figure.fitted(network, units: units, maxWidth: maxWidth) : (network, nil)
-            var figure = Figure(network: shown, units: units, maxWidth: maxWidth, prefix: "f\(index)-",
+            let fit = foldsToFit ? Figure.fitted(network, units: units, maxWidth: maxWidth) : Figure.Fit(network: network)
+            var figure = Figure(network: fit.network, units: units, maxWidth: maxWidth, prefix: "f\(index)-",
                                 explainInTitles: true)
-            figure.foldedTo = depth
+            figure.foldedTo = fit.depth
+            figure.collapsesRuns = fit.collapsesRuns
             let drawn = figure.draw()
             body += "<g transform=\"translate(0,\(Markup.number(top)))\">\n" + drawn.body + "</g>\n"
             width = max(width, drawn.width)
@@ -57,6 +58,8 @@ struct Figure {
     var showsName = true
     /// The block depth the network was folded to so that its figure fits a slide (the header says so).
     var foldedTo: Int?
+    /// Whether runs of uses of one block are drawn as one box each (to fit a slide: the header says so).
+    var collapsesRuns = false
 
     /// Spacing in pixels: around the figure, between items of a row, between rows and lanes, before
     /// a group's lanes (where its arrows fan out) and before its merge (where they come together).
@@ -101,7 +104,7 @@ struct Figure {
 
     /// The figure's elements (without the `<svg>` around them) and its size.
     mutating func draw() -> (body: String, width: Double, height: Double) {
-        let structure = FigureStructure(network)
+        let structure = FigureStructure(network, collapsingRuns: collapsesRuns)
         let rows = network.rows
         var header = Header(network: network, structure: structure, units: units, foldedTo: foldedTo)
         header.showsName = showsName
@@ -115,10 +118,14 @@ struct Figure {
             top += sequence.height + Self.runGap * 1.5
             width = max(width, sequence.width)
         }
-        // The rows of a span (the tail past the cap) are past `drawnRows`: only drawn rows are looked up.
+        // The rows of the tail's span are past `drawnRows`: only drawn rows are looked up. A run of
+        // block uses drawn as one span stands for each of its rows.
         for box in placed {
             for row in [box.unit.node.firstRow] + box.unit.glued where row < unitOf.count {
                 unitOf[row] = box
+            }
+            if case .span(let first, let last) = box.unit.node, last < unitOf.count {
+                for row in first...last { unitOf[row] = box }
             }
         }
         width = max(width + 2 * Self.margin, header.width + 2 * Self.margin)
@@ -137,7 +144,7 @@ struct Figure {
 
     /// The figure's size, measured without drawing it.
     func size() -> (width: Double, height: Double) {
-        let structure = FigureStructure(network)
+        let structure = FigureStructure(network, collapsingRuns: collapsesRuns)
         var header = Header(network: network, structure: structure, units: units, foldedTo: foldedTo)
         header.showsName = showsName
         let sequences = structure.sequences.map { measure($0, width: maxWidth) }
@@ -164,20 +171,33 @@ struct Figure {
         }
     }
 
+    /// How a figure is fitted to a slide: the network as drawn, the block depth it was folded to, and
+    /// whether runs of one block's uses are one box each.
+    struct Fit {
+        var network: NetworkReport
+        var depth: Int?
+        var collapsesRuns = false
+    }
+
     /// The network as its figure draws it by default: whole up to `foldingLayers` layers; past that,
     /// folded by its block uses at the deepest depth whose figure fits `slide` (each block use one box,
-    /// as `--depth N` draws it), else at depth 1. A network without block uses is drawn whole.
-    static func fitted(_ network: NetworkReport, units: ByteUnits, maxWidth: Double) -> (network: NetworkReport, depth: Int?) {
+    /// as `--depth N` draws it); failing that at depth 1 with each run of three or more uses of one
+    /// block as one box (DenseNet's 24 dense layers). A network without block uses is drawn whole.
+    static func fitted(_ network: NetworkReport, units: ByteUnits, maxWidth: Double) -> Fit {
         let deepest = network.blocks.map(\.depth).max() ?? 0
-        guard deepest > 0, namedLayers(network) > foldingLayers else { return (network, nil) }
-        for depth in stride(from: deepest, through: 1, by: -1) {
-            let view = network.folded(toDepth: depth)
+        guard deepest > 0, namedLayers(network) > foldingLayers else { return Fit(network: network) }
+        func fits(_ view: NetworkReport, _ depth: Int, _ collapsing: Bool) -> Bool {
             var figure = Figure(network: view, units: units, maxWidth: maxWidth, prefix: "", explainInTitles: false)
             figure.foldedTo = depth
+            figure.collapsesRuns = collapsing
             let size = figure.size()
-            if size.height <= slide.height, size.width <= slide.width { return (view, depth) }
+            return size.height <= slide.height && size.width <= slide.width
         }
-        return (network.folded(toDepth: 1), 1)
+        for depth in stride(from: deepest, through: 1, by: -1) {
+            let view = network.folded(toDepth: depth)
+            if fits(view, depth, false) { return Fit(network: view, depth: depth) }
+        }
+        return Fit(network: network.folded(toDepth: 1), depth: 1, collapsesRuns: true)
     }
 
     // MARK: Measuring
@@ -432,6 +452,14 @@ struct Figure {
             }
             return lines
         case .span(let first, let last):
+            if case .block(let id) = rows[first].role, case .block(let lastID) = rows[last].role,
+               id > 0, id < network.blocks.count, lastID > 0, lastID < network.blocks.count {
+                // A run of one block's uses: which uses, how many, the last one's output.
+                let from = network.blocks[id], to = network.blocks[lastID]
+                return [(Self.cut("\(from.pathComponent) to #\(to.ordinal)", 28), "nm"),
+                        ("\(formatCount(last - first + 1)) uses of \(Self.cut(from.name, 16))", ""),
+                        (rows[last].output.text, "sz")]
+            }
             return [("+\(formatCount(last - first + 1)) layers", "nm"), ("not drawn", ""), (rows[last].output.text, "sz")]
         }
     }
@@ -645,7 +673,13 @@ struct Figure {
             x += box.thickness
         case .span(let first, let last):
             out += "<g class=\"n other span\" id=\"\(prefix)r\(first)\" data-row=\"\(first)\">"
-            out += "<title>\(Markup.escape("rows \(first) to \(last) (\(formatCount(last - first + 1)) layers), not drawn one by one; the table lists every layer"))</title>"
+            if case .block = rows[first].role {
+                let text = "\(rows[first].name) to \(rows[last].name): \(formatCount(last - first + 1)) uses of one block, drawn "
+                    + "as one box  -> \(rows[last].output.fullText) (--depth 1 draws each; the table lists every layer)"
+                out += "<title>\(Markup.escape(text))</title>"
+            } else {
+                out += "<title>\(Markup.escape("rows \(first) to \(last) (\(formatCount(last - first + 1)) layers), not drawn one by one; the table lists every layer"))</title>"
+            }
             out += cuboid(x: x, top: top, thickness: box.thickness, height: box.height, oblique: box.oblique)
             out += "</g>\n"
             x += box.thickness
@@ -743,8 +777,9 @@ struct Header {
                      + "\(formatCount(totals.macs)) MACs · \(formatCount(totals.activations)) activations "
                      + "(\(formatBytes(totals.forwardBytes, units)) forward at batch \(settings.batch), \(settings.dataType.rawValue))")
         if let foldedTo {
-            lines.append("each block use at depth \(foldedTo) drawn as one box, so that the figure fits a slide "
-                         + "(--depth 64 draws every layer; the table and the CSV list every layer)")
+            lines.append("drawn to fit a slide: each block use at depth \(foldedTo) as one box"
+                         + (structure.collapsedRuns ? ", consecutive uses of one block as one dashed box" : "")
+                         + " (--depth 64 draws every layer)")
         }
         if structure.drawnRows < structure.totalRows {
             lines.append("the first \(formatCount(structure.drawnRows)) of \(formatCount(structure.totalRows)) layers are drawn one by one; "

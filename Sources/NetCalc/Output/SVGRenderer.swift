@@ -181,8 +181,9 @@ struct Figure {
 
     /// The network as its figure draws it by default: whole up to `foldingLayers` layers; past that,
     /// folded by its block uses at the deepest depth whose figure fits `slide` (each block use one box,
-    /// as `--depth N` draws it); failing that at depth 1 with each run of three or more uses of one
-    /// block as one box (DenseNet's 24 dense layers). A network without block uses is drawn whole.
+    /// as `--depth N` draws it), at each depth first as it is, then with each run of three or more
+    /// uses of one block as one box (ResNet-152's 35 bottlenecks of a stage, DenseNet's 24 dense
+    /// layers); failing all, at depth 1 with runs as one box. A network without block uses is drawn whole.
     static func fitted(_ network: NetworkReport, units: ByteUnits, maxWidth: Double) -> Fit {
         let deepest = network.blocks.map(\.depth).max() ?? 0
         guard deepest > 0, namedLayers(network) > foldingLayers else { return Fit(network: network) }
@@ -195,7 +196,9 @@ struct Figure {
         }
         for depth in stride(from: deepest, through: 1, by: -1) {
             let view = network.folded(toDepth: depth)
-            if fits(view, depth, false) { return Fit(network: view, depth: depth) }
+            for collapsing in [false, true] where fits(view, depth, collapsing) {
+                return Fit(network: view, depth: depth, collapsesRuns: collapsing)
+            }
         }
         return Fit(network: network.folded(toDepth: 1), depth: 1, collapsesRuns: true)
     }

@@ -1,8 +1,10 @@
 /// Renders networks as the architecture figure the notes draw: each layer's output volume as a 3-D box
-/// (depth along the flow on a log scale; height up and width receding on a square-root scale), labelled with its name,
-/// kernel and size; a convolution's or pool's window drawn on the volume it reads; fully connected
-/// layers as bars; normalizations and activations as slabs glued to the box they follow; merges as
-/// circles with their branches side by side; arrows between them; long chains wrapped onto rows.
+/// (depth along the flow on a log scale, height up and width receding on a square-root scale),
+/// labelled with its name, kernel and size; a convolution's or pool's window drawn on the volume it
+/// reads; fully connected layers as bars; normalizations and activations as slabs glued to the box
+/// they follow; merges as circles with their branches side by side, identity shortcuts as skip arrows
+/// into them; arrows between them; long chains wrapped onto rows; an encoder-decoder as a U
+/// (FigureUShape.swift); a network of more than 40 layers folded by its block uses to fit a slide.
 /// The same input always gives the same bytes.
 
 /// `--format svg`: one SVG document holding every network's figure, one under the other.

@@ -306,6 +306,18 @@ import Testing
         #expect(height < 1.3 * width)
     }
 
+    /// Only encoder-decoders are drawn as a U: not residual stages, dense blocks or inception modules.
+    @Test func onlyEncoderDecodersAreUs() throws {
+        var drawnAsU: [String] = []
+        for name in GoldenTests.specNames {
+            let network = fitted(try report("specs/\(name).net"))
+            let figure = Figure(network: network, units: .iec, maxWidth: 1200, prefix: "", explainInTitles: false)
+            if FigureStructure(network).sequences.contains(where: { figure.uLevels($0) != nil }) { drawnAsU.append(name) }
+        }
+        #expect(drawnAsU.allSatisfy { $0.hasPrefix("unet") }, "\(drawnAsU)")
+        #expect(drawnAsU.contains("unet"))
+    }
+
     /// The scale: heights follow the square root of the spatial size, the figure's largest 130 pixels.
     @Test func heightsFollowTheSquareRootScale() throws {
         #expect(Figure.spatial(224, largest: 224) == 130)

@@ -258,7 +258,7 @@ private func render(_ networks: [NetworkReport], definitions: [String: [String: 
     case .dot:
         DotRenderer().render(networks, into: &buffer)
     case .svg:
-        buffer.append(SVGRenderer(units: options.units).render(networks))
+        buffer.append(SVGRenderer(units: options.units, foldsToFit: options.depth == nil).render(networks))
     case .html:
         buffer.append(HTMLRenderer(columns: options.columns ?? Column.defaults(Column.tableDefault, for: networks), units: options.units, fit: fit,
                                    layout: options.layout).render(networks, diagnostics: diagnostics))

@@ -12,6 +12,8 @@ or `python3 tools/crosscheck_memory.py NAME --layers` for what each leaf module 
   first step, gradients set to None before it; the CPU allocator's own events ([memory] records of
   torch.profiler with profile_memory=True, one per allocation and free with its signed size) summed in time
   order give the most bytes held above what was alive before the step (weights, momentum, the input batch).
+  With --shim the same figure comes from the C heap's own count (tools/alloc_peak.c, preloaded; the script
+  builds it with gcc and runs itself again), for networks whose profiler records outgrow the machine (U-Net at 8).
 - inference peak: one forward pass in eval mode under torch.no_grad(), measured the same way, plus weights,
   buffers and the input.
 netcalc's figures come from `netcalc --format json --memory pytorch --batch B specs/NAME.net` (keptBytes,
@@ -59,11 +61,31 @@ def kept_bytes(model, x):
         out = model(x)
     return sum(storages.values()), out
 
+# --shim: the C heap's own count (tools/alloc_peak.c, preloaded) instead of the profiler's events; the same
+# figure, without the profiler's records of every allocation, which for U-Net at batch 8 outgrow 23 GiB.
+SHIM = None
+
+def start_shim():
+    """Builds tools/alloc_peak.c and runs this script again with it preloaded, once; returns its functions."""
+    import ctypes
+    library = "/tmp/netcalc_alloc_peak.so"
+    if os.environ.get("LD_PRELOAD") != library:
+        subprocess.run(["gcc", "-O2", "-shared", "-fPIC", "-o", library, "tools/alloc_peak.c"], check=True)
+        os.execve(sys.executable, [sys.executable] + sys.argv, dict(os.environ, LD_PRELOAD=library))
+    shim = ctypes.CDLL(library)
+    shim.alloc_peak_live.restype = shim.alloc_peak_peak.restype = ctypes.c_longlong
+    return shim
+
 def allocator_peak(run):
     """The most bytes the CPU allocator holds while `run()` goes, above what it held before, and where: the
     allocator's own events ([memory] in torch.profiler's records, one per allocation and free, each with its
     signed size), summed in time order. Blocks allocated before the profiler started are live throughout
     (their frees are not reported), so callers add what they know is alive before."""
+    if SHIM is not None:
+        SHIM.alloc_peak_reset()
+        before = SHIM.alloc_peak_live()
+        run()
+        return SHIM.alloc_peak_peak() - before, SHIM.alloc_peak_live() - before, "(not known with --shim)"
     from torch.profiler import profile, ProfilerActivity
     with profile(activities=[ProfilerActivity.CPU], profile_memory=True) as prof:
         run()
@@ -196,6 +218,8 @@ if __name__ == "__main__":
         return sys.argv[sys.argv.index(flag) + 1] if flag in sys.argv else None
     values = {option(f) for f in ("--batches", "--save", "--measured")}
     AMP = "--amp" in sys.argv
+    if "--shim" in sys.argv:
+        SHIM = start_shim()
     args = [a for a in sys.argv[1:] if not a.startswith("--") and a not in values]
     batches = [int(b) for b in (option("--batches") or "1,4,8").split(",")]
     names = args or ["vgg16", "resnet18", "resnet50", "mobilenet_v2", "densenet121", "efficientnet_b0", "convnext_tiny", "unet"]

@@ -7,8 +7,8 @@ their models in Swift, and the fuzz regressions are committed files).
     python3 tools/hostile_onnx.py nested N OUT.onnx    # N merges nested inside each other's branches
     python3 tools/hostile_onnx.py fan N OUT.onnx       # one Concat of N branches (a Relu each)
     python3 tools/hostile_onnx.py fan-spec N OUT.net   # the same merge as a spec: CONCAT(RELU | ... N times)
-    python3 tools/hostile_onnx.py reshapes N OUT.onnx  # N Reshapes to the same dims, each with a Relu (not linear yet)
-    python3 tools/hostile_onnx.py refolds N OUT.onnx   # N times [1,C,H,W] -> [1,C,H*W] -> [1,C,H,W] -> Conv (not linear yet)
+    python3 tools/hostile_onnx.py reshapes N OUT.onnx  # N Reshapes to the same dims, each with a Relu
+    python3 tools/hostile_onnx.py refolds N OUT.onnx   # N times [1,C,H,W] -> [1,C,H*W] -> [1,C,H,W] -> Conv
     python3 tools/hostile_onnx.py regressions DIR      # the small cases, as Fuzz/regressions/ holds them
 """
 import os
@@ -60,8 +60,9 @@ def fan(count):
 
 def reshapes(count):
     """N Reshapes of data (to its own dims) at a batch of 1, each followed by a Relu: each Reshape may start
-    ONNX's shape rules, so the importer keeps a copy of its state to go back to, and every copy that is then
-    changed copies every tensor known so far (quadratic; bench/RESULTS.md, issue 25 B)."""
+    ONNX's shape rules, so the importer tries it as an attempt it can take back. A copy of its state to go
+    back to made every change copy every tensor known so far (quadratic); a journal of the attempt's
+    changes made it linear (bench/RESULTS.md, issue 25 B)."""
     same = numpy_helper.from_array(np.array([1, 2, 4, 4], dtype=np.int64), "same")
     nodes = []
     previous = "x"
@@ -74,7 +75,8 @@ def reshapes(count):
 
 def refolds(count):
     """N times: a patch embedding's Reshape [1, C, H, W] -> [1, C, H*W] and back, then a Conv, which makes
-    the tensor channels first again by going over every tensor known (quadratic)."""
+    the tensor channels first again: it went over every tensor known (quadratic), and now looks up the layer
+    writing it and the names standing for it."""
     inits = [numpy_helper.from_array(np.array([1, 2, 16], dtype=np.int64), "flat"),
              numpy_helper.from_array(np.array([1, 2, 4, 4], dtype=np.int64), "back"), empty("w", [2, 2, 1, 1])]
     nodes = []
@@ -176,6 +178,8 @@ REGRESSIONS = {
     "onnx-nested-merges-4000.onnx": lambda: nested(4000),
     "onnx-formula-and-escape-names.onnx": hostile_names,
     "onnx-error-names-its-node.onnx": filter_larger_than_input,
+    "onnx-reshapes-4000.onnx": lambda: reshapes(4000),
+    "onnx-refolds-2000.onnx": lambda: refolds(2000),
 }
 
 

@@ -4,17 +4,18 @@
     python3 tools/render_figures.py [--out DIR] [--scale S] [--docs] [SPEC ...]
 
 Builds netcalc (swift build) unless --netcalc PATH is given, writes SPEC.svg, SPEC.html, SPEC.svg.png and
-SPEC.html.png for each spec (default: alexnet vgg16 googlenet resnet50 unet, those present in specs/) into
-DIR (default: /tmp/netcalc-figures), and with --docs also copies the README's two figures into docs/.
+SPEC.html.png for each spec (default: alexnet vgg16 resnet18 resnet152 googlenet resnet50 unet, those present
+in specs/) into DIR (default: /tmp/netcalc-figures), and with --docs also copies the README's figures into docs/.
 Needs Debian's `chromium` package (apt-get install chromium); Pillow, when present, trims the page's
 empty bottom. Exits 2 when Chromium is missing: CI does not need this script.
 """
 import argparse, os, pathlib, re, shutil, subprocess, sys, tempfile
 
 root = pathlib.Path(__file__).resolve().parent.parent
-DEFAULT_SPECS = ["alexnet", "vgg16", "googlenet", "resnet50", "unet"]
-# The README shows these two (PNG files in docs/).
-DOCS = {"alexnet": "docs/figure_alexnet.png", "googlenet": "docs/figure_googlenet.png"}
+DEFAULT_SPECS = ["alexnet", "vgg16", "resnet18", "resnet152", "googlenet", "resnet50", "unet"]
+# The README shows these (PNG files in docs/).
+DOCS = {"alexnet": "docs/figure_alexnet.png", "resnet18": "docs/figure_resnet18.png",
+        "unet": "docs/figure_unet.png", "googlenet": "docs/figure_googlenet.png"}
 
 
 def chromium():

@@ -198,7 +198,7 @@ import Testing
         let path = packageRoot + "/Tests/NetCalcTests/Fixtures/memory/pytorch-2.15-cpu.json"
         let object = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as? [String: Any]
         let measurements = try #require(object?["measurements"] as? [String: [String: Int]])
-        #expect(measurements.count == 24)
+        #expect(measurements.count == 25)
         for (key, measured) in measurements.sorted(by: { $0.key < $1.key }) {
             let parts = key.split(separator: "/")
             let (name, batch) = (String(parts[0]), Int(parts[1]) ?? 1)

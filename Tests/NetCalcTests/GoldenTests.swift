@@ -117,6 +117,7 @@ import Testing
         }
         var invocation = Invocation(arguments: arguments)
         invocation.currentDirectory = folder
+        invocation.clock = { 0 }  // Gradescope's execution_time: 0 on every run
         let outcome = run(invocation)
         compare(outcome.standardOutput + "--- standard error\n" + outcome.standardError + "exit status: \(outcome.status)\n",
                 "\(folder)/\(name).txt")
@@ -147,7 +148,7 @@ import Testing
         let readme = try String(contentsOfFile: packageRoot + "/README.md", encoding: .utf8)
         #expect(readme.contains(runNetCalc(["check", "specs/homework/vgg16_student.net"]).standardOutput),
                 "README.md is out of date: run swift build && python3 tools/update_readme.py")
-        #expect(readme.contains(runNetCalc(["quiz", "--seed", "3", "--template", "alexnet-conv1"]).standardOutput))
+        #expect(readme.contains(runNetCalc(["quiz", "--seed", "4", "--template", "alexnet-conv1"]).standardOutput))
     }
 
     /// The README pastes real output; `python3 tools/update_readme.py` pastes it anew.

@@ -155,6 +155,37 @@ func runONNX(_ bytes: [UInt8], _ arguments: [String] = []) -> Outcome {
         #expect(try Self.numbers(again.standardOutput) == (try Self.numbers(json.standardOutput)))
     }
 
+    /// `Fuzz/regressions/onnx-reshapes-4000.onnx`: 4,000 Reshapes of data to its own dims, each with a Relu
+    /// (`tools/hostile_onnx.py reshapes 4000`). Each Reshape is an attempt of the CNN mapping, taken back
+    /// when it fails; a copy of the importer's state to go back to made each node's first change copy every
+    /// dictionary whole (16,000 took 15.6 s). Each Reshape is an alias: the rows are the Relus, each reading
+    /// the one before.
+    @Test func reshapesToTheirOwnDims() throws {
+        let path = packageRoot + "/Fuzz/regressions/onnx-reshapes-4000.onnx"
+        let network = try ONNXReader.read(Array(try #require(FileManager.default.contents(atPath: path))), fileName: "onnx-reshapes-4000.onnx")
+        #expect(network.layers.count == 4000)
+        #expect(network.layers.allSatisfy { computationText($0) == "RELU" })
+        #expect(network.layers.first?.inputs == ["x"])
+        #expect(network.layers.last?.name == "a3999" && network.layers.last?.inputs == ["a3998"])
+        #expect(Set(network.layers.map(\.name)).count == 4000)
+    }
+
+    /// `Fuzz/regressions/onnx-refolds-2000.onnx`: 2,000 times a patch embedding's Reshape to `[1, 2, 16]`,
+    /// back to `[1, 2, 4, 4]`, then a Conv (`tools/hostile_onnx.py refolds 2000`). The Conv makes the tensor
+    /// channels first again: the row writing it is restated, and every name standing for it is NCHW. It went
+    /// over every layer and every tensor known (8,000 took 71 s); they are looked up.
+    @Test func refoldsBeforeAConvolution() throws {
+        let path = packageRoot + "/Fuzz/regressions/onnx-refolds-2000.onnx"
+        let network = try ONNXReader.read(Array(try #require(FileManager.default.contents(atPath: path))), fileName: "onnx-refolds-2000.onnx")
+        #expect(network.layers.count == 6000)
+        for round in [0, 1, 1999] {
+            let rows = network.layers[(3 * round)..<(3 * round + 3)].map { "\($0.name) \(computationText($0)) \($0.inputs)" }
+            #expect(rows == ["flat\(round) TENSOROP(reshape,width=2,depth=16) [\"\(round == 0 ? "x" : "c\(round - 1)")\"]",
+                             "back\(round) TENSOROP(reshape,width=4,height=4,depth=2) [\"f\(round)\"]",
+                             "conv\(round) CONV(2,1,nobias) [\"b\(round)\"]"])
+        }
+    }
+
     /// `--emit pytorch` of a merge of many branches: each name the merge frees was looked up in the list
     /// of those freed before it (400,000 branches took 51 s). Past 16 a set holds them; the code is the
     /// same: every branch's name once, in order, and the smallest freed name taken next.

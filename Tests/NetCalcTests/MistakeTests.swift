@@ -120,6 +120,7 @@ import Testing
             .bytesForValues, .valuesForBytes, .inputVolumeCounted, .forwardAndBackwardForForward, .forwardOnly,
             .binaryForDecimal, .channelsFirst, .inputRowLeftOut, .lastRowOnly, .biasAdditionsCounted, .flopsForMACs, .macsOverInputPositions,
             .macsWithoutGroups, .receptiveFieldAddsF, .receptiveFieldForgetsJump,
+            .addAsConcat, .concatAsAdd, .mergeParameters,  // MergeAnswerTests
         ]
         #expect(Set(Mistake.allCases).subtracting(tested).isEmpty)
     }

@@ -26,8 +26,35 @@ import Testing
         return try #require(network(String(decoding: bytes, as: UTF8.self)))
     }
 
+    /// The network as the SVG draws it by default: folded by its block uses past 40 layers.
+    func fitted(_ network: NetworkReport) -> NetworkReport {
+        Figure.fitted(network, units: .iec, maxWidth: 1200).network
+    }
+
+    /// The rows a default figure draws inside a run of block uses made one box (all but the run's first).
+    func hiddenInRuns(_ network: NetworkReport) -> Set<Int> {
+        let fit = Figure.fitted(network, units: .iec, maxWidth: 1200)
+        guard fit.collapsesRuns else { return [] }
+        var hidden = Set<Int>()
+        func walk(_ items: [FigureItem]) {
+            for item in items {
+                switch item {
+                case .unit(let unit):
+                    if case .span(let first, let last) = unit.node, last < fit.network.rows.count, first < last {
+                        hidden.formUnion(first + 1...last)
+                    }
+                case .group(let group):
+                    group.lanes.forEach(walk)
+                }
+            }
+        }
+        FigureStructure(fit.network, collapsingRuns: true).sequences.forEach(walk)
+        return hidden
+    }
+
     /// The rows of a spec file that must all be drawn, with the parsed figure.
-    func checkFigure(_ figure: ParsedElement, _ network: NetworkReport, drawn: Int? = nil) {
+    func checkFigure(_ figure: ParsedElement, _ network: NetworkReport, drawn: Int? = nil, hidden: Set<Int> = []) {
+        let drawing = Figure(network: network, units: .iec, maxWidth: 1200, prefix: "", explainInTitles: false)
         let nodes = figure.all { $0.name == "g" && ($0["class"] ?? "").hasPrefix("n ") && $0["data-row"] != nil }
         var byRow: [Int: ParsedElement] = [:]
         for node in nodes {
@@ -38,7 +65,7 @@ import Testing
         let labels = figure.all { $0.name == "text" && $0["class"] == "lb" }
         var labelOf: [Int: ParsedElement] = [:]
         for label in labels { labelOf[Int(label["data-row"] ?? "") ?? -1] = label }
-        for row in network.rows.prefix(drawn ?? network.rows.count) {
+        for row in network.rows.prefix(drawn ?? network.rows.count) where !hidden.contains(row.index) {
             guard let node = byRow[row.index] else {
                 Issue.record("\(network.name): row \(row.index) (\(row.name)) is not drawn")
                 continue
@@ -46,15 +73,17 @@ import Testing
             #expect(node["id"] == "f0-r\(row.index)")
             let title = node.first { $0.name == "title" }?.text ?? ""
             #expect(title.hasPrefix(row.name), "\(row.name): \(title.prefix(40))")
-            #expect(title.contains("-> \(row.output.fullText)"))
-            if let label = labelOf[row.index] {
+            // A run of block uses drawn as one box shows the last use's output.
+            let isRun = (node["class"] ?? "").contains("span")
+            #expect(isRun || title.contains("-> \(row.output.fullText)"))
+            if let label = labelOf[row.index], !isRun {
                 let spans = label.children.filter { $0.name == "tspan" }
                 #expect(spans.first { $0["class"] == "sz" }?.text == row.output.text, "\(row.name)")
-                #expect(spans.first { $0["class"] == "nm" }?.text == Figure.cut(row.name, 18))
+                #expect(spans.first { $0["class"] == "nm" }?.text == drawing.shownName(row))
             }
         }
         // Every row drawn one by one is a box, and nothing else is.
-        #expect(byRow.count == (drawn ?? network.rows.count) + (drawn == nil ? 0 : 1))
+        #expect(byRow.count == (drawn ?? network.rows.count) + (drawn == nil ? 0 : 1) - hidden.count)
     }
 
     // MARK: SVG
@@ -71,7 +100,7 @@ import Testing
         let figure = try parseXML(outcome.standardOutput)
         #expect(figure.name == "svg")
         let network = try report(path)
-        checkFigure(figure, network)
+        checkFigure(figure, fitted(network), hidden: hiddenInRuns(network))
         let subtitle = figure.first { $0.name == "text" && $0["class"] == "sub" }?.text ?? ""
         #expect(subtitle.contains("\(formatCount(network.totals.params)) params"))
         #expect(subtitle.contains("\(formatCount(network.totals.macs)) MACs"))
@@ -83,15 +112,19 @@ import Testing
         }
     }
 
-    /// Every spec's figure is well-formed, draws each row once, and is the same twice over.
+    /// Every spec's figure is well-formed and draws each row once: each row of the network as drawn
+    /// (folded past 40 layers), and with `--depth 64` each row of the whole network.
     @Test func everySpecDrawsEveryRowOnce() throws {
         for name in GoldenTests.specNames {
-            let first = runNetCalc(["--format", "svg", "specs/\(name).net"]).standardOutput
-            let figure = try parseXML(first)
-            let rows = figure.all { $0.name == "g" && $0["id"] != nil && ($0["class"] ?? "").hasPrefix("n ") }
-            let expected = try report("specs/\(name).net").rows.count
-            #expect(rows.count == expected, "\(name)")
-            #expect(Set(rows.compactMap { $0["id"] }).count == expected, "\(name)")
+            let network = try report("specs/\(name).net")
+            let drawn = fitted(network).rows.count - hiddenInRuns(network).count
+            for (arguments, expected) in [([String](), drawn), (["--depth", "64"], network.rows.count)] {
+                let first = runNetCalc(["--format", "svg"] + arguments + ["specs/\(name).net"]).standardOutput
+                let figure = try parseXML(first)
+                let rows = figure.all { $0.name == "g" && $0["id"] != nil && ($0["class"] ?? "").hasPrefix("n ") }
+                #expect(rows.count == expected, "\(name) \(arguments)")
+                #expect(Set(rows.compactMap { $0["id"] }).count == expected, "\(name) \(arguments)")
+            }
         }
     }
 
@@ -180,6 +213,196 @@ import Testing
         let figure = try svg(["-e", wide])
         #expect(figure.all { $0.name == "g" && $0["id"] != nil && ($0["class"] ?? "").hasPrefix("n ") }.count == 82)
         #expect(figure.text.contains("inputs of merges with more than 64 are not drawn"))
+    }
+
+    // MARK: Figures that teach (issue 23)
+
+    /// Where a drawn row sits: its box's top left corner (a circle's centre), from its first shape.
+    func position(_ figure: ParsedElement, row: Int) throws -> (x: Double, y: Double) {
+        let node = try #require(figure.first { $0["id"] == "f0-r\(row)" })
+        if let circle = node.first({ $0.name == "circle" }) {
+            return (Double(circle["cx"] ?? "") ?? .nan, Double(circle["cy"] ?? "") ?? .nan)
+        }
+        let d = try #require(node.first { $0.name == "path" && $0["class"] == "f" }?["d"])
+        let numbers = d.dropFirst().split(whereSeparator: { !"0123456789.-".contains($0) }).compactMap { Double($0) }
+        return (numbers[0], numbers[1])
+    }
+
+    /// The height of a row's box: its front face's vertical side.
+    func boxHeight(_ figure: ParsedElement, row: Int) throws -> Double {
+        let node = try #require(figure.first { $0["id"] == "f0-r\(row)" })
+        let d = try #require(node.first { $0.name == "path" && $0["class"] == "f" }?["d"])
+        let side = try #require(d.split(separator: "v").dropFirst().first?.prefix { "0123456789.".contains($0) })
+        return try #require(Double(side))
+    }
+
+    /// The index of the row with a name.
+    func row(_ network: NetworkReport, _ name: String) throws -> Int {
+        try #require(network.rows.firstIndex { $0.name == name }, "no row \(name)")
+    }
+
+    /// The last point of an arrow's path.
+    func end(_ d: String) -> (x: Double, y: Double) {
+        let last = d.split(whereSeparator: { "ML".contains($0) }).last.map(String.init) ?? ""
+        let numbers = last.split(separator: " ").compactMap { Double($0) }
+        return numbers.count == 2 ? (numbers[0], numbers[1]) : (.nan, .nan)
+    }
+
+    /// ResNet-18: each identity shortcut is a skip arrow of its own, from where its block starts, over
+    /// the branch, into the top of its ADD; the projection shortcuts stay lanes. Each ADD has two arrows in.
+    @Test func identityShortcutsAreSkipArrows() throws {
+        let figure = try svg(["specs/resnet18.net"])
+        let network = try report("specs/resnet18.net")
+        let skips = figure.all { $0.name == "path" && $0["class"] == "e sk" }
+        #expect(skips.count == 5)
+        let adds = network.rows.filter { $0.role == .merge(.add) }
+        #expect(adds.count == 8)
+        let arrows = figure.all { $0.name == "path" && ($0["class"] ?? "").hasPrefix("e") }.compactMap { $0["d"] }
+        for add in adds {
+            let (cx, cy) = try position(figure, row: add.index)
+            // Every arrow in ends at the circle: at its left (the entry) or its top (a skip arrow).
+            let into = arrows.filter { d in
+                let (x, y) = end(d)
+                return (abs(x - (cx - Figure.radius)) < 0.2 && abs(y - cy) < 0.2)
+                    || (abs(x - cx) < 0.2 && abs(y - (cy - Figure.radius)) < 0.2)
+            }
+            #expect(into.count == 2, "\(add.name) has \(into.count) arrows in")
+        }
+        // A skip arrow rises over its block's boxes.
+        for skip in skips {
+            let ys = (skip["d"] ?? "").split(whereSeparator: { "ML".contains($0) })
+                .compactMap { $0.split(separator: " ").last.flatMap { Double($0) } }
+            #expect((ys.max() ?? 0) - (ys.min() ?? 0) > 20)
+        }
+    }
+
+    /// U-Net as a U: the encoder's pools go down row by row, the decoder's up-convolutions come back
+    /// up above the deepest row, each level's CONCAT on the row of the crop it reads, to its right.
+    @Test func uNetIsDrawnAsAU() throws {
+        let figure = try svg(["specs/unet.net"])
+        let network = try report("specs/unet.net")
+        func at(_ name: String) throws -> (x: Double, y: Double) { try position(figure, row: try row(network, name)) }
+        let pools = try (1...4).map { try at("POOL\($0)") }
+        let deconvs = try (1...4).map { try at("DECONV\($0)") }
+        let crops = try (1...4).map { try at("CROP\($0)") }
+        let concats = try (1...4).map { try at("CONCAT\($0)") }
+        // The encoder goes down: POOL1 above POOL2 ... above POOL4, on the deepest row.
+        #expect(zip(pools, pools.dropFirst()).allSatisfy { $0.y < $1.y })
+        // The decoder comes up: DECONV1 on the deepest row, DECONV2..4 each a row higher.
+        #expect(abs(deconvs[0].y - pools[3].y) < 40)
+        #expect(zip(deconvs, deconvs.dropFirst()).allSatisfy { $0.y > $1.y })
+        #expect(deconvs.dropFirst().allSatisfy { $0.y < pools[3].y - 40 })
+        // Decoder right of the encoder; each skip straight across its row, the crop before the concat.
+        // (CONCAT1 is the deepest level's: CROP4 feeds it.)
+        for level in 0..<4 {
+            #expect(deconvs[level].x > pools[level].x)
+            let crop = crops[3 - level], concat = concats[level]
+            #expect(concat.x > crop.x)
+            #expect(concat.y > crop.y && concat.y < crop.y + 130)
+        }
+        #expect(concats[3].y < concats[0].y)
+        // About as wide as it is tall: not a staircase.
+        let width = try #require(Double(figure["width"] ?? "")), height = try #require(Double(figure["height"] ?? ""))
+        #expect(height < 1.3 * width)
+    }
+
+    /// Only encoder-decoders are drawn as a U: not residual stages, dense blocks or inception modules.
+    @Test func onlyEncoderDecodersAreUs() throws {
+        var drawnAsU: [String] = []
+        for name in GoldenTests.specNames {
+            let network = fitted(try report("specs/\(name).net"))
+            let figure = Figure(network: network, units: .iec, maxWidth: 1200, prefix: "", explainInTitles: false)
+            if FigureStructure(network).sequences.contains(where: { figure.uLevels($0) != nil }) { drawnAsU.append(name) }
+        }
+        #expect(drawnAsU.allSatisfy { $0.hasPrefix("unet") }, "\(drawnAsU)")
+        #expect(drawnAsU.contains("unet"))
+    }
+
+    /// The scale: heights follow the square root of the spatial size, the figure's largest 130 pixels.
+    @Test func heightsFollowTheSquareRootScale() throws {
+        #expect(Figure.spatial(224, largest: 224) == 130)
+        #expect(Figure.spatial(56, largest: 224) == 65)
+        #expect(Figure.spatial(14, largest: 224) == 32.5)
+        #expect(Figure.spatial(1, largest: 1_000) == Figure.shortest)
+        #expect(Figure.spatial(0, largest: 0) == Figure.shortest)
+        #expect(Figure.spatial(Int.max, largest: Int.max) == 130)
+        let vgg = try report("specs/vgg16.net")
+        let figure = try svg(["specs/vgg16.net"])
+        // VGG's pyramid: 224 -> 112 -> 56 -> 28 -> 14, each box 1/sqrt(2) as tall as the one before.
+        let heights = try ["CONV1", "CONV3", "CONV5", "CONV8", "CONV11"].map { try boxHeight(figure, row: try row(vgg, $0)) }
+        for (bigger, smaller) in zip(heights, heights.dropFirst()) {
+            #expect(abs(bigger / smaller - 2.0.squareRoot()) < 0.02, "\(heights)")
+        }
+        // AlexNet's 227x227 input and its 6x6 POOL3 (a log scale drew them alike).
+        let alexnet = try report("specs/alexnet.net")
+        let drawn = try svg(["specs/alexnet.net"])
+        let ratio = try boxHeight(drawn, row: 0) / boxHeight(drawn, row: try row(alexnet, "POOL3"))
+        #expect(abs(ratio - (227.0 / 6).squareRoot()) < 0.05, "\(ratio)")
+    }
+
+    /// Inception modules named by the spec's block uses, drawn whole (`--depth 2`) or folded (the default).
+    @Test func mergesAreNamedByTheirBlockUse() throws {
+        let names = (1...9).map { "inception#\($0)" }
+        for arguments in [["--depth", "2"], []] {
+            let figure = try svg(arguments + ["specs/googlenet.net"])
+            let shown = figure.all { $0.name == "tspan" && $0["class"] == "nm" }.map(\.text)
+            #expect(names.allSatisfy(shown.contains), "\(arguments)")
+            #expect(!shown.contains { $0.hasPrefix("CONCAT") }, "\(arguments)")
+        }
+        // A block use of two merges keeps its merges' own names; ResNet's ADDs are named by their blocks.
+        let two = try svg(["-e", "b = ADD(CONV(4,1) | ID) -> ADD(CONV(4,1) | ID)\nn = INPUT[4x4x4] -> b"])
+        let twoNames = two.all { $0.name == "tspan" && $0["class"] == "nm" }.map(\.text)
+        #expect(twoNames.filter { $0.hasPrefix("ADD") } == ["ADD1", "ADD2"], "\(twoNames)")
+        let resnet = try svg(["specs/resnet18.net"]).all { $0.name == "tspan" && $0["class"] == "nm" }.map(\.text)
+        #expect(resnet.contains("basic#1") && resnet.contains("down#3") && !resnet.contains("ADD1"), "\(resnet)")
+    }
+
+    /// Past 40 layers the figure folds by blocks to fit a slide, and says so; `--depth` draws what it asks.
+    @Test(arguments: ["resnet152", "googlenet", "resnet101", "densenet121", "inception_v3"])
+    func bigNetworksFitASlide(_ name: String) throws {
+        let figure = try svg(["specs/\(name).net"])
+        let width = try #require(Double(figure["width"] ?? "")), height = try #require(Double(figure["height"] ?? ""))
+        #expect(width <= Figure.slide.width && height <= Figure.slide.height, "\(name): \(width) x \(height)")
+        #expect(figure.text.contains("drawn to fit a slide: each block use at depth"))
+        let whole = try svg(["--depth", "64", "specs/\(name).net"])
+        #expect(!whole.text.contains("fits a slide"))
+        #expect((Double(whole["height"] ?? "") ?? 0) > Figure.slide.height)
+    }
+
+    @Test func smallNetworksAreDrawnWhole() throws {
+        for name in ["alexnet", "vgg16", "resnet18", "unet"] {
+            let network = try report("specs/\(name).net")
+            #expect(Figure.namedLayers(network) <= Figure.foldingLayers, "\(name)")
+            #expect(fitted(network).rows.count == network.rows.count)
+        }
+        #expect(Figure.namedLayers(try report("specs/resnet18.net")) == 21)  // 17 + 3 projections + FC
+    }
+
+    /// No text runs past the figure's edges: every label line, estimated as the renderer measures
+    /// text, lies inside the viewBox; no label of a layer is cut with `…`.
+    @Test(arguments: [["specs/alexnet.net"], ["specs/vgg16.net"], ["specs/resnet18.net"], ["specs/resnet152.net"],
+                      ["specs/googlenet.net"], ["specs/unet.net"], ["--depth", "1", "specs/resnet152.net"],
+                      ["--depth", "1", "specs/googlenet.net"], ["--depth", "2", "specs/resnet152.net"],
+                      ["--depth", "2", "specs/googlenet.net"], ["specs/densenet121.net"]])
+    func noTextOutsideTheViewBox(_ arguments: [String]) throws {
+        let figure = try svg(arguments)
+        let box = (figure["viewBox"] ?? "").split(separator: " ").compactMap { Double($0) }
+        try #require(box.count == 4)
+        let (width, height) = (box[2], box[3])
+        for text in figure.all({ $0.name == "text" }) {
+            let x = Double(text["x"] ?? "") ?? 0
+            var y = Double(text["y"] ?? "") ?? 0
+            let size = text["class"] == "title" ? 17.0 : FigureStyle.fontSize
+            let lines = text.children.filter { $0.name == "tspan" }
+            for (number, line) in (lines.isEmpty ? [text] : lines).enumerated() {
+                if number > 0 { y += Double(line["dy"] ?? "") ?? 0 }
+                let lineWidth = Markup.textWidth(line.text, size: size)
+                let left = text["text-anchor"] == "middle" ? x - lineWidth / 2 : x
+                #expect(left >= 0 && left + lineWidth <= width, "\(arguments): \(line.text) at x \(x)")
+                #expect(y - size >= 0 && y + 3 <= height, "\(arguments): \(line.text) at y \(y)")
+                if text["class"] == "lb" { #expect(!line.text.contains("…"), "\(arguments): \(line.text)") }
+            }
+        }
     }
 
     // MARK: HTML
@@ -309,6 +532,11 @@ import Testing
         (["--format", "svg", "specs/inception_module_reduced.net"], "inception_module_reduced.svg"),
         (["--format", "svg", "specs/resnet18.net"], "resnet18.svg"),
         (["--format", "svg", "docs/examples/tiny.prototxt"], "tiny.prototxt.svg"),
+        (["--format", "svg", "specs/vgg16.net"], "vgg16.svg"),
+        (["--format", "svg", "specs/resnet152.net"], "resnet152.svg"),
+        (["--format", "svg", "--depth", "1", "specs/resnet152.net"], "resnet152.depth1.svg"),
+        (["--format", "svg", "specs/googlenet.net"], "googlenet.svg"),
+        (["--format", "svg", "specs/unet.net"], "unet.svg"),
         (["--format", "html", "specs/alexnet.net"], "alexnet.html"),
         (["--format", "html", "--fit", "8GiB", "specs/inception_module_reduced.net"], "inception_module_reduced.html"),
     ]

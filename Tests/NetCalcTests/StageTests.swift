@@ -66,7 +66,7 @@ import Testing
         #expect(chain.elements.count == 5)
         guard case .repetition(_, let count, _) = chain.elements[2] else { Issue.record("not a repetition"); return }
         #expect(count.literalValue == 2)
-        guard case .merge(let kind, let branches, _, _) = chain.elements[3] else { Issue.record("not a merge"); return }
+        guard case .merge(let kind, let branches, _, _, _) = chain.elements[3] else { Issue.record("not a merge"); return }
         #expect(kind == .add && branches.count == 2)
     }
 

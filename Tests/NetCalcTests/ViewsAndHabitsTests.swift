@@ -244,13 +244,18 @@ extension ViewsAndHabitsTests {
 }
 
 extension ViewsAndHabitsTests {
-    /// Without --seed a quiz draws its seed and prints it; that seed makes the same sheet again.
+    /// Without --seed a quiz draws its seed and names it on standard error (the sheet, a student's, does
+    /// not); that seed makes the same sheet again, and the command it gives prints the key.
     @Test func quizWithoutASeedSaysWhichItDrew() throws {
-        let sheet = runNetCalc(["quiz"]).standardOutput
-        let header = try #require(sheet.split(separator: "\n").first)
-        let field = try #require(header.split(separator: ",").first { $0.hasPrefix(" seed ") })
-        let seed = try #require(UInt64(field.dropFirst(" seed ".count)))
+        let outcome = runNetCalc(["quiz"])
+        let sheet = outcome.standardOutput
+        #expect(!sheet.contains("seed"))
+        let message = try #require(outcome.standardError.split(separator: "\n").first)
+        #expect(message.hasPrefix("netcalc: quiz seed "))
+        let seed = try #require(UInt64(message.dropFirst("netcalc: quiz seed ".count).prefix { $0 != ";" }))
+        #expect(message.hasSuffix("its key: netcalc quiz --seed \(seed) --level 1 --key"))
         #expect(runNetCalc(["quiz", "--seed", "\(seed)"]).standardOutput == sheet)
+        #expect(runNetCalc(["quiz", "--seed", "\(seed)", "--key"]).standardOutput.contains("Seed \(seed);"))
         let others = (0..<5).map { _ in runNetCalc(["quiz"]).standardOutput.split(separator: "\n").first }
         #expect(Set(others.compactMap { $0.map(String.init) }).count > 1)
     }

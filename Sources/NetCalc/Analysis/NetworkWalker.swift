@@ -165,9 +165,13 @@ final class NetworkWalker {
                     next = try walk(inner, from: next) ?? next
                 }
                 tensor = next
-            case .merge(let kind, let branches, let keywordRange, let range):
+            case .merge(let kind, let branches, let keywordRange, let range, let answer):
                 guard let current = tensor else { try fail("a network must start with INPUT[WxHxD]", at: range) }
                 tensor = try merge(kind, branches: branches, keywordRange: keywordRange, range: range, tensor: current)
+                // An answer after a merge grades the merged row; the first expansion only.
+                if let answer, answerRows[answer.range.start] == nil, evaluation.count > 0 {
+                    answerRows[answer.range.start] = evaluation.count - 1
+                }
             }
         }
         return tensor
@@ -318,7 +322,7 @@ final class NetworkWalker {
                 guard let times, let perCopy = estimatedRows(inner, visiting: visiting) else { return nil }
                 let (product, overflow) = perCopy.multipliedReportingOverflow(by: max(times, 0))
                 rows = overflow ? Int.max : product
-            case .merge(_, let branches, _, _):
+            case .merge(_, let branches, _, _, _):
                 rows = 1
                 for branch in branches {
                     guard let inner = estimatedRows(branch, visiting: visiting) else { return nil }

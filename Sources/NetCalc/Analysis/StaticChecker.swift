@@ -71,7 +71,7 @@ final class StaticChecker {
                 }
             case .repetition(let inner, _, _):
                 check(inner, parameters: parameters, into: &diagnostics)
-            case .merge(_, let branches, _, _):
+            case .merge(_, let branches, _, _, _):
                 for branch in branches { check(branch, parameters: parameters, into: &diagnostics) }
             case .input, .identity, .name, .reference:
                 break

@@ -5,12 +5,16 @@ import Darwin
 #endif
 
 /// `netcalc check`: reads each sheet (and a teacher's key), grades it, and writes the verdicts, a
-/// class's summary, a CSV gradebook or Gradescope's results.json.
+/// class's summary, a CSV gradebook or Gradescope's results.json, and with `--feedback` a file of
+/// verdicts per student.
 
 /// Runs `netcalc check` on the inputs.
 func check(_ inputs: [InputSource], options: Options, invocation: Invocation, colorOut: Bool,
            renderer: DiagnosticRenderer) -> Outcome {
+    let started = invocation.clock()
     var outcome = Outcome(status: 0, standardOutput: "", standardError: "")
+    var gradescope = GradescopeSettings(visibility: options.visibility, stdoutVisibility: options.stdoutVisibility,
+                                        hideAnswers: options.hideAnswers)
     // Text pages and wraps on a terminal, as analysis does; JSON, CSV and Gradescope's file do not.
     outcome.pageable = !options.noPager && options.checkFormat == .text
     let width = invocation.environment["COLUMNS"].flatMap(Int.init).flatMap { $0 >= 20 ? $0 : nil }
@@ -32,8 +36,26 @@ func check(_ inputs: [InputSource], options: Options, invocation: Invocation, co
             outcome.standardError += renderer.render(trouble.diagnostics)
                 + renderer.render(Diagnostic(.error, trouble.message, hint: trouble.hint))
             outcome.status = 2
+            if options.checkFormat == .gradescope {
+                // Gradescope shows the student this, not an empty file; the key's text (its answers) stays out.
+                gradescope.executionTime = seconds(since: started, invocation: invocation)
+                outcome.standardOutput = CheckRenderer().gradescopeFailure(
+                    "The autograder cannot grade: \(trouble.message). Tell the course staff.", maxScore: 0, settings: gradescope)
+            }
             return outcome
         }
+    }
+    // Gradescope's result is one student's: a submission of several sheets is not graded as one.
+    if options.checkFormat == .gradescope, inputs.count != 1 {
+        let names = inputs.map { $0.path ?? ($0 == .standardInput ? "<stdin>" : "-e") }
+        let message = "This submission has \(inputs.count) sheets (\(names.joined(separator: ", "))); "
+            + "the autograder grades exactly one. Submit your answers as one .net file."
+        outcome.standardError += "netcalc: error: --format gradescope grades one sheet; \(inputs.count) were given\n"
+        gradescope.executionTime = seconds(since: started, invocation: invocation)
+        let maxScore = key.map { Score($0.unansweredVerdicts(countsFollowThrough: !options.noFollowThrough)).maxPoints } ?? 0
+        outcome.standardOutput = CheckRenderer().gradescopeFailure(message, maxScore: maxScore, settings: gradescope)
+        outcome.status = max(outcome.status, 1)
+        return outcome
     }
     var sheets: [GradedSheet] = []
     var standardInputUsed = false
@@ -122,7 +144,10 @@ func check(_ inputs: [InputSource], options: Options, invocation: Invocation, co
     let report = CheckRenderer(color: colorOut)
     switch options.checkFormat {
     case .text:
-        outcome.standardOutput = wrappedLines(sheets.count > 1 ? report.classReport(sheets) : report.text(sheets.flatMap(\.verdicts)),
+        // Without a key, the first line says what the grades rest on: a teacher must not take them for a key's.
+        let withoutKey = key == nil ? CheckRenderer.withoutKeyLine(sheets: sheets.count) + "\n" : ""
+        outcome.standardOutput = wrappedLines(withoutKey + (sheets.count > 1 ? report.classReport(sheets)
+                                                            : report.text(sheets.flatMap(\.verdicts), hideAnswers: options.hideAnswers)),
                                               width: width)
     case .json:
         outcome.standardOutput = report.json(sheets, diagnostics: diagnostics)
@@ -130,10 +155,68 @@ func check(_ inputs: [InputSource], options: Options, invocation: Invocation, co
         outcome.standardOutput = report.gradebook(sheets, visibly: invocation.standardOutputIsTerminal)
     case .gradescope:
         let plain = DiagnosticRenderer(color: false)
-        outcome.standardOutput = report.gradescope(sheets, diagnostics: diagnostics.map { plain.render($0) }.joined())
+        gradescope.executionTime = seconds(since: started, invocation: invocation)
+        let sheet = sheets.first ?? GradedSheet(name: "", verdicts: [])
+        outcome.standardOutput = report.gradescope(sheet, diagnostics: diagnostics.map { plain.render($0) }.joined(), settings: gradescope)
+    }
+    if let folder = options.feedbackFolder {
+        let plain = CheckRenderer()
+        let texts = sheets.map { sheet in
+            "netcalc check: \(visible(sheet.name))\n\n" + sheet.errors.map { DiagnosticRenderer(color: false).render($0) }.joined()
+                + plain.text(sheet.verdicts, hideAnswers: options.hideAnswers)
+        }
+        let names = StudentID.fileNames(StudentID.ids(sheets.map(\.name)), suffix: ".txt")
+        if let trouble = writeFeedback(folder, zip(names, texts).map { ($0, $1) }, invocation: invocation) {
+            outcome.standardError += "netcalc: error: \(trouble)\n"
+            outcome.status = 2
+        }
     }
     if sheets.contains(where: { $0.verdicts.contains { !$0.earns } }) { outcome.status = max(outcome.status, 1) }
     return outcome
+}
+
+/// Whole seconds since `started` (by the invocation's clock), rounded to the nearest.
+private func seconds(since started: UInt64, invocation: Invocation) -> Int {
+    let now = invocation.clock()
+    let elapsed = now >= started ? now - started : 0
+    return Int(clamping: (elapsed / 500_000_000 + 1) / 2)
+}
+
+/// The time in nanoseconds by the monotonic clock (never set back).
+@Sendable func monotonicNanoseconds() -> UInt64 {
+    var time = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &time)
+    return UInt64(clamping: time.tv_sec) &* 1_000_000_000 &+ UInt64(clamping: time.tv_nsec)
+}
+
+/// Writes each feedback file (a name made by `StudentID.fileNames`, and its text) into `folder`,
+/// which is made if it is missing (with the folders above it); returns what went wrong, or nil. An
+/// existing file of the name is replaced (a class is graded again after a fix); a link in its place
+/// is not followed.
+private func writeFeedback(_ folder: String, _ files: [(String, String)], invocation: Invocation) -> String? {
+    let full = fullPath(folder, invocation: invocation)
+    // The folder and any folders above it that are missing, as `mkdir -p` makes them.
+    var path = full.hasPrefix("/") ? "" : "."
+    for component in full.split(separator: "/") {
+        path += "/" + component
+        if mkdir(path, 0o755) != 0, errno != EEXIST {
+            return "cannot make the feedback folder '\(visible(folder))': \(errorText(errno))"
+        }
+    }
+    for (name, text) in files {
+        let shown = visible(folder.hasSuffix("/") ? folder + name : folder + "/" + name)
+        let descriptor = open(full + "/" + name, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else { return "cannot write the feedback file '\(shown)': \(errorText(errno))" }
+        let result = writeAll(descriptor, Array(text.utf8))
+        let closed = close(descriptor) == 0 ? nil : errno
+        switch result {
+        case .written:
+            if let closed { return "cannot write the feedback file '\(shown)': \(errorText(closed))" }
+        case .closedPipe: return "cannot write the feedback file '\(shown)': \(errorText(EPIPE))"
+        case .failed(let code): return "cannot write the feedback file '\(shown)': \(errorText(code))"
+        }
+    }
+    return nil
 }
 
 /// What makes two names of a sheet the same sheet: the file's device and inode when it can be looked at

@@ -28,6 +28,9 @@ public struct Invocation: Sendable {
     /// The bytes of each argument that is not UTF-8, by the text `arguments` holds for it (`caf\xE9.net`):
     /// a file of such a name is opened by them.
     var pathBytes: [String: [UInt8]] = [:]
+    /// The time in nanoseconds since a fixed moment, for Gradescope's `execution_time` (tests give a
+    /// fixed one, so that results.json is the same on every run).
+    var clock: @Sendable () -> UInt64 = monotonicNanoseconds
 
     public init(arguments: [String], standardInput: [UInt8] = []) {
         self.arguments = arguments
@@ -83,9 +86,15 @@ public func run(_ invocation: Invocation) -> Outcome {
         outcome.standardOutput = "netcalc \(netcalcVersion)\n"
         return outcome
     case .quiz:
-        // Without --seed, a fresh sheet each time; its header names the seed, so it can be made again.
+        // Without --seed, a fresh sheet each time. A student's sheet does not name its seed (that would
+        // print its key), so the seed drawn goes to standard error, for the teacher; a key names it.
         var settings = options.quiz
-        if !options.seedGiven { settings.seed = UInt64.random(in: 1...999_999) }
+        if !options.seedGiven {
+            settings.seed = UInt64.random(in: 1...999_999)
+            if !settings.key {
+                outcome.standardError = "netcalc: quiz seed \(settings.seed); its key: \(QuizMaker(settings: settings).command(key: true))\n"
+            }
+        }
         outcome.standardOutput = QuizMaker(settings: settings).render()
         outcome.pageable = outcome.pageable && options.quiz.format == .spec  // a worksheet goes to a file
         return outcome
@@ -249,7 +258,7 @@ private func render(_ networks: [NetworkReport], definitions: [String: [String: 
     case .dot:
         DotRenderer().render(networks, into: &buffer)
     case .svg:
-        buffer.append(SVGRenderer(units: options.units).render(networks))
+        buffer.append(SVGRenderer(units: options.units, foldsToFit: options.depth == nil).render(networks))
     case .html:
         buffer.append(HTMLRenderer(columns: options.columns ?? Column.defaults(Column.tableDefault, for: networks), units: options.units, fit: fit,
                                    layout: options.layout).render(networks, diagnostics: diagnostics))

@@ -32,6 +32,15 @@ enum CheckFormat: String, CaseIterable, Sendable {
     case gradescope
 }
 
+/// When Gradescope shows students a test or the autograder's output (its `visibility` and
+/// `stdout_visibility` fields).
+enum GradescopeVisibility: String, CaseIterable, Sendable {
+    case hidden
+    case afterDueDate = "after_due_date"
+    case afterPublished = "after_published"
+    case visible
+}
+
 /// Code that `--emit` writes instead of a report.
 enum EmitTarget: String, CaseIterable, Sendable {
     case pytorch, spec
@@ -85,6 +94,14 @@ struct Options: Sendable {
     var checkUnits: ByteConvention?
     /// `netcalc check --tolerance 5%|written`: how close an approximate answer must be.
     var checkTolerance: Tolerance?
+    /// `netcalc check --visibility`: when Gradescope shows the tests.
+    var visibility: GradescopeVisibility?
+    /// `netcalc check --stdout-visibility`: when Gradescope shows the autograder's output.
+    var stdoutVisibility: GradescopeVisibility?
+    /// `netcalc check --hide-answers`: verdicts without the right answers or the formulas that give them.
+    var hideAnswers = false
+    /// `netcalc check --feedback DIR`: a text file of verdicts per sheet, named by its student.
+    var feedbackFolder: String?
 }
 
 /// A command line that cannot be run: a message, and advice.
@@ -151,16 +168,21 @@ extension Options {
         case .check:
             return """
                 usage: netcalc check [options] FILE ...
-                grades the answers written in braces after layers ({55x55x96, params: 34944}) and after a
-                network (total {...}): right, wrong (with the worked formula and the mistake named),
-                follow-through (wrong only because an earlier answer was), unanswered. `points: N` in an
-                answer sets its weight. Several files: a line per sheet and the class's summary.
-                options: --format text|json|csv|gradescope (csv: a gradebook; gradescope: the autograder's
-                         results.json), --key KEY.net (grade against a teacher's key: its networks,
-                         questions and points), --no-follow-through (or @followthrough off in the sheet or
-                         key), --units 1024|1000 (how KB, MB, GB are read first; both are
-                         accepted, or @units), --tolerance 5%|written (for 3.2M, ~3M, 7.6e2; or
-                         @tolerance), --batch N, --dtype TYPE, --optimizer NAME, --rounding MODE, --color WHEN, -e SPEC
+                grades the answers written in braces after layers and merges ({55x55x96, params: 34944})
+                and after a network (total {...}): right, wrong (with the worked formula and the mistake
+                named), follow-through (wrong only because an earlier answer was), unanswered. `points: N`
+                in an answer sets its weight. Several files: a line per sheet and the class's summary.
+                options: --format text|json|csv|gradescope (csv: a gradebook, a row per student;
+                         gradescope: the autograder's results.json for one sheet), --key KEY.net (grade
+                         against a teacher's key: its networks, settings, questions, points and notes;
+                         without it, each sheet's own), --no-follow-through (or @followthrough off in the
+                         sheet or key), --hide-answers (text and gradescope: right or wrong and the mistake,
+                         never the right answer), --visibility WHEN and --stdout-visibility WHEN
+                         (gradescope: hidden, after_due_date, after_published, visible), --feedback DIR (a
+                         text file of verdicts per student), --units 1024|1000 (how KB, MB, GB are
+                         read first; both are accepted, or @units), --tolerance 5%|written (for 3.2M,
+                         ~3M, 7.6e2; or @tolerance), --batch N,
+                         --dtype TYPE, --optimizer NAME, --rounding MODE, --color WHEN, -e SPEC
                 exit status: 0 every answer right, 1 a wrong answer or a spec error, 2 trouble
                 """
         case .quiz:
@@ -199,6 +221,8 @@ extension Options {
             "--layout": (true, [.analyze]), "--input-shape": (true, [.analyze]),
             "--seed": (true, [.quiz]), "--layers": (true, [.quiz]), "--level": (true, [.quiz]), "--key": (false, [.quiz, .check]),
             "--template": (true, [.quiz]), "--no-follow-through": (false, [.check]),
+            "--visibility": (true, [.check]), "--stdout-visibility": (true, [.check]),
+            "--hide-answers": (false, [.check]), "--feedback": (true, [.check]),
             "--write": (false, [.fmt]),
         ]
         for name in ["--color", "--help", "--version", "--no-pager"] {
@@ -340,6 +364,12 @@ extension Options {
                 case "--key":
                     if checking { options.checkKey = text } else { options.quiz.key = true }
                 case "--no-follow-through": options.noFollowThrough = true
+                case "--visibility": options.visibility = try choice(text, name, GradescopeVisibility.self)
+                case "--stdout-visibility": options.stdoutVisibility = try choice(text, name, GradescopeVisibility.self)
+                case "--hide-answers": options.hideAnswers = true
+                case "--feedback":
+                    guard !text.isEmpty else { throw UsageError(message: "--feedback needs a folder", hint: "--feedback feedback/") }
+                    options.feedbackFolder = text
                 case "--template": options.quiz.template = try choice(text, name, QuizTemplate.self)
                 case "--write": options.write = true
                 case "--no-pager": options.noPager = true
@@ -433,6 +463,14 @@ extension Options {
         if summary, format != .table {
             throw UsageError(message: "--summary is a text view; it does not go with --format \(format.rawValue)",
                              hint: "for scripts, --depth 1 --format \(format.rawValue) gives the blocks' subtotals")
+        }
+        for name in ["--visibility", "--stdout-visibility"] where given.contains(name) && checkFormat != .gradescope {
+            throw UsageError(message: "\(name) is a Gradescope setting; it goes with --format gradescope",
+                             hint: "netcalc check --format gradescope \(name) after_due_date SHEET.net")
+        }
+        if hideAnswers, checkFormat == .json || checkFormat == .csv {
+            throw UsageError(message: "--hide-answers goes with the text or gradescope output, not \(checkFormat.rawValue)",
+                             hint: "the JSON and the gradebook are the teacher's; students see the text, feedback files and Gradescope's tests")
         }
         if emit != nil, given.contains("--format") {
             throw UsageError(message: "--emit writes code instead of a report, so --format means nothing with it",

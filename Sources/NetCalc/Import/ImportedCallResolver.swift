@@ -23,6 +23,17 @@ struct ImportedCallResolver {
         self.file = file
     }
 
+    /// True when `call` was resolved before: resolving it again gives the same layer.
+    func knows(_ call: ImportedCall) -> Bool {
+        known[call] != nil
+    }
+
+    /// Forgets a call's layer, so that the resolver is as before the call was first resolved: a model
+    /// reader taking back a failed attempt (the ONNX importer's `rollBackAttempt`) forgets the calls it made.
+    mutating func forget(_ call: ImportedCall) {
+        known[call] = nil
+    }
+
     /// The layer a call makes, through the same binding and checks as a spec's call; a problem is
     /// reported at the layer named `name`, at `range` (and `node`, in a binary model file). A failure holds
     /// at least one error.

@@ -76,8 +76,9 @@ struct CheckRenderer {
 
     // MARK: Text
 
-    /// Every verdict of one sheet (or of several read as one), then the summary.
-    func text(_ verdicts: [Verdict]) -> String {
+    /// Every verdict of one sheet (or of several read as one), then the summary; with `hideAnswers`,
+    /// a wrong answer's verdict names the mistake but not the right answer or its formula.
+    func text(_ verdicts: [Verdict], hideAnswers: Bool = false) -> String {
         var out = ""
         for verdict in verdicts {
             let (line, column) = verdict.file.location(of: verdict.range.start)
@@ -92,9 +93,15 @@ struct CheckRenderer {
             case .followThrough:
                 let label = verdict.countsFollowThrough ? "follow-through:" : "follow-through, not counted:"
                 let from = verdict.followsFrom.map { ", from your \(describe($0)) on line \($0.line)" } ?? ", from your earlier answers"
-                out += "\(place) \(verdict.countsFollowThrough ? green : yellow)\(label)\(reset) \(what) \(answer)\(from) (the answer is \(visible(verdict.expected)))\n"
+                let shown = hideAnswers ? "" : " (the answer is \(visible(verdict.expected)))"
+                out += "\(place) \(verdict.countsFollowThrough ? green : yellow)\(label)\(reset) \(what) \(answer)\(from)\(shown)\n"
                 if let reading = verdict.reading { out += "  \(visible(reading))\n" }
                 if !verdict.formula.isEmpty { out += "  \(visible(verdict.formula))\n" }
+            case .wrong where hideAnswers:
+                out += "\(place) \(red)wrong:\(reset) \(what) \(answer)\n"
+                if let reading = verdict.reading { out += "  \(visible(reading))\n" }
+                if let kind = verdict.mistakeKind { out += "  mistake: \(kind.title)\n" }
+                if let note = verdict.note { out += "  note: \(visible(note))\n" }
             case .wrong:
                 out += "\(place) \(red)wrong:\(reset) \(what) \(answer); the answer is \(visible(verdict.expected))\n"
                 if let reading = verdict.reading { out += "  \(visible(reading))\n" }
@@ -109,6 +116,12 @@ struct CheckRenderer {
         }
         guard !verdicts.isEmpty else { return "" }
         return out + "\(bold)\(Score(verdicts).summary(weighted: weighted(verdicts)))\(reset)\n"
+    }
+
+    /// The first line of a check without `--key`: the sheet is graded on its own terms.
+    static func withoutKeyLine(sheets: Int) -> String {
+        let whose = sheets == 1 ? "the sheet's own network, settings and points" : "each sheet's own network, settings and points"
+        return "no key: graded against \(whose) (a student who edits them is graded on their own terms; grade with --key KEY.net)"
     }
 
     /// `CONV1 32x32x8`, `CONV1 rf 4`: an answer that others follow from.
@@ -303,13 +316,15 @@ struct CheckRenderer {
 
     // MARK: Gradebook
 
-    /// A CSV gradebook: a row per sheet, a column per question (its verdict), then the sheet's answers
-    /// right, total, points and score; every field through `csvField` (`visibly` on a terminal).
+    /// A CSV gradebook: a row per sheet (its file and its student, `StudentID`), a column per question
+    /// (its verdict), then the sheet's answers right, total, points and score; every field through
+    /// `csvField` (`visibly` on a terminal).
     func gradebook(_ sheets: [GradedSheet], visibly: Bool = false) -> String {
         let questions = Self.questions(sheets)
-        var out = (["sheet"] + questions.map(\.label) + ["right", "total", "points", "max points", "percent"])
+        let students = StudentID.ids(sheets.map(\.name))
+        var out = (["sheet", "student"] + questions.map(\.label) + ["right", "total", "points", "max points", "percent"])
             .map { csvField($0, visibly: visibly) }.joined(separator: ",") + "\r\n"
-        for sheet in sheets {
+        for (sheet, student) in zip(sheets, students) {
             var cells: [String: String] = [:]
             for verdict in sheet.verdicts {
                 let id = Self.questionID(verdict)
@@ -323,7 +338,7 @@ struct CheckRenderer {
                 }
             }
             let score = sheet.score
-            let row = [sheet.name] + questions.map { cells[$0.id] ?? "" }
+            let row = [sheet.name, student] + questions.map { cells[$0.id] ?? "" }
                 + ["\(score.right)", "\(score.total)", "\(score.points)", "\(score.maxPoints)", "\(score.percent)"]
             out += row.map { csvField($0, visibly: visibly) }.joined(separator: ",") + "\r\n"
         }
@@ -333,42 +348,86 @@ struct CheckRenderer {
 
     // MARK: Gradescope
 
-    /// Gradescope's autograder `results.json`: the score, and a test per answer with its worked
-    /// formula and the mistake named. Errors reading a sheet go in the top-level output.
-    func gradescope(_ sheets: [GradedSheet], diagnostics: String) -> String {
-        let verdicts = sheets.flatMap(\.verdicts)
-        let several = sheets.count > 1
-        let networks = Set(verdicts.map(\.networkLabel))
-        let tests = verdicts.map { verdict -> JSONValue in
-            let (line, _) = verdict.file.location(of: verdict.range.start)
-            var name = networks.count > 1 ? "\(verdict.network) \(verdict.question)" : verdict.question
-            name += " (\(several ? "\(verdict.file.name) " : "")line \(line))"
-            var output: String
-            switch verdict.outcome {
-            case .right: output = "right: \(verdict.answer)"
-            case .followThrough:
-                let from = verdict.followsFrom.map { ", from your \(describe($0)) on line \($0.line)" } ?? ""
-                output = "follow-through\(verdict.countsFollowThrough ? "" : " (not counted)"): \(verdict.answer)\(from); the answer is \(verdict.expected)\n\(verdict.formula)"
-            case .wrong:
-                output = "wrong: \(verdict.answer); the answer is \(verdict.expected)\n\(verdict.formula)"
-                if let mistake = verdict.mistake { output += "\nmistake: \(mistake)" }
-                if let note = verdict.note { output += "\nnote: \(note)" }
-            case .unanswered: output = "unanswered"
-            case .ungraded: output = "cannot grade: \(verdict.formula)"
-            }
-            if let reading = verdict.reading, verdict.outcome != .unanswered { output += "\n\(reading)" }
+    /// Gradescope's autograder `results.json` for one sheet: the score, and a test per answer named
+    /// by the key's network and row (`quiz CONV1 shape`, the same for every student), whose output holds
+    /// the verdict, the worked formula and the mistake named (with `hideAnswers`, the verdict and the
+    /// mistake's name only). Errors reading the sheet go in the top-level output.
+    func gradescope(_ sheet: GradedSheet, diagnostics: String, settings: GradescopeSettings) -> String {
+        var names: [String: Int] = [:]
+        let tests = sheet.verdicts.map { verdict -> JSONValue in
+            var name = verdict.networkLabel.isEmpty ? verdict.question : "\(verdict.networkLabel) \(verdict.question)"
+            // A question answered twice on one sheet: the second test is `CONV1 shape (2)`.
+            names[name, default: 0] += 1
+            if let count = names[name], count > 1 { name += " (\(count))" }
             return .object([
-                ("max_score", .int(verdict.points)), ("name", .string(name)), ("output", .string(output)),
+                ("max_score", .int(verdict.points)), ("name", .string(name)),
+                ("output", .string(gradescopeOutput(verdict, hideAnswers: settings.hideAnswers))),
                 ("score", .int(verdict.earns ? verdict.points : 0)), ("status", .string(verdict.earns ? "passed" : "failed")),
             ])
         }
-        let score = Score(verdicts)
-        var output = score.summary(weighted: weighted(verdicts))
+        let score = sheet.score
+        var output = score.summary(weighted: weighted(sheet.verdicts))
         if !diagnostics.isEmpty { output += "\n\n" + diagnostics }
-        return JSONValue.object([
-            ("max_score", .int(score.maxPoints)), ("output", .string(output)), ("score", .int(score.points)),
-            ("tests", .array(tests)),
-        ]).document
+        return settings.document([("max_score", .int(score.maxPoints)), ("output", .string(output)),
+                                  ("score", .int(score.points)), ("tests", .array(tests))])
+    }
+
+    /// What one test says: the verdict and the answer, then the worked formula and the mistake; with
+    /// `hideAnswers` nothing that gives the right value (not the formula, which ends in it, nor the
+    /// mistake's explanation, which may), but the mistake's name and the teacher's note.
+    func gradescopeOutput(_ verdict: Verdict, hideAnswers: Bool) -> String {
+        // How the answer was read (the sense of MB, why it could not be read): never the right answer.
+        let reading = verdict.reading.map { "\n\($0)" } ?? ""
+        switch verdict.outcome {
+        case .right:
+            return "right: \(verdict.answer)" + reading
+        case .followThrough:
+            // The formula is in the student's own numbers: it ends in their answer, not the right one.
+            let from = verdict.followsFrom.map { ", from your \(describe($0)) on line \($0.line)" } ?? ""
+            let label = "follow-through\(verdict.countsFollowThrough ? "" : " (not counted)")"
+            return "\(label): \(verdict.answer)\(from)\(hideAnswers ? "" : "; the answer is \(verdict.expected)")\n\(verdict.formula)" + reading
+        case .wrong:
+            var output = "wrong: \(verdict.answer)"
+            if hideAnswers {
+                if let kind = verdict.mistakeKind { output += "\nmistake: \(kind.title)" }
+            } else {
+                output += "; the answer is \(verdict.expected)\n\(verdict.formula)"
+                if let mistake = verdict.mistake { output += "\nmistake: \(mistake)" }
+            }
+            if let note = verdict.note { output += "\nnote: \(note)" }
+            return output + reading
+        case .unanswered:
+            return "unanswered"
+        case .ungraded:
+            return "cannot grade: \(verdict.formula)" + reading
+        }
+    }
+
+    /// A results.json that grades nothing and says why (a submission of several sheets, a key that
+    /// cannot be read): score 0 of `maxScore`, no tests.
+    func gradescopeFailure(_ message: String, maxScore: Int, settings: GradescopeSettings) -> String {
+        settings.document([("max_score", .int(maxScore)), ("output", .string(message)), ("score", .int(0)), ("tests", .array([]))])
+    }
+}
+
+/// What `--format gradescope` adds to results.json besides the grades.
+struct GradescopeSettings: Sendable {
+    /// When students see the tests (`visibility`); nil leaves it to Gradescope (visible).
+    var visibility: GradescopeVisibility?
+    /// When students see the top-level output (`stdout_visibility`); nil leaves it to Gradescope.
+    var stdoutVisibility: GradescopeVisibility?
+    /// Keep the right answers, and the formulas that give them, out of the tests' output.
+    var hideAnswers = false
+    /// Whole seconds the grading took (`execution_time`); nil leaves it out.
+    var executionTime: Int?
+
+    /// The document: the fields given, and the settings' own.
+    func document(_ fields: [(String, JSONValue)]) -> String {
+        var fields = fields
+        if let visibility { fields.append(("visibility", .string(visibility.rawValue))) }
+        if let stdoutVisibility { fields.append(("stdout_visibility", .string(stdoutVisibility.rawValue))) }
+        if let executionTime { fields.append(("execution_time", .int(executionTime))) }
+        return JSONValue.object(fields).document
     }
 }
 

@@ -74,9 +74,16 @@ struct FigureStructure: Sendable {
     var totalRows = 0
     /// Inputs of merges with more than `maximumLanes` inputs, not drawn.
     var droppedInputs = 0
+    /// Whether a run of uses of one block was made one box.
+    var collapsedRuns = false
 
-    /// Arranges a network's rows: at most `maximumRows` of them, each walked once.
-    init(_ network: NetworkReport) {
+    /// Consecutive uses of one block, at least, that `collapsingRuns` draws as one box.
+    static let shortestRun = 3
+
+    /// Arranges a network's rows: at most `maximumRows` of them, each walked once. With
+    /// `collapsingRuns`, consecutive folded uses of one block on a sequence (DenseNet's 24 dense
+    /// layers) are one box, a span of their rows.
+    init(_ network: NetworkReport, collapsingRuns: Bool = false) {
         let rows = network.rows
         totalRows = rows.count
         guard !rows.isEmpty else { return }
@@ -93,9 +100,49 @@ struct FigureStructure: Sendable {
         builder.walkAll()
         sequences = builder.emitAll()
         droppedInputs = builder.droppedInputs
+        if collapsingRuns {
+            let before = sequences.map(\.count)
+            sequences = sequences.map { Self.collapsingRuns($0, network: network) }
+            collapsedRuns = sequences.map(\.count) != before
+        }
         if cut < rows.count {
             sequences[0].append(.unit(FigureUnit(node: .span(first: cut, last: rows.count - 1))))
         }
+    }
+
+    /// The items with each run of `shortestRun` or more folded uses of one block, each reading the
+    /// one before, replaced by one span.
+    static func collapsingRuns(_ items: [FigureItem], network: NetworkReport) -> [FigureItem] {
+        let rows = network.rows
+        /// The block a unit is a folded use of, when it is one row with nothing glued.
+        func block(_ item: FigureItem) -> (row: Int, name: String)? {
+            guard case .unit(let unit) = item, unit.glued.isEmpty, case .row(let row) = unit.node,
+                  case .block(let id) = rows[row].role, id > 0, id < network.blocks.count else { return nil }
+            return (row, network.blocks[id].name)
+        }
+        var out: [FigureItem] = []
+        var index = 0
+        while index < items.count {
+            guard let first = block(items[index]) else {
+                out.append(items[index])
+                index += 1
+                continue
+            }
+            var end = index + 1
+            var last = first.row
+            while end < items.count, let next = block(items[end]), next.name == first.name, next.row == last + 1,
+                  rows[next.row].firstInput == last {
+                last = next.row
+                end += 1
+            }
+            if end - index >= shortestRun {
+                out.append(.unit(FigureUnit(node: .span(first: first.row, last: last))))
+            } else {
+                out.append(contentsOf: items[index..<end])
+            }
+            index = end
+        }
+        return out
     }
 }
 

@@ -667,7 +667,7 @@ struct ReplayBuilder: BodyBuilding {
                 }
             case .repetition(let inner, let count, _):
                 flow = try repetition(inner, count, flow)
-            case .merge(let kind, let branches, _, _):
+            case .merge(let kind, let branches, _, _, _):
                 var outputs: [PyFlow] = []
                 for branch in branches { outputs.append(try walk(branch, flow)) }
                 let row = try takeRow()

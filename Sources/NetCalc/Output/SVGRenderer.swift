@@ -1,8 +1,10 @@
 /// Renders networks as the architecture figure the notes draw: each layer's output volume as a 3-D box
-/// (depth along the flow, height up, width receding, sizes on a log scale), labelled with its name,
-/// kernel and size; a convolution's or pool's window drawn on the volume it reads; fully connected
-/// layers as bars; normalizations and activations as slabs glued to the box they follow; merges as
-/// circles with their branches side by side; arrows between them; long chains wrapped onto rows.
+/// (depth along the flow on a log scale, height up and width receding on a square-root scale),
+/// labelled with its name, kernel and size; a convolution's or pool's window drawn on the volume it
+/// reads; fully connected layers as bars; normalizations and activations as slabs glued to the box
+/// they follow; merges as circles with their branches side by side, identity shortcuts as skip arrows
+/// into them; arrows between them; long chains wrapped onto rows; an encoder-decoder as a U
+/// (FigureUShape.swift); a network of more than 40 layers folded by its block uses to fit a slide.
 /// The same input always gives the same bytes.
 
 /// `--format svg`: one SVG document holding every network's figure, one under the other.
@@ -10,6 +12,9 @@ struct SVGRenderer {
     var units = ByteUnits.iec
     /// How wide a row of boxes grows before it wraps, in pixels.
     var maxWidth = 1200.0
+    /// Whether a network of many layers is folded by its block uses to fit a slide (not when `--depth`
+    /// says how deep to draw).
+    var foldsToFit = true
 
     /// The document: the figures stacked, each with its title.
     func render(_ networks: [NetworkReport]) -> String {
@@ -17,8 +22,11 @@ struct SVGRenderer {
         var width = 320.0
         var top = 0.0
         for (index, network) in networks.enumerated() {
-            var figure = Figure(network: network, units: units, maxWidth: maxWidth, prefix: "f\(index)-",
+            let fit = foldsToFit ? Figure.fitted(network, units: units, maxWidth: maxWidth) : Figure.Fit(network: network)
+            var figure = Figure(network: fit.network, units: units, maxWidth: maxWidth, prefix: "f\(index)-",
                                 explainInTitles: true)
+            figure.foldedTo = fit.depth
+            figure.collapsesRuns = fit.collapsesRuns
             let drawn = figure.draw()
             body += "<g transform=\"translate(0,\(Markup.number(top)))\">\n" + drawn.body + "</g>\n"
             width = max(width, drawn.width)
@@ -50,6 +58,10 @@ struct Figure {
     let explainInTitles: Bool
     /// Whether the figure starts with the network's name (the page has it as a heading).
     var showsName = true
+    /// The block depth the network was folded to so that its figure fits a slide (the header says so).
+    var foldedTo: Int?
+    /// Whether runs of uses of one block are drawn as one box each (to fit a slide: the header says so).
+    var collapsesRuns = false
 
     /// Spacing in pixels: around the figure, between items of a row, between rows and lanes, before
     /// a group's lanes (where its arrows fan out) and before its merge (where they come together).
@@ -59,12 +71,25 @@ struct Figure {
     static let laneGap = 18.0
     static let laneInset = 24.0
     static let mergeGap = 24.0
+    /// Room above a group for each of its skip arrows.
+    static let skipRise = 12.0
     /// A glued slab's thickness and a merge circle's radius.
     static let slab = 5.0
     static let radius = 11.0
 
+    /// The largest spatial size of any volume drawn, which the scale draws 130 pixels tall.
+    let largestSpatial: Int
+    /// How many merges each block use holds directly (by block use).
+    let mergesIn: [Int: Int]
+
     init(network: NetworkReport, units: ByteUnits, maxWidth: Double, prefix: String, explainInTitles: Bool) {
         self.network = network
+        largestSpatial = network.rows.reduce(1) { max($0, $1.output.width, $1.output.height) }
+        var merges: [Int: Int] = [:]
+        for row in network.rows {
+            if case .merge = row.role, row.block > 0 { merges[row.block, default: 0] += 1 }
+        }
+        mergesIn = merges
         self.units = units
         self.maxWidth = max(400, maxWidth)
         self.prefix = prefix
@@ -81,9 +106,9 @@ struct Figure {
 
     /// The figure's elements (without the `<svg>` around them) and its size.
     mutating func draw() -> (body: String, width: Double, height: Double) {
-        let structure = FigureStructure(network)
+        let structure = FigureStructure(network, collapsingRuns: collapsesRuns)
         let rows = network.rows
-        var header = Header(network: network, structure: structure, units: units)
+        var header = Header(network: network, structure: structure, units: units, foldedTo: foldedTo)
         header.showsName = showsName
         let sequences = structure.sequences.map { measure($0, width: maxWidth) }
         var top = Self.margin + header.height
@@ -95,10 +120,14 @@ struct Figure {
             top += sequence.height + Self.runGap * 1.5
             width = max(width, sequence.width)
         }
-        // The rows of a span (the tail past the cap) are past `drawnRows`: only drawn rows are looked up.
+        // The rows of the tail's span are past `drawnRows`: only drawn rows are looked up. A run of
+        // block uses drawn as one span stands for each of its rows.
         for box in placed {
             for row in [box.unit.node.firstRow] + box.unit.glued where row < unitOf.count {
                 unitOf[row] = box
+            }
+            if case .span(let first, let last) = box.unit.node, last < unitOf.count {
+                for row in first...last { unitOf[row] = box }
             }
         }
         width = max(width + 2 * Self.margin, header.width + 2 * Self.margin)
@@ -113,6 +142,67 @@ struct Figure {
             out += unitSVG(box, rows: rows)
         }
         return (out, width, height)
+    }
+
+    /// The figure's size, measured without drawing it.
+    func size() -> (width: Double, height: Double) {
+        let structure = FigureStructure(network, collapsingRuns: collapsesRuns)
+        var header = Header(network: network, structure: structure, units: units, foldedTo: foldedTo)
+        header.showsName = showsName
+        let sequences = structure.sequences.map { measure($0, width: maxWidth) }
+        let width = max(sequences.map(\.width).max() ?? 0, header.width) + 2 * Self.margin
+        let height = sequences.reduce(Self.margin + header.height) { $0 + $1.height + Self.runGap * 1.5 }
+        return (width, height - Self.runGap * 1.5 + Self.margin)
+    }
+
+    // MARK: Folding to fit a slide
+
+    /// A slide's room: a figure folded to fit is at most this tall (and, wrapped, this wide).
+    static let slide = (width: 1280.0, height: 900.0)
+    /// Networks of more layers than this (convolutions, up-samplings and fully connected ones, the
+    /// layers a network's name counts) are folded by their block uses to fit a slide.
+    static let foldingLayers = 40
+
+    /// The layers a network's name counts: `ResNet-18` has 18 (plus its 3 projection shortcuts).
+    static func namedLayers(_ network: NetworkReport) -> Int {
+        network.rows.reduce(0) { count, row in
+            switch FigureKind.of(row) {
+            case .conv, .upsampling, .fc: return count + 1
+            case .input, .pool, .norm, .activation, .dropout, .reshape, .merge, .other: return count
+            }
+        }
+    }
+
+    /// How a figure is fitted to a slide: the network as drawn, the block depth it was folded to, and
+    /// whether runs of one block's uses are one box each.
+    struct Fit {
+        var network: NetworkReport
+        var depth: Int?
+        var collapsesRuns = false
+    }
+
+    /// The network as its figure draws it by default: whole up to `foldingLayers` layers; past that,
+    /// folded by its block uses at the deepest depth whose figure fits `slide` (each block use one box,
+    /// as `--depth N` draws it), at each depth first as it is, then with each run of three or more
+    /// uses of one block as one box (ResNet-152's 35 bottlenecks of a stage, DenseNet's 24 dense
+    /// layers); failing all, at depth 1 with runs as one box. A network without block uses is drawn whole.
+    static func fitted(_ network: NetworkReport, units: ByteUnits, maxWidth: Double) -> Fit {
+        let deepest = network.blocks.map(\.depth).max() ?? 0
+        guard deepest > 0, namedLayers(network) > foldingLayers else { return Fit(network: network) }
+        func fits(_ view: NetworkReport, _ depth: Int, _ collapsing: Bool) -> Bool {
+            var figure = Figure(network: view, units: units, maxWidth: maxWidth, prefix: "", explainInTitles: false)
+            figure.foldedTo = depth
+            figure.collapsesRuns = collapsing
+            let size = figure.size()
+            return size.height <= slide.height && size.width <= slide.width
+        }
+        for depth in stride(from: deepest, through: 1, by: -1) {
+            let view = network.folded(toDepth: depth)
+            for collapsing in [false, true] where fits(view, depth, collapsing) {
+                return Fit(network: view, depth: depth, collapsesRuns: collapsing)
+            }
+        }
+        return Fit(network: network.folded(toDepth: 1), depth: 1, collapsesRuns: true)
     }
 
     // MARK: Measuring
@@ -167,15 +257,23 @@ struct Figure {
         /// Where its first run starts, once placed.
         var x = 0.0
         var baseline = 0.0
+        /// The levels of the U it is drawn as, when it is an encoder-decoder (then it has no runs).
+        var levels: [ULevelBox]?
     }
 
-    /// A group measured: its lanes stacked under one another, its merge after them.
+    /// A group measured: its lanes stacked under one another, its merge after them; its identity
+    /// lanes (empty) are not stacked but drawn as skip arrows over the others, into the merge's top.
     final class GroupBox {
         var lanes: [SequenceBox] = []
         let merge: UnitBox
         var width = 0.0
         var ascent = 0.0
         var descent = 0.0
+        /// The row its branches split from (what its first lane's first unit reads), when known.
+        var split: Int?
+        /// Where its lanes start (where the flow comes in) and the top of its boxes, once placed.
+        var x = 0.0
+        var top = 0.0
 
         init(merge: UnitBox) { self.merge = merge }
     }
@@ -205,9 +303,19 @@ struct Figure {
         }
     }
 
-    /// A spatial size in pixels: 8 for 1, 101 for 224, 41 for 7, at most 130.
-    static func spatial(_ value: Int) -> Double {
-        min(130, 8 + 12 * Double(Markup.log2x16(value)) / 16)
+    /// The tallest box a spatial size is drawn with, and the shortest.
+    static let tallest = 130.0
+    static let shortest = 8.0
+
+    /// A spatial size in pixels on the figure's square-root scale: the figure's largest size
+    /// (`largest`) is 130, a size 4 times smaller half as tall, 16 times smaller a quarter, never under 8.
+    /// So a pyramid looks like one (VGG's 224, 112, 56, 28, 14, 7 are 130, 92, 65, 46, 33, 23 pixels)
+    /// and a 6x6 map is still a box to see. The square root is exact in IEEE arithmetic: the same input
+    /// draws the same bytes on every machine.
+    static func spatial(_ value: Int, largest: Int) -> Double {
+        guard value > 0, largest > 0 else { return shortest }
+        let ratio = min(1, Double(value) / Double(largest))
+        return max(shortest, tallest * ratio.squareRoot())
     }
 
     /// A depth in pixels: 3 for 1, 39 for 64, 57 for 512, at most 72.
@@ -223,6 +331,10 @@ struct Figure {
     /// Measures a sequence's items and wraps them into runs no wider than `width`.
     func measure(_ items: [FigureItem], width: Double) -> SequenceBox {
         let sequence = SequenceBox()
+        if let levels = uLevels(items) {
+            sequence.levels = measure(levels, into: sequence, width: width)
+            return sequence
+        }
         sequence.items = items.map { item in
             switch item {
             case .unit(let unit): return .unit(measure(unit))
@@ -256,12 +368,22 @@ struct Figure {
         box.merge.group = box
         let inner = max(300, width - Self.laneInset - Self.mergeGap - box.merge.width)
         box.lanes = group.lanes.map { measure($0, width: inner) }
+        for lane in group.lanes {
+            if case .unit(let unit)? = lane.first {
+                let row = unit.node.firstRow
+                if row < network.rows.count { box.split = network.rows[row].firstInput }
+                break
+            }
+        }
         let lanesWidth = box.lanes.map(\.width).max() ?? 0
         box.width = Self.laneInset + lanesWidth + Self.mergeGap + box.merge.width
-        let first = box.lanes.first ?? SequenceBox()
-        box.ascent = max(first.ascent, box.merge.ascent)
-        var below = first.height - first.ascent
-        for lane in box.lanes.dropFirst() { below += Self.laneGap + lane.height }
+        // Identity lanes are skip arrows above the stacked lanes, not lanes of their own.
+        let stacked = box.lanes.filter { !$0.items.isEmpty }
+        let skips = box.lanes.count - stacked.count
+        let first = stacked.first ?? SequenceBox()
+        box.ascent = max(stacked.isEmpty ? 0 : first.ascent, box.merge.ascent) + Double(skips) * Self.skipRise
+        var below = stacked.isEmpty ? 0 : first.height - first.ascent
+        for lane in stacked.dropFirst() { below += Self.laneGap + lane.height }
         box.descent = max(below, box.merge.descent)
         return box
     }
@@ -285,8 +407,8 @@ struct Figure {
         switch shape {
         case .cuboid:
             box.thickness = thin ? Self.slab : Self.depth(main.output.depth)
-            box.height = Self.spatial(main.output.height)
-            box.oblique = (Self.spatial(main.output.width) * 0.35).rounded()
+            box.height = Self.spatial(main.output.height, largest: largestSpatial)
+            box.oblique = (Self.spatial(main.output.width, largest: largestSpatial) * 0.35).rounded()
         case .bar:
             box.thickness = thin ? Self.slab : 9
             box.height = Self.vector(main.output.depth)
@@ -310,9 +432,15 @@ struct Figure {
         switch unit.node {
         case .row(let index):
             let row = rows[index]
-            let operation = Self.operation(row)
-            var lines = [(Self.cut(row.name, 18), "nm")]
-            if operation != row.name { lines.append((Self.cut(operation, 18), "")) }
+            var lines = [(shownName(row), "nm")]
+            if case .block(let id) = row.role, id >= 0, id < network.blocks.count {
+                // A folded block use: its call whole, on up to three lines (its path is in its tooltip).
+                let text = id == 0 ? row.text : network.blocks[id].text
+                for line in wrapped(text, width: 24, indent: 0).prefix(3) { lines.append((Self.cut(line, 28), "")) }
+            } else {
+                let operation = Self.operation(row)
+                if operation != row.name { lines.append((Self.cut(operation, 18), "")) }
+            }
             lines.append((row.output.text, "sz"))
             if !unit.glued.isEmpty {
                 // The kinds glued on (their rows' names are in their tooltips and the table).
@@ -329,7 +457,29 @@ struct Figure {
             }
             return lines
         case .span(let first, let last):
+            if case .block(let id) = rows[first].role, case .block(let lastID) = rows[last].role,
+               id > 0, id < network.blocks.count, lastID > 0, lastID < network.blocks.count {
+                // A run of one block's uses: which uses, how many, the last one's output.
+                let from = network.blocks[id], to = network.blocks[lastID]
+                return [(Self.cut("\(from.pathComponent) to #\(to.ordinal)", 28), "nm"),
+                        ("\(formatCount(last - first + 1)) uses of \(Self.cut(from.name, 16))", ""),
+                        (rows[last].output.text, "sz")]
+            }
             return [("+\(formatCount(last - first + 1)) layers", "nm"), ("not drawn", ""), (rows[last].output.text, "sz")]
+        }
+    }
+
+    /// The name a box is labelled with: a folded block use's own use (`bottleneck#12`, the last part
+    /// of its path); a merge that is the only merge its block use holds, that use (`inception#3` rather
+    /// than `CONCAT3`: the module the spec wrote); any other row its name.
+    func shownName(_ row: LayerRow) -> String {
+        switch row.role {
+        case .block(let id) where id > 0 && id < network.blocks.count:
+            return Self.cut(network.blocks[id].pathComponent, 24)
+        case .merge where row.block > 0 && row.block < network.blocks.count && mergesIn[row.block] == 1:
+            return Self.cut(network.blocks[row.block].pathComponent, 24)
+        case .input, .layer, .merge, .block:
+            return Self.cut(row.name, 18)
         }
     }
 
@@ -370,6 +520,10 @@ struct Figure {
         var runTop = top
         sequence.x = x
         sequence.baseline = top + sequence.ascent
+        if let levels = sequence.levels {
+            place(levels, width: sequence.width, x: x, top: top, gutter: gutter, into: &placed)
+            return
+        }
         for (number, run) in sequence.runs.enumerated() {
             let baseline = runTop + run.ascent
             let runGutter = number == 0 ? gutter : runTop - Self.runGap / 2
@@ -396,8 +550,18 @@ struct Figure {
 
     /// Places a group with its first lane on `baseline`, the others under it, the merge at its right.
     func place(_ group: GroupBox, x: Double, baseline: Double, gutter: Double, into placed: inout [UnitBox]) {
-        var top = baseline - (group.lanes.first?.ascent ?? 0)
+        let stacked = group.lanes.filter { !$0.items.isEmpty }
+        let skips = Double(group.lanes.count - stacked.count) * Self.skipRise
+        group.x = x
+        group.top = baseline - group.ascent + skips
+        var top = baseline - (stacked.first?.ascent ?? 0)
         for lane in group.lanes {
+            guard !lane.items.isEmpty else {
+                // An identity lane: a skip arrow over the group from where the flow comes in.
+                lane.x = x + Self.laneInset / 2
+                lane.baseline = baseline
+                continue
+            }
             place(lane, x: x + Self.laneInset, top: top, gutter: gutter, into: &placed)
             if case .unit(let first)? = lane.items.first { first.column = x + Self.laneInset / 2 }
             top += lane.height + Self.laneGap
@@ -425,15 +589,22 @@ struct Figure {
             }
         case .row(let row):
             let inputs = rows[row].inputs.prefix(FigureStructure.maximumLanes)
+            var skips = 0
             for (lane, input) in inputs.enumerated() {
                 guard let from = source(input), from !== box else { continue }
-                if let group = box.group, lane < group.lanes.count, group.lanes[lane].items.isEmpty {
-                    let line = group.lanes[lane]
-                    var points = route(from: from, to: (line.x, line.baseline), column: line.x - Self.laneInset / 2,
-                                       gutter: box.gutter)
-                    let column = box.entry.x - 10
-                    points += [(column, line.baseline), (column, box.baseline), box.entry]
-                    out += path(points)
+                if let group = box.group, lane < group.lanes.count, group.lanes[lane].items.isEmpty,
+                   group.split == input, box.shape == .circle {
+                    // The identity shortcut: from where the flow enters the group, over its lanes, down
+                    // into the merge's top: the skip arrow of a residual block.
+                    skips += 1
+                    let start = (group.lanes[lane].x, group.lanes[lane].baseline)
+                    let rise = group.top - Self.skipRise * Double(skips) + 4
+                    let center = box.boxX + Self.radius
+                    out += path([start, (start.0, rise), (center, rise), (center, box.baseline - Self.radius)],
+                                skip: true)
+                } else if let group = box.group, lane < group.lanes.count, group.lanes[lane].items.isEmpty {
+                    // A lane that is a row drawn elsewhere: an arrow from it, along the gutter.
+                    out += path(route(from: from, to: box.entry, column: box.entry.x - 10, gutter: box.gutter))
                 } else {
                     out += path(route(from: from, to: box.entry, column: box.column, gutter: box.gutter))
                 }
@@ -456,8 +627,8 @@ struct Figure {
         return [start, (out, start.y), (out, gutter), (column, gutter), (column, target.y), target]
     }
 
-    /// An arrow through the points, repeated points left out.
-    func path(_ points: [(Double, Double)]) -> String {
+    /// An arrow through the points, repeated points left out; a skip arrow is drawn in its own style.
+    func path(_ points: [(Double, Double)], skip: Bool = false) -> String {
         var kept: [(Double, Double)] = []
         for point in points {
             if let last = kept.last, abs(last.0 - point.0) < 0.05, abs(last.1 - point.1) < 0.05 { continue }
@@ -466,7 +637,7 @@ struct Figure {
         guard kept.count >= 2 else { return "" }
         var d = "M\(Markup.number(kept[0].0)) \(Markup.number(kept[0].1))"
         for point in kept.dropFirst() { d += "L\(Markup.number(point.0)) \(Markup.number(point.1))" }
-        return "<path class=\"e\" d=\"\(d)\" marker-end=\"url(#\(prefix)a)\"/>\n"
+        return "<path class=\"\(skip ? "e sk" : "e")\" d=\"\(d)\" marker-end=\"url(#\(prefix)a)\"/>\n"
     }
 
     // MARK: Boxes
@@ -507,7 +678,13 @@ struct Figure {
             x += box.thickness
         case .span(let first, let last):
             out += "<g class=\"n other span\" id=\"\(prefix)r\(first)\" data-row=\"\(first)\">"
-            out += "<title>\(Markup.escape("rows \(first) to \(last) (\(formatCount(last - first + 1)) layers), not drawn one by one; the table lists every layer"))</title>"
+            if case .block = rows[first].role {
+                let text = "\(rows[first].name) to \(rows[last].name): \(formatCount(last - first + 1)) uses of one block, drawn "
+                    + "as one box  -> \(rows[last].output.fullText) (--depth 1 draws each; the table lists every layer)"
+                out += "<title>\(Markup.escape(text))</title>"
+            } else {
+                out += "<title>\(Markup.escape("rows \(first) to \(last) (\(formatCount(last - first + 1)) layers), not drawn one by one; the table lists every layer"))</title>"
+            }
             out += cuboid(x: x, top: top, thickness: box.thickness, height: box.height, oblique: box.oblique)
             out += "</g>\n"
             x += box.thickness
@@ -595,7 +772,7 @@ struct Header {
     var kinds: [FigureKind] = []
     var showsName = true
 
-    init(network: NetworkReport, structure: FigureStructure, units: ByteUnits) {
+    init(network: NetworkReport, structure: FigureStructure, units: ByteUnits, foldedTo: Int? = nil) {
         self.network = network
         self.structure = structure
         self.units = units
@@ -604,6 +781,11 @@ struct Header {
         lines.append("\(Figure.cut(network.file, 60)) · input \(network.input.fullText) · \(formatCount(totals.params)) params · "
                      + "\(formatCount(totals.macs)) MACs · \(formatCount(totals.activations)) activations "
                      + "(\(formatBytes(totals.forwardBytes, units)) forward at batch \(settings.batch), \(settings.dataType.rawValue))")
+        if let foldedTo {
+            lines.append("drawn to fit a slide: each block use at depth \(foldedTo) as one box"
+                         + (structure.collapsedRuns ? ", consecutive uses of one block as one dashed box" : "")
+                         + " (--depth 64 draws every layer)")
+        }
         if structure.drawnRows < structure.totalRows {
             lines.append("the first \(formatCount(structure.drawnRows)) of \(formatCount(structure.totalRows)) layers are drawn one by one; "
                          + "the dashed box stands for the rest (the table and the CSV list every layer)")

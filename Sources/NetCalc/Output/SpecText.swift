@@ -63,7 +63,7 @@ enum SpecText {
             pieces[0] = "[" + pieces[0]
             pieces[pieces.count - 1] += "]*" + atom(count)
             return pieces
-        case .merge(let kind, let branches, _, _):
+        case .merge(let kind, let branches, _, _, _):
             var pieces: [String] = []
             var pending = kind.keyword + "("
             for (index, branch) in branches.enumerated() {

@@ -310,8 +310,9 @@ struct Parser {
             branches.append(try parseChain())
         }
         let close = try expect(.rightParen, "'|' or ')' in \(kind.rawValue.uppercased())(...)", opening: open)
-        skipMisplacedAnswer(after: "\(kind.rawValue.uppercased())(...)")
-        return .merge(kind, branches: branches, keywordRange: keyword, range: keyword.union(close.range))
+        // An answer after the merge answers the merged row, as one after a layer answers the layer.
+        let answer = current.kind == .leftBrace ? try parseAnswer() : nil
+        return .merge(kind, branches: branches, keywordRange: keyword, range: keyword.union(close.range), answer: answer)
     }
 
     private mutating func parseCall() throws -> LayerCall {
@@ -465,7 +466,7 @@ struct Parser {
 
     // MARK: Answers
 
-    /// An answer after a merge or a repetition: an error at its brace, and the answer is skipped, so
+    /// An answer after a repetition: an error at its brace, and the answer is skipped, so
     /// that the rest of the chain is still read.
     private mutating func skipMisplacedAnswer(after construct: String) {
         guard current.kind == .leftBrace else { return }

@@ -178,8 +178,9 @@ struct SpecFormatter {
     /// comment.
     private func commented(_ element: ChainElement, column: Int, comments: ArraySlice<SourceRange>) -> String {
         switch element {
-        case .merge(let kind, let branches, let keywordRange, _):
+        case .merge(let kind, let branches, let keywordRange, _, let answer):
             let keyword = kind.rawValue.uppercased()
+            let answered = answer.map { " " + self.answer($0) } ?? ""
             let bar = column + keyword.count
             let placed = Placement(comments, around: branches.map(\.range))
             var out = keyword + "(" + leading(placed.leading, openedAt: keywordRange.end, column: bar + 1)
@@ -190,7 +191,7 @@ struct SpecFormatter {
                 out += inner.isEmpty ? branch(item, column: at, inline: false) : commentedChain(item, column: at, comments: inner)
                 out += following(placed.after(index), item: item.range, column: at)
             }
-            return out + (placed.after(branches.count - 1).isEmpty ? ")" : "\n" + pad(bar) + ")")
+            return out + (placed.after(branches.count - 1).isEmpty ? ")" : "\n" + pad(bar) + ")") + answered
         case .repetition(let inner, let count, let range):
             let placed = Placement(comments, around: [inner.range])
             var out = "[" + leading(placed.leading, openedAt: range.start + 1, column: column + 1)
@@ -290,10 +291,11 @@ struct SpecFormatter {
         case .repetition(let inner, let count, _):
             let body = joined(inner.elements)
             return "[\(body)]*" + atom(count)
-        case .merge(let kind, let branches, _, _):
+        case .merge(let kind, let branches, _, _, let answer):
             let keyword = kind.rawValue.uppercased()
+            let answered = answer.map { " " + self.answer($0) } ?? ""
             let flat = branches.map { branch($0, column: 0, inline: true) }
-            let oneLine = "\(keyword)(\(flat.joined(separator: " | ")))"
+            let oneLine = "\(keyword)(\(flat.joined(separator: " | ")))" + answered
             if inline || (!oneLine.contains("\n") && column + displayWidth(oneLine) <= Self.width) { return oneLine }
             // A branch per line, the bars under the opening parenthesis.
             let bar = column + keyword.count
@@ -302,7 +304,7 @@ struct SpecFormatter {
                 if index > 0 { out += "\n" + String(repeating: " ", count: bar) + "| " }
                 out += branch(item, column: bar + (index == 0 ? 1 : 2), inline: false)
             }
-            return out + ")"
+            return out + ")" + answered
         }
     }
 

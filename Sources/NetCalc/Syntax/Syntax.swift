@@ -165,8 +165,8 @@ enum ChainElement: Sendable {
     case layer(LayerCall, answer: AnswerSyntax?)
     /// `[chain]*N` (boxed: it is the largest case, and every element of a chain would pay for it).
     indirect case repetition(Chain, count: Expression, range: SourceRange)
-    /// `ADD(a | b)`, `CONCAT(a | b)`, `MUL(a | b)`.
-    case merge(MergeKind, branches: [Chain], keywordRange: SourceRange, range: SourceRange)
+    /// `ADD(a | b)`, `CONCAT(a | b)`, `MUL(a | b)`, with the answer for the merged row after it, if any.
+    case merge(MergeKind, branches: [Chain], keywordRange: SourceRange, range: SourceRange, answer: AnswerSyntax?)
     /// `ID`, the identity branch of a merge.
     case identity(SourceRange)
     /// `as NAME` after an element: names the output of the element before it.
@@ -178,9 +178,10 @@ enum ChainElement: Sendable {
         switch self {
         case .input(_, let range, let answer):
             return answer.map { range.union($0.range) } ?? range
-        case .repetition(_, _, let range), .merge(_, _, _, let range), .identity(let range), .name(_, let range),
-             .reference(_, let range):
+        case .repetition(_, _, let range), .identity(let range), .name(_, let range), .reference(_, let range):
             return range
+        case .merge(_, _, _, let range, let answer):
+            return answer.map { range.union($0.range) } ?? range
         case .layer(let call, let answer):
             return answer.map { call.range.union($0.range) } ?? call.range
         }
@@ -200,7 +201,7 @@ extension Chain {
             switch element {
             case .input(_, _, let answer), .layer(_, let answer): return answer != nil
             case .repetition(let inner, _, _): return inner.hasAnswers
-            case .merge(_, let branches, _, _): return branches.contains(where: \.hasAnswers)
+            case .merge(_, let branches, _, _, let answer): return answer != nil || branches.contains(where: \.hasAnswers)
             case .identity, .name, .reference: return false
             }
         }

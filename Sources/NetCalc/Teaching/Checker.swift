@@ -65,6 +65,13 @@ struct Question: Sendable {
     var layer: String
     var note: String?
     var points = 1
+    /// The `points:` and `note:` items as written with the answer, for saying where a sheet's own were
+    /// set aside for a key's.
+    var pointsItem: AnswerItem?
+    var noteItem: AnswerItem?
+
+    /// The question as the same on every sheet of a network: `CONV1 shape`.
+    var id: String { "\(layer) \(item.key.rawValue)" }
 }
 
 /// A network as a student's answers make it (FollowThrough.swift), worked out once per network.
@@ -99,6 +106,9 @@ struct AnsweredNetwork {
     /// The network's name when the spec names it; empty for the first unnamed network, `network 2` for
     /// the second: the same for the same network on every sheet.
     var label: String
+    /// The name the spec gives it (`quiz = INPUT[...]`), nil for an unnamed network: what a sheet's
+    /// networks are matched to a key's by first.
+    var declaredName: String?
 }
 
 /// Grades the answers of one analyzed file.
@@ -157,19 +167,29 @@ struct Checker {
         return (verdicts, diagnostics)
     }
 
-    /// Grades the file's answers against a teacher's key: the key's networks, questions and points.
-    /// A network of the sheet that differs from the key's is reported; its answers are still graded
-    /// against the key's network, row by row name.
+    /// Grades the file's answers against a teacher's key: the key's networks, settings, questions,
+    /// points and notes (KeyRules.swift). Each of the key's networks is found on the sheet by its name,
+    /// then by its INPUT and layers; a network of the sheet that differs from the key's is reported, and
+    /// its answers are graded against the key's network, row by row name.
     func grade(_ networks: [SpecNetwork], against key: AnswerKeySheet) -> (verdicts: [Verdict], diagnostics: DiagnosticList) {
         var (sheet, diagnostics) = read(networks)
+        let setAside = SetAside(file: file, syntax: syntax)
+        if let directive = setAside.followThrough(key: key.followThrough) { diagnostics.append(directive) }
         var verdicts: [Verdict] = []
-        var used = Set<Int>()
-        for (position, keyNetwork) in key.networks.enumerated() {
+        let pairs = NetworkPairing.pair(key: key.networks, sheet: sheet)
+        var unanalyzed = unanalyzedNetworks(networks)
+        for (keyNetwork, match) in zip(key.networks, pairs) {
             let name = keyNetwork.grading.report.name
-            let match = sheet.indices.first { !used.contains($0) && sheet[$0].grading.report.name == name }
-                ?? (position < sheet.count && !used.contains(position) ? position : nil)
             let grading = keyNetwork.grading
             guard let match else {
+                // A network the analysis could not lay out (an edit that stops it) is read beside the key's.
+                if let keyChain = key.chain(of: keyNetwork),
+                   let written = unanalyzed.firstIndex(where: { $0.name != nil && $0.name == keyNetwork.declaredName })
+                    ?? unanalyzed.firstIndex(where: { ChainAlignment($0.chain, in: file, with: keyChain, in: key.file).alike }) {
+                    let chain = unanalyzed.remove(at: written).chain
+                    verdicts += gradeUnanalyzed(chain, against: keyNetwork, keyChain: keyChain, key: key, diagnostics: &diagnostics)
+                    continue
+                }
                 diagnostics.append(Diagnostic(.error, "the key's network '\(name)' is not on this sheet", at: SourceRange(0, 0), in: file,
                                               hint: "copy it from the key, with the answers in braces"))
                 for question in keyNetwork.questions {
@@ -179,9 +199,9 @@ struct Checker {
                 }
                 continue
             }
-            used.insert(match)
             let student = sheet[match]
-            if let difference = grading.difference(from: student.grading) {
+            for difference in setAside.settings(student, key: keyNetwork) { diagnostics.append(difference) }
+            for difference in grading.differences(from: student.grading) {
                 let range = difference.row?.range ?? student.grading.source.chainRange
                 diagnostics.append(Diagnostic(.error, "the network '\(student.grading.report.name)' differs from the key's: \(difference.message)",
                                               at: range, in: file, hint: "answers are graded against the key's network"))
@@ -189,29 +209,108 @@ struct Checker {
             // The key's rows by name: the student's answers are matched to them.
             var keyRows: [String: Int] = [:]
             for (index, row) in grading.rows.enumerated() where keyRows[row.name] == nil { keyRows[row.name] = index }
-            var answers: [String: Question] = [:]
-            for question in student.questions where answers["\(question.layer) \(question.item.key.rawValue)"] == nil {
-                answers["\(question.layer) \(question.item.key.rawValue)"] = question
-            }
             let carried = carry(student.questions, in: grading) { index in
                 student.grading.rows.indices.contains(index) ? keyRows[student.grading.rows[index].name] : nil
             }
             let sheetRows = Dictionary(student.grading.rows.map { ($0.name, $0.range) }) { first, _ in first }
-            for question in keyNetwork.questions {
-                var graded: Verdict
-                if var answer = answers["\(question.layer) \(question.item.key.rawValue)"] {
-                    answer.target = question.target
-                    answer.points = question.points
-                    answer.note = question.note
-                    graded = verdict(answer, file: file, grading: grading, carried: carried)
-                } else {
-                    graded = unanswered(question, network: name, at: sheetRows[question.layer] ?? student.grading.source.chainRange)
-                }
-                graded.networkLabel = keyNetwork.label
-                verdicts.append(graded)
+            verdicts += gradeQuestions(of: keyNetwork, answered: student.questions, carried: carried, diagnostics: &diagnostics) { question in
+                sheetRows[question.layer] ?? student.grading.source.chainRange
             }
         }
+        let paired = Set(pairs.compactMap { $0 })
+        for (index, network) in sheet.enumerated() where !paired.contains(index) && !network.questions.isEmpty {
+            diagnostics.append(setAside.unpaired(network, key: key))
+        }
+        for network in unanalyzed where network.chain.hasAnswers {
+            diagnostics.append(Diagnostic(.warning, "this network could not be analyzed and is none of the key's; its answers are not graded",
+                                          at: network.chain.range, in: file, hint: "fix the error above, or keep the network as the key has it"))
+        }
         return (verdicts, diagnostics)
+    }
+
+    /// The verdicts on a key network's questions, from the sheet's answers to them (matched by layer and
+    /// key); a question the sheet leaves out is unanswered at `unansweredAt`.
+    private func gradeQuestions(of keyNetwork: AnsweredNetwork, answered: [Question], carried: StudentNetwork,
+                                diagnostics: inout DiagnosticList, unansweredAt: (Question) -> SourceRange) -> [Verdict] {
+        let setAside = SetAside(file: file, syntax: syntax)
+        var answers: [String: Question] = [:]
+        for question in answered where answers[question.id] == nil { answers[question.id] = question }
+        let asked = Set(keyNetwork.questions.map(\.id))
+        if let note = setAside.notAsked(answered.filter { !asked.contains($0.id) }) { diagnostics.append(note) }
+        var verdicts: [Verdict] = []
+        var warned = Set<Int>()
+        for question in keyNetwork.questions {
+            var graded: Verdict
+            if var answer = answers[question.id] {
+                for warning in setAside.pointsAndNotes(answer, key: question) where !warned.contains(warning.range?.start ?? -1) {
+                    warned.insert(warning.range?.start ?? -1)
+                    diagnostics.append(warning)
+                }
+                answer.target = question.target
+                answer.points = question.points
+                answer.note = question.note
+                graded = verdict(answer, file: file, grading: keyNetwork.grading, carried: carried)
+            } else {
+                graded = unanswered(question, network: keyNetwork.grading.report.name, at: unansweredAt(question))
+            }
+            graded.networkLabel = keyNetwork.label
+            verdicts.append(graded)
+        }
+        return verdicts
+    }
+
+    /// The sheet's networks the analysis could not lay out (an error stopped them before any row could
+    /// be graded), with the name the spec gives them.
+    private func unanalyzedNetworks(_ networks: [SpecNetwork]) -> [(name: String?, chain: Chain)] {
+        let analyzed = Set(networks.map(\.source.chainRange.start))
+        return syntax.statements.compactMap { statement in
+            guard case .network(let name, _, let chain, _) = statement, !analyzed.contains(chain.range.start) else { return nil }
+            return (name, chain)
+        }
+    }
+
+    /// Grades a sheet's network that could not be analyzed against the key's network it is written like:
+    /// each answer at a place where the key asks, as the key's question (ChainAlignment); each layer
+    /// written otherwise is reported.
+    private func gradeUnanalyzed(_ chain: Chain, against keyNetwork: AnsweredNetwork, keyChain: Chain, key: AnswerKeySheet,
+                                 diagnostics: inout DiagnosticList) -> [Verdict] {
+        let grading = keyNetwork.grading
+        let name = grading.report.name
+        let alignment = ChainAlignment(chain, in: file, with: keyChain, in: key.file)
+        diagnostics.append(Diagnostic(.note, "the network '\(name)' cannot be analyzed as this sheet writes it; its answers are graded against the key's network, place by place as written",
+                                      at: SourceRange(chain.range.start, chain.range.start), in: file))
+        for change in alignment.changed {
+            let row = grading.rows.first { $0.range == change.key.range }
+            let keyText = key.file.text(of: change.key.range)
+            diagnostics.append(Diagnostic(.error, "the network '\(name)' differs from the key's: \(row.map { "\($0.name) is " } ?? "")\(file.text(of: change.sheet.range)) here, \(keyText) in the key",
+                                          at: change.sheet.range, in: file, hint: "answers are graded against the key's network"))
+        }
+        if let divergence = alignment.divergence {
+            diagnostics.append(Diagnostic(.error, "the network '\(name)' is written unlike the key's from here on; answers past this point are not graded",
+                                          at: divergence, in: file, hint: "keep the key's layers, merges and branches"))
+        }
+        let parser = AnswerParser(file: file)
+        var questions: [Question] = []
+        for (answer, keyAnswer) in alignment.answers {
+            let (items, problems) = parser.items(of: answer)
+            diagnostics.append(contentsOf: problems)
+            let noteItem = items.last { $0.key == .note }
+            let pointsItem = items.last { $0.key == .points }
+            var points = 1
+            if let pointsItem, case .number(let number) = pointsItem.value, let value = Int(exactly: number.numerator) { points = value }
+            for item in items where item.key.isQuestion {
+                guard let asked = keyNetwork.questions.first(where: {
+                    $0.item.key == item.key && $0.item.range.start >= keyAnswer.range.start && $0.item.range.end <= keyAnswer.range.end
+                }) else { continue }
+                questions.append(Question(item: item, target: asked.target, layer: asked.layer,
+                                          note: noteItem.flatMap { if case .text(let text) = $0.value { text } else { nil } },
+                                          points: points, pointsItem: pointsItem, noteItem: noteItem))
+            }
+        }
+        let carried = carry(questions, in: grading) { $0 }
+        return gradeQuestions(of: keyNetwork, answered: questions, carried: carried, diagnostics: &diagnostics) { _ in
+            SourceRange(chain.range.start, chain.range.start)
+        }
     }
 
     /// An unanswered verdict for a key's question the sheet leaves out.
@@ -234,6 +333,7 @@ struct Checker {
         var blocks: [String: BlockDefinition] = [:]
         var chains: [Int: Chain] = [:]
         var labels: [Int: String] = [:]
+        var declaredNames: [Int: String] = [:]
         var unnamed = 0
         for statement in syntax.statements {
             switch statement {
@@ -242,6 +342,7 @@ struct Checker {
                 chains[chain.range.start] = chain
                 if name == nil { unnamed += 1 }
                 labels[chain.range.start] = name ?? (unnamed == 1 ? "" : "network \(unnamed)")
+                declaredNames[chain.range.start] = name
             case .directive: break
             }
         }
@@ -251,15 +352,17 @@ struct Checker {
             func add(_ answer: AnswerSyntax, target: (Int) -> (Question.Target, String)) {
                 let (items, problems) = parser.items(of: answer)
                 diagnostics.append(contentsOf: problems)
-                let note = items.last { $0.key == .note }.flatMap { if case .text(let text) = $0.value { text } else { nil } }
+                let noteItem = items.last { $0.key == .note }
+                let note = noteItem.flatMap { if case .text(let text) = $0.value { text } else { nil } }
                 var points = 1
-                if let item = items.last(where: { $0.key == .points }), case .number(let number) = item.value,
-                   let value = Int(exactly: number.numerator) {
+                let pointsItem = items.last { $0.key == .points }
+                if let pointsItem, case .number(let number) = pointsItem.value, let value = Int(exactly: number.numerator) {
                     points = value
                 }
                 for item in items where item.key.isQuestion {
                     let (place, layer) = target(item.range.start)
-                    questions.append(Question(item: item, target: place, layer: layer, note: note, points: points))
+                    questions.append(Question(item: item, target: place, layer: layer, note: note, points: points,
+                                              pointsItem: pointsItem, noteItem: noteItem))
                 }
             }
             let starts = answers.keys.filter { $0 >= network.source.chainRange.start && $0 < network.source.chainRange.end }.sorted()
@@ -274,7 +377,8 @@ struct Checker {
                 add(total) { _ in (.total, "total") }
             }
             answered.append(AnsweredNetwork(grading: grading, questions: questions,
-                                            label: labels[network.source.chainRange.start] ?? network.report.name))
+                                            label: labels[network.source.chainRange.start] ?? network.report.name,
+                                            declaredName: declaredNames[network.source.chainRange.start]))
         }
         return (answered, diagnostics)
     }
@@ -288,7 +392,9 @@ struct Checker {
                 case .layer(let call, let answer?): found[answer.range.start] = (answer, file.text(of: call.range))
                 case .input(_, let range, let answer?): found[answer.range.start] = (answer, file.text(of: range))
                 case .repetition(let inner, _, _): visit(inner)
-                case .merge(_, let branches, _, _): branches.forEach(visit)
+                case .merge(let kind, let branches, _, _, let answer):
+                    branches.forEach(visit)
+                    if let answer { found[answer.range.start] = (answer, "\(kind.keyword)(...)") }
                 case .layer(_, nil), .input(_, _, nil), .identity, .name, .reference: break
                 }
             }
@@ -613,6 +719,7 @@ struct Checker {
 /// A teacher's answer key: its networks, with the questions it asks and their points.
 struct AnswerKeySheet {
     let file: SourceFile
+    let syntax: SpecSyntax
     let networks: [AnsweredNetwork]
     /// The key's `@followthrough` directive, if any.
     let followThrough: Bool?
@@ -631,11 +738,20 @@ struct AnswerKeySheet {
         checker.units = units ?? .binary
         checker.tolerance = tolerance ?? .written
         self.file = file
+        self.syntax = syntax
         let (answered, diagnostics) = checker.read(networks)
         self.networks = answered
         self.diagnostics = diagnostics
         followThrough = checker.followThroughDirective
         wrongAnswers = checker.grade(networks).verdicts.filter { $0.outcome == .wrong || $0.outcome == .followThrough }
+    }
+
+    /// The chain a network of the key is written as.
+    func chain(of network: AnsweredNetwork) -> Chain? {
+        for statement in syntax.statements {
+            if case .network(_, _, let chain, _) = statement, chain.range.start == network.grading.source.chainRange.start { return chain }
+        }
+        return nil
     }
 
     /// How many questions the key asks.

@@ -167,29 +167,29 @@ struct GradingNetwork {
         return unfit.axes.count > 1 && unfit.axes.dropFirst().allSatisfy({ $0 == unfit.axes[0] }) ? formulas[0] : formulas.joined(separator: "; ")
     }
 
-    /// The first way another network's layers differ from this one's, with the row where they do.
-    func difference(from other: GradingNetwork) -> (message: String, row: LayerRow?)? {
-        let mine = report.settings
-        let theirs = other.report.settings
-        if mine.batch != theirs.batch || mine.dataType != theirs.dataType || mine.rounding != theirs.rounding {
-            return ("its settings are batch \(theirs.batch), \(theirs.dataType.rawValue), rounding \(theirs.rounding.rawValue) here, batch \(mine.batch), \(mine.dataType.rawValue), rounding \(mine.rounding.rawValue) in the key", nil)
-        }
+    /// Every way another network's layers differ from this one's (the key's), each with the row where it
+    /// does: each layer written otherwise at the same place; where the row counts differ, the layers up to
+    /// the first that differs, then the count (past an added or dropped layer every place would differ).
+    func differences(from other: GradingNetwork) -> [(message: String, row: LayerRow?)] {
+        var found: [(message: String, row: LayerRow?)] = []
+        let sameCount = rows.count == other.rows.count
         for index in 0..<min(rows.count, other.rows.count) {
             let (a, b) = (rows[index], other.rows[index])
             let same = a.role == b.role && a.inputs == b.inputs && Self.written(a) == Self.written(b)
                 && (a.role != .input || a.output == b.output)
             if !same {
-                return ("\(Self.described(b)) here, \(Self.described(a, named: false)) in the key", b)
+                found.append(("\(Self.described(b)) here, \(Self.described(a, named: false)) in the key", b))
+                if !sameCount { break }
             }
         }
-        if rows.count != other.rows.count, complete, other.complete {
-            return ("it has \(other.rows.count) rows, the key's \(rows.count)", other.rows.last)
+        if !sameCount, complete, other.complete {
+            found.append(("it has \(other.rows.count) rows, the key's \(rows.count)", other.rows.last))
         }
-        return nil
+        return found
     }
 
     /// A row as its layer would be written, for comparing networks.
-    private static func written(_ row: LayerRow) -> String {
+    static func written(_ row: LayerRow) -> String {
         row.layer?.canonicalText ?? row.text
     }
 

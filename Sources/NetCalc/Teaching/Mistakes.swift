@@ -40,6 +40,9 @@ enum Mistake: String, CaseIterable, Sendable {
     case roundedUp = "rounded-up"
     case sizedWhereInvalid = "sized-where-invalid"
     case channelsFirst = "channels-first-layout"
+    case addAsConcat = "add-as-concat"
+    case concatAsAdd = "concat-as-add"
+    case mergeParameters = "merge-parameters"
     // Memory and bytes.
     case bytesForValues = "bytes-for-values"
     case valuesForBytes = "values-for-bytes"
@@ -81,6 +84,9 @@ enum Mistake: String, CaseIterable, Sendable {
         case .roundedUp: return "rounded up where the sizes do not fit"
         case .sizedWhereInvalid: return "a size given where the sizes do not fit"
         case .channelsFirst: return "C x H x W written for W x H x D"
+        case .addAsConcat: return "ADD read as a concatenation (depths summed)"
+        case .concatAsAdd: return "CONCAT read as an addition (one branch's depth)"
+        case .mergeParameters: return "a merge given its branches' parameters"
         case .bytesForValues: return "bytes given for values"
         case .valuesForBytes: return "values given for bytes"
         case .inputVolumeCounted: return "the input's volume counted, not the output's"
@@ -165,6 +171,7 @@ struct MistakeCatalog {
     // MARK: Parameters
 
     private func parameters(_ key: AnswerKey) -> [(Candidate, NamedMistake)] {
+        if case .merge(let kind) = row.role { return mergedParameters(kind) }  // MergeMistakes.swift
         var list: [(Candidate, NamedMistake)] = []
         let operation = row.operation
         let din = row.input.depth
@@ -251,6 +258,7 @@ struct MistakeCatalog {
             list.append((.shape(Shape(spatial: [output.depth, output.height], depth: output.width)),
                          NamedMistake(.channelsFirst, "you wrote C x H x W (\(written), PyTorch's order); the notes write W x H x D: \(output.fullText)")))
         }
+        if case .merge(let kind) = row.role { return list + mergedShapes(kind) }  // MergeMistakes.swift
         guard let windowed = row.operation as? any WindowedOperation else { return list }
         let axes = windowed.window.axes(input: row.input)
         let depth = row.output.depth

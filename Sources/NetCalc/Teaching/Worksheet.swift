@@ -85,8 +85,18 @@ struct Worksheet {
         }
     }
 
+    /// What the sheet is; the key alone names its seed.
     private var subtitle: String {
-        "netcalc quiz, seed \(settings.seed), level \(settings.level), \(quiz.template.rawValue)\(settings.key ? " (answer key)" : "")"
+        "netcalc quiz, level \(settings.level), \(quiz.template.rawValue)\(settings.key ? " (answer key, seed \(settings.seed))" : "")"
+    }
+
+    /// The key's last line: the commands that print the students' sheet as a spec and this key. A
+    /// student's sheet has none (with --key, it would print the answers).
+    private var commands: (sheet: String, key: String)? {
+        guard settings.key else { return nil }
+        var spec = settings
+        spec.format = .spec
+        return (QuizMaker(settings: spec).command(key: false), QuizMaker(settings: spec).command(key: true))
     }
 
     // MARK: Markdown
@@ -112,7 +122,9 @@ struct Worksheet {
                 }.joined(separator: "; ") + "\n"
             }
         }
-        out += "\nThe same sheet as a spec, to fill in and grade with `netcalc check`: `netcalc quiz --seed \(settings.seed) --level \(settings.level) --template \(quiz.template.rawValue)`\n"
+        if let commands {
+            out += "\nThe students' sheet as a spec, to fill in and grade with `netcalc check --key`: `\(commands.sheet)`; its key: `\(commands.key)`\n"
+        }
         return out
     }
 
@@ -186,7 +198,9 @@ struct Worksheet {
                 out += AnswerKey.allCases.compactMap { table.totals[$0].map(htmlCell) }.joined() + "</tr>\n</table>\n"
             }
         }
-        out += "<p class=\"subtitle\">The same sheet as a spec, to fill in and grade with netcalc check: <code>netcalc quiz --seed \(settings.seed) --level \(settings.level) --template \(quiz.template.rawValue)</code></p>\n"
+        if let commands {
+            out += "<p class=\"subtitle\">The students' sheet as a spec, to fill in and grade with netcalc check --key: <code>\(commands.sheet)</code>; its key: <code>\(commands.key)</code></p>\n"
+        }
         out += "</body>\n</html>\n"
         return out
     }

@@ -29,15 +29,19 @@ extension ONNXImporter {
         // two computed tensors, a reduction over a channels-last tensor's spatial axes, Swin's roll as Slice
         // and Concat) starts following ONNX's shape rules, from the state before it; if those fail too, the
         // CNN mapping's refusal stands.
-        let saved = self
+        // Each try is an attempt, whose changes are taken back when it fails (ONNXJournal.swift).
+        beginAttempt()
         do throws(ImportFailure) {
             try processLayer(node, op)
+            commitAttempt()
         } catch {
-            self = saved
+            rollBackAttempt()
+            beginAttempt()
             do throws(ImportFailure) {
                 try tensorOperation(node, op)
+                commitAttempt()
             } catch let tensorError {
-                self = saved
+                rollBackAttempt()
                 // An Einsum and a GatherND of data have no CNN mapping: the shape rules' words are the ones that tell.
                 throw op == .einsum || op == .gatherND ? tensorError : error
             }

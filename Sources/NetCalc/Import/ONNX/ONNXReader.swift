@@ -233,17 +233,21 @@ struct ONNXImporter {
     let file: SourceFile
     /// Resolves each call where it is made, as analysis would.
     var resolver: ImportedCallResolver
-    var values: [String: ONNXValue] = [:]
+    var values = ONNXValueTable()
     /// The shape analysis gives each tensor a layer writes (and the input): what the next layer is applied to.
-    var shapes: [String: Shape] = [:]
-    var layers: [ImportedLayer] = []
-    var layerNames: Set<String> = []
+    var shapes = JournaledDictionary<String, Shape>()
+    var layers = JournaledArray<ImportedLayer>()
+    /// The last layer writing each tensor, by its index in `layers`.
+    var layerWriting = JournaledDictionary<String, Int>()
+    var layerNames = JournaledSet<String>()
     /// The next number to try after each base name already taken.
-    var nameCounters: [String: Int] = [:]
+    var nameCounters = JournaledDictionary<String, Int>()
     /// Every tensor name in the file, so that made-up names do not collide.
-    var tensorNames: Set<String> = []
+    var tensorNames = JournaledSet<String>()
     /// The next number to try after each made-up tensor name's base already taken.
-    var tensorCounters: [String: Int] = [:]
+    var tensorCounters = JournaledDictionary<String, Int>()
+    // The graph's wiring below, to `otherInputs`, is set up before the first node and never changed by one,
+    // so an attempt (ONNXJournal.swift) has nothing of it to take back; what follows it is journaled.
     /// The nodes reading each tensor, by index.
     var consumers: [String: [Int]] = [:]
     /// The node writing each tensor, by index.
@@ -254,22 +258,26 @@ struct ONNXImporter {
     /// Graph inputs other than the one followed and the weights.
     var otherInputs: Set<String> = []
     /// The tensor each 1-D view of all values (`.vector`) was reshaped from.
-    var vectorSources: [String: ONNXData] = [:]
+    var vectorSources = JournaledDictionary<String, ONNXData>()
     /// Nodes a pattern has already turned into a layer.
-    var claimed: Set<Int> = []
+    var claimed = JournaledSet<Int>()
     var elementwiseCount = 0
     /// The values of per-channel constants those operations read, which are not counted: summed
     /// checked, as every count from the file is (nil once the sum passes 64 bits).
     var droppedConstantValues = CheckedInt(0)
     /// LAYERNORM rows made from a normalization without learned scale and shift.
-    var plainNorms: [String] = []
-    var notes: [String] = []
-    /// True when tensors may be followed by ONNX's shape rules (a batch of 1: ONNXTensors.swift).
+    var plainNorms = JournaledArray<String>()
+    var notes = JournaledArray<String>()
+    /// True when tensors may be followed by ONNX's shape rules (a batch of 1: ONNXTensors.swift); set
+    /// before the first node.
     var followsTensors = false
     /// The stored tensors already counted as learned values of a TENSOROP row.
-    var countedTensors: Set<String> = []
-    /// Each initializer's position in the graph, by name (the last of a name, as `values` keeps it).
+    var countedTensors = JournaledSet<String>()
+    /// Each initializer's position in the graph, by name (the last of a name, as `values` keeps it); set
+    /// before the first node.
     var initializerIndex: [String: Int] = [:]
+    /// The attempt open, while a node's CNN mapping or shape rules are tried (ONNXJournal.swift).
+    var attempt: ONNXAttempt?
 
     /// Opsets netcalc knows the rules of.
     static let opsets = 7...21
@@ -398,7 +406,8 @@ struct ONNXImporter {
         guard !layers.isEmpty else { throw failure("the graph has no layers netcalc counts") }
         makeNotes()
         var network = ImportedNetwork(name: networkName, inputName: inputInfo.name, input: shape,
-                                      batch: batch, layers: layers, notes: notes, inputRange: SourceRange(0, 0))
+                                      batch: batch, layers: layers.elements, notes: notes.elements,
+                                      inputRange: SourceRange(0, 0))
         // The modules each node ran in, where the exporter recorded them (dynamo names its nodes
         // `node_Conv_12`, with the modules in the node's metadata).
         for node in graph.nodes {
@@ -691,12 +700,7 @@ struct ONNXImporter {
     mutating func emit(_ node: ONNXNode, _ call: ImportedCall, input: ONNXData, output: String, layout: ONNXLayout,
                        suffix: String = "") throws(ImportFailure) -> ONNXData {
         let name = uniqueLayerName(label(node) + suffix)
-        let range = SourceRange(0, 0)
-        let resolved: ResolvedCall
-        switch resolver.resolve(call, layer: name, at: range, node: place(node)) {
-        case .success(let made): resolved = made
-        case .failure(let list): throw ImportFailure(diagnostics: list)
-        }
+        let resolved = try resolve(call, layer: name, node: node)
         let shape = try shape(node, of: input)
         let layerInput = LayerInput(shape: shape, receptiveField: Sizes(square: 1), jump: Sizes(square: 1), rounding: .floor,
                                     keyword: resolved.layer.layer.keyword, ordinal: 0, givenName: name)
@@ -749,12 +753,18 @@ struct ONNXImporter {
                                        spatialAxes: first?.spatialRank ?? 0) else {
             throw failure(node, "gives netcalc's shape \(shape.fullText), which has no dims in ONNX's \(layout.text) layout here")
         }
-        layers.append(ImportedLayer(name: name, computation: computation, inputs: inputs.map(\.tensor), output: output,
-                                    range: SourceRange(0, 0), node: place(node)))
+        appendLayer(ImportedLayer(name: name, computation: computation, inputs: inputs.map(\.tensor), output: output,
+                                  range: SourceRange(0, 0), node: place(node)))
         let data = ONNXData(tensor: output, dims: dims, layout: layout)
         values[output] = .data(data)
         shapes[output] = shape
         return data
+    }
+
+    /// Appends a layer, the last one writing its output tensor.
+    mutating func appendLayer(_ layer: ImportedLayer) {
+        layerWriting[layer.output] = layers.count
+        layers.append(layer)
     }
 
     /// The shape analysis gives the tensor holding `data`: the network's input, or a layer's output.

@@ -425,7 +425,7 @@ extension ONNXImporter {
         for name in node.inputs where !name.isEmpty {
             guard case .data(let data)? = values[name], data.layout == .tensor else { continue }
             guard (3...5).contains(data.dims.count), data.dims[0] == 1, data.dims.allSatisfy({ $0 >= 1 }),
-                  let index = layers.lastIndex(where: { $0.output == data.tensor }),
+                  let index = layerWriting[data.tensor],
                   case .call(let written) = layers[index].computation,
                   let operation = written.layer.layer.operation as? TensorOperation else {
                 throw failure(node, "reads a tensor of dims \(data.dims) that netcalc follows by ONNX's shape rules; netcalc's \(node.opType) needs a channels-first tensor [1, C, L], [1, C, H, W] or [1, C, D, H, W]")
@@ -441,15 +441,11 @@ extension ONNXImporter {
             if operation.biases > 0 { arguments.append(.tag("biases", [operation.biases])) }
             if operation.statistics > 0 { arguments.append(.tag("stats", [operation.statistics])) }
             let call = ImportedCall("TENSOROP", arguments)
-            switch resolver.resolve(call, layer: layers[index].name, at: SourceRange(0, 0), node: place(node)) {
-            case .success(let made): layers[index].computation = .call(made)
-            case .failure(let list): throw ImportFailure(diagnostics: list)
-            }
+            let restated = try resolve(call, layer: layers[index].name, node: node)
+            layers[index].computation = .call(restated)
             shapes[data.tensor] = shape
             let channelsFirst = ONNXData(tensor: data.tensor, dims: data.dims, layout: .nchw)
-            for (key, value) in values {
-                if case .data(let other) = value, other.tensor == data.tensor { values[key] = .data(channelsFirst) }
-            }
+            for name in values.names(standingFor: data.tensor) { values[name] = .data(channelsFirst) }
         }
     }
 
@@ -504,11 +500,7 @@ extension ONNXImporter {
         let shape = try tensorShape(node, dims)
         let call = TensorOperation.call(op, output: shape, macs: macs, weights: weights, biases: biases, statistics: statistics)
         let name = uniqueLayerName(label(node) + suffix)
-        let resolved: ResolvedCall
-        switch resolver.resolve(call, layer: name, at: SourceRange(0, 0), node: place(node)) {
-        case .success(let made): resolved = made
-        case .failure(let list): throw ImportFailure(diagnostics: list)
-        }
+        let resolved = try resolve(call, layer: name, node: node)
         let input = try self.shape(node, of: inputs[0])
         let layerInput = LayerInput(shape: input, receptiveField: Sizes(square: 1), jump: Sizes(square: 1), rounding: .floor,
                                     keyword: resolved.layer.layer.keyword, ordinal: 0, givenName: name)
@@ -518,8 +510,8 @@ extension ONNXImporter {
         } catch {
             throw failure(node, name: name, text: call.text, error, input: input)
         }
-        layers.append(ImportedLayer(name: name, computation: .call(resolved), inputs: inputs.map(\.tensor), output: output,
-                                    inPlace: inPlace, range: SourceRange(0, 0), node: place(node)))
+        appendLayer(ImportedLayer(name: name, computation: .call(resolved), inputs: inputs.map(\.tensor), output: output,
+                                  inPlace: inPlace, range: SourceRange(0, 0), node: place(node)))
         values[output] = .data(ONNXData(tensor: output, dims: dims, layout: .tensor))
         shapes[output] = effect.output
     }

@@ -70,6 +70,16 @@ import Testing
                  """,
              summary: "5 of 5 answers right; 7 of 7 points (100%)\n",
              said: ["note: the key does not ask for CONV1 params; that answer is not graded"]),
+        Case(name: "the sheet's units and tolerance are not how it is read (its 50% would take 100 for 156)",
+             sheet: """
+                 @units 1000
+                 @tolerance 50%
+                 first = INPUT[32x32x3] -> CONV(8,5,s1,p2) {32x32x8} -> POOL(2) {16x16x8}
+                 second = INPUT[28x28x1] -> CONV(6,5) {24x24x6, params: 100} -> POOL(2) {12x12x6}
+                 """,
+             summary: "4 of 5 answers right; 6 of 7 points (86%)\n",
+             said: ["warning: @units 1000 is not the key's, and is not how this sheet is read",
+                    "warning: @tolerance 50% is not the key's, and is not how this sheet is read"]),
     ]
 
     @Test(arguments: cases)

@@ -175,6 +175,7 @@ struct Checker {
         var (sheet, diagnostics) = read(networks)
         let setAside = SetAside(file: file, syntax: syntax)
         if let directive = setAside.followThrough(key: key.followThrough) { diagnostics.append(directive) }
+        for directive in setAside.readingDirectives(units: key.units, tolerance: key.tolerance) { diagnostics.append(directive) }
         var verdicts: [Verdict] = []
         let pairs = NetworkPairing.pair(key: key.networks, sheet: sheet)
         var unanalyzed = unanalyzedNetworks(networks)

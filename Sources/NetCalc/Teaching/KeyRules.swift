@@ -109,6 +109,26 @@ struct SetAside {
                           at: found.range, in: file, hint: "the key (or --no-follow-through) decides whether follow-through counts")
     }
 
+    /// The sheet's `@units` and `@tolerance` where they differ from the key's: how answers are read is
+    /// the course's to say (the key's directives, or `--units` and `--tolerance`), not the student's.
+    func readingDirectives(units: ByteConvention?, tolerance: Tolerance?) -> [Diagnostic] {
+        var found: [Diagnostic] = []
+        for statement in syntax.statements {
+            guard case .directive(let name, let value, let nameRange, let valueRange) = statement else { continue }
+            let differs: Bool
+            switch name.lowercased() {
+            case "units": differs = ByteConvention.named(value) != (units ?? .binary)
+            case "tolerance": differs = Tolerance.named(value) != (tolerance ?? .written)
+            default: continue  // a directive of the analysis: compared with the key's settings elsewhere
+            }
+            guard differs else { continue }
+            found.append(Diagnostic(.warning, "@\(visible(name)) \(visible(value)) is not the key's, and is not how this sheet is read",
+                                    at: nameRange.union(valueRange), in: file,
+                                    hint: "the key (or --units and --tolerance) decides how answers are read"))
+        }
+        return found
+    }
+
     /// A network of the sheet that is none of the key's: its answers are not graded.
     func unpaired(_ sheet: AnsweredNetwork, key: AnswerKeySheet) -> Diagnostic {
         let names = key.networks.map { "'\($0.grading.report.name)'" }.joined(separator: ", ")

@@ -143,6 +143,58 @@ import Testing
         #expect(runNetCalc(["-e", "INPUT[4x4x512] -> FC(10)"]).standardError.isEmpty)
     }
 
+    /// PyTorch's C,H,W at any aspect ratio, and C,T,H,W: a warning that spells the input netcalc's way
+    /// (W x H x D), and numbers unchanged; netcalc's own spellings and small vectors stay quiet.
+    @Test(arguments: [("INPUT[3x480x640] -> CONV(8,3)", "warning: INPUT[3x480x640] reads as 3 wide, 480 high and 640 deep",
+                       "INPUT[640x480x3]"),
+                      ("INPUT[1x28x32] -> FC(10)", "warning: INPUT[1x28x32] reads as 1 wide, 28 high and 32 deep", "INPUT[32x28x1]"),
+                      ("INPUT[3x16x112x160] -> CONV(8,3)", "reads as 3 wide, 16 high, 112 frames and 160 channels",
+                       "INPUT[160x112x16x3]")])
+    func channelsFirstAtAnyAspectRatioIsAWarning(_ spec: String, _ warning: String, _ spelling: String) {
+        let outcome = runNetCalc(["-e", spec])
+        #expect(outcome.status == 0)
+        #expect(outcome.standardError.contains(warning), "\(outcome.standardError)")
+        #expect(outcome.standardError.contains("hint: netcalc's order is") && outcome.standardError.contains(spelling))
+        #expect(outcome.standardOutput.contains("input 3x480x640") == spec.hasPrefix("INPUT[3x480x640]"))
+    }
+
+    /// PyTorch's Conv2d(in_channels, out_channels, kernel_size) written as CONV: the first argument is the
+    /// input's depth and the second a channel count. A warning with the call rewritten; numbers unchanged.
+    @Test(arguments: [("INPUT[224x224x3] -> CONV(3,64,4)", "warning: CONV(3,64,4) reads as 3 filters of 64x64, giving 41x41x3", "write CONV(64,4)"),
+                      ("INPUT[32x32x16] -> CONV(16,32)", "warning: CONV(16,32) reads as 16 filters of 32x32, giving 1x1x16", "write CONV(32)"),
+                      ("INPUT[10x10x3] -> CONV(3,16,p3)", "warning: CONV(3,16,p3) reads as 3 filters of 16x16, giving 1x1x3", "write CONV(16,p3)"),
+                      ("INPUT[65x65x3] -> CONV(3,8,3)", "warning: CONV(3,8,3) reads as 3 filters of 8x8, giving 20x20x3", "write CONV(8,3)")])
+    func pyTorchsConvolutionOrderIsAWarning(_ spec: String, _ warning: String, _ rewritten: String) {
+        let outcome = runNetCalc(["-e", spec])
+        #expect(outcome.status == 0)
+        #expect(outcome.standardError.contains(warning), "\(outcome.standardError)")
+        #expect(outcome.standardError.contains("netcalc takes no in_channels") && outcome.standardError.contains(rewritten))
+    }
+
+    /// `--strict`: a warning is an error that says so (exit status 1, no table), for scripts; a spec
+    /// without warnings is untouched, and without --strict the warning changes nothing.
+    @Test func strictMakesWarningsErrors() {
+        let strict = runNetCalc(["--strict", "-e", "INPUT[224x224x3] -> CONV(3,64,4)"])
+        #expect(strict.status == 1)
+        #expect(strict.standardOutput.isEmpty)
+        #expect(strict.standardError.contains("error: CONV(3,64,4) reads as 3 filters of 64x64, giving 41x41x3: netcalc's CONV is CONV(K filters, F kernel, ...) [--strict]"))
+        let lenient = runNetCalc(["-e", "INPUT[224x224x3] -> CONV(3,64,4)"])
+        #expect(lenient.status == 0)
+        #expect(lenient.standardOutput.contains("41x41x3"))
+        let clean = runNetCalc(["--strict", "-e", "INPUT[224x224x3] -> CONV(64,4,s4)"])
+        #expect(clean.status == 0 && clean.standardError.isEmpty)
+        #expect(clean.standardOutput == runNetCalc(["-e", "INPUT[224x224x3] -> CONV(64,4,s4)"]).standardOutput)
+        #expect(runNetCalc(["check", "--strict", "-e", "INPUT[8x8x1] -> FC(2)"]).status == 2)
+    }
+
+    /// Convolutions in netcalc's order that happen to keep the depth stay quiet.
+    @Test(arguments: ["INPUT[32x32x64] -> CONV(64,3,p1)", "INPUT[56x56x64] -> CONV(64,1)", "INPUT[8x8x16] -> CONV(16,4,2)",
+                      "INPUT[227x227x3] -> CONV(3,11,s4)", "INPUT[32x32x8] -> CONV(16,3)",
+                      "INPUT[112x112x64] -> CONV(64,17,p8)", "INPUT[6x6x16] -> CONV(16,11,p4)"])
+    func convolutionsInNetcalcsOrderAreQuiet(_ spec: String) {
+        #expect(runNetCalc(["-e", spec]).standardError.isEmpty)
+    }
+
     @Test(arguments: [("Conv2d(8,3)", "netcalc calls Conv2d CONV"),
                       ("Dense(10)", "netcalc calls Dense FC"), ("BatchNorm2d", "netcalc calls BatchNorm2d BN"),
                       ("BATCHNORM", "netcalc calls BATCHNORM BN"), ("MaxPool2d(2)", "netcalc calls MaxPool2d MAXPOOL"),

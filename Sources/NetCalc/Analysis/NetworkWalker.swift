@@ -204,11 +204,12 @@ final class NetworkWalker {
                               at: range, in: file,
                               hint: "two sizes are length x channels; for a \(values[0])x\(values[1]) image with one channel write INPUT[\(values[0])x\(values[1])x1]"))
         }
-        // PyTorch's habit: C,H,W (INPUT[3x224x224]) where netcalc reads W x H x D.
-        if values.count == 3, [1, 3, 4].contains(values[0]), values[1] >= 8, values[2] >= 8, values[2] / 4 >= values[0], values[1] == values[2] {
+        // PyTorch's habit: C,H,W (INPUT[3x224x224], INPUT[3x480x640]) where netcalc reads W x H x D, at
+        // any aspect ratio: netcalc's spelling of PyTorch's (C, H, W) is W x H x C.
+        if values.count == 3, [1, 3, 4].contains(values[0]), values[1] >= 8, values[2] >= 8, values[2] / 4 >= values[0] {
             record(Diagnostic(.warning, "INPUT[\(values[0])x\(values[1])x\(values[2])] reads as \(values[0]) wide, \(values[1]) high and \(values[2]) deep",
                               at: range, in: file,
-                              hint: "netcalc's order is width x height x depth, not PyTorch's C,H,W: INPUT[\(values[1])x\(values[2])x\(values[0])]"))
+                              hint: "netcalc's order is width x height x depth, not PyTorch's C,H,W: INPUT[\(values[2])x\(values[1])x\(values[0])]"))
         }
         // The same habit in 1-D (C, L: INPUT[1x16000]) and 3-D (C, T, H, W: INPUT[3x16x112x112]).
         if values.count == 2, [1, 2, 3, 4].contains(values[0]), values[1] >= 64 {
@@ -216,7 +217,7 @@ final class NetworkWalker {
                               at: range, in: file,
                               hint: "netcalc's order is length x channels, not PyTorch's C,L: INPUT[\(values[1])x\(values[0])]"))
         }
-        if values.count == 4, [1, 3, 4].contains(values[0]), values[2] == values[3], values[3] >= 8, values[3] / 4 >= values[0] {
+        if values.count == 4, [1, 3, 4].contains(values[0]), values[2] >= 8, values[3] >= 8, values[3] / 4 >= values[0] {
             record(Diagnostic(.warning, "INPUT[\(values.map(String.init).joined(separator: "x"))] reads as \(values[0]) wide, \(values[1]) high, \(values[2]) frames and \(values[3]) channels",
                               at: range, in: file,
                               hint: "netcalc's order is width x height x time x channels, not PyTorch's C,T,H,W: INPUT[\(values[3])x\(values[2])x\(values[1])x\(values[0])]"))
@@ -426,7 +427,31 @@ final class NetworkWalker {
     private func compute(_ resolved: ResolvedLayer, call: LayerCall, tensor: Int) throws -> Int {
         let made = try add(GraphNode(.layer(resolved, reading: tensor), range: call.range), call: call)
         if resolved.layer.keyword == "LINEAR" { warnAboutLinear(call, row: evaluation[made]) }
+        if resolved.layer.keyword == "CONV" { warnAboutConvolutionOrder(call, row: evaluation[made]) }
         return made
+    }
+
+    /// Warns where a convolution looks written in PyTorch's `Conv2d(in_channels, out_channels, kernel)`
+    /// order: its first argument is the input's depth and its second looks like a channel count (even and
+    /// 16 or more, or a power of two of 8 or more with a kernel after it). netcalc takes no
+    /// `in_channels`: the input gives it. A warning never changes a number.
+    private func warnAboutConvolutionOrder(_ call: LayerCall, row: LayerRow) {
+        guard let convolution = row.operation as? Convolution, convolution.filters == row.input.depth,
+              let arguments = call.arguments else { return }
+        let positional = arguments.filter { $0.tag == nil && $0.value != nil }
+        let kernel = convolution.window.kernel.width
+        guard positional.count >= 2, convolution.window.kernel.height == kernel else { return }
+        let powerOfTwo = kernel >= 8 && kernel & (kernel - 1) == 0
+        // Channel counts are even; a large odd size (a 17x17 receptive-field lesson) is a kernel. A kernel
+        // larger than the input fits only padded, which says it is meant as a kernel (unpadded, the layer
+        // does not fit, an error).
+        guard (kernel >= 16 && kernel % 2 == 0) || (powerOfTwo && positional.count >= 3),
+              warnedCalls.insert(call.range.start).inserted else { return }
+        let written = file.text(of: call.range)
+        let rest = arguments.filter { $0.range.start != positional[0].range.start }.map { file.text(of: $0.range) }
+        record(Diagnostic(.warning, "\(written) reads as \(convolution.filters) filters of \(kernel)x\(kernel), giving \(row.output.fullText): netcalc's CONV is CONV(K filters, F kernel, ...)",
+                          at: call.range, in: file,
+                          hint: "PyTorch's Conv2d(in_channels, out_channels, kernel_size) order? netcalc takes no in_channels (the input's depth, \(row.input.depth), gives it): write \(call.name)(\(rest.joined(separator: ",")))"))
     }
 
     // MARK: Rows

@@ -150,8 +150,10 @@ public func run(_ invocation: Invocation) -> Outcome {
             ?? (input == .standardInput || input.path != nil ? InputFormat.sniff(raw.bytes) : .spec)
         if inputFormat != .spec {
             switch importModel(raw.name, raw.bytes, model: raw.model, format: inputFormat, overrides: options.overrides) {
-            case .analyzed(let imported, let warnings):
-                networks.append(imported)
+            case .analyzed(let imported, let found):
+                let warnings = options.strict ? found.strict() : found
+                // Under --strict a warning is an error: the model gives no numbers.
+                if !(options.strict && warnings.hasErrors) { networks.append(imported) }
                 diagnostics.append(contentsOf: firstDiagnostics(warnings, of: raw.name, renderer: renderer, into: &outcome))
                 // A partial analysis's totals are not the model's: like an error, it is not a clean answer.
                 if warnings.hasErrors || !imported.leftOut.isEmpty { outcome.status = max(outcome.status, 1) }
@@ -181,7 +183,8 @@ public func run(_ invocation: Invocation) -> Outcome {
             outcome.status = max(outcome.status, 1)
             continue
         }
-        let (found, list) = Analyzer.analyze(file, overrides: options.overrides)
+        let (found, analyzed) = Analyzer.analyze(file, overrides: options.overrides)
+        let list = options.strict ? analyzed.strict() : analyzed
         let sorted = list.items.enumerated().sorted { a, b in
             let (x, y) = (a.element.range?.start ?? -1, b.element.range?.start ?? -1)
             return x != y ? x < y : a.offset < b.offset

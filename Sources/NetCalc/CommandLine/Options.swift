@@ -76,6 +76,8 @@ struct Options: Sendable {
     var helpTopic: Command?
     /// `--no-pager`: never page long output on a terminal.
     var noPager = false
+    /// `--strict`: a warning about a spec or model is an error (exit status 1, no numbers), for scripts.
+    var strict = false
     /// True when `--seed` was given; a quiz without one draws a seed and prints it in its header.
     var seedGiven = false
     /// `--depth N`: rows for block uses down to depth N, each with the subtotal of what it holds.
@@ -155,6 +157,8 @@ extension Options {
           --rounding MODE        strict (default: sizes must fit), floor (PyTorch), ceil (PyTorch's
                                  ceil_mode), caffe (Caffe's pooling)
           --color WHEN           auto (default), always, never; NO_COLOR turns auto off
+          --strict               warnings are errors (a PyTorch order, a Linear on an image, ...):
+                                 exit status 1 and no numbers, for scripts
           -h, --help             show this help
           --version              show the version
 
@@ -218,7 +222,7 @@ extension Options {
             "--memory": (true, [.analyze]), "--amp": (false, [.analyze]),
             "--columns": (true, [.analyze]), "--emit": (true, [.analyze]), "--explain": (false, [.analyze]),
             "--input-format": (true, [.analyze]), "--depth": (true, [.analyze]), "--summary": (false, [.analyze]),
-            "--layout": (true, [.analyze]), "--input-shape": (true, [.analyze]),
+            "--layout": (true, [.analyze]), "--input-shape": (true, [.analyze]), "--strict": (false, [.analyze]),
             "--seed": (true, [.quiz]), "--layers": (true, [.quiz]), "--level": (true, [.quiz]), "--key": (false, [.quiz, .check]),
             "--template": (true, [.quiz]), "--no-follow-through": (false, [.check]),
             "--visibility": (true, [.check]), "--stdout-visibility": (true, [.check]),
@@ -373,6 +377,7 @@ extension Options {
                 case "--template": options.quiz.template = try choice(text, name, QuizTemplate.self)
                 case "--write": options.write = true
                 case "--no-pager": options.noPager = true
+                case "--strict": options.strict = true
                 case "--summary": options.summary = true
                 case "--layout": options.layout = try choice(text, name, ShapeLayout.self)
                 case "--depth":

@@ -136,6 +136,24 @@ struct DiagnosticList: Error, Sendable {
     var isEmpty: Bool { items.isEmpty && dropped == 0 }
 }
 
+extension DiagnosticList {
+    /// The same diagnostics with every warning an error that says so (`--strict`: a script must not pass
+    /// a warning by). A warning never changes a number; under `--strict` a file with one gives none.
+    func strict() -> DiagnosticList {
+        var list = DiagnosticList()
+        for var item in items {
+            if item.severity == .warning {
+                item.severity = .error
+                item.message += " [--strict]"
+            }
+            list.append(item)
+        }
+        list.dropped += dropped
+        if dropped > 0 { list.errorCount += 1 }
+        return list
+    }
+}
+
 /// Renders diagnostics the way compilers do: `FILE:LINE:COL: error: message`, the source line,
 /// a caret under the place, then hints; for a binary model file, `FILE: node 12 'Conv_3' (Conv): error:
 /// message` (or `FILE: error: message` about the whole file) and no source line. Everything echoed is

@@ -102,7 +102,7 @@ import Testing
 @Suite struct HygieneTests {
     @Test func filesPastTheSizeLimitAreRefused() throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("netcalc-big-\(getpid()).net").path
-        FileManager.default.createFile(atPath: path, contents: nil)
+        #expect(FileManager.default.createFile(atPath: path, contents: nil))
         let handle = try #require(FileHandle(forWritingAtPath: path))
         try handle.truncate(atOffset: UInt64(maximumSpecBytes + 1))  // sparse: no disk used
         try handle.close()

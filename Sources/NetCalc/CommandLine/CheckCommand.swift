@@ -235,7 +235,9 @@ private enum SheetIdentity: Hashable {
         var base = ""
         if !full.hasPrefix("/") {  // relative to the process's directory
             var buffer = [CChar](repeating: 0, count: 4096)
-            if getcwd(&buffer, buffer.count) != nil { base = String(cString: buffer) }
+            if getcwd(&buffer, buffer.count) != nil {
+                base = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            }
         }
         var components: [Substring] = []
         for component in (base + "/" + full).split(separator: "/") {

@@ -58,5 +58,5 @@ def pytorch_excerpt():
     lines = "\n\n\n".join([classes["Bottleneck"], classes["Stage"], network]).splitlines()
     return "\n".join("  " + line if line else "" for line in lines)
 text = text.replace("{{PYTORCH}}", pytorch_excerpt())
-text = text.replace("{{LAYOUT}}", "\n".join(run(["--layout", "chw", "--columns", "layer,output,params", "-e", "INPUT[227x227x3] -> CONV(96,11,s4) -> POOL(3,s2)"]).splitlines()[:7]))
+text = text.replace("{{LAYOUT}}", "\n".join(run(["--layout", "chw", "--columns", "layer,output,params", "-e", "INPUT[3x227x227] -> CONV(96,11,s4) -> POOL(3,s2)"]).splitlines()[:7]))
 (root / "README.md").write_text(text)

@@ -17,7 +17,7 @@ import Testing
     }
 
     /// Published parameter counts: the BVLC model zoo's and the SqueezeNet paper's.
-    @Test(.enabled(if: haveShared), arguments: [
+    @Test(.enabled(if: haveShared, "needs ../shared/caffe, the real Caffe deploy files beside the repository"), arguments: [
         ("bvlc_alexnet.prototxt", 60_965_224), ("bvlc_alexnet_v1format.prototxt", 60_965_224),
         ("bvlc_reference_caffenet.prototxt", 60_965_224), ("bvlc_googlenet.prototxt", 6_998_552),
         ("bvlc_googlenet_v1format.prototxt", 6_998_552), ("vgg16.prototxt", 138_357_544),
@@ -31,7 +31,7 @@ import Testing
 
     /// Every real file reads without an error, its batch is the file's, and its emitted spec analyzes
     /// to the same totals.
-    @Test(.enabled(if: haveShared), arguments: realFiles)
+    @Test(.enabled(if: haveShared, "needs ../shared/caffe, the real Caffe deploy files beside the repository"), arguments: realFiles)
     func everyRealFileRoundTrips(_ file: String) throws {
         let path = Self.sharedCaffe + "/" + file
         let (read, diagnostics) = Self.analyzeModel(path)
@@ -54,7 +54,7 @@ import Testing
 
     /// Caffe's numbers that differ from the torchvision twins: ResNet-50 strides in its first 1x1
     /// convolution and has a conv1 bias; BatchNorm stores 2C+1 values; in-place layers store nothing.
-    @Test(.enabled(if: haveShared))
+    @Test(.enabled(if: haveShared, "needs ../shared/caffe, the real Caffe deploy files beside the repository"))
     func resnet50AsCaffeCountsIt() throws {
         let report = try #require(Self.analyzeModel(Self.sharedCaffe + "/resnet50.prototxt").0)
         #expect(report.totals.params == 25_557_032 + 64)

@@ -210,7 +210,7 @@ import Testing
 
     /// The real files of ../shared/caffe-wild: each analyzes, whole or partial, with the parameters its
     /// PyTorch re-implementation (tools/crosscheck_caffe_wild.py) and its publication give.
-    @Test(.enabled(if: haveWild), arguments: [
+    @Test(.enabled(if: haveWild, "needs ../shared/caffe-wild, the Caffe files from the wild beside the repository"), arguments: [
         ("enet_deploy_final.prototxt", nil, 367_687, 0, false),
         ("faster_rcnn_vgg16_voc_test.prototxt", nil, 17_102_198, 0, true),  // up to the proposals: VGG16's convolutions and the RPN
         ("fcn8s_voc_deploy.prototxt", nil, 134_489_759, 0, false),

@@ -7,6 +7,13 @@ import Testing
 @Suite struct FormatWriteTests {
     static let messy = "net = input[8x8x3]->conv(4,3)\n"
     static let canonical = "net = INPUT[8x8x3] -> CONV(4,3)\n"
+    /// True where a character device can be made here: root, in a container that allows mknod.
+    static let canMakeDevices: Bool = {
+        guard geteuid() == 0 else { return false }
+        let probe = NSTemporaryDirectory() + "netcalc-mknod-\(UUID().uuidString)"
+        defer { unlink(probe) }
+        return mknod(probe, S_IFCHR | 0o600, dev_t(1 << 8 | 3)) == 0
+    }()
 
     /// A fresh temporary folder, removed by `cleanup`.
     func folder() throws -> String {
@@ -106,7 +113,7 @@ import Testing
     }
 
     /// The same under the umasks of the issue, in a real process (the umask belongs to the process).
-    @Test(.enabled(if: haveBinary))
+    @Test(.enabled(if: haveBinary, "needs the built binary: swift build"))
     func theModeIsKeptUnderAnyUmask() throws {
         let dir = try folder()
         defer { cleanup(dir) }
@@ -119,7 +126,7 @@ import Testing
     }
 
     /// As root, a file of another user keeps its owner and group.
-    @Test(.enabled(if: geteuid() == 0))
+    @Test(.enabled(if: geteuid() == 0, "needs root: files of another owner"))
     func theOwnerAndGroupAreKept() throws {
         let dir = try folder()
         defer { cleanup(dir) }
@@ -159,11 +166,11 @@ import Testing
     }
 
     /// A character device made here (the null device's numbers), not /dev/null itself.
-    @Test(.enabled(if: geteuid() == 0))
+    @Test(.enabled(if: canMakeDevices, "needs root with the right to make device files (mknod)"))
     func aDeviceIsRefused() throws {
         let dir = try folder()
         defer { cleanup(dir) }
-        guard mknod(dir + "/null.net", S_IFCHR | 0o666, dev_t(1 << 8 | 3)) == 0 else { return }  // no mknod in this container
+        try #require(mknod(dir + "/null.net", S_IFCHR | 0o666, dev_t(1 << 8 | 3)) == 0, "mknod: errno \(errno)")
         let outcome = fmtWrite([dir + "/null.net"])
         #expect(outcome.status == 2)
         #expect(outcome.standardError.contains("it is a character device, not a regular file"))
@@ -217,7 +224,7 @@ import Testing
         return status.st_uid
     }
 
-    @Test(.enabled(if: canRun), arguments: [0o777, 0o755] as [mode_t])
+    @Test(.enabled(if: canRun, "needs root, the built binary and setpriv to run as another user"), arguments: [0o777, 0o755] as [mode_t])
     func anotherUsersFileIsWrittenInPlace(_ folderMode: mode_t) throws {
         let folder = NSTemporaryDirectory() + "netcalc-nobody-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)

@@ -393,7 +393,7 @@ import Testing
 
     /// A pipe the shell hands netcalc (`<(...)`) is read, as standard input is; a model through a pipe
     /// may have a model's size, and memory that runs out is an error, not a trap.
-    @Test(.enabled(if: haveBinary)) func pipesAreReadWithinTheirLimits() throws {
+    @Test(.enabled(if: haveBinary, "needs the built binary: swift build")) func pipesAreReadWithinTheirLimits() throws {
         let (status, output) = try shell("$NETCALC --format csv <(printf 'INPUT[8x8x1] -> RELU\\n')")
         #expect(status == 0, "\(output)")
         #expect(output.contains("8x8x1"))
@@ -406,7 +406,7 @@ import Testing
 
     /// A model larger than a spec may be, on standard input or under another name, is read as a model:
     /// mapped when standard input is the file, read in chunks through a pipe.
-    @Test(.enabled(if: haveBinary)) func largeModelsOnStandardInput() throws {
+    @Test(.enabled(if: haveBinary, "needs the built binary: swift build")) func largeModelsOnStandardInput() throws {
         let (folder, path) = try ModelFileReadingTests.largeModel()
         defer { try? FileManager.default.removeItem(atPath: folder) }
         for script in ["$NETCALC --format json - < '\(path)'", "cat '\(path)' | $NETCALC --format json -",
@@ -444,7 +444,7 @@ import Testing
     }
 
     /// The real process reads the name from its own arguments' bytes.
-    @Test(.enabled(if: haveBinary)) func theProcessOpensNamesThatAreNotUTF8() throws {
+    @Test(.enabled(if: haveBinary, "needs the built binary: swift build")) func theProcessOpensNamesThatAreNotUTF8() throws {
         let (status, output) = try shell("d=$(mktemp -d) && printf 'INPUT[8x8x1] -> CONV(2,3\\n' > $d/$'caf\\xe9.net' && $NETCALC $d/$'caf\\xe9.net'; s=$?; rm -rf $d; exit $s")
         #expect(status == 1, "\(output)")
         #expect(output.contains("caf\\xE9.net:2:1: error: expected ',' or ')' in the arguments of CONV"), "\(output)")

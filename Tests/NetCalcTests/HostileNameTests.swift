@@ -90,7 +90,7 @@ import Testing
         }
     }
 
-    @Test(.enabled(if: havePython))
+    @Test(.enabled(if: havePython, "needs python3"))
     func pytorchParsesAndCallsNothingInjected() throws {
         let (folder, path) = try modelFile()
         defer { try? FileManager.default.removeItem(atPath: folder) }
@@ -114,7 +114,7 @@ import Testing
     }
 
     /// With PyTorch installed, the module runs and prints the network's exact name; nothing injected runs.
-    @Test(.enabled(if: havePython && (try? runProcess("python3", ["-c", "import torch"]))?.0 == 0))
+    @Test(.enabled(if: havePython && (try? runProcess("python3", ["-c", "import torch"]))?.0 == 0, "needs python3 with PyTorch"))
     func pytorchRuns() throws {
         let (folder, path) = try modelFile()
         defer { try? FileManager.default.removeItem(atPath: folder) }
@@ -124,7 +124,7 @@ import Testing
         #expect(output.hasPrefix(Self.names[0] + " net\n\u{1B}[31m: output 8x8x3, params "), "\(output)")
     }
 
-    @Test(.enabled(if: havePython))
+    @Test(.enabled(if: havePython, "needs python3"))
     func jsonReadsBackExactly() throws {
         let (folder, path) = try modelFile()
         defer { try? FileManager.default.removeItem(atPath: folder) }
@@ -140,7 +140,7 @@ import Testing
         #expect(read == [Self.names[0] + " net\n\u{1B}[31m", path, "data"] + Self.names + ["sum\"}\n"])
     }
 
-    @Test(.enabled(if: havePython))
+    @Test(.enabled(if: havePython, "needs python3"))
     func csvReadsBackExactly() throws {
         let (folder, path) = try modelFile()
         defer { try? FileManager.default.removeItem(atPath: folder) }

@@ -151,26 +151,38 @@ let torchImportable: Bool = {
         #expect(names.claim("y") == "y")
     }
 
-    /// Parameters named like Python's keywords, builtins or the constructor's own names, a block named
-    /// `none`, a network named `class`, a file name with quotes and a newline: valid Python all the same.
-    @Test func hostileNamesStayValidPython() throws {
+    /// The modules of hostile names: parameters named like Python's keywords, builtins or the
+    /// constructor's own names, a block named `none`, a network named `class`; and a file name with quotes
+    /// and a newline (written in `folder`, which the caller removes).
+    func hostileModules(in folder: URL) throws -> (names: String, file: String) {
         let spec = """
             none(in_channels, self, range, i, lambda, W, w, _) = CONV(in_channels,1) -> CONV(self,1) -> CONV(range,1)
               -> [CONV(i,1)]*lambda -> CONV(W+w+_,1)
             class = INPUT[8x8x3] -> none(4, 5, 6, 7, 3, 1, 2, 3)
             """
-        let code = emit(["-"], standardInput: spec)
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let path = folder.appendingPathComponent("a \"q\" \\ b\n%d.net").path
+        try "INPUT[8x8x3] -> CONV(4,3)\n".write(toFile: path, atomically: true, encoding: .utf8)
+        return (emit(["-"], standardInput: spec), emit([path]))
+    }
+
+    /// Hostile names give valid Python all the same: renamed where they clash, quoted where they are text.
+    @Test func hostileNamesStayValidPython() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("netcalc-hostile-\(getpid())")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let (code, hostile) = try hostileModules(in: folder)
         #expect(code.contains("class None_(nn.Sequential):"))
         #expect(code.contains("def __init__(self, in_channels, in_channels_2, self_2, range_2, i, lambda_, w, w_2, __2):"))
         #expect(code.contains("summarize(\"class\", Class(), (3, 8, 8))"))
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("netcalc-hostile-\(getpid())")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let path = folder.appendingPathComponent("a \"q\" \\ b\n%d.net").path
-        try "INPUT[8x8x3] -> CONV(4,3)\n".write(toFile: path, atomically: true, encoding: .utf8)
-        let hostile = emit([path])
         #expect(hostile.contains("summarize(\"a \\\"q\\\" \\\\ b\\n%d\", "))
-        guard hasProgram("python3") else { return }
+    }
+
+    /// The same modules compile in Python.
+    @Test(.enabled(if: hasProgram("python3"), "needs python3"))
+    func hostileNamesCompileInPython() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("netcalc-hostile-py-\(getpid())")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let (code, hostile) = try hostileModules(in: folder)
         let modules = [("names.py", code), ("file.py", hostile)]
         for (name, text) in modules {
             try text.write(toFile: folder.appendingPathComponent(name).path, atomically: true, encoding: .utf8)
@@ -196,7 +208,7 @@ let torchImportable: Bool = {
 
     /// Every spec's module (and the golden inputs' and the Caffe fixtures') runs in PyTorch and prints
     /// netcalc's output volume and parameter count for each network.
-    @Test(.enabled(if: torchImportable))
+    @Test(.enabled(if: torchImportable, "needs python3 with PyTorch"))
     func emittedModulesReproduceNetcalc() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("netcalc-torch-\(getpid())")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)

@@ -77,10 +77,11 @@ import Testing
     }
 
     @Test func layoutsOfEveryRank() {
-        let video = runNetCalc(["--layout", "chw", "-e", "INPUT[20x10x4x3] -> CONV(8,1)"])
-        #expect(video.standardOutput.contains("input 3x4x10x20, shapes C x T x H x W"))
-        let sequence = runNetCalc(["--layout", "chw", "-e", "INPUT[100x3] -> CONV(8,1)"])
-        #expect(sequence.standardOutput.contains("input 3x100, shapes C x L"))
+        let video = runNetCalc(["--layout", "chw", "-e", "INPUT[3x4x10x20] -> CONV(8,1)"])
+        #expect(video.standardOutput.contains("input 3x4x10x20, INPUT read and shapes written C x T x H x W"))
+        #expect(video.standardOutput.contains("8x4x10x20"))
+        let sequence = runNetCalc(["--layout", "chw", "-e", "INPUT[3x100] -> CONV(8,1)"])
+        #expect(sequence.standardOutput.contains("input 3x100, INPUT read and shapes written C x L"))
         #expect(sequence.standardOutput.contains("8x100"))
     }
 

@@ -122,7 +122,7 @@ func shell(_ script: String) throws -> (Int32, String) {
     }
 
     /// The real process: `> /dev/full`, `>&-`, a file cut off by a size limit, `< /tmp`, `<&-`, `| head`.
-    @Test(.enabled(if: haveBinary && FileManager.default.fileExists(atPath: "/dev/full")))
+    @Test(.enabled(if: haveBinary && FileManager.default.fileExists(atPath: "/dev/full"), "needs the built binary and /dev/full"))
     func theProcessReportsEveryFailedStream() throws {
         let cases: [(String, Int32, String)] = [
             ("$NETCALC specs/vgg16.net > /dev/full", 2, "netcalc: error: cannot write to standard output: No space left on device\n"),

@@ -542,7 +542,8 @@ struct TextErrorCase: Sendable, CustomTestStringConvertible {
 
     // MARK: Real files
 
-    @Test(.enabled(if: FileManager.default.fileExists(atPath: packageRoot + "/../shared/caffe")))
+    @Test(.enabled(if: FileManager.default.fileExists(atPath: packageRoot + "/../shared/caffe"),
+                   "needs ../shared/caffe, the real Caffe deploy files beside the repository"))
     func realCaffeFilesParse() throws {
         let folder = packageRoot + "/../shared/caffe"
         let names = try FileManager.default.contentsOfDirectory(atPath: folder)

@@ -69,13 +69,58 @@ import Testing
         #expect(!small.contains("(65)"))
     }
 
+    /// `--layout` is the order shapes are written in: the output's and the spec's INPUT's, so that the
+    /// same image written in each layout's order gives the same network.
     @Test(arguments: [ShapeLayout.whd, .chw, .hwc])
     func layoutsWriteShapesInTheirOrder(_ layout: ShapeLayout) throws {
         let expected = ["whd": "55x27x96", "chw": "96x27x55", "hwc": "27x55x96"][layout.rawValue]
-        let outcome = runNetCalc(["--layout", layout.rawValue, "--columns", "layer,output", "-e", "INPUT[227x115x3] -> CONV(96,11,s4)"])
-        #expect(outcome.standardOutput.contains("CONV1  \(try #require(expected))"))
-        let json = runNetCalc(["--layout", layout.rawValue, "--format", "json", "-e", "INPUT[227x115x3] -> CONV(96,11,s4)"])
+        let input = try #require(["whd": "227x115x3", "chw": "3x115x227", "hwc": "115x227x3"][layout.rawValue])
+        let spec = "INPUT[\(input)] -> CONV(96,11,s4)"
+        let outcome = runNetCalc(["--layout", layout.rawValue, "--columns", "layer,output,params", "-e", spec])
+        #expect(outcome.standardOutput.contains("CONV1  \(try #require(expected))"), "\(outcome.standardOutput)")
+        #expect(outcome.standardOutput.contains("34,944"))
+        #expect(outcome.standardError.isEmpty, "\(outcome.standardError)")
+        let json = runNetCalc(["--layout", layout.rawValue, "--format", "json", "-e", spec])
         #expect(json.standardOutput.contains("\"layout\" : \"\(layout.rawValue)\""))
+        #expect(json.standardOutput.contains("\"params\" : 34944"))
+    }
+
+    /// Under `--layout chw` (or hwc) INPUT is read in that order, and the header and a note say so; the
+    /// issue's case: PyTorch's (3, 480, 640) is a 640-wide, 480-high RGB image, 224 parameters.
+    @Test func layoutReadsTheInputInItsOrder() {
+        let outcome = runNetCalc(["--layout", "chw", "-e", "INPUT[3x480x640] -> CONV(8,3)"])
+        #expect(outcome.status == 0)
+        #expect(outcome.standardError.isEmpty, "\(outcome.standardError)")
+        #expect(outcome.standardOutput.contains("input 3x480x640, INPUT read and shapes written C x H x W;"))
+        #expect(outcome.standardOutput.contains("8x478x638"))
+        #expect(outcome.standardOutput.contains("params          224 trainable"))
+        #expect(outcome.standardOutput.contains("note: INPUT[3x480x640] is read in --layout chw's order, C x H x W: 640 wide, 480 high and 3 deep"))
+        let keras = runNetCalc(["--layout", "hwc", "-e", "INPUT[480x640x3] -> CONV(8,3)"])
+        #expect(keras.standardOutput.contains("input 480x640x3, INPUT read and shapes written H x W x C;"))
+        #expect(keras.standardOutput.contains("478x638x8"))
+        let sequence = runNetCalc(["--layout", "chw", "-e", "INPUT[2x16000] -> CONV(8,3)"])
+        #expect(sequence.standardOutput.contains("8x15998"))
+        #expect(sequence.standardOutput.contains("a sequence of length 16000 with 2 channels"))
+        // Without --layout, netcalc's own order as before.
+        #expect(runNetCalc(["-e", "INPUT[640x480x3] -> CONV(8,3)"]).standardOutput.contains("params          224 trainable"))
+        // A model file has no INPUT text: the header names the shapes' order only.
+        let model = runNetCalc(["--layout", "chw", "Tests/NetCalcTests/Fixtures/caffe/every_layer.prototxt"])
+        #expect(model.standardOutput.contains("input 3x33x33, shapes C x H x W;"), "\(model.standardOutput.prefix(300))")
+    }
+
+    /// An INPUT that looks written in another order than the layout reads: netcalc's own order under
+    /// --layout chw, PyTorch's under hwc. A warning with the spelling for that layout; numbers as read.
+    @Test(arguments: [("chw", "INPUT[640x480x3] -> CONV(8,3)", "warning: INPUT[640x480x3] reads as 3 wide, 480 high and 640 deep under --layout chw",
+                       "these sizes look written in netcalc's own width x height x depth: INPUT[3x480x640], or leave out --layout chw"),
+                      ("chw", "INPUT[16000x1] -> CONV(8,3,p1)", "reads as a sequence of length 1 with 16000 channels under --layout chw", "INPUT[1x16000]"),
+                      ("chw", "INPUT[112x112x16x3] -> CONV(8,1)", "reads as 3 wide, 16 high, 112 frames and 112 channels under --layout chw",
+                       "INPUT[3x16x112x112]"),
+                      ("hwc", "INPUT[3x480x640] -> CONV(8,3)", "warning: INPUT[3x480x640] reads as 480 wide, 3 high and 640 deep under --layout hwc",
+                       "--layout hwc reads height x width x channels, not PyTorch's C,H,W: INPUT[480x640x3]")])
+    func inputInTheOtherOrderIsAWarningInEveryLayout(_ layout: String, _ spec: String, _ warning: String, _ hint: String) {
+        let outcome = runNetCalc(["--layout", layout, "-e", spec])
+        #expect(outcome.standardError.contains(warning), "\(outcome.standardError)")
+        #expect(outcome.standardError.contains(hint), "\(outcome.standardError)")
     }
 
     // MARK: No numbers from broken specs
@@ -169,6 +214,28 @@ import Testing
         #expect(outcome.status == 0)
         #expect(outcome.standardError.contains(warning), "\(outcome.standardError)")
         #expect(outcome.standardError.contains("netcalc takes no in_channels") && outcome.standardError.contains(rewritten))
+    }
+
+    /// A convolution in PyTorch's order that does not fit is an error whose first hint names the order
+    /// and rewrites the call; a netcalc-order call that does not fit gets no such hint.
+    @Test(arguments: [("INPUT[32x32x3] -> CONV(3,64,3)", "error: CONV1's 64x64 filter is larger than its padded input (32 wide)", "write CONV(64,3)"),
+                      ("INPUT[224x224x3] -> CONV(3,64,3)", "error: CONV1 does not fit its 224x224x3 input", "write CONV(64,3)"),
+                      ("INPUT[20x20x1] -> CONV(1,32,p1)", "error: CONV1's 32x32 filter is larger than its padded input (22 wide)", "write CONV(32,p1)"),
+                      ("INPUT[224x224x3] -> CONV(3,64,3,s2)", "error: s is given twice", "write CONV(64,3,s2)")])
+    func pyTorchsConvolutionOrderThatDoesNotFitIsHinted(_ spec: String, _ error: String, _ rewritten: String) throws {
+        let outcome = runNetCalc(["-e", spec])
+        #expect(outcome.status == 1)
+        #expect(outcome.standardError.contains(error), "\(outcome.standardError)")
+        let hints = outcome.standardError.split(separator: "\n").filter { $0.hasPrefix("hint: ") }
+        let first = try #require(hints.first)
+        #expect(first.contains("PyTorch's Conv2d(in_channels, out_channels, kernel_size) order?") && first.contains(rewritten), "\(first)")
+    }
+
+    @Test(arguments: ["INPUT[32x32x3] -> CONV(3,5,s2)", "INPUT[224x224x3] -> CONV(3,11,s4)", "INPUT[32x32x3] -> CONV(64,3,s2)"])
+    func convolutionsThatDoNotFitInNetcalcsOrderAreNotHintedAsPyTorchs(_ spec: String) {
+        let outcome = runNetCalc(["-e", spec])
+        #expect(outcome.status == 1)
+        #expect(!outcome.standardError.contains("PyTorch's Conv2d"), "\(outcome.standardError)")
     }
 
     /// `--strict`: a warning is an error that says so (exit status 1, no table), for scripts; a spec

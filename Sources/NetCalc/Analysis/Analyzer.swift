@@ -109,11 +109,16 @@ struct Analyzer {
                 walker.checkMode = checkMode
                 walker.batchOrigin = overrides.batch != nil ? "--batch" : batchLine.map { "@batch on line \($0)" }
                 walker.resolvedLayers = resolved
+                walker.inputLayout = overrides.inputLayout
                 if let rows = walker.run(chain) {
                     if let totals = walker.totals(at: nameRange ?? chain.range) {
                         var report = NetworkReport(name: networkName, file: file.name, settings: effective,
                                                    rows: rows, totals: totals)
                         report.blocks = walker.blockInstances
+                        if let reading = walker.inputReading {
+                            report.notes.append(reading)
+                            report.inputLayout = overrides.inputLayout
+                        }
                         report.walkFrameworkMemory()
                         networks.append(SpecNetwork(report: report, source: SpecSource(
                             chainRange: chain.range, answerRows: walker.answerRows, totalAnswer: total, definitions: blocks)))

@@ -4,7 +4,7 @@
 
 extension NetworkWalker {
     /// The strict-mode error: the arithmetic, and the nearest settings that fit.
-    func reportNotWhole(name: String, axes: [WindowAxis], call: LayerCall, input: Shape) {
+    func reportNotWhole(name: String, axes: [WindowAxis], call: LayerCall, input: Shape, firstHint: String? = nil) {
         guard !quiet else { return }
         let failing = axes.indices.filter { (try? axes[$0].outcome(.strict)).map { if case .notWhole = $0 { true } else { false } } ?? false }
         let square = axes.dropFirst().allSatisfy { $0 == axes[0] }
@@ -21,7 +21,7 @@ extension NetworkWalker {
             message += failing.map { axisNames[$0] + " " + arithmetic(axes[$0]) }.joined(separator: ", ")
                 + (failing.count == 1 ? " is not a whole number" : "; neither is a whole number")
         }
-        var diagnostic = Diagnostic(.error, message, at: call.range, in: file)
+        var diagnostic = Diagnostic(.error, message, at: call.range, in: file, hint: firstHint)
 
         // Other settings of this layer that fit, with the output each gives.
         func output(_ changed: [WindowAxis]) -> String {

@@ -16,6 +16,10 @@ final class NetworkWalker {
     let quiet: Bool
     /// Replaces the network's INPUT size (to look for an input size that fits).
     var inputOverride: Shape?
+    /// The order INPUT's sizes are written in (`--layout`).
+    var inputLayout = ShapeLayout.whd
+    /// How INPUT was read, when `--layout` named an order other than netcalc's own: the report's note.
+    private(set) var inputReading: String?
     /// The most rows this walker may make.
     var rowBudget = Analyzer.maximumRows
 
@@ -178,50 +182,84 @@ final class NetworkWalker {
     }
 
     private func input(_ dimensions: [Expression], range: SourceRange) throws -> Int {
-        var values = dimensions.compactMap(\.literalValue)
-        guard (1...4).contains(values.count) else {
-            try fail("INPUT takes LxC (1-D), WxHxD (2-D), WxHxTxC (3-D) or a single N, not \(values.count) sizes", at: range,
+        let written = dimensions.compactMap(\.literalValue)
+        guard (1...4).contains(written.count) else {
+            try fail("INPUT takes LxC (1-D), WxHxD (2-D), WxHxTxC (3-D) or a single N, not \(written.count) sizes", at: range,
                  hint: "a network has one to three spatial axes, then the channels")
         }
-        if values.count == 1 { values = [1, 1, values[0]] }
-        if let zero = values.first(where: { $0 < 1 }) {
+        if let zero = written.first(where: { $0 < 1 }) {
             try fail("an input size must be at least 1, not \(zero)", at: range)
         }
-        warnAboutOrder(values, at: range)
+        let values = written.count == 1 ? [1, 1, written[0]] : inputLayout.netcalcOrder(written)
+        warnAboutOrder(written, at: range)
+        if inputLayout != .whd, written.count >= 2, inputReading == nil {
+            inputReading = "INPUT[\(sizesText(written))] is read in --layout \(inputLayout.rawValue)'s order, "
+                + "\(inputLayout.axisLetters(rank: written.count - 1)): \(describeSizes(values))"
+        }
         var shape = Shape(spatial: Array(values.dropLast()), depth: values[values.count - 1])
         if let inputOverride { shape = inputOverride }
         return try add(GraphNode(.input(shape, text: cachedText(range)), range: range))
     }
 
-    /// Warns where INPUT's sizes look written in another order than netcalc's: a square pair (an image
-    /// without its channels, read as a sequence), or PyTorch's C,L / C,H,W / C,T,H,W. A warning never
-    /// changes a number.
-    private func warnAboutOrder(_ values: [Int], at range: SourceRange) {
+    /// Sizes as an INPUT writes them: `3x480x640`.
+    private func sizesText(_ sizes: [Int]) -> String {
+        sizes.map(String.init).joined(separator: "x")
+    }
+
+    /// What sizes in netcalc's order mean: `640 wide, 480 high and 3 deep`.
+    private func describeSizes(_ values: [Int]) -> String {
+        switch values.count {
+        case 2: return "a sequence of length \(values[0]) with \(values[1]) channel\(values[1] == 1 ? "" : "s")"
+        case 3: return "\(values[0]) wide, \(values[1]) high and \(values[2]) deep"
+        case 4: return "\(values[0]) wide, \(values[1]) high, \(values[2]) frames and \(values[3]) channels"
+        default: return sizesText(values)
+        }
+    }
+
+    /// Warns where INPUT's sizes look written in another order than the one they are read in (netcalc's
+    /// own, or `--layout`'s): a square pair (an image without its channels, read as a sequence), the
+    /// channels first (PyTorch's C,L / C,H,W / C,T,H,W) where they are read last, or last where
+    /// `--layout chw` reads them first, at any aspect ratio. A warning never changes a number.
+    private func warnAboutOrder(_ written: [Int], at range: SourceRange) {
+        let layout = inputLayout
         // Two sizes are a sequence (length x channels); a square pair is more likely an image without
         // its channels.
-        if values.count == 2, values[0] == values[1], values[0] >= 8 {
-            record(Diagnostic(.warning, "INPUT[\(values[0])x\(values[1])] reads as a 1-D sequence: length \(values[0]), \(values[1]) channels",
+        if written.count == 2, written[0] == written[1], written[0] >= 8 {
+            let image = layout.array(Shape(spatial: [written[0], written[1]], depth: 1))
+            record(Diagnostic(.warning, "INPUT[\(written[0])x\(written[1])] reads as a 1-D sequence: length \(written[0]), \(written[1]) channels",
                               at: range, in: file,
-                              hint: "two sizes are length x channels; for a \(values[0])x\(values[1]) image with one channel write INPUT[\(values[0])x\(values[1])x1]"))
+                              hint: "two sizes are \(layout.axisWords(rank: 1)); for a \(written[0])x\(written[1]) image with one channel write INPUT[\(sizesText(image))]"))
         }
-        // PyTorch's habit: C,H,W (INPUT[3x224x224], INPUT[3x480x640]) where netcalc reads W x H x D, at
-        // any aspect ratio: netcalc's spelling of PyTorch's (C, H, W) is W x H x C.
-        if values.count == 3, [1, 3, 4].contains(values[0]), values[1] >= 8, values[2] >= 8, values[2] / 4 >= values[0] {
-            record(Diagnostic(.warning, "INPUT[\(values[0])x\(values[1])x\(values[2])] reads as \(values[0]) wide, \(values[1]) high and \(values[2]) deep",
-                              at: range, in: file,
-                              hint: "netcalc's order is width x height x depth, not PyTorch's C,H,W: INPUT[\(values[2])x\(values[1])x\(values[0])]"))
+        // The channels written at the other end from where the layout reads them: a small count (1 to
+        // 4) there, large sizes (the spatial ones) at the other.
+        let channelsFirst = layout == .chw
+        let suspect = channelsFirst ? Array(written.reversed()) : written
+        let looksSwapped: Bool
+        switch suspect.count {
+        case 2: looksSwapped = [1, 2, 3, 4].contains(suspect[0]) && suspect[1] >= 64
+        case 3: looksSwapped = [1, 3, 4].contains(suspect[0]) && suspect[1] >= 8 && suspect[2] >= 8 && suspect[2] / 4 >= suspect[0]
+        case 4: looksSwapped = [1, 3, 4].contains(suspect[0]) && suspect[2] >= 8 && suspect[3] >= 8 && suspect[3] / 4 >= suspect[0]
+        default: looksSwapped = false
         }
-        // The same habit in 1-D (C, L: INPUT[1x16000]) and 3-D (C, T, H, W: INPUT[3x16x112x112]).
-        if values.count == 2, [1, 2, 3, 4].contains(values[0]), values[1] >= 64 {
-            record(Diagnostic(.warning, "INPUT[\(values[0])x\(values[1])] reads as a sequence of length \(values[0]) with \(values[1]) channels",
-                              at: range, in: file,
-                              hint: "netcalc's order is length x channels, not PyTorch's C,L: INPUT[\(values[1])x\(values[0])]"))
+        guard looksSwapped else { return }
+        let rank = written.count - 1
+        let read = layout.netcalcOrder(written)
+        // What the user meant, in netcalc's order: PyTorch's order where the channels are read last,
+        // netcalc's own (the default layout) where --layout chw reads them first.
+        let meant = channelsFirst ? written : ShapeLayout.chw.netcalcOrder(written)
+        let spelling = sizesText(layout.array(Shape(spatial: Array(meant.dropLast()), depth: meant[meant.count - 1])))
+        let pytorch = ShapeLayout.chw.axisLetters(rank: rank).split(separator: " ").filter { $0 != "x" }.joined(separator: ",")
+        let message = "INPUT[\(sizesText(written))] reads as \(describeSizes(read))"
+        let hint: String
+        switch layout {
+        case .whd:
+            hint = "netcalc's order is \(layout.axisWords(rank: rank)), not PyTorch's \(pytorch): INPUT[\(spelling)]"
+        case .hwc:
+            hint = "--layout hwc reads \(layout.axisWords(rank: rank)), not PyTorch's \(pytorch): INPUT[\(spelling)]"
+        case .chw:
+            hint = "--layout chw reads \(layout.axisWords(rank: rank)) (PyTorch's \(pytorch)); these sizes look written in netcalc's own \(ShapeLayout.whd.axisWords(rank: rank)): INPUT[\(spelling)], or leave out --layout chw"
         }
-        if values.count == 4, [1, 3, 4].contains(values[0]), values[2] >= 8, values[3] >= 8, values[3] / 4 >= values[0] {
-            record(Diagnostic(.warning, "INPUT[\(values.map(String.init).joined(separator: "x"))] reads as \(values[0]) wide, \(values[1]) high, \(values[2]) frames and \(values[3]) channels",
-                              at: range, in: file,
-                              hint: "netcalc's order is width x height x time x channels, not PyTorch's C,T,H,W: INPUT[\(values[3])x\(values[2])x\(values[1])x\(values[0])]"))
-        }
+        record(Diagnostic(.warning, layout == .whd ? message : message + " under --layout \(layout.rawValue)", at: range, in: file, hint: hint))
     }
 
     private func expand(_ block: BlockDefinition, call: LayerCall, tensor: Int) throws -> Int {
@@ -448,10 +486,8 @@ final class NetworkWalker {
         guard (kernel >= 16 && kernel % 2 == 0) || (powerOfTwo && positional.count >= 3),
               warnedCalls.insert(call.range.start).inserted else { return }
         let written = file.text(of: call.range)
-        let rest = arguments.filter { $0.range.start != positional[0].range.start }.map { file.text(of: $0.range) }
         record(Diagnostic(.warning, "\(written) reads as \(convolution.filters) filters of \(kernel)x\(kernel), giving \(row.output.fullText): netcalc's CONV is CONV(K filters, F kernel, ...)",
-                          at: call.range, in: file,
-                          hint: "PyTorch's Conv2d(in_channels, out_channels, kernel_size) order? netcalc takes no in_channels (the input's depth, \(row.input.depth), gives it): write \(call.name)(\(rest.joined(separator: ",")))"))
+                          at: call.range, in: file, hint: Convolution.pyTorchOrderHint(call, depth: row.input.depth, in: file)))
     }
 
     // MARK: Rows
@@ -477,31 +513,43 @@ final class NetworkWalker {
             case .counting(let failure):
                 try fail(failure.message, at: range, hint: failure.hint)
             case .layer(let failure, let name, let input):
+                // A convolution that does not fit, written with the input's depth first: PyTorch's order.
+                let pyTorchOrder = call.flatMap { call -> String? in
+                    guard LayerCatalog.definition(for: call.name)?.keyword == "CONV",
+                          Convolution.looksWrittenInPyTorchOrder(call, depth: input.depth) else { return nil }
+                    return Convolution.pyTorchOrderHint(call, depth: input.depth, in: file)
+                }
                 if case .notWhole(let axes, let depth) = failure, let call {
                     if checkMode, let answer = currentAnswer {
                         unfit = UnfitLayer(answerStart: answer.range.start, name: name, text: cachedText(call.range),
                                            input: input, depth: depth, axes: axes)
                         throw Stop()
                     }
-                    reportNotWhole(name: name, axes: axes, call: call, input: input)
+                    reportNotWhole(name: name, axes: axes, call: call, input: input, firstHint: pyTorchOrder)
                     throw Stop()
                 }
-                try report(failure, name: name, at: keywordRange ?? range)
+                try report(failure, name: name, at: keywordRange ?? range, firstHint: pyTorchOrder)
             }
         }
     }
 
     /// Records why a layer or merge cannot be applied, and stops the walk.
-    private func report(_ failure: LayerFailure, name: String, at range: SourceRange) throws -> Never {
+    /// `firstHint`, when given, comes before the failure's own (PyTorch's order, the likelier cause).
+    private func report(_ failure: LayerFailure, name: String, at range: SourceRange, firstHint: String? = nil) throws -> Never {
+        let (message, hint): (String, String?)
         switch failure {
         case .overflow:
             let failure = Evaluator.overflow(name)
-            try fail(failure.message, at: range, hint: failure.hint)
-        case .invalid(let message, let hint):
-            try fail(message, at: range, hint: hint)
+            (message, hint) = (failure.message, failure.hint)
+        case .invalid(let text, let advice):
+            (message, hint) = (text, advice)
         case .notWhole:
-            try fail("\(name) does not fit its input", at: range)
+            (message, hint) = ("\(name) does not fit its input", nil)
         }
+        var diagnostic = Diagnostic(.error, message, at: range, in: file, hint: firstHint ?? hint)
+        if firstHint != nil, let hint { diagnostic.hints.append(hint) }
+        record(diagnostic)
+        throw Stop()
     }
 
     /// The totals of a finished network; nil after an overflow (recorded).

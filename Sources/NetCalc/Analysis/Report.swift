@@ -184,6 +184,9 @@ struct SettingsOverride: Sendable {
     var amp: Bool?
     /// A Caffe model's input dims, batch first (`--input-shape`), for a file that does not give them.
     var inputShape: [Int]?
+    /// The order a spec's `INPUT[...]` sizes are written in (`--layout`): netcalc's own width x height x
+    /// depth, or PyTorch's or Keras's, read as the user named it.
+    var inputLayout = ShapeLayout.whd
 
     func applied(to base: Settings) -> Settings {
         var result = base
@@ -515,6 +518,8 @@ struct NetworkReport: Sendable {
     var totals: Totals
     /// What the output states about how the network was read (an imported model's conventions).
     var notes: [String] = []
+    /// The order a spec's INPUT was read in, when `--layout` named one other than netcalc's own.
+    var inputLayout: ShapeLayout?
     /// The layers of an imported model that a partial analysis leaves out; empty for a whole one.
     var leftOut: [LeftOutLayer] = []
     /// Every block use, the network itself first.

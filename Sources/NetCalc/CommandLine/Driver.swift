@@ -183,7 +183,10 @@ public func run(_ invocation: Invocation) -> Outcome {
             outcome.status = max(outcome.status, 1)
             continue
         }
-        let (found, analyzed) = Analyzer.analyze(file, overrides: options.overrides)
+        // --layout names the order shapes are written in: the output's, and the spec's INPUT's.
+        var overrides = options.overrides
+        overrides.inputLayout = options.layout
+        let (found, analyzed) = Analyzer.analyze(file, overrides: overrides)
         let list = options.strict ? analyzed.strict() : analyzed
         let sorted = list.items.enumerated().sorted { a, b in
             let (x, y) = (a.element.range?.start ?? -1, b.element.range?.start ?? -1)

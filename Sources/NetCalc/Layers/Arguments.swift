@@ -319,7 +319,15 @@ struct LayerResolver {
         let bound = ArgumentBinder(definition: definition, isParameter: isParameter).bind(call)
         var diagnostics = DiagnosticList()
         for problem in bound.problems {
-            diagnostics.append(Diagnostic(.error, problem.message, at: problem.range, in: file, hint: problem.hint))
+            var diagnostic = Diagnostic(.error, problem.message, at: problem.range, in: file, hint: problem.hint)
+            // CONV(3,64,3,s2): a third positional argument (the stride) and a stride tag, PyTorch's
+            // in_channels pushing every positional argument one place on.
+            if definition.keyword == "CONV", problem.message.hasSuffix("is given twice"),
+               (call.arguments ?? []).filter({ $0.tag == nil && $0.value != nil }).count >= 3,
+               let hint = Convolution.pyTorchOrderHint(call, depth: nil, in: file) {
+                diagnostic.hints.append(hint)
+            }
+            diagnostics.append(diagnostic)
         }
         if diagnostics.hasErrors { throw diagnostics }
         var values = ArgumentValues(flags: bound.flags, inPlace: bound.inPlace, bare: definition.schema.bareCount,

@@ -304,3 +304,30 @@ extension SlidingWindow {
         return PyTorchModule(call, padding: padded.explicit, channels: out)
     }
 }
+
+extension Convolution {
+    /// The hint for a call that looks written in PyTorch's `Conv2d(in_channels, out_channels,
+    /// kernel_size)` order: the call rewritten without its first positional argument (`CONV(3,64,3,s2)`
+    /// -> `CONV(64,3,s2)`), since netcalc takes no in_channels. `depth` is the input's, when known. Nil
+    /// for a call with fewer than two positional arguments.
+    static func pyTorchOrderHint(_ call: LayerCall, depth: Int?, in file: SourceFile) -> String? {
+        guard let arguments = call.arguments else { return nil }
+        let positional = arguments.filter { $0.tag == nil && $0.value != nil }
+        guard positional.count >= 2 else { return nil }
+        let rest = arguments.filter { $0.range.start != positional[0].range.start }.map { file.text(of: $0.range) }
+        let given = depth.map { "the input's depth, \($0), gives it" } ?? "the input's depth gives it"
+        return "PyTorch's Conv2d(in_channels, out_channels, kernel_size) order? netcalc takes no in_channels (\(given)): write \(call.name)(\(rest.joined(separator: ",")))"
+    }
+
+    /// True when a call looks written in PyTorch's order: its first positional argument is `depth` (the
+    /// in_channels netcalc does not take) and its second looks like a channel count (even and 16 or
+    /// more, or a power of two of 8 or more) rather than a kernel. For a layer that does not fit.
+    static func looksWrittenInPyTorchOrder(_ call: LayerCall, depth: Int) -> Bool {
+        let values = (call.arguments ?? []).filter { $0.tag == nil && $0.value != nil }.prefix(2).map { argument -> Int? in
+            guard case .scalar(let expression)? = argument.value else { return nil }
+            return expression.literalValue
+        }
+        guard values.count == 2, values[0] == depth, let second = values[1] else { return false }
+        return (second >= 16 && second % 2 == 0) || (second >= 8 && second & (second - 1) == 0)
+    }
+}

@@ -37,7 +37,7 @@ struct MarkdownRenderer {
             buffer.append(character == "#" ? "\\#" : String(character))
         }
         buffer.append("\n\n")
-        buffer.append("\(markdownCode(network.file)): input \(layout.text(network.input))\(layout.note(rank: network.input.rank)), batch \(settings.batch), ")
+        buffer.append("\(markdownCode(network.file)): input \(layout.text(network.input))\(layout.note(rank: network.input.rank, inputRead: network.inputLayout == layout)), batch \(settings.batch), ")
         buffer.append("\(settings.dataType.rawValue), rounding \(settings.rounding.rawValue)\n\n")
         buffer.append("| " + columns.map { Self.escape($0.header) }.joined(separator: " | ") + " |\n")
         buffer.append("|" + columns.map { $0.rightAligned ? "---:" : "---" }.joined(separator: "|") + "|\n")

@@ -34,24 +34,48 @@ enum ShapeLayout: String, CaseIterable, Sendable {
         }
     }
 
-    /// How the header names the order, when it is not netcalc's own.
-    var note: String {
+    /// A shape's sizes written in this order, put in netcalc's own (spatial sizes width first, then the
+    /// depth): the inverse of `array`, for an `INPUT[...]` read under `--layout`. One size (a vector) and
+    /// an empty list come back as they are.
+    func netcalcOrder(_ written: [Int]) -> [Int] {
+        guard written.count >= 2 else { return written }
         switch self {
-        case .whd: return ""
-        case .chw: return ", shapes C x H x W"
-        case .hwc: return ", shapes H x W x C"
+        case .whd: return written
+        case .chw: return written.dropFirst().reversed() + [written[0]]
+        case .hwc: return written.dropLast().reversed() + [written[written.count - 1]]
         }
     }
 
-    /// How the header names the order of a shape of a rank, when it is not netcalc's own.
-    func note(rank: Int) -> String {
-        switch (self, rank) {
-        case (.whd, _): return ""
-        case (.chw, 1): return ", shapes C x L"
-        case (.chw, 3): return ", shapes C x T x H x W"
-        case (.hwc, 1): return ", shapes L x C"
-        case (.hwc, 3): return ", shapes T x H x W x C"
-        case (.chw, _), (.hwc, _): return note
+    /// The axes of a shape of a rank in this order, as letters: `C x H x W`, `W x H x D`.
+    func axisLetters(rank: Int) -> String {
+        letters(rank: rank).joined(separator: " x ")
+    }
+
+    /// The axes of a shape of a rank in this order, as words: `channels x height x width`.
+    func axisWords(rank: Int) -> String {
+        let words = ["L": "length", "C": "channels", "D": "depth", "W": "width", "H": "height", "T": "time"]
+        return letters(rank: rank).map { words[$0] ?? $0 }.joined(separator: " x ")
+    }
+
+    /// The letters of each axis, in this order.
+    private func letters(rank: Int) -> [String] {
+        let spatial: [String]
+        switch rank {
+        case 1: spatial = ["L"]
+        case 3: spatial = ["W", "H", "T"]
+        default: spatial = ["W", "H"]
         }
+        let channels = rank == 2 ? "D" : "C"
+        switch self {
+        case .whd: return spatial + [channels]
+        case .chw: return ["C"] + spatial.reversed()
+        case .hwc: return spatial.reversed() + [channels == "D" ? "C" : channels]
+        }
+    }
+
+    /// How the header names the order of a shape of a rank, when it is not netcalc's own: the shapes
+    /// shown, and the spec's INPUT when it was read in this order too.
+    func note(rank: Int, inputRead: Bool = false) -> String {
+        self == .whd ? "" : inputRead ? ", INPUT read and shapes written \(axisLetters(rank: rank))" : ", shapes \(axisLetters(rank: rank))"
     }
 }

@@ -16,7 +16,7 @@ struct SummaryRenderer {
         let network = network.shownAsText  // names from a model or a file name never drive the terminal
         let totals = network.totals
         let settings = network.settings
-        var out = "\(network.name)  (\(network.file); input \(layout.text(network.input))\(layout.note(rank: network.input.rank)); "
+        var out = "\(network.name)  (\(network.file); input \(layout.text(network.input))\(layout.note(rank: network.input.rank, inputRead: network.inputLayout == layout)); "
             + "batch \(settings.batch), \(settings.dataType.rawValue), rounding \(settings.rounding.rawValue); \(formatCount(network.rows.count - 1)) layers)\n"
         func ranking(_ title: String, _ value: (LayerRow) -> Int, _ whole: Int, _ unit: String) {
             // The few largest, kept in order as the rows go by: a million rows are never copied or sorted.

@@ -21,7 +21,7 @@ struct TableRenderer {
         let reset = color ? "\u{1B}[0m" : ""
         let settings = network.settings
         var out = ""
-        out += "\(bold)\(network.name)\(reset)  (\(network.file); input \(layout.text(network.input))\(layout.note(rank: network.input.rank)); batch \(settings.batch), "
+        out += "\(bold)\(network.name)\(reset)  (\(network.file); input \(layout.text(network.input))\(layout.note(rank: network.input.rank, inputRead: network.inputLayout == layout)); batch \(settings.batch), "
         out += "\(settings.dataType.rawValue), rounding \(settings.rounding.rawValue))\n\n"
 
         var columns = self.columns

@@ -3,7 +3,9 @@
 for each chain against netcalc's output shape and parameter count.
 
 Not part of CI (it needs torch): run by hand with
-`python3 tools/crosscheck_pytorch.py [COUNT] [SEED] [--rank 1|2|3|all]` after `swift build -c release`.
+`python3 tools/crosscheck_pytorch.py [COUNT] [SEED] [--rank 1|2|3|all] [--layout whd|chw|hwc]` after
+`swift build -c release`. `--layout chw` writes each INPUT as PyTorch does (C, H, W) and runs netcalc with
+`--layout chw`, so that the numbers checked are those of a spec written in PyTorch's order.
 COUNT networks (200 by default) are drawn, with `--rank all` (the default) a third each of 1-D, 2-D and
 3-D networks, taken in turn (network n has rank 1, 2, 3 for n mod 3 = 0, 1, 2); each rank draws from its
 own generator, the 2-D one seeded with SEED exactly as before, so `--rank 2` draws and prints what this
@@ -713,7 +715,27 @@ def layer_at(parts, column):
         start += len(part) + 4
     return len(parts) - 1
 
+LAYOUT = "whd"  # --layout: the order the INPUT is written in, and netcalc is told to read and write
+
+def in_layout(sizes, layout):
+    """Sizes in netcalc's order (spatial width first, then depth) written in a layout's order."""
+    spatial, depth = list(sizes[:-1]), sizes[-1]
+    return {"whd": spatial + [depth], "chw": [depth] + spatial[::-1], "hwc": spatial[::-1] + [depth]}[layout]
+
+def from_layout(sizes, layout):
+    """The inverse of in_layout: a layout's sizes back in netcalc's order."""
+    if layout == "chw":
+        return list(sizes[1:])[::-1] + [sizes[0]]
+    if layout == "hwc":
+        return list(sizes[:-1])[::-1] + [sizes[-1]]
+    return list(sizes)
+
 def netcalc(args, spec):
+    if LAYOUT != "whd":  # the same network, its INPUT written as PyTorch (chw) or Keras (hwc) writes it
+        head, rest = spec.split("]", 1)
+        sizes = [int(v) for v in head[len("INPUT["):].split("x")]
+        spec = "INPUT[" + "x".join(map(str, in_layout(sizes, LAYOUT))) + "]" + rest
+        args = ["--layout", LAYOUT] + args
     return subprocess.run([NETCALC, "--rounding", "floor"] + args + ["-e", spec], capture_output=True, text=True)
 
 def window_rf(layer, before):
@@ -751,6 +773,9 @@ def check(parts, layers):
     """(key, detail): key "agree", "both", "contract" or a disagreement's kind; detail says what differs."""
     spec = " -> ".join(parts)
     result = json.loads(netcalc(["--format", "json"], spec).stdout)
+    for network in result["networks"]:
+        for row in network["layers"]:
+            row["output"] = from_layout(row["output"], LAYOUT)
     input_shape = [int(v) for v in parts[0][6:-1].split("x")]
     shapes, params, macs, torch_error = build(layers, input_shape)
     errors = [e for e in result["errors"] if e["severity"] == "error"]
@@ -859,7 +884,12 @@ def main():
     parser.add_argument("seed", nargs="?", type=int, default=1, help="random seed (1)")
     parser.add_argument("--rank", choices=["1", "2", "3", "all"], default="all",
                         help="draw 1-D, 2-D or 3-D networks only, or a third of each in turn (all, the default)")
+    parser.add_argument("--layout", choices=["whd", "chw", "hwc"], default="whd",
+                        help="write each INPUT in this order and run netcalc with --layout (whd, the default: "
+                             "netcalc's own order, no --layout)")
     args = parser.parse_args()
+    global LAYOUT
+    LAYOUT = args.layout
     ranks = [1, 2, 3] if args.rank == "all" else [int(args.rank)]
     # Each rank draws from its own generator; the 2-D one is seeded as this script always seeded it.
     rngs = {1: random.Random(f"{args.seed}-1D"), 2: random.Random(args.seed), 3: random.Random(f"{args.seed}-3D")}

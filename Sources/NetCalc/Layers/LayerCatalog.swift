@@ -10,16 +10,23 @@ struct LayerDefinition: Sendable {
     var schema: LayerSchema
     /// `CONV(K, F, sS, pP, dD, gG, nobias): e.g. CONV(96,11,s4,p0)`.
     var usage: String
+    /// What it does, in one line: `a convolution: K filters of F x F over the input's depth`.
+    var summary: String
+    /// What PyTorch, Keras, Caffe and ONNX call it (each stated, empty when one has no such layer).
+    var frameworks: FrameworkNames
     /// Makes the operation; a problem found in the arguments alone is reported at the call.
     var make: @Sendable (ArgumentValues) throws(ArgumentProblem) -> any LayerOperation
 
-    init(keyword: String, aliases: [String] = [], schema: LayerSchema, usage: String? = nil,
+    init(keyword: String, aliases: [String] = [], schema: LayerSchema, usage: String? = nil, summary: String,
+         frameworks: FrameworkNames,
          make: @escaping @Sendable (ArgumentValues) throws(ArgumentProblem) -> any LayerOperation) {
         self.keyword = keyword
         self.aliases = aliases
         self.schema = schema
         self.usage = usage ?? (schema.parameters.isEmpty && schema.flags.isEmpty ? "\(keyword) takes no arguments"
             : "\(keyword)(\((schema.parameters.map(\.name) + schema.flags).joined(separator: ", ")))")
+        self.summary = summary
+        self.frameworks = frameworks
         self.make = make
     }
 }

@@ -98,7 +98,7 @@ struct Parser {
         case .leftBrace:
             error("expected '->' or the end of the line before this answer", at: current.range,
                   hint: "a layer takes one answer list: {55x55x96, params: 34944}")
-        case .identifier, .integer, .decimal, .times, .arrow, .leftParen, .leftBracket, .rightBrace, .comma, .equals,
+        case .identifier, .dottedName, .integer, .decimal, .times, .arrow, .leftParen, .leftBracket, .rightBrace, .comma, .equals,
              .star, .plus, .minus, .slash, .at, .colon, .percent, .endOfFile:
             error("expected '->' or the end of the line after this", at: previous,
                   hint: current.kind == .identifier || current.kind == .leftBracket ? "join layers with ->" : nil)
@@ -262,6 +262,11 @@ struct Parser {
             if let kind = MergeKind(rawValue: name.lowercased()), peek(1).kind == .leftParen {
                 return try parseMerge(kind)
             }
+            let call = try parseCall()
+            let answer = current.kind == .leftBrace ? try parseAnswer() : nil
+            return .layer(call, answer: answer)
+        case .dottedName:
+            // A framework's call (`nn.Conv2d(3, 64, 3)`): read as a call, which the checker names.
             let call = try parseCall()
             let answer = current.kind == .leftBrace ? try parseAnswer() : nil
             return .layer(call, answer: answer)

@@ -33,21 +33,24 @@ struct LayerDefinition: Sendable {
 
 /// The layer keywords of the language.
 enum LayerCatalog {
-    /// Every layer definition, by family.
-    static let definitions: [LayerDefinition] = [
-        Convolution.definition, DepthwiseConvolution.definition, TransposedConvolution.definition,
-    ] + Pooling.definitions + [
-        GlobalAveragePooling.definition, AdaptivePooling.average, AdaptivePooling.maximum,
-        FullyConnected.definition, Flatten.definition,
-        BatchNorm.definition, LayerNorm.definition, GroupNorm.definition, InstanceNorm.definition,
-        LocalResponseNorm.definition, ChannelScale.definition, ResponseNorm.definition,
-    ] + Activation.definitions + Regularization.definitions + [
-        Upsample.definition, PixelShuffle.definition,
-        ZeroPad.definition, CenterCrop.definition, ChannelSlice.definition, ChannelShuffle.definition,
-        Tokens.definition, ClassTokens.definition, PositionEmbedding.definition, PositionwiseLinear.definition,
-        SelfAttention.definition, TokenSelection.definition, PatchMerge.definition,
-        TensorOperation.definition,
+    /// Every layer definition in its family, as `netcalc help layers` lists them.
+    static let families: [(name: String, definitions: [LayerDefinition])] = [
+        ("Convolutions", [Convolution.definition, DepthwiseConvolution.definition, TransposedConvolution.definition]),
+        ("Pooling", Pooling.definitions + [GlobalAveragePooling.definition, AdaptivePooling.average, AdaptivePooling.maximum]),
+        ("Dense", [FullyConnected.definition, Flatten.definition]),
+        ("Normalization", [BatchNorm.definition, LayerNorm.definition, GroupNorm.definition, InstanceNorm.definition,
+                           LocalResponseNorm.definition, ChannelScale.definition, ResponseNorm.definition]),
+        ("Activations", Activation.definitions),
+        ("Regularization", Regularization.definitions),
+        ("Resampling and reshaping", [Upsample.definition, PixelShuffle.definition, ZeroPad.definition, CenterCrop.definition,
+                                      ChannelSlice.definition, ChannelShuffle.definition]),
+        ("Transformers", [Tokens.definition, ClassTokens.definition, PositionEmbedding.definition, PositionwiseLinear.definition,
+                          SelfAttention.definition, TokenSelection.definition, PatchMerge.definition]),
+        ("Model files", [TensorOperation.definition]),
     ]
+
+    /// Every layer definition, by family.
+    static let definitions: [LayerDefinition] = families.flatMap(\.definitions)
 
     /// Definitions by keyword and alias, upper case.
     static let byKeyword: [String: LayerDefinition] = {

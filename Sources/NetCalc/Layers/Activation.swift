@@ -62,7 +62,7 @@ struct Activation: LayerOperation {
                 return FrameworkNames(pytorch: ["nn.ReLU6"], keras: [], caffe: [], onnx: [],
                                       note: "Keras's ReLU(max_value=6), ONNX's Clip(0, 6)")
             case .leakyrelu:
-                return FrameworkNames(pytorch: ["nn.LeakyReLU"], keras: ["LeakyReLU"], caffe: [], onnx: ["LeakyRelu"],
+                return FrameworkNames(pytorch: [FrameworkName("nn.LeakyReLU", .pytorchLeakyReLU)], keras: ["LeakyReLU"], caffe: [], onnx: ["LeakyRelu"],
                                       note: "Caffe's ReLU with negative_slope")
             case .sigmoid:
                 return FrameworkNames(pytorch: ["nn.Sigmoid"], keras: [], caffe: ["Sigmoid"], onnx: ["Sigmoid"], note: keras)

@@ -71,7 +71,7 @@ struct ChannelShuffle: LayerOperation {
                                                        description: "groups (G)")], required: 1),
         usage: "SHUFFLE(G): e.g. SHUFFLE(2)",
         summary: "ShuffleNet's channel shuffle: G groups of channels interleaved",
-        frameworks: FrameworkNames(pytorch: ["nn.ChannelShuffle"], keras: [], caffe: ["ShuffleChannel"], onnx: [])) { values throws(ArgumentProblem) in
+        frameworks: FrameworkNames(pytorch: [FrameworkName("nn.ChannelShuffle", .pytorchChannelShuffle)], keras: [], caffe: ["ShuffleChannel"], onnx: [])) { values throws(ArgumentProblem) in
             ChannelShuffle(groups: values.count("g") ?? 1)
         }
 

@@ -62,7 +62,7 @@ enum FrameworkArgument: Sendable {
     case parameter(String, netcalc: String)
     /// A value netcalc takes from the input: `in_channels`.
     case fromInput(String)
-    /// A boolean that gives a netcalc flag when it is `to`: `bias=False` is `nobias`.
+    /// A boolean that gives a netcalc flag when it has the value `when`: `bias=False` is `nobias`.
     case flag(String, when: Bool, netcalc: String)
     /// Keras's `activation='relu'`: the activation as a layer after it.
     case activation(String)
@@ -161,6 +161,44 @@ extension [FrameworkArgument] {
 
     static var kerasDropout: [FrameworkArgument] {
         [.parameter("rate", netcalc: "p")]
+    }
+
+    static var pytorchLeakyReLU: [FrameworkArgument] {
+        [.parameter("negative_slope", netcalc: "a")]
+    }
+
+    /// PyTorch's `ZeroPad2d(padding)` and Keras's `ZeroPadding2D(padding)`: one number pads every side.
+    static var zeroPadding: [FrameworkArgument] {
+        [.parameter("padding", netcalc: "l")]
+    }
+
+    static var pytorchUpsample: [FrameworkArgument] {
+        [.parameter("size", netcalc: "size"), .parameter("scale_factor", netcalc: "s")]
+    }
+
+    static var kerasUpsample: [FrameworkArgument] {
+        [.parameter("size", netcalc: "s")]
+    }
+
+    static var pytorchGroupNorm: [FrameworkArgument] {
+        [.parameter("num_groups", netcalc: "g"), .fromInput("num_channels"), .ignored("eps"), .ignored("affine")]
+    }
+
+    static var pytorchLayerNorm: [FrameworkArgument] {
+        [.fromInput("normalized_shape"), .ignored("eps")]
+    }
+
+    static var pytorchPixelShuffle: [FrameworkArgument] {
+        [.parameter("upscale_factor", netcalc: "r")]
+    }
+
+    static var pytorchChannelShuffle: [FrameworkArgument] {
+        [.parameter("groups", netcalc: "g")]
+    }
+
+    static var pytorchAttention: [FrameworkArgument] {
+        [.fromInput("embed_dim"), .parameter("num_heads", netcalc: "h"), .ignored("dropout"),
+         .flag("bias", when: false, netcalc: "nobias")]
     }
 }
 
@@ -339,27 +377,35 @@ enum FrameworkHints {
         guard let definition else { return nil }
         let schema = definition.schema
         var parts: [String] = []
+        var bare = true  // leading arguments are written by position while none is left out
         for (index, spec) in schema.parameters.enumerated() {
             guard let value = values.parameters[spec.name] else {
                 if index < schema.required { return nil }
+                bare = false
                 continue
             }
-            if case .word(let word) = value, spec.type != .padding || !["same", "valid"].contains(word.lowercased()) {
-                return nil
+            switch value {
+            case .word(let word) where spec.type == .padding && ["same", "valid"].contains(word.lowercased()): break
+            case .decimal where spec.type == .fraction: break
+            case .size where spec.type == .size || spec.type == .padding: break
+            case .number: break
+            case .word, .decimal, .size: return nil
             }
-            // The framework's defaults are netcalc's: a stride of 1 and a padding of 0 are left out.
+            // The framework's defaults are netcalc's: a stride, dilation or groups of 1 and a padding of 0 are left out.
             if case .number(let number) = value, index >= schema.required,
-               (number == 1 && (spec.name == "s" || spec.name == "d" || spec.name == "g"))
-                || (number == 0 && spec.name == "p") {
+               (number == 1 && ["s", "d", "g"].contains(spec.name)) || (number == 0 && spec.name == "p") {
+                bare = false
                 continue
             }
-            if index < schema.required {
+            if bare, spec.positional, index < schema.bareCount {
                 parts.append(value.text)
-            } else if spec.glued, case .number = value {
-                parts.append(spec.name + value.text)
-            } else if spec.glued, case .size = value {
-                parts.append(spec.name + value.text)
-            } else {
+                continue
+            }
+            bare = false
+            switch value {
+            case .number, .size:
+                parts.append(spec.glued ? spec.name + value.text : "\(spec.name)=\(value.text)")
+            case .word, .decimal:
                 parts.append("\(spec.name)=\(value.text)")
             }
         }

@@ -94,7 +94,7 @@ private func affineEffect(_ input: LayerInput) -> LayerEffect {
 struct LayerNorm: LayerOperation {
     static let definition = LayerDefinition(
         keyword: "LAYERNORM", schema: .none, summary: "layer normalization over the channels at each position, a scale and shift per channel",
-        frameworks: FrameworkNames(pytorch: ["nn.LayerNorm"], keras: ["LayerNormalization"], caffe: [],
+        frameworks: FrameworkNames(pytorch: [FrameworkName("nn.LayerNorm", .pytorchLayerNorm)], keras: ["LayerNormalization"], caffe: [],
                                    onnx: ["LayerNormalization"])) { _ throws(ArgumentProblem) in LayerNorm() }
 
     var op: String { "layernorm" }
@@ -140,7 +140,7 @@ struct GroupNorm: LayerOperation {
                                                        description: "number of groups (G)")], required: 1),
         usage: "GROUPNORM(G): e.g. GROUPNORM(32)",
         summary: "group normalization: G groups of channels normalized apart, a scale and shift per channel",
-        frameworks: FrameworkNames(pytorch: ["nn.GroupNorm"], keras: ["GroupNormalization"], caffe: [],
+        frameworks: FrameworkNames(pytorch: [FrameworkName("nn.GroupNorm", .pytorchGroupNorm)], keras: ["GroupNormalization"], caffe: [],
                                    onnx: ["GroupNormalization"])) { values throws(ArgumentProblem) in
             GroupNorm(groups: values.count("g") ?? 1)
         }

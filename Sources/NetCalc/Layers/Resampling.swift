@@ -17,8 +17,11 @@ struct Upsample: LayerOperation {
         ], flagGroups: [["nearest", "bilinear"]]),
         usage: "UPSAMPLE(S) or UPSAMPLE(size=WxH), nearest or bilinear: e.g. UPSAMPLE(2), UPSAMPLE(size=224x224,bilinear)",
         summary: "upsampling by a scale factor or to a size, nearest or bilinear, no parameters",
-        frameworks: FrameworkNames(pytorch: ["nn.Upsample", "nn.UpsamplingNearest2d", "nn.UpsamplingBilinear2d"],
-                                   keras: ["UpSampling1D", "UpSampling2D", "UpSampling3D"], caffe: [],
+        frameworks: FrameworkNames(pytorch: [FrameworkName("nn.Upsample", .pytorchUpsample),
+                                             FrameworkName("nn.UpsamplingNearest2d", .pytorchUpsample),
+                                             FrameworkName("nn.UpsamplingBilinear2d", .pytorchUpsample, hint: "add the flag bilinear")],
+                                   keras: [FrameworkName("UpSampling1D", .kerasUpsample), FrameworkName("UpSampling2D", .kerasUpsample),
+                                           FrameworkName("UpSampling3D", .kerasUpsample)], caffe: [],
                                    onnx: ["Resize", "Upsample"])) { values throws(ArgumentProblem) in
             let mode: Mode = values.has("bilinear") ? .bilinear : .nearest
             switch (values.pair("s"), values.pair("size")) {
@@ -118,7 +121,7 @@ struct PixelShuffle: LayerOperation {
                                                        description: "upscale factor (r)")], required: 1),
         usage: "PIXELSHUFFLE(r): e.g. PIXELSHUFFLE(2)",
         summary: "sub-pixel upsampling: W x H x D -> W*r x H*r x D/r², values rearranged",
-        frameworks: FrameworkNames(pytorch: ["nn.PixelShuffle"], keras: [], caffe: [], onnx: ["DepthToSpace"],
+        frameworks: FrameworkNames(pytorch: [FrameworkName("nn.PixelShuffle", .pytorchPixelShuffle)], keras: [], caffe: [], onnx: ["DepthToSpace"],
                                    note: "ONNX's DepthToSpace in CRD mode; tf.nn.depth_to_space in TensorFlow")) { values throws(ArgumentProblem) in
             PixelShuffle(factor: values.count("r") ?? 1)
         }

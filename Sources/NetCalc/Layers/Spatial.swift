@@ -16,8 +16,10 @@ struct ZeroPad: LayerOperation {
         ], required: 1, bareArguments: 6),
         usage: "PAD(P), PAD(left, right) in 1-D, PAD(left, right, top, bottom), PAD(l, r, t, b, front, back) in 3-D: e.g. PAD(1), PAD(0,1,0,1)",
         summary: "zero padding around the input: left, right, top, bottom (and front, back in 3-D)",
-        frameworks: FrameworkNames(pytorch: ["nn.ZeroPad1d", "nn.ZeroPad2d", "nn.ZeroPad3d"],
-                                   keras: ["ZeroPadding1D", "ZeroPadding2D", "ZeroPadding3D"], caffe: [], onnx: ["Pad"],
+        frameworks: FrameworkNames(pytorch: [FrameworkName("nn.ZeroPad1d", .zeroPadding), FrameworkName("nn.ZeroPad2d", .zeroPadding),
+                                             FrameworkName("nn.ZeroPad3d", .zeroPadding)],
+                                   keras: [FrameworkName("ZeroPadding1D", .zeroPadding), FrameworkName("ZeroPadding2D", .zeroPadding),
+                                           FrameworkName("ZeroPadding3D", .zeroPadding)], caffe: [], onnx: ["Pad"],
                                    note: "PyTorch's ZeroPad2d takes (left, right, top, bottom) too")) { values throws(ArgumentProblem) in
             if values.entries.count == 1, let only = values.entries.first?.result, case .pair(let pad) = only {
                 return ZeroPad(sides: Array(repeating: pad.width, count: 6), uniform: true)

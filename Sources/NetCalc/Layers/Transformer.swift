@@ -231,7 +231,7 @@ struct SelfAttention: LayerOperation {
         ], flagGroups: [["nobias"], ["relbias"]], required: 1),
         usage: "ATTENTION(h, w=W, shift=S, relbias, patch=P): multi-head self-attention with h heads over all tokens, or within WxW windows (Swin), or among the same place of PxP patches (MobileViT); h divides the channels, e.g. ATTENTION(8), ATTENTION(4,w=4,shift=2,relbias)",
         summary: "multi-head self-attention over the tokens, with its q, k, v and output projections",
-        frameworks: FrameworkNames(pytorch: ["nn.MultiheadAttention"], keras: ["MultiHeadAttention"], caffe: [],
+        frameworks: FrameworkNames(pytorch: [FrameworkName("nn.MultiheadAttention", .pytorchAttention)], keras: ["MultiHeadAttention"], caffe: [],
                                    onnx: ["Attention"])) { values throws(ArgumentProblem) in
             let window = values.pair("w")
             let shift = values.count("shift") ?? 0

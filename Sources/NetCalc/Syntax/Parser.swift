@@ -15,6 +15,8 @@
 ///                 | 'ID'                                 the identity branch
 ///                 | '@' NAME                             continue from a tensor named with `as`
 ///                 | NAME ('(' argument (',' argument)* ')')?   a layer or a block use
+///                 | DOTTED ('(' argument (',' argument)* ')')?  a framework's call (`nn.Conv2d(3, 64, 3)`),
+///                                                         read only so that the checker names its keyword
 ///                   ... each element may be followed by  '{' answers '}'
 ///                   ... and by  'as' NAME               naming its output for a later '@' NAME
 ///     argument   := NAME '=' value | value | NAME        tagged, positional, flag or glued tag (s4)

@@ -265,7 +265,7 @@ import Testing
     @Test(arguments: [("Conv2d(8,3)", "netcalc calls Conv2d CONV"),
                       ("Dense(10)", "netcalc calls Dense FC"), ("BatchNorm2d", "netcalc calls BatchNorm2d BN"),
                       ("BATCHNORM", "netcalc calls BATCHNORM BN"), ("MaxPool2d(2)", "netcalc calls MaxPool2d MAXPOOL"),
-                      ("AdaptiveAvgPool2d", "netcalc calls AdaptiveAvgPool2d GAP"), ("RLEU", "did you mean 'RELU'?")])
+                      ("AdaptiveAvgPool2d", "netcalc calls AdaptiveAvgPool2d ADAPTIVEAVGPOOL"), ("RLEU", "did you mean 'RELU'?")])
     func frameworkNamesGetTheKeyword(_ layer: String, _ hint: String) {
         let outcome = runNetCalc(["-e", "INPUT[8x8x3] -> \(layer)"])
         #expect(outcome.standardError.contains("hint: \(hint)"), "\(outcome.standardError)")

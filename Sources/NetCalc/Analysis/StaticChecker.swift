@@ -98,6 +98,8 @@ struct ResolvedCalls {
 func unknownLayerDiagnostic(_ call: LayerCall, file: SourceFile, blocks: [String: BlockDefinition]) -> Diagnostic {
     let candidates = LayerCatalog.allKeywords + blocks.keys.sorted()
     return Diagnostic(.error, "unknown layer or block '\(call.name)'", at: call.nameRange, in: file,
-                      hint: frameworkHint(call.name) ?? didYouMean(call.name, candidates)
-                          ?? "layers: CONV, DWCONV, POOL, AVGPOOL, GAP, FC, FLATTEN, BN, NORM, RELU, ...; or define it: \(call.name) = ...")
+                      hint: FrameworkHints.hint(for: call) ?? didYouMean(call.name, candidates)
+                          ?? (call.name.contains(".")
+                              ? "netcalc's names have no dots; layers: CONV, DWCONV, POOL, AVGPOOL, GAP, FC, FLATTEN, BN, NORM, RELU, ... (netcalc help layers)"
+                              : "layers: CONV, DWCONV, POOL, AVGPOOL, GAP, FC, FLATTEN, BN, NORM, RELU, ...; or define it: \(call.name) = ..."))
 }

@@ -34,6 +34,59 @@ struct Activation: LayerOperation {
             }
         }
 
+        /// What it computes, in one line.
+        var summary: String {
+            switch self {
+            case .relu: return "ReLU, max(0, x), value by value"
+            case .relu6: return "ReLU6, min(max(0, x), 6), value by value (MobileNet's)"
+            case .leakyrelu: return "leaky ReLU: x, or a*x below 0 (slope a, 0.01 by default)"
+            case .sigmoid: return "the logistic sigmoid 1/(1+e^-x), value by value"
+            case .hardsigmoid: return "the hard sigmoid, a piecewise-linear sigmoid (MobileNetV3's)"
+            case .tanh: return "the hyperbolic tangent, value by value"
+            case .elu: return "ELU: x, or a*(e^x - 1) below 0"
+            case .gelu: return "GELU, x times the normal CDF of x (transformers')"
+            case .silu: return "SiLU (swish), x*sigmoid(x) (EfficientNet's)"
+            case .hardswish: return "hard swish, x*hardsigmoid(x) (MobileNetV3's)"
+            case .mish: return "Mish, x*tanh(softplus(x))"
+            case .softmax: return "softmax over the channels at each position"
+            }
+        }
+
+        /// What the frameworks call it.
+        var frameworks: FrameworkNames {
+            let keras = "Keras also writes it activation='\(keyword.lowercased())' on the layer before"
+            switch self {
+            case .relu:
+                return FrameworkNames(pytorch: ["nn.ReLU"], keras: ["ReLU"], caffe: ["ReLU"], onnx: ["Relu"])
+            case .relu6:
+                return FrameworkNames(pytorch: ["nn.ReLU6"], keras: [], caffe: [], onnx: [],
+                                      note: "Keras's ReLU(max_value=6), ONNX's Clip(0, 6)")
+            case .leakyrelu:
+                return FrameworkNames(pytorch: [FrameworkName("nn.LeakyReLU", .pytorchLeakyReLU)], keras: ["LeakyReLU"], caffe: [], onnx: ["LeakyRelu"],
+                                      note: "Caffe's ReLU with negative_slope")
+            case .sigmoid:
+                return FrameworkNames(pytorch: ["nn.Sigmoid"], keras: [], caffe: ["Sigmoid"], onnx: ["Sigmoid"], note: keras)
+            case .hardsigmoid:
+                return FrameworkNames(pytorch: ["nn.Hardsigmoid"], keras: [], caffe: [], onnx: ["HardSigmoid"], note: keras)
+            case .tanh:
+                return FrameworkNames(pytorch: ["nn.Tanh"], keras: [], caffe: ["TanH"], onnx: ["Tanh"], note: keras)
+            case .elu:
+                return FrameworkNames(pytorch: ["nn.ELU"], keras: ["ELU"], caffe: ["ELU"], onnx: ["Elu"])
+            case .gelu:
+                return FrameworkNames(pytorch: ["nn.GELU"], keras: [], caffe: [], onnx: ["Gelu"], note: keras)
+            case .silu:
+                return FrameworkNames(pytorch: ["nn.SiLU"], keras: [], caffe: ["Swish"], onnx: [],
+                                      note: "Keras's activation='swish'; ONNX's Sigmoid then Mul")
+            case .hardswish:
+                return FrameworkNames(pytorch: ["nn.Hardswish"], keras: [], caffe: [], onnx: ["HardSwish"],
+                                      note: "Keras's activation='hard_swish'")
+            case .mish:
+                return FrameworkNames(pytorch: ["nn.Mish"], keras: [], caffe: ["Mish"], onnx: ["Mish"], note: keras)
+            case .softmax:
+                return FrameworkNames(pytorch: ["nn.Softmax"], keras: ["Softmax"], caffe: ["Softmax"], onnx: ["Softmax"])
+            }
+        }
+
         /// The argument it takes: the negative slope of LEAKYRELU, ELU's alpha.
         var parameter: ParameterSpec? {
             switch self {
@@ -82,7 +135,8 @@ struct Activation: LayerOperation {
 
     static let definitions: [LayerDefinition] = Function.allCases.map { function in
         LayerDefinition(keyword: function.keyword, aliases: function.aliases,
-                        schema: LayerSchema(parameters: function.parameter.map { [$0] } ?? [])) { values throws(ArgumentProblem) in
+                        schema: LayerSchema(parameters: function.parameter.map { [$0] } ?? []),
+                        summary: function.summary, frameworks: function.frameworks) { values throws(ArgumentProblem) in
             Activation(function: function, argument: function.parameter.flatMap { values.fraction($0.name) })
         }
     } + [ParametricReLU.definition]
@@ -114,7 +168,9 @@ struct Activation: LayerOperation {
 struct ParametricReLU: LayerOperation {
     static let definition = LayerDefinition(
         keyword: "PRELU", schema: LayerSchema(parameters: [], flagGroups: [["per_channel"]]),
-        usage: "PRELU or PRELU(per_channel)") { values throws(ArgumentProblem) in
+        usage: "PRELU or PRELU(per_channel)",
+        summary: "a ReLU whose negative slope is learned, one shared or one per channel",
+        frameworks: FrameworkNames(pytorch: ["nn.PReLU"], keras: ["PReLU"], caffe: ["PReLU"], onnx: ["PRelu"])) { values throws(ArgumentProblem) in
             ParametricReLU(perChannel: values.has("per_channel"))
         }
 
@@ -150,15 +206,24 @@ struct Regularization: LayerOperation {
     enum Method: Sendable { case dropout, droppath }
 
     static let definitions = [
-        definition("DROPOUT", .dropout, usage: "DROPOUT(p): e.g. DROPOUT(0.5)"),
-        definition("DROPPATH", .droppath, usage: "DROPPATH(p): e.g. DROPPATH(0.1), stochastic depth"),
+        definition("DROPOUT", .dropout, usage: "DROPOUT(p): e.g. DROPOUT(0.5)",
+                   summary: "dropout: values zeroed at random while training, the identity at inference",
+                   frameworks: FrameworkNames(
+                       pytorch: [FrameworkName("nn.Dropout", .pytorchDropout), FrameworkName("nn.Dropout2d", .pytorchDropout)],
+                       keras: [FrameworkName("Dropout", .kerasDropout), FrameworkName("SpatialDropout2D", .kerasDropout)],
+                       caffe: ["Dropout"], onnx: ["Dropout"])),
+        definition("DROPPATH", .droppath, usage: "DROPPATH(p): e.g. DROPPATH(0.1), stochastic depth",
+                   summary: "stochastic depth: a residual branch dropped at random while training",
+                   frameworks: FrameworkNames(pytorch: ["torchvision.ops.StochasticDepth"], keras: [], caffe: [], onnx: [],
+                                              note: "timm's DropPath")),
     ]
 
-    private static func definition(_ keyword: String, _ method: Method, usage: String) -> LayerDefinition {
+    private static func definition(_ keyword: String, _ method: Method, usage: String, summary: String,
+                                   frameworks: FrameworkNames) -> LayerDefinition {
         LayerDefinition(keyword: keyword,
                         schema: LayerSchema(parameters: [ParameterSpec(names: ["p", "rate"], type: .fraction,
                                                                        positional: true, description: "rate")]),
-                        usage: usage) { values throws(ArgumentProblem) in
+                        usage: usage, summary: summary, frameworks: frameworks) { values throws(ArgumentProblem) in
             Regularization(method: method, rate: values.fraction("p"))
         }
     }

@@ -154,7 +154,8 @@ struct ArgumentBinder {
                 if spec == nil {
                     bound.leftovers.append(argument)
                     bound.problems.append(("\(keyword) has no argument '\(tag)'", argument.range,
-                                           didYouMean(tag, schema.parameters.flatMap(\.names)) ?? definition.usage))
+                                           FrameworkHints.argumentHint(tag: tag, value: argument.value, definition: definition)
+                                               ?? didYouMean(tag, schema.parameters.flatMap(\.names)) ?? definition.usage))
                     continue
                 }
             }

@@ -9,7 +9,10 @@ struct ChannelSlice: LayerOperation {
             ParameterSpec(names: ["start"], type: .offset, positional: true, description: "first channel"),
             ParameterSpec(names: ["end"], type: .count, positional: true, description: "end channel"),
         ], required: 2),
-        usage: "SLICE(start, end): the channels start to end-1, e.g. SLICE(0,32); ShuffleNet's halves are SLICE(0, c/2) and SLICE(c/2, c)") { values throws(ArgumentProblem) in
+        usage: "SLICE(start, end): the channels start to end-1, e.g. SLICE(0,32); ShuffleNet's halves are SLICE(0, c/2) and SLICE(c/2, c)",
+        summary: "the channels start to end-1 alone (ShuffleNet's split)",
+        frameworks: FrameworkNames(pytorch: [], keras: [], caffe: [], onnx: [],
+                                   note: "PyTorch's x[:, start:end] or torch.chunk, ONNX's Slice or Split on the channels")) { values throws(ArgumentProblem) in
             let start = values.count("start") ?? 0
             let end = values.count("end") ?? 1
             guard start < end else {
@@ -66,7 +69,9 @@ struct ChannelShuffle: LayerOperation {
         keyword: "SHUFFLE",
         schema: LayerSchema(parameters: [ParameterSpec(names: ["g", "groups"], type: .count, positional: true,
                                                        description: "groups (G)")], required: 1),
-        usage: "SHUFFLE(G): e.g. SHUFFLE(2)") { values throws(ArgumentProblem) in
+        usage: "SHUFFLE(G): e.g. SHUFFLE(2)",
+        summary: "ShuffleNet's channel shuffle: G groups of channels interleaved",
+        frameworks: FrameworkNames(pytorch: [FrameworkName("nn.ChannelShuffle", .pytorchChannelShuffle)], keras: [], caffe: ["ShuffleChannel"], onnx: [])) { values throws(ArgumentProblem) in
             ChannelShuffle(groups: values.count("g") ?? 1)
         }
 

@@ -8,7 +8,14 @@ struct Convolution: WindowedOperation {
         keyword: "CONV",
         schema: LayerSchema(parameters: [.filters, .kernel, .stride, .padding, .dilation, .groups],
                             flagGroups: [["nobias"], roundingFlags], required: 2),
-        usage: "CONV(K, F, sS, pP, dD, gG, nobias): e.g. CONV(96,11,s4,p0)") { values throws(ArgumentProblem) in
+        usage: "CONV(K, F, sS, pP, dD, gG, nobias): e.g. CONV(96,11,s4,p0)",
+        summary: "a convolution: K filters of F x F, each over the input's whole depth (or D/G with groups)",
+        frameworks: FrameworkNames(
+            pytorch: [FrameworkName("nn.Conv1d", .pytorchConvolution), FrameworkName("nn.Conv2d", .pytorchConvolution),
+                      FrameworkName("nn.Conv3d", .pytorchConvolution)],
+            keras: [FrameworkName("Conv1D", .kerasConvolution), FrameworkName("Conv2D", .kerasConvolution),
+                    FrameworkName("Conv3D", .kerasConvolution), FrameworkName("Convolution2D", .kerasConvolution)],
+            caffe: ["Convolution"], onnx: ["Conv"])) { values throws(ArgumentProblem) in
             Convolution(filters: values.count("k") ?? 1, groups: values.count("g") ?? 1, hasBias: !values.has("nobias"),
                         window: SlidingWindow(values, strideDefaultsToKernel: false))
         }
@@ -82,7 +89,13 @@ struct DepthwiseConvolution: WindowedOperation {
                                          ParameterSpec(names: ["m", "multiplier"], type: .count, positional: false,
                                                        description: "channel multiplier (m)")],
                             flagGroups: [["nobias"], roundingFlags], required: 1),
-        usage: "DWCONV(F, sS, pP, dD, m=M, nobias): e.g. DWCONV(3,s2,p1)") { values throws(ArgumentProblem) in
+        usage: "DWCONV(F, sS, pP, dD, m=M, nobias): e.g. DWCONV(3,s2,p1)",
+        summary: "a depthwise convolution: one F x F filter per input channel (times the multiplier m)",
+        frameworks: FrameworkNames(
+            pytorch: [], keras: [FrameworkName("DepthwiseConv1D", .kerasDepthwise), FrameworkName("DepthwiseConv2D", .kerasDepthwise)],
+            caffe: [], onnx: [],
+            note: "PyTorch's nn.Conv2d, Caffe's Convolution and ONNX's Conv with groups equal to the input channels; "
+                + "Keras's SeparableConv2D is DWCONV(F) -> CONV(K,1)")) { values throws(ArgumentProblem) in
             DepthwiseConvolution(multiplier: values.count("m") ?? 1, hasBias: !values.has("nobias"),
                                  window: SlidingWindow(values, strideDefaultsToKernel: false))
         }
@@ -138,7 +151,12 @@ struct TransposedConvolution: LayerOperation {
     static let definition = LayerDefinition(
         keyword: "DECONV",
         schema: LayerSchema(parameters: [.filters, .kernel, .stride, .padding], flagGroups: [["nobias"]], required: 2),
-        usage: "DECONV(K, F, sS, pP): e.g. DECONV(64,4,s2,p1)") { values throws(ArgumentProblem) in
+        usage: "DECONV(K, F, sS, pP): e.g. DECONV(64,4,s2,p1)",
+        summary: "a transposed convolution: K filters of F x F, the output (W-1)*S - 2P + F wide",
+        frameworks: FrameworkNames(
+            pytorch: [FrameworkName("nn.ConvTranspose1d", .pytorchTransposed), FrameworkName("nn.ConvTranspose2d", .pytorchTransposed),
+                      FrameworkName("nn.ConvTranspose3d", .pytorchTransposed)],
+            keras: ["Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose"], caffe: ["Deconvolution"], onnx: ["ConvTranspose"])) { values throws(ArgumentProblem) in
             TransposedConvolution(filters: values.count("k") ?? 1, kernel: values.pair("f") ?? Sizes(square: 1),
                                   stride: values.pair("s") ?? Sizes(square: 1), padding: Padding(values.result("p")),
                                   hasBias: !values.has("nobias"))

@@ -6,7 +6,13 @@ struct FullyConnected: LayerOperation {
     static let definition = LayerDefinition(
         keyword: "FC",
         schema: LayerSchema(parameters: [.filters], flagGroups: [["nobias"]], required: 1),
-        usage: "FC(K): e.g. FC(4096)") { values throws(ArgumentProblem) in
+        usage: "FC(K): e.g. FC(4096)",
+        summary: "a fully connected layer: K outputs, each weighing every value of the whole input",
+        frameworks: FrameworkNames(
+            pytorch: [FrameworkName("nn.Linear", .pytorchLinear, hint: "FC after a flatten, LINEAR on each token alone")],
+            keras: [FrameworkName("Dense", .kerasDense)],
+            caffe: ["InnerProduct"], onnx: ["Gemm"],
+            note: "PyTorch's nn.Linear after a flatten; on each token alone it is LINEAR")) { values throws(ArgumentProblem) in
             FullyConnected(outputs: values.count("k") ?? 1, hasBias: !values.has("nobias"))
         }
 
@@ -54,7 +60,9 @@ struct FullyConnected: LayerOperation {
 
 /// `FLATTEN`: the volume as one vector.
 struct Flatten: LayerOperation {
-    static let definition = LayerDefinition(keyword: "FLATTEN", schema: .none) { _ throws(ArgumentProblem) in Flatten() }
+    static let definition = LayerDefinition(
+        keyword: "FLATTEN", schema: .none, summary: "the volume as one vector, WxHxD -> W*H*D",
+        frameworks: FrameworkNames(pytorch: ["nn.Flatten"], keras: ["Flatten"], caffe: ["Flatten"], onnx: ["Flatten"])) { _ throws(ArgumentProblem) in Flatten() }
 
     var op: String { "flatten" }
     var grading: GradingTraits { .plain }

@@ -9,7 +9,13 @@
 struct BatchNorm: LayerOperation {
     static let definition = LayerDefinition(
         keyword: "BN", schema: LayerSchema(parameters: [], flagGroups: [["caffe"]]),
-        usage: "BN, or BN(caffe) for Caffe's statistics-only BatchNorm") { values throws(ArgumentProblem) in
+        usage: "BN, or BN(caffe) for Caffe's statistics-only BatchNorm",
+        summary: "batch normalization: a learned scale and shift per channel, and running statistics",
+        frameworks: FrameworkNames(
+            pytorch: [FrameworkName("nn.BatchNorm1d", .pytorchNorm), FrameworkName("nn.BatchNorm2d", .pytorchNorm),
+                      FrameworkName("nn.BatchNorm3d", .pytorchNorm)],
+            keras: ["BatchNormalization"], caffe: ["BatchNorm"], onnx: ["BatchNormalization"],
+            note: "Caffe's BatchNorm is BN(caffe), its learned scale and shift the SCALE(bias) after it")) { values throws(ArgumentProblem) in
             BatchNorm(statisticsOnly: values.has("caffe"))
         }
 
@@ -86,7 +92,10 @@ private func affineEffect(_ input: LayerInput) -> LayerEffect {
 
 /// `LAYERNORM`: normalizes the channels at each position (PyTorch's LayerNorm over C, channels last).
 struct LayerNorm: LayerOperation {
-    static let definition = LayerDefinition(keyword: "LAYERNORM", schema: .none) { _ throws(ArgumentProblem) in LayerNorm() }
+    static let definition = LayerDefinition(
+        keyword: "LAYERNORM", schema: .none, summary: "layer normalization over the channels at each position, a scale and shift per channel",
+        frameworks: FrameworkNames(pytorch: [FrameworkName("nn.LayerNorm", .pytorchLayerNorm)], keras: ["LayerNormalization"], caffe: [],
+                                   onnx: ["LayerNormalization"])) { _ throws(ArgumentProblem) in LayerNorm() }
 
     var op: String { "layernorm" }
     var grading: GradingTraits { GradingTraits(biases: .channel) }
@@ -129,7 +138,10 @@ struct GroupNorm: LayerOperation {
         keyword: "GROUPNORM",
         schema: LayerSchema(parameters: [ParameterSpec(names: ["g", "groups"], type: .count, positional: true,
                                                        description: "number of groups (G)")], required: 1),
-        usage: "GROUPNORM(G): e.g. GROUPNORM(32)") { values throws(ArgumentProblem) in
+        usage: "GROUPNORM(G): e.g. GROUPNORM(32)",
+        summary: "group normalization: G groups of channels normalized apart, a scale and shift per channel",
+        frameworks: FrameworkNames(pytorch: [FrameworkName("nn.GroupNorm", .pytorchGroupNorm)], keras: ["GroupNormalization"], caffe: [],
+                                   onnx: ["GroupNormalization"])) { values throws(ArgumentProblem) in
             GroupNorm(groups: values.count("g") ?? 1)
         }
 
@@ -172,7 +184,10 @@ struct GroupNorm: LayerOperation {
 struct InstanceNorm: LayerOperation {
     static let definition = LayerDefinition(
         keyword: "INSTANCENORM", schema: LayerSchema(parameters: [], flagGroups: [["affine"]]),
-        usage: "INSTANCENORM or INSTANCENORM(affine)") { values throws(ArgumentProblem) in
+        usage: "INSTANCENORM or INSTANCENORM(affine)",
+        summary: "instance normalization: each channel of each image alone, learned values only with affine",
+        frameworks: FrameworkNames(pytorch: ["nn.InstanceNorm1d", "nn.InstanceNorm2d", "nn.InstanceNorm3d"], keras: [],
+                                   caffe: [], onnx: ["InstanceNormalization"])) { values throws(ArgumentProblem) in
             InstanceNorm(affine: values.has("affine"))
         }
 
@@ -212,7 +227,9 @@ struct LocalResponseNorm: LayerOperation {
         keyword: "LRN", aliases: ["NORM"],
         schema: LayerSchema(parameters: [ParameterSpec(names: ["n", "size"], type: .count, positional: true,
                                                        description: "window size (n)")]),
-        usage: "NORM or NORM(n): e.g. NORM(5)") { values throws(ArgumentProblem) in
+        usage: "NORM or NORM(n): e.g. NORM(5)",
+        summary: "local response normalization across n neighbouring channels (AlexNet's), no parameters",
+        frameworks: FrameworkNames(pytorch: ["nn.LocalResponseNorm"], keras: [], caffe: ["LRN"], onnx: ["LRN"])) { values throws(ArgumentProblem) in
             LocalResponseNorm(size: values.count("n") ?? 5)
         }
 
@@ -243,7 +260,10 @@ struct LocalResponseNorm: LayerOperation {
 struct ChannelScale: LayerOperation {
     static let definition = LayerDefinition(
         keyword: "SCALE", schema: LayerSchema(parameters: [], flagGroups: [["bias"]]),
-        usage: "SCALE or SCALE(bias): e.g. SCALE") { values throws(ArgumentProblem) in
+        usage: "SCALE or SCALE(bias): e.g. SCALE",
+        summary: "a learned multiplier per channel (layer scale), and a learned bias with bias",
+        frameworks: FrameworkNames(pytorch: [], keras: [], caffe: ["Scale"], onnx: [],
+                                   note: "ConvNeXt's layer scale, an nn.Parameter multiplied in PyTorch")) { values throws(ArgumentProblem) in
             ChannelScale(hasBias: values.has("bias"))
         }
 
@@ -299,8 +319,11 @@ struct ChannelScale: LayerOperation {
 /// divided by the mean of those norms, scales the channel; a learned gamma and beta per channel, and
 /// the input added back: `x + gamma*(x*nx) + beta`.
 struct ResponseNorm: LayerOperation {
-    static let definition = LayerDefinition(keyword: "GRN", schema: .none,
-                                            usage: "GRN: ConvNeXt V2's global response normalization, 2D params") { _ throws(ArgumentProblem) in
+    static let definition = LayerDefinition(
+        keyword: "GRN", schema: .none, usage: "GRN: ConvNeXt V2's global response normalization, 2D params",
+        summary: "ConvNeXt V2's global response normalization: a gamma and beta per channel",
+        frameworks: FrameworkNames(pytorch: [], keras: [], caffe: [], onnx: [],
+                                   note: "a module of ConvNeXt V2's own code, in no framework")) { _ throws(ArgumentProblem) in
         ResponseNorm()
     }
 

@@ -10,12 +10,28 @@ struct Pooling: WindowedOperation {
         LayerDefinition(keyword: "MAXPOOL", aliases: ["POOL"],
                         schema: LayerSchema(parameters: [.kernel, .poolStride, .padding, .dilation],
                                             flagGroups: [roundingFlags], required: 1),
-                        usage: "MAXPOOL(F, sS, pP): e.g. POOL(3,s2); the stride defaults to F") { values throws(ArgumentProblem) in
+                        usage: "MAXPOOL(F, sS, pP): e.g. POOL(3,s2); the stride defaults to F",
+                        summary: "max pooling: the largest value of each F x F window, channel by channel",
+                        frameworks: FrameworkNames(
+                            pytorch: [FrameworkName("nn.MaxPool1d", .pytorchMaxPool), FrameworkName("nn.MaxPool2d", .pytorchMaxPool),
+                                      FrameworkName("nn.MaxPool3d", .pytorchMaxPool)],
+                            keras: [FrameworkName("MaxPooling1D", .kerasPool), FrameworkName("MaxPooling2D", .kerasPool),
+                                    FrameworkName("MaxPooling3D", .kerasPool), FrameworkName("MaxPool2D", .kerasPool)],
+                            caffe: ["Pooling"], onnx: ["MaxPool"],
+                            note: "Caffe's Pooling is MAXPOOL with pool: MAX, AVGPOOL with pool: AVE")) { values throws(ArgumentProblem) in
             try Pooling(reduction: .maximum, window: SlidingWindow(values, strideDefaultsToKernel: true))
         },
         LayerDefinition(keyword: "AVGPOOL",
                         schema: LayerSchema(parameters: [.kernel, .poolStride, .padding], flagGroups: [roundingFlags], required: 1),
-                        usage: "AVGPOOL(F, sS, pP): e.g. AVGPOOL(2); the stride defaults to F") { values throws(ArgumentProblem) in
+                        usage: "AVGPOOL(F, sS, pP): e.g. AVGPOOL(2); the stride defaults to F",
+                        summary: "average pooling: the mean of each F x F window, channel by channel",
+                        frameworks: FrameworkNames(
+                            pytorch: [FrameworkName("nn.AvgPool1d", .pytorchAvgPool), FrameworkName("nn.AvgPool2d", .pytorchAvgPool),
+                                      FrameworkName("nn.AvgPool3d", .pytorchAvgPool)],
+                            keras: [FrameworkName("AveragePooling1D", .kerasPool), FrameworkName("AveragePooling2D", .kerasPool),
+                                    FrameworkName("AveragePooling3D", .kerasPool), FrameworkName("AvgPool2D", .kerasPool)],
+                            caffe: ["Pooling"], onnx: ["AveragePool"],
+                            note: "Caffe's Pooling is MAXPOOL with pool: MAX, AVGPOOL with pool: AVE")) { values throws(ArgumentProblem) in
             try Pooling(reduction: .average, window: SlidingWindow(values, strideDefaultsToKernel: true))
         },
     ]
@@ -125,7 +141,12 @@ func wholeInputReceptiveFieldFormula(_ explained: ExplainedRow) -> String {
 
 /// `GAP`: global average pooling, one value per channel.
 struct GlobalAveragePooling: LayerOperation {
-    static let definition = LayerDefinition(keyword: "GAP", schema: .none) { _ throws(ArgumentProblem) in
+    static let definition = LayerDefinition(
+        keyword: "GAP", schema: .none, summary: "global average pooling: one mean per channel, WxHxD -> 1x1xD",
+        frameworks: FrameworkNames(
+            pytorch: [], keras: ["GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalAveragePooling3D", "GlobalAvgPool2D"],
+            caffe: [], onnx: ["GlobalAveragePool"],
+            note: "PyTorch's nn.AdaptiveAvgPool2d(1) and Caffe's Pooling with global_pooling: true")) { _ throws(ArgumentProblem) in
         GlobalAveragePooling()
     }
 
@@ -155,14 +176,28 @@ struct GlobalAveragePooling: LayerOperation {
 /// `ADAPTIVEAVGPOOL(WxH)` and `ADAPTIVEMAXPOOL(WxH)`: PyTorch's adaptive pools. Output i along an axis
 /// pools the inputs from floor(i*In/Out) up to ceil((i+1)*In/Out), so any input size works.
 struct AdaptivePooling: LayerOperation {
-    static let average = definition("ADAPTIVEAVGPOOL", .average)
-    static let maximum = definition("ADAPTIVEMAXPOOL", .maximum)
+    static let average = definition(
+        "ADAPTIVEAVGPOOL", .average, summary: "adaptive average pooling: windows sized to give a W x H output, as PyTorch's",
+        frameworks: FrameworkNames(
+            pytorch: [FrameworkName("nn.AdaptiveAvgPool1d", .pytorchAdaptive, hint: "an output of 1 is GAP"),
+                      FrameworkName("nn.AdaptiveAvgPool2d", .pytorchAdaptive, hint: "an output of 1 is GAP"),
+                      FrameworkName("nn.AdaptiveAvgPool3d", .pytorchAdaptive, hint: "an output of 1 is GAP")],
+            keras: [], caffe: [], onnx: [], note: "an output of 1 is GAP"))
+    static let maximum = definition(
+        "ADAPTIVEMAXPOOL", .maximum, summary: "adaptive max pooling: windows sized to give a W x H output, as PyTorch's",
+        frameworks: FrameworkNames(
+            pytorch: [FrameworkName("nn.AdaptiveMaxPool1d", .pytorchAdaptive), FrameworkName("nn.AdaptiveMaxPool2d", .pytorchAdaptive),
+                      FrameworkName("nn.AdaptiveMaxPool3d", .pytorchAdaptive)],
+            keras: ["GlobalMaxPooling1D", "GlobalMaxPooling2D", "GlobalMaxPooling3D"], caffe: [], onnx: ["GlobalMaxPool"],
+            note: "Keras's GlobalMaxPooling2D and ONNX's GlobalMaxPool are ADAPTIVEMAXPOOL(1)"))
 
-    private static func definition(_ keyword: String, _ reduction: Pooling.Reduction) -> LayerDefinition {
+    private static func definition(_ keyword: String, _ reduction: Pooling.Reduction, summary: String,
+                                   frameworks: FrameworkNames) -> LayerDefinition {
         LayerDefinition(keyword: keyword,
                         schema: LayerSchema(parameters: [ParameterSpec(names: ["size", "output"], type: .size, positional: true,
                                                                        description: "output size")], required: 1),
-                        usage: "\(keyword)(WxH): e.g. \(keyword)(7x7); a single N is NxN") { values throws(ArgumentProblem) in
+                        usage: "\(keyword)(WxH): e.g. \(keyword)(7x7); a single N is NxN",
+                        summary: summary, frameworks: frameworks) { values throws(ArgumentProblem) in
             AdaptivePooling(reduction: reduction, size: values.pair("size") ?? Sizes(square: 1))
         }
     }

@@ -15,7 +15,14 @@ struct Upsample: LayerOperation {
             ParameterSpec(names: ["s", "scale"], type: .size, positional: true, description: "scale factor (S)"),
             ParameterSpec(names: ["size"], type: .size, positional: false, description: "output size"),
         ], flagGroups: [["nearest", "bilinear"]]),
-        usage: "UPSAMPLE(S) or UPSAMPLE(size=WxH), nearest or bilinear: e.g. UPSAMPLE(2), UPSAMPLE(size=224x224,bilinear)") { values throws(ArgumentProblem) in
+        usage: "UPSAMPLE(S) or UPSAMPLE(size=WxH), nearest or bilinear: e.g. UPSAMPLE(2), UPSAMPLE(size=224x224,bilinear)",
+        summary: "upsampling by a scale factor or to a size, nearest or bilinear, no parameters",
+        frameworks: FrameworkNames(pytorch: [FrameworkName("nn.Upsample", .pytorchUpsample),
+                                             FrameworkName("nn.UpsamplingNearest2d", .pytorchUpsample),
+                                             FrameworkName("nn.UpsamplingBilinear2d", .pytorchUpsample, hint: "add the flag bilinear")],
+                                   keras: [FrameworkName("UpSampling1D", .kerasUpsample), FrameworkName("UpSampling2D", .kerasUpsample),
+                                           FrameworkName("UpSampling3D", .kerasUpsample)], caffe: [],
+                                   onnx: ["Resize", "Upsample"])) { values throws(ArgumentProblem) in
             let mode: Mode = values.has("bilinear") ? .bilinear : .nearest
             switch (values.pair("s"), values.pair("size")) {
             case (let scale?, nil): return Upsample(mode: mode, target: .scale(scale))
@@ -112,7 +119,10 @@ struct PixelShuffle: LayerOperation {
         keyword: "PIXELSHUFFLE",
         schema: LayerSchema(parameters: [ParameterSpec(names: ["r", "factor"], type: .count, positional: true,
                                                        description: "upscale factor (r)")], required: 1),
-        usage: "PIXELSHUFFLE(r): e.g. PIXELSHUFFLE(2)") { values throws(ArgumentProblem) in
+        usage: "PIXELSHUFFLE(r): e.g. PIXELSHUFFLE(2)",
+        summary: "sub-pixel upsampling: W x H x D -> W*r x H*r x D/r², values rearranged",
+        frameworks: FrameworkNames(pytorch: [FrameworkName("nn.PixelShuffle", .pytorchPixelShuffle)], keras: [], caffe: [], onnx: ["DepthToSpace"],
+                                   note: "ONNX's DepthToSpace in CRD mode; tf.nn.depth_to_space in TensorFlow")) { values throws(ArgumentProblem) in
             PixelShuffle(factor: values.count("r") ?? 1)
         }
 

@@ -14,7 +14,13 @@ struct ZeroPad: LayerOperation {
             ParameterSpec(names: ["front"], type: .offset, positional: true, description: "front padding (3-D)"),
             ParameterSpec(names: ["back"], type: .offset, positional: true, description: "back padding (3-D)"),
         ], required: 1, bareArguments: 6),
-        usage: "PAD(P), PAD(left, right) in 1-D, PAD(left, right, top, bottom), PAD(l, r, t, b, front, back) in 3-D: e.g. PAD(1), PAD(0,1,0,1)") { values throws(ArgumentProblem) in
+        usage: "PAD(P), PAD(left, right) in 1-D, PAD(left, right, top, bottom), PAD(l, r, t, b, front, back) in 3-D: e.g. PAD(1), PAD(0,1,0,1)",
+        summary: "zero padding around the input: left, right, top, bottom (and front, back in 3-D)",
+        frameworks: FrameworkNames(pytorch: [FrameworkName("nn.ZeroPad1d", .zeroPadding), FrameworkName("nn.ZeroPad2d", .zeroPadding),
+                                             FrameworkName("nn.ZeroPad3d", .zeroPadding)],
+                                   keras: [FrameworkName("ZeroPadding1D", .zeroPadding), FrameworkName("ZeroPadding2D", .zeroPadding),
+                                           FrameworkName("ZeroPadding3D", .zeroPadding)], caffe: [], onnx: ["Pad"],
+                                   note: "PyTorch's ZeroPad2d takes (left, right, top, bottom) too")) { values throws(ArgumentProblem) in
             if values.entries.count == 1, let only = values.entries.first?.result, case .pair(let pad) = only {
                 return ZeroPad(sides: Array(repeating: pad.width, count: 6), uniform: true)
             }
@@ -86,7 +92,10 @@ struct CenterCrop: LayerOperation {
                                                        description: "crop size"),
                                          ParameterSpec(names: ["o", "offset"], type: .padding, positional: false,
                                                        description: "crop offset")], required: 1),
-        usage: "CROP(WxH) or CROP(WxH, o=OFFSET): e.g. CROP(56x56), the centre of the input") { values throws(ArgumentProblem) in
+        usage: "CROP(WxH) or CROP(WxH, o=OFFSET): e.g. CROP(56x56), the centre of the input",
+        summary: "a crop of the input to W x H, its centre unless an offset is given",
+        frameworks: FrameworkNames(pytorch: [], keras: ["CenterCrop"], caffe: [], onnx: [],
+                                   note: "torchvision's transforms.CenterCrop; Caffe's Crop, to another blob's size, reads as TENSOROP")) { values throws(ArgumentProblem) in
             CenterCrop(size: values.pair("size") ?? Sizes(square: 1), offset: values.pair("o"))
         }
 

@@ -48,7 +48,10 @@ struct TensorOperation: LayerOperation {
                           description: "non-trainable values read (running statistics)",
                           defaultValue: .value(.pair(Sizes(square: 0)))),
         ], flagGroups: [operators, ["caffe"]], required: 0, bareArguments: 0),
-        usage: "TENSOROP(op, width=W, height=H, time=T, depth=C, macs=M, weights=P, biases=B), an ONNX node's own result: e.g. TENSOROP(matmul,width=197,depth=64,macs=2420736,weights=12288)"
+        usage: "TENSOROP(op, width=W, height=H, time=T, depth=C, macs=M, weights=P, biases=B), an ONNX node's own result: e.g. TENSOROP(matmul,width=197,depth=64,macs=2420736,weights=12288)",
+        summary: "an ONNX node's or a Caffe layer's own result, as the readers compute it",
+        frameworks: FrameworkNames(pytorch: [], keras: [], caffe: [], onnx: [],
+                                   note: "netcalc's own: the rows its ONNX and Caffe readers write")
     ) { values throws(ArgumentProblem) in
         guard let width = values.count("width"), let depth = values.count("depth") else {
             throw ArgumentProblem("TENSOROP needs its output's width and depth",

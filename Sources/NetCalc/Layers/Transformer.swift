@@ -8,7 +8,10 @@
 /// row by row, as `x.flatten(2).transpose(1, 2)` orders them.
 struct Tokens: LayerOperation {
     static let definition = LayerDefinition(keyword: "TOKENS", schema: .none,
-                                            usage: "TOKENS: an image's positions as a sequence of tokens, WxHxC -> (W*H)xC, as after ViT's patch convolution CONV(768,16,s16)") { _ throws(ArgumentProblem) in
+                                            usage: "TOKENS: an image's positions as a sequence of tokens, WxHxC -> (W*H)xC, as after ViT's patch convolution CONV(768,16,s16)",
+                                            summary: "an image's positions as a sequence of tokens, WxHxC -> (W*H)xC",
+                                            frameworks: FrameworkNames(pytorch: [], keras: [], caffe: [], onnx: [],
+                                                                       note: "PyTorch's x.flatten(2).transpose(1, 2); ONNX's Reshape and Transpose")) { _ throws(ArgumentProblem) in
         Tokens()
     }
 
@@ -48,7 +51,10 @@ struct ClassTokens: LayerOperation {
         keyword: "CLS",
         schema: LayerSchema(parameters: [ParameterSpec(names: ["n", "tokens"], type: .count, positional: true,
                                                        description: "number of tokens (N)", defaultValue: .value(.pair(Sizes(square: 1))))]),
-        usage: "CLS or CLS(N): N learned tokens before the sequence (1 in ViT, 2 in distilled DeiT); e.g. CLS, CLS(2)") { values throws(ArgumentProblem) in
+        usage: "CLS or CLS(N): N learned tokens before the sequence (1 in ViT, 2 in distilled DeiT); e.g. CLS, CLS(2)",
+        summary: "N learned tokens put before the sequence (ViT's class token), N*C params",
+        frameworks: FrameworkNames(pytorch: [], keras: [], caffe: [], onnx: [],
+                                   note: "an nn.Parameter joined to the tokens with torch.cat in PyTorch")) { values throws(ArgumentProblem) in
             ClassTokens(count: values.count("n") ?? 1)
         }
 
@@ -97,7 +103,10 @@ struct ClassTokens: LayerOperation {
 /// `POSEMBED`: a learned embedding added at every position, one value per position and channel.
 struct PositionEmbedding: LayerOperation {
     static let definition = LayerDefinition(keyword: "POSEMBED", schema: .none,
-                                            usage: "POSEMBED: learned position embeddings added to every token, L*C params") { _ throws(ArgumentProblem) in
+                                            usage: "POSEMBED: learned position embeddings added to every token, L*C params",
+                                            summary: "learned position embeddings added to every token, L*C params",
+                                            frameworks: FrameworkNames(pytorch: [], keras: [], caffe: [], onnx: [],
+                                                                       note: "an nn.Parameter added to the tokens in PyTorch")) { _ throws(ArgumentProblem) in
         PositionEmbedding()
     }
 
@@ -145,7 +154,10 @@ struct PositionwiseLinear: LayerOperation {
     static let definition = LayerDefinition(
         keyword: "LINEAR",
         schema: LayerSchema(parameters: [.filters], flagGroups: [["nobias"]], required: 1),
-        usage: "LINEAR(K): a dense layer on each token alone, C -> K (FC flattens the whole input first); e.g. LINEAR(3072)") { values throws(ArgumentProblem) in
+        usage: "LINEAR(K): a dense layer on each token alone, C -> K (FC flattens the whole input first); e.g. LINEAR(3072)",
+        summary: "a dense layer on each token (position) alone, C -> K",
+        frameworks: FrameworkNames(pytorch: [FrameworkName("nn.Linear", .pytorchLinear)], keras: [], caffe: [], onnx: ["MatMul"],
+                                   note: "PyTorch's nn.Linear on tokens, Keras's Dense on a sequence")) { values throws(ArgumentProblem) in
             PositionwiseLinear(outputs: values.count("k") ?? 1, hasBias: !values.has("nobias"))
         }
 
@@ -217,7 +229,10 @@ struct SelfAttention: LayerOperation {
                           defaultValue: .value(.pair(Sizes(square: 0)))),
             ParameterSpec(names: ["patch"], type: .size, positional: false, description: "patch (MobileViT)"),
         ], flagGroups: [["nobias"], ["relbias"]], required: 1),
-        usage: "ATTENTION(h, w=W, shift=S, relbias, patch=P): multi-head self-attention with h heads over all tokens, or within WxW windows (Swin), or among the same place of PxP patches (MobileViT); h divides the channels, e.g. ATTENTION(8), ATTENTION(4,w=4,shift=2,relbias)") { values throws(ArgumentProblem) in
+        usage: "ATTENTION(h, w=W, shift=S, relbias, patch=P): multi-head self-attention with h heads over all tokens, or within WxW windows (Swin), or among the same place of PxP patches (MobileViT); h divides the channels, e.g. ATTENTION(8), ATTENTION(4,w=4,shift=2,relbias)",
+        summary: "multi-head self-attention over the tokens, with its q, k, v and output projections",
+        frameworks: FrameworkNames(pytorch: [FrameworkName("nn.MultiheadAttention", .pytorchAttention)], keras: ["MultiHeadAttention"], caffe: [],
+                                   onnx: ["Attention"])) { values throws(ArgumentProblem) in
             let window = values.pair("w")
             let shift = values.count("shift") ?? 0
             let patch = values.pair("patch")
@@ -491,7 +506,10 @@ struct TokenSelection: LayerOperation {
         keyword: "TOKEN",
         schema: LayerSchema(parameters: [ParameterSpec(names: ["i", "index"], type: .offset, positional: true,
                                                        description: "token index (i)")], required: 1),
-        usage: "TOKEN(i): token i of the sequence alone (TOKEN(0), the class token); e.g. TOKEN(0)") { values throws(ArgumentProblem) in
+        usage: "TOKEN(i): token i of the sequence alone (TOKEN(0), the class token); e.g. TOKEN(0)",
+        summary: "token i of the sequence alone, L x C -> C (ViT's class token before its head)",
+        frameworks: FrameworkNames(pytorch: [], keras: [], caffe: [], onnx: [],
+                                   note: "PyTorch's x[:, i]; ONNX's Gather on the token axis")) { values throws(ArgumentProblem) in
             TokenSelection(index: values.count("i") ?? 0)
         }
 
@@ -539,7 +557,10 @@ struct TokenSelection: LayerOperation {
 /// PatchMerging does). Swin follows it with `LAYERNORM -> LINEAR(2*C, nobias)`.
 struct PatchMerge: LayerOperation {
     static let definition = LayerDefinition(keyword: "PATCHMERGE", schema: .none,
-                                            usage: "PATCHMERGE: each 2x2 neighbourhood's channels side by side, WxHxC -> (W/2)x(H/2)x4C (Swin's patch merging, before its LAYERNORM -> LINEAR(2*C,nobias))") { _ throws(ArgumentProblem) in
+                                            usage: "PATCHMERGE: each 2x2 neighbourhood's channels side by side, WxHxC -> (W/2)x(H/2)x4C (Swin's patch merging, before its LAYERNORM -> LINEAR(2*C,nobias))",
+                                            summary: "Swin's patch merging: each 2x2 neighbourhood's channels side by side, C -> 4C",
+                                            frameworks: FrameworkNames(pytorch: [], keras: [], caffe: [], onnx: [],
+                                                                       note: "torchvision's PatchMerging is PATCHMERGE -> LAYERNORM -> LINEAR(2*C,nobias)")) { _ throws(ArgumentProblem) in
         PatchMerge()
     }
 

@@ -4,6 +4,9 @@ struct Token: Sendable {
     enum Kind: Equatable, Sendable {
         /// A name: letters, digits and `_`, starting with a letter or `_` (`CONV`, `s4`, `block_a`).
         case identifier
+        /// A framework's dotted name (`nn.Conv2d`, `layers.Dense`): never netcalc's, read whole so that
+        /// its call gets one error that names the keyword.
+        case dottedName
         /// A whole number (`227`, `34_944`).
         case integer(Int)
         /// A number with a fraction (`0.5`), kept as written.
@@ -144,6 +147,31 @@ struct Lexer {
                         hint: "names are made of the letters A to Z and a to z, digits and _"))
                 }
                 kind = .identifier
+                // `nn.Conv2d`: a name with dots is a framework's; one token, so one error.
+                while foreign == nil, index + 1 < count, bytes[index] == UInt8(ascii: "."),
+                      isIdentifierStart(bytes[index + 1]) {
+                    index += 1
+                    while index < count, isIdentifierStart(bytes[index]) || isDigit(bytes[index]) { index += 1 }
+                    kind = .dottedName
+                }
+            } else if byte == UInt8(ascii: "'") || byte == UInt8(ascii: "\"") {
+                // `padding='same'`: a quoted word is read as the word, with one error for the quotes.
+                var end = index + 1
+                while end < count, isIdentifierStart(bytes[end]) || isDigit(bytes[end]) { end += 1 }
+                if end > index + 1, end < count, bytes[end] == byte {
+                    let word = String(decoding: bytes[(index + 1)..<end], as: UTF8.self)
+                    diagnostics.append(Diagnostic(.error, "netcalc's words are written without quotes",
+                                                  at: SourceRange(start, end + 1), in: file, hint: Self.quotedWordHint(word)))
+                    tokens.append(Token(kind: .identifier, range: SourceRange(index + 1, end), startsLine: lineStart))
+                    lineStart = false
+                    index = end + 1
+                    continue
+                }
+                index += 1
+                diagnostics.append(Diagnostic(.error, Self.unexpected(Unicode.Scalar(byte)), at: SourceRange(start, index),
+                                              in: file, hint: "quotes are not part of the language; a comment starts with #"))
+                lineStart = false
+                continue
             } else {
                 index += 1
                 switch byte {
@@ -230,6 +258,15 @@ struct Lexer {
         if scalar.isInvisible { return "unexpected character \(scalar.codePointName)" }
         if scalar.isASCII { return "unexpected character '\(scalar)'" }
         return "unexpected character '\(scalar)' (\(scalar.codePointName))"
+    }
+
+    /// Advice for a quoted word: `'same'` is the padding `same`.
+    static func quotedWordHint(_ word: String) -> String {
+        switch word.lowercased() {
+        case "same": return "write padding=same or p=same: the output keeps the input's size at stride 1 (p1 for a 3x3 filter)"
+        case "valid": return "write padding=valid or p0: no padding"
+        default: return word.utf8.count <= 40 ? "write \(word) without the quotes" : "write the word without the quotes"
+        }
     }
 
     /// Advice for the characters people type by mistake.

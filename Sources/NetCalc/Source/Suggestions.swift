@@ -14,27 +14,6 @@ func didYouMean(_ word: String, _ candidates: [String]) -> String? {
     return best.map { "did you mean '\($0.0)'?" }
 }
 
-/// What PyTorch, Keras and TensorFlow users type for netcalc's layers, lower case: `Conv2d` is CONV.
-let frameworkLayerNames: [String: String] = [
-    "conv2d": "CONV", "conv": "CONV", "convolution": "CONV", "convolution2d": "CONV",
-    "dense": "FC", "fullyconnected": "FC", "innerproduct": "FC",
-    "batchnorm2d": "BN", "batchnorm": "BN", "batchnormalization": "BN",
-    "maxpool2d": "MAXPOOL", "maxpooling2d": "MAXPOOL", "avgpool2d": "AVGPOOL", "averagepooling2d": "AVGPOOL",
-    "adaptiveavgpool2d": "GAP", "globalaveragepooling2d": "GAP", "globalavgpool": "GAP",
-    "adaptivemaxpool2d": "ADAPTIVEMAXPOOL", "convtranspose2d": "DECONV", "conv2dtranspose": "DECONV",
-    "depthwiseconv2d": "DWCONV", "upsampling2d": "UPSAMPLE", "zeropadding2d": "PAD", "zeropad2d": "PAD",
-    "layernorm2d": "LAYERNORM", "groupnormalization": "GROUPNORM", "instancenorm2d": "INSTANCENORM",
-    "hardtanh": "RELU6", "swish": "SILU", "concatenate": "CONCAT", "cat": "CONCAT",
-    "localresponsenorm": "LRN", "pixelshuffle2d": "PIXELSHUFFLE", "channelshuffle": "SHUFFLE",
-]
-
-/// The netcalc keyword for a framework's layer name (`nn.Conv2d`, `Dense`), phrased as a hint.
-func frameworkHint(_ word: String) -> String? {
-    var lower = word.lowercased()
-    for prefix in ["nn.", "layers.", "torch.nn."] where lower.hasPrefix(prefix) { lower.removeFirst(prefix.count) }
-    return frameworkLayerNames[lower].map { "netcalc calls \(word) \($0)" }
-}
-
 /// The edit distance between two short words, a swap of two neighbouring letters counting as one edit
 /// (`RLEU` is one edit from `RELU`).
 func editDistance(_ a: String, _ b: String) -> Int {

@@ -15,6 +15,8 @@
 ///                 | 'ID'                                 the identity branch
 ///                 | '@' NAME                             continue from a tensor named with `as`
 ///                 | NAME ('(' argument (',' argument)* ')')?   a layer or a block use
+///                 | DOTTED ('(' argument (',' argument)* ')')?  a framework's call (`nn.Conv2d(3, 64, 3)`),
+///                                                         read only so that the checker names its keyword
 ///                   ... each element may be followed by  '{' answers '}'
 ///                   ... and by  'as' NAME               naming its output for a later '@' NAME
 ///     argument   := NAME '=' value | value | NAME        tagged, positional, flag or glued tag (s4)
@@ -98,7 +100,7 @@ struct Parser {
         case .leftBrace:
             error("expected '->' or the end of the line before this answer", at: current.range,
                   hint: "a layer takes one answer list: {55x55x96, params: 34944}")
-        case .identifier, .integer, .decimal, .times, .arrow, .leftParen, .leftBracket, .rightBrace, .comma, .equals,
+        case .identifier, .dottedName, .integer, .decimal, .times, .arrow, .leftParen, .leftBracket, .rightBrace, .comma, .equals,
              .star, .plus, .minus, .slash, .at, .colon, .percent, .endOfFile:
             error("expected '->' or the end of the line after this", at: previous,
                   hint: current.kind == .identifier || current.kind == .leftBracket ? "join layers with ->" : nil)
@@ -262,6 +264,11 @@ struct Parser {
             if let kind = MergeKind(rawValue: name.lowercased()), peek(1).kind == .leftParen {
                 return try parseMerge(kind)
             }
+            let call = try parseCall()
+            let answer = current.kind == .leftBrace ? try parseAnswer() : nil
+            return .layer(call, answer: answer)
+        case .dottedName:
+            // A framework's call (`nn.Conv2d(3, 64, 3)`): read as a call, which the checker names.
             let call = try parseCall()
             let answer = current.kind == .leftBrace ? try parseAnswer() : nil
             return .layer(call, answer: answer)

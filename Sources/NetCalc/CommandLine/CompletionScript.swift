@@ -89,8 +89,8 @@ struct CompletionScript {
         let arms = valueArms { kind in
             switch kind {
             case .choices(let words): return "_netcalc_reply -W \(wordList(words))"
-            case .file: return "compopt -o filenames; _netcalc_reply -f"
-            case .folder: return "compopt -o filenames; _netcalc_reply -d"
+            case .file: return "compopt -o filenames 2>/dev/null; _netcalc_reply -f"
+            case .folder: return "compopt -o filenames 2>/dev/null; _netcalc_reply -d"
             case .text: return "COMPREPLY=()"
             }
         }
@@ -104,8 +104,7 @@ struct CompletionScript {
             # made by netcalc completions bash from netcalc's option table
 
             _netcalc_reply() {
-                local IFS=$'\\n'
-                COMPREPLY=($(compgen "$@" -- "$cur"))
+                mapfile -t COMPREPLY < <(compgen "$@" -- "$cur")
             }
 
             _netcalc() {
@@ -129,11 +128,10 @@ struct CompletionScript {
             \(optionArms)        esac
                     return
                 fi
-                compopt -o filenames
+                compopt -o filenames 2>/dev/null
                 _netcalc_reply -f
                 if [[ $command == analyze ]]; then
-                    local IFS=$'\\n'
-                    COMPREPLY+=($(compgen -W \(wordList(Self.commandWords)) -- "$cur"))
+                    mapfile -t -O "${#COMPREPLY[@]}" COMPREPLY < <(compgen -W \(wordList(Self.commandWords)) -- "$cur")
                 fi
             }
 

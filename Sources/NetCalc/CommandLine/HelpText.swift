@@ -65,7 +65,7 @@ enum HelpText {
     /// The main usage: every command in a line, and the options of analyzing a network.
     static func main(width: Int? = nil) -> String {
         let width = min(width ?? maximumWidth, maximumWidth)
-        var out = "netcalc: sizes, parameters, MACs and memory of convolutional networks, layer by layer, exactly\n\n"
+        var out = lines("netcalc: sizes, parameters, MACs and memory of convolutional networks, layer by layer, exactly", indent: 9, width: width) + "\n"
         let column = min((CommandHelp.all.map(\.synopsis.count).max() ?? 0) + 9, 44)
         for (index, help) in CommandHelp.all.enumerated() {
             out += entry((index == 0 ? "usage: " : "       ") + help.synopsis, help.summary, column: column, width: width)
@@ -73,7 +73,7 @@ enum HelpText {
                 out += entry("       netcalc -e SPEC", "analyze a spec written on the command line", column: column, width: width)
             }
         }
-        out += "\noptions (analyzing; netcalc help check, quiz or fmt for theirs):\n"
+        out += "\n" + lines("options (analyzing; netcalc help check, quiz or fmt for theirs):", indent: 4, width: width)
         out += options(of: .analyze, width: width)
         out += "\n" + lines("exit status: " + (CommandHelp.of(.analyze)?.exitStatus ?? ""), indent: 4, width: width)
         out += lines("the spec language and how each number is counted: README.md or netcalc man; example specs: specs/", indent: 4, width: width)

@@ -8,6 +8,9 @@ enum ManPage {
         var page = [
             ".\\\" The manual page of netcalc, made by netcalc man from its option table: do not edit.",
             ".TH NETCALC 1 \"\" \(macroArgument("netcalc " + netcalcVersion)) \"User Commands\"",
+            ".\\\" Left-aligned and not hyphenated: option names and specs stay whole.",
+            ".ad l",
+            ".nh",
             ".SH NAME",
             "netcalc \\- " + text("sizes, parameters, MACs and memory of convolutional networks, layer by layer, exactly"),
             ".SH SYNOPSIS",

@@ -151,6 +151,8 @@ extension Options {
         var index = 0
         var onlyFiles = false
         var given: [(name: String, value: String)] = []
+        /// The options and files in the order given: `-e` and files are read in that order.
+        var steps: [Step] = []
         var commandWord: String?
         /// Words after `help`, `completions` or `man`: their topic.
         var topicWords: [String] = []
@@ -164,7 +166,7 @@ extension Options {
                 index += 1
                 if onlyFiles || argument == "-" || !argument.hasPrefix("-") {
                     // The first word that names a command is the command, wherever the options put it.
-                    if !onlyFiles, commandWord == nil, options.inputs.isEmpty, let command = commandWords[argument] {
+                    if !onlyFiles, commandWord == nil, !steps.contains(where: \.isInput), let command = commandWords[argument] {
                         commandWord = argument
                         options.command = command
                         continue
@@ -173,7 +175,7 @@ extension Options {
                     case .help, .completions, .man:
                         topicWords.append(argument)
                     case .analyze, .check, .quiz, .fmt, .version:
-                        options.inputs.append(argument == "-" && !onlyFiles ? .standardInput : .file(argument))
+                        steps.append(.input(argument == "-" && !onlyFiles ? .standardInput : .file(argument)))
                     }
                     continue
                 }
@@ -188,12 +190,12 @@ extension Options {
                     throw UsageError(message: "unknown option '\(argument)'", hint: OptionDefinition.hint(forUnknown: name))
                 }
                 let meanings = OptionDefinition.named(long)
-                let meaning = meanings.first { $0.applies(to: likely) } ?? meanings[0]
-                if meaning.value != nil {
+                let meaning = meanings.first { $0.applies(to: likely) }
+                if takesValue(long, likely) {
                     if value == nil {
                         guard index < arguments.count else {
                             throw UsageError(message: "\(long) needs a value",
-                                             hint: meaning.value.map { "\(long) \($0.name)" })
+                                             hint: (meaning ?? meanings[0]).value.map { "\(long) \($0.name)" })
                         }
                         value = arguments[index]
                         index += 1
@@ -201,10 +203,11 @@ extension Options {
                 } else if value != nil {
                     throw UsageError(message: "\(long) takes no value", hint: nil)
                 }
-                if given.contains(where: { $0.name == long }), !meaning.repeatable {
+                if given.contains(where: { $0.name == long }), !(meaning ?? meanings[0]).repeatable {
                     throw UsageError(message: "\(long) is given twice", hint: "give each option once")
                 }
                 given.append((long, value ?? ""))
+                steps.append(.option(long, value ?? ""))
             }
             if given.contains(where: { $0.name == "--version" }) {
                 options.command = .version
@@ -245,13 +248,16 @@ extension Options {
             case .analyze, .check, .quiz, .fmt:
                 break
             }
-            for (name, value) in given {
+            for step in steps {
+                guard case .option(let name, let value) = step else {
+                    if case .input(let input) = step { options.inputs.append(input) }
+                    continue
+                }
                 guard let definition = OptionDefinition.definition(name, for: options.command) else {
                     throw notApplicable(name, to: options.command)
                 }
                 // An option whose value was read by another command's meaning: `netcalc x.net check --key`.
-                let takesValue = OptionDefinition.named(name).first { $0.applies(to: likely) }?.value != nil
-                if (definition.value != nil) != takesValue {
+                if (definition.value != nil) != takesValue(name, likely) {
                     throw UsageError(message: "\(name) means something else for \(Self.commandName(options.command))",
                                      hint: "write the command first: netcalc check ... or netcalc quiz ...")
                 }
@@ -262,6 +268,27 @@ extension Options {
             return .failure(error)
         }
         return .success(options)
+    }
+
+    /// One option or file of a command line, kept in order until the command is known.
+    private enum Step {
+        case option(String, String)
+        case input(InputSource)
+
+        var isInput: Bool {
+            switch self {
+            case .option: return false
+            case .input: return true
+            }
+        }
+    }
+
+    /// Whether an option takes a value on a command line whose first command word is `command`: as its
+    /// meaning for the command does; one that does not apply takes a value if each of its meanings does
+    /// (the error then says it does not apply).
+    private static func takesValue(_ long: String, _ command: Command) -> Bool {
+        let meanings = OptionDefinition.named(long)
+        return meanings.first { $0.applies(to: command) }.map { $0.value != nil } ?? meanings.allSatisfy { $0.value != nil }
     }
 
     /// What `netcalc help WORD` asks for: a command, the layer reference, or a layer.

@@ -173,7 +173,6 @@ private func perform(_ options: Options, _ invocation: Invocation) -> Outcome {
     renderer.width = width
 
     if options.command == .fmt { return format(inputs, options: options, invocation: invocation, renderer: DiagnosticRenderer(color: colorErr)) }
-    if options.write { return trouble("-w goes with netcalc fmt", hint: "netcalc fmt -w FILE") }
     if options.command == .check {
         return check(inputs, options: options, invocation: invocation, colorOut: colorOut, renderer: renderer)
     }

@@ -81,7 +81,7 @@ enum ManPage {
         if let value = option.value { names[names.count - 1] += " \\fI" + text(value.name) + "\\fR" }
         var help = option.help
         let others = option.commands.dropFirst().map(Options.commandName)
-        if !others.isEmpty, option.commands.count < 4 { help += " (also " + others.joined(separator: ", ") + ")" }
+        if !others.isEmpty, option.commands.count < 4 { help += "; also for " + others.joined(separator: " and ") }
         return [".TP", names.joined(separator: ", "), text(help)]
     }
 

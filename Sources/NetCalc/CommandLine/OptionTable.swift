@@ -262,11 +262,13 @@ extension OptionDefinition {
         },
         OptionDefinition(long: "--help", short: "-h", help: "show this help (netcalc help COMMAND: a command's)",
                          commands: everyCommand, suggestedFor: ["-?", "-help"]) { options, _ throws(UsageError) in
-            options.helpGiven = true
+            // `Options.parse` reads --help before it applies any option: the command's help is shown instead.
+            _ = options
         },
         OptionDefinition(long: "--version", help: "show the version",
                          commands: everyCommand, suggestedFor: ["-v", "-V", "-version"]) { options, _ throws(UsageError) in
-            options.versionGiven = true
+            // `Options.parse` reads --version before it applies any option.
+            _ = options
         },
     ]
 }

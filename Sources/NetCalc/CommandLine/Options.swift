@@ -96,10 +96,6 @@ struct Options: Sendable {
     var output: String?
     /// True when `--format` was given (with `--emit` it means nothing).
     var formatGiven = false
-    /// True when `--help` was given: the command's help is shown instead of running it.
-    var helpGiven = false
-    /// True when `--version` was given.
-    var versionGiven = false
     /// `--no-pager`: never page long output on a terminal.
     var noPager = false
     /// `--strict`: a warning about a spec or model is an error (exit status 1, no numbers), for scripts.

@@ -46,11 +46,12 @@ struct CompletionScript {
     }
 
     /// A short description of an option for the shells that show one: its help up to the first
-    /// clause, at most 60 characters.
+    /// `;` or `(` (when that leaves a phrase), at most 60 characters.
     private static func describe(_ option: OptionDefinition) -> String {
         var text = option.help
-        if let cut = text.firstIndex(where: { $0 == ";" || $0 == "(" || $0 == ":" }) { text = String(text[..<cut]) }
-        text = text.trimmingSpaces()
+        if let cut = text.firstIndex(where: { $0 == ";" || $0 == "(" }), text.distance(from: text.startIndex, to: cut) >= 12 {
+            text = String(text[..<cut]).trimmingSpaces()
+        }
         if text.count > 60 {
             text = String(text.prefix(57))
             if let space = text.lastIndex(of: " ") { text = String(text[..<space]) }

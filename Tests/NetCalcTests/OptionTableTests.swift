@@ -93,6 +93,7 @@ import Testing
             #expect(asked.standardOutput.hasPrefix(title), "\(word) --help")
             #expect(asked.standardOutput == runNetCalc(["help", word]).standardOutput, "\(word)")
             #expect(asked.standardOutput == runNetCalc(["-h", word]).standardOutput, "\(word)")
+            #expect(asked.standardOutput == runNetCalc([word, "bash", "--help"]).standardOutput, "\(word)")
         }
         let main = runNetCalc(["--help"]).standardOutput
         #expect(main.contains("--no-pager"))
@@ -123,6 +124,9 @@ import Testing
         (["-x"], "unknown option '-x'", "netcalc --help lists the options"),
         (["-o"], "--output needs a value", "--output FILE"),
         (["--colour", "never"], "unknown option '--colour'", "did you mean '--color'?"),
+        (["-w", "x.net"], "-w does not apply to analyzing a network", "--write goes with netcalc fmt"),
+        (["--key", "k.net", "x.net"], "--key does not apply to analyzing a network", "--key goes with netcalc check and netcalc quiz"),
+        (["help", "check", "quiz"], "no help for 'check quiz'", "netcalc help check, quiz, fmt, completions, man, layers, or a layer (netcalc help conv)"),
         (["completions", "--batch", "2", "bash"], "--batch does not apply to netcalc completions", "netcalc completions takes no options"),
         (["man", "page"], "netcalc man takes nothing after it, not 'page'", "netcalc man > netcalc.1, or man -l <(netcalc man)"),
         (["fmt", "-w", "-o", "x.txt", "x.net"], "fmt -w rewrites each file in place, so --output means nothing with it",

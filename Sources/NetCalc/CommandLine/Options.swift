@@ -203,7 +203,7 @@ extension Options {
                     throw UsageError(message: "\(long) is given twice", hint: "give each option once")
                 }
                 given.append((long, value ?? ""))
-                steps.append(.option(long, value ?? ""))
+                steps.append(.option(long, value ?? "", written: name))
             }
             if given.contains(where: { $0.name == "--version" }) {
                 options.command = .version
@@ -216,7 +216,8 @@ extension Options {
             }
             switch options.command {
             case .help:
-                options.helpTopic = try helpTopic(topicWords) ?? options.helpTopic
+                // `netcalc help conv`; `netcalc completions bash --help` is completions' help.
+                if commandWord == "help" { options.helpTopic = try helpTopic(topicWords) }
                 return .success(options)
             case .version:
                 return .success(options)
@@ -245,12 +246,12 @@ extension Options {
                 break
             }
             for step in steps {
-                guard case .option(let name, let value) = step else {
+                guard case .option(let name, let value, let written) = step else {
                     if case .input(let input) = step { options.inputs.append(input) }
                     continue
                 }
                 guard let definition = OptionDefinition.definition(name, for: options.command) else {
-                    throw notApplicable(name, to: options.command)
+                    throw notApplicable(name, written: written, to: options.command)
                 }
                 // An option whose value was read by another command's meaning: `netcalc x.net check --key`.
                 if (definition.value != nil) != takesValue(name, likely) {
@@ -268,7 +269,8 @@ extension Options {
 
     /// One option or file of a command line, kept in order until the command is known.
     private enum Step {
-        case option(String, String)
+        /// An option's long name, its value (empty for a flag) and its name as written (`-w`).
+        case option(String, String, written: String)
         case input(InputSource)
 
         var isInput: Bool {
@@ -319,13 +321,13 @@ extension Options {
     }
 
     /// The error for an option that means nothing for the command, naming the commands it goes with.
-    private static func notApplicable(_ name: String, to command: Command) -> UsageError {
+    private static func notApplicable(_ name: String, written: String, to command: Command) -> UsageError {
         let owners = OptionDefinition.named(name).flatMap(\.commands).map { owner -> String in
             owner == .analyze ? "analyzing (netcalc FILE)" : commandName(owner)
         }
         var seen = Set<String>()
         let unique = owners.filter { seen.insert($0).inserted }.sorted()
-        return UsageError(message: "\(name) does not apply to \(commandName(command))",
+        return UsageError(message: "\(written) does not apply to \(commandName(command))",
                           hint: "\(name) goes with " + unique.joined(separator: " and "))
     }
 

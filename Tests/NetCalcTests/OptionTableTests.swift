@@ -127,7 +127,7 @@ import Testing
         (["-w", "x.net"], "-w does not apply to analyzing a network", "--write goes with netcalc fmt"),
         (["--key", "k.net", "x.net"], "--key does not apply to analyzing a network", "--key goes with netcalc check and netcalc quiz"),
         (["help", "check", "quiz"], "no help for 'check quiz'", "netcalc help check, quiz, fmt, completions, man, layers, or a layer (netcalc help conv)"),
-        (["completions", "--batch", "2", "bash"], "--batch does not apply to netcalc completions", "netcalc completions takes no options"),
+        (["completions", "--batch", "2", "bash"], "--batch does not apply to netcalc completions", "netcalc completions takes no options but -o FILE"),
         (["man", "page"], "netcalc man takes nothing after it, not 'page'", "netcalc man > netcalc.1, or man -l <(netcalc man)"),
         (["fmt", "-w", "-o", "x.txt", "x.net"], "fmt -w rewrites each file in place, so --output means nothing with it",
          "netcalc fmt -o FILE writes the formatted spec to FILE; -w rewrites the specs themselves"),

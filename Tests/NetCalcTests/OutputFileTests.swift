@@ -53,6 +53,16 @@ import Testing
         #expect(read(folder + "/relative.txt") == runNetCalc(["-e", Self.spec]).standardOutput)
     }
 
+    @Test(arguments: [["man"], ["completions", "fish"], ["help", "check"], ["--version"]])
+    func everyCommandsOutputGoesToTheFile(_ arguments: [String]) throws {
+        let folder = try folder()
+        defer { cleanup(folder) }
+        let written = runNetCalc(arguments + ["-o", folder + "/out"])
+        #expect(written.status == 0)
+        #expect(written.standardOutput.isEmpty)
+        #expect(read(folder + "/out") == runNetCalc(arguments).standardOutput)
+    }
+
     @Test func anExistingFileIsReplacedKeepingItsMode() throws {
         let folder = try folder()
         defer { cleanup(folder) }

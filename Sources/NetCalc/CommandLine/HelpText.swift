@@ -44,11 +44,11 @@ struct CommandHelp: Sendable {
         CommandHelp(command: .completions, synopsis: "netcalc completions bash|zsh|fish",
                     summary: "print a shell completion script (README: Shell completions)",
                     description: "prints a script that completes netcalc's commands, options, their values and files: "
-                        + "source <(netcalc completions bash) in ~/.bashrc; make install puts it where each shell finds it.",
+                        + "source <(netcalc completions bash) in ~/.bashrc; make install puts it where each shell finds it. -o FILE writes it to FILE.",
                     exitStatus: "0, or 2 for a shell netcalc has no script for"),
         CommandHelp(command: .man, synopsis: "netcalc man",
                     summary: "print the manual page, as roff: man -l <(netcalc man)",
-                    description: "prints netcalc's manual page in roff (docs/netcalc.1 is the same); make install puts it in share/man/man1.",
+                    description: "prints netcalc's manual page in roff (docs/netcalc.1 is the same); make install puts it in share/man/man1. -o FILE writes it to FILE.",
                     exitStatus: "0"),
     ]
 

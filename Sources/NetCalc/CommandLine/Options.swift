@@ -205,6 +205,10 @@ extension Options {
                 given.append((long, value ?? ""))
                 steps.append(.option(long, value ?? "", written: name))
             }
+            // What the help, the version, the completions and the man page print goes where --output says.
+            if let output = given.last(where: { $0.name == "--output" }), let definition = OptionDefinition.named("--output").first {
+                try definition.apply(&options, output.value)
+            }
             if given.contains(where: { $0.name == "--version" }) {
                 options.command = .version
                 return .success(options)
@@ -222,9 +226,9 @@ extension Options {
             case .version:
                 return .success(options)
             case .completions, .man:
-                if let first = given.first {
+                if let first = given.first(where: { $0.name != "--output" }) {
                     throw UsageError(message: "\(first.name) does not apply to netcalc \(commandWord ?? "")",
-                                     hint: "netcalc \(commandWord ?? "") takes no options")
+                                     hint: "netcalc \(commandWord ?? "") takes no options but -o FILE")
                 }
                 if options.command == .man {
                     if let word = topicWords.first {

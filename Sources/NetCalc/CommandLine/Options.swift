@@ -1,4 +1,4 @@
-/// The command line: what each option means, and how the arguments become `Options`.
+/// The command line: the parsed `Options`, and how the arguments become them by the option table (OptionTable.swift).
 
 /// Where a spec comes from.
 enum InputSource: Equatable, Sendable {
@@ -150,6 +150,8 @@ extension Options {
         /// The options and files in the order given: `-e` and files are read in that order.
         var steps: [Step] = []
         var commandWord: String?
+        /// True once a file was named: a command word after it is a file's name.
+        var sawInput = false
         /// Words after `help`, `completions` or `man`: their topic.
         var topicWords: [String] = []
         // Whether an option takes a value can depend on the command (`--key` is a flag for quiz and takes
@@ -162,7 +164,7 @@ extension Options {
                 index += 1
                 if onlyFiles || argument == "-" || !argument.hasPrefix("-") {
                     // The first word that names a command is the command, wherever the options put it.
-                    if !onlyFiles, commandWord == nil, !steps.contains(where: \.isInput), let command = commandWords[argument] {
+                    if !onlyFiles, commandWord == nil, !sawInput, let command = commandWords[argument] {
                         commandWord = argument
                         options.command = command
                         continue
@@ -172,6 +174,7 @@ extension Options {
                         topicWords.append(argument)
                     case .analyze, .check, .quiz, .fmt, .version:
                         steps.append(.input(argument == "-" && !onlyFiles ? .standardInput : .file(argument)))
+                        sawInput = true
                     }
                     continue
                 }
@@ -276,13 +279,6 @@ extension Options {
         /// An option's long name, its value (empty for a flag) and its name as written (`-w`).
         case option(String, String, written: String)
         case input(InputSource)
-
-        var isInput: Bool {
-            switch self {
-            case .option: return false
-            case .input: return true
-            }
-        }
     }
 
     /// Whether an option takes a value on a command line whose first command word is `command`: as its

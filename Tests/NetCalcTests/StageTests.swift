@@ -111,7 +111,7 @@ import Testing
     @Test func commandsAnywhereBeforeTheFiles() throws {
         #expect(try Options.parse(["--color", "never", "check", "x.net"]).get().command == .check)
         #expect(try Options.parse(["fmt", "-w", "x.net"]).get().write)
-        #expect(try Options.parse(["help", "quiz"]).get().helpTopic == .quiz)
+        #expect(try Options.parse(["help", "quiz"]).get().helpTopic == .command(.quiz))
         #expect(try Options.parse(["x.net", "check"]).get().inputs == [.file("x.net"), .file("check")])
     }
 

@@ -76,14 +76,63 @@ public func run(_ invocation: Invocation) -> Outcome {
         outcome.status = 2
         return outcome
     }
+    guard let path = options.output, path != "-" else { return perform(options, invocation) }
+    // --output FILE: the output is made whole, then written to the file whole or not at all.
+    var whole = invocation
+    whole.standardOutputDescriptor = nil
+    return writeOutput(perform(options, whole), to: path, invocation: invocation)
+}
+
+/// Writes a run's standard output to `--output`'s file. A run that failed (status 2), or found errors
+/// and printed nothing, leaves the file as it was, and says so.
+private func writeOutput(_ made: Outcome, to path: String, invocation: Invocation) -> Outcome {
+    var outcome = made
+    outcome.standardOutputBytes = []
+    outcome.pageable = false
+    if made.status >= 2 || (made.status == 1 && made.standardOutputBytes.isEmpty) {
+        outcome.standardError += "netcalc: '\(visible(path))' is left as it was: "
+            + (made.status >= 2 ? "the run failed\n" : "there was nothing to write\n")
+        return outcome
+    }
+    if invocation.pathBytes[path] != nil {
+        outcome.standardError += "netcalc: error: cannot write '\(visible(path))': --output takes a name in UTF-8\n"
+        outcome.status = 2
+        return outcome
+    }
+    if let problem = FileRewrite.writeOutput(made.standardOutputBytes, to: fullPath(path, invocation: invocation)) {
+        outcome.standardError += "netcalc: error: cannot write '\(visible(path))': \(problem)\n"
+        outcome.status = 2
+    }
+    return outcome
+}
+
+/// Runs a parsed command line.
+private func perform(_ options: Options, _ invocation: Invocation) -> Outcome {
+    var outcome = Outcome(status: 0, standardOutput: "", standardError: "")
     outcome.pageable = !options.noPager && options.emit == nil && (options.format == .table || options.command == .help)
     switch options.command {
     case .help:
         let width = invocation.environment["COLUMNS"].flatMap(Int.init).flatMap { $0 >= 20 ? $0 : nil }
-        outcome.standardOutput = wrappedLines((options.helpTopic.map(Options.usage(of:)) ?? Options.usage) + "\n", width: width)
+        switch options.helpTopic {
+        case nil: outcome.standardOutput = HelpText.main(width: width)
+        case .command(let command)?: outcome.standardOutput = HelpText.usage(of: command, width: width)
+        case .layers?: outcome.standardOutput = wrappedLines(LayerReference.overview(), width: width)
+        case .layer(let word)?:
+            // The parser found the entry; a reference that loses it meanwhile says so rather than print nothing.
+            guard let entry = LayerReference.entry(named: word) else { return trouble("no help for '\(word)'") }
+            outcome.standardOutput = wrappedLines(entry, width: width)
+        }
         return outcome
     case .version:
         outcome.standardOutput = "netcalc \(netcalcVersion)\n"
+        return outcome
+    case .completions:
+        outcome.pageable = false
+        outcome.standardOutput = options.completionShell.map { CompletionScript(shell: $0).render() } ?? ""
+        return outcome
+    case .man:
+        outcome.pageable = false
+        outcome.standardOutput = ManPage.render()
         return outcome
     case .quiz:
         // Without --seed, a fresh sheet each time. A student's sheet does not name its seed (that would
@@ -124,7 +173,6 @@ public func run(_ invocation: Invocation) -> Outcome {
     renderer.width = width
 
     if options.command == .fmt { return format(inputs, options: options, invocation: invocation, renderer: DiagnosticRenderer(color: colorErr)) }
-    if options.write { return trouble("-w goes with netcalc fmt", hint: "netcalc fmt -w FILE") }
     if options.command == .check {
         return check(inputs, options: options, invocation: invocation, colorOut: colorOut, renderer: renderer)
     }

@@ -91,14 +91,15 @@ enum FileRewrite {
         case inPlace
     }
 
-    /// Writes a new file beside the original, made as the original is, and renames it over it.
-    private static func writeBeside(_ path: String, _ bytes: [UInt8], original: stat) -> BesideResult {
+    /// Writes a new file beside the original, made as the original is, and renames it over it; with
+    /// no original, the new file is made as any new file is (mode 0666 less the umask) and renamed to `path`.
+    private static func writeBeside(_ path: String, _ bytes: [UInt8], original: stat?) -> BesideResult {
         let folder = path.lastIndex(of: "/").map { String(path[..<$0]) } ?? "."
         var temporary = ""
         var descriptor: Int32 = -1
         for _ in 0..<8 {  // a new random name each time one is taken
             temporary = folder + "/.netcalc-\(getpid())-\(String(UInt32.random(in: 0...UInt32.max), radix: 16)).tmp"
-            descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+            descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, original == nil ? 0o666 : 0o600)
             if descriptor >= 0 || errno != EEXIST { break }
         }
         guard descriptor >= 0 else {
@@ -114,13 +115,13 @@ enum FileRewrite {
             return .failed(errorText(code))
         }
         // The owner and group first (changing them clears set-user-ID bits), then the mode.
-        if original.st_uid != geteuid() || original.st_gid != getegid() {
+        if let original, original.st_uid != geteuid() || original.st_gid != getegid() {
             guard fchown(descriptor, original.st_uid, original.st_gid) == 0 else {
                 close(descriptor)
                 return .inPlace
             }
         }
-        guard fchmod(descriptor, original.st_mode & 0o7777) == 0, fsync(descriptor) == 0 else {
+        guard original.map({ fchmod(descriptor, $0.st_mode & 0o7777) == 0 }) ?? true, fsync(descriptor) == 0 else {
             let code = errno
             close(descriptor)
             return .failed(errorText(code))
@@ -128,8 +129,10 @@ enum FileRewrite {
         guard close(descriptor) == 0 else { return .failed(errorText(errno)) }
         // The original must be the file that was read: not replaced or changed meanwhile.
         var now = stat()
-        guard lstat(path, &now) == 0, unchanged(now, since: original) else {
-            return .failed("it changed while netcalc was formatting it; it is left as it is now")
+        if let original {
+            guard lstat(path, &now) == 0, unchanged(now, since: original) else {
+                return .failed("it changed while netcalc was formatting it; it is left as it is now")
+            }
         }
         guard rename(temporary, path) == 0 else { return .failed(errorText(errno)) }
         keep = true
@@ -191,5 +194,35 @@ enum FileRewrite {
         #else
         return [Int(status.st_mtim.tv_sec), Int(status.st_mtim.tv_nsec)]
         #endif
+    }
+
+    /// Writes `--output`'s file whole or not at all: a new file in the same folder renamed into place
+    /// (an existing file keeps its owner, group, mode and links, as `fmt -w` keeps them); a device or
+    /// FIFO (`/dev/null`) is written directly. Returns why it could not, or nil.
+    static func writeOutput(_ bytes: [UInt8], to path: String) -> String? {
+        var status = stat()
+        guard stat(path, &status) == 0 else {
+            let code = errno
+            var link = stat()
+            if code == ENOENT, lstat(path, &link) == 0 { return "it is a symbolic link to a file that does not exist" }
+            guard code == ENOENT else { return errorText(code) }
+            switch writeBeside(path, bytes, original: nil) {
+            case .done: return nil
+            case .failed(let problem): return problem
+            case .inPlace: return errorText(EACCES)
+            }
+        }
+        if status.st_mode & S_IFMT == S_IFDIR { return "it is a directory" }
+        if FileIdentity.kindIfNotRegular(status.st_mode) != nil {
+            let descriptor = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC)
+            guard descriptor >= 0 else { return errorText(errno) }
+            defer { close(descriptor) }
+            if case .failed(let code) = writeAll(descriptor, bytes) { return errorText(code) }
+            return nil
+        }
+        // A link is followed: its file is replaced, the link stays.
+        guard let target = resolve(path) else { return errorText(errno) }
+        guard isWritable(target, status) else { return "it is read-only (mode \(modeText(status.st_mode)))" }
+        return replace(target, with: bytes, original: status)
     }
 }

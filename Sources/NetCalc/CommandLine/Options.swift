@@ -1,4 +1,4 @@
-/// The command line: what each option means, and how the arguments become `Options`.
+/// The command line: the parsed `Options`, and how the arguments become them by the option table (OptionTable.swift).
 
 /// Where a spec comes from.
 enum InputSource: Equatable, Sendable {
@@ -53,7 +53,23 @@ enum ColorChoice: String, CaseIterable, Sendable {
 
 /// A parsed command line.
 struct Options: Sendable {
-    enum Command: Equatable, Sendable { case analyze, check, quiz, fmt, help, version }
+    enum Command: Equatable, Sendable {
+        case analyze, check, quiz, fmt, help, version
+        /// `netcalc completions SHELL`: a completion script.
+        case completions
+        /// `netcalc man`: the manual page.
+        case man
+    }
+
+    /// What `netcalc help TOPIC` (or `netcalc COMMAND --help`) shows.
+    enum HelpTopic: Equatable, Sendable {
+        /// A command's usage and options; `.analyze` is the main usage.
+        case command(Command)
+        /// `help layers`: every layer keyword.
+        case layers
+        /// `help conv`: one layer's entry, by the word written.
+        case layer(String)
+    }
 
     var command = Command.analyze
     var format = OutputFormat.table
@@ -72,8 +88,14 @@ struct Options: Sendable {
     var quiz = QuizSettings()
     /// `fmt -w`: rewrite the files in place.
     var write = false
-    /// `netcalc help COMMAND`: the command whose usage to show.
-    var helpTopic: Command?
+    /// `netcalc help TOPIC`: what to show; nil for the main usage.
+    var helpTopic: HelpTopic?
+    /// `netcalc completions SHELL`: the shell whose script to print.
+    var completionShell: Shell?
+    /// `--output FILE`: where the output goes, written whole or not at all; nil or `-` for standard output.
+    var output: String?
+    /// True when `--format` was given (with `--emit` it means nothing).
+    var formatGiven = false
     /// `--no-pager`: never page long output on a terminal.
     var noPager = false
     /// `--strict`: a warning about a spec or model is an error (exit status 1, no numbers), for scripts.
@@ -113,152 +135,28 @@ struct UsageError: Error, Equatable {
 }
 
 extension Options {
-    static let usage = """
-        netcalc: sizes, parameters, MACs and memory of convolutional networks, layer by layer, exactly
+    /// The words that name a command: `netcalc check ...`; `help` and `help TOPIC` show usage.
+    static let commandWords: [String: Command] = [
+        "check": .check, "quiz": .quiz, "fmt": .fmt, "help": .help, "completions": .completions, "man": .man,
+    ]
 
-        usage: netcalc [options] [FILE ...]     analyze specs, Caffe .prototxt or .onnx models; no FILE,
-                                                or "-", reads standard input
-               netcalc -e 'INPUT[32x32x3] -> CONV(12,3,p1) -> RELU -> POOL(2) -> FC(10)'
-               netcalc check [options] FILE ...  grade the answers written in a spec (several: a class)
-               netcalc quiz [--seed N] [--template T] [--level 1|2|3] [--key]   make an exercise sheet
-               netcalc fmt [-w] FILE ...          print specs in canonical form; -w rewrites them in place
-
-        options:
-          -e, --expr SPEC        analyze SPEC given on the command line (may be repeated)
-          --format FORMAT        table (default), json, csv, markdown, dot (a Graphviz graph),
-                                 svg (the architecture figure) or html (one self-contained page)
-          --columns LIST         choose and order the columns of table, csv and markdown output,
-                                 from: index, layer, op, output, memory, mem%, bytes, bwdbytes,
-                                 params, params%, weights, biases, nontrainable, macs, rf, spec,
-                                 path (e.g. --columns layer,output,params)
-          --units iec|si         byte figures in KiB, MiB, GiB (default) or KB, MB, GB
-          --fit SIZE             the largest batch whose training memory fits in SIZE (12GiB, 16GB,
-                                 80G = 80GiB, 24000MiB); with --inference, the inference peak
-          --emit pytorch         print a runnable PyTorch module of the spec instead of a report
-          --emit spec            print the network as a netcalc spec (for a Caffe or ONNX model)
-          --input-format FMT     spec, prototxt or onnx (default: by the file's extension, or by
-                                 its content on standard input)
-          --input-shape N,C,H,W  a Caffe model's input dims, batch first, for a file that does
-                                 not give them (a data layer) or sizes them at run time
-          --explain              show every layer's worked formulas (W2 = (W - F + 2P)/S + 1 = ...)
-          --depth N              a row per block use down to depth N, with its subtotals (0: the
-                                 network as one row); paths such as bottleneck#2/CONV5 name rows
-          --summary              the largest layers and each block's subtotal instead of every row
-          --layout ORDER         shapes as whd (width x height x depth, the default), chw (PyTorch)
-                                 or hwc (Keras, TensorFlow)
-          --batch N              images per batch (default 1, or the spec's @batch)
-          --dtype TYPE           fp32 (default), fp16, bf16, fp64, int8
-          --optimizer NAME       sgd, momentum (default), adam: state kept per parameter
-          --memory MODEL         notes (the CS231n notes' model, the default) or pytorch (what
-                                 PyTorch keeps, the training and inference peaks); --fit uses
-                                 pytorch unless given notes (docs/memory.md)
-          --amp                  mixed precision: activations fp16, weights, gradients and
-                                 optimizer state fp32 (--dtype fp16 is everything in fp16)
-          --rounding MODE        strict (default: sizes must fit), floor (PyTorch), ceil (PyTorch's
-                                 ceil_mode), caffe (Caffe's pooling)
-          --color WHEN           auto (default), always, never; NO_COLOR turns auto off
-          --strict               warnings are errors (a PyTorch order, a Linear on an image, ...):
-                                 exit status 1 and no numbers, for scripts
-          -h, --help             show this help
-          --version              show the version
-
-        exit status: 0 all well, 1 errors in a spec, 2 trouble (a bad option, an unreadable file)
-        the spec language and how each number is counted: README.md; example specs: specs/
-        """
-
-    /// The usage of one command, for `netcalc help COMMAND`.
-    static func usage(of command: Command) -> String {
-        switch command {
-        case .check:
-            return """
-                usage: netcalc check [options] FILE ...
-                grades the answers written in braces after layers and merges ({55x55x96, params: 34944})
-                and after a network (total {...}): right, wrong (with the worked formula and the mistake
-                named), follow-through (wrong only because an earlier answer was), unanswered. `points: N`
-                in an answer sets its weight. Several files: a line per sheet and the class's summary.
-                options: --format text|json|csv|gradescope (csv: a gradebook, a row per student;
-                         gradescope: the autograder's results.json for one sheet), --key KEY.net (grade
-                         against a teacher's key: its networks, settings, questions, points and notes;
-                         without it, each sheet's own), --no-follow-through (or @followthrough off in the
-                         sheet or key), --hide-answers (text and gradescope: right or wrong and the mistake,
-                         never the right answer), --visibility WHEN and --stdout-visibility WHEN
-                         (gradescope: hidden, after_due_date, after_published, visible), --feedback DIR (a
-                         text file of verdicts per student), --units 1024|1000 (how KB, MB, GB are
-                         read first; both are accepted, or @units), --tolerance 5%|written (for 3.2M,
-                         ~3M, 7.6e2; or @tolerance), --batch N,
-                         --dtype TYPE, --optimizer NAME, --rounding MODE, --color WHEN, -e SPEC
-                exit status: 0 every answer right, 1 a wrong answer or a spec error, 2 trouble
-                """
-        case .quiz:
-            return """
-                usage: netcalc quiz [--seed N] [--template T] [--layers N] [--level 1|2|3] [--key] [--format F]
-                prints an exercise sheet: a network a course would show, with blank answers (or, with --key,
-                the answers), which netcalc check grades; the same seed gives the same sheet.
-                templates: \(QuizTemplate.allCases.map(\.rawValue).joined(separator: ", "))
-                           (default: any of the networks, chosen by the seed)
-                --format spec (default: a sheet to fill in and check), markdown or html (a worksheet to
-                hand out, blanks as lines; with --key, the answers)
-                """
-        case .fmt:
-            return """
-                usage: netcalc fmt [-w] FILE ...
-                prints each spec in canonical form (keywords in upper case, arguments in a fixed order),
-                keeping every comment and answer; -w rewrites each file that parses, in place.
-                """
-        case .analyze, .help, .version:
-            return usage
-        }
-    }
-
-    /// Every option: whether it takes a value, and the commands it applies to (help and version
-    /// take any option, and ignore it).
-    static let optionTable: [String: (takesValue: Bool, commands: Set<Command>)] = {
-        let analyzeAndCheck: Set<Command> = [.analyze, .check]
-        var table: [String: (Bool, Set<Command>)] = [
-            "--format": (true, [.analyze, .check, .quiz]), "--batch": (true, analyzeAndCheck),
-            "--dtype": (true, analyzeAndCheck), "--optimizer": (true, analyzeAndCheck),
-            "--rounding": (true, analyzeAndCheck), "--expr": (true, analyzeAndCheck),
-            "--fit": (true, [.analyze]), "--inference": (false, [.analyze]), "--units": (true, [.analyze, .check]), "--tolerance": (true, [.check]),
-            "--memory": (true, [.analyze]), "--amp": (false, [.analyze]),
-            "--columns": (true, [.analyze]), "--emit": (true, [.analyze]), "--explain": (false, [.analyze]),
-            "--input-format": (true, [.analyze]), "--depth": (true, [.analyze]), "--summary": (false, [.analyze]),
-            "--layout": (true, [.analyze]), "--input-shape": (true, [.analyze]), "--strict": (false, [.analyze]),
-            "--seed": (true, [.quiz]), "--layers": (true, [.quiz]), "--level": (true, [.quiz]), "--key": (false, [.quiz, .check]),
-            "--template": (true, [.quiz]), "--no-follow-through": (false, [.check]),
-            "--visibility": (true, [.check]), "--stdout-visibility": (true, [.check]),
-            "--hide-answers": (false, [.check]), "--feedback": (true, [.check]),
-            "--write": (false, [.fmt]),
-        ]
-        for name in ["--color", "--help", "--version", "--no-pager"] {
-            table[name] = (name == "--color", [.analyze, .check, .quiz, .fmt])
-        }
-        return table
-    }()
-
-    /// Options that may be given more than once.
-    static let repeatable: Set<String> = ["--expr"]
-
-    /// The words that name a command: `netcalc check ...`; `help` and `help COMMAND` show usage.
-    static let commandWords: [String: Command] = ["check": .check, "quiz": .quiz, "fmt": .fmt, "help": .help]
-
-    /// Parses the arguments after the program name.
+    /// Parses the arguments after the program name. Each option is looked up in `OptionDefinition.all`
+    /// and applied by its definition for the command; the rules that join options are checked after.
     static func parse(_ arguments: [String]) -> Result<Options, UsageError> {
         var options = Options()
         var index = 0
         var onlyFiles = false
-        var given: [String] = []
+        var given: [(name: String, value: String)] = []
+        /// The options and files in the order given: `-e` and files are read in that order.
+        var steps: [Step] = []
         var commandWord: String?
-        var formatText: String?
-        // `--key` is a flag for quiz and takes the key's file for check, wherever the command is written.
-        let checking = arguments.prefix { $0 != "--" }.first { commandWords[$0] != nil } == "check"
-
-        func choice<T: RawRepresentable & CaseIterable>(_ value: String, _ option: String, _: T.Type) throws(UsageError) -> T
-            where T.RawValue == String {
-            if let result = T(rawValue: value.lowercased()) { return result }
-            let allowed = T.allCases.map(\.rawValue)
-            throw UsageError(message: "'\(value)' is not a value for \(option)",
-                             hint: didYouMean(value, allowed) ?? "\(option) takes \(allowed.joined(separator: ", "))")
-        }
+        /// True once a file was named: a command word after it is a file's name.
+        var sawInput = false
+        /// Words after `help`, `completions` or `man`: their topic.
+        var topicWords: [String] = []
+        // Whether an option takes a value can depend on the command (`--key` is a flag for quiz and takes
+        // the key's file for check), wherever the command is written: the first word naming one decides.
+        let likely = arguments.prefix { $0 != "--" }.lazy.compactMap { commandWords[$0] }.first ?? .analyze
 
         do throws(UsageError) {
             while index < arguments.count {
@@ -266,19 +164,18 @@ extension Options {
                 index += 1
                 if onlyFiles || argument == "-" || !argument.hasPrefix("-") {
                     // The first word that names a command is the command, wherever the options put it.
-                    if !onlyFiles, commandWord == nil, options.inputs.isEmpty, let command = commandWords[argument] {
+                    if !onlyFiles, commandWord == nil, !sawInput, let command = commandWords[argument] {
                         commandWord = argument
                         options.command = command
                         continue
                     }
-                    if options.command == .help {
-                        guard options.helpTopic == nil, let topic = commandWords[argument], topic != .help else {
-                            throw UsageError(message: "no help for '\(argument)'", hint: "netcalc help check, quiz or fmt")
-                        }
-                        options.helpTopic = topic
-                        continue
+                    switch options.command {
+                    case .help, .completions, .man:
+                        topicWords.append(argument)
+                    case .analyze, .check, .quiz, .fmt, .version:
+                        steps.append(.input(argument == "-" && !onlyFiles ? .standardInput : .file(argument)))
+                        sawInput = true
                     }
-                    options.inputs.append(argument == "-" && !onlyFiles ? .standardInput : .file(argument))
                     continue
                 }
                 if argument == "--" { onlyFiles = true; continue }
@@ -288,178 +185,157 @@ extension Options {
                     name = String(argument[..<equals])
                     value = String(argument[argument.index(after: equals)...])
                 }
-                if name == "-e" { name = "--expr" }
-                if name == "-h" { name = "--help" }
-                if name == "-w" { name = "--write" }
-                guard let option = optionTable[name] else {
-                    throw UsageError(message: "unknown option '\(argument)'",
-                                     hint: didYouMean(name, Array(optionTable.keys).sorted() + ["-e"])
-                                         ?? "netcalc --help lists the options")
+                guard let long = OptionDefinition.longName(of: name) else {
+                    throw UsageError(message: "unknown option '\(argument)'", hint: OptionDefinition.hint(forUnknown: name))
                 }
-                if option.takesValue || (name == "--key" && checking) {
+                let meanings = OptionDefinition.named(long)
+                let meaning = meanings.first { $0.applies(to: likely) }
+                if takesValue(long, likely) {
                     if value == nil {
                         guard index < arguments.count else {
-                            throw UsageError(message: "\(name) needs a value", hint: nil)
+                            throw UsageError(message: "\(long) needs a value",
+                                             hint: (meaning ?? meanings[0]).value.map { "\(long) \($0.name)" })
                         }
                         value = arguments[index]
                         index += 1
                     }
                 } else if value != nil {
-                    throw UsageError(message: "\(name) takes no value", hint: nil)
+                    throw UsageError(message: "\(long) takes no value", hint: nil)
                 }
-                if given.contains(name), !repeatable.contains(name) {
-                    throw UsageError(message: "\(name) is given twice", hint: "give each option once")
+                if given.contains(where: { $0.name == long }), !(meaning ?? meanings[0]).repeatable {
+                    throw UsageError(message: "\(long) is given twice", hint: "give each option once")
                 }
-                given.append(name)
-                let text = value ?? ""
-                switch name {
-                case "--help": options.command = .help
-                case "--version": options.command = .version
-                case "--explain": options.explain = true
-                case "--expr": options.inputs.append(.expression(text))
-                case "--format": formatText = text  // its values depend on the command
-                case "--dtype":
-                    if given.contains("--amp") {
-                        throw UsageError(message: "--amp and --dtype cannot be given together",
-                                         hint: "--amp is fp16 activations with fp32 weights; --dtype fp16 is everything in fp16")
-                    }
-                    options.overrides.dataType = try choice(text, name, DataType.self)
-                case "--optimizer": options.overrides.optimizer = try choice(text, name, Optimizer.self)
-                case "--rounding": options.overrides.rounding = try choice(text, name, Rounding.self)
-                case "--color": options.color = try choice(text, name, ColorChoice.self)
-                case "--fit":
-                    if !text.isEmpty, text.allSatisfy({ $0.isNumber || $0 == "_" || $0 == "," || $0 == "." }) {
-                        throw UsageError(message: "'\(text)' is not a memory size: it has no unit",
-                                         hint: "\(text)GiB? sizes take a unit: GiB, GB, MiB, ... (a bare G means GiB)")
-                    }
-                    guard let size = MemorySize.parse(text) else {
-                        throw UsageError(message: "'\(text)' is not a memory size",
-                                         hint: "write a size such as 12GiB, 16GB, 80G (= 80GiB) or 24000MiB")
-                    }
-                    options.fit = size
-                case "--inference": options.inference = true
-                case "--memory": options.overrides.memory = try choice(text, name, MemoryModel.self)
-                case "--amp":
-                    if given.contains("--dtype") || options.overrides.dataType != nil {
-                        throw UsageError(message: "--amp and --dtype cannot be given together",
-                                         hint: "--amp is fp16 activations with fp32 weights; --dtype fp16 is everything in fp16")
-                    }
-                    options.overrides.amp = true
-                case "--units" where checking:
-                    guard let convention = ByteConvention.named(text) else {
-                        throw UsageError(message: "'\(text)' is not a value for --units",
-                                         hint: "check's --units takes 1024 (KB, MB, GB as the notes write them) or 1000 (SI)")
-                    }
-                    options.checkUnits = convention
-                case "--units": options.units = try choice(text, name, ByteUnits.self)
-                case "--tolerance":
-                    guard let tolerance = Tolerance.named(text) else {
-                        throw UsageError(message: "'\(text)' is not a value for --tolerance",
-                                         hint: "--tolerance takes written (the precision the student wrote) or a percentage up to 100%, such as 5%")
-                    }
-                    options.checkTolerance = tolerance
-                case "--emit": options.emit = try choice(text, name, EmitTarget.self)
-                case "--input-format": options.inputFormat = try choice(text, name, InputFormat.self)
-                case "--columns":
-                    switch Column.list(text) {
-                    case .success(let columns): options.columns = columns
-                    case .failure(let error): throw error
-                    }
-                case "--key":
-                    if checking { options.checkKey = text } else { options.quiz.key = true }
-                case "--no-follow-through": options.noFollowThrough = true
-                case "--visibility": options.visibility = try choice(text, name, GradescopeVisibility.self)
-                case "--stdout-visibility": options.stdoutVisibility = try choice(text, name, GradescopeVisibility.self)
-                case "--hide-answers": options.hideAnswers = true
-                case "--feedback":
-                    guard !text.isEmpty else { throw UsageError(message: "--feedback needs a folder", hint: "--feedback feedback/") }
-                    options.feedbackFolder = text
-                case "--template": options.quiz.template = try choice(text, name, QuizTemplate.self)
-                case "--write": options.write = true
-                case "--no-pager": options.noPager = true
-                case "--strict": options.strict = true
-                case "--summary": options.summary = true
-                case "--layout": options.layout = try choice(text, name, ShapeLayout.self)
-                case "--depth":
-                    guard let depth = Int(text), depth >= 0, depth <= 64 else {
-                        throw UsageError(message: "'\(text)' is not a value for --depth",
-                                         hint: "--depth takes a whole number from 0 (the network as one row) to 64")
-                    }
-                    options.depth = depth
-                case "--seed":
-                    options.seedGiven = true
-                    guard let seed = UInt64(text) else {
-                        throw UsageError(message: "'\(text)' is not a value for --seed", hint: "--seed takes a whole number")
-                    }
-                    options.quiz.seed = seed
-                case "--layers", "--level":
-                    let range = name == "--layers" ? 1...50 : 1...3
-                    guard let number = Int(text), range.contains(number) else {
-                        throw UsageError(message: "'\(text)' is not a value for \(name)",
-                                         hint: "\(name) takes a whole number from \(range.lowerBound) to \(range.upperBound)")
-                    }
-                    if name == "--layers" { options.quiz.layers = number } else { options.quiz.level = number }
-                case "--input-shape":
-                    let dims = text.split(separator: ",", omittingEmptySubsequences: false).map { Int(String($0.filter { $0 != " " })) }
-                    guard (2...5).contains(dims.count), dims.allSatisfy({ ($0 ?? 0) >= 1 }) else {
-                        throw UsageError(message: "'\(text)' is not a value for --input-shape",
-                                         hint: "--input-shape takes two to five positive whole numbers, batch first: 1,3,360,480")
-                    }
-                    options.overrides.inputShape = dims.compactMap { $0 }
-                case "--batch":
-                    guard let batch = Int(text), batch >= 1 else {
-                        throw UsageError(message: "'\(text)' is not a value for --batch",
-                                         hint: "--batch takes a whole number of at least 1")
-                    }
-                    options.overrides.batch = batch
-                default: break
-                }
+                given.append((long, value ?? ""))
+                steps.append(.option(long, value ?? "", written: name))
             }
-            if let formatText {
-                switch options.command {
-                case .check:
-                    options.checkFormat = formatText.lowercased() == "table" ? .text : try choice(formatText, "--format", CheckFormat.self)
-                case .quiz: options.quiz.format = try choice(formatText, "--format", QuizFormat.self)
-                case .help, .version: break
-                case .analyze, .fmt:
-                    if CheckFormat(rawValue: formatText.lowercased()) == .gradescope {
-                        throw UsageError(message: "--format gradescope goes with netcalc check",
-                                         hint: "netcalc check --format gradescope SHEET.net writes Gradescope's results.json")
-                    }
-                    options.format = try choice(formatText, "--format", OutputFormat.self)
-                }
+            // What the help, the version, the completions and the man page print goes where --output says.
+            if let output = given.last(where: { $0.name == "--output" }), let definition = OptionDefinition.named("--output").first {
+                try definition.apply(&options, output.value)
             }
-            try options.checkApplicable(given)
+            if given.contains(where: { $0.name == "--version" }) {
+                options.command = .version
+                return .success(options)
+            }
+            if given.contains(where: { $0.name == "--help" }) {
+                // `netcalc check --help` is `netcalc help check`.
+                if options.command != .help, options.command != .analyze { options.helpTopic = .command(options.command) }
+                options.command = .help
+            }
+            switch options.command {
+            case .help:
+                // `netcalc help conv`; `netcalc completions bash --help` is completions' help.
+                if commandWord == "help" { options.helpTopic = try helpTopic(topicWords) }
+                return .success(options)
+            case .version:
+                return .success(options)
+            case .completions, .man:
+                if let first = given.first(where: { $0.name != "--output" }) {
+                    throw UsageError(message: "\(first.name) does not apply to netcalc \(commandWord ?? "")",
+                                     hint: "netcalc \(commandWord ?? "") takes no options but -o FILE")
+                }
+                if options.command == .man {
+                    if let word = topicWords.first {
+                        throw UsageError(message: "netcalc man takes nothing after it, not '\(word)'",
+                                         hint: "netcalc man > netcalc.1, or man -l <(netcalc man)")
+                    }
+                    return .success(options)
+                }
+                let names = Shell.allCases.map(\.rawValue)
+                guard topicWords.count == 1, let shell = Shell(rawValue: topicWords[0]) else {
+                    throw UsageError(message: topicWords.isEmpty ? "netcalc completions needs a shell"
+                                         : "no completions for '\(topicWords.joined(separator: " "))'",
+                                     hint: topicWords.first.flatMap { didYouMean($0, names) }
+                                         ?? "netcalc completions \(names.joined(separator: "|"))")
+                }
+                options.completionShell = shell
+                return .success(options)
+            case .analyze, .check, .quiz, .fmt:
+                break
+            }
+            for step in steps {
+                guard case .option(let name, let value, let written) = step else {
+                    if case .input(let input) = step { options.inputs.append(input) }
+                    continue
+                }
+                guard let definition = OptionDefinition.definition(name, for: options.command) else {
+                    throw notApplicable(name, written: written, to: options.command)
+                }
+                // An option whose value was read by another command's meaning: `netcalc x.net check --key`.
+                if (definition.value != nil) != takesValue(name, likely) {
+                    throw UsageError(message: "\(name) means something else for \(Self.commandName(options.command))",
+                                     hint: "write the command first: netcalc check ... or netcalc quiz ...")
+                }
+                try definition.apply(&options, value)
+            }
+            try options.checkCombinations(given.map(\.name))
         } catch {
             return .failure(error)
         }
         return .success(options)
     }
 
-    /// Rejects options that mean nothing for the command, naming it.
-    private func checkApplicable(_ given: [String]) throws(UsageError) {
-        guard command != .help, command != .version else { return }
-        let commandName: String
-        switch command {
-        case .analyze: commandName = "analyzing a network"
-        case .check: commandName = "netcalc check"
-        case .quiz: commandName = "netcalc quiz"
-        case .fmt: commandName = "netcalc fmt"
-        case .help, .version: commandName = ""
+    /// One option or file of a command line, kept in order until the command is known.
+    private enum Step {
+        /// An option's long name, its value (empty for a flag) and its name as written (`-w`).
+        case option(String, String, written: String)
+        case input(InputSource)
+    }
+
+    /// Whether an option takes a value on a command line whose first command word is `command`: as its
+    /// meaning for the command does; one that does not apply takes a value if each of its meanings does
+    /// (the error then says it does not apply).
+    private static func takesValue(_ long: String, _ command: Command) -> Bool {
+        let meanings = OptionDefinition.named(long)
+        return meanings.first { $0.applies(to: command) }.map { $0.value != nil } ?? meanings.allSatisfy { $0.value != nil }
+    }
+
+    /// What `netcalc help WORD` asks for: a command, the layer reference, or a layer.
+    private static func helpTopic(_ words: [String]) throws(UsageError) -> HelpTopic? {
+        guard let word = words.first else { return nil }
+        let hint = "netcalc help check, quiz, fmt, completions, man, layers, or a layer (netcalc help conv)"
+        guard words.count == 1 else {
+            throw UsageError(message: "no help for '\(words.joined(separator: " "))'", hint: hint)
         }
-        for name in given {
-            guard let option = Self.optionTable[name], !option.commands.contains(command) else { continue }
-            let owners = option.commands.compactMap { owner -> String? in
-                switch owner {
-                case .analyze: return "analyzing (netcalc FILE)"
-                case .check: return "netcalc check"
-                case .quiz: return "netcalc quiz"
-                case .fmt: return "netcalc fmt"
-                case .help, .version: return nil
-                }
-            }.sorted()
-            throw UsageError(message: "\(name) does not apply to \(commandName)",
-                             hint: "\(name) goes with " + owners.joined(separator: " and "))
+        if let command = commandWords[word] {
+            guard command != .help else { throw UsageError(message: "no help for '\(word)'", hint: hint) }
+            return .command(command)
+        }
+        if word.lowercased() == "layers" { return .layers }
+        if LayerReference.entry(named: word) != nil { return .layer(word) }
+        throw UsageError(message: "no help for '\(word)'",
+                         hint: didYouMean(word, LayerCatalog.allKeywords + ["layers", "check", "quiz", "fmt"]) ?? hint)
+    }
+
+    /// How the messages name a command.
+    static func commandName(_ command: Command) -> String {
+        switch command {
+        case .analyze: return "analyzing a network"
+        case .check: return "netcalc check"
+        case .quiz: return "netcalc quiz"
+        case .fmt: return "netcalc fmt"
+        case .help: return "netcalc help"
+        case .version: return "netcalc --version"
+        case .completions: return "netcalc completions"
+        case .man: return "netcalc man"
+        }
+    }
+
+    /// The error for an option that means nothing for the command, naming the commands it goes with.
+    private static func notApplicable(_ name: String, written: String, to command: Command) -> UsageError {
+        let owners = OptionDefinition.named(name).flatMap(\.commands).map { owner -> String in
+            owner == .analyze ? "analyzing (netcalc FILE)" : commandName(owner)
+        }
+        var seen = Set<String>()
+        let unique = owners.filter { seen.insert($0).inserted }.sorted()
+        return UsageError(message: "\(written) does not apply to \(commandName(command))",
+                          hint: "\(name) goes with " + unique.joined(separator: " and "))
+    }
+
+    /// Rejects options that each apply but mean nothing together.
+    private func checkCombinations(_ given: [String]) throws(UsageError) {
+        if given.contains("--amp"), given.contains("--dtype") {
+            throw UsageError(message: "--amp and --dtype cannot be given together",
+                             hint: "--amp is fp16 activations with fp32 weights; --dtype fp16 is everything in fp16")
         }
         if explain, format != .table, format != .json {
             throw UsageError(message: "--explain goes with the table or json, not \(format.rawValue)",
@@ -477,9 +353,13 @@ extension Options {
             throw UsageError(message: "--hide-answers goes with the text or gradescope output, not \(checkFormat.rawValue)",
                              hint: "the JSON and the gradebook are the teacher's; students see the text, feedback files and Gradescope's tests")
         }
-        if emit != nil, given.contains("--format") {
+        if emit != nil, formatGiven {
             throw UsageError(message: "--emit writes code instead of a report, so --format means nothing with it",
                              hint: "leave out --format")
+        }
+        if write, output != nil {
+            throw UsageError(message: "fmt -w rewrites each file in place, so --output means nothing with it",
+                             hint: "netcalc fmt -o FILE writes the formatted spec to FILE; -w rewrites the specs themselves")
         }
     }
 }

@@ -23,8 +23,10 @@ enum Column: String, CaseIterable, Sendable {
     }
 
     /// Which columns a narrow table gives up first.
-    static let dropOrder: [Column] = [.weights, .biases, .nonTrainable, .backwardBytes, .op, .rf, .bytes, .kept, .paramShare,
-                                      .memoryShare, .macs]
+    /// The input and kernel go early (the row above shows the input, the spec the window), the MACs
+    /// share with the other shares.
+    static let dropOrder: [Column] = [.weights, .biases, .nonTrainable, .backwardBytes, .op, .input, .kernel, .rf, .bytes,
+                                      .kept, .macsShare, .paramShare, .memoryShare, .macs]
 
     /// Parses `--columns layer,output,params`.
     static func list(_ text: String) -> Result<[Column], UsageError> {

@@ -25,6 +25,11 @@ import Testing
 
     // MARK: Every column
 
+    @Test func theReadmeNamesEveryColumn() throws {
+        let readme = try String(contentsOfFile: packageRoot + "/README.md", encoding: .utf8)
+        for column in Column.allCases { #expect(readme.contains("`\(column.rawValue)`"), "\(column.rawValue)") }
+    }
+
     @Test func everyColumnHasANameASummaryAndAHeader() throws {
         for column in Column.allCases {
             #expect(!column.summary.isEmpty, "\(column)")
@@ -115,6 +120,28 @@ import Testing
         let folded = runNetCalc(["--depth", "1", "--columns", "layer,input,kernel", "specs/resnet18.net"]).standardOutput
         #expect(folded.contains("\nbasic#1  56x56x64    -\n"))
         #expect(folded.contains("\ndown#1   56x56x64    -\n"))
+    }
+
+    /// JSON's rows already say what each reads (`inputs`, the rows whose `output` they take), so only the
+    /// window is added: `kernel`, its sizes width first like `receptiveField`'s.
+    @Test func jsonRowsCarryTheKernel() throws {
+        let text = runNetCalc(["--format", "json", "-e",
+                               "INPUT[227x227x3] -> CONV(96,11,s4) -> POOL(3,s2) -> CONV(8,3x1,p=same,g=8) -> RELU -> GAP -> FC(10)"]).standardOutput
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+        let network = try #require((document["networks"] as? [[String: Any]])?.first)
+        let layers = try #require(network["layers"] as? [[String: Any]])
+        let kernels = layers.map { $0["kernel"] as? [String: Any] }
+        #expect(kernels[0] == nil && kernels[4] == nil)  // INPUT and RELU have no window
+        let conv = try #require(kernels[1])
+        #expect(conv["size"] as? [Int] == [11, 11] && conv["depth"] as? Int == 3 && conv["stride"] as? [Int] == [4, 4])
+        #expect(conv["padding"] as? [Int] == [0, 0] && conv["dilation"] as? [Int] == [1, 1])
+        let pool = try #require(kernels[2])
+        #expect(pool["depth"] == nil && pool["size"] as? [Int] == [3, 3] && pool["stride"] as? [Int] == [2, 2])
+        let grouped = try #require(kernels[3])
+        #expect(grouped["size"] as? [Int] == [3, 1] && grouped["depth"] as? Int == 12 && grouped["padding"] as? String == "same")
+        #expect(kernels[5]?["global"] as? Bool == true && kernels[5]?["size"] as? [Int] == [27, 27])
+        #expect(kernels[6]?["size"] as? [Int] == [1, 1] && kernels[6]?["depth"] as? Int == 8 && kernels[6]?["stride"] == nil)
+        #expect(layers[1]["input"] == nil, "the input is the `output` of the rows in `inputs`, not said twice")
     }
 
     @Test func markdownAndHTMLShowTheNewColumns() {

@@ -40,6 +40,7 @@ import Testing
         #expect(Set(Column.allCases.map(\.csvHeader)).count == Column.allCases.count)
         #expect(Set(Column.allCases.map(\.header)).count == Column.allCases.count)
         #expect(!Column.tableDefault.contains(.macsShare), "the default table stays CS231n's")
+        #expect(try Column.list("mac%,flops%,window").get() == [.macsShare, .macsShare, .kernel])
     }
 
     /// Every column, alone, in the table and in CSV: AlexNet's CONV1 on 227x227x3 (96 filters of 11x11x3,

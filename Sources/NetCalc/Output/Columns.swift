@@ -33,7 +33,8 @@ enum Column: String, CaseIterable, Sendable {
         var columns: [Column] = []
         for name in text.split(separator: ",").map({ $0.trimmingSpaces().lowercased() }) where !name.isEmpty {
             let aliases: [String: Column] = ["#": .index, "name": .layer, "shape": .output, "activations": .memory,
-                                             "fwdbytes": .bytes, "text": .spec, "mem": .memoryShare, "param%": .paramShare]
+                                             "fwdbytes": .bytes, "text": .spec, "mem": .memoryShare, "param%": .paramShare,
+                                             "mac%": .macsShare, "flops%": .macsShare, "window": .kernel]
             guard let column = Column(rawValue: name) ?? aliases[name] else {
                 return .failure(UsageError(message: "'\(name)' is not a column",
                                            hint: didYouMean(name, allCases.map(\.rawValue))

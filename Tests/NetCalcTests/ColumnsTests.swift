@@ -68,6 +68,28 @@ import Testing
         #expect(abs(shares.reduce(0, +) - 100) < 0.01)
     }
 
+    /// Every column at once, on every spec and model file, in each format that takes columns: nothing
+    /// fails, and every CSV row has a field per column.
+    @Test(arguments: GoldenTests.specNames.map { "specs/\($0).net" } + GoldenTests.modelPaths)
+    func everyColumnOnEveryNetwork(_ path: String) throws {
+        let all = Column.allCases.map(\.rawValue).joined(separator: ",")
+        for format in ["table", "markdown", "html"] {
+            let outcome = runNetCalc(["--format", format, "--columns", all, "--memory", "pytorch", path])
+            #expect(outcome.status == 0 && outcome.standardError == "", "\(path) \(format)")
+        }
+        let csv = runNetCalc(["--format", "csv", "--columns", all, "--memory", "pytorch", path])
+        #expect(csv.status == 0 && csv.standardError == "", "\(path) csv")
+        for line in csv.standardOutput.split(separator: "\r\n") {
+            // Commas inside quotes are a field's own: only a merge's input list and a spec's arguments have them.
+            var fields = 1
+            var quoted = false
+            for character in line {
+                if character == "\"" { quoted.toggle() } else if character == ",", !quoted { fields += 1 }
+            }
+            #expect(fields == Column.allCases.count + 1, "\(path): \(line)")
+        }
+    }
+
     // MARK: input and kernel
 
     /// The window of each kind, in the notes' order (`whd`) and PyTorch's (`chw`), in 1-D, 2-D and 3-D.

@@ -264,6 +264,21 @@ import Testing
         #expect(markdown.standardOutput.contains("███████▍"))
     }
 
+    /// A narrow dumb terminal gets `...` where names and specs are cut: the whole table is ASCII.
+    @Test func asciiEllipses() {
+        let path = "Tests/NetCalcTests/Fixtures/onnx/resnet50.onnx"
+        let dumb = Self.run([path], environment: ["TERM": "dumb", "COLUMNS": "60"]).standardOutput
+        #expect(dumb.contains("\n  4  .../layer1.0/conv1/Conv   "))
+        #expect(dumb.unicodeScalars.allSatisfy { $0.isASCII })
+        let utf8 = Self.run([path], environment: ["LANG": "C.UTF-8", "COLUMNS": "60"]).standardOutput
+        #expect(utf8.contains("\n  4  …/layer1.0/conv1/Conv   "))
+        #expect(TableRenderer.shortened("/layer1/layer1.0/conv1/Conv", to: 24, ellipsis: "...") == ".../layer1.0/conv1/Conv")
+        #expect(TableRenderer.shortened("abcdefghijklmnopqrstuvwxyz", to: 10, ellipsis: "...") == "ab...vwxyz")
+        let cut = Self.run(["-e", "INPUT[8x8x3] -> CONV(4,3,p1,nobias) -> CONV(4,3,p1,nobias)", "--columns", "layer,output,params,spec"],
+                           environment: ["TERM": "dumb", "COLUMNS": "36"]).standardOutput
+        #expect(cut.contains("\nCONV1  8x8x4      108  CONV(4,3,p...\n"))
+    }
+
     @Test func asciiBarsAreColouredToo() {
         let outcome = Self.run(["--color", "always", "--columns", "layer,mem%,params%,macs%", "specs/vgg16.net"],
                                environment: ["LC_ALL": "C"])

@@ -1,11 +1,12 @@
-/// The characters the table draws its share bars and branch tree with: Unicode blocks and box lines,
-/// or plain ASCII where the terminal or the locale cannot show them (`TERM=dumb`, `LC_ALL=C`).
+/// The characters the table draws its share bars, branch tree and ellipses with: Unicode blocks, box
+/// lines and `…`, or plain ASCII where the terminal or the locale cannot show them (`TERM=dumb`, `LC_ALL=C`).
 
 /// Which characters the table may draw with, read once from the environment by the driver.
 enum Glyphs: Sendable, Equatable {
     /// Block characters for bars (`██▍`) and box lines for the branch tree (`├ `, `│ `).
     case unicode
-    /// ASCII alone: a `#` per tenth of a bar, and `+` or `-` for the rest; `|-` and `| ` for the tree.
+    /// ASCII alone: a `#` per tenth of a bar, and `+` or `-` for the rest; `|-` and `| ` for the tree;
+    /// `...` for what is left out.
     case ascii
 
     /// The glyphs the environment allows. `TERM=dumb` is ASCII; otherwise the locale decides, looked up
@@ -76,6 +77,14 @@ enum Glyphs: Sendable, Equatable {
         guard depth > 0 else { return "" }
         let (continues, starts) = self == .unicode ? ("│ ", "├ ") : ("| ", "|-")
         return String(repeating: continues, count: depth - 1) + (startsBranch ? starts : continues)
+    }
+
+    /// What marks the part of a name or spec left out to fit the terminal: `…`, or `...` in ASCII.
+    var ellipsis: String {
+        switch self {
+        case .unicode: return "…"
+        case .ascii: return "..."
+        }
     }
 
     /// True for the characters a bar is drawn with, where a coloured bar starts.

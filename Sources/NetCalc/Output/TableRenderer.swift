@@ -189,20 +189,22 @@ struct TableRenderer {
 
     /// A name shortened to `room` columns: its outer scopes left out first (`/layer1/layer1.0/conv1/Conv`
     /// in 22 is `…/layer1.0/conv1/Conv`), else cut in its middle, its end kept longer than its start.
-    static func shortened(_ name: String, to room: Int) -> String {
+    /// `ellipsis` marks what is left out: `…`, or `...` in ASCII (`Glyphs.ellipsis`).
+    static func shortened(_ name: String, to room: Int, ellipsis: String = "…") -> String {
         let characters = Array(name.unicodeScalars)
-        guard characters.count > room, room >= 3 else { return name }
+        let mark = ellipsis.unicodeScalars.count
+        guard characters.count > room, room >= mark + 2 else { return name }
         let components = name.split(separator: "/", omittingEmptySubsequences: false)
         for start in components.indices.dropFirst() {
-            let candidate = "…/" + components[start...].joined(separator: "/")
+            let candidate = ellipsis + "/" + components[start...].joined(separator: "/")
             if candidate.unicodeScalars.count <= room, start < components.count - 1 || components.count == 2 { return candidate }
         }
-        let keep = room - 1
+        let keep = room - mark
         let head = keep * 2 / 5
         let tail = keep - head
         var out = String.UnicodeScalarView()
         out.append(contentsOf: characters[..<head])
-        out.append("…")
+        out.append(contentsOf: ellipsis.unicodeScalars)
         out.append(contentsOf: characters[(characters.count - tail)...])
         return String(out)
     }
@@ -229,7 +231,7 @@ struct TableRenderer {
             buffer.append(text)
             var name = row.name
             if let cut, 2 * row.depth + name.utf8.count > cut {
-                name = Self.shortened(name, to: max(8, cut - 2 * row.depth))
+                name = Self.shortened(name, to: max(8, cut - 2 * row.depth), ellipsis: glyphs.ellipsis)
             }
             buffer.append(name)
             if !last { buffer.spaces(width - 2 * row.depth - (name.utf8.count == row.name.utf8.count ? name.utf8.count : displayWidth(name))) }
@@ -243,7 +245,7 @@ struct TableRenderer {
             var (text, textWidth) = column == .spec ? (row.role == .input ? "" : row.text, self.width(.spec, row, network))
                 : cache.human(column, row, network, units: units, bars: glyphs, layout: layout)
             if let cut, textWidth > cut {
-                text = String(text.prefix(cut - 1)) + "…"
+                text = String(text.prefix(max(0, cut - glyphs.ellipsis.count))) + glyphs.ellipsis
                 textWidth = displayWidth(text)
             }
             let pad = width - textWidth

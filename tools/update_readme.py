@@ -50,6 +50,7 @@ text = text.replace("{{CAFFE}}", run(["docs/examples/tiny.prototxt"]))
 text = text.replace("{{CAFFE_SPEC}}", run(["--emit", "spec", "docs/examples/tiny.prototxt"]))
 text = text.replace("{{DEPTH1}}", run(["--depth", "1", "--columns", "index,layer,output,params,macs,spec", "specs/resnet50.net"]))
 text = text.replace("{{SUMMARY}}", run(["--summary", "specs/densenet121.net"]))
+text = text.replace("{{COLUMNS}}", "\n".join(run(["--columns", "layer,input,output,kernel,macs,macs%,spec", "specs/alexnet_groups.net"]).splitlines()[:16]))
 def pytorch_excerpt():
     """ResNet-50's Bottleneck and Stage classes and its network's constructor, as --emit pytorch writes them."""
     code = run(["--emit", "pytorch", "specs/resnet50.net"])

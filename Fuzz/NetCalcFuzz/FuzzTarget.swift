@@ -37,6 +37,8 @@ let modes: [[String]] = [
     ["--rounding", "ceil", "--fit", "1GiB", "--inference"], ["check"], ["check", "--format", "json"],
     ["fmt", "-"], ["--emit", "spec"], ["--format", "svg"], ["--format", "html"], ["--summary"],
     ["--depth", "0"], ["--columns", "layer,path,output,params"],
+    ["--columns", "layer,input,output,kernel,macs%,mem%,params%", "--layout", "chw"],
+    ["--input-format", "onnx", "--format", "csv", "--columns", "name,input,kernel,macs%"],
     ["--input-format", "prototxt", "--format", "json"], ["--input-format", "prototxt", "--emit", "spec"],
     ["--input-format", "onnx", "--format", "json"], ["--input-format", "onnx", "--emit", "spec"],
     ["--input-format", "onnx", "--format", "html"], ["--input-format", "prototxt", "--depth", "1"],

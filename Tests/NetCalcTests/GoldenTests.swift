@@ -123,6 +123,20 @@ import Testing
                 "\(folder)/\(name).txt")
     }
 
+    /// Output columns and views: each Golden/columns/NAME.args is a command line run from the package
+    /// root (`--columns` with input, kernel and macs%, in each rank and format; `--summary`); NAME.txt
+    /// holds its standard output and exit status.
+    static let columnsCases = files(in: goldenRoot + "/columns", ending: ".args")
+
+    @Test(arguments: columnsCases)
+    func columnsOutput(_ file: String) throws {
+        let folder = "\(Self.goldenRoot)/columns"
+        let text = String(decoding: try Data(contentsOf: URL(fileURLWithPath: "\(folder)/\(file)")), as: UTF8.self)
+        let outcome = runNetCalc(text.split(whereSeparator: { $0 == " " || $0 == "\n" }).map(String.init))
+        #expect(outcome.standardError == "")
+        compare(outcome.standardOutput + "exit status: \(outcome.status)\n", "\(folder)/\(file.dropLast(5)).txt")
+    }
+
     /// A quiz of every template (a sheet and its key), and worksheets in Markdown and HTML, blank and answered.
     static let quizCases: [(name: String, arguments: [String])] = QuizTemplate.allCases.filter { $0 != .any }.flatMap { template in
         [("\(template.rawValue).net", ["--template", template.rawValue, "--seed", "2", "--level", "2"]),

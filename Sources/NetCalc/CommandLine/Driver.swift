@@ -167,6 +167,7 @@ private func perform(_ options: Options, _ invocation: Invocation) -> Outcome {
             && invocation.environment["TERM"] != "dumb")
     let colorOut = options.color == .always || (colorAllowed && invocation.standardOutputIsTerminal)
     let colorErr = options.color == .always || (colorAllowed && invocation.standardErrorIsTerminal)
+    let glyphs = Glyphs(environment: invocation.environment)  // ASCII bars under TERM=dumb or LC_ALL=C
     // Text wraps to the terminal's width (COLUMNS, which main() sets from a terminal); a pipe is not wrapped.
     let width = invocation.environment["COLUMNS"].flatMap(Int.init).flatMap { $0 >= 20 ? $0 : nil }
     var renderer = DiagnosticRenderer(color: colorErr)
@@ -264,7 +265,8 @@ private func perform(_ options: Options, _ invocation: Invocation) -> Outcome {
     let sink = invocation.standardOutputDescriptor.map(OutputSink.init(descriptor:))
     var buffer = TextBuffer(sink: sink)
     render(networks, definitions: definitions, options: options, fit: fit, diagnostics: diagnostics, colorOut: colorOut, width: width,
-           terminal: invocation.standardOutputIsTerminal, renderer: renderer, into: &buffer, outcome: &outcome)
+           terminal: invocation.standardOutputIsTerminal, glyphs: glyphs, renderer: renderer,
+           into: &buffer, outcome: &outcome)
     outcome.standardOutputBytes = buffer.bytes
     outcome.streamResult = sink?.result
     outcome.streamedAnything = sink?.wroteAnything ?? false
@@ -275,7 +277,8 @@ private func perform(_ options: Options, _ invocation: Invocation) -> Outcome {
 /// the outcome's standard error and status. `terminal`: standard output is a terminal (CSV is then shown
 /// `visible`).
 private func render(_ networks: [NetworkReport], definitions: [String: [String: BlockDefinition]], options: Options, fit: (size: MemorySize, inference: Bool)?,
-                    diagnostics: [Diagnostic], colorOut: Bool, width: Int?, terminal: Bool, renderer: DiagnosticRenderer,
+                    diagnostics: [Diagnostic], colorOut: Bool, width: Int?, terminal: Bool, glyphs: Glyphs,
+                    renderer: DiagnosticRenderer,
                     into buffer: inout TextBuffer, outcome: inout Outcome) {
     switch options.emit {
     case .pytorch?:
@@ -322,6 +325,7 @@ private func render(_ networks: [NetworkReport], definitions: [String: [String: 
         table.fit = fit
         table.layout = options.layout
         table.maxWidth = width
+        table.glyphs = glyphs
         table.render(networks, into: &buffer)
     }
 }
@@ -380,7 +384,7 @@ public func main(arguments: [String] = CommandLine.arguments) -> Int32 {
     signal(SIGPIPE, SIG_IGN)
     signal(SIGXFSZ, SIG_IGN)  // a file size limit makes writes fail with EFBIG, reported, not a silent kill
     var environment: [String: String] = [:]
-    for name in ["NO_COLOR", "TERM", "PAGER"] {
+    for name in ["NO_COLOR", "TERM", "PAGER", "LC_ALL", "LC_CTYPE", "LANG"] {
         if let value = getenv(name) { environment[name] = String(cString: value) }
     }
     if let value = getenv("COLUMNS") {

@@ -40,6 +40,9 @@ struct CSVRenderer {
         case .op: out.appendCSVField(row.op, visibly: visibly)
         case .output:
             out.appendShape(row.output, in: layout)
+        // Shapes and windows are digits, `x`, letters and (between a merge's inputs) `, `: quoted then.
+        case .input: if let text = layout.inputText(row, in: network) { out.appendCSVField(text, visibly: visibly) }
+        case .kernel: if let text = layout.kernelText(row) { out.appendCSVField(text, visibly: visibly) }
         case .path: out.appendCSVField(network.path(of: row), visibly: visibly)
         case .memory: out.count(row.activations, separators: false)
         // A share is digits and a point: never quoted.
@@ -53,6 +56,7 @@ struct CSVRenderer {
         case .biases: out.count(row.biases, separators: false)
         case .nonTrainable: out.count(row.nonTrainable, separators: false)
         case .macs: out.count(row.macs, separators: false)
+        case .macsShare: out.append(share(row.macs, of: network.totals.macs, decimals: 4))
         case .rf: out.appendSizes(row.receptiveField)
         case .spec: if row.role != .input { out.appendCSVField(row.text, visibly: visibly) }
         }

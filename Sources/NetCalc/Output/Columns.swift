@@ -2,8 +2,9 @@
 
 /// One column: its name for `--columns`, its headers, and how it shows a row.
 enum Column: String, CaseIterable, Sendable {
-    case index, layer, op, output, memory, memoryShare = "mem%", bytes, backwardBytes = "bwdbytes", params
-    case paramShare = "params%", weights, biases, nonTrainable = "nontrainable", macs, rf, spec, path
+    case index, layer, op, input, output, kernel, memory, memoryShare = "mem%", bytes, backwardBytes = "bwdbytes"
+    case params, paramShare = "params%", weights, biases, nonTrainable = "nontrainable", macs, macsShare = "macs%", rf
+    case spec, path
     /// The bytes the framework memory model says autograd keeps for the row (`--memory pytorch`).
     case kept
 
@@ -22,15 +23,18 @@ enum Column: String, CaseIterable, Sendable {
     }
 
     /// Which columns a narrow table gives up first.
-    static let dropOrder: [Column] = [.weights, .biases, .nonTrainable, .backwardBytes, .op, .rf, .bytes, .kept, .paramShare,
-                                      .memoryShare, .macs]
+    /// The input and kernel go early (the row above shows the input, the spec the window), the MACs
+    /// share with the other shares.
+    static let dropOrder: [Column] = [.weights, .biases, .nonTrainable, .backwardBytes, .op, .input, .kernel, .rf, .bytes,
+                                      .kept, .macsShare, .paramShare, .memoryShare, .macs]
 
     /// Parses `--columns layer,output,params`.
     static func list(_ text: String) -> Result<[Column], UsageError> {
         var columns: [Column] = []
         for name in text.split(separator: ",").map({ $0.trimmingSpaces().lowercased() }) where !name.isEmpty {
             let aliases: [String: Column] = ["#": .index, "name": .layer, "shape": .output, "activations": .memory,
-                                             "fwdbytes": .bytes, "text": .spec, "mem": .memoryShare, "param%": .paramShare]
+                                             "fwdbytes": .bytes, "text": .spec, "mem": .memoryShare, "param%": .paramShare,
+                                             "mac%": .macsShare, "flops%": .macsShare, "window": .kernel]
             guard let column = Column(rawValue: name) ?? aliases[name] else {
                 return .failure(UsageError(message: "'\(name)' is not a column",
                                            hint: didYouMean(name, allCases.map(\.rawValue))
@@ -42,6 +46,33 @@ enum Column: String, CaseIterable, Sendable {
             : .success(columns)
     }
 
+    /// What the column shows, in one line: for `--columns`'s help and the README.
+    var summary: String {
+        switch self {
+        case .index: return "the row's number, INPUT 0"
+        case .layer: return "the layer's name (CONV1), branches drawn as a tree"
+        case .op: return "the operation (conv, maxpool, add)"
+        case .input: return "the volume the layer reads (a merge: each branch's)"
+        case .output: return "the volume the layer writes"
+        case .kernel: return "the window the layer slides: 11x11x3 s4 p0 (extent x depth, stride, padding)"
+        case .memory: return "activation values the row stores per image"
+        case .memoryShare: return "the row's share of the activation memory, with a bar"
+        case .bytes: return "forward bytes: memory x batch x bytes per value"
+        case .backwardBytes: return "backward bytes: a gradient for every stored value"
+        case .params: return "trainable parameters: weights + biases"
+        case .paramShare: return "the row's share of the parameters, with a bar"
+        case .weights: return "trainable weights"
+        case .biases: return "trainable biases"
+        case .nonTrainable: return "non-trainable values (batch-norm running statistics)"
+        case .macs: return "multiply-accumulates per image (FLOPs = 2 x MACs)"
+        case .macsShare: return "the row's share of the MACs, with a bar"
+        case .rf: return "the receptive field on the input"
+        case .spec: return "the layer as written in the spec"
+        case .path: return "the row's place among block uses (stage#2/bottleneck#1)"
+        case .kept: return "bytes autograd keeps for the backward pass (--memory pytorch)"
+        }
+    }
+
     var header: String {
         switch self {
         case .index: return "#"
@@ -51,8 +82,10 @@ enum Column: String, CaseIterable, Sendable {
         case .paramShare: return "param share"
         case .nonTrainable: return "non-trainable"
         case .macs: return "MACs"
+        case .macsShare: return "MACs share"
         case .rf: return "RF"
-        default: return rawValue
+        case .layer, .op, .input, .output, .kernel, .memory, .params, .weights, .biases, .spec, .path, .kept:
+            return rawValue
         }
     }
 
@@ -69,12 +102,28 @@ enum Column: String, CaseIterable, Sendable {
         case .rf: return "receptiveField"
         case .spec: return "text"
         case .kept: return "keptBytes"
-        default: return rawValue
+        case .macsShare: return "macsShare"
+        case .index, .op, .input, .output, .kernel, .params, .weights, .biases, .macs, .path: return rawValue
         }
     }
 
     var rightAligned: Bool {
-        ![.layer, .op, .output, .spec, .memoryShare, .paramShare, .path].contains(self)
+        ![.layer, .op, .input, .output, .kernel, .spec, .memoryShare, .paramShare, .macsShare, .path].contains(self)
+    }
+
+    /// True for the columns that show a share with a bar.
+    var isShare: Bool { self == .memoryShare || self == .paramShare || self == .macsShare }
+
+    /// The part and the whole of a share column (`mem%`, `params%`, `macs%`); nil for the others.
+    func shareParts(_ row: LayerRow, _ network: NetworkReport) -> (part: Int, whole: Int)? {
+        switch self {
+        case .memoryShare: return (row.activations, network.totals.activations)
+        case .paramShare: return (row.params, network.totals.params)
+        case .macsShare: return (row.macs, network.totals.macs)
+        case .index, .layer, .op, .input, .output, .kernel, .memory, .bytes, .backwardBytes, .params, .weights, .biases,
+             .nonTrainable, .macs, .rf, .spec, .path, .kept:
+            return nil
+        }
     }
 
     /// The exact value, for CSV.
@@ -83,7 +132,9 @@ enum Column: String, CaseIterable, Sendable {
         case .index: return "\(row.index)"
         case .layer: return row.name
         case .op: return row.op
+        case .input: return layout.inputText(row, in: network) ?? ""
         case .output: return layout.text(row.output)
+        case .kernel: return layout.kernelText(row) ?? ""
         case .path: return network.path(of: row)
         case .memory: return "\(row.activations)"
         case .memoryShare: return share(row.activations, of: network.totals.activations, decimals: 4)
@@ -95,14 +146,15 @@ enum Column: String, CaseIterable, Sendable {
         case .biases: return "\(row.biases)"
         case .nonTrainable: return "\(row.nonTrainable)"
         case .macs: return "\(row.macs)"
+        case .macsShare: return share(row.macs, of: network.totals.macs, decimals: 4)
         case .rf: return row.receptiveField.text
         case .spec: return row.role == .input ? "" : row.text
         case .kept: return network.keptBytes(of: row).map(String.init) ?? ""
         }
     }
 
-    /// The value as a person reads it, for the table and Markdown.
-    func human(_ row: LayerRow, _ network: NetworkReport, units: ByteUnits, bars: Bool, layout: ShapeLayout) -> String {
+    /// The value as a person reads it, for the table and Markdown; `glyphs` draw the bars (nil: no bars).
+    func human(_ row: LayerRow, _ network: NetworkReport, units: ByteUnits, bars glyphs: Glyphs?, layout: ShapeLayout) -> String {
         switch self {
         case .memory: return formatCount(row.activations)
         case .bytes: return formatBytes(row.forwardBytes, units)
@@ -113,12 +165,13 @@ enum Column: String, CaseIterable, Sendable {
         case .biases: return formatCount(row.biases)
         case .nonTrainable: return formatCount(row.nonTrainable)
         case .macs: return formatCount(row.macs)
-        case .memoryShare, .paramShare:
-            let (part, whole) = self == .memoryShare ? (row.activations, network.totals.activations)
-                : (row.params, network.totals.params)
+        case .memoryShare, .paramShare, .macsShare:
+            let (part, whole) = shareParts(row, network) ?? (0, 0)
             let percent = padLeft(share(part, of: whole, decimals: 1) + "%", 6)
-            return bars ? percent + " " + bar(part, of: whole) : percent
-        default:
+            return glyphs.map { percent + " " + $0.bar(part, of: whole) } ?? percent
+        case .input: return layout.inputText(row, in: network) ?? "-"
+        case .kernel: return layout.kernelText(row) ?? "-"
+        case .index, .layer, .op, .output, .rf, .spec, .path:
             return exact(row, network, layout: layout)
         }
     }
@@ -135,13 +188,4 @@ func share(_ part: Int, of whole: Int, decimals: Int) -> String {
     let whole = scaled / divisor
     let fraction = String(scaled % divisor)
     return decimals == 0 ? "\(whole)" : "\(whole).\(String(repeating: "0", count: decimals - fraction.count))\(fraction)"
-}
-
-/// A bar ten characters long at 100%, in eighths of a character: `██▏`.
-func bar(_ part: Int, of whole: Int, width: Int = 10) -> String {
-    guard whole > 0, part > 0 else { return "" }
-    let eighths = Int((Int128(part) * Int128(width * 8) + Int128(whole) / 2) / Int128(whole))
-    let blocks = ["", "▏", "▎", "▍", "▌", "▋", "▊", "▉"]
-    let text = String(repeating: "█", count: eighths / 8) + blocks[eighths % 8]
-    return text.isEmpty ? "▏" : text
 }

@@ -116,16 +116,15 @@ struct HTMLRenderer {
         case .layer:
             let tree = row.depth == 0 ? "" : String(repeating: "│ ", count: row.depth - 1) + (row.startsBranch ? "├ " : "│ ")
             return "<td class=\"txt name\"><span class=\"tree\">\(tree)</span>\(Markup.escape(row.name))</td>"
-        case .memoryShare, .paramShare:
-            let (part, whole) = column == .memoryShare ? (row.activations, network.totals.activations)
-                : (row.params, network.totals.params)
+        case .memoryShare, .paramShare, .macsShare:
+            let (part, whole) = column.shareParts(row, network) ?? (0, 0)
             let percent = share(part, of: whole, decimals: 1)
-            let kind = column == .memoryShare ? "mem" : "par"
+            let kind = column == .memoryShare ? "mem" : column == .paramShare ? "par" : "mac"
             return "<td class=\"share\"><span class=\"pct\">\(percent)%</span><span class=\"bar \(kind)\">"
                 + "<span style=\"width:\(percent)%\"></span></span></td>"
-        case .index, .op, .output, .memory, .bytes, .backwardBytes, .kept, .params, .weights, .biases, .nonTrainable,
+        case .index, .op, .input, .output, .kernel, .memory, .bytes, .backwardBytes, .kept, .params, .weights, .biases, .nonTrainable,
              .macs, .rf, .spec, .path:
-            let text = column.human(row, network, units: units, bars: false, layout: layout)
+            let text = column.human(row, network, units: units, bars: nil, layout: layout)
             return "<td class=\"\(column.rightAligned ? "num" : "txt")\">\(Markup.escape(text))</td>"
         }
     }
@@ -207,7 +206,7 @@ struct HTMLRenderer {
 
     /// The page's style sheet: light colours, dark ones on a dark screen, nothing interactive in print.
     static let css = """
-        :root{--fg:#1f2328;--bg:#ffffff;--muted:#57606a;--line:#d0d7de;--head:#f6f8fa;--hl:#fff3c4;--mem:#4c8bd6;--par:#e8913a}
+        :root{--fg:#1f2328;--bg:#ffffff;--muted:#57606a;--line:#d0d7de;--head:#f6f8fa;--hl:#fff3c4;--mem:#4c8bd6;--par:#e8913a;--mac:#8250df}
         @media screen and (prefers-color-scheme:dark){:root{--fg:#e6edf3;--bg:#0d1117;--muted:#9da7b3;--line:#30363d;--head:#161b22;--hl:#3b3217}}
         body{margin:0;padding:0 24px 40px;background:var(--bg);color:var(--fg);font:14px/1.45 'DejaVu Sans','Helvetica Neue',Helvetica,Arial,sans-serif}
         h1{font-size:22px;margin:20px 0 4px}h2{font-size:19px;margin:32px 0 2px;padding-top:12px;border-top:1px solid var(--line)}
@@ -222,7 +221,7 @@ struct HTMLRenderer {
         .num{text-align:right}.txt{text-align:left}.tree{color:var(--muted)}
         .share{min-width:150px}.pct{display:inline-block;width:50px;text-align:right;margin-right:6px}
         .bar{display:inline-block;width:90px;height:9px;background:var(--head);border:1px solid var(--line);vertical-align:middle}
-        .bar span{display:block;height:100%}.bar.mem span{background:var(--mem)}.bar.par span{background:var(--par)}
+        .bar span{display:block;height:100%}.bar.mem span{background:var(--mem)}.bar.par span{background:var(--par)}.bar.mac span{background:var(--mac)}
         tr.hl td,tr[data-row]:hover td{background:var(--hl)}
         table.totals th{text-align:left;font-weight:bold;padding-right:16px}table.totals td{white-space:normal}
         td.more{color:var(--muted);font-style:italic}

@@ -273,6 +273,46 @@ struct JSONWriter {
         raw("}")
     }
 
+    /// A layer's window, keys sorted, sizes width first as `receptiveField`'s: `{"depth" : 3, "dilation" :
+    /// [1, 1], "padding" : [0, 0], "size" : [11, 11], "stride" : [4, 4]}`; `"padding" : "same"` or
+    /// `"valid"`; GAP `{"global" : true, "size" : [7, 7]}`; FC `{"depth" : 256, "size" : [6, 6]}`; a pool
+    /// has no `depth`.
+    mutating func kernel(_ window: LayerWindow) {
+        var first = true
+        func key(_ name: StaticString) {
+            raw(first ? "{" : ", ")
+            first = false
+            raw(name)
+        }
+        if let depth = window.depth {
+            key("\"depth\" : ")
+            int(depth)
+        }
+        switch window.motion {
+        case .sliding(let stride, let padding, let dilation):
+            key("\"dilation\" : ")
+            ints(dilation)
+            key("\"padding\" : ")
+            switch padding {
+            case .explicit(let sizes): ints((0..<window.extent.count).map { sizes[$0] })
+            case .same: string("same")
+            case .valid: string("valid")
+            }
+            key("\"size\" : ")
+            ints(window.extent)
+            key("\"stride\" : ")
+            ints(stride)
+        case .global:
+            key("\"global\" : true")
+            key("\"size\" : ")
+            ints(window.extent)
+        case .whole:
+            key("\"size\" : ")
+            ints(window.extent)
+        }
+        raw("}")
+    }
+
     /// A layer as one line, keys sorted (the documented keys, then depth, inputs and explain).
     /// A layer as one line, keys sorted; `path` is the row's place among block uses, `blockDepth` how
     /// many block uses hold it.
@@ -301,6 +341,10 @@ struct JSONWriter {
         raw("], \"jump\" : ["); sizes(row.jump, rank: row.output.rank)
         raw("]")
         if let kept { raw(", \"keptBytes\" : "); int(kept) }
+        if let window = LayerWindow(row) {
+            raw(", \"kernel\" : ")
+            kernel(window)
+        }
         raw(", \"macs\" : "); int(row.macs)
         raw(", \"name\" : "); string(row.name)
         raw(", \"nonTrainable\" : "); int(row.nonTrainable)

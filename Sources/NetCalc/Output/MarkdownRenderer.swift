@@ -83,15 +83,16 @@ struct MarkdownRenderer {
         case .op: buffer.appendEscapingMarkdown(row.op)
         case .output:
             buffer.appendShape(row.output, in: layout)
+        case .input, .kernel: buffer.append(column.human(row, network, units: units, bars: nil, layout: layout))
         case .memory: buffer.count(row.activations)
         case .params: buffer.count(row.params)
         case .weights: buffer.count(row.weights)
         case .biases: buffer.count(row.biases)
         case .nonTrainable: buffer.count(row.nonTrainable)
         case .macs: buffer.count(row.macs)
-        case .bytes, .backwardBytes, .memoryShare, .paramShare:
-            buffer.append(cache.human(column, row, network, units: units, layout: layout).text)
-        case .kept: buffer.append(column.human(row, network, units: units, bars: false, layout: layout))
+        case .bytes, .backwardBytes, .memoryShare, .paramShare, .macsShare:
+            buffer.append(cache.human(column, row, network, units: units, bars: .unicode, layout: layout).text)
+        case .kept: buffer.append(column.human(row, network, units: units, bars: nil, layout: layout))
         case .rf: buffer.appendSizes(row.receptiveField)
         case .spec: if row.role != .input { buffer.appendEscapingMarkdown(row.text) }
         case .path: buffer.appendEscapingMarkdown(network.path(of: row))

@@ -1,5 +1,5 @@
-/// `--summary`: a network on one screen — the largest layers by activation memory and by parameters,
-/// each block use's subtotal (the blocks the network uses directly), and the totals.
+/// `--summary`: a network on one screen — the largest layers by activation memory, by parameters and
+/// by MACs, each with its share of the network's total, each block use's subtotal (the blocks the network uses directly), and the totals.
 struct SummaryRenderer {
     var units = ByteUnits.iec
     var fit: (size: MemorySize, inference: Bool)?
@@ -44,6 +44,7 @@ struct SummaryRenderer {
         }
         ranking("largest by activation memory (values per image)", \.activations, totals.activations, "values")
         ranking("largest by parameters", \.params, totals.params, "params")
+        ranking("largest by MACs (per image)", \.macs, totals.macs, "MACs")
         // Consecutive uses of a block with the same arguments make one line (DenseNet's dense#1–#6), so
         // that the summary fits a screen; uses with other arguments (ResNet's stages) stay apart.
         struct Group {

@@ -12,6 +12,8 @@ struct TableRenderer {
     var maxWidth: Int?
     /// `--fit`: the breakdown of the largest batch, after the totals.
     var fit: (size: MemorySize, inference: Bool)?
+    /// The characters of the bars and the branch tree: ASCII where the terminal or locale lacks blocks.
+    var glyphs = Glyphs.unicode
     let cache = HumanCache()
 
     private func render(_ network: NetworkReport, into buffer: inout TextBuffer) {
@@ -152,7 +154,7 @@ struct TableRenderer {
 
     /// The tree drawn before a branch row's name: `├ ` starts a branch, `│ ` continues it.
     private func indent(_ row: LayerRow) -> String {
-        row.depth == 0 ? "" : String(repeating: "│ ", count: row.depth - 1) + (row.startsBranch ? "├ " : "│ ")
+        glyphs.tree(depth: row.depth, startsBranch: row.startsBranch)
     }
 
     /// The width of a cell, worked out without building it where that is cheap.
@@ -176,7 +178,9 @@ struct TableRenderer {
             return field.isUniform ? digits(field.width) : (0..<field.axisCount).reduce(field.axisCount - 1) { $0 + digits(field[$1]) }
         case .memoryShare: return shareWidth(row.activations, of: network.totals.activations)
         case .paramShare: return shareWidth(row.params, of: network.totals.params)
-        default: return cache.human(column, row, network, units: units, layout: layout).width
+        case .macsShare: return shareWidth(row.macs, of: network.totals.macs)
+        case .op, .input, .kernel, .bytes, .backwardBytes, .path, .kept:
+            return cache.human(column, row, network, units: units, bars: glyphs, layout: layout).width
         }
     }
 
@@ -185,20 +189,22 @@ struct TableRenderer {
 
     /// A name shortened to `room` columns: its outer scopes left out first (`/layer1/layer1.0/conv1/Conv`
     /// in 22 is `…/layer1.0/conv1/Conv`), else cut in its middle, its end kept longer than its start.
-    static func shortened(_ name: String, to room: Int) -> String {
+    /// `ellipsis` marks what is left out: `…`, or `...` in ASCII (`Glyphs.ellipsis`).
+    static func shortened(_ name: String, to room: Int, ellipsis: String = "…") -> String {
         let characters = Array(name.unicodeScalars)
-        guard characters.count > room, room >= 3 else { return name }
+        let mark = ellipsis.unicodeScalars.count
+        guard characters.count > room, room >= mark + 2 else { return name }
         let components = name.split(separator: "/", omittingEmptySubsequences: false)
         for start in components.indices.dropFirst() {
-            let candidate = "…/" + components[start...].joined(separator: "/")
+            let candidate = ellipsis + "/" + components[start...].joined(separator: "/")
             if candidate.unicodeScalars.count <= room, start < components.count - 1 || components.count == 2 { return candidate }
         }
-        let keep = room - 1
+        let keep = room - mark
         let head = keep * 2 / 5
         let tail = keep - head
         var out = String.UnicodeScalarView()
         out.append(contentsOf: characters[..<head])
-        out.append("…")
+        out.append(contentsOf: ellipsis.unicodeScalars)
         out.append(contentsOf: characters[(characters.count - tail)...])
         return String(out)
     }
@@ -225,7 +231,7 @@ struct TableRenderer {
             buffer.append(text)
             var name = row.name
             if let cut, 2 * row.depth + name.utf8.count > cut {
-                name = Self.shortened(name, to: max(8, cut - 2 * row.depth))
+                name = Self.shortened(name, to: max(8, cut - 2 * row.depth), ellipsis: glyphs.ellipsis)
             }
             buffer.append(name)
             if !last { buffer.spaces(width - 2 * row.depth - (name.utf8.count == row.name.utf8.count ? name.utf8.count : displayWidth(name))) }
@@ -237,16 +243,16 @@ struct TableRenderer {
             buffer.appendSizes(row.receptiveField)
         default:
             var (text, textWidth) = column == .spec ? (row.role == .input ? "" : row.text, self.width(.spec, row, network))
-                : cache.human(column, row, network, units: units, layout: layout)
+                : cache.human(column, row, network, units: units, bars: glyphs, layout: layout)
             if let cut, textWidth > cut {
-                text = String(text.prefix(cut - 1)) + "…"
+                text = String(text.prefix(max(0, cut - glyphs.ellipsis.count))) + glyphs.ellipsis
                 textWidth = displayWidth(text)
             }
             let pad = width - textWidth
             if column.rightAligned { buffer.spaces(pad) }
-            if color, column == .memoryShare || column == .paramShare, let split = text.firstIndex(where: { "█▉▊▋▌▍▎▏".contains($0) }) {
+            if color, column.isShare, let percent = text.firstIndex(of: "%"), let split = text[percent...].firstIndex(where: glyphs.isBarCharacter) {
                 buffer.append(String(text[..<split]))
-                buffer.append(column == .memoryShare ? "\u{1B}[36m" : "\u{1B}[33m")
+                buffer.append(column == .memoryShare ? "\u{1B}[36m" : column == .paramShare ? "\u{1B}[33m" : "\u{1B}[35m")
                 buffer.append(String(text[split...]))
                 buffer.append("\u{1B}[0m")
             } else {
@@ -256,11 +262,10 @@ struct TableRenderer {
         }
     }
 
-    /// The width of a share cell, `" 21.1% ██▏"`, worked out without making it (see `bar`).
+    /// The width of a share cell, `" 21.1% ██▏"`, worked out without making it (see `Glyphs.bar`).
     private func shareWidth(_ part: Int, of whole: Int) -> Int {
         guard whole > 0, part > 0 else { return 7 }
-        let eighths = Int((Int128(part) * 80 + Int128(whole) / 2) / Int128(whole))
-        return 7 + max(1, eighths / 8 + (eighths % 8 > 0 ? 1 : 0))
+        return 7 + glyphs.barWidth(part, of: whole)
     }
 
     private func tableWidth(_ widths: [Int]) -> Int {
@@ -273,6 +278,7 @@ final class HumanCache {
     private var bytes: [Int: (String, Int)] = [:]
     private var memoryShares: [Int: (String, Int)] = [:]
     private var paramShares: [Int: (String, Int)] = [:]
+    private var macsShares: [Int: (String, Int)] = [:]
     /// What is done to a cell before it is kept (Markdown escapes it); the width is the result's.
     private let shaping: (String) -> String
 
@@ -285,14 +291,16 @@ final class HumanCache {
         bytes = [:]
         memoryShares = [:]
         paramShares = [:]
+        macsShares = [:]
     }
 
-    /// A row's human cell, shaped, with its width; byte sizes and shares made once per value.
-    func human(_ column: Column, _ row: LayerRow, _ network: NetworkReport, units: ByteUnits,
+    /// A row's human cell, shaped, with its width; byte sizes and shares made once per value, their
+    /// bars drawn in `bars` (the same glyphs for every call between resets).
+    func human(_ column: Column, _ row: LayerRow, _ network: NetworkReport, units: ByteUnits, bars: Glyphs,
                layout: ShapeLayout) -> (text: String, width: Int) {
         func cached(_ table: inout [Int: (String, Int)], _ key: Int) -> (String, Int) {
             if let cell = table[key] { return cell }
-            let text = shaping(column.human(row, network, units: units, bars: true, layout: layout))
+            let text = shaping(column.human(row, network, units: units, bars: bars, layout: layout))
             let cell = (text, displayWidth(text))
             table[key] = cell
             return cell
@@ -301,8 +309,10 @@ final class HumanCache {
         case .bytes, .backwardBytes: return cached(&bytes, row.forwardBytes)
         case .memoryShare: return cached(&memoryShares, row.activations)
         case .paramShare: return cached(&paramShares, row.params)
-        default:
-            let text = shaping(column.human(row, network, units: units, bars: true, layout: layout))
+        case .macsShare: return cached(&macsShares, row.macs)
+        case .index, .layer, .op, .input, .output, .kernel, .memory, .params, .weights, .biases, .nonTrainable, .macs,
+             .rf, .spec, .path, .kept:
+            let text = shaping(column.human(row, network, units: units, bars: bars, layout: layout))
             return (text, displayWidth(text))
         }
     }

@@ -92,6 +92,15 @@ import Testing
 
     // MARK: input and kernel
 
+    /// A spec whose INPUT (written in netcalc's order) is rewritten in a layout's order.
+    static func written(_ spec: String, in layout: ShapeLayout) throws -> String {
+        let open = try #require(spec.range(of: "INPUT["))
+        let close = try #require(spec[open.upperBound...].firstIndex(of: "]"))
+        let sizes = spec[open.upperBound..<close].split(separator: "x").compactMap { Int($0) }
+        let shape = Shape(spatial: Array(sizes.dropLast()), depth: try #require(sizes.last))
+        return String(spec[..<open.upperBound]) + layout.text(shape) + String(spec[close...])
+    }
+
     /// The window of each kind, in the notes' order (`whd`) and PyTorch's (`chw`), in 1-D, 2-D and 3-D.
     @Test(arguments: [
         // 2-D: a filter spans the input's depth; grouped, D/G; depthwise, one channel; pools slide per channel.
@@ -118,6 +127,8 @@ import Testing
     ])
     func kernelIsTheWindowAsWritten(_ spec: String, _ row: String, _ whd: String, _ chw: String) throws {
         for (layout, expected) in [("whd", whd), ("chw", chw)] {
+            // --layout reads the INPUT in its order too: the same network, written as PyTorch writes it.
+            let spec = try Self.written(spec, in: try #require(ShapeLayout(rawValue: layout)))
             let outcome = runNetCalc(["--layout", layout, "--columns", "layer,kernel", "-e", spec])
             #expect(outcome.status == 0, "\(outcome.standardError)")
             let line = try #require(outcome.standardOutput.split(separator: "\n").first { $0.hasPrefix(row + " ") })
@@ -137,7 +148,7 @@ import Testing
         let csv = runNetCalc(["--format", "csv", "--columns", "name,input", "-e", spec]).standardOutput
         #expect(csv.contains("\r\nexpr,INPUT,\r\n"))
         #expect(csv.contains("\r\nexpr,CONCAT1,\"28x28x32, 28x28x16\"\r\n"))  // a comma: quoted
-        let chw = runNetCalc(["--layout", "chw", "--columns", "layer,input", "-e", "INPUT[227x227x3] -> CONV(96,11,s4)"]).standardOutput
+        let chw = runNetCalc(["--layout", "chw", "--columns", "layer,input", "-e", "INPUT[3x227x227] -> CONV(96,11,s4)"]).standardOutput
         #expect(chw.contains("CONV1  3x227x227\n"))
         // A folded block reads its first row's input, and has no one window.
         let folded = runNetCalc(["--depth", "1", "--columns", "layer,input,kernel", "specs/resnet18.net"]).standardOutput

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Times netcalc on generated networks of 1 to 1M layers, a deep residual network and a heavily repeated
-# spec, in table, JSON, Markdown and CSV output, and VGG16 against a Swift hello world, and writes
+# spec, in table, JSON, Markdown and CSV output, --emit pytorch and check on inputs four times apart, and
+# VGG16 against a Swift hello world, and writes
 # bench/RESULTS.md. Usage: bench/run.sh [RUNS]   (default 3)
 # Each figure is the median of RUNS runs (ten times as many below 100k layers): elapsed time from bash's
 # $EPOCHREALTIME around each run (no process forked to read the clock), peak resident memory from
@@ -42,7 +43,30 @@ SPEC
 # A heavily repeated spec: a short chain written once, expanded to 1,000,000 rows.
 echo 'INPUT[32x32x16] -> [[CONV(16,3,p1) -> RELU]*1000]*500' > "$work/repeated.net"
 
+# Other modes on inputs four times apart, for their growth: --emit pytorch on a spec of N block uses, and
+# check on a sheet of N answers (a list of 4N numbers after INPUT, each run of four a shape answer).
+emitting() {
+  printf 'b(c) = CONV(c,3,p1) -> RELU\nr(c, n) = [b(c)]*n\nINPUT[8x8x8] -> [b(8) -> RELU]*%s -> r(8, %s)\n' "$1" "$1" > "$work/emit_$1.net"
+}
+answering() {
+  { printf 'INPUT[8x8x1] {'; { yes 1 || true; } | head -n $(( $1 * 4 )) | paste -s -d, -; printf '}\n'; } > "$work/answers_$1.net"
+}
+for n in 4000 16000; do emitting $n; done
+for n in 25000 100000; do answering $n; done
+
 median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
+# The median microseconds of RUNS runs of a netcalc command line (its exit status is not the point).
+timed() {
+  local runs=$1 times=() start end
+  shift
+  for _ in $(seq "$runs"); do
+    start=${EPOCHREALTIME//[!0-9]/}
+    "$netcalc" "$@" > /dev/null 2>&1 || true
+    end=${EPOCHREALTIME//[!0-9]/}
+    times+=($((end - start)))
+  done
+  printf '%s\n' "${times[@]}" | median
+}
 measure() {  # FILE FORMAT RUNS -> "microseconds kilobytes"
   local times=() memories=() start end m
   for _ in $(seq "$3"); do
@@ -122,6 +146,11 @@ declare -A result
     done
     echo
   fi
+  # --emit pytorch and check on inputs four times apart: linear time is four times as long.
+  emit_small=$(timed "$runs" --emit pytorch "$work/emit_4000.net")
+  emit_large=$(timed "$runs" --emit pytorch "$work/emit_16000.net")
+  check_small=$(timed "$runs" check "$work/answers_25000.net")
+  check_large=$(timed "$runs" check "$work/answers_100000.net")
   echo "## Targets"
   echo
   verdict() { awk -v v="$1" -v t="$2" 'BEGIN { if (v <= t) print "met"; else printf "missed, %.2fx the target", v / t }'; }
@@ -146,6 +175,10 @@ declare -A result
     spread=$(printf '%s\n' "$a" "$b" "$c" "$d" | sort -g | awk 'NR == 1 { low = ($1 > 0 ? $1 : 0.01) } END { printf "%.2f", $1 / low }')
     echo "- time per layer after start-up, $format: $a µs at 1k, $b at 10k, $c at 100k and $d at 1M layers; the largest is ${spread}x the smallest (target flat, within 1.5x: $(verdict "$spread" 1.5))."
   done
+  r=$(ratio "$emit_large" "$emit_small")
+  echo "- \`--emit pytorch\` on 4,000 and 16,000 block uses: $(ratio "$emit_small" 1000) ms and $(ratio "$emit_large" 1000) ms, ${r}x for 4x the uses (target linear, under 5x: $(verdict "$r" 5))."
+  r=$(ratio "$check_large" "$check_small")
+  echo "- \`check\` on 25,000 and 100,000 answers in one list: $(ratio "$check_small" 1000) ms and $(ratio "$check_large" 1000) ms, ${r}x for 4x the answers (target linear, under 5x: $(verdict "$r" 5))."
   r=$(ratio "$vgg_median" "$hello_median")
   echo "- VGG16 from process start to table: $(ratio "$vgg_median" 1000) ms, ${r}x a Swift hello world's $(ratio "$hello_median" 1000) ms (target within 1.3x: $(verdict "$r" 1.3))."
   cat <<'NOTES'

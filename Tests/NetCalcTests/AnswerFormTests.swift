@@ -227,20 +227,17 @@ import Testing
         #expect(outcome.standardOutput.contains("wrong: CONV1 macs ~0.8M"), "\(outcome.standardOutput)\(outcome.standardError)")
     }
 
-    /// A long list of commas is split in linear time (each run of digits and commas is looked at once).
-    @Test func longAnswerListsAreReadInLinearTime() {
+    /// A long list of commas is split into its answers (each run of digits and commas is looked at once;
+    /// bench/run.sh times 25,000 and 100,000 answers, for linear time).
+    @Test func longAnswerListsAreRead() {
         let answer = Array(repeating: "1", count: 100_000).joined(separator: ",")
-        let clock = ContinuousClock()
-        let elapsed = clock.measure {
-            let file = SourceFile(name: "<test>", text: "INPUT[8x8x1] {\(answer)}")
-            var parser = Parser(file: file)
-            let syntax = parser.parse()
-            let (networks, _) = Analyzer(spec: syntax, overrides: SettingsOverride(), checkMode: true).analyze()
-            let verdicts = Checker(file: file, syntax: syntax).grade(networks).verdicts
-            // Runs of four sizes: 25,000 shape answers, each read and graded.
-            #expect(verdicts.count == 25_000)
-        }
-        #expect(elapsed < .seconds(20))
+        let file = SourceFile(name: "<test>", text: "INPUT[8x8x1] {\(answer)}")
+        var parser = Parser(file: file)
+        let syntax = parser.parse()
+        let (networks, _) = Analyzer(spec: syntax, overrides: SettingsOverride(), checkMode: true).analyze()
+        let verdicts = Checker(file: file, syntax: syntax).grade(networks).verdicts
+        // Runs of four sizes: 25,000 shape answers, each read and graded.
+        #expect(verdicts.count == 25_000)
     }
 
     @Test func readingsAreInJSON() throws {

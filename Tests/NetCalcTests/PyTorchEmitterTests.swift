@@ -191,21 +191,6 @@ let torchImportable: Bool = {
         #expect(status == 0, "\(output)")
     }
 
-    /// Emitting takes time linear in the rows: four times the block uses take about four times as long
-    /// (a quadratic step would take sixteen).
-    @Test func emittingIsLinear() {
-        func seconds(_ uses: Int) -> Double {
-            let spec = "b(c) = CONV(c,3,p1) -> RELU\nr(c, n) = [b(c)]*n\nINPUT[8x8x8] -> [b(8) -> RELU]*\(uses) -> r(8, \(uses))"
-            let start = Date()
-            _ = runNetCalc(["--emit", "pytorch", "-e", spec])
-            return Date().timeIntervalSince(start)
-        }
-        _ = seconds(500)
-        let small = seconds(4_000)
-        let large = seconds(16_000)
-        #expect(large < small * 9, "4,000 uses: \(small)s, 16,000 uses: \(large)s")
-    }
-
     /// Every spec's module (and the golden inputs' and the Caffe fixtures') runs in PyTorch and prints
     /// netcalc's output volume and parameter count for each network.
     @Test(.enabled(if: torchImportable, "needs python3 with PyTorch"))

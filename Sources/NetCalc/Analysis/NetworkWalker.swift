@@ -465,7 +465,12 @@ final class NetworkWalker {
     private func compute(_ resolved: ResolvedLayer, call: LayerCall, tensor: Int) throws -> Int {
         let made = try add(GraphNode(.layer(resolved, reading: tensor), range: call.range), call: call)
         if resolved.layer.keyword == "LINEAR" { warnAboutLinear(call, row: evaluation[made]) }
-        if resolved.layer.keyword == "CONV" { warnAboutConvolutionOrder(call, row: evaluation[made]) }
+        // The kernel alone rules most convolutions out: the row is read only for the others.
+        if resolved.layer.keyword == "CONV", let convolution = resolved.layer.operation as? Convolution,
+           convolution.window.kernel.height == convolution.window.kernel.width,
+           Convolution.looksLikeAChannelCount(convolution.window.kernel.width) {
+            warnAboutConvolutionOrder(call, convolution, row: evaluation[made])
+        }
         return made
     }
 
@@ -473,9 +478,8 @@ final class NetworkWalker {
     /// order: its first argument is the input's depth and its second looks like a channel count (even and
     /// 16 or more, or a power of two of 8 or more with a kernel after it). netcalc takes no
     /// `in_channels`: the input gives it. A warning never changes a number.
-    private func warnAboutConvolutionOrder(_ call: LayerCall, row: LayerRow) {
-        guard let convolution = row.operation as? Convolution, convolution.filters == row.input.depth,
-              let arguments = call.arguments else { return }
+    private func warnAboutConvolutionOrder(_ call: LayerCall, _ convolution: Convolution, row: LayerRow) {
+        guard convolution.filters == row.input.depth, let arguments = call.arguments else { return }
         let positional = arguments.filter { $0.tag == nil && $0.value != nil }
         let kernel = convolution.window.kernel.width
         guard positional.count >= 2, convolution.window.kernel.height == kernel else { return }

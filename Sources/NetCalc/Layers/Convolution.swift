@@ -346,6 +346,12 @@ extension Convolution {
             return expression.literalValue
         }
         guard values.count == 2, values[0] == depth, let second = values[1] else { return false }
-        return (second >= 16 && second % 2 == 0) || (second >= 8 && second & (second - 1) == 0)
+        return looksLikeAChannelCount(second)
+    }
+
+    /// True for a size more likely a channel count than a kernel: even and 16 or more, or a power of two
+    /// of 8 or more (a large odd size, a 17x17 receptive-field lesson, is a kernel).
+    static func looksLikeAChannelCount(_ size: Int) -> Bool {
+        (size >= 16 && size % 2 == 0) || (size >= 8 && size & (size - 1) == 0)
     }
 }
